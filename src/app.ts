@@ -1,0 +1,63 @@
+// The app factory: every entry point (Node, Workers, tests) builds the same app from deps.
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Kysely, MigrationProvider } from 'kysely';
+import { compress } from 'hono/compress';
+import type { Database } from './db/schema.js';
+import type { BackendKind } from './db/open.js';
+import { AppError, problemResponse, renderError } from './http/errors.js';
+import { defaultHook } from './http/validation.js';
+import { openApiRoutes } from './http/openapi.js';
+import { healthRoutes } from './health/routes.js';
+import { plotRoutes } from './plots/routes.js';
+import { anonymousViewer, type Viewer } from './plots/representation.js';
+import { siteRoutes } from './sites/routes.js';
+import { territoryRoutes } from './territories/routes.js';
+import { silentLogger, type Logger } from './logger.js';
+
+export interface AppDeps {
+  db: Kysely<Database>;
+  backend: BackendKind | 'unknown';
+  /** The migrations the schema should be at; /readyz compares. Absent on Workers (no file system). */
+  migrations?: MigrationProvider;
+  logger?: Logger;
+}
+
+export interface AppEnv {
+  Variables: {
+    db: Kysely<Database>;
+    backend: string;
+    migrations: MigrationProvider | undefined;
+    logger: Logger;
+    viewer: Viewer;
+  };
+}
+
+export function createApp(deps: AppDeps) {
+  const logger = deps.logger ?? silentLogger;
+  const app = new OpenAPIHono<AppEnv>({ defaultHook });
+
+  app.use('*', async (c, next) => {
+    c.set('db', deps.db);
+    c.set('backend', deps.backend);
+    c.set('migrations', deps.migrations);
+    c.set('logger', logger);
+    c.set('viewer', anonymousViewer);
+    const started = performance.now();
+    await next();
+    logger.debug('request', { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) });
+  });
+  // Workers and most runtimes have CompressionStream; Node 20 too.
+  app.use('*', compress());
+
+  app.route('/', healthRoutes());
+  app.route('/territories', territoryRoutes());
+  app.route('/sites', siteRoutes());
+  app.route('/plots', plotRoutes());
+  openApiRoutes(app);
+
+  app.notFound((c) => problemResponse(c, new AppError('not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)));
+  app.onError(renderError(logger));
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

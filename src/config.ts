@@ -1,0 +1,52 @@
+// Configuration from the environment, parsed once by each entry point (never at module load).
+import { z } from 'zod';
+
+export const logLevels = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+export type LogLevel = (typeof logLevels)[number];
+
+const emptyToUndefined = (value: unknown) => (value === '' ? undefined : value);
+
+const configSchema = z.object({
+  DATABASE_URL: z.preprocess(emptyToUndefined, z.url({ protocol: /^postgres(ql)?$/ }).optional()),
+  DATABASE_POOL_MAX: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(200).default(10)),
+  PORT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(65535).default(8787)),
+  HOST: z.preprocess(emptyToUndefined, z.string().default('0.0.0.0')),
+  FONCIER_DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('.data')),
+  FONCIER_DEMO_DATA: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).default('true')),
+  LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(logLevels).default('info')),
+});
+
+export interface Config {
+  /** PostgreSQL + PostGIS connection string; unset means the embedded PGlite database. */
+  databaseUrl: string | undefined;
+  databasePoolMax: number;
+  port: number;
+  host: string;
+  /** Directory of the embedded database. */
+  dataDir: string;
+  /** Load the demo data into an empty embedded database at first start. */
+  demoData: boolean;
+  logLevel: LogLevel;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  const c = parsed.data;
+  return {
+    databaseUrl: c.DATABASE_URL,
+    databasePoolMax: c.DATABASE_POOL_MAX,
+    port: c.PORT,
+    host: c.HOST,
+    dataDir: c.FONCIER_DATA_DIR,
+    demoData: c.FONCIER_DEMO_DATA === 'true',
+    logLevel: c.LOG_LEVEL,
+  };
+}

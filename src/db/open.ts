@@ -1,0 +1,61 @@
+// Opens the one Kysely `Database` over either backend:
+// PostgreSQL + PostGIS through a `pg` pool when DATABASE_URL is set, else embedded PGlite.
+import { mkdirSync } from 'node:fs';
+import { CamelCasePlugin, Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.js';
+
+export type BackendKind = 'postgres' | 'pglite';
+
+export interface DatabaseHandle {
+  db: Kysely<Database>;
+  kind: BackendKind;
+  close(): Promise<void>;
+}
+
+// pg type OIDs whose default JS mapping does not suit a JSON API.
+const INT8 = 20; // count(*) and sums of integers: safe as numbers at catalogue scale
+const NUMERIC = 1700;
+const DATE = 1082; // keep calendar dates as 'YYYY-MM-DD', never shifted by a time zone
+
+export function createKysely(dialect: PostgresDialect | import('kysely').Dialect): Kysely<Database> {
+  return new Kysely<Database>({ dialect, plugins: [new CamelCasePlugin()] });
+}
+
+export function openPostgres(connectionString: string, poolMax = 10): DatabaseHandle {
+  const types = {
+    getTypeParser(oid: number, format?: 'text' | 'binary') {
+      if (oid === INT8 || oid === NUMERIC) return (value: string) => Number(value);
+      if (oid === DATE) return (value: string) => value;
+      return pg.types.getTypeParser(oid, format as 'text');
+    },
+  };
+  const pool = new pg.Pool({ connectionString, max: poolMax, types } as pg.PoolConfig);
+  // An idle client losing its connection must not crash the process.
+  pool.on('error', () => {});
+  const db = createKysely(new PostgresDialect({ pool }));
+  return { db, kind: 'postgres', close: () => db.destroy() };
+}
+
+/** Opens (and creates) the embedded database. `dataDir` undefined means in memory. */
+export async function openPGlite(dataDir: string | undefined): Promise<DatabaseHandle> {
+  const [{ PGlite }, { postgis }, { unaccent }, { PGliteDialect }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('@electric-sql/pglite-postgis'),
+    import('@electric-sql/pglite/contrib/unaccent'),
+    import('./pglite-dialect.js'),
+  ]);
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const identity = (value: string) => value;
+  const pglite = await PGlite.create({
+    dataDir,
+    extensions: { postgis, unaccent },
+    parsers: { [INT8]: (v: string) => Number(v), [NUMERIC]: (v: string) => Number(v), [DATE]: identity },
+  });
+  const db = createKysely(new PGliteDialect(pglite));
+  return { db, kind: 'pglite', close: () => db.destroy() };
+}
+
+export async function openDatabase(options: { databaseUrl?: string; dataDir?: string; poolMax?: number }): Promise<DatabaseHandle> {
+  return options.databaseUrl ? openPostgres(options.databaseUrl, options.poolMax) : openPGlite(options.dataDir);
+}

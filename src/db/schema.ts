@@ -1,0 +1,172 @@
+// The Kysely `Database`: one interface per table, camelCase in TypeScript,
+// snake_case in SQL (CamelCasePlugin maps them once, at the driver boundary).
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/** A PostGIS geometry column: written from an SQL expression, read as GeoJSON via ST_AsGeoJSON. */
+export type Geometry = ColumnType<unknown, unknown, unknown>;
+/** Columns computed by the database (GENERATED ALWAYS). */
+export type Computed<T> = ColumnType<T, never, never>;
+/** `date` columns travel as ISO strings (YYYY-MM-DD); see the type parsers in open.ts. */
+export type IsoDate = string;
+
+export interface EpciTable {
+  siren: string;
+  name: string;
+  nature: 'CA' | 'CC' | 'CU' | 'METRO' | 'EPT' | 'COM';
+  geom: Geometry;
+  areaHa: Computed<number>;
+}
+
+export interface CommuneTable {
+  insee: string;
+  name: string;
+  department: string;
+  epciSiren: string | null;
+  population: number | null;
+  geom: Geometry;
+  areaHa: Computed<number>;
+}
+
+export interface TerritoryTable {
+  id: string;
+  name: string;
+  regionCode: string;
+  regionName: string;
+  phases: string[];
+  rebondIndustriel: Generated<boolean>;
+  rebondDate: IsoDate | null;
+  geom: Geometry | null;
+  areaHa: Computed<number | null>;
+}
+
+export interface TerritoryEpciTable {
+  territoryId: string;
+  epciSiren: string;
+}
+
+export interface SiteTable {
+  id: string;
+  cnigId: string;
+  poleId: string | null;
+  name: string;
+  siteType: string;
+  mainVocation: string;
+  state: string;
+  grossAreaHa: number;
+  usableAreaHa: number;
+  creationYear: number | null;
+  identifiedOn: IsoDate;
+  updatedOn: IsoDate;
+  producer: string | null;
+  description: string | null;
+  territorialLabel: string | null;
+  urbanisationType: string | null;
+  url: string | null;
+  epciSiren: string;
+  communeInsee: string;
+  ownerType: string;
+  ownerName: string | null;
+  developerName: string | null;
+  marketerName: string | null;
+  landUnitsCount: number | null;
+  vacantLandUnitsCount: number | null;
+  vacancyRate: number | null;
+  builtLandUnitsCount: number | null;
+  establishmentsCount: number | null;
+  jobsCount: number | null;
+  geom: Geometry;
+  mediaUrl: string | null;
+  availableAreaHa: number | null;
+  reservedAreaHa: number | null;
+  vocationIndustrial: boolean | null;
+  vocationCommercial: boolean | null;
+  vocationTertiary: boolean | null;
+  vocationCraft: boolean | null;
+  vocationTourism: boolean | null;
+  vocationPort: boolean | null;
+  vocationAirport: boolean | null;
+  networkRainwater: boolean | null;
+  networkDrinkingWater: boolean | null;
+  networkSewerage: boolean | null;
+  networkGas: boolean | null;
+  networkElectricity: boolean | null;
+  networkFibre: boolean | null;
+  railSiding: boolean | null;
+  riverQuay: boolean | null;
+  publicTransport: boolean | null;
+  mainRoadName: string | null;
+  motorwayName: string | null;
+  motorwayInterchangeKm: number | null;
+  stationName: string | null;
+  stationKm: number | null;
+  freightStationName: string | null;
+  freightStationKm: number | null;
+  airportName: string | null;
+  airportKm: number | null;
+  portName: string | null;
+  portKm: number | null;
+  powerMw: number | null;
+  maxPlotAreaHa: number | null;
+  availableFrom: IsoDate | null;
+  turnkeyProgramme: string | null;
+  labelStatus: string | null;
+  labelDate: IsoDate | null;
+  areaHa: Computed<number>;
+  version: Generated<number>;
+  createdAt: Generated<Date>;
+  updatedAt: Generated<Date>;
+  deletedAt: Date | null;
+}
+
+export interface PlotTable {
+  id: string;
+  cnigId: string;
+  siteId: string;
+  cadastralRefs: Generated<string[]>;
+  grossAreaHa: number;
+  countsInUsableArea: boolean | null;
+  identifiedOn: IsoDate;
+  updatedOn: IsoDate;
+  landControl: string;
+  developmentStage: string;
+  marketingStage: string;
+  occupation: string;
+  landUse: string;
+  cartofrichesUrl: string | null;
+  geom: Geometry;
+  turnkey: boolean | null;
+  buyerName: string | null;
+  buyerIsNaturalPerson: Generated<boolean>;
+  soldOn: IsoDate | null;
+  saleAmountEur: number | null;
+  priceEurM2: number | null;
+  ownerName: string | null;
+  ownerIsNaturalPerson: Generated<boolean>;
+  planningZone: 'U' | 'AU' | 'A' | 'N' | null;
+  availableFrom: IsoDate | null;
+  communeInsee: string | null;
+  areaHa: Computed<number>;
+  version: Generated<number>;
+  createdAt: Generated<Date>;
+  updatedAt: Generated<Date>;
+  deletedAt: Date | null;
+}
+
+export interface Database {
+  epci: EpciTable;
+  communes: CommuneTable;
+  territories: TerritoryTable;
+  territoryEpci: TerritoryEpciTable;
+  sites: SiteTable;
+  plots: PlotTable;
+}
+
+export type Epci = Selectable<EpciTable>;
+export type Commune = Selectable<CommuneTable>;
+export type Territory = Selectable<TerritoryTable>;
+export type Site = Selectable<SiteTable>;
+export type NewSite = Insertable<SiteTable>;
+export type SiteUpdate = Updateable<SiteTable>;
+export type Plot = Selectable<PlotTable>;
+export type NewPlot = Insertable<PlotTable>;
+export type PlotUpdate = Updateable<PlotTable>;

@@ -1,0 +1,22 @@
+// Media types by name, and the one negotiation rule: `f=` wins over `Accept`.
+import type { Context } from 'hono';
+
+export const mediaTypes = {
+  json: 'application/json',
+  geojson: 'application/geo+json',
+  problem: 'application/problem+json',
+  mvt: 'application/vnd.mapbox-vector-tile',
+  csv: 'text/csv',
+  html: 'text/html',
+  openapi: 'application/vnd.oai.openapi+json;version=3.1',
+} as const;
+
+export function wantsGeoJson(c: Context, f: string | undefined): boolean {
+  if (f) return f === 'geojson';
+  const accept = c.req.header('accept') ?? '';
+  return accept.includes(mediaTypes.geojson);
+}
+
+export function geoJson(c: Context, body: unknown, status: 200 = 200, headers: Record<string, string> = {}): Response {
+  return c.body(JSON.stringify(body), status, { 'content-type': mediaTypes.geojson, vary: 'accept', ...headers });
+}

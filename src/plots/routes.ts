@@ -1,0 +1,43 @@
+// /plots: one plot (CNIG terrain-eco) as JSON or GeoJSON.
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { AppEnv } from '../app.js';
+import { renderEntity } from '../http/entity.js';
+import { NotFoundError } from '../http/errors.js';
+import { mediaTypes } from '../http/media.js';
+import { formatQuery, uuidParam } from '../http/params.js';
+import { featureSchema, problemResponses } from '../http/schemas.js';
+import { findPlot } from './repository.js';
+import { plotSchema, toPlotJson } from './representation.js';
+
+export function plotRoutes() {
+  const app = new OpenAPIHono<AppEnv>();
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/{id}',
+      tags: ['plots'],
+      summary: 'One plot: cadastral references, areas, land control, stages, price',
+      request: { params: z.object({ id: uuidParam('plot') }), query: formatQuery },
+      responses: {
+        200: {
+          description: 'The plot',
+          content: {
+            'application/json': { schema: plotSchema },
+            [mediaTypes.geojson]: { schema: featureSchema('PlotFeature', plotSchema.omit({ geometry: true })) },
+          },
+        },
+        304: { description: 'Not modified (If-None-Match)' },
+        ...problemResponses,
+      },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const row = await findPlot(c.var.db, id);
+      if (!row) throw new NotFoundError('plot', id);
+      return renderEntity(c, 'plot', toPlotJson(row, c.var.viewer), c.req.valid('query').f) as never;
+    },
+  );
+
+  return app;
+}

@@ -1,0 +1,29 @@
+// Node entry: parse the configuration, open the database, serve the app.
+import { serve } from '@hono/node-server';
+import { createApp } from './app.js';
+import { loadConfig } from './config.js';
+import { bootstrapDatabase } from './db/bootstrap.js';
+import { SqlFileMigrationProvider } from './db/migrate.js';
+import { createLogger } from './logger.js';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  const handle = await bootstrapDatabase(config, logger);
+  const app = createApp({ db: handle.db, backend: handle.kind, migrations: new SqlFileMigrationProvider(), logger });
+  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
+    logger.info('listening', { url: `http://localhost:${info.port}`, docs: `http://localhost:${info.port}/docs` });
+  });
+  const shutdown = (signal: string) => {
+    logger.info('shutting down', { signal });
+    server.close(() => void handle.close().then(() => process.exit(0)));
+    setTimeout(() => process.exit(1), 10_000).unref();
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? `foncier: ${error.message}` : error);
+  process.exit(1);
+});

@@ -1,0 +1,43 @@
+// /sites: one site (CNIG site-eco) as JSON or GeoJSON.
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { AppEnv } from '../app.js';
+import { renderEntity } from '../http/entity.js';
+import { NotFoundError } from '../http/errors.js';
+import { mediaTypes } from '../http/media.js';
+import { formatQuery, uuidParam } from '../http/params.js';
+import { featureSchema, problemResponses } from '../http/schemas.js';
+import { findSite } from './repository.js';
+import { siteSchema, toSiteJson } from './representation.js';
+
+export function siteRoutes() {
+  const app = new OpenAPIHono<AppEnv>();
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/{id}',
+      tags: ['sites'],
+      summary: 'One site: location, areas, utilities, access, turnkey status, plot summary',
+      request: { params: z.object({ id: uuidParam('site') }), query: formatQuery },
+      responses: {
+        200: {
+          description: 'The site',
+          content: {
+            'application/json': { schema: siteSchema },
+            [mediaTypes.geojson]: { schema: featureSchema('SiteFeature', siteSchema.omit({ geometry: true })) },
+          },
+        },
+        304: { description: 'Not modified (If-None-Match)' },
+        ...problemResponses,
+      },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const row = await findSite(c.var.db, id);
+      if (!row) throw new NotFoundError('site', id);
+      return renderEntity(c, 'site', toSiteJson(row), c.req.valid('query').f) as never;
+    },
+  );
+
+  return app;
+}

@@ -1,0 +1,135 @@
+// /territories: the Territoires d'industrie, their figures and boundaries.
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { AppEnv } from '../app.js';
+import { NotFoundError } from '../http/errors.js';
+import { geoJson, mediaTypes } from '../http/media.js';
+import { emptyQuery, territoryIdParam } from '../http/params.js';
+import { bboxSchema, featureSchema, problemResponses } from '../http/schemas.js';
+import { findTerritory, findTerritoryBoundary, listTerritories, type TerritorySummaryRow } from './repository.js';
+
+const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+const territorySummarySchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    region: z.object({ code: z.string(), name: z.string() }),
+    phases: z.array(z.string()),
+    rebondIndustriel: z.object({ laureate: z.boolean(), date: z.string().nullable() }),
+    areaHa: z.number().nullable(),
+    epciCount: z.number().int(),
+    sites: z.object({ count: z.number().int(), areaHa: z.number(), turnkeyCount: z.number().int() }),
+    plots: z.object({ count: z.number().int(), areaHa: z.number(), availableCount: z.number().int(), availableAreaHa: z.number() }),
+    links: z.object({ self: z.string(), boundary: z.string() }),
+  })
+  .openapi('TerritorySummary');
+
+const territorySchema = territorySummarySchema
+  .extend({
+    bbox: bboxSchema.nullable(),
+    communesCount: z.number().int(),
+    epci: z.array(z.object({ siren: z.string(), name: z.string(), nature: z.string(), areaHa: z.number() })),
+  })
+  .openapi('Territory');
+
+function toSummary(row: TerritorySummaryRow) {
+  return {
+    id: row.id,
+    name: row.name,
+    region: { code: row.regionCode, name: row.regionName },
+    phases: row.phases,
+    rebondIndustriel: { laureate: row.rebondIndustriel, date: row.rebondDate },
+    areaHa: row.areaHa === null ? null : round(row.areaHa),
+    epciCount: Number(row.epciCount ?? 0),
+    sites: { count: row.sitesCount, areaHa: round(row.sitesHa), turnkeyCount: row.turnkeySitesCount },
+    plots: {
+      count: row.plotsCount,
+      areaHa: round(row.plotsHa),
+      availableCount: row.availablePlotsCount,
+      availableAreaHa: round(row.availablePlotsHa),
+    },
+    links: { self: `/territories/${row.id}`, boundary: `/territories/${row.id}/boundary` },
+  };
+}
+
+export function territoryRoutes() {
+  const app = new OpenAPIHono<AppEnv>();
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/',
+      tags: ['territories'],
+      summary: "List the Territoires d'industrie with their catalogue figures",
+      request: { query: emptyQuery },
+      responses: {
+        200: { description: 'Territories, by name', content: { 'application/json': { schema: z.object({ items: z.array(territorySummarySchema), count: z.number().int() }) } } },
+        400: problemResponses[400],
+      },
+    }),
+    async (c) => {
+      const rows = await listTerritories(c.var.db);
+      return c.json({ items: rows.map(toSummary), count: rows.length }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/{id}',
+      tags: ['territories'],
+      summary: 'One territory: member EPCI, counts and hectares of sites and plots',
+      request: { params: z.object({ id: territoryIdParam }), query: emptyQuery },
+      responses: {
+        200: { description: 'The territory', content: { 'application/json': { schema: territorySchema } } },
+        ...problemResponses,
+      },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const row = await findTerritory(c.var.db, id);
+      if (!row) throw new NotFoundError('territory', id);
+      return c.json(
+        {
+          ...toSummary(row),
+          bbox: row.bbox,
+          communesCount: Number(row.communesCount ?? 0),
+          epci: row.epci.map((e) => ({ siren: e.siren, name: e.name, nature: e.nature, areaHa: round(e.areaHa) })),
+        },
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/{id}/boundary',
+      tags: ['territories'],
+      summary: 'The territory boundary (union of its EPCI) as an RFC 7946 GeoJSON Feature',
+      request: { params: z.object({ id: territoryIdParam }), query: emptyQuery },
+      responses: {
+        200: {
+          description: 'GeoJSON Feature',
+          content: { [mediaTypes.geojson]: { schema: featureSchema('TerritoryBoundary', z.object({ id: z.string(), name: z.string(), areaHa: z.number().nullable() })) } },
+        },
+        ...problemResponses,
+      },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const row = await findTerritoryBoundary(c.var.db, id);
+      if (!row || !row.geometry) throw new NotFoundError('territory boundary', id);
+      return geoJson(c, {
+        type: 'Feature',
+        id: row.id,
+        bbox: row.bbox,
+        geometry: row.geometry,
+        properties: { id: row.id, name: row.name, areaHa: row.areaHa === null ? null : round(row.areaHa) },
+      }) as never;
+    },
+  );
+
+  return app;
+}
+
