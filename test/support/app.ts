@@ -1,0 +1,27 @@
+// Per-file test harness: a private copy of the seeded database and the app over it.
+import { inject } from 'vitest';
+import { createApp, type App } from '../../src/app.js';
+import { SqlFileMigrationProvider } from '../../src/db/migrate.js';
+import type { DatabaseHandle } from '../../src/db/open.js';
+import { openCopy } from './template.js';
+
+export interface TestContext {
+  handle: DatabaseHandle;
+  app: App;
+  /** `app.request` with an absolute URL so that generated links are complete. */
+  get(path: string, init?: RequestInit): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export async function openTestApp(): Promise<TestContext> {
+  const handle = await openCopy(inject('templateLocation'));
+  const app = createApp({ db: handle.db, backend: handle.kind, migrations: new SqlFileMigrationProvider() });
+  return {
+    handle,
+    app,
+    get: async (path, init) => app.request(`http://localhost${path}`, init),
+    close: () => handle.close(),
+  };
+}
+
+export const backendName = () => (process.env.DATABASE_URL ? 'postgres' : 'pglite');

@@ -1,0 +1,7 @@
+// Tests read response bodies loosely and assert on them; production code never does.
+declare global {
+  interface Response {
+    json(): Promise<any>;
+  }
+}
+export {};

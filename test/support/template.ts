@@ -1,0 +1,89 @@
+// The seeded template every test file copies: built once per run by the global setup.
+// Embedded: a PGlite data directory; PostgreSQL: a template database next to DATABASE_URL's.
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { migrateToLatest } from '../../src/db/migrate.js';
+import { openPGlite, openPostgres, type DatabaseHandle } from '../../src/db/open.js';
+import { seedDemoData } from '../../src/fixtures/demo.js';
+
+export function databaseUrl(): string | undefined {
+  return process.env.DATABASE_URL || undefined;
+}
+
+function withDatabase(url: string, name: string): string {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+function templateName(url: string): string {
+  return `${new URL(url).pathname.slice(1) || 'foncier'}_template`;
+}
+
+async function admin<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: withDatabase(url, 'postgres') });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Builds the template; returns where it is (a directory or a database name). */
+export async function buildTemplate(): Promise<string> {
+  const url = databaseUrl();
+  if (url) {
+    const name = templateName(url);
+    await admin(url, async (client) => {
+      await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await client.query(`CREATE DATABASE "${name}"`);
+    });
+    const handle = openPostgres(withDatabase(url, name));
+    await migrateToLatest(handle.db);
+    await seedDemoData(handle.db);
+    await handle.close();
+    return name;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'foncier-template-'));
+  const handle = await openPGlite(dir);
+  await migrateToLatest(handle.db);
+  await seedDemoData(handle.db);
+  await handle.close();
+  return dir;
+}
+
+export async function dropTemplate(location: string): Promise<void> {
+  const url = databaseUrl();
+  if (url) await admin(url, (client) => client.query(`DROP DATABASE IF EXISTS "${location}" WITH (FORCE)`));
+  else rmSync(location, { recursive: true, force: true });
+}
+
+/** A private, seeded copy of the template for one test file. */
+export async function openCopy(location: string): Promise<DatabaseHandle> {
+  const url = databaseUrl();
+  if (url) {
+    const name = `foncier_test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+    await admin(url, (client) => client.query(`CREATE DATABASE "${name}" TEMPLATE "${location}"`));
+    const handle = openPostgres(withDatabase(url, name), 4);
+    return {
+      ...handle,
+      close: async () => {
+        await handle.close();
+        await admin(url, (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+      },
+    };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'foncier-test-'));
+  cpSync(location, dir, { recursive: true });
+  const handle = await openPGlite(dir);
+  return {
+    ...handle,
+    close: async () => {
+      await handle.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

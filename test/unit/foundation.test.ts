@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+import { createRandom, seedFrom } from '../../src/fixtures/random.js';
+import { rectangleEwkt } from '../../src/fixtures/catalogue.js';
+import { AppError, problemDocument, ValidationError } from '../../src/http/errors.js';
+
+describe('configuration', () => {
+  it('defaults to port 8787, the .data directory and the embedded database', () => {
+    expect(loadConfig({})).toMatchObject({ port: 8787, dataDir: '.data', databaseUrl: undefined, logLevel: 'info', demoData: true });
+  });
+  it('rejects a malformed DATABASE_URL and a non-numeric PORT, naming them', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(ConfigError);
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
+  });
+  it('accepts a PostgreSQL URL', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://u@localhost:5432/foncier' }).databaseUrl).toBe('postgres://u@localhost:5432/foncier');
+  });
+});
+
+describe('problem documents', () => {
+  it('carry a stable type and code, and the invalid parameters', () => {
+    const doc = problemDocument(new ValidationError([{ in: 'query', name: 'bbox', message: 'latitude above 90' }]), '/plots');
+    expect(doc).toMatchObject({ type: 'urn:foncier:problem:validation-failed', status: 400, code: 'validation_failed', instance: '/plots' });
+    expect(doc.invalidParams).toEqual([{ in: 'query', name: 'bbox', message: 'latitude above 90' }]);
+    expect(new AppError('precondition_failed', 'stale').status).toBe(412);
+  });
+});
+
+describe('fixture randomness', () => {
+  it('is deterministic for a seed', () => {
+    const a = createRandom(seedFrom('x'));
+    const b = createRandom(seedFrom('x'));
+    expect(Array.from({ length: 5 }, a.uuid)).toEqual(Array.from({ length: 5 }, b.uuid));
+    expect(a.uuid()).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+  it('lays a rectangle out as a closed counter-clockwise ring', () => {
+    const ewkt = rectangleEwkt({ lon: 4.8, lat: 45 }, 0, { x0: -50, y0: -50, x1: 50, y1: 50 });
+    expect(ewkt.startsWith('SRID=4326;MULTIPOLYGON(((')).toBe(true);
+    const coords = ewkt.slice(ewkt.indexOf('(((') + 3, -3).split(',');
+    expect(coords[0]).toBe(coords[coords.length - 1]);
+  });
+});
