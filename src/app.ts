@@ -9,7 +9,13 @@ import { defaultHook } from './http/validation.js';
 import { openApiRoutes } from './http/openapi.js';
 import { healthRoutes } from './health/routes.js';
 import { plotRoutes } from './plots/routes.js';
-import { anonymousViewer, type Viewer } from './plots/representation.js';
+import { authenticate, FailureLimiter } from './auth/middleware.js';
+import { anonymousViewer, type Viewer } from './auth/viewer.js';
+import { ChangeFeed } from './changes.js';
+import { plotWriteRoutes, siteWriteRoutes } from './editing/routes.js';
+import { auditRoutes } from './audit/routes.js';
+import { labellingRoutes } from './labelling/routes.js';
+import { programmeRoutes } from './programme/routes.js';
 import { siteRoutes } from './sites/routes.js';
 import { territoryRoutes } from './territories/routes.js';
 import { silentLogger, type Logger } from './logger.js';
@@ -20,6 +26,12 @@ export interface AppDeps {
   /** The migrations the schema should be at; /readyz compares. Absent on Workers (no file system). */
   migrations?: MigrationProvider;
   logger?: Logger;
+  /** Failed-authentication limiter; one per process (tests pass their own). */
+  failureLimiter?: FailureLimiter;
+  /** Where committed writes are announced (the tile cache listens). */
+  changes?: ChangeFeed;
+  /** Turnkey sites the programme aims to label (dashboard default). */
+  turnkeyTarget?: number;
 }
 
 export interface AppEnv {
@@ -29,12 +41,15 @@ export interface AppEnv {
     migrations: MigrationProvider | undefined;
     logger: Logger;
     viewer: Viewer;
+    changes: ChangeFeed;
   };
 }
 
 export function createApp(deps: AppDeps) {
   const logger = deps.logger ?? silentLogger;
+  const changes = deps.changes ?? new ChangeFeed();
   const app = new OpenAPIHono<AppEnv>({ defaultHook });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', description: 'API key: Authorization: Bearer fnc_…' });
 
   app.use('*', async (c, next) => {
     c.set('db', deps.db);
@@ -42,17 +57,24 @@ export function createApp(deps: AppDeps) {
     c.set('migrations', deps.migrations);
     c.set('logger', logger);
     c.set('viewer', anonymousViewer);
+    c.set('changes', changes);
     const started = performance.now();
     await next();
     logger.debug('request', { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) });
   });
   // Workers and most runtimes have CompressionStream; Node 20 too.
   app.use('*', compress());
+  app.use('*', authenticate(deps.failureLimiter ?? new FailureLimiter()));
 
   app.route('/', healthRoutes());
   app.route('/territories', territoryRoutes());
   app.route('/sites', siteRoutes());
+  app.route('/sites', siteWriteRoutes());
   app.route('/plots', plotRoutes());
+  app.route('/plots', plotWriteRoutes());
+  app.route('/', labellingRoutes());
+  app.route('/audit', auditRoutes());
+  app.route('/programme', programmeRoutes(deps.turnkeyTarget ?? 50));
   openApiRoutes(app);
 
   app.notFound((c) => problemResponse(c, new AppError('not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)));

@@ -1,7 +1,10 @@
 // The `foncier` command line: migrate, seed (demo data), fixtures (large generated data).
 import { parseArgs } from 'node:util';
 import { SingleBar, Presets } from 'cli-progress';
+import type { Kysely } from 'kysely';
+import { createApiKey, KeyError, listApiKeys, revokeApiKey } from './auth/keys.js';
 import { loadConfig } from './config.js';
+import type { Database } from './db/schema.js';
 import { isCatalogueEmpty } from './db/bootstrap.js';
 import { migrateToLatest } from './db/migrate.js';
 import { openDatabase } from './db/open.js';
@@ -14,6 +17,10 @@ Commands:
   migrate                      apply the pending migrations in sql/
   seed                         load the demo data into an empty catalogue
   fixtures --plots N [--seed S] add N generated plots (and their sites) for benchmarks
+  keys create --name NAME --role editor|labeller|admin [--territory ID]... [--expires YYYY-MM-DD]
+                               create an API key; it is printed once and stored hashed
+  keys list                    list keys (never the keys themselves)
+  keys revoke ID|PREFIX        revoke a key
 
 The database is DATABASE_URL when set, else the embedded database in FONCIER_DATA_DIR (.data/).`;
 
@@ -24,9 +31,17 @@ async function main(argv: string[]): Promise<number> {
     return command ? 0 : 2;
   }
   const config = loadConfig();
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
     args: rest,
-    options: { plots: { type: 'string' }, seed: { type: 'string' } },
+    options: {
+      plots: { type: 'string' },
+      seed: { type: 'string' },
+      name: { type: 'string' },
+      role: { type: 'string' },
+      territory: { type: 'string', multiple: true },
+      expires: { type: 'string' },
+    },
+    allowPositionals: true,
     strict: true,
   });
   const handle = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
@@ -60,11 +75,56 @@ async function main(argv: string[]): Promise<number> {
       console.log(`${result.plots} plots in ${result.sites} sites, ${seconds.toFixed(1)} s (${Math.round(result.plots / seconds)} plots/s)`);
       return 0;
     }
+    if (command === 'keys') return await keys(handle.db, positionals, values);
     console.error(`foncier: unknown command ${JSON.stringify(command)}\n\n${usage}`);
     return 2;
   } finally {
     await handle.close();
   }
+}
+
+async function keys(
+  db: Kysely<Database>,
+  [action, target]: string[],
+  values: { name?: string; role?: string; territory?: string[]; expires?: string },
+): Promise<number> {
+  if (action === 'create') {
+    const role = values.role;
+    if (!values.name || (role !== 'editor' && role !== 'labeller' && role !== 'admin')) {
+      console.error('foncier keys create: --name and --role editor|labeller|admin are required');
+      return 2;
+    }
+    const expiresAt = values.expires ? new Date(`${values.expires}T23:59:59Z`) : null;
+    if (expiresAt && Number.isNaN(expiresAt.getTime())) {
+      console.error('foncier keys create: --expires must be a date YYYY-MM-DD');
+      return 2;
+    }
+    try {
+      const created = await createApiKey(db, { name: values.name, role, territories: values.territory, expiresAt });
+      console.log(`key ${created.id} (prefix ${created.prefix}) created. Store it now; it is not shown again:\n${created.key}`);
+      return 0;
+    } catch (error) {
+      if (error instanceof KeyError) {
+        console.error(`foncier keys create: ${error.message}`);
+        return 2;
+      }
+      throw error;
+    }
+  }
+  if (action === 'list') {
+    for (const k of await listApiKeys(db)) {
+      const state = k.revokedAt ? 'revoked' : k.expiresAt && k.expiresAt <= new Date() ? 'expired' : 'active';
+      console.log([k.id, k.keyPrefix, k.role, k.territories.join(',') || '-', state, k.name].join('\t'));
+    }
+    return 0;
+  }
+  if (action === 'revoke' && target) {
+    const done = await revokeApiKey(db, target);
+    console.log(done ? `revoked ${target}` : `no active key ${target}`);
+    return done ? 0 : 1;
+  }
+  console.error('foncier keys: use create, list or revoke ID|PREFIX');
+  return 2;
 }
 
 main(process.argv.slice(2)).then(

@@ -14,6 +14,7 @@ const configSchema = z.object({
   FONCIER_DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('.data')),
   FONCIER_DEMO_DATA: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).default('true')),
   LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(logLevels).default('info')),
+  FONCIER_TURNKEY_TARGET: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(50)),
 });
 
 export interface Config {
@@ -27,6 +28,8 @@ export interface Config {
   /** Load the demo data into an empty embedded database at first start. */
   demoData: boolean;
   logLevel: LogLevel;
+  /** Turnkey sites the programme aims to label ("about 50"). */
+  turnkeyTarget: number;
 }
 
 export class ConfigError extends Error {
@@ -48,5 +51,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir: c.FONCIER_DATA_DIR,
     demoData: c.FONCIER_DEMO_DATA === 'true',
     logLevel: c.LOG_LEVEL,
+    turnkeyTarget: c.FONCIER_TURNKEY_TARGET,
   };
 }

@@ -152,7 +152,56 @@ export interface PlotTable {
   deletedAt: Date | null;
 }
 
+export interface ApiKeyTable {
+  id: string;
+  name: string;
+  role: 'editor' | 'labeller' | 'admin';
+  territories: Generated<string[]>;
+  keyHash: string;
+  keyPrefix: string;
+  createdAt: Generated<Date>;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+  lastUsedAt: Date | null;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: Generated<Date>;
+  actorKeyId: string | null;
+  actorName: string;
+  actorRole: string;
+  action: 'create' | 'update' | 'delete' | 'label_transition' | 'label_assessment';
+  entity: 'site' | 'plot';
+  entityId: string;
+  before: unknown;
+  after: unknown;
+  reason: string | null;
+}
+
+export interface LabellingGridTable {
+  version: string;
+  title: string;
+  publishedOn: IsoDate;
+  criteria: unknown;
+}
+
+export interface LabelAssessmentTable {
+  siteId: string;
+  gridVersion: string;
+  criterionId: string;
+  status: 'met' | 'not_met' | 'not_applicable';
+  evidence: unknown;
+  comment: string | null;
+  assessedAt: Generated<Date>;
+  assessedBy: string;
+}
+
 export interface Database {
+  apiKeys: ApiKeyTable;
+  auditLog: AuditLogTable;
+  labellingGrids: LabellingGridTable;
+  labelAssessments: LabelAssessmentTable;
   epci: EpciTable;
   communes: CommuneTable;
   territories: TerritoryTable;

@@ -25,8 +25,10 @@ const problemTitles = {
   not_acceptable: 'Not acceptable',
   conflict: 'Conflict',
   precondition_failed: 'Precondition failed',
+  precondition_required: 'Precondition required',
   payload_too_large: 'Payload too large',
   unsupported_media_type: 'Unsupported media type',
+  unprocessable: 'Unprocessable content',
   too_many_requests: 'Too many requests',
   internal_error: 'Internal server error',
   service_unavailable: 'Service unavailable',
@@ -44,8 +46,10 @@ const problemStatuses: Record<ProblemCode, ContentfulStatusCode> = {
   not_acceptable: 406,
   conflict: 409,
   precondition_failed: 412,
+  precondition_required: 428,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  unprocessable: 422,
   too_many_requests: 429,
   internal_error: 500,
   service_unavailable: 503,
@@ -58,6 +62,8 @@ export class AppError extends Error {
     readonly code: ProblemCode,
     readonly detail: string,
     readonly extensions: Record<string, unknown> = {},
+    /** Response headers the problem needs (Retry-After, WWW-Authenticate…). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(detail);
     this.status = problemStatuses[code];
@@ -118,7 +124,9 @@ export function problemDocument(error: AppError, instance?: string): ProblemDocu
 
 export function problemResponse(c: Context, error: AppError): Response {
   const body = problemDocument(error, new URL(c.req.url).pathname);
-  return c.body(JSON.stringify(body), error.status, { 'content-type': problemMediaType });
+  const headers: Record<string, string> = { ...error.headers, 'content-type': problemMediaType };
+  if (error.status === 401) headers['www-authenticate'] = 'Bearer realm="foncier"';
+  return c.body(JSON.stringify(body), error.status, headers);
 }
 
 /** The app's `onError`: known errors as themselves, everything else as an opaque 500. */

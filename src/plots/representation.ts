@@ -5,15 +5,7 @@ import { z } from '@hono/zod-openapi';
 import { bboxSchema, geometrySchema } from '../http/schemas.js';
 import type { PlotRow } from './repository.js';
 
-export interface Viewer {
-  role: 'anonymous' | 'editor' | 'labeller' | 'admin';
-}
-
-export const anonymousViewer: Viewer = { role: 'anonymous' };
-
-export function canSeePersonalData(viewer: Viewer): boolean {
-  return viewer.role === 'admin';
-}
+import { canSeePersonalData, type Viewer } from '../auth/viewer.js';
 
 const partySchema = z
   .object({ name: z.string().nullable(), naturalPerson: z.boolean(), withheld: z.boolean() })

@@ -1,6 +1,7 @@
 // Per-file test harness: a private copy of the seeded database and the app over it.
 import { inject } from 'vitest';
 import { createApp, type App } from '../../src/app.js';
+import { FailureLimiter } from '../../src/auth/middleware.js';
 import { SqlFileMigrationProvider } from '../../src/db/migrate.js';
 import type { DatabaseHandle } from '../../src/db/open.js';
 import { openCopy } from './template.js';
@@ -15,7 +16,10 @@ export interface TestContext {
 
 export async function openTestApp(): Promise<TestContext> {
   const handle = await openCopy(inject('templateLocation'));
-  const app = createApp({ db: handle.db, backend: handle.kind, migrations: new SqlFileMigrationProvider() });
+  // Many tests fail authentication on purpose from the same 'client'; the limiter itself
+  // is tested on its own app.
+  const failureLimiter = new FailureLimiter({ maxFailures: 1_000_000, windowMs: 60_000 });
+  const app = createApp({ db: handle.db, backend: handle.kind, migrations: new SqlFileMigrationProvider(), failureLimiter });
   return {
     handle,
     app,

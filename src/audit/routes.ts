@@ -1,0 +1,70 @@
+// GET /audit: the append-only log, for admins and labellers. Natural persons' names in
+// before/after snapshots are withheld from labellers as everywhere else.
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { AppEnv } from '../app.js';
+import { canSeePersonalData, requireRole, type Viewer } from '../auth/viewer.js';
+import { problemSchema } from '../http/schemas.js';
+import { changedFields, listAudit } from './repository.js';
+
+type Snapshot = Record<string, unknown> | null;
+
+function redact(row: Snapshot, viewer: Viewer): Snapshot {
+  if (!row || canSeePersonalData(viewer)) return row;
+  const out = { ...row };
+  if (out.owner_is_natural_person && out.owner_name) out.owner_name = null;
+  if (out.buyer_is_natural_person && out.buyer_name) out.buyer_name = null;
+  return out;
+}
+
+const querySchema = z
+  .object({
+    entity: z.enum(['site', 'plot']).optional(),
+    entity_id: z.uuid().optional(),
+    after: z.coerce.number().int().min(0).optional().openapi({ description: 'return entries after this id (paging)' }),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+  })
+  .strict();
+
+export function auditRoutes() {
+  const app = new OpenAPIHono<AppEnv>();
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/',
+      tags: ['audit'],
+      summary: 'The audit log: who changed what, when, before and after (admins, labellers)',
+      security: [{ bearerAuth: [] }],
+      request: { query: querySchema },
+      responses: {
+        200: { description: 'Entries, oldest first', content: { 'application/json': { schema: z.object({ items: z.array(z.any()), next: z.string().nullable() }) } } },
+        401: { description: 'No key', content: { 'application/problem+json': { schema: problemSchema } } },
+        403: { description: 'Not admin or labeller', content: { 'application/problem+json': { schema: problemSchema } } },
+      },
+    }),
+    async (c) => {
+      requireRole(c.var.viewer, 'admin', 'labeller');
+      const q = c.req.valid('query');
+      const rows = await listAudit(c.var.db, { entity: q.entity, entityId: q.entity_id, afterId: q.after, limit: q.limit });
+      const items = rows.map((r) => {
+        const before = redact(r.before as Snapshot, c.var.viewer);
+        const after = redact(r.after as Snapshot, c.var.viewer);
+        return {
+          id: r.id,
+          at: r.at.toISOString(),
+          actor: { keyId: r.actorKeyId, name: r.actorName, role: r.actorRole },
+          action: r.action,
+          entity: r.entity,
+          entityId: r.entityId,
+          changedFields: changedFields(before, after),
+          before,
+          after,
+          reason: r.reason,
+        };
+      });
+      const last = items.at(-1);
+      const params = new URLSearchParams({ ...(q.entity ? { entity: q.entity } : {}), ...(q.entity_id ? { entity_id: q.entity_id } : {}), limit: String(q.limit) });
+      return c.json({ items, next: items.length === q.limit && last ? `/audit?${params}&after=${last.id}` : null }, 200);
+    },
+  );
+  return app;
+}

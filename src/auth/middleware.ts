@@ -1,0 +1,67 @@
+// Authentication middleware: `Authorization: Bearer <key>` → c.var.viewer. No header means
+// anonymous; a header with a bad key is a 401 (never silently anonymous). Failed attempts
+// are rate-limited per client address: after `maxFailures` within `windowMs`, 429.
+import type { MiddlewareHandler } from 'hono';
+import type { AppEnv } from '../app.js';
+import { AppError } from '../http/errors.js';
+import { authenticateKey } from './keys.js';
+import { anonymousViewer } from './viewer.js';
+
+export interface FailureLimiterOptions {
+  maxFailures: number;
+  windowMs: number;
+}
+
+/** Sliding-window counter of failed authentications per client. */
+export class FailureLimiter {
+  readonly #failures = new Map<string, number[]>();
+  constructor(private readonly options: FailureLimiterOptions = { maxFailures: 10, windowMs: 60_000 }) {}
+
+  #recent(client: string, now: number): number[] {
+    const kept = (this.#failures.get(client) ?? []).filter((t) => now - t < this.options.windowMs);
+    if (kept.length === 0) this.#failures.delete(client);
+    else this.#failures.set(client, kept);
+    return kept;
+  }
+
+  blockedFor(client: string, now = Date.now()): number {
+    const recent = this.#recent(client, now);
+    if (recent.length < this.options.maxFailures) return 0;
+    return Math.max(1, Math.ceil((recent[0]! + this.options.windowMs - now) / 1000));
+  }
+
+  fail(client: string, now = Date.now()): void {
+    this.#failures.set(client, [...this.#recent(client, now), now]);
+    // Bound memory under a spray of addresses.
+    if (this.#failures.size > 10_000) this.#failures.delete(this.#failures.keys().next().value!);
+  }
+}
+
+const reasons = {
+  malformed: 'the API key is malformed',
+  unknown: 'the API key is not known',
+  revoked: 'the API key has been revoked',
+  expired: 'the API key has expired',
+} as const;
+
+export function authenticate(limiter: FailureLimiter): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const header = c.req.header('authorization');
+    if (!header) {
+      c.set('viewer', anonymousViewer);
+      return next();
+    }
+    // The socket address, not X-Forwarded-For, which any client can rotate to dodge the limit.
+    const client = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress ?? 'local';
+    const wait = limiter.blockedFor(client);
+    if (wait > 0) throw new AppError('too_many_requests', `too many failed authentications; retry in ${wait} s`, { retryAfter: wait }, { 'retry-after': String(wait) });
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    const check = match ? await authenticateKey(c.var.db, match[1]!) : ({ ok: false, reason: 'malformed' } as const);
+    if (!check.ok) {
+      limiter.fail(client);
+      throw new AppError('unauthorized', reasons[check.reason]);
+    }
+    c.set('viewer', check.viewer);
+    return next();
+  };
+}

@@ -1,0 +1,151 @@
+// Write routes for sites and plots: POST (201 + Location + ETag), PATCH with If-Match
+// (200 + new ETag; 428 without it, 412 when stale), DELETE with If-Match (soft, 204).
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import type { AppEnv } from '../app.js';
+import { entityTag } from '../http/entity.js';
+import { NotFoundError } from '../http/errors.js';
+import { requireIfMatch } from '../http/preconditions.js';
+import { uuidParam } from '../http/params.js';
+import { problemSchema } from '../http/schemas.js';
+import { findPlot } from '../plots/repository.js';
+import { plotSchema, toPlotJson } from '../plots/representation.js';
+import { findSite } from '../sites/repository.js';
+import { siteSchema, toSiteJson } from '../sites/representation.js';
+import { plotInputSchema, plotPatchSchema, siteInputSchema, sitePatchSchema } from './inputs.js';
+import { createPlot, createSite, deletePlot, deleteSite, updatePlot, updateSite, type WriteContext } from './writes.js';
+
+const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: problemSchema } } });
+const writeProblems = {
+  400: problem('Invalid body or parameter (named in invalidParams)'),
+  401: problem('No or invalid API key'),
+  403: problem('The key may not write here (role or territory scope)'),
+  404: problem('No such resource'),
+  409: problem('Conflict (duplicate cnigId, live plots on a deleted site)'),
+  412: problem('If-Match does not match the current version'),
+  422: problem('Geometry outside the territory'),
+  428: problem('If-Match missing'),
+  429: problem('Too many failed authentications'),
+} as const;
+const security = [{ bearerAuth: [] }];
+const ifMatchHeader = z.object({ 'if-match': z.string().optional().openapi({ description: 'ETag of the version being changed' }) });
+
+const context = (c: Context<AppEnv>): WriteContext => ({ db: c.var.db, viewer: c.var.viewer, changes: c.var.changes });
+
+async function siteBody(c: Context<AppEnv>, id: string) {
+  const row = await findSite(c.var.db, id);
+  if (!row) throw new NotFoundError('site', id);
+  return toSiteJson(row);
+}
+
+async function plotBody(c: Context<AppEnv>, id: string) {
+  const row = await findPlot(c.var.db, id);
+  if (!row) throw new NotFoundError('plot', id);
+  return toPlotJson(row, c.var.viewer);
+}
+
+export function siteWriteRoutes() {
+  const app = new OpenAPIHono<AppEnv>();
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/',
+      tags: ['sites'],
+      summary: 'Create a site (editor in its territory, or admin)',
+      security,
+      request: { body: { required: true, content: { 'application/json': { schema: siteInputSchema } } } },
+      responses: { 201: { description: 'Created', content: { 'application/json': { schema: siteSchema } } }, ...writeProblems },
+    }),
+    async (c) => {
+      const id = await createSite(context(c), c.req.valid('json'));
+      const body = await siteBody(c, id);
+      return c.json(body, 201, { location: `/sites/${id}`, etag: entityTag('site', id, body.version) });
+    },
+  );
+  app.openapi(
+    createRoute({
+      method: 'patch',
+      path: '/{id}',
+      tags: ['sites'],
+      summary: 'Change a site (If-Match required)',
+      security,
+      request: { params: z.object({ id: uuidParam('site') }), headers: ifMatchHeader, body: { required: true, content: { 'application/json': { schema: sitePatchSchema } } } },
+      responses: { 200: { description: 'Changed', content: { 'application/json': { schema: siteSchema } } }, ...writeProblems },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      await updateSite(context(c), id, requireIfMatch(c.req.header('if-match')), c.req.valid('json'));
+      const body = await siteBody(c, id);
+      return c.json(body, 200, { etag: entityTag('site', id, body.version) });
+    },
+  );
+  app.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/{id}',
+      tags: ['sites'],
+      summary: 'Delete a site (soft; its history stays in the audit log; If-Match required)',
+      security,
+      request: { params: z.object({ id: uuidParam('site') }), headers: ifMatchHeader },
+      responses: { 204: { description: 'Deleted' }, ...writeProblems },
+    }),
+    async (c) => {
+      await deleteSite(context(c), c.req.valid('param').id, requireIfMatch(c.req.header('if-match')));
+      return c.body(null, 204);
+    },
+  );
+  return app;
+}
+
+export function plotWriteRoutes() {
+  const app = new OpenAPIHono<AppEnv>();
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/',
+      tags: ['plots'],
+      summary: 'Create a plot in a site (editor in its territory, or admin)',
+      security,
+      request: { body: { required: true, content: { 'application/json': { schema: plotInputSchema } } } },
+      responses: { 201: { description: 'Created', content: { 'application/json': { schema: plotSchema } } }, ...writeProblems },
+    }),
+    async (c) => {
+      const id = await createPlot(context(c), c.req.valid('json'));
+      const body = await plotBody(c, id);
+      return c.json(body, 201, { location: `/plots/${id}`, etag: entityTag('plot', id, body.version) });
+    },
+  );
+  app.openapi(
+    createRoute({
+      method: 'patch',
+      path: '/{id}',
+      tags: ['plots'],
+      summary: 'Change a plot (If-Match required)',
+      security,
+      request: { params: z.object({ id: uuidParam('plot') }), headers: ifMatchHeader, body: { required: true, content: { 'application/json': { schema: plotPatchSchema } } } },
+      responses: { 200: { description: 'Changed', content: { 'application/json': { schema: plotSchema } } }, ...writeProblems },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      await updatePlot(context(c), id, requireIfMatch(c.req.header('if-match')), c.req.valid('json'));
+      const body = await plotBody(c, id);
+      return c.json(body, 200, { etag: entityTag('plot', id, body.version) });
+    },
+  );
+  app.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/{id}',
+      tags: ['plots'],
+      summary: 'Delete a plot (soft; If-Match required)',
+      security,
+      request: { params: z.object({ id: uuidParam('plot') }), headers: ifMatchHeader },
+      responses: { 204: { description: 'Deleted' }, ...writeProblems },
+    }),
+    async (c) => {
+      await deletePlot(context(c), c.req.valid('param').id, requireIfMatch(c.req.header('if-match')));
+      return c.body(null, 204);
+    },
+  );
+  return app;
+}

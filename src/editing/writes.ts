@@ -1,0 +1,263 @@
+// Writes of sites and plots: create, update (If-Match), soft delete. Each write runs in one
+// transaction that checks role, territory scope, geometry and version, changes the row,
+// bumps its version and appends before/after to the audit log; the change feed hears of it
+// only after the commit. A refused write changes nothing.
+import { randomUUID } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import { recordAudit, snapshot } from '../audit/repository.js';
+import { requireRole, requireTerritoryScope, type Viewer } from '../auth/viewer.js';
+import type { ChangeFeed } from '../changes.js';
+import type { Database } from '../db/schema.js';
+import { AppError, ConflictError, invalidParam, NotFoundError } from '../http/errors.js';
+import { checkVersion } from '../http/preconditions.js';
+import { checkGeometry, type PolygonalGeometry } from '../geometry/input.js';
+import type { PlotInput, PlotPatch, SiteInput, SitePatch } from './inputs.js';
+
+export interface WriteContext {
+  db: Kysely<Database>;
+  viewer: Viewer;
+  changes: ChangeFeed;
+}
+
+type Entity = 'site' | 'plot';
+const tables = { site: 'sites', plot: 'plots' } as const;
+
+const geomFrom = (g: PolygonalGeometry) => sql`ST_Multi(ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(g)}), 4326))`;
+const areaHaOf = (g: PolygonalGeometry) => sql<number>`ST_Area(ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(g)}), 4326)::geography) / 10000`;
+
+function isUniqueViolation(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: string }).code === '23505';
+}
+
+async function communeTerritories(db: Kysely<Database>, insee: string) {
+  const { rows } = await sql<{ epciSiren: string | null; territories: string[] }>`
+    SELECT c.epci_siren, coalesce(array_agg(te.territory_id ORDER BY te.territory_id) FILTER (WHERE te.territory_id IS NOT NULL), '{}') AS territories
+    FROM communes c LEFT JOIN territory_epci te ON te.epci_siren = c.epci_siren
+    WHERE c.insee = ${insee} GROUP BY c.epci_siren`.execute(db);
+  return rows[0];
+}
+
+/** The territories a geometry must lie in: those of its commune that the writer may act in. */
+async function requireInsideTerritories(db: Kysely<Database>, viewer: Viewer, geometry: PolygonalGeometry, territories: string[]): Promise<void> {
+  const allowed = viewer.role === 'editor' ? territories.filter((t) => viewer.territories.includes(t)) : territories;
+  if (allowed.length === 0) return;
+  const { rows } = await sql<{ inside: boolean }>`
+    SELECT coalesce(bool_or(ST_CoveredBy(ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(geometry)}), 4326), t.geom)), false) AS inside
+    FROM territories t WHERE t.id IN (${sql.join(allowed)})`.execute(db);
+  if (!rows[0]?.inside) throw new AppError('unprocessable', `the geometry does not lie inside the territory ${allowed.join(' or ')}`, { invalidParams: [{ in: 'body', name: 'geometry', message: 'outside the territory' }] });
+}
+
+async function afterCommit(ctx: WriteContext, entity: Entity, id: string, action: 'create' | 'update' | 'delete', before: Record<string, unknown> | undefined, after: Record<string, unknown> | undefined) {
+  ctx.changes.publish({
+    entity,
+    id,
+    action,
+    before: (before?.geometry as PolygonalGeometry | undefined) ?? null,
+    after: (after?.geometry as PolygonalGeometry | undefined) ?? null,
+  });
+}
+
+/** Locks the live row and checks scope and version; returns its territories. */
+async function lockForWrite(trx: Kysely<Database>, ctx: WriteContext, entity: Entity, id: string, ifMatch: string) {
+  const table = tables[entity];
+  const { rows } = await sql<{ version: number; territories: string[]; siteId: string | null; communeInsee: string | null }>`
+    SELECT r.version, ${entity === 'plot' ? sql`r.site_id` : sql`NULL::uuid`} AS site_id, ${entity === 'site' ? sql`r.commune_insee` : sql`NULL::text`} AS commune_insee,
+           coalesce((SELECT array_agg(te.territory_id ORDER BY te.territory_id) FROM territory_epci te WHERE te.epci_siren = s.epci_siren), '{}') AS territories
+    FROM ${sql.table(table)} r JOIN sites s ON s.id = ${entity === 'plot' ? sql`r.site_id` : sql`r.id`}
+    WHERE r.id = ${id} AND r.deleted_at IS NULL
+    FOR UPDATE OF r`.execute(trx);
+  const row = rows[0];
+  if (!row) throw new NotFoundError(entity, id);
+  requireTerritoryScope(ctx.viewer, row.territories);
+  checkVersion(entity, id, row.version, ifMatch);
+  return row;
+}
+
+export async function createSite(ctx: WriteContext, input: SiteInput): Promise<string> {
+  requireRole(ctx.viewer, 'editor', 'admin');
+  const commune = await communeTerritories(ctx.db, input.communeInsee);
+  if (!commune?.epciSiren) throw invalidParam('body', 'communeInsee', `commune ${input.communeInsee} is not in the catalogue or belongs to no EPCI`);
+  requireTerritoryScope(ctx.viewer, commune.territories);
+  await checkGeometry(ctx.db, input.geometry);
+  await requireInsideTerritories(ctx.db, ctx.viewer, input.geometry, commune.territories);
+  const id = randomUUID();
+  const { geometry, ...fields } = input;
+  const after = await ctx.db
+    .transaction()
+    .execute(async (trx) => {
+      await trx
+        .insertInto('sites')
+        .values({
+          ...fields,
+          id,
+          cnigId: input.cnigId ?? `${input.communeInsee}_SITE-ECO_${id.slice(0, 8).toUpperCase()}`,
+          epciSiren: commune.epciSiren!,
+          grossAreaHa: areaHaOf(geometry),
+          identifiedOn: input.identifiedOn ?? sql<string>`current_date`,
+          updatedOn: sql<string>`current_date`,
+          geom: geomFrom(geometry),
+        })
+        .execute();
+      const after = await snapshot(trx, 'sites', id);
+      await recordAudit(trx, ctx.viewer, { action: 'create', entity: 'site', entityId: id, after });
+      return after;
+    })
+    .catch((error: unknown) => {
+      if (isUniqueViolation(error)) throw new ConflictError(`a site with cnigId ${JSON.stringify(input.cnigId)} already exists`);
+      throw error;
+    });
+  await afterCommit(ctx, 'site', id, 'create', undefined, after);
+  return id;
+}
+
+export async function updateSite(ctx: WriteContext, id: string, ifMatch: string, patch: SitePatch): Promise<void> {
+  requireRole(ctx.viewer, 'editor', 'admin');
+  const { geometry, ...fields } = patch;
+  const [before, after] = await ctx.db
+    .transaction()
+    .execute(async (trx) => {
+      const current = await lockForWrite(trx, ctx, 'site', id, ifMatch);
+      let epciSiren: string | undefined;
+      let territories = current.territories;
+      if (patch.communeInsee && patch.communeInsee !== current.communeInsee) {
+        const commune = await communeTerritories(trx, patch.communeInsee);
+        if (!commune?.epciSiren) throw invalidParam('body', 'communeInsee', `commune ${patch.communeInsee} is not in the catalogue or belongs to no EPCI`);
+        requireTerritoryScope(ctx.viewer, commune.territories);
+        epciSiren = commune.epciSiren;
+        territories = commune.territories;
+      }
+      if (geometry) {
+        await checkGeometry(trx, geometry);
+        await requireInsideTerritories(trx, ctx.viewer, geometry, territories);
+      }
+      const before = await snapshot(trx, 'sites', id);
+      await trx
+        .updateTable('sites')
+        .set({
+          ...fields,
+          ...(epciSiren ? { epciSiren } : {}),
+          ...(geometry ? { geom: geomFrom(geometry), grossAreaHa: areaHaOf(geometry) } : {}),
+          version: sql<number>`version + 1`,
+          updatedAt: sql<Date>`now()`,
+          updatedOn: sql<string>`current_date`,
+        })
+        .where('id', '=', id)
+        .execute();
+      const after = await snapshot(trx, 'sites', id);
+      await recordAudit(trx, ctx.viewer, { action: 'update', entity: 'site', entityId: id, before, after });
+      return [before, after] as const;
+    })
+    .catch((error: unknown) => {
+      if (isUniqueViolation(error)) throw new ConflictError(`a site with cnigId ${JSON.stringify(patch.cnigId)} already exists`);
+      throw error;
+    });
+  await afterCommit(ctx, 'site', id, 'update', before, after);
+}
+
+export async function deleteSite(ctx: WriteContext, id: string, ifMatch: string): Promise<void> {
+  requireRole(ctx.viewer, 'editor', 'admin');
+  const before = await ctx.db.transaction().execute(async (trx) => {
+    await lockForWrite(trx, ctx, 'site', id, ifMatch);
+    const live = await trx.selectFrom('plots').where('siteId', '=', id).where('deletedAt', 'is', null).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    if (live.n > 0) throw new ConflictError(`the site still has ${live.n} plots: delete them first`, { plots: live.n });
+    const before = await snapshot(trx, 'sites', id);
+    await trx.updateTable('sites').set({ deletedAt: sql<Date>`now()`, version: sql<number>`version + 1`, updatedAt: sql<Date>`now()` }).where('id', '=', id).execute();
+    await recordAudit(trx, ctx.viewer, { action: 'delete', entity: 'site', entityId: id, before, after: await snapshot(trx, 'sites', id) });
+    return before;
+  });
+  await afterCommit(ctx, 'site', id, 'delete', before, undefined);
+}
+
+async function siteForPlot(db: Kysely<Database>, siteId: string) {
+  const { rows } = await sql<{ territories: string[] }>`
+    SELECT coalesce((SELECT array_agg(te.territory_id ORDER BY te.territory_id) FROM territory_epci te WHERE te.epci_siren = s.epci_siren), '{}') AS territories
+    FROM sites s WHERE s.id = ${siteId} AND s.deleted_at IS NULL`.execute(db);
+  return rows[0];
+}
+
+/** The commune a plot lies in: the one holding its point on surface. */
+const communeOf = (g: PolygonalGeometry) =>
+  sql<string>`(SELECT c.insee FROM communes c WHERE ST_Intersects(c.geom, ST_PointOnSurface(ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(g)}), 4326))) ORDER BY c.insee LIMIT 1)`;
+
+export async function createPlot(ctx: WriteContext, input: PlotInput): Promise<string> {
+  requireRole(ctx.viewer, 'editor', 'admin');
+  const site = await siteForPlot(ctx.db, input.siteId);
+  if (!site) throw invalidParam('body', 'siteId', `site ${input.siteId} does not exist`);
+  requireTerritoryScope(ctx.viewer, site.territories);
+  await checkGeometry(ctx.db, input.geometry);
+  await requireInsideTerritories(ctx.db, ctx.viewer, input.geometry, site.territories);
+  const id = randomUUID();
+  const { geometry, ...fields } = input;
+  const after = await ctx.db
+    .transaction()
+    .execute(async (trx) => {
+      await trx
+        .insertInto('plots')
+        .values({
+          ...fields,
+          id,
+          cnigId: input.cnigId ?? `TERRAIN-ECO_${id.slice(0, 8).toUpperCase()}`,
+          grossAreaHa: areaHaOf(geometry),
+          identifiedOn: input.identifiedOn ?? sql<string>`current_date`,
+          updatedOn: sql<string>`current_date`,
+          communeInsee: communeOf(geometry),
+          geom: geomFrom(geometry),
+        })
+        .execute();
+      const after = await snapshot(trx, 'plots', id);
+      await recordAudit(trx, ctx.viewer, { action: 'create', entity: 'plot', entityId: id, after });
+      return after;
+    })
+    .catch((error: unknown) => {
+      if (isUniqueViolation(error)) throw new ConflictError(`a plot with cnigId ${JSON.stringify(input.cnigId)} already exists`);
+      throw error;
+    });
+  await afterCommit(ctx, 'plot', id, 'create', undefined, after);
+  return id;
+}
+
+export async function updatePlot(ctx: WriteContext, id: string, ifMatch: string, patch: PlotPatch): Promise<void> {
+  requireRole(ctx.viewer, 'editor', 'admin');
+  const { geometry, ...fields } = patch;
+  const [before, after] = await ctx.db
+    .transaction()
+    .execute(async (trx) => {
+      const current = await lockForWrite(trx, ctx, 'plot', id, ifMatch);
+      if (geometry) {
+        await checkGeometry(trx, geometry);
+        await requireInsideTerritories(trx, ctx.viewer, geometry, current.territories);
+      }
+      const before = await snapshot(trx, 'plots', id);
+      await trx
+        .updateTable('plots')
+        .set({
+          ...fields,
+          ...(geometry ? { geom: geomFrom(geometry), grossAreaHa: areaHaOf(geometry), communeInsee: communeOf(geometry) } : {}),
+          version: sql<number>`version + 1`,
+          updatedAt: sql<Date>`now()`,
+          updatedOn: sql<string>`current_date`,
+        })
+        .where('id', '=', id)
+        .execute();
+      const after = await snapshot(trx, 'plots', id);
+      await recordAudit(trx, ctx.viewer, { action: 'update', entity: 'plot', entityId: id, before, after });
+      return [before, after] as const;
+    })
+    .catch((error: unknown) => {
+      if (isUniqueViolation(error)) throw new ConflictError(`a plot with cnigId ${JSON.stringify(patch.cnigId)} already exists`);
+      throw error;
+    });
+  await afterCommit(ctx, 'plot', id, 'update', before, after);
+}
+
+export async function deletePlot(ctx: WriteContext, id: string, ifMatch: string): Promise<void> {
+  requireRole(ctx.viewer, 'editor', 'admin');
+  const before = await ctx.db.transaction().execute(async (trx) => {
+    await lockForWrite(trx, ctx, 'plot', id, ifMatch);
+    const before = await snapshot(trx, 'plots', id);
+    await trx.updateTable('plots').set({ deletedAt: sql<Date>`now()`, version: sql<number>`version + 1`, updatedAt: sql<Date>`now()` }).where('id', '=', id).execute();
+    await recordAudit(trx, ctx.viewer, { action: 'delete', entity: 'plot', entityId: id, before, after: await snapshot(trx, 'plots', id) });
+    return before;
+  });
+  await afterCommit(ctx, 'plot', id, 'delete', before, undefined);
+}

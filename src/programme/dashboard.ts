@@ -1,0 +1,87 @@
+// The turnkey-site programme at a glance: progress against the target (about 50 sites),
+// states, regions, territories, hectares, brownfield share and readiness bands.
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import { labelStates } from '../sites/vocabulary.js';
+
+interface ProgrammeSiteRow {
+  id: string;
+  labelStatus: string | null;
+  areaHa: number;
+  availableFrom: string | null;
+  urbanisationType: string | null;
+  brownfieldShare: number | null;
+  regionCode: string | null;
+  regionName: string | null;
+  territoryId: string | null;
+  territoryName: string | null;
+}
+
+// A site counts as a brownfield when it renews urban land or most of its plot area is friche.
+const isBrownfield = (s: ProgrammeSiteRow) => s.urbanisationType === 'renouvellement urbain' || (s.brownfieldShare ?? 0) >= 0.5;
+
+export type ReadinessBand = 'ready_now' | 'within_3_years' | 'by_2030' | 'after_2030_or_unknown';
+
+export function readinessBand(availableFrom: string | null, today: string): ReadinessBand {
+  if (!availableFrom) return 'after_2030_or_unknown';
+  if (availableFrom <= today) return 'ready_now';
+  const inThreeYears = `${Number(today.slice(0, 4)) + 3}${today.slice(4)}`;
+  if (availableFrom <= inThreeYears) return 'within_3_years';
+  return availableFrom <= '2030-12-31' ? 'by_2030' : 'after_2030_or_unknown';
+}
+
+const round = (v: number, d = 1) => Math.round(v * 10 ** d) / 10 ** d;
+
+function tally<K extends string>(rows: ProgrammeSiteRow[], key: (r: ProgrammeSiteRow) => K) {
+  const out = new Map<K, { count: number; areaHa: number }>();
+  for (const r of rows) {
+    const k = key(r);
+    const entry = out.get(k) ?? { count: 0, areaHa: 0 };
+    entry.count += 1;
+    entry.areaHa += r.areaHa;
+    out.set(k, entry);
+  }
+  return out;
+}
+
+export async function programmeDashboard(db: Kysely<Database>, target: number, today = new Date().toISOString().slice(0, 10)) {
+  // One row per site; a site in two territories is attributed to the first by id.
+  const { rows } = await sql<ProgrammeSiteRow>`
+    SELECT s.id, s.label_status, s.area_ha, s.available_from, s.urbanisation_type,
+           (SELECT sum(p.area_ha) FILTER (WHERE p.occupation = 'friche') / nullif(sum(p.area_ha), 0) FROM plots p WHERE p.site_id = s.id AND p.deleted_at IS NULL) AS brownfield_share,
+           t.region_code, t.region_name, t.id AS territory_id, t.name AS territory_name
+    FROM sites s
+    LEFT JOIN LATERAL (
+      SELECT t.* FROM territory_epci te JOIN territories t ON t.id = te.territory_id WHERE te.epci_siren = s.epci_siren ORDER BY t.id LIMIT 1
+    ) t ON true
+    WHERE s.turnkey_programme IS NOT NULL AND s.deleted_at IS NULL
+    ORDER BY s.id`.execute(db);
+
+  const byState = tally(rows, (r) => r.labelStatus ?? 'none');
+  const byRegion = tally(rows, (r) => `${r.regionCode ?? '??'}|${r.regionName ?? 'outside any territory'}`);
+  const byTerritory = tally(rows, (r) => `${r.territoryId ?? '-'}|${r.territoryName ?? 'outside any territory'}`);
+  const bands = tally(rows, (r) => readinessBand(r.availableFrom, today));
+  const brownfield = rows.filter(isBrownfield);
+  const totalHa = rows.reduce((s, r) => s + r.areaHa, 0);
+  const brownfieldHa = brownfield.reduce((s, r) => s + r.areaHa, 0);
+  const labelled = byState.get('labelled')?.count ?? 0;
+
+  return {
+    target,
+    sites: rows.length,
+    labelled,
+    progress: target > 0 ? round(labelled / target, 3) : null,
+    areaHa: round(totalHa),
+    byState: ['none', ...labelStates].map((state) => ({ state, count: byState.get(state)?.count ?? 0, areaHa: round(byState.get(state)?.areaHa ?? 0) })),
+    byRegion: [...byRegion].map(([k, v]) => ({ code: k.split('|')[0]!, name: k.split('|')[1]!, count: v.count, areaHa: round(v.areaHa) })).sort((a, b) => b.count - a.count || a.code.localeCompare(b.code)),
+    byTerritory: [...byTerritory].map(([k, v]) => ({ id: k.split('|')[0]!, name: k.split('|')[1]!, count: v.count, areaHa: round(v.areaHa) })).sort((a, b) => b.count - a.count || a.id.localeCompare(b.id)),
+    land: {
+      brownfield: { count: brownfield.length, areaHa: round(brownfieldHa) },
+      greenfield: { count: rows.length - brownfield.length, areaHa: round(totalHa - brownfieldHa) },
+      brownfieldShareByCount: rows.length ? round(brownfield.length / rows.length, 3) : null,
+      brownfieldShareByArea: totalHa ? round(brownfieldHa / totalHa, 3) : null,
+    },
+    readiness: (['ready_now', 'within_3_years', 'by_2030', 'after_2030_or_unknown'] as const).map((band) => ({ band, count: bands.get(band)?.count ?? 0, areaHa: round(bands.get(band)?.areaHa ?? 0) })),
+    asOf: today,
+  };
+}

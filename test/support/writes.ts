@@ -1,0 +1,58 @@
+// Helpers for tests of the write side: keys of every kind, geometries, a fingerprint of
+// everything a refused write must leave untouched.
+import { sql, type Kysely } from 'kysely';
+import type { Polygon } from 'geojson';
+import { createApiKey } from '../../src/auth/keys.js';
+import type { Database } from '../../src/db/schema.js';
+
+export interface Keys {
+  editorIn: string;
+  editorOut: string;
+  labeller: string;
+  admin: string;
+  revoked: string;
+  expired: string;
+}
+
+export async function createKeys(db: Kysely<Database>, territoryIn: string, territoryOut: string): Promise<Keys> {
+  const key = async (name: string, role: 'editor' | 'labeller' | 'admin', territories?: string[], expiresAt?: Date) =>
+    (await createApiKey(db, { name, role, territories, expiresAt })).key;
+  const revoked = await createApiKey(db, { name: 'revoked editor', role: 'editor', territories: [territoryIn] });
+  await db.updateTable('apiKeys').set({ revokedAt: new Date() }).where('id', '=', revoked.id).execute();
+  return {
+    editorIn: await key('editor in scope', 'editor', [territoryIn]),
+    editorOut: await key('editor out of scope', 'editor', [territoryOut]),
+    labeller: await key('labeller', 'labeller'),
+    admin: await key('admin', 'admin'),
+    revoked: revoked.key,
+    expired: await key('expired editor', 'editor', [territoryIn], new Date(Date.now() - 60_000)),
+  };
+}
+
+export const bearer = (key: string | undefined): Record<string, string> => (key ? { authorization: `Bearer ${key}` } : {});
+
+/** A square of `sideM` metres around a point inside the commune of a live site of the territory. */
+export async function squareIn(db: Kysely<Database>, territoryId: string, sideM = 120, offset = 0): Promise<{ geometry: Polygon; communeInsee: string; siteId: string }> {
+  const { rows } = await sql<{ lon: number; lat: number; communeInsee: string; siteId: string }>`
+    SELECT ST_X(ST_Centroid(s.geom)) AS lon, ST_Y(ST_Centroid(s.geom)) AS lat, s.commune_insee, s.id AS site_id
+    FROM sites s JOIN territory_epci te ON te.epci_siren = s.epci_siren
+    WHERE te.territory_id = ${territoryId} AND s.deleted_at IS NULL
+    ORDER BY s.cnig_id LIMIT 1 OFFSET ${offset}`.execute(db);
+  const { lon, lat, communeInsee, siteId } = rows[0]!;
+  const dLat = sideM / 2 / 111_000;
+  const dLon = sideM / 2 / (111_000 * Math.cos((lat * Math.PI) / 180));
+  const r = (v: number) => Math.round(v * 1e6) / 1e6;
+  const ring = [[lon - dLon, lat - dLat], [lon + dLon, lat - dLat], [lon + dLon, lat + dLat], [lon - dLon, lat + dLat], [lon - dLon, lat - dLat]].map(([x, y]) => [r(x!), r(y!)]);
+  return { geometry: { type: 'Polygon', coordinates: [ring] }, communeInsee, siteId };
+}
+
+/** Everything a refused write must not change: catalogue rows, assessments and the audit log. */
+export async function fingerprint(db: Kysely<Database>): Promise<string> {
+  const { rows } = await sql<{ f: string }>`
+    SELECT md5(
+      coalesce((SELECT string_agg(id::text || ':' || version || ':' || coalesce(label_status, '') || ':' || (deleted_at IS NULL)::text, ',' ORDER BY id) FROM sites), '') || '|' ||
+      coalesce((SELECT string_agg(id::text || ':' || version || ':' || (deleted_at IS NULL)::text, ',' ORDER BY id) FROM plots), '') || '|' ||
+      (SELECT count(*) FROM label_assessments)::text || '|' ||
+      (SELECT count(*) FROM audit_log)::text) AS f`.execute(db);
+  return rows[0]!.f;
+}
