@@ -30,7 +30,8 @@ export async function recordAudit(db: Kysely<Database>, viewer: Viewer, entry: A
     .execute();
 }
 
-/** A row as the audit log keeps it: its columns (snake_case) with the geometry as GeoJSON. */
+/** A row as the audit log keeps it: its columns with the geometry as GeoJSON. (Stored with
+ * the SQL column names; Kysely's CamelCasePlugin hands them back in camelCase.) */
 export async function snapshot(db: Kysely<Database>, table: 'sites' | 'plots', id: string): Promise<Record<string, unknown> | undefined> {
   const { rows } = await sql<{ row: Record<string, unknown> }>`
     SELECT (to_jsonb(t) - 'geom' - 'area_ha') || jsonb_build_object('geometry', ST_AsGeoJSON(t.geom, 6)::jsonb) AS row
@@ -56,6 +57,6 @@ export async function listAudit(db: Kysely<Database>, query: AuditQuery) {
 /** Fields whose value differs between two snapshots. */
 export function changedFields(before: Record<string, unknown> | null, after: Record<string, unknown> | null): string[] {
   const keys = new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})]);
-  const ignored = new Set(['version', 'updated_at', 'updated_on']);
+  const ignored = new Set(['version', 'updatedAt', 'updatedOn']);
   return [...keys].filter((k) => !ignored.has(k) && JSON.stringify(before?.[k]) !== JSON.stringify(after?.[k])).sort();
 }

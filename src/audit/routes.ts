@@ -11,8 +11,8 @@ type Snapshot = Record<string, unknown> | null;
 function redact(row: Snapshot, viewer: Viewer): Snapshot {
   if (!row || canSeePersonalData(viewer)) return row;
   const out = { ...row };
-  if (out.owner_is_natural_person && out.owner_name) out.owner_name = null;
-  if (out.buyer_is_natural_person && out.buyer_name) out.buyer_name = null;
+  if (out.ownerIsNaturalPerson && out.ownerName) out.ownerName = null;
+  if (out.buyerIsNaturalPerson && out.buyerName) out.buyerName = null;
   return out;
 }
 
