@@ -81,6 +81,9 @@ export async function programmeDashboard(db: Kysely<Database>, target: number, t
       brownfieldShareByCount: rows.length ? round(brownfield.length / rows.length, 3) : null,
       brownfieldShareByArea: totalHa ? round(brownfieldHa / totalHa, 3) : null,
     },
+    readinessByYear: [...tally(rows, (r) => (r.availableFrom ? r.availableFrom.slice(0, 4) : 'unknown'))]
+      .map(([year, v]) => ({ year, count: v.count, areaHa: round(v.areaHa) }))
+      .sort((a, b) => a.year.localeCompare(b.year)),
     readiness: (['ready_now', 'within_3_years', 'by_2030', 'after_2030_or_unknown'] as const).map((band) => ({ band, count: bands.get(band)?.count ?? 0, areaHa: round(bands.get(band)?.areaHa ?? 0) })),
     asOf: today,
   };
