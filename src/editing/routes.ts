@@ -7,7 +7,7 @@ import { entityTag } from '../http/entity.js';
 import { NotFoundError } from '../http/errors.js';
 import { requireIfMatch } from '../http/preconditions.js';
 import { uuidParam } from '../http/params.js';
-import { problemSchema } from '../http/schemas.js';
+import { problemEntry } from '../http/schemas.js';
 import { findPlot } from '../plots/repository.js';
 import { plotSchema, toPlotJson } from '../plots/representation.js';
 import { findSite } from '../sites/repository.js';
@@ -15,7 +15,7 @@ import { siteSchema, toSiteJson } from '../sites/representation.js';
 import { plotInputSchema, plotPatchSchema, siteInputSchema, sitePatchSchema } from './inputs.js';
 import { createPlot, createSite, deletePlot, deleteSite, updatePlot, updateSite, type WriteContext } from './writes.js';
 
-const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: problemSchema } } });
+const problem = problemEntry;
 const writeProblems = {
   400: problem('Invalid body or parameter (named in invalidParams)'),
   401: problem('No or invalid API key'),

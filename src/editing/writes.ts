@@ -57,10 +57,17 @@ async function afterCommit(ctx: WriteContext, entity: Entity, id: string, action
   });
 }
 
+interface LockedRow {
+  version: number;
+  territories: string[];
+  siteId: string | null;
+  communeInsee: string | null;
+}
+
 /** Locks the live row and checks scope and version; returns its territories. */
 async function lockForWrite(trx: Kysely<Database>, ctx: WriteContext, entity: Entity, id: string, ifMatch: string) {
   const table = tables[entity];
-  const { rows } = await sql<{ version: number; territories: string[]; siteId: string | null; communeInsee: string | null }>`
+  const { rows } = await sql<LockedRow>`
     SELECT r.version, ${entity === 'plot' ? sql`r.site_id` : sql`NULL::uuid`} AS site_id, ${entity === 'site' ? sql`r.commune_insee` : sql`NULL::text`} AS commune_insee,
            coalesce((SELECT array_agg(te.territory_id ORDER BY te.territory_id) FROM territory_epci te WHERE te.epci_siren = s.epci_siren), '{}') AS territories
     FROM ${sql.table(table)} r JOIN sites s ON s.id = ${entity === 'plot' ? sql`r.site_id` : sql`r.id`}
@@ -73,6 +80,63 @@ async function lockForWrite(trx: Kysely<Database>, ctx: WriteContext, entity: En
   return row;
 }
 
+type Row = Record<string, unknown>;
+
+/** Inserts a row, audits it, announces it after the commit. */
+async function insertAudited(ctx: WriteContext, entity: Entity, id: string, insert: (trx: Kysely<Database>) => Promise<unknown>, cnigId: string | undefined): Promise<void> {
+  const after = await ctx.db
+    .transaction()
+    .execute(async (trx) => {
+      await insert(trx);
+      const after = await snapshot(trx, tables[entity], id);
+      await recordAudit(trx, ctx.viewer, { action: 'create', entity, entityId: id, after });
+      return after;
+    })
+    .catch(rethrowDuplicate(entity, cnigId));
+  await afterCommit(ctx, entity, id, 'create', undefined, after);
+}
+
+/**
+ * Changes a live row at the version If-Match names. `prepare` runs inside the transaction,
+ * after the lock and the scope and version checks, and returns the columns to set.
+ */
+async function updateAudited(
+  ctx: WriteContext,
+  entity: Entity,
+  id: string,
+  ifMatch: string,
+  prepare: (trx: Kysely<Database>, current: LockedRow) => Promise<Row>,
+  cnigId: string | undefined,
+): Promise<void> {
+  const table = tables[entity];
+  const [before, after] = await ctx.db
+    .transaction()
+    .execute(async (trx) => {
+      const current = await lockForWrite(trx, ctx, entity, id, ifMatch);
+      const changes = await prepare(trx, current);
+      const before = await snapshot(trx, table, id);
+      await sql`UPDATE ${sql.table(table)} SET ${sql.join(
+        Object.entries({ ...changes, version: sql`version + 1`, updatedAt: sql`now()`, ...(changes.deletedAt ? {} : { updatedOn: sql`current_date` }) }).map(
+          ([column, value]) => sql`${sql.ref(column)} = ${value}`,
+        ),
+      )} WHERE id = ${id}`.execute(trx);
+      const after = await snapshot(trx, table, id);
+      await recordAudit(trx, ctx.viewer, { action: changes.deletedAt ? 'delete' : 'update', entity, entityId: id, before, after });
+      return [before, after] as const;
+    })
+    .catch(rethrowDuplicate(entity, cnigId));
+  await afterCommit(ctx, entity, id, actionOf(after), before, after);
+}
+
+const actionOf = (after: Row | undefined): 'update' | 'delete' => (after?.deletedAt ? 'delete' : 'update');
+
+function rethrowDuplicate(entity: Entity, cnigId: string | undefined) {
+  return (error: unknown): never => {
+    if (isUniqueViolation(error)) throw new ConflictError(`a ${entity} with cnigId ${JSON.stringify(cnigId)} already exists`);
+    throw error;
+  };
+}
+
 export async function createSite(ctx: WriteContext, input: SiteInput): Promise<string> {
   requireRole(ctx.viewer, 'editor', 'admin');
   const commune = await communeTerritories(ctx.db, input.communeInsee);
@@ -82,10 +146,12 @@ export async function createSite(ctx: WriteContext, input: SiteInput): Promise<s
   await requireInsideTerritories(ctx.db, ctx.viewer, input.geometry, commune.territories);
   const id = randomUUID();
   const { geometry, ...fields } = input;
-  const after = await ctx.db
-    .transaction()
-    .execute(async (trx) => {
-      await trx
+  await insertAudited(
+    ctx,
+    'site',
+    id,
+    (trx) =>
+      trx
         .insertInto('sites')
         .values({
           ...fields,
@@ -97,26 +163,21 @@ export async function createSite(ctx: WriteContext, input: SiteInput): Promise<s
           updatedOn: sql<string>`current_date`,
           geom: geomFrom(geometry),
         })
-        .execute();
-      const after = await snapshot(trx, 'sites', id);
-      await recordAudit(trx, ctx.viewer, { action: 'create', entity: 'site', entityId: id, after });
-      return after;
-    })
-    .catch((error: unknown) => {
-      if (isUniqueViolation(error)) throw new ConflictError(`a site with cnigId ${JSON.stringify(input.cnigId)} already exists`);
-      throw error;
-    });
-  await afterCommit(ctx, 'site', id, 'create', undefined, after);
+        .execute(),
+    input.cnigId,
+  );
   return id;
 }
 
 export async function updateSite(ctx: WriteContext, id: string, ifMatch: string, patch: SitePatch): Promise<void> {
   requireRole(ctx.viewer, 'editor', 'admin');
   const { geometry, ...fields } = patch;
-  const [before, after] = await ctx.db
-    .transaction()
-    .execute(async (trx) => {
-      const current = await lockForWrite(trx, ctx, 'site', id, ifMatch);
+  await updateAudited(
+    ctx,
+    'site',
+    id,
+    ifMatch,
+    async (trx, current) => {
       let epciSiren: string | undefined;
       let territories = current.territories;
       if (patch.communeInsee && patch.communeInsee !== current.communeInsee) {
@@ -130,42 +191,26 @@ export async function updateSite(ctx: WriteContext, id: string, ifMatch: string,
         await checkGeometry(trx, geometry);
         await requireInsideTerritories(trx, ctx.viewer, geometry, territories);
       }
-      const before = await snapshot(trx, 'sites', id);
-      await trx
-        .updateTable('sites')
-        .set({
-          ...fields,
-          ...(epciSiren ? { epciSiren } : {}),
-          ...(geometry ? { geom: geomFrom(geometry), grossAreaHa: areaHaOf(geometry) } : {}),
-          version: sql<number>`version + 1`,
-          updatedAt: sql<Date>`now()`,
-          updatedOn: sql<string>`current_date`,
-        })
-        .where('id', '=', id)
-        .execute();
-      const after = await snapshot(trx, 'sites', id);
-      await recordAudit(trx, ctx.viewer, { action: 'update', entity: 'site', entityId: id, before, after });
-      return [before, after] as const;
-    })
-    .catch((error: unknown) => {
-      if (isUniqueViolation(error)) throw new ConflictError(`a site with cnigId ${JSON.stringify(patch.cnigId)} already exists`);
-      throw error;
-    });
-  await afterCommit(ctx, 'site', id, 'update', before, after);
+      return { ...fields, ...(epciSiren ? { epciSiren } : {}), ...(geometry ? { geom: geomFrom(geometry), grossAreaHa: areaHaOf(geometry) } : {}) };
+    },
+    patch.cnigId,
+  );
 }
 
 export async function deleteSite(ctx: WriteContext, id: string, ifMatch: string): Promise<void> {
   requireRole(ctx.viewer, 'editor', 'admin');
-  const before = await ctx.db.transaction().execute(async (trx) => {
-    await lockForWrite(trx, ctx, 'site', id, ifMatch);
-    const live = await trx.selectFrom('plots').where('siteId', '=', id).where('deletedAt', 'is', null).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    if (live.n > 0) throw new ConflictError(`the site still has ${live.n} plots: delete them first`, { plots: live.n });
-    const before = await snapshot(trx, 'sites', id);
-    await trx.updateTable('sites').set({ deletedAt: sql<Date>`now()`, version: sql<number>`version + 1`, updatedAt: sql<Date>`now()` }).where('id', '=', id).execute();
-    await recordAudit(trx, ctx.viewer, { action: 'delete', entity: 'site', entityId: id, before, after: await snapshot(trx, 'sites', id) });
-    return before;
-  });
-  await afterCommit(ctx, 'site', id, 'delete', before, undefined);
+  await updateAudited(
+    ctx,
+    'site',
+    id,
+    ifMatch,
+    async (trx) => {
+      const live = await trx.selectFrom('plots').where('siteId', '=', id).where('deletedAt', 'is', null).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      if (live.n > 0) throw new ConflictError(`the site still has ${live.n} plots: delete them first`, { plots: live.n });
+      return { deletedAt: sql`now()` };
+    },
+    undefined,
+  );
 }
 
 async function siteForPlot(db: Kysely<Database>, siteId: string) {
@@ -188,10 +233,12 @@ export async function createPlot(ctx: WriteContext, input: PlotInput): Promise<s
   await requireInsideTerritories(ctx.db, ctx.viewer, input.geometry, site.territories);
   const id = randomUUID();
   const { geometry, ...fields } = input;
-  const after = await ctx.db
-    .transaction()
-    .execute(async (trx) => {
-      await trx
+  await insertAudited(
+    ctx,
+    'plot',
+    id,
+    (trx) =>
+      trx
         .insertInto('plots')
         .values({
           ...fields,
@@ -203,61 +250,32 @@ export async function createPlot(ctx: WriteContext, input: PlotInput): Promise<s
           communeInsee: communeOf(geometry),
           geom: geomFrom(geometry),
         })
-        .execute();
-      const after = await snapshot(trx, 'plots', id);
-      await recordAudit(trx, ctx.viewer, { action: 'create', entity: 'plot', entityId: id, after });
-      return after;
-    })
-    .catch((error: unknown) => {
-      if (isUniqueViolation(error)) throw new ConflictError(`a plot with cnigId ${JSON.stringify(input.cnigId)} already exists`);
-      throw error;
-    });
-  await afterCommit(ctx, 'plot', id, 'create', undefined, after);
+        .execute(),
+    input.cnigId,
+  );
   return id;
 }
 
 export async function updatePlot(ctx: WriteContext, id: string, ifMatch: string, patch: PlotPatch): Promise<void> {
   requireRole(ctx.viewer, 'editor', 'admin');
   const { geometry, ...fields } = patch;
-  const [before, after] = await ctx.db
-    .transaction()
-    .execute(async (trx) => {
-      const current = await lockForWrite(trx, ctx, 'plot', id, ifMatch);
+  await updateAudited(
+    ctx,
+    'plot',
+    id,
+    ifMatch,
+    async (trx, current) => {
       if (geometry) {
         await checkGeometry(trx, geometry);
         await requireInsideTerritories(trx, ctx.viewer, geometry, current.territories);
       }
-      const before = await snapshot(trx, 'plots', id);
-      await trx
-        .updateTable('plots')
-        .set({
-          ...fields,
-          ...(geometry ? { geom: geomFrom(geometry), grossAreaHa: areaHaOf(geometry), communeInsee: communeOf(geometry) } : {}),
-          version: sql<number>`version + 1`,
-          updatedAt: sql<Date>`now()`,
-          updatedOn: sql<string>`current_date`,
-        })
-        .where('id', '=', id)
-        .execute();
-      const after = await snapshot(trx, 'plots', id);
-      await recordAudit(trx, ctx.viewer, { action: 'update', entity: 'plot', entityId: id, before, after });
-      return [before, after] as const;
-    })
-    .catch((error: unknown) => {
-      if (isUniqueViolation(error)) throw new ConflictError(`a plot with cnigId ${JSON.stringify(patch.cnigId)} already exists`);
-      throw error;
-    });
-  await afterCommit(ctx, 'plot', id, 'update', before, after);
+      return { ...fields, ...(geometry ? { geom: geomFrom(geometry), grossAreaHa: areaHaOf(geometry), communeInsee: communeOf(geometry) } : {}) };
+    },
+    patch.cnigId,
+  );
 }
 
 export async function deletePlot(ctx: WriteContext, id: string, ifMatch: string): Promise<void> {
   requireRole(ctx.viewer, 'editor', 'admin');
-  const before = await ctx.db.transaction().execute(async (trx) => {
-    await lockForWrite(trx, ctx, 'plot', id, ifMatch);
-    const before = await snapshot(trx, 'plots', id);
-    await trx.updateTable('plots').set({ deletedAt: sql<Date>`now()`, version: sql<number>`version + 1`, updatedAt: sql<Date>`now()` }).where('id', '=', id).execute();
-    await recordAudit(trx, ctx.viewer, { action: 'delete', entity: 'plot', entityId: id, before, after: await snapshot(trx, 'plots', id) });
-    return before;
-  });
-  await afterCommit(ctx, 'plot', id, 'delete', before, undefined);
+  await updateAudited(ctx, 'plot', id, ifMatch, async () => ({ deletedAt: sql`now()` }), undefined);
 }

@@ -21,6 +21,9 @@ export const problemSchema = z
 
 const problemContent = { 'application/problem+json': { schema: problemSchema } };
 
+/** An OpenAPI response entry for a problem document. */
+export const problemEntry = (description: string) => ({ description, content: problemContent });
+
 export const problemResponses = {
   400: { description: 'Invalid parameter (named in invalidParams)', content: problemContent },
   404: { description: 'No such resource', content: problemContent },

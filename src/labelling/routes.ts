@@ -2,12 +2,12 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../app.js';
 import { uuidParam } from '../http/params.js';
-import { problemSchema } from '../http/schemas.js';
+import { problemEntry } from '../http/schemas.js';
 import { labelStates } from '../sites/vocabulary.js';
 import { currentGrid } from './grid.js';
 import { assess, labellingFile, transition } from './repository.js';
 
-const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: problemSchema } } });
+const problem = problemEntry;
 const problems = {
   400: problem('Invalid body or parameter'),
   401: problem('No or invalid API key'),

@@ -65,6 +65,25 @@ describe('optimistic concurrency', () => {
   });
 });
 
+describe('geometry and list updates', () => {
+  it('a new plot geometry changes its area and commune; new cadastral references are kept', async () => {
+    const id = await anyPlotIn('ti-8401');
+    const res0 = await t.get(`/plots/${id}`);
+    const plot = await res0.json();
+    const [lon, lat] = plot.point.coordinates;
+    const d = 0.0005;
+    const ring = [[lon - d, lat - d], [lon + d, lat - d], [lon + d, lat + d], [lon - d, lat + d], [lon - d, lat - d]];
+    const res = await send('PATCH', `/plots/${id}`, keys.editorIn, { geometry: { type: 'Polygon', coordinates: [ring] }, cadastralRefs: ['07010000AB0001', '07010000AB0002'] }, { 'if-match': res0.headers.get('etag')! });
+    expect(res.status).toBe(200);
+    const after = await res.json();
+    expect(after.cadastralRefs).toEqual(['07010000AB0001', '07010000AB0002']);
+    expect(after.areaHa).not.toBeCloseTo(plot.areaHa, 3);
+    expect(after.grossAreaHa).toBeCloseTo(after.areaHa, 3);
+    const audit = await (await t.get(`/audit?entity=plot&entity_id=${id}`, { headers: bearer(keys.admin) })).json();
+    expect(audit.items.at(-1).changedFields).toEqual(expect.arrayContaining(['geometry', 'grossAreaHa', 'cadastralRefs']));
+  });
+});
+
 describe('bad input changes nothing', () => {
   const base = async () => {
     const { geometry, communeInsee } = await squareIn(t.handle.db, 'ti-8401', 150);
