@@ -29,7 +29,9 @@ export class SqlFileMigrationProvider implements MigrationProvider {
 }
 
 export function createMigrator(db: Kysely<any>, provider: MigrationProvider = new SqlFileMigrationProvider()): Migrator {
-  return new Migrator({ db, provider });
+  // Features developed side by side take their numbers in advance, so a database may have
+  // applied 006 before 002 lands: apply the missing ones rather than refuse to start.
+  return new Migrator({ db, provider, allowUnorderedMigrations: true });
 }
 
 export class MigrationError extends Error {

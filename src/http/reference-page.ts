@@ -1,12 +1,14 @@
 // A browsable API reference rendered on the server from the OpenAPI document: operations by
 // tag with their parameters and responses. Plain HTML and CSS, no scripts or CDN assets.
+type Schema = { $ref?: string; type?: string | string[]; enum?: unknown[]; properties?: Record<string, Schema>; required?: string[]; description?: string; anyOf?: Schema[] };
 type Doc = {
   info: { title: string; version: string; description?: string };
+  components?: { schemas?: Record<string, Schema> };
   tags?: { name: string; description?: string }[];
   paths?: Record<string, Record<string, Operation | undefined> | undefined>;
 };
 type Parameter = { name: string; in: string; required?: boolean; description?: string; schema?: { type?: string; enum?: unknown[]; example?: unknown } };
-type Operation = { summary?: string; description?: string; tags?: string[]; parameters?: Parameter[]; responses?: Record<string, { description?: string; content?: Record<string, unknown> }> };
+type Operation = { summary?: string; description?: string; tags?: string[]; parameters?: Parameter[]; requestBody?: { content?: Record<string, { schema?: Schema }> }; security?: unknown[]; responses?: Record<string, { description?: string; content?: Record<string, unknown> }> };
 
 const escapeHtml = (value: unknown) =>
   String(value ?? '').replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
@@ -24,6 +26,27 @@ export function renderReferencePage(doc: Doc): string {
   const tags = [...(doc.tags ?? []).map((t) => t.name), ...new Set(operations.map((o) => o.tag))].filter((t, i, all) => all.indexOf(t) === i);
   const tagDescription = new Map((doc.tags ?? []).map((t) => [t.name, t.description ?? '']));
 
+  const resolve = (schema: Schema | undefined): [string, Schema | undefined] => {
+    const name = schema?.$ref?.split('/').pop();
+    return name ? [name, doc.components?.schemas?.[name]] : ['', schema];
+  };
+  const typeOf = (schema: Schema | undefined): string => {
+    if (!schema) return '';
+    if (schema.$ref) return schema.$ref.split('/').pop()!;
+    if (schema.enum) return schema.enum.map(String).join(' | ');
+    if (schema.anyOf) return schema.anyOf.map(typeOf).join(' | ');
+    return Array.isArray(schema.type) ? schema.type.join(' | ') : (schema.type ?? '');
+  };
+  const renderBody = (op: Operation) => {
+    const [mediaType, content] = Object.entries(op.requestBody?.content ?? {})[0] ?? [];
+    if (!mediaType) return '';
+    const [name, schema] = resolve(content?.schema);
+    const rows = Object.entries(schema?.properties ?? {})
+      .map(([prop, s]) => `<tr><td><code>${escapeHtml(prop)}</code>${schema?.required?.includes(prop) ? ' <span class="req">required</span>' : ''}</td><td colspan="3">${escapeHtml(typeOf(s))}</td></tr>`)
+      .join('');
+    return `<p>Body <code>${escapeHtml(mediaType)}</code> ${escapeHtml(name)}</p>${rows ? `<table><tbody>${rows}</tbody></table>` : ''}`;
+  };
+
   const renderOperation = ({ method, path, op }: (typeof operations)[number]) => {
     const params = (op.parameters ?? [])
       .map(
@@ -36,8 +59,9 @@ export function renderReferencePage(doc: Doc): string {
       .join('');
     return `<section class="op" id="${escapeHtml(`${method}-${path}`)}">
   <h3><span class="method ${method}">${method.toUpperCase()}</span> <code>${escapeHtml(path)}</code></h3>
-  <p>${escapeHtml(op.summary ?? '')}</p>
+  <p>${escapeHtml(op.summary ?? '')}${op.security?.length ? ' <span class="req">API key</span>' : ''}</p>
   ${params ? `<table><thead><tr><th>Parameter</th><th>In</th><th>Type</th><th>Description</th></tr></thead><tbody>${params}</tbody></table>` : ''}
+  ${renderBody(op)}
   <ul class="responses">${responses}</ul>
 </section>`;
   };
