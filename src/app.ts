@@ -8,6 +8,9 @@ import { AppError, problemResponse, renderError } from './http/errors.js';
 import { defaultHook } from './http/validation.js';
 import { openApiRoutes } from './http/openapi.js';
 import { healthRoutes } from './health/routes.js';
+import { ogcRoutes } from './ogc/routes.js';
+import { exportRoutes } from './exports/routes.js';
+import { importRoutes } from './importers/routes.js';
 import { plotRoutes } from './plots/routes.js';
 import { authenticate, FailureLimiter } from './auth/middleware.js';
 import { anonymousViewer, type Viewer } from './auth/viewer.js';
@@ -17,7 +20,11 @@ import { auditRoutes } from './audit/routes.js';
 import { labellingRoutes } from './labelling/routes.js';
 import { programmeRoutes } from './programme/routes.js';
 import { siteRoutes } from './sites/routes.js';
+import { siteInvestorRoutes } from './search/routes.js';
 import { territoryRoutes } from './territories/routes.js';
+import { territoryTileRoutes, tileRoutes } from './tiles/routes.js';
+import { TileCache } from '../tiles/cache.js';
+import { zanRoutes } from './zan/routes.js';
 import { silentLogger, type Logger } from './logger.js';
 
 export interface AppDeps {
@@ -32,6 +39,8 @@ export interface AppDeps {
   changes?: ChangeFeed;
   /** Turnkey sites the programme aims to label (dashboard default). */
   turnkeyTarget?: number;
+  /** Bytes of vector tiles kept in memory; 0 turns the tile cache off (benchmarks). */
+  tileCacheBytes?: number;
 }
 
 export interface AppEnv {
@@ -68,6 +77,11 @@ export function createApp(deps: AppDeps) {
 
   app.route('/', healthRoutes());
   app.route('/territories', territoryRoutes());
+  const tileCache = deps.tileCacheBytes === 0 ? null : new TileCache(deps.tileCacheBytes);
+  tileCache?.listen(changes);
+  app.route('/territories', territoryTileRoutes(tileCache));
+  app.route('/tiles', tileRoutes(tileCache));
+  app.route('/sites', siteInvestorRoutes()); // before siteRoutes: /sites/compare is not an {id}
   app.route('/sites', siteRoutes());
   app.route('/sites', siteWriteRoutes());
   app.route('/plots', plotRoutes());
@@ -75,6 +89,11 @@ export function createApp(deps: AppDeps) {
   app.route('/', labellingRoutes());
   app.route('/audit', auditRoutes());
   app.route('/programme', programmeRoutes(deps.turnkeyTarget ?? 50));
+  app.route('/ogc', ogcRoutes());
+  app.route('/exports', exportRoutes());
+  app.route('/imports', importRoutes());
+  // ZAN measures register full paths under /territories, /sites, /plots and /zan.
+  app.route('/', zanRoutes());
   openApiRoutes(app);
 
   app.notFound((c) => problemResponse(c, new AppError('not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)));

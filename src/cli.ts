@@ -10,6 +10,7 @@ import { migrateToLatest } from './db/migrate.js';
 import { openDatabase } from './db/open.js';
 import { seedDemoData } from './fixtures/demo.js';
 import { generateFixtures } from './fixtures/generate.js';
+import { importUsage, runImportCommand } from './importers/cli-import.js';
 
 const usage = `Usage: foncier <command> [options]
 
@@ -21,6 +22,7 @@ Commands:
                                create an API key; it is printed once and stored hashed
   keys list                    list keys (never the keys themselves)
   keys revoke ID|PREFIX        revoke a key
+${importUsage}
 
 The database is DATABASE_URL when set, else the embedded database in FONCIER_DATA_DIR (.data/).`;
 
@@ -30,6 +32,8 @@ async function main(argv: string[]): Promise<number> {
     console.log(usage);
     return command ? 0 : 2;
   }
+  // `import` parses its own options (see src/importers/cli-import.ts).
+  if (command === 'import') return runImportCommand(rest);
   const config = loadConfig();
   const { values, positionals } = parseArgs({
     args: rest,

@@ -197,7 +197,110 @@ export interface LabelAssessmentTable {
   assessedBy: string;
 }
 
+// 005_exchange: open-data imports.
+export interface RegionTable {
+  code: string;
+  name: string;
+  geom: Geometry | null;
+}
+
+export interface DepartmentTable {
+  code: string;
+  name: string;
+  regionCode: string | null;
+  geom: Geometry | null;
+}
+
+export interface ParcelTable {
+  id: string;
+  communeInsee: string;
+  prefix: string;
+  section: string;
+  number: string;
+  registeredAreaM2: number | null;
+  createdOn: IsoDate | null;
+  updatedOn: IsoDate | null;
+  geom: Geometry;
+}
+
+export interface ImportRunTable {
+  id: string;
+  kind: string;
+  source: string;
+  dryRun: boolean;
+  partial: boolean;
+  status: 'committed' | 'rolled_back' | 'dry_run';
+  created: number;
+  updated: number;
+  unchanged: number;
+  rejected: number;
+  report: unknown;
+  startedAt: Date;
+  finishedAt: Generated<Date>;
+}
+
+// ZAN reference data (sql/004_zan.sql).
+export interface CommuneConsumptionTable {
+  insee: string;
+  year: number;
+  nafM2: number;
+  activityM2: number;
+  housingM2: number;
+  mixedM2: number;
+  roadM2: number;
+  railM2: number;
+  unknownM2: number;
+  vintage: string;
+  provisional: Generated<boolean>;
+  source: string;
+}
+
+export interface LandCoverTable {
+  id: Generated<number>;
+  geom: Geometry;
+  artificial: boolean;
+  coverCode: string | null;
+  useCode: string | null;
+  vintage: string;
+  source: string;
+}
+
+export interface BrownfieldTable {
+  id: string;
+  name: string | null;
+  siteType: string | null;
+  status: string | null;
+  communeInsee: string | null;
+  surfaceM2: number | null;
+  geom: Geometry;
+  geomApproximate: Generated<boolean>;
+  sourceName: string | null;
+  sourceProducer: string | null;
+  vintage: string;
+}
+
+export interface PenePerimeterTable {
+  id: string;
+  name: string;
+  legalRef: string | null;
+  geom: Geometry;
+  vintage: string;
+  source: string;
+}
+
+export interface ZanReductionTargetTable {
+  landKind: 'commune' | 'epci';
+  landCode: string;
+  reductionRate: number;
+  document: string;
+  source: string;
+}
+
 export interface Database {
+  regions: RegionTable;
+  departments: DepartmentTable;
+  parcels: ParcelTable;
+  importRuns: ImportRunTable;
   apiKeys: ApiKeyTable;
   auditLog: AuditLogTable;
   labellingGrids: LabellingGridTable;
@@ -208,6 +311,11 @@ export interface Database {
   territoryEpci: TerritoryEpciTable;
   sites: SiteTable;
   plots: PlotTable;
+  communeConsumption: CommuneConsumptionTable;
+  landCover: LandCoverTable;
+  brownfields: BrownfieldTable;
+  penePerimeters: PenePerimeterTable;
+  zanReductionTargets: ZanReductionTargetTable;
 }
 
 export type Epci = Selectable<EpciTable>;

@@ -22,7 +22,7 @@ export function openApiRoutes(app: OpenAPIHono<AppEnv>): void {
   ] });
 
   let cached: ReturnType<typeof document> | undefined;
-  const spec = () => (cached ??= document());
+  const spec = () => (cached ??= describeSuffixedParams(document()));
   const page = () => renderReferencePage(spec() as unknown as Parameters<typeof renderReferencePage>[0]);
 
   app.get('/openapi.json', (c) => c.json(spec()));
@@ -40,4 +40,36 @@ export function openApiRoutes(app: OpenAPIHono<AppEnv>): void {
       ],
     }),
   );
+}
+
+type Spec = ReturnType<OpenAPIHono<AppEnv>['getOpenAPI31Document']>;
+type ParameterObject = { name: string; in: string; description?: string; schema?: { pattern?: string; example?: unknown; description?: string } };
+
+/**
+ * Hono names a parameter followed by a suffix in the same segment (`/:y.mvt`) after the whole
+ * segment, so routes declare `{y.mvt}`. Clients write `/12/2106/1466.mvt`: the document says
+ * `{y}.mvt` with a parameter `y`, as OpenAPI path templating allows.
+ */
+export function describeSuffixedParams(spec: Spec): Spec {
+  const suffixed = /\{(\w+)\.(\w+)\}/g;
+  const paths: Record<string, unknown> = {};
+  for (const [path, item] of Object.entries(spec.paths ?? {})) {
+    paths[path.replace(suffixed, '{$1}.$2')] = item;
+    for (const operation of Object.values(item ?? {})) {
+      for (const p of ((operation as { parameters?: ParameterObject[] }).parameters ?? [])) {
+        const match = /^(\w+)\.(\w+)$/.exec(p.name);
+        if (!match || p.in !== 'path') continue;
+        const [, name, ext] = match;
+        const tail = new RegExp(`\\s*followed by \\.${ext}$`);
+        p.name = name!;
+        if (p.description) p.description = p.description.replace(tail, '');
+        if (p.schema) {
+          if (p.schema.description) p.schema.description = p.schema.description.replace(tail, '');
+          if (typeof p.schema.example === 'string') p.schema.example = p.schema.example.replace(`.${ext}`, '');
+          if (p.schema.pattern) p.schema.pattern = p.schema.pattern.replace(`\\.${ext}$`, '$');
+        }
+      }
+    }
+  }
+  return { ...spec, paths: paths as Spec['paths'] };
 }

@@ -24,3 +24,40 @@ export const featureFormat = z
 
 export const emptyQuery = z.object({}).strict();
 export const formatQuery = z.object({ f: featureFormat }).strict();
+
+/** `bbox=minLon,minLat,maxLon,maxLat` in CRS84 degrees, parsed to four numbers. */
+export const bboxQuery = z
+  .string()
+  .transform((text, ctx) => {
+    const parts = text.split(',').map((part) => Number(part.trim()));
+    const fail = (message: string) => {
+      ctx.addIssue({ code: 'custom', message });
+      return z.NEVER;
+    };
+    if (parts.length !== 4 || parts.some((n) => !Number.isFinite(n))) return fail('expected four numbers minLon,minLat,maxLon,maxLat');
+    const [minLon, minLat, maxLon, maxLat] = parts as [number, number, number, number];
+    if ([minLon, maxLon].some((lon) => lon < -180 || lon > 180)) return fail('longitude out of -180..180');
+    if ([minLat, maxLat].some((lat) => lat < -90 || lat > 90)) return fail('latitude out of -90..90');
+    if (minLon > maxLon || minLat > maxLat) return fail('min greater than max');
+    return [minLon, minLat, maxLon, maxLat] as [number, number, number, number];
+  })
+  .openapi({ param: { name: 'bbox', in: 'query' }, type: 'string', example: '4.3,44.3,5.1,45.2', description: 'minLon,minLat,maxLon,maxLat (CRS84)' });
+
+/** Page size: 1..`max`; `fallback` when absent (undefined: absent stays absent). */
+export const limitQuery = (fallback: number | undefined, max = 1000) => {
+  const limit = z.coerce
+    .number({ message: 'expected an integer' })
+    .int({ message: 'expected an integer' })
+    .min(1, { message: `must be between 1 and ${max}` })
+    .max(max, { message: `must be between 1 and ${max}` });
+  const described = (schema: z.ZodType) =>
+    schema.openapi({ param: { name: 'limit', in: 'query' }, type: 'integer', description: `Page size, 1 to ${max}${fallback === undefined ? '' : ` (default ${fallback})`}` });
+  return fallback === undefined ? (described(limit.optional()) as z.ZodOptional<typeof limit>) : (described(limit.default(fallback)) as z.ZodDefault<typeof limit>);
+};
+
+/** An opaque keyset cursor (base64url), decoded and checked by the resource that issued it. */
+export const cursorQuery = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,400}$/, { message: 'not a cursor issued by this API' })
+  .optional()
+  .openapi({ param: { name: 'cursor', in: 'query' }, description: 'Opaque cursor from a `next` link' });

@@ -36,6 +36,8 @@ export interface SiteFacts {
   largestPlotHa: number | null;
   brownfieldShare: number | null;
   planningZones: string[];
+  /** ZAN measures of the site's plots still to develop, when reference data exist. */
+  zan: { ruleSet: string; nafConsumptionHa: number; consumptionHa: number; urbanisedShare: number | null } | null;
 }
 
 // The programme's horizon: sites must be ready to host a plant by the end of 2030.
@@ -61,8 +63,12 @@ export function catalogueIndication(criterionId: string, f: SiteFacts): string |
       return f.portKm === null ? 'distance unknown' : `${f.portKm} km to the nearest port`;
     case 'planning_compatibility':
       return f.planningZones.length ? `plots in PLU zones ${f.planningZones.join(', ')}` : 'no PLU zone recorded';
-    case 'land_sobriety':
-      return f.brownfieldShare === null ? 'no plot recorded' : `${Math.round(f.brownfieldShare * 100)} % of the plot area on brownfield land`;
+    case 'land_sobriety': {
+      const brownfield = f.brownfieldShare === null ? 'no plot recorded' : `${Math.round(f.brownfieldShare * 100)} % of the plot area on brownfield land`;
+      if (!f.zan) return brownfield;
+      const round = (v: number) => Math.round(v * 100) / 100;
+      return `${brownfield}; developing it would consume ${round(f.zan.nafConsumptionHa)} ha of NAF land, ${round(f.zan.consumptionHa)} ha charged to the commune (${f.zan.ruleSet})`;
+    }
     case 'maturity':
       if (!f.availableFrom) return 'ready date unknown';
       return f.availableFrom <= LATEST_READY_DATE ? `ready on ${f.availableFrom}` : `ready on ${f.availableFrom}, after 2030`;

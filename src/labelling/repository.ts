@@ -7,11 +7,13 @@ import type { Database } from '../db/schema.js';
 import { AppError, ConflictError, NotFoundError } from '../http/errors.js';
 import { checkVersion } from '../http/preconditions.js';
 import { TURNKEY_PROGRAMME, type LabelState } from '../sites/vocabulary.js';
+import { measurePlots, plotTotals } from '../zan/repository.js';
+import { ruleSet } from '../zan/rule-sets.js';
 import { currentGrid } from './grid.js';
 import { readiness, type Assessment, type Evidence, type SiteFacts } from './readiness.js';
 import { allowedMoves, findMove, type WorkflowState } from './workflow.js';
 
-interface SiteLabelRow extends SiteFacts {
+interface SiteLabelRow extends Omit<SiteFacts, 'zan'> {
   id: string;
   name: string;
   version: number;
@@ -55,6 +57,19 @@ async function assessments(db: Kysely<Database>, siteId: string, gridVersion: st
   }));
 }
 
+/** The ZAN figures of the plots still to develop, under the default rule set; null without plots. */
+async function zanFacts(db: Kysely<Database>, siteId: string): Promise<SiteFacts['zan']> {
+  const rules = ruleSet();
+  const plots = await measurePlots(db, rules, { siteIds: [siteId], pipelineOnly: true });
+  if (plots.length === 0) return null;
+  const totals = plotTotals(plots);
+  return { ruleSet: rules.id, nafConsumptionHa: totals.nafConsumptionHa, consumptionHa: totals.consumptionHa, urbanisedShare: totals.areaHa > 0 ? 1 - totals.nafConsumptionHa / totals.areaHa : null };
+}
+
+async function siteFacts(db: Kysely<Database>, site: SiteLabelRow): Promise<SiteFacts> {
+  return { ...site, zan: await zanFacts(db, site.id) };
+}
+
 export async function labellingFile(db: Kysely<Database>, viewer: Viewer, siteId: string) {
   const site = await loadSite(db, siteId);
   requireFileAccess(viewer, site);
@@ -66,7 +81,7 @@ export async function labellingFile(db: Kysely<Database>, viewer: Viewer, siteId
     state,
     labelDate: site.labelDate,
     grid: { version: grid.version, title: grid.title, publishedOn: grid.publishedOn },
-    readiness: readiness(grid.criteria, await assessments(db, siteId, grid.version), site),
+    readiness: readiness(grid.criteria, await assessments(db, siteId, grid.version), await siteFacts(db, site)),
     allowedMoves: allowedMoves(state, viewer.role).map((m) => ({ to: m.to, reasonRequired: m.reasonRequired })),
   };
 }
@@ -92,7 +107,7 @@ export async function transition(db: Kysely<Database>, viewer: Viewer, siteId: s
     if (move.reasonRequired && !reason?.trim()) throw new AppError('validation_failed', `moving to ${to} needs a reason`, { invalidParams: [{ in: 'body', name: 'reason', message: 'required for this move' }] });
     if (to === 'labelled') {
       const grid = await currentGrid(trx);
-      const summary = readiness(grid.criteria, await assessments(trx, siteId, grid.version), site);
+      const summary = readiness(grid.criteria, await assessments(trx, siteId, grid.version), await siteFacts(trx, site));
       if (!summary.ready) throw new ConflictError(`the site cannot be labelled while blocking criteria are not met: ${summary.blocking.join(', ')}`, { currentState: from, blocking: summary.blocking });
     }
     await trx

@@ -6,11 +6,26 @@ import { NotFoundError } from '../http/errors.js';
 import { mediaTypes } from '../http/media.js';
 import { formatQuery, uuidParam } from '../http/params.js';
 import { featureSchema, problemResponses } from '../http/schemas.js';
+import { briefQuery } from '../search/brief.js';
+import { renderSearch } from '../search/listing.js';
+import { searchResponses } from '../search/openapi.js';
 import { findSite } from './repository.js';
 import { siteSchema, toSiteJson } from './representation.js';
 
 export function siteRoutes() {
   const app = new OpenAPIHono<AppEnv>();
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/',
+      tags: ['sites', 'search'],
+      summary: 'Search sites by an investor brief: filters combine (AND), ranked by match score, keyset-paged',
+      request: { query: briefQuery },
+      responses: searchResponses('site'),
+    }),
+    async (c) => renderSearch(c, 'site', c.req.valid('query')) as never,
+  );
 
   app.openapi(
     createRoute({

@@ -41,6 +41,8 @@ describe('labelling journey', () => {
     let file = await (await t.get(`/sites/${id}/label`, { headers: bearer(keys.editorIn) })).json();
     expect(file.readiness.ready).toBe(false);
     expect(file.readiness.blocking).toEqual([blocking[0]]);
+    const sobriety = file.readiness.items.find((i: { criterion: { id: string } }) => i.criterion.id === 'land_sobriety');
+    expect(sobriety.catalogue).toMatch(/ha of NAF land/);
     expect((await move(id, keys.editorIn, 'submitted')).status).toBe(200);
 
     // The labeller reviews, cannot label while a blocking criterion is open, asks for changes.

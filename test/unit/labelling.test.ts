@@ -25,7 +25,7 @@ describe('labelling workflow', () => {
 describe('readiness', () => {
   const facts: SiteFacts = {
     powerMw: 20, networkElectricity: true, networkDrinkingWater: true, networkSewerage: true, networkGas: false, networkFibre: true,
-    motorwayInterchangeKm: 4, railSiding: true, portKm: 80, availableFrom: '2031-01-01', usableAreaHa: 40, largestPlotHa: 12, brownfieldShare: 0.5, planningZones: ['AU'],
+    motorwayInterchangeKm: 4, railSiding: true, portKm: 80, availableFrom: '2031-01-01', usableAreaHa: 40, largestPlotHa: 12, brownfieldShare: 0.5, planningZones: ['AU'], zan: { ruleSet: 'climat-resilience-2021+zan-2023', nafConsumptionHa: 3.5, consumptionHa: 3.5, urbanisedShare: 0.6 },
   };
   const criteria = [
     { id: 'land_control', group: 'foncier', title: 'Maîtrise foncière', blocking: true, hint: '' },
@@ -37,6 +37,12 @@ describe('readiness', () => {
     expect(r.ready).toBe(false);
     expect(r.blocking).toEqual(['maturity']);
     expect(r.items.find((i) => i.criterion.id === 'maturity')!.catalogue).toBe('ready on 2031-01-01, after 2030');
+  });
+  it('brings the ZAN figures into the land sobriety indication', async () => {
+    const { catalogueIndication } = await import('../../src/labelling/readiness.js');
+    expect(catalogueIndication('land_sobriety', facts)).toBe(
+      '50 % of the plot area on brownfield land; developing it would consume 3.5 ha of NAF land, 3.5 ha charged to the commune (climat-resilience-2021+zan-2023)',
+    );
   });
   it('is ready when the blocking criteria are met, whatever the optional ones say', () => {
     const met = (id: string) => ({ criterionId: id, status: 'met' as const, evidence: [], comment: null, assessedAt: '', assessedBy: 'x' });

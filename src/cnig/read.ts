@@ -1,0 +1,83 @@
+// Reading one CNIG row: the TableSchema check, then each field's text converted to the value
+// of its column ('oui' → true, '80024000ZO0030|…' → string[], GeoJSON text → geometry + SRID).
+// Lambert-93 is detected by coordinate range: CRS84 never leaves [-180, 180] × [-90, 90],
+// Lambert-93 metropolitan coordinates are in the hundreds of thousands of metres.
+import type { Geometry } from 'geojson';
+import { refcadSeparator, siteEcoFields, terrainEcoFields, type CnigClass, type CnigField } from './fields.js';
+import { cnigSchemas, validateRow, type FieldProblem } from './table-schema.js';
+
+export const LAMBERT_93 = 2154;
+export const CRS84 = 4326;
+
+/** Fields required by the standard that we accept empty, with a warning (we do not manage pôles). */
+const toleratedMissing = new Set(['pole_id']);
+
+function firstPosition(geometry: Geometry): number[] | undefined {
+  if (geometry.type === 'GeometryCollection') return geometry.geometries.map(firstPosition).find(Boolean);
+  let value: unknown = geometry.coordinates;
+  while (Array.isArray(value) && Array.isArray(value[0])) value = value[0];
+  return Array.isArray(value) ? (value as number[]) : undefined;
+}
+
+/** 4326 when every coordinate could be longitude/latitude, else 2154 (Lambert-93). */
+export function detectSrid(geometry: Geometry): number {
+  const position = firstPosition(geometry);
+  if (!position) return CRS84;
+  const [x = 0, y = 0] = position;
+  return Math.abs(x) <= 180 && Math.abs(y) <= 90 ? CRS84 : LAMBERT_93;
+}
+
+export interface CnigRow {
+  /** Column name → value, for mapped fields only. */
+  values: Record<string, unknown>;
+  /** The geometry as GeoJSON text and the SRID it is in. */
+  geometry?: { geojson: string; srid: number };
+  /** The site's CNIG id, for a terrain-eco row. */
+  siteCnigId?: string;
+  problems: FieldProblem[];
+  warnings: FieldProblem[];
+}
+
+function convert(field: CnigField<string>, text: string): unknown {
+  switch (field.kind) {
+    case 'number':
+      return Number(text);
+    case 'integer':
+    case 'year':
+      return Number.parseInt(text, 10);
+    case 'boolean':
+      return text === 'oui';
+    case 'refs':
+      return text.split(refcadSeparator).filter(Boolean);
+    default:
+      return text;
+  }
+}
+
+export function readCnigRow(kind: CnigClass, row: Record<string, string | undefined>, options: { srid?: number } = {}): CnigRow {
+  const schema = cnigSchemas[kind];
+  const missing = new Set(schema.missingValues ?? ['']);
+  const all = validateRow(schema, row);
+  const warnings = all.filter((p) => toleratedMissing.has(p.field) && p.reason === 'required value missing');
+  const problems = all.filter((p) => !warnings.includes(p));
+  const fields = (kind === 'site-eco' ? siteEcoFields : terrainEcoFields) as CnigField<string>[];
+  const values: Record<string, unknown> = {};
+  const result: CnigRow = { values, problems, warnings };
+  for (const field of fields) {
+    const raw = row[field.name];
+    const text = raw === undefined || missing.has(raw) ? undefined : raw.trim();
+    if (kind === 'terrain-eco' && field.name === 'site_id') result.siteCnigId = text;
+    if (!field.column || problems.some((p) => p.field === field.name)) continue;
+    if (field.kind === 'geometry') {
+      if (text !== undefined) {
+        const geometry = JSON.parse(text) as Geometry;
+        if (geometry.type !== 'Polygon' && geometry.type !== 'MultiPolygon') problems.push({ field: field.name, reason: `a ${geometry.type} where a Polygon or MultiPolygon is expected` });
+        else result.geometry = { geojson: text, srid: options.srid ?? detectSrid(geometry) };
+      }
+      continue;
+    }
+    // An empty terr_refcad is an empty list (the column is NOT NULL DEFAULT '{}').
+    values[field.column] = text === undefined ? (field.kind === 'refs' ? [] : null) : convert(field, text);
+  }
+  return result;
+}

@@ -1,0 +1,35 @@
+// GeoJSON downloads for desktop GIS: a FeatureCollection of a territory's (or the nation's)
+// sites or plots, written as it is read in keyset pages. The properties are the OGC
+// collection's whitelist (ogc/collections.ts), so no personal data can leave here either.
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import { findCollection } from '../ogc/collections.js';
+import { featureColumns, type FeatureRow } from '../ogc/repository.js';
+
+export type DownloadLayer = 'sites' | 'plots';
+const pageSize = 1000;
+
+export async function* geoJsonChunks(db: Kysely<Database>, layer: DownloadLayer, territory?: string): AsyncGenerator<string> {
+  const collection = findCollection(layer)!;
+  const inTerritory = territory
+    ? layer === 'sites'
+      ? sql`AND epci_siren IN (SELECT epci_siren FROM territory_epci WHERE territory_id = ${territory})`
+      : sql`AND site_id IN (SELECT s.id FROM sites s JOIN territory_epci te ON te.epci_siren = s.epci_siren WHERE te.territory_id = ${territory})`
+    : sql``;
+  yield '{"type":"FeatureCollection","features":[';
+  let after: string | undefined;
+  let first = true;
+  for (;;) {
+    const { rows } = await sql<FeatureRow>`SELECT ${featureColumns(collection)} FROM ${sql.table(collection.table)}
+      WHERE deleted_at IS NULL ${inTerritory} ${after !== undefined ? sql`AND id > ${after}` : sql``}
+      ORDER BY id LIMIT ${pageSize}`.execute(db);
+    if (rows.length > 0) {
+      const text = rows.map((row) => JSON.stringify({ type: 'Feature', id: row.id, geometry: row.geometry, properties: row.properties })).join(',');
+      yield (first ? '' : ',') + text;
+      first = false;
+      after = rows[rows.length - 1]!.id;
+    }
+    if (rows.length < pageSize) break;
+  }
+  yield ']}';
+}

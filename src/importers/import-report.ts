@@ -1,0 +1,129 @@
+// The import report every importer returns: rows read, written, and every rejected row with
+// its number, column and reason. Imports are all-or-nothing by default: one rejected row and
+// nothing is written; `partial` writes the valid rows; `dryRun` validates and writes nothing.
+import { basename } from 'node:path';
+
+export interface RowRejection {
+  /** 1-based data row (feature index for GeoJSON); 0 for the header or the file itself. */
+  row: number;
+  /** Line in a CSV file (header is line 1); absent for other formats. */
+  line?: number;
+  column: string | null;
+  value: string | null;
+  reason: string;
+}
+
+/** A code that matches nothing we hold (e.g. a 2018 commune merged since): reported, not dropped. */
+export interface UnmatchedCode {
+  row: number;
+  column: string;
+  code: string;
+  reason: string;
+}
+
+export interface ImportOptions {
+  dryRun?: boolean;
+  /** Write the valid rows even when some are rejected. */
+  partial?: boolean;
+  /** The vintage of the data (e.g. 'cerema-2024'), when the file does not say. */
+  vintage?: string;
+  /** The SRID of the file's coordinates, when it cannot be detected (default: by range). */
+  srid?: number;
+  onProgress?: (rowsRead: number) => void;
+}
+
+export interface ImportReport {
+  kind: string;
+  file: string;
+  dryRun: boolean;
+  mode: 'all-or-nothing' | 'partial';
+  rowsRead: number;
+  accepted: number;
+  inserted: number;
+  updated: number;
+  /** Rows that matched a stored row exactly and were left alone. */
+  unchanged: number;
+  written: boolean;
+  vintages: string[];
+  rejected: RowRejection[];
+  unmatched: UnmatchedCode[];
+}
+
+const MAX_VALUE_LENGTH = 80;
+
+export class ImportReportBuilder {
+  readonly rejected: RowRejection[] = [];
+  readonly unmatchedCodes: UnmatchedCode[] = [];
+  rowsRead = 0;
+  private readonly rejectedRows = new Set<number>();
+
+  constructor(
+    readonly kind: string,
+    readonly file: string,
+    readonly options: ImportOptions,
+    private readonly lineOffset: number | null = null,
+  ) {}
+
+  reject(row: number, column: string | null, reason: string, value?: unknown): void {
+    const text = value === undefined || value === null ? null : String(value).slice(0, MAX_VALUE_LENGTH);
+    this.rejected.push({ row, ...(this.lineOffset !== null ? { line: row + this.lineOffset } : {}), column, value: text, reason });
+    this.rejectedRows.add(row);
+  }
+
+  unmatched(row: number, column: string, code: string, reason: string): void {
+    this.unmatchedCodes.push({ row, column, code, reason });
+  }
+
+  isRejected(row: number): boolean {
+    return this.rejectedRows.has(row);
+  }
+
+  /** A rejection of the file as a whole (header, format) makes even a partial import stop. */
+  get fileRejected(): boolean {
+    return this.rejectedRows.has(0);
+  }
+
+  read(count = 1): void {
+    this.rowsRead += count;
+    this.options.onProgress?.(this.rowsRead);
+  }
+
+  get shouldWrite(): boolean {
+    if (this.options.dryRun || this.fileRejected) return false;
+    return this.options.partial === true || this.rejected.length === 0;
+  }
+
+  finish(counts: { accepted: number; inserted?: number; updated?: number; unchanged?: number; written: boolean; vintages?: string[] }): ImportReport {
+    return {
+      kind: this.kind,
+      file: basename(this.file),
+      dryRun: this.options.dryRun === true,
+      mode: this.options.partial ? 'partial' : 'all-or-nothing',
+      rowsRead: this.rowsRead,
+      accepted: counts.accepted,
+      inserted: counts.inserted ?? 0,
+      updated: counts.updated ?? 0,
+      unchanged: counts.unchanged ?? 0,
+      written: counts.written,
+      vintages: counts.vintages ?? [],
+      rejected: [...this.rejected].sort((a, b) => a.row - b.row),
+      unmatched: this.unmatchedCodes,
+    };
+  }
+}
+
+/** One line per rejection, as the CLI prints them. */
+export function formatRejection(r: RowRejection): string {
+  const where = r.row === 0 ? 'file' : r.line !== undefined ? `row ${r.row} (line ${r.line})` : `feature ${r.row}`;
+  return `${where}${r.column ? `, column ${r.column}` : ''}: ${r.reason}${r.value !== null ? ` (${JSON.stringify(r.value)})` : ''}`;
+}
+
+export function formatReport(report: ImportReport): string {
+  const state = report.dryRun ? 'dry run, nothing written' : report.written ? 'written' : 'NOT written (rejected rows; use --partial to write the valid ones)';
+  const lines = [
+    `${report.kind} ${report.file}: ${report.rowsRead} rows read, ${report.accepted} accepted, ${report.inserted} inserted, ${report.updated} updated, ${report.unchanged} unchanged, ${report.rejected.length} rejected; ${state}`,
+    ...report.rejected.map(formatRejection),
+    ...(report.unmatched.length > 0 ? [`${report.unmatched.length} unmatched codes:`, ...report.unmatched.map((u) => `row ${u.row}, column ${u.column}: ${u.code} ${u.reason}`)] : []),
+  ];
+  return lines.join('\n');
+}

@@ -1,0 +1,55 @@
+// Streaming imports write batch by batch inside ONE transaction, so memory stays flat however
+// large the file, and decide at the end: commit when the report allows it (no rejection, or
+// --partial), roll back otherwise. A dry run does the same work and always rolls back, so its
+// created / updated / unchanged counts are the real ones. Every run is recorded in import_runs.
+import { randomUUID } from 'node:crypto';
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../db/schema.js';
+import type { ImportReport, ImportReportBuilder } from './import-report.js';
+
+class RollBack extends Error {
+  constructor(readonly value: unknown) {
+    super('rolled back on purpose');
+  }
+}
+
+/** Runs `work` in a transaction; returns its value and whether it was committed. */
+export async function inImportTransaction<T>(
+  db: Kysely<Database>,
+  report: ImportReportBuilder,
+  work: (trx: Transaction<Database>) => Promise<T>,
+): Promise<{ value: T; written: boolean }> {
+  try {
+    const value = await db.transaction().execute(async (trx) => {
+      const value = await work(trx);
+      if (!report.shouldWrite) throw new RollBack(value);
+      return value;
+    });
+    return { value, written: true };
+  } catch (error) {
+    if (error instanceof RollBack) return { value: error.value as T, written: false };
+    throw error;
+  }
+}
+
+export async function recordImportRun(db: Kysely<Database>, report: ImportReport, source: string, startedAt: Date): Promise<string> {
+  const id = randomUUID();
+  await db
+    .insertInto('importRuns')
+    .values({
+      id,
+      kind: report.kind,
+      source,
+      dryRun: report.dryRun,
+      partial: report.mode === 'partial',
+      status: report.dryRun ? 'dry_run' : report.written ? 'committed' : 'rolled_back',
+      created: report.inserted,
+      updated: report.updated,
+      unchanged: report.unchanged,
+      rejected: report.rejected.length,
+      report: JSON.stringify(report),
+      startedAt,
+    })
+    .execute();
+  return id;
+}

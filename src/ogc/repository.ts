@@ -1,0 +1,66 @@
+// Feature reads for /ogc: one page of a collection with its exact match count, one feature,
+// and a collection's spatial extent. The SQL is assembled from whitelisted identifiers
+// (collections.ts) and parameterised conditions (filter-sql.ts).
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { Geometry } from 'geojson';
+import type { Database } from '../db/schema.js';
+import { GEOJSON_DECIMALS } from '../db/postgis.js';
+import type { CollectionDefinition } from './collections.js';
+import { columnExpression, sortExpressions } from './filter-sql.js';
+
+export interface FeatureRow {
+  id: string;
+  properties: Record<string, unknown>;
+  geometry: Geometry | null;
+}
+
+export interface ItemsQuery {
+  conditions: RawBuilder<boolean>[];
+  sortby?: string;
+  limit: number;
+  offset: number;
+}
+
+function whereClause(collection: CollectionDefinition, conditions: RawBuilder<boolean>[]) {
+  const all = [...(collection.softDelete ? [sql<boolean>`deleted_at IS NULL`] : []), ...conditions];
+  return all.length === 0 ? sql`` : sql`WHERE ${sql.join(all, sql` AND `)}`;
+}
+
+export function featureColumns(collection: CollectionDefinition) {
+  // Property keys are constants of ours, so sql.lit is safe for them.
+  const pairs = Object.entries(collection.properties).flatMap(([name, q]) => [sql.lit(name), columnExpression(q)]);
+  const geom = sql.ref(collection.geometryColumn);
+  return sql`CAST(${sql.ref(collection.idColumn)} AS text) AS id,
+    json_build_object(${sql.join(pairs)}) AS properties,
+    ST_AsGeoJSON(ST_ForcePolygonCCW(${geom}), ${sql.lit(GEOJSON_DECIMALS)})::json AS geometry`;
+}
+
+export async function findFeatures(db: Kysely<Database>, collection: CollectionDefinition, query: ItemsQuery) {
+  const where = whereClause(collection, query.conditions);
+  const table = sql.table(collection.table);
+  // Both statements see the same snapshot only within a transaction; the count is exact
+  // for the request, which is what numberMatched promises.
+  return db.transaction().execute(async (trx) => {
+    const count = await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${table} ${where}`.execute(trx);
+    const rows = await sql<FeatureRow>`SELECT ${featureColumns(collection)} FROM ${table} ${where}
+      ORDER BY ${sql.join(sortExpressions(collection, query.sortby))}
+      LIMIT ${query.limit} OFFSET ${query.offset}`.execute(trx);
+    return { numberMatched: count.rows[0]!.n, features: rows.rows };
+  });
+}
+
+export async function findFeature(db: Kysely<Database>, collection: CollectionDefinition, id: string): Promise<FeatureRow | undefined> {
+  const where = whereClause(collection, [sql<boolean>`CAST(${sql.ref(collection.idColumn)} AS text) = ${id}`]);
+  const result = await sql<FeatureRow>`SELECT ${featureColumns(collection)} FROM ${sql.table(collection.table)} ${where}`.execute(db);
+  return result.rows[0];
+}
+
+/** [minLon, minLat, maxLon, maxLat] of every live feature, or null for an empty collection. */
+export async function collectionExtent(db: Kysely<Database>, collection: CollectionDefinition): Promise<[number, number, number, number] | null> {
+  const where = whereClause(collection, []);
+  const geom = sql.ref(collection.geometryColumn);
+  const result = await sql<{ e: [number, number, number, number] | null }>`SELECT CASE WHEN count(${geom}) = 0 THEN NULL ELSE json_build_array(
+      ST_XMin(ST_Extent(${geom})), ST_YMin(ST_Extent(${geom})), ST_XMax(ST_Extent(${geom})), ST_YMax(ST_Extent(${geom}))) END AS e
+    FROM ${sql.table(collection.table)} ${where}`.execute(db);
+  return result.rows[0]?.e ?? null;
+}

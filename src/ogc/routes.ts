@@ -1,0 +1,258 @@
+// /ogc: OGC API - Features Part 1 (core, GeoJSON, OpenAPI 3.0) and Part 3 (queryables,
+// CQL2 text filters). Handlers parse, call the repository and render; client mistakes in
+// filters, sortby or property names become 400 problem documents.
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import type { AppEnv } from '../app.js';
+import { invalidParam, NotFoundError } from '../http/errors.js';
+import { geoJson, mediaTypes } from '../http/media.js';
+import { problemResponses } from '../http/schemas.js';
+import { collections, findCollection, queryablesDocument, type CollectionDefinition } from './collections.js';
+import { Cql2SyntaxError, parseCql2Text } from './cql2.js';
+import { bboxExpression, datetimeExpression, filterExpression, parseBbox, propertyEquals, QueryError } from './filter-sql.js';
+import { collectionExtent, findFeature, findFeatures } from './repository.js';
+
+export const defaultLimit = 10;
+export const maxLimit = 10_000;
+
+const conformanceClasses = [
+  'http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core',
+  'http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson',
+  'http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30',
+  'http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables',
+  'http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters',
+  'http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter',
+  'http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter',
+  'http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/sortables',
+  'http://www.opengis.net/spec/cql2/1.0/conf/cql2-text',
+  'http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2',
+  'http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators',
+  'http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions',
+  'http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus',
+];
+
+const openApi30 = 'application/vnd.oai.openapi+json;version=3.0';
+const schemaJson = 'application/schema+json';
+const queryablesRel = 'http://www.opengis.net/def/rel/ogc/1.0/queryables';
+const crs84 = 'http://www.opengis.net/def/crs/OGC/1.3/CRS84';
+
+const formatParam = z.enum(['json']).optional().openapi({ param: { name: 'f', in: 'query' }, description: 'json (the only encoding)' });
+const plainQuery = z.object({ f: formatParam }).strict();
+const collectionParams = z.object({ collectionId: z.string().openapi({ param: { name: 'collectionId', in: 'path' }, example: 'plots' }) });
+const looseJson = z.record(z.string(), z.any());
+
+const itemsQuery = z
+  .object({
+    f: formatParam,
+    limit: z.coerce.number().int().min(1).optional().openapi({ description: `default ${defaultLimit}, at most ${maxLimit} (larger values are capped)` }),
+    offset: z.coerce.number().int().min(0).optional(),
+    bbox: z.string().optional().openapi({ description: 'minLon,minLat,maxLon,maxLat in CRS84', example: '4.5,44.5,5.5,45.5' }),
+    datetime: z.string().optional().openapi({ description: 'RFC 3339 date or interval, on updatedOn' }),
+    sortby: z.string().optional().openapi({ description: 'queryable names, "-" prefix for descending', example: '-areaHa' }),
+    filter: z.string().optional().openapi({ description: 'CQL2 text', example: "marketingStage = 'en vente' AND areaHa > 1" }),
+    // 'cql-text' is the draft name that GDAL's OAPIF driver (3.6) sends; our subset is the same grammar.
+    'filter-lang': z.enum(['cql2-text', 'cql-text']).optional(),
+    'filter-crs': z.enum([crs84]).optional(),
+  })
+  // Other keys are property filters on queryables, checked per collection below.
+  .catchall(z.string());
+
+function baseUrl(c: Context): string {
+  const url = new URL(c.req.url);
+  return `${url.origin}/ogc`;
+}
+
+function collectionOrThrow(id: string): CollectionDefinition {
+  const collection = findCollection(id);
+  if (!collection) throw new NotFoundError('collection', id);
+  return collection;
+}
+
+async function collectionDocument(c: Context<AppEnv>, collection: CollectionDefinition) {
+  const base = `${baseUrl(c)}/collections/${collection.id}`;
+  const extent = await collectionExtent(c.var.db, collection);
+  return {
+    id: collection.id,
+    title: collection.title,
+    description: collection.description,
+    itemType: 'feature',
+    crs: [crs84],
+    storageCrs: crs84,
+    extent: { spatial: { bbox: [extent ?? [-180, -90, 180, 90]], crs: crs84 } },
+    links: [
+      { rel: 'self', type: mediaTypes.json, href: base, title: collection.title },
+      { rel: 'items', type: mediaTypes.geojson, href: `${base}/items`, title: `${collection.title} (GeoJSON)` },
+      { rel: queryablesRel, type: schemaJson, href: `${base}/queryables`, title: 'Queryables' },
+    ],
+  };
+}
+
+function rethrowQueryError(error: unknown): never {
+  if (error instanceof QueryError) throw invalidParam('query', error.parameter, error.message);
+  if (error instanceof Cql2SyntaxError) throw invalidParam('query', 'filter', error.message);
+  throw error;
+}
+
+export function ogcRoutes() {
+  const app = new OpenAPIHono<AppEnv>();
+  const tags = ['ogc'];
+
+  app.openapi(
+    createRoute({ method: 'get', path: '/', tags, summary: 'OGC API landing page', request: { query: plainQuery }, responses: { 200: { description: 'Landing page', content: { 'application/json': { schema: looseJson } } }, ...problemResponses } }),
+    (c) => {
+      const base = baseUrl(c);
+      return c.json({
+        title: 'Foncier — OGC API Features',
+        description: "Sites and plots of economic land in France's Territoires d'industrie (CNIG Sites économiques), with territories, EPCI and communes",
+        links: [
+          { rel: 'self', type: mediaTypes.json, href: base, title: 'This document' },
+          { rel: 'service-desc', type: openApi30, href: `${base}/api`, title: 'OpenAPI 3.0 definition' },
+          { rel: 'service-doc', type: mediaTypes.html, href: `${new URL(c.req.url).origin}/docs`, title: 'API reference' },
+          { rel: 'conformance', type: mediaTypes.json, href: `${base}/conformance`, title: 'Conformance classes' },
+          { rel: 'data', type: mediaTypes.json, href: `${base}/collections`, title: 'Collections' },
+        ],
+      });
+    },
+  );
+
+  app.openapi(
+    createRoute({ method: 'get', path: '/conformance', tags, summary: 'Conformance classes', request: { query: plainQuery }, responses: { 200: { description: 'Conformance declaration', content: { 'application/json': { schema: z.object({ conformsTo: z.array(z.string()) }) } } }, ...problemResponses } }),
+    (c) => c.json({ conformsTo: conformanceClasses }),
+  );
+
+  app.openapi(
+    createRoute({ method: 'get', path: '/collections', tags, summary: 'Feature collections', request: { query: plainQuery }, responses: { 200: { description: 'Collections', content: { 'application/json': { schema: looseJson } } }, ...problemResponses } }),
+    async (c) => {
+      const base = baseUrl(c);
+      return c.json({
+        links: [{ rel: 'self', type: mediaTypes.json, href: `${base}/collections` }],
+        collections: await Promise.all(collections.map((collection) => collectionDocument(c, collection))),
+      });
+    },
+  );
+
+  app.openapi(
+    createRoute({ method: 'get', path: '/collections/{collectionId}', tags, summary: 'One feature collection', request: { params: collectionParams, query: plainQuery }, responses: { 200: { description: 'Collection', content: { 'application/json': { schema: looseJson } } }, ...problemResponses } }),
+    async (c) => c.json(await collectionDocument(c, collectionOrThrow(c.req.valid('param').collectionId))),
+  );
+
+  app.openapi(
+    createRoute({ method: 'get', path: '/collections/{collectionId}/queryables', tags, summary: 'Queryable properties (JSON Schema)', request: { params: collectionParams, query: plainQuery }, responses: { 200: { description: 'Queryables', content: { [schemaJson]: { schema: looseJson } } }, ...problemResponses } }),
+    (c) => {
+      const collection = collectionOrThrow(c.req.valid('param').collectionId);
+      const body = queryablesDocument(collection, `${baseUrl(c)}/collections/${collection.id}/queryables`);
+      return c.body(JSON.stringify(body), 200, { 'content-type': schemaJson }) as never;
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/collections/{collectionId}/items',
+      tags,
+      summary: 'Features of a collection: bbox, datetime, property filters, CQL2 filter, sortby, paging',
+      request: { params: collectionParams, query: itemsQuery },
+      responses: { 200: { description: 'GeoJSON FeatureCollection', content: { [mediaTypes.geojson]: { schema: looseJson } } }, ...problemResponses },
+    }),
+    async (c) => {
+      const collection = collectionOrThrow(c.req.valid('param').collectionId);
+      const { f: _f, limit: requested, offset = 0, bbox, datetime, sortby, filter, 'filter-lang': _lang, 'filter-crs': _crs, ...properties } = c.req.valid('query');
+      const limit = Math.min(requested ?? defaultLimit, maxLimit);
+      let page;
+      try {
+        const conditions = [
+          ...(bbox !== undefined ? [bboxExpression(collection, parseBbox(bbox))] : []),
+          ...(datetime !== undefined ? [datetimeExpression(collection, datetime)] : []),
+          ...Object.entries(properties).map(([name, value]) => {
+            if (!Object.hasOwn(collection.properties, name)) throw new QueryError(name, 'unknown parameter');
+            return propertyEquals(collection, name, String(value));
+          }),
+          ...(filter !== undefined ? [filterExpression(collection, parseCql2Text(filter))] : []),
+        ];
+        // sortby names are checked while the ORDER BY is built.
+        page = await findFeatures(c.var.db, collection, { conditions, sortby, limit, offset });
+      } catch (error) {
+        rethrowQueryError(error);
+      }
+      const self = new URL(c.req.url);
+      const pageHref = (newOffset: number) => {
+        const url = new URL(self);
+        url.searchParams.set('offset', String(newOffset));
+        url.searchParams.set('limit', String(limit));
+        return url.toString();
+      };
+      const links = [
+        { rel: 'self', type: mediaTypes.geojson, href: self.toString() },
+        { rel: 'collection', type: mediaTypes.json, href: `${baseUrl(c)}/collections/${collection.id}` },
+        ...(offset + page.features.length < page.numberMatched ? [{ rel: 'next', type: mediaTypes.geojson, href: pageHref(offset + limit) }] : []),
+        ...(offset > 0 ? [{ rel: 'prev', type: mediaTypes.geojson, href: pageHref(Math.max(0, offset - limit)) }] : []),
+      ];
+      return geoJson(c, {
+        type: 'FeatureCollection',
+        numberMatched: page.numberMatched,
+        numberReturned: page.features.length,
+        timeStamp: new Date().toISOString(),
+        features: page.features.map((row) => ({ type: 'Feature', id: row.id, geometry: row.geometry, properties: row.properties })),
+        links,
+      }) as never;
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/collections/{collectionId}/items/{featureId}',
+      tags,
+      summary: 'One feature',
+      request: { params: collectionParams.extend({ featureId: z.string().max(100).openapi({ param: { name: 'featureId', in: 'path' } }) }), query: plainQuery },
+      responses: { 200: { description: 'GeoJSON Feature', content: { [mediaTypes.geojson]: { schema: looseJson } } }, ...problemResponses },
+    }),
+    async (c) => {
+      const { collectionId, featureId } = c.req.valid('param');
+      const collection = collectionOrThrow(collectionId);
+      const row = await findFeature(c.var.db, collection, featureId);
+      if (!row) throw new NotFoundError('feature', featureId);
+      const base = `${baseUrl(c)}/collections/${collection.id}`;
+      return geoJson(c, {
+        type: 'Feature',
+        id: row.id,
+        geometry: row.geometry,
+        properties: row.properties,
+        links: [
+          { rel: 'self', type: mediaTypes.geojson, href: `${base}/items/${encodeURIComponent(row.id)}` },
+          { rel: 'collection', type: mediaTypes.json, href: base },
+        ],
+      }) as never;
+    },
+  );
+
+  // The OpenAPI 3.0 definition of this sub-API, as the "oas30" conformance class asks.
+  // Each collection's items path is spelled out with its queryables as query parameters, so
+  // that clients reading the definition (GDAL's OAPIF driver does) know what they can filter on.
+  app.get('/api', (c) => {
+    const document = app.getOpenAPIDocument({
+      openapi: '3.0.3',
+      info: { title: 'Foncier — OGC API Features', version: '1.0.0' },
+      servers: [{ url: baseUrl(c) }],
+    });
+    const generic = document.paths['/collections/{collectionId}/items']?.get;
+    if (generic) {
+      for (const collection of collections) {
+        const parameters = [
+          ...(generic.parameters ?? []).filter((p) => !('name' in p && p.name === 'collectionId')),
+          ...Object.entries(collection.properties).map(([name, q]) => ({
+            name,
+            in: 'query' as const,
+            required: false,
+            description: q.description ?? `equality on ${name}`,
+            schema: { type: q.type === 'date' ? ('string' as const) : q.type, ...(q.type === 'date' ? { format: 'date' } : {}) },
+          })),
+        ];
+        document.paths[`/collections/${collection.id}/items`] = { get: { ...generic, operationId: `get${collection.id}Items`, parameters } };
+      }
+    }
+    return c.body(JSON.stringify(document), 200, { 'content-type': openApi30 });
+  });
+
+  return app;
+}

@@ -1,0 +1,189 @@
+// Rendering a search: a JSON page with the score explained per result, a GeoJSON
+// FeatureCollection, or CNIG CSV. JSON is always one page (limit, cursor, next link,
+// total). GeoJSON and CSV without `limit` export every match, streamed chunk by chunk
+// from a database cursor so that memory stays flat; with `limit` they are one page too.
+import type { Context } from 'hono';
+import { stringify } from 'csv-stringify/sync';
+import type { AppEnv } from '../app.js';
+import { mediaTypes } from '../http/media.js';
+import { cnigBoolean, refcadSeparator, type CnigField } from '../cnig/fields.js';
+import { toBrief, type BriefQuery } from './brief.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { cnigColumns, countMatches, featureExportStatement, searchChunks, searchPage, searchStatement, type SearchOutput } from './repository.js';
+import { explainScore, type ComponentDefinition, type Facts, type SearchKind } from './score.js';
+
+/** CNIG "Sites économiques" CSV separator. */
+export const csvDelimiter = ';';
+
+const round = (v: unknown, digits = 2) => (v === null || v === undefined ? null : Math.round(Number(v) * 10 ** digits) / 10 ** digits);
+const parsed = (text: unknown) => (typeof text === 'string' ? (JSON.parse(text) as unknown) : null);
+
+export function siteItem(f: Facts, definition: ComponentDefinition[]) {
+  return {
+    id: f.id as string,
+    cnigId: f.cnigId as string,
+    name: f.name as string,
+    siteType: f.siteType as string,
+    mainVocation: f.mainVocation as string,
+    state: f.state as string,
+    location: {
+      epci: { siren: f.epciSiren as string, name: f.epciName as string },
+      commune: { insee: f.communeInsee as string, name: f.communeName as string, department: f.department as string },
+      inTerritory: f.inTerritory as boolean,
+      point: parsed(f.point),
+    },
+    areas: { areaHa: round(f.areaHa), usableAreaHa: round(f.usableAreaHa), availableAreaHa: round(f.availableAreaHa), maxPlotAreaHa: round(f.maxPlotAreaHa) },
+    utilities: {
+      electricity: f.networkElectricity as boolean | null,
+      powerMw: f.powerMw as number | null,
+      gas: f.networkGas as boolean | null,
+      drinkingWater: f.networkDrinkingWater as boolean | null,
+      sewerage: f.networkSewerage as boolean | null,
+      fibre: f.networkFibre as boolean | null,
+    },
+    access: {
+      railSiding: f.railSiding as boolean | null,
+      riverQuay: f.riverQuay as boolean | null,
+      motorwayInterchangeKm: f.motorwayInterchangeKm as number | null,
+      freightStationKm: f.freightStationKm as number | null,
+      portKm: f.portKm as number | null,
+    },
+    turnkey: { programme: f.turnkeyProgramme as string | null, labelStatus: f.labelStatus as string | null },
+    lowestPriceEurM2: f.priceEurM2 as number | null,
+    brownfield: f.brownfield as boolean,
+    availableFrom: f.availableFrom as string | null,
+    distanceKm: round(f.distanceKm, 3),
+    score: explainScore(definition, f),
+  };
+}
+
+export function plotItem(f: Facts, definition: ComponentDefinition[]) {
+  return {
+    id: f.id as string,
+    cnigId: f.cnigId as string,
+    site: { id: f.siteId as string, cnigId: f.siteCnigId as string, name: f.siteName as string },
+    communeInsee: f.communeInsee as string | null,
+    point: parsed(f.point),
+    areaHa: round(f.areaHa, 4),
+    landControl: f.landControl as string,
+    developmentStage: f.developmentStage as string,
+    marketingStage: f.marketingStage as string,
+    occupation: f.occupation as string,
+    planningZone: f.planningZone as string | null,
+    turnkey: f.turnkey as boolean | null,
+    priceEurM2: f.priceEurM2 as number | null,
+    availableFrom: f.availableFrom as string | null,
+    brownfield: f.brownfield as boolean,
+    siteUtilities: { electricity: f.networkElectricity as boolean | null, powerMw: f.powerMw as number | null, railSiding: f.railSiding as boolean | null },
+    siteAccess: { motorwayInterchangeKm: f.motorwayInterchangeKm as number | null },
+    distanceKm: round(f.distanceKm, 3),
+    score: explainScore(definition, f),
+  };
+}
+
+const itemOf = (kind: SearchKind) => (kind === 'site' ? siteItem : plotItem);
+
+function featureText(kind: SearchKind, f: Facts, definition: ComponentDefinition[]): string {
+  const properties: Record<string, unknown> = itemOf(kind)(f, definition);
+  delete properties.point;
+  // The geometry is already GeoJSON text from ST_AsGeoJSON: spliced in, never re-parsed.
+  return `{"type":"Feature","id":${JSON.stringify(f.id)},"geometry":${String(f.geometry)},"properties":${JSON.stringify(properties)}}`;
+}
+
+function cnigValue(field: CnigField<string>, value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (field.kind === 'boolean') return cnigBoolean(value as boolean);
+  if (field.kind === 'refs') return (value as string[]).join(refcadSeparator);
+  return String(value);
+}
+
+function csvText(kind: SearchKind, rows: Facts[]): string {
+  const { fields } = cnigColumns(kind);
+  return stringify(
+    rows.map((row) => fields.map((field, i) => cnigValue(field, row[`cnig${i}`]))),
+    { delimiter: csvDelimiter },
+  );
+}
+
+function negotiate(c: Context, f: SearchOutput | undefined): SearchOutput {
+  if (f) return f;
+  const accept = c.req.header('accept') ?? '';
+  if (accept.includes(mediaTypes.geojson)) return 'geojson';
+  if (accept.includes(mediaTypes.csv)) return 'csv';
+  return 'json';
+}
+
+function textStream(chunks: AsyncGenerator<string>): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  return new ReadableStream({
+    async pull(controller) {
+      const { value, done } = await chunks.next();
+      if (done) controller.close();
+      else controller.enqueue(encoder.encode(value));
+    },
+    async cancel() {
+      await chunks.return(undefined);
+    },
+  });
+}
+
+function pageLink(c: Context, cursor: string | undefined): string {
+  const url = new URL(c.req.url);
+  if (cursor) url.searchParams.set('cursor', cursor);
+  else url.searchParams.delete('cursor');
+  return url.toString();
+}
+
+/** GET /sites and GET /plots. */
+export async function renderSearch(c: Context<AppEnv>, kind: SearchKind, query: BriefQuery): Promise<Response> {
+  const brief = toBrief(query);
+  const sortName = `${brief.sort.reverse ? '-' : ''}${brief.sort.key}`;
+  const cursor = query.cursor ? decodeCursor(query.cursor, sortName) : undefined;
+  const output = negotiate(c, query.f);
+  const db = c.var.db;
+  const fileName = kind === 'site' ? 'sites' : 'plots';
+
+  if (output !== 'json' && query.limit === undefined) {
+    if (output === 'geojson') {
+      async function* features(): AsyncGenerator<string> {
+        yield '{"type":"FeatureCollection","features":[';
+        let first = true;
+        for await (const rows of searchChunks(db, featureExportStatement({ kind, brief, output, cursor }))) {
+          yield (first ? '' : ',') + rows.map((row) => row.feature).join(',');
+          first = false;
+        }
+        yield ']}';
+      }
+      return c.body(textStream(features()), 200, { 'content-type': mediaTypes.geojson, vary: 'accept' });
+    }
+    async function* lines(): AsyncGenerator<string> {
+      yield stringify([cnigColumns(kind).fields.map((field) => field.name)], { delimiter: csvDelimiter });
+      for await (const rows of searchChunks(db, searchStatement({ kind, brief, output, cursor }).statement)) yield csvText(kind, rows);
+    }
+    return c.body(textStream(lines()), 200, {
+      'content-type': `${mediaTypes.csv}; charset=utf-8`,
+      'content-disposition': `attachment; filename="${kind === 'site' ? 'site-eco' : 'terrain-eco'}-search.csv"`,
+      vary: 'accept',
+    });
+  }
+
+  const limit = query.limit ?? 50;
+  const [page, total] = await Promise.all([searchPage(db, { kind, brief, output, cursor, limit }), countMatches(db, kind, brief)]);
+  const last = page.rows[page.rows.length - 1];
+  const next = page.more && last ? pageLink(c, encodeCursor({ sort: sortName, key: Number(last.sortKey), id: String(last.id) })) : null;
+  const links = { self: pageLink(c, query.cursor), next };
+
+  if (output === 'geojson') {
+    const features = page.rows.map((row) => featureText(kind, row, page.definition)).join(',');
+    const head = JSON.stringify({ type: 'FeatureCollection', numberMatched: total, numberReturned: page.rows.length, sort: sortName, links });
+    return c.body(`${head.slice(0, -1)},"features":[${features}]}`, 200, { 'content-type': mediaTypes.geojson, vary: 'accept' });
+  }
+  if (output === 'csv') {
+    const header = stringify([cnigColumns(kind).fields.map((field) => field.name)], { delimiter: csvDelimiter });
+    const headers: Record<string, string> = { 'content-type': `${mediaTypes.csv}; charset=utf-8`, 'content-disposition': `attachment; filename="${fileName}-search.csv"`, vary: 'accept' };
+    if (next) headers.link = `<${next}>; rel="next"`;
+    return c.body(header + csvText(kind, page.rows), 200, headers);
+  }
+  const item = itemOf(kind);
+  return c.json({ total, returned: page.rows.length, sort: sortName, items: page.rows.map((row) => item(row, page.definition)), links }, 200, { vary: 'accept' });
+}

@@ -1,0 +1,36 @@
+// OpenAPI descriptions of the search responses (GET /sites, GET /plots).
+import { z } from '@hono/zod-openapi';
+import { mediaTypes } from '../http/media.js';
+import { problemResponses } from '../http/schemas.js';
+
+export const scoreSchema = z
+  .object({
+    total: z.number().openapi({ description: '0..100: 100 × Σ(weight × value) / Σ weight' }),
+    components: z.array(z.object({ name: z.string(), weight: z.number(), value: z.number(), reason: z.string() })),
+  })
+  .openapi('MatchScore', { description: 'How well a result answers the brief, and why (see src/search/score.ts)' });
+
+const pageSchema = (name: string) =>
+  z
+    .object({
+      total: z.number().int().openapi({ description: 'Matches of the brief, all pages' }),
+      returned: z.number().int(),
+      sort: z.string(),
+      items: z.array(z.record(z.string(), z.any()).and(z.object({ id: z.string(), score: scoreSchema }))),
+      links: z.object({ self: z.string(), next: z.string().nullable() }),
+    })
+    .openapi(name);
+
+export function searchResponses(kind: 'site' | 'plot') {
+  return {
+    200: {
+      description: `${kind === 'site' ? 'Sites' : 'Plots'} matching the brief, ranked; an empty list when nothing matches`,
+      content: {
+        'application/json': { schema: pageSchema(kind === 'site' ? 'SiteSearchPage' : 'PlotSearchPage') },
+        [mediaTypes.geojson]: { schema: z.record(z.string(), z.any()).openapi({ description: 'FeatureCollection; every match, streamed, without limit' }) },
+        [mediaTypes.csv]: { schema: z.string().openapi({ description: `CNIG ${kind === 'site' ? 'site-eco' : 'terrain-eco'} columns, ';'-separated` }) },
+      },
+    },
+    ...problemResponses,
+  } as const;
+}

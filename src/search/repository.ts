@@ -1,0 +1,314 @@
+// Search over sites and plots: a brief becomes one WHERE clause (filters joined by AND),
+// a facts select, the score components and a sort key, paged by keyset on (sort key, id).
+// Every value travels as a parameter. Filters that belong to the other class apply through
+// the relation: a plot search filters on its site's utilities and access; a site search
+// filters on its plots' stages, price, zone and brownfield status with one EXISTS, so that
+// a single plot has to satisfy all of them together.
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { Database } from '../db/schema.js';
+import { GEOJSON_DECIMALS } from '../db/postgis.js';
+import { siteEcoFields, terrainEcoFields, type CnigField } from '../cnig/fields.js';
+import type { Brief } from './brief.js';
+import type { Cursor } from './cursor.js';
+import { componentColumn, scoreDefinition, totalExpression, type ComponentDefinition, type Facts, type SearchKind } from './score.js';
+
+type Filters = Brief['filters'];
+export type SearchOutput = 'json' | 'geojson' | 'csv';
+
+const and = (conditions: RawBuilder<unknown>[]) => (conditions.length === 0 ? sql`TRUE` : sql.join(conditions, sql` AND `));
+
+/** `%`, `_` and `\` are LIKE metacharacters: a brief's words match literally. */
+export const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+
+const nearPoint = (near: { lon: number; lat: number }) => sql`ST_SetSRID(ST_MakePoint(${near.lon}::float8, ${near.lat}::float8), 4326)::geography`;
+
+function flag(column: RawBuilder<unknown>, wanted: boolean | undefined): RawBuilder<unknown>[] {
+  if (wanted === undefined) return [];
+  return [wanted ? sql`${column} IS TRUE` : sql`${column} IS NOT TRUE`];
+}
+
+const brownfieldPlot = (p: string) => sql`(${sql.ref(`${p}.occupation`)} = 'friche' OR ${sql.ref(`${p}.cartofriches_url`)} IS NOT NULL)`;
+
+/** Conditions on a plot row `p` (direct for plot searches, inside EXISTS for site searches). */
+function plotConditions(f: Filters, kind: SearchKind): RawBuilder<unknown>[] {
+  const out: RawBuilder<unknown>[] = [];
+  if (f.development_stage) out.push(sql`p.development_stage IN (${sql.join(f.development_stage)})`);
+  if (f.marketing_stage) out.push(sql`p.marketing_stage IN (${sql.join(f.marketing_stage)})`);
+  if (f.land_control) out.push(sql`p.land_control IN (${sql.join(f.land_control)})`);
+  if (f.planning_zone) out.push(sql`p.planning_zone IN (${sql.join(f.planning_zone)})`);
+  if (f.max_price_eur_m2 !== undefined) out.push(sql`p.price_eur_m2 <= ${f.max_price_eur_m2}::float8`);
+  if (f.brownfield !== undefined) out.push(f.brownfield ? brownfieldPlot('p') : sql`NOT ${brownfieldPlot('p')}`);
+  if (kind === 'plot') {
+    if (f.turnkey !== undefined) out.push(...flag(sql.ref('p.turnkey'), f.turnkey));
+    if (f.available_before) out.push(sql`p.available_from <= ${f.available_before}::date`);
+    if (f.min_area_ha !== undefined) out.push(sql`p.area_ha >= ${f.min_area_ha}::float8`);
+    if (f.max_area_ha !== undefined) out.push(sql`p.area_ha <= ${f.max_area_ha}::float8`);
+  }
+  return out;
+}
+
+/** The brief's WHERE clause over `s` (and `p` for a plot search). */
+export function briefConditions(kind: SearchKind, f: Filters): RawBuilder<unknown> {
+  const geom = sql.ref(kind === 'site' ? 's.geom' : 'p.geom');
+  const out: RawBuilder<unknown>[] = [sql`s.deleted_at IS NULL`];
+  if (kind === 'plot') out.push(sql`p.deleted_at IS NULL`);
+
+  // where
+  if (f.territory) out.push(sql`s.epci_siren IN (SELECT epci_siren FROM territory_epci WHERE territory_id = ${f.territory})`);
+  if (f.epci) out.push(sql`s.epci_siren = ${f.epci}`);
+  const communeColumn = sql.ref(kind === 'site' ? 's.commune_insee' : 'p.commune_insee');
+  if (f.commune) out.push(sql`${communeColumn} = ${f.commune}`);
+  if (f.department) out.push(sql`${communeColumn} IN (SELECT insee FROM communes WHERE department = ${f.department})`);
+  // Regions are known through the Territoires d'industrie (territories.region_code).
+  if (f.region) {
+    out.push(sql`s.epci_siren IN (SELECT te.epci_siren FROM territory_epci te JOIN territories t ON t.id = te.territory_id WHERE t.region_code = ${f.region})`);
+  }
+  if (f.within) {
+    // Inside means the point on surface (CNIG site_geompoint) is inside: a territory is the union of
+    // its EPCI, and slivers between members would otherwise drop sites that straddle two of them.
+    const boundary = sql`(SELECT geom FROM territories WHERE id = ${f.within})`;
+    out.push(sql`${geom} && ${boundary} AND ST_Intersects(ST_PointOnSurface(${geom}), ${boundary})`);
+  }
+  if (f.bbox) {
+    const [minLon, minLat, maxLon, maxLat] = f.bbox;
+    const envelope = sql`ST_MakeEnvelope(${minLon}::float8, ${minLat}::float8, ${maxLon}::float8, ${maxLat}::float8, 4326)`;
+    out.push(sql`${geom} && ${envelope} AND ST_Intersects(${geom}, ${envelope})`);
+  }
+  // geom::geography matches the expression indexes of 002_search.sql; distances on the sphere
+  // (use_spheroid false, as turf measures) stay within 0.3 % of the ellipsoid at a fraction of its cost.
+  if (f.near && f.radius_km !== undefined) out.push(sql`ST_DWithin((${geom})::geography, ${nearPoint(f.near)}, ${f.radius_km * 1000}::float8, false)`);
+
+  // size and readiness of a site
+  if (kind === 'site') {
+    const inRange = (column: string) =>
+      sql`(${sql.join(
+        [
+          sql`${sql.ref(column)} IS NOT NULL`,
+          ...(f.min_area_ha !== undefined ? [sql`${sql.ref(column)} >= ${f.min_area_ha}::float8`] : []),
+          ...(f.max_area_ha !== undefined ? [sql`${sql.ref(column)} <= ${f.max_area_ha}::float8`] : []),
+        ],
+        sql` AND `,
+      )})`;
+    if (f.min_area_ha !== undefined || f.max_area_ha !== undefined) out.push(sql`(${inRange('s.usable_area_ha')} OR ${inRange('s.max_plot_area_ha')})`);
+    if (f.turnkey !== undefined) out.push(f.turnkey ? sql`s.turnkey_programme IS NOT NULL` : sql`s.turnkey_programme IS NULL`);
+    if (f.available_before) out.push(sql`s.available_from <= ${f.available_before}::date`);
+    const onPlots = plotConditions(f, 'site');
+    if (onPlots.length > 0) out.push(sql`EXISTS (SELECT 1 FROM plots p WHERE p.site_id = s.id AND p.deleted_at IS NULL AND ${and(onPlots)})`);
+  } else {
+    out.push(...plotConditions(f, 'plot'));
+  }
+
+  // utilities and access: CNIG site-eco fields
+  out.push(...flag(sql.ref('s.network_electricity'), f.electricity));
+  if (f.min_power_mw !== undefined) out.push(sql`s.power_mw >= ${f.min_power_mw}::float8`);
+  out.push(...flag(sql.ref('s.network_gas'), f.gas));
+  out.push(...flag(sql.ref('s.network_drinking_water'), f.drinking_water));
+  out.push(...flag(sql.ref('s.network_sewerage'), f.sewerage));
+  out.push(...flag(sql.ref('s.network_fibre'), f.fibre));
+  out.push(...flag(sql.ref('s.rail_siding'), f.rail_siding));
+  out.push(...flag(sql.ref('s.river_quay'), f.river_quay));
+  if (f.max_motorway_km !== undefined) out.push(sql`s.motorway_interchange_km <= ${f.max_motorway_km}::float8`);
+  if (f.max_freight_station_km !== undefined) out.push(sql`s.freight_station_km <= ${f.max_freight_station_km}::float8`);
+  if (f.max_port_km !== undefined) out.push(sql`s.port_km <= ${f.max_port_km}::float8`);
+
+  // free text, accent- and case-insensitive (foncier_fold, 001_catalogue.sql)
+  if (f.q) {
+    const pattern = sql`foncier_fold(${likePattern(f.q)})`;
+    out.push(
+      kind === 'site'
+        ? sql`foncier_fold(s.name) LIKE ${pattern}`
+        : sql`(foncier_fold(s.name) LIKE ${pattern} OR foncier_fold(p.cnig_id) LIKE ${pattern})`,
+    );
+  }
+  return and(out);
+}
+
+const fromClause = (kind: SearchKind) =>
+  kind === 'site'
+    ? sql`sites s JOIN epci e ON e.siren = s.epci_siren JOIN communes c ON c.insee = s.commune_insee`
+    : sql`plots p JOIN sites s ON s.id = p.site_id`;
+
+const snake = (name: string) => name.replace(/[A-Z]/g, (ch) => `_${ch.toLowerCase()}`);
+
+/** CNIG export columns, aliased cnig0, cnig1… (aliases the CamelCasePlugin leaves alone). */
+export function cnigColumns(kind: SearchKind): { fields: CnigField<string>[]; columns: RawBuilder<unknown> } {
+  const fields = (kind === 'site' ? siteEcoFields : terrainEcoFields) as CnigField<string>[];
+  const alias = kind === 'site' ? 's' : 'p';
+  const columns = fields.map((field, i) => {
+    const as = sql.id(`cnig${i}`);
+    if (field.kind === 'geometry') return sql`ST_AsGeoJSON(${sql.ref(`${alias}.geom`)}, ${sql.lit(GEOJSON_DECIMALS)}) AS ${as}`;
+    if (field.column) {
+      // A natural person's name is personal data: never exported (terr_acquereur).
+      if (field.name === 'terr_acquereur') return sql`CASE WHEN p.buyer_is_natural_person THEN NULL ELSE p.buyer_name END AS ${as}`;
+      return sql`${sql.ref(`${alias}.${snake(field.column)}`)} AS ${as}`;
+    }
+    switch (field.name) {
+      case 'site_epci_nom':
+        return sql`e.name AS ${as}`;
+      case 'site_comm_nom':
+        return sql`c.name AS ${as}`;
+      case 'site_geompoint':
+        return sql`round(ST_X(ST_PointOnSurface(s.geom))::numeric, 6) || ', ' || round(ST_Y(ST_PointOnSurface(s.geom))::numeric, 6) AS ${as}`;
+      case 'site_id':
+        return sql`s.cnig_id AS ${as}`;
+      default:
+        return sql`NULL AS ${as}`;
+    }
+  });
+  return { fields, columns: sql.join(columns) };
+}
+
+/** The facts a result, its score and its sort key are built from (snake_case, read camelCased). */
+function factColumns(kind: SearchKind, brief: Brief, output: SearchOutput): RawBuilder<unknown> {
+  const near = brief.filters.near;
+  const geom = sql.ref(kind === 'site' ? 's.geom' : 'p.geom');
+  const shared = sql`s.power_mw, s.network_electricity, s.network_gas, s.network_drinking_water, s.network_sewerage, s.network_fibre,
+    s.rail_siding, s.river_quay, s.motorway_interchange_km, s.freight_station_km, s.port_km, s.turnkey_programme, s.label_status,
+    EXISTS (SELECT 1 FROM territory_epci te WHERE te.epci_siren = s.epci_siren) AS in_territory,
+    ${near ? sql`ST_Distance((${geom})::geography, ${nearPoint(near)}, false) / 1000` : sql`NULL::float8`} AS distance_km,
+    ${output === 'json' ? sql`ST_AsGeoJSON(ST_PointOnSurface(${geom}), ${sql.lit(GEOJSON_DECIMALS)})` : sql`NULL::text`} AS point,
+    ${output === 'geojson' ? sql`ST_AsGeoJSON(ST_ForcePolygonCCW(${geom}), ${sql.lit(GEOJSON_DECIMALS)})` : sql`NULL::text`} AS geometry`;
+  const cnig = output === 'csv' ? sql`, ${cnigColumns(kind).columns}` : sql``;
+  if (kind === 'site') {
+    return sql`s.id, s.cnig_id, s.name, s.site_type, s.main_vocation, s.state, s.usable_area_ha, s.area_ha, s.available_area_ha,
+      s.max_plot_area_ha, s.available_from, s.epci_siren, e.name AS epci_name, s.commune_insee, c.name AS commune_name, c.department,
+      (SELECT min(b.price_eur_m2) FROM plots b WHERE b.site_id = s.id AND b.deleted_at IS NULL
+        AND b.marketing_stage IN ('en vente', 'en vente avec contraintes')) AS price_eur_m2,
+      EXISTS (SELECT 1 FROM plots b WHERE b.site_id = s.id AND b.deleted_at IS NULL AND ${brownfieldPlot('b')}) AS brownfield,
+      ${shared}${cnig}`;
+  }
+  return sql`p.id, p.cnig_id, p.site_id, s.cnig_id AS site_cnig_id, s.name AS site_name, p.commune_insee, p.area_ha, p.land_control,
+    p.development_stage, p.marketing_stage, p.occupation, p.planning_zone, p.turnkey, p.price_eur_m2, p.available_from,
+    ${brownfieldPlot('p')} AS brownfield, ${shared}${cnig}`;
+}
+
+/** The sort key, always non-null and ascending; nulls sort last whichever the direction. */
+function sortKeyExpression(kind: SearchKind, brief: Brief, definition: ComponentDefinition[]): RawBuilder<number> {
+  const { key, reverse } = brief.sort;
+  const ascending = (value: RawBuilder<unknown>) =>
+    reverse ? sql<number>`-coalesce((${value})::float8, -1e15)` : sql<number>`coalesce((${value})::float8, 1e15)`;
+  const bestFirst = (value: RawBuilder<unknown>) => (reverse ? sql<number>`(${value})::float8` : sql<number>`-(${value})::float8`);
+  switch (key) {
+    case 'score':
+      return bestFirst(totalExpression(definition));
+    case 'readiness':
+      return bestFirst(definition.find((c) => c.name === 'readiness')!.expression);
+    case 'area':
+      return ascending(kind === 'site' ? sql.ref('f.usable_area_ha') : sql.ref('f.area_ha'));
+    case 'price':
+      return ascending(sql.ref('f.price_eur_m2'));
+    case 'distance':
+      return ascending(sql.ref('f.distance_km'));
+    case 'motorway':
+      return ascending(sql.ref('f.motorway_interchange_km'));
+    case 'id':
+      return sql<number>`0::float8`;
+  }
+}
+
+export interface SearchQuery {
+  kind: SearchKind;
+  brief: Brief;
+  output: SearchOutput;
+  cursor?: Cursor;
+  /** Rows to return; undefined streams every match. */
+  limit?: number;
+}
+
+/** The full search as one SQL statement (the benchmark runs the same text through pg). */
+export function searchStatement(q: SearchQuery): { statement: RawBuilder<Facts>; definition: ComponentDefinition[]; order: RawBuilder<unknown> } {
+  const definition = scoreDefinition(q.kind, q.brief);
+  // Sorting by id alone lets the planner walk the primary key (a fast-starting export).
+  const byId = q.brief.sort.key === 'id';
+  const descending = byId && q.brief.sort.reverse;
+  const after = !q.cursor
+    ? sql``
+    : byId
+      ? sql`WHERE r.id ${sql.raw(descending ? '<' : '>')} ${q.cursor.id}::uuid`
+      : sql`WHERE (r.sort_key, r.id) > (${q.cursor.key}::float8, ${q.cursor.id}::uuid)`;
+  const order = byId ? sql`r.id ${sql.raw(descending ? 'DESC' : 'ASC')}` : sql`r.sort_key, r.id`;
+  const statement = sql<Facts>`SELECT * FROM (
+      SELECT f.*, ${sql.join(definition.map((c) => sql`(${c.expression})::float8 AS ${sql.id(componentColumn(c.name))}`))},
+        ${sortKeyExpression(q.kind, q.brief, definition)} AS sort_key
+      FROM (SELECT ${factColumns(q.kind, q.brief, q.output)} FROM ${fromClause(q.kind)} WHERE ${briefConditions(q.kind, q.brief.filters)}) f
+    ) r ${after}
+    ORDER BY ${order} ${q.limit !== undefined ? sql`LIMIT ${q.limit}` : sql``}`;
+  return { statement, definition, order };
+}
+
+export async function countMatches(db: Kysely<Database>, kind: SearchKind, brief: Brief): Promise<number> {
+  const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${fromClause(kind)} WHERE ${briefConditions(kind, brief.filters)}`.execute(db);
+  return rows[0]?.n ?? 0;
+}
+
+export async function searchPage(db: Kysely<Database>, q: SearchQuery & { limit: number }) {
+  const { statement, definition } = searchStatement({ ...q, limit: q.limit + 1 });
+  const { rows } = await statement.execute(db);
+  return { rows: rows.slice(0, q.limit), more: rows.length > q.limit, definition };
+}
+
+// float8 arithmetic rather than round(numeric): the same digits in JSON at a fraction of the cost.
+const roundedValue = (value: RawBuilder<unknown>, digits: number) => sql`(round((${value}) * ${sql.lit(10 ** digits)}) / ${sql.lit(10 ** digits)})`;
+const rounded = (column: string, digits: number) => roundedValue(sql`${sql.ref(`r.${column}`)}::float8`, digits);
+
+/**
+ * The streamed GeoJSON export: each Feature is built as text by the database, so that the
+ * application joins strings instead of mapping some forty columns per row (the CamelCasePlugin
+ * renames every key of every row) and re-serialising them; that is what makes 100,000
+ * features a second-scale export. Properties are the page item's, with the score's total and
+ * component values (the reasons are in the JSON pages).
+ */
+export function featureExportStatement(q: SearchQuery): RawBuilder<{ feature: string }> {
+  const { statement, definition, order } = searchStatement({ ...q, output: 'geojson' });
+  const weights = definition.reduce((sum, c) => sum + c.weight, 0);
+  const total = roundedValue(sql`100.0 * (${sql.join(definition.map((c) => sql`${sql.lit(c.weight)} * ${sql.ref(`r.${componentColumn(c.name)}`)}`), sql` + `)}) / ${sql.lit(weights)}`, 1);
+  const components = sql`json_build_object(${sql.join(definition.flatMap((c) => [sql.lit(c.name), roundedValue(sql.ref(`r.${componentColumn(c.name)}`), 3)]))})`;
+  const score = sql`json_build_object('total', ${total}, 'components', ${components})`;
+  const properties =
+    q.kind === 'site'
+      ? sql`json_build_object('cnigId', r.cnig_id, 'name', r.name, 'siteType', r.site_type, 'mainVocation', r.main_vocation, 'state', r.state,
+          'commune', json_build_object('insee', r.commune_insee, 'name', r.commune_name, 'department', r.department),
+          'epci', json_build_object('siren', r.epci_siren, 'name', r.epci_name), 'inTerritory', r.in_territory,
+          'usableAreaHa', ${rounded('usable_area_ha', 2)}, 'availableAreaHa', ${rounded('available_area_ha', 2)}, 'maxPlotAreaHa', ${rounded('max_plot_area_ha', 2)},
+          'powerMw', r.power_mw, 'railSiding', r.rail_siding, 'motorwayInterchangeKm', r.motorway_interchange_km,
+          'turnkeyProgramme', r.turnkey_programme, 'labelStatus', r.label_status, 'lowestPriceEurM2', r.price_eur_m2,
+          'brownfield', r.brownfield, 'availableFrom', r.available_from, 'distanceKm', ${rounded('distance_km', 3)}, 'score', ${score})`
+      : sql`json_build_object('cnigId', r.cnig_id, 'site', json_build_object('id', r.site_id, 'cnigId', r.site_cnig_id, 'name', r.site_name),
+          'communeInsee', r.commune_insee, 'areaHa', ${rounded('area_ha', 4)}, 'landControl', r.land_control, 'developmentStage', r.development_stage,
+          'marketingStage', r.marketing_stage, 'occupation', r.occupation, 'planningZone', r.planning_zone, 'turnkey', r.turnkey,
+          'priceEurM2', r.price_eur_m2, 'availableFrom', r.available_from, 'brownfield', r.brownfield, 'distanceKm', ${rounded('distance_km', 3)}, 'score', ${score})`;
+  return sql<{ feature: string }>`SELECT '{"type":"Feature","id":"' || r.id || '","geometry":' || r.geometry || ',"properties":' || (${properties})::text || '}' AS feature
+    FROM (${statement}) r ORDER BY ${order}`;
+}
+
+/**
+ * Every match, in chunks, through a server-side cursor (DECLARE … FETCH) inside a read-only
+ * transaction: memory holds one chunk whatever the result size. Kysely's own .stream() needs
+ * the pg-cursor package on PostgreSQL, which is not a dependency; DECLARE works on both backends.
+ */
+export async function* searchChunks<Row = Facts>(db: Kysely<Database>, statement: RawBuilder<Row>, chunkSize = 2000): AsyncGenerator<Row[]> {
+  const trx = await db.startTransaction().setAccessMode('read only').execute();
+  let finished = false;
+  try {
+    // A streamed export is a long, simple scan: JIT compilation costs more than it saves.
+    await sql`SET LOCAL jit = off`.execute(trx);
+    await sql`DECLARE search_export NO SCROLL CURSOR FOR ${statement}`.execute(trx);
+    const fetch = () => sql<Row>`FETCH FORWARD ${sql.lit(chunkSize)} FROM search_export`.execute(trx).then((r) => r.rows);
+    // One chunk ahead: the database formats the next chunk while the client writes this one.
+    let next: Promise<Row[]> | undefined = fetch();
+    try {
+      for (;;) {
+        const rows: Row[] = await next!;
+        next = rows.length === chunkSize ? fetch() : undefined;
+        if (rows.length > 0) yield rows;
+        if (!next) break;
+      }
+    } finally {
+      await next?.catch(() => undefined);
+    }
+    await trx.commit().execute();
+    finished = true;
+  } finally {
+    if (!finished) await trx.rollback().execute();
+  }
+}

@@ -1,0 +1,189 @@
+// The match score: how well a site or plot answers a brief, from 0 to 100.
+//
+//   total = 100 × Σ(weight × value) / Σ(weight), each value in [0, 1]
+//
+// | component  | weight | value                                                                  |
+// |------------|--------|------------------------------------------------------------------------|
+// | size       | 3      | brief has an area range: 1 if one available plot fits it (plot search: |
+// |            |        | the plot fits), 0.6 if only the usable area does; no range: available  |
+// |            |        | area / 50 ha (plot: area / 20 ha), capped at 1                         |
+// | readiness  | 3      | ½ stage (labelled turnkey site 1, turnkey programme 0.6, else 0.2;     |
+// |            |        | plot: turnkey 1, serviced and laid out 0.8, serviced 0.6, servicing    |
+// |            |        | under way 0.3) + ½ availability (1 if available now, falling linearly  |
+// |            |        | to 0 at 36 months, the usual horizon of a plant project)               |
+// | power      | 2      | power_mw / min_power_mw (20 MW without one), capped at 1               |
+// | motorway   | 2      | 1 − km / max_motorway_km (50 km without one), floored at 0             |
+// | distance   | 2      | only with near: 1 − km / radius_km (50 km without one)                 |
+// | rail       | 1      | 1 with a rail siding (ITE)                                             |
+// | price      | 1      | 1 − price / max_price_eur_m2 (80 €/m² without one); 0 if no price      |
+// | brownfield | 1      | 1 on a brownfield: reuse counts toward ZAN (loi Climat et résilience)  |
+// | territory  | 1      | 1 inside a Territoire d'industrie                                      |
+//
+// Each component is an SQL expression over the row's facts (so that the score can sort and
+// page in the database) and a sentence built from the same facts (so a user sees why).
+import { sql, type RawBuilder } from 'kysely';
+import type { Brief } from './brief.js';
+
+export type SearchKind = 'site' | 'plot';
+
+export interface ScoreComponent {
+  name: string;
+  weight: number;
+  value: number;
+  reason: string;
+}
+
+/** The facts row a component reads (snake_case columns of the search's inner select, camelCased). */
+export type Facts = Record<string, unknown>;
+
+export interface ComponentDefinition {
+  name: string;
+  weight: number;
+  /** An SQL value in [0, 1] over the facts select aliased `f`. */
+  expression: RawBuilder<number>;
+  reason(facts: Facts): string;
+}
+
+/** A plant project's horizon: availability further out than this scores 0. */
+const AVAILABILITY_HORIZON_DAYS = 1095;
+
+const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+const fmt = (v: number | null, unit: string, digits = 1) => (v === null ? 'unknown' : `${Number(v.toFixed(digits))} ${unit}`);
+
+const between = (column: RawBuilder<unknown>, min: number | undefined, max: number | undefined) =>
+  sql`(${column} IS NOT NULL${min !== undefined ? sql` AND ${column} >= ${min}` : sql``}${max !== undefined ? sql` AND ${column} <= ${max}` : sql``})`;
+
+const ratioDown = (column: RawBuilder<unknown>, scale: number) => sql<number>`CASE WHEN ${column} IS NULL THEN 0 ELSE 1 - least(${column}::float8, ${scale}::float8) / ${scale}::float8 END`;
+
+const availability = sql<number>`CASE WHEN f.available_from IS NULL THEN 0 WHEN f.available_from <= current_date THEN 1
+  ELSE greatest(0, 1 - (f.available_from - current_date)::float8 / ${AVAILABILITY_HORIZON_DAYS}) END`;
+
+export function scoreDefinition(kind: SearchKind, brief: Brief): ComponentDefinition[] {
+  const b = brief.filters;
+  const hasRange = b.min_area_ha !== undefined || b.max_area_ha !== undefined;
+  const rangeText = `${b.min_area_ha ?? 0}–${b.max_area_ha ?? '∞'} ha`;
+  const powerTarget = b.min_power_mw && b.min_power_mw > 0 ? b.min_power_mw : 20;
+  const motorwayScale = b.max_motorway_km && b.max_motorway_km > 0 ? b.max_motorway_km : 50;
+  const priceScale = b.max_price_eur_m2 && b.max_price_eur_m2 > 0 ? b.max_price_eur_m2 : 80;
+  const radius = b.radius_km ?? 50;
+  const components: ComponentDefinition[] = [];
+
+  if (kind === 'site') {
+    components.push(
+      hasRange
+        ? {
+            name: 'size',
+            weight: 3,
+            expression: sql<number>`CASE WHEN ${between(sql.ref('f.max_plot_area_ha'), b.min_area_ha, b.max_area_ha)} THEN 1
+              WHEN ${between(sql.ref('f.usable_area_ha'), b.min_area_ha, b.max_area_ha)} THEN 0.6 ELSE 0 END`,
+            reason: (f) => `largest available plot ${fmt(num(f.maxPlotAreaHa), 'ha')}, usable area ${fmt(num(f.usableAreaHa), 'ha')}; brief ${rangeText}`,
+          }
+        : {
+            name: 'size',
+            weight: 3,
+            expression: sql<number>`least(1, coalesce(f.available_area_ha, 0) / 50)`,
+            reason: (f) => `${fmt(num(f.availableAreaHa) ?? 0, 'ha')} available (50 ha scores full)`,
+          },
+      {
+        name: 'readiness',
+        weight: 3,
+        expression: sql<number>`0.5 * (CASE WHEN f.label_status = 'labelled' THEN 1 WHEN f.turnkey_programme IS NOT NULL THEN 0.6 ELSE 0.2 END) + 0.5 * ${availability}`,
+        reason: (f) =>
+          `${f.labelStatus === 'labelled' ? 'labelled turnkey site' : f.turnkeyProgramme ? `turnkey programme (${String(f.labelStatus ?? 'not submitted')})` : 'not a turnkey site'}; available from ${f.availableFrom ?? 'unknown'}`,
+      },
+    );
+  } else {
+    components.push(
+      hasRange
+        ? {
+            name: 'size',
+            weight: 3,
+            expression: sql<number>`CASE WHEN ${between(sql.ref('f.area_ha'), b.min_area_ha, b.max_area_ha)} THEN 1 ELSE 0 END`,
+            reason: (f) => `${fmt(num(f.areaHa), 'ha')}; brief ${rangeText}`,
+          }
+        : {
+            name: 'size',
+            weight: 3,
+            expression: sql<number>`least(1, f.area_ha / 20)`,
+            reason: (f) => `${fmt(num(f.areaHa), 'ha')} (20 ha scores full)`,
+          },
+      {
+        name: 'readiness',
+        weight: 3,
+        expression: sql<number>`0.5 * (CASE WHEN f.turnkey THEN 1 WHEN f.development_stage = 'viabilisé et aménagé' THEN 0.8
+          WHEN f.development_stage = 'viabilisé non aménagé' THEN 0.6 WHEN f.development_stage = 'viabilisation en cours' THEN 0.3 ELSE 0 END) + 0.5 * ${availability}`,
+        reason: (f) => `${f.turnkey ? 'turnkey plot' : String(f.developmentStage)}; ${String(f.marketingStage)}; available from ${f.availableFrom ?? 'unknown'}`,
+      },
+    );
+  }
+
+  components.push(
+    {
+      name: 'power',
+      weight: 2,
+      expression: sql<number>`least(1, coalesce(f.power_mw, 0) / ${powerTarget}::float8)`,
+      reason: (f) => `${fmt(num(f.powerMw), 'MW')} available; ${b.min_power_mw !== undefined ? `brief asks ${b.min_power_mw} MW` : '20 MW scores full'}`,
+    },
+    {
+      name: 'motorway',
+      weight: 2,
+      expression: ratioDown(sql.ref('f.motorway_interchange_km'), motorwayScale),
+      reason: (f) => `motorway interchange at ${fmt(num(f.motorwayInterchangeKm), 'km')}; ${motorwayScale} km scores 0`,
+    },
+  );
+  if (b.near) {
+    components.push({
+      name: 'distance',
+      weight: 2,
+      expression: ratioDown(sql.ref('f.distance_km'), radius),
+      reason: (f) => `${fmt(num(f.distanceKm), 'km')} from ${b.near!.lon},${b.near!.lat}; ${radius} km scores 0`,
+    });
+  }
+  components.push(
+    {
+      name: 'rail',
+      weight: 1,
+      expression: sql<number>`CASE WHEN f.rail_siding THEN 1 ELSE 0 END`,
+      reason: (f) => (f.railSiding ? 'rail siding (ITE)' : f.railSiding === false ? 'no rail siding' : 'rail siding unknown'),
+    },
+    {
+      name: 'price',
+      weight: 1,
+      expression: ratioDown(sql.ref('f.price_eur_m2'), priceScale),
+      reason: (f) => `${kind === 'site' ? 'lowest available price ' : ''}${fmt(num(f.priceEurM2), '€/m²', 2)}; ${priceScale} €/m² scores 0`,
+    },
+    {
+      name: 'brownfield',
+      weight: 1,
+      expression: sql<number>`CASE WHEN f.brownfield THEN 1 ELSE 0 END`,
+      reason: (f) => (f.brownfield ? 'brownfield: reuse counts toward ZAN' : 'not a brownfield'),
+    },
+    {
+      name: 'territory',
+      weight: 1,
+      expression: sql<number>`CASE WHEN f.in_territory THEN 1 ELSE 0 END`,
+      reason: (f) => (f.inTerritory ? "in a Territoire d'industrie" : "outside the Territoires d'industrie"),
+    },
+  );
+  return components;
+}
+
+/** The total as SQL (0..100), for sorting and paging. */
+export function totalExpression(definition: ComponentDefinition[]): RawBuilder<number> {
+  const weights = definition.reduce((sum, c) => sum + c.weight, 0);
+  return sql<number>`(100.0 * (${sql.join(
+    definition.map((c) => sql`${sql.lit(c.weight)} * (${c.expression})`),
+    sql` + `,
+  )}) / ${sql.lit(weights)})`;
+}
+
+export const componentColumn = (name: string) => `score_${name}`;
+
+/** The per-result explanation; values come from the `score_<name>` columns of the row (camelCased). */
+export function explainScore(definition: ComponentDefinition[], row: Facts): { total: number; components: ScoreComponent[] } {
+  const weights = definition.reduce((sum, c) => sum + c.weight, 0);
+  const valueOf = (name: string) => Number(row[`score${name[0]!.toUpperCase()}${name.slice(1)}`] ?? 0);
+  const total = (100 * definition.reduce((sum, c) => sum + c.weight * valueOf(c.name), 0)) / weights;
+  const components = definition.map((c) => ({ name: c.name, weight: c.weight, value: Math.round(valueOf(c.name) * 1000) / 1000, reason: c.reason(row) }));
+  return { total: Math.round(total * 10) / 10, components };
+}

@@ -1,0 +1,243 @@
+// /tiles and /territories/{id}/tiles: Mapbox Vector Tiles, TileJSON 3.0.0 and the MapLibre
+// style. The tiles themselves come from tiles/ (no HTTP there); this module parses z/x/y,
+// negotiates gzip and answers with ETag, 304, 204 and explicit Cache-Control.
+import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import type { AppEnv } from '../app.js';
+import { invalidParam, NotFoundError } from '../http/errors.js';
+import { mediaTypes } from '../http/media.js';
+import { territoryIdParam } from '../http/params.js';
+import { problemResponses } from '../http/schemas.js';
+import { geoJsonChunks, type DownloadLayer } from '../exports/geojson.js';
+import type { TileCache } from '../../tiles/cache.js';
+import { findTileLayer, tileLayers } from '../../tiles/layers.js';
+import { createTileSources, dataBounds, dataVersion, encoderFor, territoryExists, type TileSource } from '../../tiles/source.js';
+import { tileProblem } from '../../tiles/tile-math.js';
+import style from '../../tiles/style.json' with { type: 'json' };
+
+const territoryFilter = z
+  .string()
+  .regex(/^ti-[a-z0-9-]{1,60}$/, { message: 'not a territory id (expected e.g. ti-8401)' })
+  .optional()
+  .openapi({ param: { name: 'territory', in: 'query' }, description: 'Only the features of this Territoire d’industrie', example: 'ti-8401' });
+
+const versionParam = z
+  .string()
+  .regex(/^[a-z0-9]{1,20}$/, { message: 'not a data version' })
+  .optional()
+  .openapi({ param: { name: 'v', in: 'query' }, description: 'Data version from TileJSON; a versioned URL may be cached for a day' });
+
+const tileQuery = z.object({ territory: territoryFilter, v: versionParam }).strict();
+const versionQuery = z.object({ v: versionParam }).strict();
+const tileJsonQuery = z.object({ territory: territoryFilter }).strict();
+
+const coordinate = (name: 'z' | 'x') =>
+  z
+    .string()
+    .regex(/^\d{1,9}$/, { message: 'expected a non-negative integer' })
+    .transform(Number)
+    .openapi({ param: { name, in: 'path' }, type: 'integer', example: name === 'z' ? '12' : '2106' });
+
+// Hono reads `/:y.mvt` as one parameter named `y.mvt` holding the whole segment ("1466.mvt"),
+// so the OpenAPI path says `{y.mvt}` too: the document and the router agree on the name.
+const tileRow = z
+  .string()
+  .regex(/^\d{1,9}\.mvt$/, { message: 'expected a non-negative integer followed by .mvt' })
+  .transform((segment) => Number(segment.slice(0, -'.mvt'.length)))
+  .openapi({ param: { name: 'y.mvt', in: 'path' }, example: '1466.mvt', description: 'Tile row followed by .mvt' });
+
+const tileParams = z.object({ z: coordinate('z'), x: coordinate('x'), 'y.mvt': tileRow });
+
+const layerIds = tileLayers.map((l) => l.id);
+const mvtContent = { [mediaTypes.mvt]: { schema: z.string().openapi({ format: 'binary' }) } };
+const tileResponses = {
+  200: { description: 'Mapbox Vector Tile 2.1 (gzip when accepted)', content: mvtContent },
+  204: { description: 'The tile holds no feature' },
+  304: { description: 'Not modified (If-None-Match)' },
+  ...problemResponses,
+} as const;
+
+// Tiles the cache hands out are the same objects on every hit: remember their tag and gzip
+// (node:crypto and node:zlib also run on Workers with nodejs_compat).
+const tags = new WeakMap<Uint8Array, string>();
+const gzipped = new WeakMap<Uint8Array, Uint8Array>();
+
+function entityTagOf(bytes: Uint8Array): string {
+  let tag = tags.get(bytes);
+  if (!tag) {
+    tag = `"${createHash('sha1').update(bytes).digest('base64url').slice(0, 16)}"`;
+    tags.set(bytes, tag);
+  }
+  return tag;
+}
+
+function gzip(bytes: Uint8Array): Uint8Array {
+  let out = gzipped.get(bytes);
+  if (!out) {
+    out = gzipSync(bytes);
+    gzipped.set(bytes, out);
+  }
+  return out;
+}
+
+function checkTile(zoom: number, x: number, y: number): void {
+  const problem = tileProblem({ z: zoom, x, y });
+  if (problem) throw invalidParam('path', 'z/x/y', problem);
+}
+
+async function checkTerritory(c: Context<AppEnv>, territory: string | undefined): Promise<void> {
+  if (territory !== undefined && !(await territoryExists(c.var.db, territory))) throw new NotFoundError('territory', territory);
+}
+
+async function renderTile(c: Context<AppEnv>, source: TileSource, zoom: number, x: number, y: number, territory: string | undefined, versioned: boolean): Promise<Response> {
+  const stats = { hits: 0, misses: 0 };
+  const bytes = await source.tile(zoom, x, y, { territory, stats });
+  const headers: Record<string, string> = {
+    // A versioned URL (from TileJSON) changes when the data does; a bare one must revalidate.
+    'cache-control': versioned ? 'public, max-age=86400, stale-while-revalidate=3600' : 'public, no-cache',
+    'x-tile-cache': stats.misses === 0 ? 'hit' : 'miss',
+    vary: 'accept-encoding',
+    'access-control-allow-origin': '*',
+  };
+  if (!bytes) return c.body(null, 204, headers);
+  headers.etag = entityTagOf(bytes);
+  if (c.req.header('if-none-match') === headers.etag) return c.body(null, 304, headers);
+  headers['content-type'] = mediaTypes.mvt;
+  if (/\bgzip\b/.test(c.req.header('accept-encoding') ?? '')) {
+    headers['content-encoding'] = 'gzip';
+    return c.body(gzip(bytes) as Uint8Array<ArrayBuffer>, 200, headers);
+  }
+  return c.body(bytes as Uint8Array<ArrayBuffer>, 200, headers);
+}
+
+async function renderTileJson(c: Context<AppEnv>, source: TileSource, territory: string | undefined): Promise<Response> {
+  await checkTerritory(c, territory);
+  const [version, bounds] = await Promise.all([dataVersion(c.var.db), dataBounds(c.var.db, territory)]);
+  const doc = source.tilejson(new URL(c.req.url), { version, territory, bounds });
+  return c.json(doc, 200, { 'cache-control': 'no-cache', 'access-control-allow-origin': '*' });
+}
+
+function sourcesFor(c: Context<AppEnv>, cache: TileCache | null) {
+  return createTileSources(c.var.db, encoderFor(c.var.backend), cache);
+}
+
+export function tileRoutes(cache: TileCache | null) {
+  const app = new OpenAPIHono<AppEnv>();
+  const tags = ['tiles'];
+
+  app.openapi(
+    createRoute({ method: 'get', path: '/style.json', tags, summary: 'MapLibre style drawing territories, sites and plots', request: { query: z.object({}).strict() }, responses: { 200: { description: 'MapLibre style', content: { 'application/json': { schema: z.record(z.string(), z.any()) } } }, 400: problemResponses[400] } }),
+    async (c) => {
+      const origin = new URL(c.req.url).origin;
+      const sources = { foncier: { ...style.sources.foncier, url: `${origin}/tiles/composite.json` } };
+      return c.json({ ...style, sources }, 200, { 'cache-control': 'public, max-age=300' });
+    },
+  );
+
+  app.openapi(
+    createRoute({ method: 'get', path: '/composite.json', tags, summary: 'TileJSON 3.0.0 of the composite tiles (all layers)', request: { query: tileJsonQuery }, responses: { 200: { description: 'TileJSON', content: { 'application/json': { schema: z.record(z.string(), z.any()) } } }, ...problemResponses } }),
+    async (c) => renderTileJson(c, sourcesFor(c, cache).composite, c.req.valid('query').territory) as never,
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/{layer.json}',
+      tags,
+      summary: 'TileJSON 3.0.0 of one layer',
+      request: { params: z.object({ 'layer.json': z.string().openapi({ param: { name: 'layer.json', in: 'path' }, example: 'plots.json', description: 'Layer id followed by .json' }) }), query: tileJsonQuery },
+      responses: { 200: { description: 'TileJSON', content: { 'application/json': { schema: z.record(z.string(), z.any()) } } }, ...problemResponses },
+    }),
+    async (c) => {
+      const name = c.req.valid('param')['layer.json'].replace(/\.json$/, '');
+      const source = sourcesFor(c, cache).layers.get(name);
+      if (!source) throw new NotFoundError('tile layer', name);
+      return renderTileJson(c, source, c.req.valid('query').territory) as never;
+    },
+  );
+
+  app.openapi(
+    createRoute({ method: 'get', path: '/{z}/{x}/{y.mvt}', tags, summary: `Composite tile: the layers ${layerIds.join(', ')} in one tile`, request: { params: tileParams, query: tileQuery }, responses: tileResponses }),
+    async (c) => {
+      const { z: zoom, x, 'y.mvt': y } = c.req.valid('param');
+      const { territory, v } = c.req.valid('query');
+      checkTile(zoom, x, y);
+      await checkTerritory(c, territory);
+      return renderTile(c, sourcesFor(c, cache).composite, zoom, x, y, territory, v !== undefined) as never;
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/{layer}/{z}/{x}/{y.mvt}',
+      tags,
+      summary: 'One layer tile',
+      request: { params: tileParams.extend({ layer: z.string().openapi({ param: { name: 'layer', in: 'path' }, example: 'plots', description: layerIds.join(', ') }) }), query: tileQuery },
+      responses: tileResponses,
+    }),
+    async (c) => {
+      const { layer, z: zoom, x, 'y.mvt': y } = c.req.valid('param');
+      const { territory, v } = c.req.valid('query');
+      if (!findTileLayer(layer)) throw new NotFoundError('tile layer', layer);
+      checkTile(zoom, x, y);
+      await checkTerritory(c, territory);
+      return renderTile(c, sourcesFor(c, cache).layers.get(layer)!, zoom, x, y, territory, v !== undefined) as never;
+    },
+  );
+
+  return app;
+}
+
+function stream(chunks: AsyncGenerator<string>): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  return new ReadableStream({
+    async pull(controller) {
+      const { value, done } = await chunks.next();
+      if (done) controller.close();
+      else controller.enqueue(encoder.encode(value));
+    },
+    async cancel() {
+      await chunks.return(undefined);
+    },
+  });
+}
+
+/** Mounted at /territories, after territoryRoutes: one territory's tiles and GeoJSON. */
+export function territoryTileRoutes(cache: TileCache | null) {
+  const app = new OpenAPIHono<AppEnv>();
+  const tags = ['territories', 'tiles'];
+
+  app.openapi(
+    createRoute({ method: 'get', path: '/{id}/tiles/{z}/{x}/{y.mvt}', tags, summary: "Composite tile restricted to one territory's features", request: { params: tileParams.extend({ id: territoryIdParam }), query: versionQuery }, responses: tileResponses }),
+    async (c) => {
+      const { id, z: zoom, x, 'y.mvt': y } = c.req.valid('param');
+      checkTile(zoom, x, y);
+      await checkTerritory(c, id);
+      return renderTile(c, sourcesFor(c, cache).composite, zoom, x, y, id, c.req.valid('query').v !== undefined) as never;
+    },
+  );
+
+  for (const layer of ['sites', 'plots'] as DownloadLayer[]) {
+    app.openapi(
+      createRoute({
+        method: 'get',
+        path: `/{id}/${layer}.geojson`,
+        tags,
+        summary: `The territory's ${layer} as one streamed RFC 7946 FeatureCollection`,
+        request: { params: z.object({ id: territoryIdParam }), query: z.object({}).strict() },
+        responses: { 200: { description: `${layer} features`, content: { [mediaTypes.geojson]: { schema: z.record(z.string(), z.any()) } } }, ...problemResponses },
+      }),
+      async (c) => {
+        const { id } = c.req.valid('param');
+        await checkTerritory(c, id);
+        // The OGC whitelist of properties: no buyer or owner name ever leaves here.
+        return c.body(stream(geoJsonChunks(c.var.db, layer, id)), 200, { 'content-type': mediaTypes.geojson, 'cache-control': 'no-cache' }) as never;
+      },
+    );
+  }
+
+  return app;
+}

@@ -1,0 +1,195 @@
+// ZAN formulas as pure functions over plain numbers: the commune envelope (reference decade,
+// reduction, 1 ha guarantee), its aggregation to EPCI and territories, and what a plot would
+// consume. No database and no HTTP here, so the golden tests can check them by hand.
+import type { Destination, ZanRuleSet } from './rule-sets.js';
+
+const M2_PER_HA = 10_000;
+
+/** One commune-year of Cerema consumption (gross flow, m², renaturation not subtracted). */
+export interface ConsumptionYear {
+  year: number;
+  nafM2: number;
+  activityM2: number;
+  housingM2: number;
+  mixedM2: number;
+  roadM2: number;
+  railM2: number;
+  unknownM2: number;
+  provisional: boolean;
+}
+
+const destinationField: Record<Destination, keyof ConsumptionYear> = {
+  activity: 'activityM2',
+  housing: 'housingM2',
+  mixed: 'mixedM2',
+  road: 'roadM2',
+  rail: 'railM2',
+  unknown: 'unknownM2',
+};
+
+/** The consumption a rule set counts for one year: total minus the excluded destinations. */
+export function countedM2(rules: ZanRuleSet, year: ConsumptionYear): number {
+  const excluded = rules.excludedDestinations.reduce((sum, d) => sum + (year[destinationField[d]] as number), 0);
+  return Math.max(0, year.nafM2 - excluded);
+}
+
+export interface Envelope {
+  /** Reference decade, total NAF consumption and its activity part, ha. */
+  referenceHa: number;
+  referenceActivityHa: number;
+  /** What the rule set counts of the reference (excluded destinations removed), ha. */
+  countedReferenceHa: number;
+  /** Allowed over the target window, ha (after reduction and guarantee). */
+  allowedHa: number;
+  /** Communes whose allowance is the communal guarantee rather than the reduced reference. */
+  guaranteedCommunes: number;
+  consumedHa: number;
+  /** Mean counted consumption over the last observed years, ha/year. */
+  paceHaPerYear: number;
+  /** Consumed plus the pace over the window years not yet observed, ha. */
+  projectedHa: number;
+  remainingHa: number;
+  /** Years of pace the remaining envelope lasts; 0 when exhausted; null at zero pace. */
+  yearsToExhaustion: number | null;
+  /** Years of the window with data; the last year of a vintage is provisional. */
+  observedYears: number[];
+  provisionalYears: number[];
+  communes: number;
+}
+
+export interface CommuneInput {
+  insee: string;
+  series: ConsumptionYear[];
+  /** A territorialised reduction (SRADDET, SCoT) replacing the rule set's default. */
+  reductionRate?: number;
+}
+
+const inRange = (year: number, range: { from: number; to: number }) => year >= range.from && year <= range.to;
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+
+/** Pace, projection and exhaustion from an allowance and the window's observed consumption. */
+function trajectory(rules: ZanRuleSet, allowedHa: number, consumedHa: number, paceHaPerYear: number, lastObservedYear: number | null) {
+  const lastCounted = Math.max(rules.target.from - 1, lastObservedYear ?? rules.target.from - 1);
+  const yearsLeft = Math.max(0, rules.target.to - Math.min(lastCounted, rules.target.to));
+  const remainingHa = allowedHa - consumedHa;
+  return {
+    projectedHa: consumedHa + paceHaPerYear * yearsLeft,
+    remainingHa,
+    yearsToExhaustion: remainingHa <= 0 ? 0 : paceHaPerYear > 0 ? remainingHa / paceHaPerYear : null,
+  };
+}
+
+/** A commune's envelope: the reduction applies to its own reference, then the 1 ha floor. */
+export function communeEnvelope(rules: ZanRuleSet, commune: CommuneInput): Envelope {
+  const reference = commune.series.filter((y) => inRange(y.year, rules.reference));
+  const window = commune.series.filter((y) => inRange(y.year, rules.target));
+  const referenceHa = sum(reference.map((y) => y.nafM2)) / M2_PER_HA;
+  const countedReferenceHa = sum(reference.map((y) => countedM2(rules, y))) / M2_PER_HA;
+  const reduced = countedReferenceHa * (1 - (commune.reductionRate ?? rules.reductionRate));
+  // Loi du 20 juillet 2023: at least 1 ha per commune, whatever its reference.
+  const allowedHa = Math.max(reduced, rules.communalGuaranteeHa);
+  const consumedHa = sum(window.map((y) => countedM2(rules, y))) / M2_PER_HA;
+  const recent = [...commune.series].sort((a, b) => a.year - b.year).slice(-rules.paceYears);
+  const paceHaPerYear = recent.length ? sum(recent.map((y) => countedM2(rules, y))) / recent.length / M2_PER_HA : 0;
+  const lastObservedYear = commune.series.length ? Math.max(...commune.series.map((y) => y.year)) : null;
+  return {
+    referenceHa,
+    referenceActivityHa: sum(reference.map((y) => y.activityM2)) / M2_PER_HA,
+    countedReferenceHa,
+    allowedHa,
+    guaranteedCommunes: reduced < rules.communalGuaranteeHa ? 1 : 0,
+    consumedHa,
+    paceHaPerYear,
+    ...trajectory(rules, allowedHa, consumedHa, paceHaPerYear, lastObservedYear),
+    observedYears: window.map((y) => y.year).sort((a, b) => a - b),
+    provisionalYears: commune.series.filter((y) => y.provisional).map((y) => y.year).sort((a, b) => a - b),
+    communes: 1,
+  };
+}
+
+/**
+ * An EPCI's or a territory's envelope: the sum of its communes' envelopes, each with its own
+ * floor (the guarantee is per commune, pooled upwards, never applied to the sum).
+ */
+export function aggregateEnvelopes(rules: ZanRuleSet, envelopes: Envelope[]): Envelope {
+  const total = (key: keyof Envelope) => sum(envelopes.map((e) => e[key] as number));
+  const allowedHa = total('allowedHa');
+  const consumedHa = total('consumedHa');
+  const paceHaPerYear = total('paceHaPerYear');
+  const union = (key: 'observedYears' | 'provisionalYears') => [...new Set(envelopes.flatMap((e) => e[key]))].sort((a, b) => a - b);
+  const remainingHa = allowedHa - consumedHa;
+  return {
+    referenceHa: total('referenceHa'),
+    referenceActivityHa: total('referenceActivityHa'),
+    countedReferenceHa: total('countedReferenceHa'),
+    allowedHa,
+    guaranteedCommunes: total('guaranteedCommunes'),
+    consumedHa,
+    paceHaPerYear,
+    projectedHa: total('projectedHa'),
+    remainingHa,
+    yearsToExhaustion: remainingHa <= 0 ? 0 : paceHaPerYear > 0 ? remainingHa / paceHaPerYear : null,
+    observedYears: union('observedYears'),
+    provisionalYears: union('provisionalYears'),
+    communes: total('communes'),
+  };
+}
+
+/** Areas of a plot measured in PostGIS (m², on the ellipsoid). */
+export interface PlotAreas {
+  areaM2: number;
+  /** Plot minus artificialised land cover. */
+  nafM2: number;
+  /** Plot on a brownfield, and the NAF part of that. */
+  brownfieldM2: number;
+  nafOnBrownfieldM2: number;
+  /** Plot in a PENE perimeter, and its NAF part not on a brownfield. */
+  peneM2: number;
+  nafInPeneM2: number;
+  /** The site's main vocation (CNIG site_vocadomi), for vocation exclusions. */
+  siteVocation?: string | null;
+}
+
+export type PlotClass = 'already_urbanised' | 'mixed' | 'naf';
+
+export interface PlotMeasure {
+  areaM2: number;
+  nafM2: number;
+  artificialisedShare: number;
+  brownfieldM2: number;
+  inPene: boolean;
+  /** Share of the plot already urbanised: artificial land cover or brownfield. */
+  urbanisedShare: number;
+  class: PlotClass;
+  /** NAF land developing the plot would consume, whoever is charged for it. */
+  nafConsumptionM2: number;
+  /** The part charged to the commune's envelope (0 on brownfield, PENE or excluded vocations). */
+  consumptionM2: number;
+  /** The part charged to the national PENE envelope. */
+  nationalM2: number;
+}
+
+export function plotMeasure(rules: ZanRuleSet, a: PlotAreas): PlotMeasure {
+  const nafOffBrownfield = Math.max(0, a.nafM2 - (rules.brownfieldIsUrbanised ? a.nafOnBrownfieldM2 : 0));
+  const nationalM2 = rules.peneChargedNationally ? Math.min(a.nafInPeneM2, nafOffBrownfield) : 0;
+  const excluded = a.siteVocation != null && rules.excludedSiteVocations.includes(a.siteVocation);
+  const urbanisedShare = a.areaM2 > 0 ? 1 - nafOffBrownfield / a.areaM2 : 0;
+  const tolerance = rules.classTolerance;
+  return {
+    areaM2: a.areaM2,
+    nafM2: a.nafM2,
+    artificialisedShare: a.areaM2 > 0 ? 1 - a.nafM2 / a.areaM2 : 0,
+    brownfieldM2: a.brownfieldM2,
+    inPene: a.peneM2 > tolerance * a.areaM2,
+    urbanisedShare,
+    class: urbanisedShare >= 1 - tolerance ? 'already_urbanised' : urbanisedShare <= tolerance ? 'naf' : 'mixed',
+    nafConsumptionM2: nafOffBrownfield,
+    consumptionM2: excluded ? 0 : nafOffBrownfield - nationalM2,
+    nationalM2,
+  };
+}
+
+/** Share of a remaining envelope an expected consumption would take; null when nothing is left to share. */
+export function envelopeShare(consumptionHa: number, remainingHa: number): number | null {
+  return remainingHa > 0 ? consumptionHa / remainingHa : null;
+}

@@ -1,0 +1,284 @@
+// ZAN measures over the database: plot areas cut by land cover, brownfields and PENE
+// perimeters in PostGIS (areas on the ellipsoid), Cerema series per commune, and the
+// commune → EPCI → territory envelopes and pipelines built from them with the pure formulas.
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { Geometry as GeoJsonGeometry } from 'geojson';
+import type { Database } from '../db/schema.js';
+import {
+  aggregateEnvelopes,
+  communeEnvelope,
+  countedM2,
+  envelopeShare,
+  plotMeasure,
+  type ConsumptionYear,
+  type Envelope,
+  type PlotAreas,
+  type PlotMeasure,
+} from './formulas.js';
+import type { ZanRuleSet } from './rule-sets.js';
+
+const M2_PER_HA = 10_000;
+
+export interface MeasuredSubject extends PlotAreas {
+  key: string;
+  communeInsee: string | null;
+  siteId: string | null;
+  occupation: string | null;
+}
+
+/**
+ * Measures subjects given as SQL rows (key, commune_insee, site_id, site_vocation, occupation,
+ * geom, area_m2). Geometry work is paid only where it changes the answer: a subject touching no
+ * artificial land, brownfield or PENE is all NAF; one wholly covered by a single polygon of a
+ * layer takes its whole area from it; only partly covered subjects are cut (ST_Difference).
+ */
+async function measureSubjects(db: Kysely<Database>, subjects: RawBuilder<unknown>): Promise<MeasuredSubject[]> {
+  const layer = (table: string, where: RawBuilder<unknown>) => sql`
+    LEFT JOIN LATERAL (
+      SELECT bool_or(ST_Covers(x.geom, s.geom)) AS covers, array_agg(x.geom) AS gs
+      FROM ${sql.table(table)} x WHERE ${where} ST_Intersects(x.geom, s.geom)
+    )`;
+  const { rows } = await sql<MeasuredSubject>`
+    WITH subject AS (${subjects}),
+    touched AS MATERIALIZED (
+      SELECT s.*, art.covers AS art_covers, art.gs AS art_gs, bf.covers AS bf_covers, bf.gs AS bf_gs, pe.covers AS pe_covers, pe.gs AS pe_gs
+      FROM subject s
+      ${layer('land_cover', sql`x.artificial AND`)} art ON true
+      ${layer('brownfields', sql``)} bf ON true
+      ${layer('pene_perimeters', sql``)} pe ON true
+    ),
+    -- naf_g: the subject off artificial land (NULL when nothing is left)
+    naf AS MATERIALIZED (
+      SELECT t.*,
+        CASE WHEN art_gs IS NULL THEN geom WHEN art_covers THEN NULL ELSE ST_Difference(geom, ST_Union(art_gs)) END AS naf_g,
+        CASE WHEN bf_gs IS NULL OR bf_covers THEN NULL ELSE ST_Union(bf_gs) END AS bf_u,
+        CASE WHEN pe_gs IS NULL OR pe_covers THEN NULL ELSE ST_Union(pe_gs) END AS pe_u
+      FROM touched t
+    ),
+    -- off_g: the NAF part off brownfields, the land developing the subject would consume
+    off AS MATERIALIZED (
+      SELECT n.*,
+        CASE WHEN art_gs IS NULL THEN area_m2 WHEN art_covers THEN 0 ELSE ST_Area(naf_g::geography) END AS naf_m2,
+        CASE WHEN naf_g IS NULL OR bf_covers THEN NULL WHEN bf_gs IS NULL THEN naf_g ELSE ST_Difference(naf_g, bf_u) END AS off_g
+      FROM naf n
+    ),
+    areas AS (
+      SELECT o.*,
+        CASE WHEN off_g IS NULL THEN 0 WHEN bf_gs IS NULL THEN naf_m2 ELSE ST_Area(off_g::geography) END AS off_m2
+      FROM off o
+    )
+    SELECT key, commune_insee, site_id, site_vocation, occupation, area_m2, naf_m2,
+      CASE WHEN bf_gs IS NULL THEN 0 WHEN bf_covers THEN area_m2 ELSE ST_Area(ST_Intersection(geom, bf_u)::geography) END AS brownfield_m2,
+      greatest(0, naf_m2 - off_m2) AS naf_on_brownfield_m2,
+      CASE WHEN pe_gs IS NULL THEN 0 WHEN pe_covers THEN area_m2 ELSE ST_Area(ST_Intersection(geom, pe_u)::geography) END AS pene_m2,
+      CASE WHEN pe_gs IS NULL OR off_g IS NULL THEN 0 WHEN pe_covers THEN off_m2 ELSE ST_Area(ST_Intersection(off_g, pe_u)::geography) END AS naf_in_pene_m2
+    FROM areas`.execute(db);
+  return rows;
+}
+
+export interface PlotFilter {
+  plotIds?: string[];
+  siteIds?: string[];
+  communes?: string[];
+  /** Only plots still to develop: the built ones are already in the Cerema flows. */
+  pipelineOnly?: boolean;
+}
+
+function plotSubjects(filter: PlotFilter): RawBuilder<unknown> {
+  const conditions = [sql`p.deleted_at IS NULL`, sql`s.deleted_at IS NULL`];
+  if (filter.plotIds) conditions.push(sql`p.id = ANY(${filter.plotIds}::uuid[])`);
+  if (filter.siteIds) conditions.push(sql`s.id = ANY(${filter.siteIds}::uuid[])`);
+  if (filter.communes) conditions.push(sql`coalesce(p.commune_insee, s.commune_insee) = ANY(${filter.communes}::text[])`);
+  if (filter.pipelineOnly) conditions.push(sql`p.occupation <> 'occupé'`);
+  return sql`
+    SELECT p.id::text AS key, coalesce(p.commune_insee, s.commune_insee) AS commune_insee, s.id::text AS site_id,
+           s.main_vocation AS site_vocation, p.occupation, p.geom, p.area_ha * 10000 AS area_m2
+    FROM plots p JOIN sites s ON s.id = p.site_id
+    WHERE ${sql.join(conditions, sql` AND `)}`;
+}
+
+export async function measurePlots(db: Kysely<Database>, rules: ZanRuleSet, filter: PlotFilter) {
+  const measured = await measureSubjects(db, plotSubjects(filter));
+  return measured.map((m) => ({ ...m, measure: plotMeasure(rules, m) }));
+}
+
+export type MeasuredPlot = Awaited<ReturnType<typeof measurePlots>>[number];
+
+/** A drawn geometry cut along commune boundaries: one subject per commune it touches. */
+export async function measureGeometry(db: Kysely<Database>, rules: ZanRuleSet, geometry: GeoJsonGeometry) {
+  const measured = await measureSubjects(
+    db,
+    sql`
+      WITH g AS (SELECT ST_Multi(ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(geometry)}), 4326)) AS geom),
+      parts AS (
+        SELECT c.insee, ST_Multi(ST_CollectionExtract(ST_Intersection(g.geom, c.geom), 3)) AS geom
+        FROM g JOIN communes c ON ST_Intersects(c.geom, g.geom)
+      )
+      SELECT insee AS key, insee AS commune_insee, NULL::text AS site_id, NULL::text AS site_vocation, NULL::text AS occupation,
+             geom, ST_Area(geom::geography) AS area_m2
+      FROM parts WHERE NOT ST_IsEmpty(geom)`,
+  );
+  const { rows } = await sql<{ areaM2: number }>`
+    SELECT ST_Area(ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(geometry)}), 4326)::geography) AS area_m2`.execute(db);
+  return { parts: measured.map((m) => ({ ...m, measure: plotMeasure(rules, m) })), areaM2: rows[0]!.areaM2 };
+}
+
+// ---- envelopes ---------------------------------------------------------------------------
+
+export interface CommuneRef {
+  insee: string;
+  name: string;
+  epciSiren: string | null;
+}
+
+export interface CommuneEnvelope extends CommuneRef {
+  envelope: Envelope | null;
+  reductionRate: number;
+  reductionSource: string | null;
+  series: ConsumptionYear[];
+}
+
+/** Cerema series and territorialised reductions of communes; envelope null without data. */
+export async function communeEnvelopes(db: Kysely<Database>, rules: ZanRuleSet, communes: CommuneRef[]): Promise<CommuneEnvelope[]> {
+  if (communes.length === 0) return [];
+  const insees = communes.map((c) => c.insee);
+  const [rows, targets] = await Promise.all([
+    db
+      .selectFrom('communeConsumption')
+      .where('insee', 'in', insees)
+      .select(['insee', 'year', 'nafM2', 'activityM2', 'housingM2', 'mixedM2', 'roadM2', 'railM2', 'unknownM2', 'provisional'])
+      .orderBy('insee')
+      .orderBy('year')
+      .execute(),
+    db
+      .selectFrom('zanReductionTargets')
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('landKind', '=', 'commune'), eb('landCode', 'in', insees)]),
+          eb.and([eb('landKind', '=', 'epci'), eb('landCode', 'in', [...new Set(communes.map((c) => c.epciSiren ?? '-'))])]),
+        ]),
+      )
+      .selectAll()
+      .execute(),
+  ]);
+  const series = new Map<string, ConsumptionYear[]>();
+  for (const r of rows) {
+    const list = series.get(r.insee) ?? [];
+    list.push(r);
+    series.set(r.insee, list);
+  }
+  return communes.map((c) => {
+    const target = targets.find((t) => t.landKind === 'commune' && t.landCode === c.insee) ?? targets.find((t) => t.landKind === 'epci' && t.landCode === c.epciSiren);
+    const own = series.get(c.insee) ?? [];
+    return {
+      ...c,
+      reductionRate: target?.reductionRate ?? rules.reductionRate,
+      reductionSource: target ? `${target.document} (${target.source})` : null,
+      series: own,
+      envelope: own.length ? communeEnvelope(rules, { insee: c.insee, series: own, reductionRate: target?.reductionRate }) : null,
+    };
+  });
+}
+
+export function sumEnvelopes(rules: ZanRuleSet, communes: CommuneEnvelope[]): Envelope {
+  return aggregateEnvelopes(rules, communes.flatMap((c) => (c.envelope ? [c.envelope] : [])));
+}
+
+/** Yearly totals across communes, with the counted figure and the provisional flag. */
+export function yearlySeries(rules: ZanRuleSet, communes: CommuneEnvelope[]) {
+  const byYear = new Map<number, { year: number; nafHa: number; activityHa: number; countedHa: number; provisional: boolean }>();
+  for (const c of communes) {
+    for (const y of c.series) {
+      const entry = byYear.get(y.year) ?? { year: y.year, nafHa: 0, activityHa: 0, countedHa: 0, provisional: false };
+      entry.nafHa += y.nafM2 / M2_PER_HA;
+      entry.activityHa += y.activityM2 / M2_PER_HA;
+      entry.countedHa += countedM2(rules, y) / M2_PER_HA;
+      entry.provisional ||= y.provisional;
+      byYear.set(y.year, entry);
+    }
+  }
+  return [...byYear.values()].sort((a, b) => a.year - b.year);
+}
+
+// ---- territories -------------------------------------------------------------------------
+
+export type TerritoryKind = 'commune' | 'epci' | 'territory';
+
+export interface ZanTerritory {
+  kind: TerritoryKind;
+  id: string;
+  name: string;
+  communes: CommuneRef[];
+}
+
+/** A Territoire d'industrie (ti-…), an EPCI (SIREN, 9 digits) or a commune (INSEE, 5 characters). */
+export async function resolveTerritory(db: Kysely<Database>, id: string): Promise<ZanTerritory | undefined> {
+  const communes = db.selectFrom('communes as c').select(['c.insee', 'c.name', 'c.epciSiren']).orderBy('c.insee');
+  if (id.startsWith('ti-')) {
+    const t = await db.selectFrom('territories').where('id', '=', id).select(['id', 'name']).executeTakeFirst();
+    if (!t) return undefined;
+    const list = await communes.innerJoin('territoryEpci as te', 'te.epciSiren', 'c.epciSiren').where('te.territoryId', '=', id).execute();
+    return { kind: 'territory', id: t.id, name: t.name, communes: list };
+  }
+  if (/^[0-9]{9}$/.test(id)) {
+    const e = await db.selectFrom('epci').where('siren', '=', id).select(['siren', 'name']).executeTakeFirst();
+    if (!e) return undefined;
+    return { kind: 'epci', id: e.siren, name: e.name, communes: await communes.where('c.epciSiren', '=', id).execute() };
+  }
+  const list = await communes.where('c.insee', '=', id).execute();
+  if (list.length === 0) return undefined;
+  return { kind: 'commune', id, name: list[0]!.name, communes: list };
+}
+
+export async function epciCommunes(db: Kysely<Database>, siren: string): Promise<CommuneRef[]> {
+  return db.selectFrom('communes').where('epciSiren', '=', siren).select(['insee', 'name', 'epciSiren']).orderBy('insee').execute();
+}
+
+/** Where every figure comes from: the vintages of the reference data behind them. */
+export async function dataVintages(db: Kysely<Database>, insees: string[]) {
+  const distinct = async (table: 'landCover' | 'brownfields' | 'penePerimeters') =>
+    (await db.selectFrom(table).select('vintage').distinct().orderBy('vintage').execute()).map((r) => r.vintage);
+  const consumption = insees.length
+    ? (await db.selectFrom('communeConsumption').where('insee', 'in', insees).select('vintage').distinct().orderBy('vintage').execute()).map((r) => r.vintage)
+    : [];
+  return { consumption, landCover: await distinct('landCover'), brownfields: await distinct('brownfields'), pene: await distinct('penePerimeters') };
+}
+
+/** Sums of measured plots, in hectares. */
+export function plotTotals(plots: { measure: PlotMeasure }[]) {
+  const total = (key: 'areaM2' | 'nafM2' | 'brownfieldM2' | 'nafConsumptionM2' | 'consumptionM2' | 'nationalM2') =>
+    plots.reduce((s, p) => s + p.measure[key], 0) / M2_PER_HA;
+  return {
+    plots: plots.length,
+    areaHa: total('areaM2'),
+    nafHa: total('nafM2'),
+    brownfieldHa: total('brownfieldM2'),
+    nafConsumptionHa: total('nafConsumptionM2'),
+    consumptionHa: total('consumptionM2'),
+    nationalHa: total('nationalM2'),
+    classes: {
+      already_urbanised: plots.filter((p) => p.measure.class === 'already_urbanised').length,
+      mixed: plots.filter((p) => p.measure.class === 'mixed').length,
+      naf: plots.filter((p) => p.measure.class === 'naf').length,
+    },
+  };
+}
+
+export async function territoryZan(db: Kysely<Database>, rules: ZanRuleSet, territory: ZanTerritory) {
+  const insees = territory.communes.map((c) => c.insee);
+  const [communes, pipeline, vintages] = await Promise.all([
+    communeEnvelopes(db, rules, territory.communes),
+    insees.length ? measurePlots(db, rules, { communes: insees, pipelineOnly: true }) : Promise.resolve([]),
+    dataVintages(db, insees),
+  ]);
+  const envelope = sumEnvelopes(rules, communes);
+  const expected = plotTotals(pipeline);
+  return {
+    communes,
+    envelope,
+    missingCommunes: communes.filter((c) => !c.envelope).map((c) => c.insee),
+    pipeline: { ...expected, pressure: envelopeShare(expected.consumptionHa, envelope.remainingHa) },
+    series: yearlySeries(rules, communes),
+    vintages,
+  };
+}

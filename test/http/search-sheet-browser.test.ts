@@ -1,0 +1,60 @@
+// The investor sheet in a real browser: headless Chromium opens GET /sites/{id}/sheet?f=html
+// served over HTTP, takes a screenshot (printable page renders) and reads its text.
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { serve, type ServerType } from '@hono/node-server';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestApp, type TestContext } from '../support/app.js';
+
+const executablePath = '/usr/bin/chromium';
+const chromiumAvailable = existsSync(executablePath);
+if (!chromiumAvailable) console.warn(`skipping the sheet browser test: ${executablePath} is absent (apt-get install chromium)`);
+
+describe.skipIf(!chromiumAvailable)('GET /sites/{id}/sheet in headless Chromium', () => {
+  let t: TestContext;
+  let server: ServerType;
+  let browser: Browser;
+  let base: string;
+  let dir: string;
+
+  beforeAll(async () => {
+    t = await openTestApp();
+    dir = mkdtempSync(join(tmpdir(), 'foncier-sheet-'));
+    await new Promise<void>((resolve) => {
+      server = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve());
+    });
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    browser = await chromium.launch({
+      executablePath,
+      args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise((resolve) => server?.close(resolve));
+    rmSync(dir, { recursive: true, force: true });
+    await t?.close();
+  });
+
+  it('renders the sheet of a turnkey site with its name, plots, utilities and contacts', async () => {
+    const site = await t.handle.db.selectFrom('sites').select(['id', 'name', 'powerMw']).where('turnkeyProgramme', 'is not', null).orderBy('cnigId').executeTakeFirstOrThrow();
+    const plotCount = (await t.handle.db.selectFrom('plots').select('id').where('siteId', '=', site.id).execute()).length;
+    const page = await browser.newPage();
+    const response = await page.goto(`${base}/sites/${site.id}/sheet`, { waitUntil: 'load' });
+    expect(response?.status()).toBe(200);
+    expect(response?.headers()['content-type']).toContain('text/html');
+    expect(await page.textContent('h1')).toBe(site.name);
+    const text = await page.textContent('body');
+    for (const heading of ['Location', 'Areas', 'Plots', 'Utilities', 'Access', 'Turnkey site', 'Contacts']) expect(text).toContain(heading);
+    if (site.powerMw !== null) expect(text).toContain(`${site.powerMw} MW`);
+    // One header row plus one row per plot in the plots table.
+    expect(await page.locator('h2:has-text("Plots") + table tr').count()).toBe(plotCount + 1);
+    const shot = join(dir, 'sheet.png');
+    await page.screenshot({ path: shot, fullPage: true });
+    expect(statSync(shot).size).toBeGreaterThan(10_000);
+    await page.close();
+  }, 60_000);
+});

@@ -1,0 +1,123 @@
+// Tile math, the MVT encoder and the tile cache, without a database.
+import { VectorTile } from '@mapbox/vector-tile';
+import { PbfReader } from 'pbf';
+import type { Point, Polygon } from 'geojson';
+import { describe, expect, it } from 'vitest';
+import { TileCache } from '../../tiles/cache.js';
+import { encodeGeometry, encodeTile, ringArea } from '../../tiles/mvt-encoder.js';
+import { ORIGIN, tileAt, tileEnvelope, tileProblem, tileRange, tileUnitMetres } from '../../tiles/tile-math.js';
+
+describe('tile math', () => {
+  it('puts tile 0/0/0 over the whole EPSG:3857 square and halves it per zoom', () => {
+    expect(tileEnvelope({ z: 0, x: 0, y: 0 })).toEqual([-ORIGIN, -ORIGIN, ORIGIN, ORIGIN]);
+    expect(tileEnvelope({ z: 1, x: 1, y: 0 })).toEqual([0, 0, ORIGIN, ORIGIN]);
+    // 40,075,016.686 m / 2^16 / 4096 = 0.1493 m per tile unit at zoom 16.
+    expect(tileUnitMetres(16)).toBeCloseTo(0.1493, 4);
+  });
+
+  it('rejects zooms over 22, x or y out of the grid, and non-integers', () => {
+    expect(tileProblem({ z: 22, x: 0, y: 0 })).toBeUndefined();
+    expect(tileProblem({ z: 23, x: 0, y: 0 })).toMatch(/zoom/);
+    expect(tileProblem({ z: 2, x: 4, y: 0 })).toMatch(/x must be between 0 and 3/);
+    expect(tileProblem({ z: 2, x: 0, y: -1 })).toMatch(/y must be/);
+    expect(tileProblem({ z: 1.5, x: 0, y: 0 })).toMatch(/integers/);
+  });
+
+  it('finds the tile of a point (Lyon, 4.8357 E 45.7640 N, is 12/2103/1461)', () => {
+    expect(tileAt(4.8357, 45.764, 12)).toEqual({ z: 12, x: 2103, y: 1461 });
+  });
+
+  it('widens a box by the tile buffer: a point 1/128 of a tile from an edge touches the neighbour', () => {
+    // The west edge of tile 10/512/y is longitude 0; 1/128 of a tile is 0.00275 degrees.
+    const inside = tileRange([0.002, 45, 0.002, 45], 10);
+    expect([inside.minX, inside.maxX]).toEqual([511, 512]);
+    const farther = tileRange([0.02, 45, 0.02, 45], 10);
+    expect([farther.minX, farther.maxX]).toEqual([512, 512]);
+  });
+});
+
+describe('MVT encoder', () => {
+  const square: Polygon = { type: 'Polygon', coordinates: [[[0, 0], [100, 0], [100, 100], [0, 100], [0, 0]], [[25, 25], [25, 75], [75, 75], [75, 25], [25, 25]]] };
+
+  it('encodes commands and zigzag parameters as spec 2.1 §4.3 example "Polygon" does', () => {
+    // Spec example: POLYGON ((3 6, 8 12, 20 34, 3 6)) -> [9, 6, 12, 18, 10, 12, 24, 44, 15]
+    expect(encodeGeometry({ type: 'Polygon', coordinates: [[[3, 6], [8, 12], [20, 34], [3, 6]]] })!.commands).toEqual([9, 6, 12, 18, 10, 12, 24, 44, 15]);
+    // Spec example: MULTIPOINT (5 7, 3 2) -> [17, 10, 14, 3, 9]
+    expect(encodeGeometry({ type: 'MultiPoint', coordinates: [[5, 7], [3, 2]] })!.commands).toEqual([17, 10, 14, 3, 9]);
+  });
+
+  it('writes layers that @mapbox/vector-tile reads back: ids, typed properties, winding, holes', () => {
+    const bytes = encodeTile([
+      {
+        name: 'plots',
+        types: { areaHa: 'number', count: 'integer', turnkey: 'boolean', stage: 'string' },
+        features: [
+          { id: 2 ** 48 - 1, geometry: square, properties: { areaHa: 1.25, count: 3, turnkey: true, stage: 'en vente', owner: null } },
+          { id: 7, geometry: { type: 'Point', coordinates: [10, 4090] }, properties: { areaHa: 2, count: -4, turnkey: false, stage: 'en vente' } },
+          { id: 8, geometry: { type: 'Polygon', coordinates: [[[1, 1], [1, 1], [1, 1], [1, 1]]] }, properties: {} },
+        ],
+      },
+      { name: 'empty', types: {}, features: [] },
+    ]);
+    const tile = new VectorTile(new PbfReader(bytes));
+    expect(Object.keys(tile.layers)).toEqual(['plots']);
+    const layer = tile.layers.plots!;
+    expect([layer.version, layer.extent, layer.length]).toEqual([2, 4096, 2]);
+    const polygon = layer.feature(0);
+    expect(polygon.id).toBe(2 ** 48 - 1);
+    expect(polygon.properties).toEqual({ areaHa: 1.25, count: 3, turnkey: true, stage: 'en vente' });
+    const rings = polygon.loadGeometry().map((ring) => ring.map((p) => [p.x, p.y]));
+    expect(rings).toHaveLength(2);
+    expect(ringArea(rings[0]!)).toBe(10_000);
+    expect(ringArea(rings[1]!)).toBe(-2_500);
+    const point = layer.feature(1);
+    expect([point.type, point.id, point.properties.count, point.properties.stage]).toEqual([1, 7, -4, 'en vente']);
+    expect(point.loadGeometry()[0]![0]).toMatchObject({ x: 10, y: 4090 });
+  });
+});
+
+describe('tile cache', () => {
+  const bytes = (n: number) => new Uint8Array(n);
+
+  it('evicts the least recently used tiles past its byte bound', () => {
+    const cache = new TileCache(3 * (1000 + 128));
+    for (const x of [0, 1, 2]) cache.set({ layer: 'plots', z: 14, x, y: 0 }, bytes(1000));
+    cache.get({ layer: 'plots', z: 14, x: 0, y: 0 });
+    cache.set({ layer: 'plots', z: 14, x: 3, y: 0 }, bytes(1000));
+    expect([0, 1, 2, 3].map((x) => cache.has({ layer: 'plots', z: 14, x, y: 0 }))).toEqual([true, false, true, true]);
+    expect(cache.stats().bytes).toBeLessThanOrEqual(cache.maxBytes);
+  });
+
+  it('drops exactly the tiles of the layer that the old and new geometry touch, every variant', () => {
+    const cache = new TileCache();
+    const plot: Point = { type: 'Point', coordinates: [4.8357, 45.764] };
+    const moved: Point = { type: 'Point', coordinates: [4.9, 45.764] };
+    for (let z = 10; z <= 16; z++) {
+      const here = tileAt(4.8357, 45.764, z);
+      cache.set({ layer: 'plots', ...here }, bytes(10));
+      cache.set({ layer: 'plots', ...here, territory: 'ti-1' }, bytes(10));
+      cache.set({ layer: 'sites', ...here }, bytes(10));
+      cache.set({ layer: 'plots', ...tileAt(4.9, 45.764, z) }, bytes(10));
+      cache.set({ layer: 'plots', ...tileAt(5.5, 45.764, z) }, bytes(10));
+    }
+    const generation = cache.generation;
+    const dropped = cache.invalidateGeometries('plots', [plot, moved]);
+    expect(cache.generation).toBe(generation + 1);
+    for (let z = 10; z <= 16; z++) {
+      expect(cache.has({ layer: 'plots', ...tileAt(4.8357, 45.764, z) })).toBe(false);
+      expect(cache.has({ layer: 'plots', ...tileAt(4.8357, 45.764, z), territory: 'ti-1' })).toBe(false);
+      expect(cache.has({ layer: 'plots', ...tileAt(4.9, 45.764, z) })).toBe(false);
+      expect(cache.has({ layer: 'sites', ...tileAt(4.8357, 45.764, z) })).toBe(true);
+      expect(cache.has({ layer: 'plots', ...tileAt(5.5, 45.764, z) })).toBe(true);
+    }
+    expect(dropped).toBeGreaterThanOrEqual(14);
+  });
+
+  it('does not store a tile built across an invalidation', () => {
+    const cache = new TileCache();
+    const started = cache.generation;
+    cache.invalidateGeometries('plots', [{ type: 'Point', coordinates: [0, 0] }]);
+    cache.set({ layer: 'plots', z: 12, x: 0, y: 0 }, bytes(10), started);
+    expect(cache.has({ layer: 'plots', z: 12, x: 0, y: 0 })).toBe(false);
+  });
+});
