@@ -12,7 +12,15 @@ export interface CatalogueChange {
   after: Geometry | null;
 }
 
-export type ChangeListener = (change: CatalogueChange) => void;
+/** Many rows changed at once (a bulk import): caches start afresh. */
+export interface CatalogueReset {
+  action: 'reset';
+  reason: string;
+}
+
+export type CatalogueEvent = CatalogueChange | CatalogueReset;
+
+export type ChangeListener = (event: CatalogueEvent) => void;
 
 export class ChangeFeed {
   readonly #listeners = new Set<ChangeListener>();
@@ -22,7 +30,11 @@ export class ChangeFeed {
     return () => this.#listeners.delete(listener);
   }
 
-  publish(change: CatalogueChange): void {
-    for (const listener of this.#listeners) listener(change);
+  publish(event: CatalogueEvent): void {
+    for (const listener of this.#listeners) listener(event);
+  }
+
+  reset(reason: string): void {
+    this.publish({ action: 'reset', reason });
   }
 }

@@ -155,7 +155,8 @@ export class TileCache {
   /** Subscribes to committed catalogue writes; returns the unsubscribe function. */
   listen(changes: ChangeFeed): () => void {
     return changes.subscribe((change) => {
-      this.invalidateGeometries(layerOfEntity[change.entity], [change.before, change.after]);
+      if (change.action === 'reset') this.clear();
+      else this.invalidateGeometries(layerOfEntity[change.entity], [change.before, change.after]);
     });
   }
 

@@ -190,6 +190,10 @@ export async function updateSite(ctx: WriteContext, id: string, ifMatch: string,
       if (geometry) {
         await checkGeometry(trx, geometry);
         await requireInsideTerritories(trx, ctx.viewer, geometry, territories);
+      } else if (epciSiren) {
+        // A new commune may put the site in another territory: its geometry must lie there too.
+        const { rows } = await sql<{ geometry: PolygonalGeometry }>`SELECT ST_AsGeoJSON(geom)::json AS geometry FROM sites WHERE id = ${id}`.execute(trx);
+        await requireInsideTerritories(trx, ctx.viewer, rows[0]!.geometry, territories);
       }
       return { ...fields, ...(epciSiren ? { epciSiren } : {}), ...(geometry ? { geom: geomFrom(geometry), grossAreaHa: areaHaOf(geometry) } : {}) };
     },

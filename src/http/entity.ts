@@ -15,10 +15,20 @@ export function entityTag(kind: string, id: string, version: number): string {
   return `"${kind}-${id}-v${version}"`;
 }
 
+/** If-None-Match: a list of tags, weak or strong, or `*` (RFC 9110 §13.1.2, weak comparison). */
+export function noneMatch(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  const bare = (tag: string) => tag.trim().replace(/^W\//, '');
+  return header.split(',').some((tag) => tag.trim() === '*' || bare(tag) === bare(etag));
+}
+
 export function renderEntity<T extends VersionedEntity>(c: Context, kind: string, entity: T, f: string | undefined): Response {
   const etag = entityTag(kind, entity.id, entity.version);
-  const headers = { etag, 'cache-control': 'no-cache', vary: 'accept' };
-  if (c.req.header('if-none-match') === etag) return c.body(null, 304, headers);
+  // What a key holder sees may differ (personal data for admins): shared caches must not
+  // hand one caller's representation to another.
+  const authenticated = c.req.header('authorization') !== undefined;
+  const headers = { etag, 'cache-control': authenticated ? 'private, no-cache' : 'no-cache', vary: 'accept, authorization' };
+  if (noneMatch(c.req.header('if-none-match'), etag)) return c.body(null, 304, headers);
   if (wantsGeoJson(c, f)) {
     const { geometry, ...properties } = entity;
     return geoJson(c, { type: 'Feature', id: entity.id, geometry, properties }, 200, headers);

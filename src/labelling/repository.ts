@@ -1,7 +1,9 @@
 // The labelling file of a site: its state, the assessments against the current grid, the
 // readiness summary, and the moves: transitions and assessments, each audited.
 import { sql, type Kysely } from 'kysely';
+import type { Geometry } from 'geojson';
 import { recordAudit } from '../audit/repository.js';
+import type { ChangeFeed } from '../changes.js';
 import { requireRole, requireTerritoryScope, type Viewer } from '../auth/viewer.js';
 import type { Database } from '../db/schema.js';
 import { AppError, ConflictError, NotFoundError } from '../http/errors.js';
@@ -86,9 +88,17 @@ export async function labellingFile(db: Kysely<Database>, viewer: Viewer, siteId
   };
 }
 
-export async function transition(db: Kysely<Database>, viewer: Viewer, siteId: string, to: LabelState, reason: string | undefined, ifMatch: string | undefined) {
+export async function transition(
+  db: Kysely<Database>,
+  viewer: Viewer,
+  changes: ChangeFeed,
+  siteId: string,
+  to: LabelState,
+  reason: string | undefined,
+  ifMatch: string | undefined,
+) {
   requireRole(viewer, 'editor', 'labeller', 'admin');
-  return db.transaction().execute(async (trx) => {
+  const result = await db.transaction().execute(async (trx) => {
     const site = await loadSite(trx, siteId, true);
     requireTerritoryScope(viewer, site.territories);
     if (ifMatch) checkVersion('site', siteId, site.version, ifMatch);
@@ -122,8 +132,12 @@ export async function transition(db: Kysely<Database>, viewer: Viewer, siteId: s
       .where('id', '=', siteId)
       .execute();
     await recordAudit(trx, viewer, { action: 'label_transition', entity: 'site', entityId: siteId, before: { labelStatus: site.labelStatus }, after: { labelStatus: to }, reason: reason ?? null });
-    return { from, to, version: site.version + 1 };
+    const { rows } = await sql<{ geometry: Geometry }>`SELECT ST_AsGeoJSON(geom, 6)::json AS geometry FROM sites WHERE id = ${siteId}`.execute(trx);
+    return { from, to, version: site.version + 1, geometry: rows[0]!.geometry };
   });
+  // The label status is drawn on the map: tiles showing the site must be rebuilt.
+  changes.publish({ entity: 'site', id: siteId, action: 'update', before: result.geometry, after: result.geometry });
+  return { from: result.from, to: result.to, version: result.version };
 }
 
 // Who may assess in which state: the territory team while it prepares the file, the

@@ -6,6 +6,13 @@ import type { CollectionDefinition, Queryable } from './collections.js';
 import type { FilterNode, Literal, Operand } from './cql2.js';
 
 /** A client mistake in a filter, sortby or property name; the route turns it into a 400. */
+/** YYYY-MM-DD naming a real day: Date.parse accepts 2024-02-31, the calendar does not. */
+function isCalendarDate(text: string): boolean {
+  if (!isoDate.test(text)) return false;
+  const date = new Date(`${text}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === text;
+}
+
 export class QueryError extends Error {
   override name = 'QueryError';
   constructor(
@@ -45,7 +52,7 @@ function literalExpression(value: Literal, type: Queryable['type'] | undefined, 
       return sql`CAST(${raw} AS boolean)`;
     case 'date': {
       const text = String(raw).slice(0, 10);
-      if (!isoDate.test(text) || Number.isNaN(Date.parse(text))) throw new QueryError(parameter, `${JSON.stringify(raw)} is not a date`);
+      if (!isCalendarDate(text)) throw new QueryError(parameter, `${JSON.stringify(raw)} is not a date`);
       return sql`CAST(${text} AS date)`;
     }
     default:
@@ -123,7 +130,7 @@ export function datetimeExpression(collection: CollectionDefinition, text: strin
   const column = sql.ref(collection.datetimeColumn);
   const day = (value: string): string => {
     const date = value.slice(0, 10);
-    if (!isoDate.test(date) || Number.isNaN(Date.parse(value))) throw new QueryError('datetime', `${JSON.stringify(value)} is not an RFC 3339 date or date-time`);
+    if (!isCalendarDate(date) || Number.isNaN(Date.parse(value))) throw new QueryError('datetime', `${JSON.stringify(value)} is not an RFC 3339 date or date-time`);
     return date;
   };
   const bounds = text.split('/');

@@ -45,7 +45,7 @@ const itemsQuery = z
   .object({
     f: formatParam,
     limit: z.coerce.number().int().min(1).optional().openapi({ description: `default ${defaultLimit}, at most ${maxLimit} (larger values are capped)` }),
-    offset: z.coerce.number().int().min(0).optional(),
+    offset: z.coerce.number().int().min(0).max(1_000_000_000).optional(),
     bbox: z.string().optional().openapi({ description: 'minLon,minLat,maxLon,maxLat in CRS84', example: '4.5,44.5,5.5,45.5' }),
     datetime: z.string().optional().openapi({ description: 'RFC 3339 date or interval, on updatedOn' }),
     sortby: z.string().optional().openapi({ description: 'queryable names, "-" prefix for descending', example: '-areaHa' }),
@@ -87,9 +87,24 @@ async function collectionDocument(c: Context<AppEnv>, collection: CollectionDefi
   };
 }
 
+// PostgreSQL errors a well-formed but unevaluable query raises: bad WKT (PostGIS XX000 parse
+// errors), values of the wrong type (22P02, 42804, 42883), impossible dates (22007, 22008),
+// out-of-range numbers (22003). They are the client's; the message names the class, never SQL.
+const queryErrorClasses: Record<string, string> = {
+  XX000: 'a geometry in the filter is not valid WKT',
+  '22P02': 'a value has the wrong type for its property',
+  '42804': 'the two sides of a comparison have different types',
+  '42883': 'the two sides of a comparison have different types',
+  '22007': 'a date is not valid',
+  '22008': 'a date is out of range',
+  '22003': 'a number is out of range',
+};
+
 function rethrowQueryError(error: unknown): never {
   if (error instanceof QueryError) throw invalidParam('query', error.parameter, error.message);
   if (error instanceof Cql2SyntaxError) throw invalidParam('query', 'filter', error.message);
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  if (typeof code === 'string' && code in queryErrorClasses) throw invalidParam('query', 'filter', `the query cannot be evaluated: ${queryErrorClasses[code]}`);
   throw error;
 }
 

@@ -189,4 +189,20 @@ describe('GET /ogc/collections/{id}/items', () => {
     expect((await (await items('plots', filter("marketingStage = 'x''; DROP TABLE plots; --'"))).json()).numberMatched).toBe(0);
     expect(await count('plots')).toBe(before);
   });
+
+  it('answers 400, never 500, to a query it can parse but not evaluate', async () => {
+    const attempts = [
+      filter('S_INTERSECTS(geometry, POLYGON((1 2)))'),
+      filter("updatedOn = DATE('2024-02-31')"),
+      filter('areaHa = marketingStage'),
+      'datetime=2024-02-31',
+      'offset=1000000000000000000000',
+    ];
+    for (const query of attempts) {
+      const res = await items('plots', query);
+      expect(res.status, query).toBe(400);
+      expect(res.headers.get('content-type')).toContain('application/problem+json');
+      expect(await res.text()).not.toMatch(/SELECT|FROM plots/);
+    }
+  });
 });

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { ChangeFeed } from '../../src/changes.js';
 import { FailureLimiter } from '../../src/auth/middleware.js';
+import { createApiKey } from '../../src/auth/keys.js';
 import { tileAt, tileUnitMetres } from '../../tiles/tile-math.js';
 import { backendName, openTestApp, type TestContext } from '../support/app.js';
 
@@ -207,6 +208,34 @@ describe('tile cache freshness', () => {
     expect(Math.abs(box[0] - west)).toBeLessThan(0.00005);
     expect((await get(paths[1]!)).headers.get('x-tile-cache')).toBe('hit');
     await sql`UPDATE plots SET geom = ST_Translate(geom, -0.0005, 0) WHERE id = ${plot.id}`.execute(t.handle.db);
+  });
+});
+
+describe('tile cache freshness through the HTTP write side', () => {
+  it('a label move rebuilds the tiles of the site; a bulk import resets the cache', async () => {
+    const changes = new ChangeFeed();
+    const app = createApp({ db: t.handle.db, backend: t.handle.kind, changes, failureLimiter: new FailureLimiter({ maxFailures: 1e6, windowMs: 60_000 }) });
+    const { key } = await createApiKey(t.handle.db, { name: 'tile admin', role: 'admin' });
+    const { rows } = await sql<{ id: string; lon: number; lat: number }>`
+      SELECT id, ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat FROM sites
+      WHERE turnkey_programme IS NULL AND deleted_at IS NULL ORDER BY cnig_id LIMIT 1`.execute(t.handle.db);
+    const site = rows[0]!;
+    const tile = tileAt(site.lon, site.lat, 14);
+    const path = `/tiles/sites/${tile.z}/${tile.x}/${tile.y}.mvt`;
+    const get = () => app.request(`http://localhost${path}`);
+    const labelOf = async (res: Response) => features((await decode(res)).layers.sites).find((f) => f.properties.id === site.id)?.properties.labelStatus;
+    expect(await labelOf(await get())).toBeUndefined();
+    expect((await get()).headers.get('x-tile-cache')).toBe('hit');
+
+    const moved = await app.request(`http://localhost/sites/${site.id}/label/transitions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ to: 'draft' }) });
+    expect(moved.status).toBe(200);
+    const fresh = await get();
+    expect(fresh.headers.get('x-tile-cache')).toBe('miss');
+    expect(await labelOf(fresh)).toBe('draft');
+
+    expect((await get()).headers.get('x-tile-cache')).toBe('hit');
+    changes.reset('import');
+    expect((await get()).headers.get('x-tile-cache')).toBe('miss');
   });
 });
 
