@@ -8,10 +8,10 @@ import { serve, type ServerType } from '@hono/node-server';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestApp, type TestContext } from '../support/app.js';
+import { interopAvailable } from '../support/interop.js';
 
 const executablePath = '/usr/bin/chromium';
-const chromiumAvailable = existsSync(executablePath);
-if (!chromiumAvailable) console.warn(`skipping the sheet browser test: ${executablePath} is absent (apt-get install chromium)`);
+const chromiumAvailable = interopAvailable(executablePath, existsSync(executablePath), 'apt-get install chromium');
 
 describe.skipIf(!chromiumAvailable)('GET /sites/{id}/sheet in headless Chromium', () => {
   let t: TestContext;

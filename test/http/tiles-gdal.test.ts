@@ -11,6 +11,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tileAt } from '../../tiles/tile-math.js';
 import { openTestApp, type TestContext } from '../support/app.js';
+import { interopAvailable } from '../support/interop.js';
 
 function ogrinfoVersion(): string | undefined {
   try {
@@ -21,7 +22,7 @@ function ogrinfoVersion(): string | undefined {
 }
 
 const gdal = ogrinfoVersion();
-if (!gdal) console.log('tiles-gdal: skipped, ogrinfo (gdal-bin) is not installed');
+interopAvailable('ogrinfo', gdal !== undefined, 'apt-get install gdal-bin');
 
 let t: TestContext;
 beforeAll(async () => {

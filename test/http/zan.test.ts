@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { halfBrownfieldPlot } from '../../src/fixtures/zan.js';
 import { zanRoutes } from '../../src/zan/routes.js';
 import { openTestApp, type TestContext } from '../support/app.js';
+import { interopAvailable } from '../support/interop.js';
 
 let t: TestContext;
 beforeAll(async () => {
@@ -69,14 +70,18 @@ describe('GET /plots/{id}/zan', () => {
 });
 
 describe('areas against GDAL', () => {
-  const hasOgr = (() => {
-    try {
-      execFileSync('ogrinfo', ['--version']);
-      return true;
-    } catch {
-      return false;
-    }
-  })();
+  const hasOgr = interopAvailable(
+    'ogrinfo',
+    (() => {
+      try {
+        execFileSync('ogrinfo', ['--version']);
+        return true;
+      } catch {
+        return false;
+      }
+    })(),
+    'apt-get install gdal-bin',
+  );
 
   /** GDAL's ellipsoidal area (SpatiaLite ST_Area(geom, 1)) of a GeoJSON geometry, m². */
   function gdalArea(geometry: unknown): number {

@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { serve, type ServerType } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestApp, type TestContext } from '../support/app.js';
+import { interopAvailable } from '../support/interop.js';
 
 const run = promisify(execFile);
 
@@ -21,8 +22,7 @@ async function hasOgrinfo(): Promise<boolean> {
   }
 }
 
-const gdalAvailable = await hasOgrinfo();
-if (!gdalAvailable) console.warn('skipping GDAL interop tests: ogrinfo is not installed (apt-get install gdal-bin)');
+const gdalAvailable = interopAvailable('ogrinfo', await hasOgrinfo(), 'apt-get install gdal-bin');
 
 describe.skipIf(!gdalAvailable)('GDAL OAPIF driver against /ogc', () => {
   let t: TestContext;

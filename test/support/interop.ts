@@ -1,0 +1,10 @@
+// Interop tests run against real tools (GDAL, Chromium). Outside CI a missing tool skips them
+// with a printed reason; in CI (.ci/run sets FONCIER_REQUIRE_INTEROP=1, after installing the
+// tools) a missing tool is a failure, so a green run always means the interop tests ran.
+export function interopAvailable(tool: string, available: boolean, install: string): boolean {
+  if (available) return true;
+  const reason = `${tool} is not installed (${install})`;
+  if (process.env.FONCIER_REQUIRE_INTEROP === '1') throw new Error(`interop tests are required here, but ${reason}`);
+  console.warn(`skipping interop tests: ${reason}`);
+  return false;
+}
