@@ -1,10 +1,11 @@
 // CNIG "Sites économiques" imports: site-eco (sites) and terrain-eco (plots), from the
 // standard's ';'-separated CSV (geometry as GeoJSON text, often Lambert-93) or from
 // GeoPackage-shaped GeoJSON (CNIG fields as properties, the surface as the geometry; also
-// GeoJSON Lines). Each row is validated against the standard's TableSchema, then against what
-// we hold (the EPCI, commune or site it names), then its geometry by PostGIS; valid rows are
-// upserted on the CNIG id in batches. A plot without geometry but with terr_refcad takes the
-// union of its cadastral parcels (imported with `foncier import cadastre`).
+// GeoJSON Lines). Each row is validated here against the standard's TableSchema; then, one
+// statement per batch (cnig-upsert.ts), against what we hold (the EPCI, commune or site it
+// names) and its geometry by PostGIS, the valid rows upserted on the CNIG id. A plot without
+// geometry but with terr_refcad takes the union of its cadastral parcels (imported with
+// `foncier import cadastre`).
 import { extname } from 'node:path';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
@@ -12,13 +13,13 @@ import type { CnigClass } from '../cnig/fields.js';
 import { readCnigRow, type CnigRow } from '../cnig/read.js';
 import { cnigSchemas, unknownColumns } from '../cnig/table-schema.js';
 import { parcelsUnion } from './admin-upsert.js';
-import { upsertPlots, upsertSites, type PreparedRow, type UpsertCounts } from './cnig-upsert.js';
-import { checkGeometryRows } from './geometry-rows.js';
+import { writeCnigBatch, type BatchResult, type BatchRow } from './cnig-upsert.js';
 import { ImportReportBuilder, type ImportOptions, type ImportReport } from './import-report.js';
 import { inImportTransaction } from './import-transaction.js';
 import { csvHeader, csvRecords, geoJsonFeatures, type NumberedRecord } from './sources.js';
 
-const batchSize = 2_000;
+// Big batches amortise each statement; two in memory at most (one being written, one read).
+const batchSize = 5_000;
 
 /** CNIG rows as text records, from CSV or GeoJSON (geometry → the geomsurf field). */
 async function* cnigRecords(kind: CnigClass, path: string): AsyncGenerator<NumberedRecord<Record<string, string>>> {
@@ -34,37 +35,9 @@ async function* cnigRecords(kind: CnigClass, path: string): AsyncGenerator<Numbe
   yield* csvRecords(path, ';');
 }
 
-interface Candidate extends PreparedRow {
-  row: number;
+interface Candidate extends BatchRow {
   cnigId: string;
-  siteCnigId?: string;
   refs: string[];
-}
-
-async function checkReferences(trx: Transaction<Database>, kind: CnigClass, report: ImportReportBuilder, batch: Candidate[]): Promise<(Candidate & { siteId?: string })[]> {
-  if (kind === 'site-eco') {
-    const sirens = [...new Set(batch.map((c) => String(c.values.epciSiren)))];
-    const insees = [...new Set(batch.map((c) => String(c.values.communeInsee)))];
-    const epci = new Set((await trx.selectFrom('epci').select('siren').where('siren', 'in', sirens.length ? sirens : ['']).execute()).map((e) => e.siren));
-    const communes = new Set((await trx.selectFrom('communes').select('insee').where('insee', 'in', insees.length ? insees : ['']).execute()).map((c) => c.insee));
-    return batch.filter((c) => {
-      const siren = String(c.values.epciSiren);
-      const insee = String(c.values.communeInsee);
-      if (!epci.has(siren)) report.reject(c.row, 'site_epci_siren', 'no such EPCI (import the EPCI boundaries first)', siren);
-      if (!communes.has(insee)) report.reject(c.row, 'site_comm_insee', 'no such commune (a commune merged since? import the communes first)', insee);
-      return epci.has(siren) && communes.has(insee);
-    });
-  }
-  const ids = [...new Set(batch.map((c) => c.siteCnigId!))];
-  const sites = new Map((await trx.selectFrom('sites').select(['id', 'cnigId']).where('cnigId', 'in', ids.length ? ids : ['']).execute()).map((s) => [s.cnigId, s.id]));
-  return batch.flatMap((c) => {
-    const siteId = sites.get(c.siteCnigId!);
-    if (!siteId) {
-      report.reject(c.row, 'site_id', 'no such site (import site-eco first)', c.siteCnigId);
-      return [];
-    }
-    return [{ ...c, siteId }];
-  });
 }
 
 function candidateOf(kind: CnigClass, row: number, cnig: CnigRow, report: ImportReportBuilder, record: Record<string, string>): Candidate | undefined {
@@ -78,7 +51,7 @@ function candidateOf(kind: CnigClass, row: number, cnig: CnigRow, report: Import
   return { row, cnigId, refs, values: cnig.values, geometry: cnig.geometry ?? { geojson: '', srid: 4326 }, ...(cnig.siteCnigId ? { siteCnigId: cnig.siteCnigId } : {}) };
 }
 
-async function writeBatch(trx: Transaction<Database>, kind: CnigClass, report: ImportReportBuilder, batch: Candidate[]): Promise<UpsertCounts & { accepted: number }> {
+async function writeBatch(trx: Transaction<Database>, kind: CnigClass, report: ImportReportBuilder, batch: Candidate[]): Promise<BatchResult> {
   // Later rows with the same id in one batch would hit the same row twice in one statement.
   const seen = new Map<string, number>();
   const unique = batch.filter((c) => {
@@ -87,23 +60,16 @@ async function writeBatch(trx: Transaction<Database>, kind: CnigClass, report: I
     else seen.set(c.cnigId, c.row);
     return first === undefined;
   });
-  const referenced = await checkReferences(trx, kind, report, unique);
-  for (const c of referenced) {
+  // Rare: a plot given by its parcels instead of a surface.
+  for (const c of unique) {
     if (c.geometry.geojson !== '') continue;
     const union = await parcelsUnion(trx, c.refs);
     if (union.missing.length > 0) report.reject(c.row, 'terr_refcad', `no geometry and unknown parcels: ${union.missing.join(', ')}`, c.refs.join('|'));
     else c.geometry = { geojson: union.geojson!, srid: 4326 };
   }
-  const withGeometry = referenced.filter((c) => c.geometry.geojson !== '');
-  const checked = await checkGeometryRows(
-    trx,
-    report,
-    withGeometry.map((c) => ({ ...c, geojson: c.geometry.geojson, srid: c.geometry.srid })),
-    kind === 'site-eco' ? 'site_geomsurf' : 'terr_geomsurf',
-    ['POLYGON', 'MULTIPOLYGON'],
-  );
-  const counts = kind === 'site-eco' ? await upsertSites(trx, checked) : await upsertPlots(trx, checked as (Candidate & { siteId: string })[]);
-  return { ...counts, accepted: checked.length };
+  const result = await writeCnigBatch(trx, kind, unique.filter((c) => c.geometry.geojson !== ''));
+  for (const r of result.rejected) report.reject(r.row, r.column, r.reason, r.value ?? undefined);
+  return result;
 }
 
 export async function importCnig(db: Kysely<Database>, kind: CnigClass, path: string, options: ImportOptions = {}): Promise<ImportReport> {
@@ -120,22 +86,38 @@ export async function importCnig(db: Kysely<Database>, kind: CnigClass, path: st
   }
   const totals = { accepted: 0, created: 0, updated: 0, unchanged: 0 };
   const { written } = await inImportTransaction(db, report, async (trx) => {
-    let batch: Candidate[] = [];
-    const flush = async () => {
-      const counts = await writeBatch(trx, kind, report, batch);
-      totals.accepted += counts.accepted;
-      totals.created += counts.created;
-      totals.updated += counts.updated;
-      totals.unchanged += counts.unchanged;
-      batch = [];
+    // The database writes batch N while this process reads and validates batch N+1: one
+    // statement in flight at most, so memory stays flat and a slow database slows the reader.
+    let inFlight: Promise<void> = Promise.resolve();
+    let failure: unknown;
+    const flush = async (batch: Candidate[]) => {
+      await inFlight;
+      if (failure) throw failure;
+      inFlight = writeBatch(trx, kind, report, batch).then(
+        (counts) => {
+          totals.accepted += counts.accepted;
+          totals.created += counts.created;
+          totals.updated += counts.updated;
+          totals.unchanged += counts.unchanged;
+        },
+        (error: unknown) => {
+          failure = error;
+        },
+      );
     };
+    let batch: Candidate[] = [];
     for await (const { row, record } of cnigRecords(kind, path)) {
       report.read();
       const candidate = candidateOf(kind, row, readCnigRow(kind, record, options.srid ? { srid: options.srid } : {}), report, record);
       if (candidate) batch.push(candidate);
-      if (batch.length >= batchSize) await flush();
+      if (batch.length >= batchSize) {
+        await flush(batch);
+        batch = [];
+      }
     }
-    if (batch.length > 0) await flush();
+    if (batch.length > 0) await flush(batch);
+    await inFlight;
+    if (failure) throw failure;
   });
   return report.finish({
     accepted: totals.accepted,

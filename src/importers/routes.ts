@@ -68,6 +68,8 @@ export function importRoutes() {
           ...(query.srid ? { srid: query.srid } : {}),
         });
         const id = await recordImportRun(c.var.db, { ...report, file: query.filename ?? report.file }, `POST /imports by ${c.var.viewer.name}`, startedAt);
+        // A committed import may touch any number of rows: caches (tiles) start afresh.
+        if (report.written && report.inserted + report.updated > 0) c.var.changes.reset(`import ${query.kind}`);
         return c.json({ id, ...report, file: query.filename ?? report.file }, 200);
       } finally {
         await rm(dir, { recursive: true, force: true });

@@ -92,6 +92,26 @@ describe('CNIG site-eco / terrain-eco import', () => {
     expect(await t.handle.db.selectFrom('plots').select('id').where('cnigId', '=', 'PARTIAL-GOOD').executeTakeFirst()).toBeDefined();
   });
 
+  it('rejects, within one batch, a geometry PostGIS cannot read, an invalid one and one outside France', async () => {
+    const [a] = rows(readFileSync(await exportFile('terrain-eco'), 'utf8'));
+    const polygon = (ring: number[][]) => JSON.stringify({ type: 'Polygon', coordinates: [ring] });
+    const path = write('bad-geometries.csv', [
+      { ...a!, terr_id: 'GEOM-GOOD', terr_refcad: '' },
+      { ...a!, terr_id: 'GEOM-UNREADABLE', terr_refcad: '', terr_geomsurf: JSON.stringify({ type: 'Polygon', coordinates: [1] }) },
+      { ...a!, terr_id: 'GEOM-BOWTIE', terr_refcad: '', terr_geomsurf: polygon([[4.8, 44.9], [4.81, 44.91], [4.81, 44.9], [4.8, 44.91], [4.8, 44.9]]) },
+      { ...a!, terr_id: 'GEOM-BERLIN', terr_refcad: '', terr_geomsurf: polygon([[13.4, 52.5], [13.41, 52.5], [13.41, 52.51], [13.4, 52.5]]) },
+    ]);
+    const report = await importCnig(t.handle.db, 'terrain-eco', path, { partial: true });
+    expect(report.rejected).toEqual([
+      expect.objectContaining({ row: 2, column: 'terr_geomsurf', reason: expect.stringMatching(/^unreadable geometry/) }),
+      expect.objectContaining({ row: 3, column: 'terr_geomsurf', reason: expect.stringMatching(/^invalid geometry: Self-intersection/) }),
+      expect.objectContaining({ row: 4, column: 'terr_geomsurf', reason: 'geometry lies outside France (metropolitan and overseas)' }),
+    ]);
+    expect(report).toMatchObject({ written: true, accepted: 1, inserted: 1 });
+    const stored = await t.handle.db.selectFrom('plots').select('cnigId').where('cnigId', 'like', 'GEOM-%').execute();
+    expect(stored.map((p) => p.cnigId)).toEqual(['GEOM-GOOD']);
+  });
+
   it('derives a plot geometry from its cadastral parcels when terr_geomsurf is empty', async () => {
     const [a] = rows(readFileSync(await exportFile('terrain-eco'), 'utf8'));
     await (await import('kysely')).sql`INSERT INTO parcels (id, commune_insee, prefix, section, number, geom)
