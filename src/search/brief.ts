@@ -112,6 +112,10 @@ export const briefQuery = z
     // JSON pages default to 50 (listing.ts); GeoJSON and CSV without limit export every match.
     limit: limitQuery(undefined),
     cursor: cursorQuery,
+    count: z
+      .enum(['capped', 'exact'])
+      .optional()
+      .openapi({ description: 'capped (default): total counts up to 1000 matches, totalExact false beyond; exact: counts every match, slower on wide briefs' }),
     f: z.enum(['json', 'geojson', 'csv']).optional().openapi({ description: 'json (default), geojson, or csv (CNIG columns, ;)' }),
   })
   .strict()
@@ -127,12 +131,12 @@ export type BriefQuery = z.infer<typeof briefQuery>;
 
 /** The brief with paging separated out, as the SQL builder reads it. */
 export interface Brief {
-  filters: Omit<BriefQuery, 'sort' | 'limit' | 'cursor' | 'f'>;
+  filters: Omit<BriefQuery, 'sort' | 'limit' | 'cursor' | 'f' | 'count'>;
   sort: { key: SortKey; reverse: boolean };
 }
 
 export function toBrief(query: BriefQuery): Brief {
-  const { sort, limit: _limit, cursor: _cursor, f: _f, ...filters } = query;
+  const { sort, limit: _limit, cursor: _cursor, f: _f, count: _count, ...filters } = query;
   const reverse = sort?.startsWith('-') ?? false;
   return { filters, sort: { key: (sort?.replace('-', '') ?? 'score') as SortKey, reverse } };
 }

@@ -1,6 +1,6 @@
 // Rendering a search: a JSON page with the score explained per result, a GeoJSON
 // FeatureCollection, or CNIG CSV. JSON is always one page (limit, cursor, next link,
-// total). GeoJSON and CSV without `limit` export every match, streamed chunk by chunk
+// total, exact up to TOTAL_CAP or on count=exact). GeoJSON and CSV without `limit` export every match, streamed chunk by chunk
 // from a database cursor so that memory stays flat; with `limit` they are one page too.
 import type { Context } from 'hono';
 import { stringify } from 'csv-stringify/sync';
@@ -168,14 +168,18 @@ export async function renderSearch(c: Context<AppEnv>, kind: SearchKind, query: 
   }
 
   const limit = query.limit ?? 50;
-  const [page, total] = await Promise.all([searchPage(db, { kind, brief, output, cursor, limit }), countMatches(db, kind, brief)]);
+  const [page, { total, exact: totalExact }] = await Promise.all([
+    searchPage(db, { kind, brief, output, cursor, limit }),
+    countMatches(db, kind, brief, query.count === 'exact'),
+  ]);
   const last = page.rows[page.rows.length - 1];
   const next = page.more && last ? pageLink(c, encodeCursor({ sort: sortName, key: Number(last.sortKey), id: String(last.id) })) : null;
   const links = { self: pageLink(c, query.cursor), next };
 
   if (output === 'geojson') {
     const features = page.rows.map((row) => featureText(kind, row, page.definition)).join(',');
-    const head = JSON.stringify({ type: 'FeatureCollection', numberMatched: total, numberReturned: page.rows.length, sort: sortName, links });
+    // numberMatched is optional in OGC API Features: left out rather than understated.
+    const head = JSON.stringify({ type: 'FeatureCollection', numberMatched: totalExact ? total : undefined, numberReturned: page.rows.length, sort: sortName, links });
     return c.body(`${head.slice(0, -1)},"features":[${features}]}`, 200, { 'content-type': mediaTypes.geojson, vary: 'accept' });
   }
   if (output === 'csv') {
@@ -185,5 +189,5 @@ export async function renderSearch(c: Context<AppEnv>, kind: SearchKind, query: 
     return c.body(header + csvText(kind, page.rows), 200, headers);
   }
   const item = itemOf(kind);
-  return c.json({ total, returned: page.rows.length, sort: sortName, items: page.rows.map((row) => item(row, page.definition)), links }, 200, { vary: 'accept' });
+  return c.json({ total, totalExact, returned: page.rows.length, sort: sortName, items: page.rows.map((row) => item(row, page.definition)), links }, 200, { vary: 'accept' });
 }

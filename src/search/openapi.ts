@@ -13,7 +13,8 @@ export const scoreSchema = z
 const pageSchema = (name: string) =>
   z
     .object({
-      total: z.number().int().openapi({ description: 'Matches of the brief, all pages' }),
+      total: z.number().int().openapi({ description: 'Matches of the brief, all pages: exact up to 1000, else 1000 with totalExact false (count=exact counts them all)' }),
+      totalExact: z.boolean().openapi({ description: 'false when total stopped at the 1000 cap: there are more matches' }),
       returned: z.number().int(),
       sort: z.string(),
       items: z.array(z.record(z.string(), z.any()).and(z.object({ id: z.string(), score: scoreSchema }))),

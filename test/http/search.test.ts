@@ -285,6 +285,37 @@ describe('sorting, score and keyset paging', () => {
     }
   }, 120_000);
 
+  it('sort=distance pages nearest first by cursor (the KNN path), the same order as one page', async () => {
+    const paged = async (path: string, limit: number) => {
+      const out: { id: string; distanceKm: number }[] = [];
+      let url: string | null = `http://localhost${path}&limit=${limit}`;
+      while (url) {
+        const body = (await (await t.app.request(url)).json()) as { items: { id: string; distanceKm: number }[]; links: { next: string | null } };
+        out.push(...body.items);
+        url = body.links.next;
+      }
+      return out;
+    };
+    for (const path of ['/plots?near=4.85,45.3&sort=distance', '/plots?near=4.85,45.3&radius_km=40&marketing_stage=available&sort=distance', '/sites?near=2.35,48.85&sort=distance']) {
+      const whole = (await (await t.get(`${path}&limit=1000`)).json()).items as { id: string; distanceKm: number }[];
+      expect(whole.length, path).toBeGreaterThan(7);
+      const pages = await paged(path, 7);
+      expect(pages.map((i) => i.id), path).toEqual(whole.map((i) => i.id));
+      const km = whole.map((i) => i.distanceKm);
+      expect(km, path).toEqual([...km].sort((a, b) => a - b));
+    }
+  }, 60_000);
+
+  it('total is exact up to 1000 matches (totalExact), and count=exact always counts them all', async () => {
+    const capped = await (await t.get('/plots?limit=1')).json();
+    if (plots.length <= 1000) expect(capped).toMatchObject({ total: plots.length, totalExact: true });
+    else expect(capped).toMatchObject({ total: 1000, totalExact: false });
+    expect(await (await t.get('/plots?limit=1&count=exact')).json()).toMatchObject({ total: plots.length, totalExact: true });
+    const near = await (await t.get('/plots?near=4.85,45.3&radius_km=40&limit=1')).json();
+    expect(near.totalExact).toBe(true);
+    expect(near.total).toBe((await (await t.get('/plots?near=4.85,45.3&radius_km=40&limit=1&count=exact')).json()).total);
+  });
+
   it('sort=id and -id page in id order', async () => {
     const ascending = await allIds('/plots?sort=id');
     expect(ascending).toEqual(sorted(plots.map((p) => p.id)));
@@ -366,6 +397,7 @@ describe('bad input', () => {
     ['/plots?marketing_stage=cheap', 'marketing_stage'],
     ['/plots?sort=distance', 'sort'],
     ['/plots?rail_siding=yes', 'rail_siding'],
+    ['/plots?count=all', 'count'],
     ['/sites?min_area_ha=40&max_area_ha=12', 'max_area_ha'],
   ];
   it.each(bad)('%s is a 400 problem naming %s', async (path, name) => {
