@@ -141,6 +141,7 @@ export async function renderSearch(c: Context<AppEnv>, kind: SearchKind, query: 
   const cursor = query.cursor ? decodeCursor(query.cursor, sortName) : undefined;
   const output = negotiate(c, query.f);
   const db = c.var.db;
+  const chunks = { singleConnection: c.var.backend === 'pglite' };
   const fileName = kind === 'site' ? 'sites' : 'plots';
 
   if (output !== 'json' && query.limit === undefined) {
@@ -148,7 +149,7 @@ export async function renderSearch(c: Context<AppEnv>, kind: SearchKind, query: 
       async function* features(): AsyncGenerator<string> {
         yield '{"type":"FeatureCollection","features":[';
         let first = true;
-        for await (const rows of searchChunks(db, featureExportStatement({ kind, brief, output, cursor }))) {
+        for await (const rows of searchChunks(db, featureExportStatement({ kind, brief, output, cursor }), chunks)) {
           yield (first ? '' : ',') + rows.map((row) => row.feature).join(',');
           first = false;
         }
@@ -158,7 +159,7 @@ export async function renderSearch(c: Context<AppEnv>, kind: SearchKind, query: 
     }
     async function* lines(): AsyncGenerator<string> {
       yield stringify([cnigColumns(kind).fields.map((field) => field.name)], { delimiter: csvDelimiter });
-      for await (const rows of searchChunks(db, searchStatement({ kind, brief, output, cursor }).statement)) yield csvText(kind, rows);
+      for await (const rows of searchChunks(db, searchStatement({ kind, brief, output, cursor }).statement, chunks)) yield csvText(kind, rows);
     }
     return c.body(textStream(lines()), 200, {
       'content-type': `${mediaTypes.csv}; charset=utf-8`,

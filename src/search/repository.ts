@@ -4,6 +4,7 @@
 // the relation: a plot search filters on its site's utilities and access; a site search
 // filters on its plots' stages, price, zone and brownfield status with one EXISTS, so that
 // a single plot has to satisfy all of them together.
+import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { GEOJSON_DECIMALS } from '../db/postgis.js';
@@ -339,7 +340,16 @@ export function featureExportStatement(q: SearchQuery): RawBuilder<{ feature: st
  * transaction: memory holds one chunk whatever the result size. Kysely's own .stream() needs
  * the pg-cursor package on PostgreSQL, which is not a dependency; DECLARE works on both backends.
  */
-export async function* searchChunks<Row = Facts>(db: Kysely<Database>, statement: RawBuilder<Row>, chunkSize = 2000): AsyncGenerator<Row[]> {
+export async function* searchChunks<Row = Facts>(
+  db: Kysely<Database>,
+  statement: RawBuilder<Row>,
+  options: { chunkSize?: number; singleConnection?: boolean } = {},
+): AsyncGenerator<Row[]> {
+  const chunkSize = options.chunkSize ?? 2000;
+  if (options.singleConnection) {
+    yield* heldCursorChunks(db, statement, chunkSize);
+    return;
+  }
   const trx = await db.startTransaction().setAccessMode('read only').execute();
   let finished = false;
   try {
@@ -363,5 +373,25 @@ export async function* searchChunks<Row = Facts>(db: Kysely<Database>, statement
     finished = true;
   } finally {
     if (!finished) await trx.rollback().execute();
+  }
+}
+
+/**
+ * The embedded database has one connection: a cursor held in an open transaction would make
+ * every other request wait for the whole download (and forever for a stalled client). A
+ * WITH HOLD cursor outlives its transaction, so each chunk takes the connection only for its
+ * FETCH; the cursor is closed when the stream ends or the client goes away.
+ */
+async function* heldCursorChunks<Row>(db: Kysely<Database>, statement: RawBuilder<Row>, chunkSize: number): AsyncGenerator<Row[]> {
+  const cursor = `search_export_${randomUUID().replaceAll('-', '')}`;
+  await db.transaction().execute((trx) => sql`DECLARE ${sql.id(cursor)} NO SCROLL CURSOR WITH HOLD FOR ${statement}`.execute(trx));
+  try {
+    for (;;) {
+      const { rows } = await sql<Row>`FETCH FORWARD ${sql.lit(chunkSize)} FROM ${sql.id(cursor)}`.execute(db);
+      if (rows.length > 0) yield rows;
+      if (rows.length < chunkSize) break;
+    }
+  } finally {
+    await sql`CLOSE ${sql.id(cursor)}`.execute(db).catch(() => undefined);
   }
 }
