@@ -296,6 +296,26 @@ export interface ZanReductionTargetTable {
   source: string;
 }
 
+/** Version of the ZAN reference layers, bumped by triggers (sql/007_zan_cache.sql). */
+export interface ZanReferenceVersionTable {
+  singleton: Generated<boolean>;
+  version: number;
+}
+
+/** Rule-independent ZAN areas of a plot in m², measured at plotVersion and referenceVersion. */
+export interface ZanPlotMeasureTable {
+  plotId: string;
+  plotVersion: number;
+  referenceVersion: number;
+  areaM2: number;
+  nafM2: number;
+  brownfieldM2: number;
+  nafOnBrownfieldM2: number;
+  peneM2: number;
+  nafInPeneM2: number;
+  measuredAt: Generated<Date>;
+}
+
 export interface Database {
   regions: RegionTable;
   departments: DepartmentTable;
@@ -316,6 +336,8 @@ export interface Database {
   brownfields: BrownfieldTable;
   penePerimeters: PenePerimeterTable;
   zanReductionTargets: ZanReductionTargetTable;
+  zanReferenceVersion: ZanReferenceVersionTable;
+  zanPlotMeasures: ZanPlotMeasureTable;
 }
 
 export type Epci = Selectable<EpciTable>;

@@ -27,22 +27,26 @@ export interface MeasuredSubject extends PlotAreas {
 }
 
 /**
- * Measures subjects given as SQL rows (key, commune_insee, site_id, site_vocation, occupation,
- * geom, area_m2). Geometry work is paid only where it changes the answer: a subject touching no
- * artificial land, brownfield or PENE is all NAF; one wholly covered by a single polygon of a
- * layer takes its whole area from it; only partly covered subjects are cut (ST_Difference).
+ * The rule-independent areas of subjects given as SQL rows (geom, area_m2 and the `passed`
+ * columns), as a query of (the passed columns, area_m2, naf_m2, brownfield_m2,
+ * naf_on_brownfield_m2, pene_m2, naf_in_pene_m2). Passing columns through rather than joining
+ * the result back by key keeps the planner off a nested loop between two CTE scans it
+ * estimates at one row each (quadratic on thousands of plots).
+ * Geometry work is paid only where it changes the answer: a subject touching no artificial
+ * land, brownfield or PENE is all NAF; one wholly covered by a single polygon of a layer takes
+ * its whole area from it; only partly covered subjects are cut (ST_Difference).
  */
-async function measureSubjects(db: Kysely<Database>, subjects: RawBuilder<unknown>): Promise<MeasuredSubject[]> {
+function cutQuery(subjects: RawBuilder<unknown>, passed: string[]): RawBuilder<unknown> {
   const layer = (table: string, where: RawBuilder<unknown>) => sql`
     LEFT JOIN LATERAL (
       SELECT bool_or(ST_Covers(x.geom, s.geom)) AS covers, array_agg(x.geom) AS gs
       FROM ${sql.table(table)} x WHERE ${where} ST_Intersects(x.geom, s.geom)
     )`;
-  const { rows } = await sql<MeasuredSubject>`
-    WITH subject AS (${subjects}),
+  return sql`
+    WITH input AS (${subjects}),
     touched AS MATERIALIZED (
       SELECT s.*, art.covers AS art_covers, art.gs AS art_gs, bf.covers AS bf_covers, bf.gs AS bf_gs, pe.covers AS pe_covers, pe.gs AS pe_gs
-      FROM subject s
+      FROM input s
       ${layer('land_cover', sql`x.artificial AND`)} art ON true
       ${layer('brownfields', sql``)} bf ON true
       ${layer('pene_perimeters', sql``)} pe ON true
@@ -67,12 +71,17 @@ async function measureSubjects(db: Kysely<Database>, subjects: RawBuilder<unknow
         CASE WHEN off_g IS NULL THEN 0 WHEN bf_gs IS NULL THEN naf_m2 ELSE ST_Area(off_g::geography) END AS off_m2
       FROM off o
     )
-    SELECT key, commune_insee, site_id, site_vocation, occupation, area_m2, naf_m2,
+    SELECT ${sql.join(passed.map((c) => sql.ref(c)))}, area_m2, naf_m2,
       CASE WHEN bf_gs IS NULL THEN 0 WHEN bf_covers THEN area_m2 ELSE ST_Area(ST_Intersection(geom, bf_u)::geography) END AS brownfield_m2,
       greatest(0, naf_m2 - off_m2) AS naf_on_brownfield_m2,
       CASE WHEN pe_gs IS NULL THEN 0 WHEN pe_covers THEN area_m2 ELSE ST_Area(ST_Intersection(geom, pe_u)::geography) END AS pene_m2,
       CASE WHEN pe_gs IS NULL OR off_g IS NULL THEN 0 WHEN pe_covers THEN off_m2 ELSE ST_Area(ST_Intersection(off_g, pe_u)::geography) END AS naf_in_pene_m2
-    FROM areas`.execute(db);
+    FROM areas`;
+}
+
+/** Measures subjects given as SQL rows (key, commune_insee, site_id, site_vocation, occupation, geom, area_m2). */
+async function measureSubjects(db: Kysely<Database>, subjects: RawBuilder<unknown>): Promise<MeasuredSubject[]> {
+  const { rows } = await sql<MeasuredSubject>`${cutQuery(subjects, ['key', 'commune_insee', 'site_id', 'site_vocation', 'occupation'])}`.execute(db);
   return rows;
 }
 
@@ -84,21 +93,61 @@ export interface PlotFilter {
   pipelineOnly?: boolean;
 }
 
-function plotSubjects(filter: PlotFilter): RawBuilder<unknown> {
+/**
+ * Plots and their areas, from the measure cache (zan_plot_measures) where its row still
+ * matches the plot version, the reference version and the plot area; the missing and stale
+ * ones are cut in the same statement and written back, so one snapshot gives both the
+ * reference version and the areas stored with it. Rows are upserted in plot order so that
+ * two requests filling overlapping plots cannot deadlock.
+ */
+const passedPlotColumns = ['id', 'version', 'commune_insee', 'site_id', 'site_vocation', 'occupation'];
+
+async function measureCachedPlots(db: Kysely<Database>, filter: PlotFilter): Promise<MeasuredSubject[]> {
   const conditions = [sql`p.deleted_at IS NULL`, sql`s.deleted_at IS NULL`];
   if (filter.plotIds) conditions.push(sql`p.id = ANY(${filter.plotIds}::uuid[])`);
   if (filter.siteIds) conditions.push(sql`s.id = ANY(${filter.siteIds}::uuid[])`);
-  if (filter.communes) conditions.push(sql`coalesce(p.commune_insee, s.commune_insee) = ANY(${filter.communes}::text[])`);
+  if (filter.communes) {
+    // Written so that both halves can use an index (plots_commune_idx, sites_commune_idx):
+    // a plot in one of the communes, or one with no commune of its own whose site is there.
+    conditions.push(sql`p.id IN (
+      SELECT pc.id FROM plots pc WHERE pc.commune_insee = ANY(${filter.communes}::text[])
+      UNION ALL
+      SELECT ps.id FROM sites sc JOIN plots ps ON ps.site_id = sc.id
+      WHERE sc.commune_insee = ANY(${filter.communes}::text[]) AND ps.commune_insee IS NULL)`);
+  }
   if (filter.pipelineOnly) conditions.push(sql`p.occupation <> 'occupé'`);
-  return sql`
-    SELECT p.id::text AS key, coalesce(p.commune_insee, s.commune_insee) AS commune_insee, s.id::text AS site_id,
-           s.main_vocation AS site_vocation, p.occupation, p.geom, p.area_ha * 10000 AS area_m2
-    FROM plots p JOIN sites s ON s.id = p.site_id
-    WHERE ${sql.join(conditions, sql` AND `)}`;
+  const { rows } = await sql<MeasuredSubject>`
+    WITH ref AS (SELECT version FROM zan_reference_version),
+    listed AS MATERIALIZED (
+      SELECT p.id, p.version, coalesce(p.commune_insee, s.commune_insee) AS commune_insee, s.id::text AS site_id,
+             s.main_vocation AS site_vocation, p.occupation, p.area_ha * 10000 AS area_m2, m.plot_id IS NOT NULL AS cached,
+             m.naf_m2, m.brownfield_m2, m.naf_on_brownfield_m2, m.pene_m2, m.naf_in_pene_m2
+      FROM plots p JOIN sites s ON s.id = p.site_id
+      LEFT JOIN zan_plot_measures m ON m.plot_id = p.id AND m.plot_version = p.version
+        AND m.reference_version = (SELECT version FROM ref) AND m.area_m2 = p.area_ha * 10000
+      WHERE ${sql.join(conditions, sql` AND `)}
+    ),
+    cut AS MATERIALIZED (${cutQuery(sql`SELECT l.id, l.version, l.commune_insee, l.site_id, l.site_vocation, l.occupation, l.area_m2, p.geom FROM listed l JOIN plots p ON p.id = l.id WHERE NOT l.cached`, passedPlotColumns)}),
+    stored AS (
+      INSERT INTO zan_plot_measures (plot_id, plot_version, reference_version, area_m2, naf_m2, brownfield_m2, naf_on_brownfield_m2, pene_m2, naf_in_pene_m2)
+      SELECT c.id, c.version, ref.version, c.area_m2, c.naf_m2, c.brownfield_m2, c.naf_on_brownfield_m2, c.pene_m2, c.naf_in_pene_m2
+      FROM cut c CROSS JOIN ref
+      ORDER BY c.id
+      ON CONFLICT (plot_id) DO UPDATE SET
+        plot_version = excluded.plot_version, reference_version = excluded.reference_version, area_m2 = excluded.area_m2,
+        naf_m2 = excluded.naf_m2, brownfield_m2 = excluded.brownfield_m2, naf_on_brownfield_m2 = excluded.naf_on_brownfield_m2,
+        pene_m2 = excluded.pene_m2, naf_in_pene_m2 = excluded.naf_in_pene_m2, measured_at = now()
+    )
+    SELECT id::text AS key, commune_insee, site_id, site_vocation, occupation, area_m2, naf_m2, brownfield_m2, naf_on_brownfield_m2, pene_m2, naf_in_pene_m2
+    FROM listed WHERE cached
+    UNION ALL
+    SELECT id::text, commune_insee, site_id, site_vocation, occupation, area_m2, naf_m2, brownfield_m2, naf_on_brownfield_m2, pene_m2, naf_in_pene_m2
+    FROM cut`.execute(db);
+  return rows;
 }
 
 export async function measurePlots(db: Kysely<Database>, rules: ZanRuleSet, filter: PlotFilter) {
-  const measured = await measureSubjects(db, plotSubjects(filter));
+  const measured = await measureCachedPlots(db, filter);
   return measured.map((m) => ({ ...m, measure: plotMeasure(rules, m) }));
 }
 

@@ -148,7 +148,7 @@ export function zanRoutes() {
 
   const simulateBody = z
     .object({
-      plotIds: z.array(z.string().regex(uuidPattern, { message: 'not a plot id (expected a UUID)' })).min(1).max(100_000).optional(),
+      plotIds: z.array(z.string().regex(uuidPattern, { message: 'not a plot id (expected a UUID)' })).min(1).max(5_000).optional(), // a simulation is interactive; larger sets are a batch job
       geometry: polygonalGeometrySchema.optional(),
     })
     .strict()
