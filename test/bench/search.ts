@@ -48,7 +48,8 @@ const plotCount = await count('plots');
 console.log(`database: ${plotCount} plots`);
 
 const app = createApp({ db, backend: 'postgres' });
-const pool = new pg.Pool({ connectionString: url, max: 10, options: '-c jit=off' }) // the API's own session settings (src/db/open.ts);
+// Same session settings as the API's pool (src/db/open.ts): JIT off.
+const pool = new pg.Pool({ connectionString: url, max: 10, options: '-c jit=off' });
 
 const territory = (await db.selectFrom('territories').select('id').orderBy('id').executeTakeFirstOrThrow()).id;
 const department = (await sql<{ department: string }>`SELECT c.department FROM plots p JOIN communes c ON c.insee = p.commune_insee GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`.execute(db)).rows[0]!.department;

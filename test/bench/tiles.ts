@@ -79,7 +79,8 @@ const { territory, plots: territoryPlots, tiles } = await tileList(handle.db);
 console.log(`database: ${plotCount} plots; densest territory ${territory} (${territoryPlots} plots); ${tiles.length} composite tiles z6-z16`);
 
 const apiOff = createApp({ db: handle.db, backend: 'postgres', tileCacheBytes: 0 });
-const pool = new pg.Pool({ connectionString: url, max: 10, options: '-c jit=off' }) // the API's own session settings (src/db/open.ts);
+// Same session settings as the API's pool (src/db/open.ts): JIT off.
+const pool = new pg.Pool({ connectionString: url, max: 10, options: '-c jit=off' });
 const compiled = tiles.map((q) => tileLayers.filter((l) => q.z >= l.minzoom && q.z <= l.maxzoom).map((l) => asMvtStatement(l, q).compile(handle.db)));
 
 // Warm both paths once (plans, caches of the OS and of PostgreSQL).

@@ -33,7 +33,8 @@ const runs = values.runs ? Number(values.runs) : 15;
 
 const url = process.env.DATABASE_URL;
 const handle: DatabaseHandle = url ? openPostgres(url) : await openPGlite(mkdtempSync(join(tmpdir(), 'zan-bench-')));
-const raw = url ? new pg.Client({ connectionString: url, options: '-c jit=off' }) // the API's own session settings (src/db/open.ts) : null;
+// Same session settings as the API's pool (src/db/open.ts): JIT off.
+const raw = url ? new pg.Client({ connectionString: url, options: '-c jit=off' }) : null;
 
 async function timed<T>(work: () => Promise<T>): Promise<[number, T]> {
   const started = performance.now();
