@@ -9,6 +9,7 @@ import { problemResponses } from '../http/schemas.js';
 import type { CnigClass } from '../cnig/fields.js';
 import { cnigCsvChunks } from './cnig-csv.js';
 import { geoJsonChunks, type DownloadLayer } from './geojson.js';
+import { textStream } from '../http/stream.js';
 
 const territoryQuery = z
   .object({
@@ -20,19 +21,6 @@ const territoryQuery = z
   })
   .strict();
 
-function stream(chunks: AsyncGenerator<string>): ReadableStream<Uint8Array> {
-  const encoder = new TextEncoder();
-  return new ReadableStream({
-    async pull(controller) {
-      const { value, done } = await chunks.next();
-      if (done) controller.close();
-      else controller.enqueue(encoder.encode(value));
-    },
-    async cancel() {
-      await chunks.return(undefined);
-    },
-  });
-}
 
 async function checkTerritory(c: Context<AppEnv>, territory: string | undefined): Promise<void> {
   if (!territory) return;
@@ -58,7 +46,7 @@ export function exportRoutes() {
       async (c) => {
         const { territory } = c.req.valid('query');
         await checkTerritory(c, territory);
-        return c.body(stream(cnigCsvChunks(c.var.db, kind, territory)), 200, {
+        return c.body(textStream(cnigCsvChunks(c.var.db, kind, territory)), 200, {
           'content-type': `${mediaTypes.csv}; charset=utf-8`,
           'content-disposition': `attachment; filename="${fileName(kind, territory, 'csv')}"`,
         }) as never;
@@ -79,7 +67,7 @@ export function exportRoutes() {
       async (c) => {
         const { territory } = c.req.valid('query');
         await checkTerritory(c, territory);
-        return c.body(stream(geoJsonChunks(c.var.db, layer, territory)), 200, {
+        return c.body(textStream(geoJsonChunks(c.var.db, layer, territory)), 200, {
           'content-type': mediaTypes.geojson,
           'content-disposition': `attachment; filename="${fileName(layer, territory, 'geojson')}"`,
         }) as never;

@@ -11,6 +11,7 @@ import { toBrief, type BriefQuery } from './brief.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { cnigColumns, countMatches, featureExportStatement, searchChunks, searchPage, searchStatement, type SearchOutput } from './repository.js';
 import { explainScore, type ComponentDefinition, type Facts, type SearchKind } from './score.js';
+import { textStream } from '../http/stream.js';
 
 /** CNIG "Sites économiques" CSV separator. */
 export const csvDelimiter = ';';
@@ -113,19 +114,6 @@ function negotiate(c: Context, f: SearchOutput | undefined): SearchOutput {
   return 'json';
 }
 
-function textStream(chunks: AsyncGenerator<string>): ReadableStream<Uint8Array> {
-  const encoder = new TextEncoder();
-  return new ReadableStream({
-    async pull(controller) {
-      const { value, done } = await chunks.next();
-      if (done) controller.close();
-      else controller.enqueue(encoder.encode(value));
-    },
-    async cancel() {
-      await chunks.return(undefined);
-    },
-  });
-}
 
 function pageLink(c: Context, cursor: string | undefined): string {
   const url = new URL(c.req.url);

@@ -16,6 +16,7 @@ import { findTileLayer, tileLayers } from '../../tiles/layers.js';
 import { createTileSources, dataBounds, dataVersion, encoderFor, territoryExists, type TileSource } from '../../tiles/source.js';
 import { tileProblem } from '../../tiles/tile-math.js';
 import style from '../../tiles/style.json' with { type: 'json' };
+import { textStream } from '../http/stream.js';
 
 const territoryFilter = z
   .string()
@@ -191,19 +192,6 @@ export function tileRoutes(cache: TileCache | null) {
   return app;
 }
 
-function stream(chunks: AsyncGenerator<string>): ReadableStream<Uint8Array> {
-  const encoder = new TextEncoder();
-  return new ReadableStream({
-    async pull(controller) {
-      const { value, done } = await chunks.next();
-      if (done) controller.close();
-      else controller.enqueue(encoder.encode(value));
-    },
-    async cancel() {
-      await chunks.return(undefined);
-    },
-  });
-}
 
 /** Mounted at /territories, after territoryRoutes: one territory's tiles and GeoJSON. */
 export function territoryTileRoutes(cache: TileCache | null) {
@@ -234,7 +222,7 @@ export function territoryTileRoutes(cache: TileCache | null) {
         const { id } = c.req.valid('param');
         await checkTerritory(c, id);
         // The OGC whitelist of properties: no buyer or owner name ever leaves here.
-        return c.body(stream(geoJsonChunks(c.var.db, layer, id)), 200, { 'content-type': mediaTypes.geojson, 'cache-control': 'no-cache' }) as never;
+        return c.body(textStream(geoJsonChunks(c.var.db, layer, id)), 200, { 'content-type': mediaTypes.geojson, 'cache-control': 'no-cache' }) as never;
       },
     );
   }
