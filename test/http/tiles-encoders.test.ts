@@ -34,6 +34,8 @@ function featuresOf(bytes: Uint8Array | null, layer: string): Map<number, Vector
   return out;
 }
 
+// The embedded database has no ST_AsMVT: the comparison runs on the PostgreSQL pass.
+if (!process.env.DATABASE_URL) console.warn('skipping the ST_AsMVT comparison: the embedded database has no ST_AsMVT (it runs with DATABASE_URL)');
 describe.runIf(process.env.DATABASE_URL)('ST_AsMVT and the TypeScript encoder (PostgreSQL)', () => {
   it('decode to the same features, ids, properties and outlines on the same tiles', async () => {
     let compared = 0;
