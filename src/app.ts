@@ -35,6 +35,8 @@ export interface AppDeps {
   logger?: Logger;
   /** Failed-authentication limiter; one per process (tests pass their own). */
   failureLimiter?: FailureLimiter;
+  /** Count failed authentications per X-Forwarded-For client (only behind a proxy that sets it). */
+  trustProxy?: boolean;
   /** Where committed writes are announced (the tile cache listens). */
   changes?: ChangeFeed;
   /** Turnkey sites the programme aims to label (dashboard default). */
@@ -73,7 +75,7 @@ export function createApp(deps: AppDeps) {
   });
   // Workers and most runtimes have CompressionStream; Node 20 too.
   app.use('*', compress());
-  app.use('*', authenticate(deps.failureLimiter ?? new FailureLimiter()));
+  app.use('*', authenticate(deps.failureLimiter ?? new FailureLimiter(), { trustProxy: deps.trustProxy ?? false }));
 
   app.route('/', healthRoutes());
   app.route('/territories', territoryRoutes());

@@ -15,6 +15,7 @@ const configSchema = z.object({
   FONCIER_DEMO_DATA: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).default('true')),
   LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(logLevels).default('info')),
   FONCIER_TURNKEY_TARGET: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(50)),
+  FONCIER_TRUST_PROXY: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).default('false')),
 });
 
 export interface Config {
@@ -30,6 +31,8 @@ export interface Config {
   logLevel: LogLevel;
   /** Turnkey sites the programme aims to label ("about 50"). */
   turnkeyTarget: number;
+  /** Behind a reverse proxy that sets X-Forwarded-For. */
+  trustProxy: boolean;
 }
 
 export class ConfigError extends Error {
@@ -52,5 +55,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     demoData: c.FONCIER_DEMO_DATA === 'true',
     logLevel: c.LOG_LEVEL,
     turnkeyTarget: c.FONCIER_TURNKEY_TARGET,
+    trustProxy: c.FONCIER_TRUST_PROXY === 'true',
   };
 }

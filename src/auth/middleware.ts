@@ -44,15 +44,23 @@ const reasons = {
   expired: 'the API key has expired',
 } as const;
 
-export function authenticate(limiter: FailureLimiter): MiddlewareHandler<AppEnv> {
+export interface AuthenticateOptions {
+  /** Behind a reverse proxy that sets X-Forwarded-For: count failures per the client it names. */
+  trustProxy?: boolean;
+}
+
+export function authenticate(limiter: FailureLimiter, options: AuthenticateOptions = {}): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const header = c.req.header('authorization');
     if (!header) {
       c.set('viewer', anonymousViewer);
       return next();
     }
-    // The socket address, not X-Forwarded-For, which any client can rotate to dodge the limit.
-    const client = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress ?? 'local';
+    // The socket address unless a trusted proxy is in front: a client can rotate
+    // X-Forwarded-For at will to dodge the limit when nothing overwrites it.
+    const socket = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress;
+    const forwarded = options.trustProxy ? c.req.header('x-forwarded-for')?.split(',').at(-1)?.trim() : undefined;
+    const client = forwarded || socket || 'local';
     const wait = limiter.blockedFor(client);
     if (wait > 0) throw new AppError('too_many_requests', `too many failed authentications; retry in ${wait} s`, { retryAfter: wait }, { 'retry-after': String(wait) });
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);

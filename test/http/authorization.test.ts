@@ -122,5 +122,14 @@ describe('API keys', () => {
     expect(blocked.status).toBe(429);
     expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
   });
+
+  it('behind a trusted proxy, counts failures per forwarded client', async () => {
+    const app = createApp({ db: t.handle.db, backend: t.handle.kind, trustProxy: true, failureLimiter: new FailureLimiter({ maxFailures: 2, windowMs: 60_000 }) });
+    const attempt = (client: string) => app.request('http://localhost/audit', { headers: { ...bearer('fnc_aaaaaaaa_bbbbbbbbbbbbbbbbbbbbbbbbbbb'), 'x-forwarded-for': client } });
+    for (let i = 0; i < 2; i++) expect((await attempt('203.0.113.7')).status).toBe(401);
+    expect((await attempt('203.0.113.7')).status).toBe(429);
+    // Another client behind the same proxy is not locked out.
+    expect((await attempt('198.51.100.2')).status).toBe(401);
+  });
 });
 
