@@ -49,7 +49,7 @@ const etagOf = async (path: string) => (await t.get(path)).headers.get('etag')!;
 
 interface Case {
   name: string;
-  prepare(): Promise<{ method: string; path: string; body?: unknown; ifMatch?: boolean }>;
+  prepare(): Promise<{ method: string; path: string; body?: unknown; raw?: { body: string; type: string }; ifMatch?: boolean }>;
   ok: number;
   /** Who may: the others get 401 (no/bad key) or 403. */
   allowed: Caller[];
@@ -77,6 +77,12 @@ const cases: Case[] = [
     // Labellers assess while they review; a draft is the territory team's.
     overrides: { labeller: 409 },
   },
+  {
+    name: 'POST /imports',
+    prepare: async () => ({ method: 'POST', path: '/imports?kind=site-eco', raw: { body: await (await t.get('/exports/cnig/site-eco.csv')).text(), type: 'text/csv' } }),
+    ok: 200,
+    allowed: ['admin'],
+  },
 ];
 
 describe('authorization matrix', () => {
@@ -87,9 +93,11 @@ describe('authorization matrix', () => {
         const request = await c.prepare();
         const headers: Record<string, string> = { ...bearer(keyOf(caller)) };
         if (request.body !== undefined) headers['content-type'] = 'application/json';
+        if (request.raw) headers['content-type'] = request.raw.type;
         if (request.ifMatch) headers['if-match'] = await etagOf(request.path);
         const before = await fingerprint(t.handle.db);
-        const res = await t.get(request.path, { method: request.method, headers, body: request.body === undefined ? undefined : JSON.stringify(request.body) });
+        const body = request.raw ? request.raw.body : request.body === undefined ? undefined : JSON.stringify(request.body);
+        const res = await t.get(request.path, { method: request.method, headers, body });
         expect(res.status).toBe(expected);
         if (expected >= 400) {
           expect(res.headers.get('content-type')).toBe('application/problem+json');
