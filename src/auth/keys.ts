@@ -69,7 +69,10 @@ export async function authenticateKey(db: Kysely<Database>, key: string, now = n
   if (!row) return { ok: false, reason: 'unknown' };
   if (row.revokedAt) return { ok: false, reason: 'revoked' };
   if (row.expiresAt && row.expiresAt <= now) return { ok: false, reason: 'expired' };
-  // Best effort: a failure to stamp last use must not refuse the request.
-  await db.updateTable('apiKeys').set({ lastUsedAt: now }).where('id', '=', row.id).execute().catch(() => undefined);
+  // Stamp last use at most once a minute (not a write per request); best effort: a failure
+  // to stamp must not refuse the request.
+  if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > 60_000) {
+    await db.updateTable('apiKeys').set({ lastUsedAt: now }).where('id', '=', row.id).execute().catch(() => undefined);
+  }
   return { ok: true, viewer: { role: row.role, keyId: row.id, name: row.name, territories: row.territories } };
 }
