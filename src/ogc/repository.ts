@@ -38,9 +38,9 @@ export function featureColumns(collection: CollectionDefinition) {
 export async function findFeatures(db: Kysely<Database>, collection: CollectionDefinition, query: ItemsQuery) {
   const where = whereClause(collection, query.conditions);
   const table = sql.table(collection.table);
-  // Both statements see the same snapshot only within a transaction; the count is exact
-  // for the request, which is what numberMatched promises.
-  return db.transaction().execute(async (trx) => {
+  // Both statements see one snapshot only in a REPEATABLE READ transaction (READ COMMITTED
+  // takes one per statement): numberMatched is then exact for the page it comes with.
+  return db.transaction().setIsolationLevel('repeatable read').execute(async (trx) => {
     const count = await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${table} ${where}`.execute(trx);
     const rows = await sql<FeatureRow>`SELECT ${featureColumns(collection)} FROM ${table} ${where}
       ORDER BY ${sql.join(sortExpressions(collection, query.sortby))}
