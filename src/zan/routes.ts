@@ -108,12 +108,7 @@ export function zanRoutes() {
       const rules = ruleSet(c.req.valid('query').rule_set);
       const result = await siteZan(c.var.db, rules, id);
       if (!result) throw new NotFoundError('site', id);
-      return c.json(
-        {
-          ...result,
-        },
-        200,
-      );
+      return c.json(result, 200);
     },
   );
 
