@@ -15,17 +15,16 @@ import { siteSchema, toSiteJson } from '../sites/representation.js';
 import { plotInputSchema, plotPatchSchema, siteInputSchema, sitePatchSchema } from './inputs.js';
 import { createPlot, createSite, deletePlot, deleteSite, updatePlot, updateSite, type WriteContext } from './writes.js';
 
-const problem = problemEntry;
 const writeProblems = {
-  400: problem('Invalid body or parameter (named in invalidParams)'),
-  401: problem('No or invalid API key'),
-  403: problem('The key may not write here (role or territory scope)'),
-  404: problem('No such resource'),
-  409: problem('Conflict (duplicate cnigId, live plots on a deleted site)'),
-  412: problem('If-Match does not match the current version'),
-  422: problem('Geometry outside the territory'),
-  428: problem('If-Match missing'),
-  429: problem('Too many failed authentications'),
+  400: problemEntry('Invalid body or parameter (named in invalidParams)'),
+  401: problemEntry('No or invalid API key'),
+  403: problemEntry('The key may not write here (role or territory scope)'),
+  404: problemEntry('No such resource'),
+  409: problemEntry('Conflict (duplicate cnigId, live plots on a deleted site)'),
+  412: problemEntry('If-Match does not match the current version'),
+  422: problemEntry('Geometry outside the territory'),
+  428: problemEntry('If-Match missing'),
+  429: problemEntry('Too many failed authentications'),
 } as const;
 const security = [{ bearerAuth: [] }];
 const ifMatchHeader = z.object({ 'if-match': z.string().optional().openapi({ description: 'ETag of the version being changed' }) });

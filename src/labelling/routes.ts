@@ -7,13 +7,12 @@ import { labelStates } from '../sites/vocabulary.js';
 import { currentGrid } from './grid.js';
 import { assess, labellingFile, transition } from './repository.js';
 
-const problem = problemEntry;
 const problems = {
-  400: problem('Invalid body or parameter'),
-  401: problem('No or invalid API key'),
-  403: problem('Role or territory scope does not allow it'),
-  404: problem('No such site or criterion'),
-  409: problem('Not allowed in the current state (names the state and the allowed moves)'),
+  400: problemEntry('Invalid body or parameter'),
+  401: problemEntry('No or invalid API key'),
+  403: problemEntry('Role or territory scope does not allow it'),
+  404: problemEntry('No such site or criterion'),
+  409: problemEntry('Not allowed in the current state (names the state and the allowed moves)'),
 } as const;
 const security = [{ bearerAuth: [] }];
 
@@ -93,7 +92,7 @@ export function labellingRoutes() {
       summary: 'Move the site in the labelling workflow (draft, submitted, under_review, changes_requested, labelled, rejected, withdrawn)',
       security,
       request: { params: z.object({ id: uuidParam('site') }), body: { required: true, content: { 'application/json': { schema: transitionInput } } } },
-      responses: { 200: { description: 'The move made', content: { 'application/json': { schema: z.object({ from: z.string(), to: z.string(), version: z.number() }) } } }, ...problems, 412: problem('If-Match given and stale') },
+      responses: { 200: { description: 'The move made', content: { 'application/json': { schema: z.object({ from: z.string(), to: z.string(), version: z.number() }) } } }, ...problems, 412: problemEntry('If-Match given and stale') },
     }),
     async (c) => {
       const { to, reason } = c.req.valid('json');

@@ -1,22 +1,16 @@
 // ZAN formulas as pure functions over plain numbers: the commune envelope (reference decade,
 // reduction, 1 ha guarantee), its aggregation to EPCI and territories, and what a plot would
-// consume. No database and no HTTP here, so the golden tests can check them by hand.
+// consume. No database access and no HTTP here (only the row type), so the golden tests can
+// check them by hand.
 import type { Destination, ZanRuleSet } from './rule-sets.js';
+import type { Selectable } from 'kysely';
+import type { CommuneConsumptionTable } from '../db/schema.js';
 
 const M2_PER_HA = 10_000;
 
-/** One commune-year of Cerema consumption (gross flow, m², renaturation not subtracted). */
-export interface ConsumptionYear {
-  year: number;
-  nafM2: number;
-  activityM2: number;
-  housingM2: number;
-  mixedM2: number;
-  roadM2: number;
-  railM2: number;
-  unknownM2: number;
-  provisional: boolean;
-}
+/** One commune-year of Cerema consumption (gross flow, m², renaturation not subtracted): a
+ * commune_consumption row without its keys and provenance. */
+export type ConsumptionYear = Omit<Selectable<CommuneConsumptionTable>, 'insee' | 'vintage' | 'source'>;
 
 const destinationField: Record<Destination, keyof ConsumptionYear> = {
   activity: 'activityM2',
