@@ -1,35 +1,47 @@
 // GeoJSON downloads for desktop GIS: a FeatureCollection of a territory's (or the nation's)
-// sites or plots, written as it is read in keyset pages. The properties are the OGC
-// collection's whitelist (ogc/collections.ts), so no personal data can leave here either.
+// sites or plots, written as it is read in keyset pages (featurePages, which the FlatGeobuf
+// download reads too). The properties are the OGC collection's whitelist
+// (ogc/collections.ts), so no personal data can leave here either.
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { findCollection } from '../ogc/collections.js';
+import { findCollection, type CollectionDefinition } from '../ogc/collections.js';
 import { featureColumns, type FeatureRow } from '../ogc/repository.js';
 
 export type DownloadLayer = 'sites' | 'plots';
-const pageSize = 1000;
+const defaultPageSize = 1000;
 
-export async function* geoJsonChunks(db: Kysely<Database>, layer: DownloadLayer, territory?: string): AsyncGenerator<string> {
-  const collection = findCollection(layer)!;
+export function downloadCollection(layer: DownloadLayer): CollectionDefinition {
+  return findCollection(layer)!;
+}
+
+/** The layer's live features in id order, one keyset page at a time (one page in memory). */
+export async function* featurePages(db: Kysely<Database>, layer: DownloadLayer, territory?: string, pageSize = defaultPageSize): AsyncGenerator<FeatureRow[]> {
+  const collection = downloadCollection(layer);
   const inTerritory = territory
     ? layer === 'sites'
       ? sql`AND epci_siren IN (SELECT epci_siren FROM territory_epci WHERE territory_id = ${territory})`
       : sql`AND site_id IN (SELECT s.id FROM sites s JOIN territory_epci te ON te.epci_siren = s.epci_siren WHERE te.territory_id = ${territory})`
     : sql``;
-  yield '{"type":"FeatureCollection","features":[';
   let after: string | undefined;
-  let first = true;
   for (;;) {
     const { rows } = await sql<FeatureRow>`SELECT ${featureColumns(collection)} FROM ${sql.table(collection.table)}
       WHERE deleted_at IS NULL ${inTerritory} ${after !== undefined ? sql`AND id > ${after}` : sql``}
       ORDER BY id LIMIT ${pageSize}`.execute(db);
     if (rows.length > 0) {
-      const text = rows.map((row) => JSON.stringify({ type: 'Feature', id: row.id, geometry: row.geometry, properties: row.properties })).join(',');
-      yield (first ? '' : ',') + text;
-      first = false;
+      yield rows;
       after = rows[rows.length - 1]!.id;
     }
-    if (rows.length < pageSize) break;
+    if (rows.length < pageSize) return;
+  }
+}
+
+export async function* geoJsonChunks(db: Kysely<Database>, layer: DownloadLayer, territory?: string): AsyncGenerator<string> {
+  yield '{"type":"FeatureCollection","features":[';
+  let first = true;
+  for await (const rows of featurePages(db, layer, territory)) {
+    const text = rows.map((row) => JSON.stringify({ type: 'Feature', id: row.id, geometry: row.geometry, properties: row.properties })).join(',');
+    yield (first ? '' : ',') + text;
+    first = false;
   }
   yield ']}';
 }

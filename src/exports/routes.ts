@@ -1,5 +1,5 @@
-// /exports: CNIG CSV (site-eco, terrain-eco) and GeoJSON downloads, national or per
-// territory, streamed. FlatGeobuf is not offered yet (no encoder in the dependencies).
+// /exports: CNIG CSV (site-eco, terrain-eco), GeoJSON and FlatGeobuf downloads, national or
+// per territory, streamed.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AppEnv } from '../app.js';
@@ -8,8 +8,9 @@ import { mediaTypes } from '../http/media.js';
 import { problemResponses } from '../http/schemas.js';
 import type { CnigClass } from '../cnig/fields.js';
 import { cnigCsvChunks } from './cnig-csv.js';
+import { flatGeobufChunks } from './flatgeobuf.js';
 import { geoJsonChunks, type DownloadLayer } from './geojson.js';
-import { textStream } from '../http/stream.js';
+import { byteStream, textStream } from '../http/stream.js';
 
 const territoryQuery = z
   .object({
@@ -20,7 +21,6 @@ const territoryQuery = z
       .openapi({ description: "Territoire d'industrie id; national export when absent", example: 'ti-8401' }),
   })
   .strict();
-
 
 async function checkTerritory(c: Context<AppEnv>, territory: string | undefined): Promise<void> {
   if (!territory) return;
@@ -70,6 +70,28 @@ export function exportRoutes() {
         return c.body(textStream(geoJsonChunks(c.var.db, layer, territory)), 200, {
           'content-type': mediaTypes.geojson,
           'content-disposition': `attachment; filename="${fileName(layer, territory, 'geojson')}"`,
+        }) as never;
+      },
+    );
+
+    app.openapi(
+      createRoute({
+        method: 'get',
+        path: `/${layer}.fgb`,
+        tags: ['exports'],
+        summary: `${layer} as FlatGeobuf (EPSG:4326, typed columns, no spatial index), for desktop GIS`,
+        request: { query: territoryQuery },
+        responses: {
+          200: { description: `${layer} features`, content: { [mediaTypes.flatgeobuf]: { schema: z.string().openapi({ format: 'binary' }) } } },
+          ...problemResponses,
+        },
+      }),
+      async (c) => {
+        const { territory } = c.req.valid('query');
+        await checkTerritory(c, territory);
+        return c.body(byteStream(flatGeobufChunks(c.var.db, layer, territory)), 200, {
+          'content-type': mediaTypes.flatgeobuf,
+          'content-disposition': `attachment; filename="${fileName(layer, territory, 'fgb')}"`,
         }) as never;
       },
     );

@@ -7,6 +7,7 @@ export const mediaTypes = {
   problem: 'application/problem+json',
   mvt: 'application/vnd.mapbox-vector-tile',
   csv: 'text/csv',
+  flatgeobuf: 'application/flatgeobuf',
   html: 'text/html',
   openapi: 'application/vnd.oai.openapi+json;version=3.1',
 } as const;

@@ -2,6 +2,7 @@
 // except for admins, on every endpoint that returns plots, in every format.
 import { VectorTile } from '@mapbox/vector-tile';
 import { PbfReader } from 'pbf';
+import { deserialize } from 'flatgeobuf/lib/mjs/geojson.js';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tileAt } from '../../tiles/tile-math.js';
@@ -43,6 +44,8 @@ function endpoints(): string[] {
     `/sites/compare?ids=${plot.siteId},${otherSite}`,
     `/territories/${plot.territoryId}/plots.geojson`,
     `/exports/cnig/terrain-eco.csv?territory=${plot.territoryId}`,
+    `/exports/plots.geojson?territory=${plot.territoryId}`,
+    `/exports/plots.fgb?territory=${plot.territoryId}`,
     `/ogc/collections/plots/items?limit=10000`,
     `/ogc/collections/plots/items/${plot.id}`,
     `/plots/${plot.id}/zan`,
@@ -53,6 +56,11 @@ function endpoints(): string[] {
 }
 
 async function bodyText(res: Response): Promise<string> {
+  if (res.headers.get('content-type') === 'application/flatgeobuf') {
+    const features = [];
+    for await (const feature of deserialize(new Uint8Array(await res.arrayBuffer()))) features.push(feature.properties);
+    return JSON.stringify(features);
+  }
   if (!res.headers.get('content-type')?.includes('vnd.mapbox-vector-tile')) return res.text();
   const tile = new VectorTile(new PbfReader(new Uint8Array(await res.arrayBuffer())));
   const features = Object.values(tile.layers).flatMap((layer) => Array.from({ length: layer.length }, (_, i) => layer.feature(i).properties));
