@@ -43,6 +43,8 @@ export interface AppDeps {
   turnkeyTarget?: number;
   /** Bytes of vector tiles kept in memory; 0 turns the tile cache off (benchmarks). */
   tileCacheBytes?: number;
+  /** Largest POST /imports body in bytes (default 100 MB; tests lower it). */
+  maxImportBytes?: number;
 }
 
 export interface AppEnv {
@@ -93,7 +95,7 @@ export function createApp(deps: AppDeps) {
   app.route('/programme', programmeRoutes(deps.turnkeyTarget ?? 50));
   app.route('/ogc', ogcRoutes());
   app.route('/exports', exportRoutes());
-  app.route('/imports', importRoutes());
+  app.route('/imports', importRoutes({ maxBytes: deps.maxImportBytes }));
   // ZAN measures register full paths under /territories, /sites, /plots and /zan.
   app.route('/', zanRoutes());
   openApiRoutes(app);

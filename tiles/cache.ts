@@ -1,8 +1,17 @@
 // The in-process tile cache: a least-recently-used map bounded in bytes, keyed by layer, tile
 // and territory filter, and invalidated precisely. A site or plot write names its old and new
 // geometry; we drop the tiles of that layer whose buffered square meets either geometry, at
-// every zoom of the layer, and nothing else. Composite tiles are cached as well (a hit then
-// hands out the very bytes, ETag and gzip of the last time) and dropped with their layers.
+// every zoom of the layer, and nothing else. Composite tiles are cached whole (a hit then hands
+// out the very bytes, ETag and gzip of the last time) and dropped with their layers; the layer
+// tiles built for a composite are not stored a second time (tiles/source.ts).
+// Each entry also keeps the data version (tiles/source.ts dataVersion) read before it was built.
+// A versioned URL (?v= from TileJSON) is cached by clients for a day, so it only takes an entry
+// built at that version or later: writes this process never heard of (`foncier import` from the
+// command line, another instance on the same PostgreSQL) cannot pin an old tile under a new
+// URL. The price: after any write, a client holding the new TileJSON rebuilds each tile it asks
+// for once; bare URLs and older versions keep the precisely invalidated entries. The version
+// is not part of the map key: one entry per tile, replaced when rebuilt, so versions neither
+// multiply memory nor escape the invalidation by tile.
 import bbox from '@turf/bbox';
 import type { BBox, Geometry } from 'geojson';
 import type { ChangeFeed } from '../src/changes.js';
@@ -22,9 +31,11 @@ interface Entry {
   tile: string;
   bytes: Uint8Array | null;
   size: number;
+  /** Data version (milliseconds) read before the tile was built. */
+  version: number;
 }
 
-/** The source id of the all-layers tile; cached too, so a hit costs no concatenation. */
+/** The source id of the all-layers tile; cached whole, so a hit costs no concatenation. */
 export const COMPOSITE = 'composite';
 
 /** Bookkeeping per entry (key strings, map slots) counted against the bound. */
@@ -56,10 +67,11 @@ export class TileCache {
 
   constructor(readonly maxBytes = 64 * 1024 * 1024) {}
 
-  get(key: TileKey): Uint8Array | null | undefined {
+  /** The cached tile, unless it is absent or was built from data older than `minVersion`. */
+  get(key: TileKey, minVersion = 0): Uint8Array | null | undefined {
     const k = entryKey(key);
     const entry = this.#entries.get(k);
-    if (!entry) {
+    if (!entry || entry.version < minVersion) {
       this.#misses++;
       return undefined;
     }
@@ -69,15 +81,18 @@ export class TileCache {
     return entry.bytes;
   }
 
-  /** Stores a tile (null: known empty) unless an invalidation happened since `generation`. */
-  set(key: TileKey, bytes: Uint8Array | null, generation = this.generation): void {
+  /**
+   * Stores a tile (null: known empty) unless an invalidation happened since `generation`;
+   * `version` is the data version read before the build started.
+   */
+  set(key: TileKey, bytes: Uint8Array | null, generation = this.generation, version = 0): void {
     if (generation !== this.generation) return;
     const k = entryKey(key);
     const size = (bytes?.byteLength ?? 0) + ENTRY_OVERHEAD;
     if (size > this.maxBytes) return;
     this.#delete(k);
     const tile = tileId(key);
-    this.#entries.set(k, { key: k, tile, bytes, size });
+    this.#entries.set(k, { key: k, tile, bytes, size, version });
     let keys = this.#byTile.get(tile);
     if (!keys) this.#byTile.set(tile, (keys = new Set()));
     keys.add(k);

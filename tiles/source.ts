@@ -1,5 +1,7 @@
 // Tile sources: the one interface every tile producer sits behind (a PostGIS layer, the
 // composite of all layers, a cache in front of either), and TileJSON 3.0.0 documents.
+// The composite is cached whole; it reads the layer tiles already in the cache but does not
+// store the ones it builds, so no tile's bytes are held twice for it.
 // On PostgreSQL a layer tile is ST_AsMVT(ST_AsMVTGeom(...)); on the embedded database, which
 // lacks both, PostGIS clips, transforms and snaps and tiles/mvt-encoder.ts writes the bytes.
 import { sql, type Kysely, type RawBuilder } from 'kysely';
@@ -15,6 +17,8 @@ export type TileEncoder = 'st_asmvt' | 'typescript';
 
 export interface TileRequest {
   territory?: string;
+  /** The data version (ms, from the URL's ?v=) the tile must reflect at least; 0 for any. */
+  version?: number;
   /** Filled by cached sources: how many layer tiles came from the cache or were built. */
   stats?: { hits: number; misses: number };
 }
@@ -171,6 +175,10 @@ export class CachedTileSource implements TileSource {
   constructor(
     readonly inner: TileSource,
     private readonly cache: TileCache | null,
+    /** The current data version (ms), read before a build to stamp what gets stored. */
+    private readonly currentVersion: () => Promise<number> = async () => 0,
+    /** false: take cached tiles but do not store built ones (the parts of a composite). */
+    private readonly store = true,
   ) {}
 
   get id() {
@@ -193,16 +201,19 @@ export class CachedTileSource implements TileSource {
       return this.inner.tile(z, x, y, request);
     }
     const key = { layer: this.id, z, x, y, territory: request.territory };
-    const cached = this.cache.get(key);
+    const cached = this.cache.get(key, request.version ?? 0);
     if (cached !== undefined) {
       if (request.stats) request.stats.hits++;
       return cached;
     }
     if (request.stats) request.stats.misses++;
-    // A write that lands while we build must not leave the old tile behind.
+    if (!this.store) return this.inner.tile(z, x, y, request);
+    // Both read before building: a write that lands while we build must not leave the old
+    // tile behind (generation), and the stamp never claims newer data than the tile holds.
     const generation = this.cache.generation;
+    const version = await this.currentVersion();
     const bytes = await this.inner.tile(z, x, y, request);
-    this.cache.set(key, bytes, generation);
+    this.cache.set(key, bytes, generation, version);
     return bytes;
   }
 }
@@ -241,10 +252,18 @@ export interface TileSources {
   composite: TileSource;
 }
 
-/** The layer sources and the composite over one database, behind the cache. */
+/**
+ * The layer sources and the composite over one database, behind the cache. The composite is
+ * the one entry for its tile: its parts come from the cache when a layer request put them
+ * there, and are otherwise built and dropped after concatenation. Invalidating a layer tile
+ * drops the composite tile with it (tiles/cache.ts), so both stay exact.
+ */
 export function createTileSources(db: Kysely<Database>, encoder: TileEncoder, cache: TileCache | null): TileSources {
-  const layers = new Map<string, TileSource>(tileLayers.map((layer) => [layer.id, new CachedTileSource(new PostgisLayerSource(db, layer, encoder), cache)]));
-  return { layers, composite: new CachedTileSource(new CompositeSource([...layers.values()]), cache) };
+  const currentVersion = () => dataVersionMs(db);
+  const built = tileLayers.map((layer) => new PostgisLayerSource(db, layer, encoder));
+  const layers = new Map<string, TileSource>(built.map((source) => [source.id, new CachedTileSource(source, cache, currentVersion)]));
+  const parts = built.map((source) => new CachedTileSource(source, cache, currentVersion, false));
+  return { layers, composite: new CachedTileSource(new CompositeSource(parts), cache, currentVersion) };
 }
 
 /** PostgreSQL has ST_AsMVT; the embedded database does not. */
@@ -252,14 +271,21 @@ export function encoderFor(backend: string): TileEncoder {
   return backend === 'postgres' ? 'st_asmvt' : 'typescript';
 }
 
-/**
- * The data version carried by TileJSON tile URLs: the last write to a site or plot (a soft
- * delete is a write too), in milliseconds, base 36. Indexed by sql/003_tiles.sql.
- */
-export async function dataVersion(db: Kysely<Database>): Promise<string> {
+/** The last write to a site or plot (a soft delete is a write too), in milliseconds. Indexed by sql/003_tiles.sql. */
+export async function dataVersionMs(db: Kysely<Database>): Promise<number> {
   const { rows } = await sql<{ ms: number | null }>`
     SELECT floor(extract(epoch FROM greatest((SELECT max(updated_at) FROM sites), (SELECT max(updated_at) FROM plots))) * 1000)::float8 AS ms`.execute(db);
-  return Math.round(rows[0]?.ms ?? 0).toString(36);
+  return Math.round(rows[0]?.ms ?? 0);
+}
+
+/** The data version carried by TileJSON tile URLs: dataVersionMs in base 36. */
+export async function dataVersion(db: Kysely<Database>): Promise<string> {
+  return (await dataVersionMs(db)).toString(36);
+}
+
+/** A URL's ?v= back to milliseconds (NaN, e.g. from a hand-made URL, counts as 0: any version). */
+export function parseDataVersion(v: string): number {
+  return parseInt(v, 36) || 0;
 }
 
 /** [west, south, east, north] of the data a source shows: all territories, or one. */

@@ -229,12 +229,14 @@ export interface ImportRunTable {
   source: string;
   dryRun: boolean;
   partial: boolean;
-  status: 'committed' | 'rolled_back' | 'dry_run';
+  /** 'failed' (sql/009): the importer stopped before it could report; `error` says why. */
+  status: 'committed' | 'rolled_back' | 'dry_run' | 'failed';
   created: number;
   updated: number;
   unchanged: number;
   rejected: number;
   report: unknown;
+  error: string | null;
   startedAt: Date;
   finishedAt: Generated<Date>;
 }

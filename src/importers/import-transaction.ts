@@ -1,7 +1,9 @@
 // Streaming imports write batch by batch inside ONE transaction, so memory stays flat however
 // large the file, and decide at the end: commit when the report allows it (no rejection, or
 // --partial), roll back otherwise. A dry run does the same work and always rolls back, so its
-// created / updated / unchanged counts are the real ones. Every run is recorded in import_runs.
+// created / updated / unchanged counts are the real ones. Every run is recorded in import_runs,
+// the ones whose importer threw (unreadable file, a statement the database refused) as
+// 'failed' with their error.
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
@@ -48,6 +50,38 @@ export async function recordImportRun(db: Kysely<Database>, report: ImportReport
       unchanged: report.unchanged,
       rejected: report.rejected.length,
       report: JSON.stringify(report),
+      startedAt,
+    })
+    .execute();
+  return id;
+}
+
+/** What is known of a run whose importer threw before returning its report. */
+export interface FailedImportRun {
+  kind: string;
+  file: string;
+  dryRun: boolean;
+  partial: boolean;
+  error: string;
+}
+
+export async function recordFailedImportRun(db: Kysely<Database>, run: FailedImportRun, source: string, startedAt: Date): Promise<string> {
+  const id = randomUUID();
+  await db
+    .insertInto('importRuns')
+    .values({
+      id,
+      kind: run.kind,
+      source,
+      dryRun: run.dryRun,
+      partial: run.partial,
+      status: 'failed',
+      created: 0,
+      updated: 0,
+      unchanged: 0,
+      rejected: 0,
+      error: run.error,
+      report: JSON.stringify({ kind: run.kind, file: run.file, dryRun: run.dryRun, mode: run.partial ? 'partial' : 'all-or-nothing', written: false, error: run.error }),
       startedAt,
     })
     .execute();

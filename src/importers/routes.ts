@@ -1,20 +1,29 @@
 // /imports: the CLI importers over HTTP, for admins. The request body is the file itself
-// (CSV, GeoJSON or GeoJSON Lines); it is spooled to a temporary file so that the importers
-// stream it exactly as they stream a file on disk. The response is the import report; the
-// run is recorded in import_runs whatever its outcome.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+// (CSV, GeoJSON or GeoJSON Lines). It is streamed to a temporary file while its bytes are
+// counted, so memory stays flat whatever its size, with or without Content-Length, and a
+// body past the limit is cut off with 413 as soon as it passes it; the importers then stream
+// the file exactly as they stream a file on disk. The response is the import report; the run
+// is recorded in import_runs whatever its outcome, and an importer that throws (unreadable
+// file, a row the database refuses) answers 422 naming the recorded run.
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../app.js';
 import { requireRole } from '../auth/viewer.js';
 import { AppError } from '../http/errors.js';
 import { problemResponses } from '../http/schemas.js';
-import { recordImportRun } from './import-transaction.js';
+import type { ImportReport } from './import-report.js';
+import { recordFailedImportRun, recordImportRun } from './import-transaction.js';
 import { importers } from './registry.js';
 
 /** Larger files go through the CLI, which streams from disk without an HTTP body in between. */
 export const maxImportBytes = 100 * 1024 * 1024;
+
+/** An importer's error as the run records it: long messages cut, no temporary path. */
+const MAX_ERROR_LENGTH = 1000;
 
 const booleanFlag = z.enum(['true', 'false']).optional().transform((v) => v === 'true');
 
@@ -31,7 +40,38 @@ const importQuery = z
 
 const reportSchema = z.record(z.string(), z.any()).openapi('ImportReport');
 
-export function importRoutes() {
+// Plain OpenAPI schemas, not zod: a zod schema on a JSON media type makes the validator parse
+// the whole body in memory before the handler runs (and refuse GeoJSON Lines).
+const fileSchema = { type: 'string', format: 'binary' } as const;
+
+const tooLarge = (maxBytes: number) => new AppError('payload_too_large', `import bodies are limited to ${maxBytes} bytes; use the CLI for larger files`, { maxBytes });
+
+/** The body's chunks, failing with 413 at the first byte past `maxBytes`. */
+async function* limited(body: ReadableStream<Uint8Array> | null, maxBytes: number): AsyncGenerator<Uint8Array> {
+  if (!body) return;
+  const reader = body.getReader();
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      size += value.byteLength;
+      if (size > maxBytes) throw tooLarge(maxBytes);
+      yield value;
+    }
+  } finally {
+    // Past the limit (or when the disk fails) stop the upload rather than drain it.
+    await reader.cancel().catch(() => undefined);
+  }
+}
+
+export interface ImportRouteOptions {
+  /** Largest body accepted, in bytes (default maxImportBytes). */
+  maxBytes?: number;
+}
+
+export function importRoutes(options: ImportRouteOptions = {}) {
+  const maxBytes = options.maxBytes ?? maxImportBytes;
   const app = new OpenAPIHono<AppEnv>();
 
   app.openapi(
@@ -41,7 +81,7 @@ export function importRoutes() {
       tags: ['imports'],
       summary: 'Import a file (admins): CNIG site-eco / terrain-eco, boundaries, epcicom, territories, cadastre, ZAN data',
       // The body is the raw file, read by the importer; it is documented, not parsed here.
-      request: { query: importQuery, body: { required: true, content: { 'text/csv': { schema: z.string() }, 'application/geo+json': { schema: z.any() } } } },
+      request: { query: importQuery, body: { required: true, content: { 'text/csv': { schema: fileSchema }, 'application/geo+json': { schema: fileSchema } } } },
       responses: {
         200: { description: 'The import report (written: false when rows were rejected and the import was all-or-nothing)', content: { 'application/json': { schema: reportSchema } } },
         ...problemResponses,
@@ -50,24 +90,41 @@ export function importRoutes() {
     async (c) => {
       requireRole(c.var.viewer, 'admin');
       const query = c.req.valid('query');
-      const length = Number(c.req.header('content-length') ?? '0');
-      if (length > maxImportBytes) throw new AppError('payload_too_large', `import bodies are limited to ${maxImportBytes} bytes; use the CLI for larger files`);
-      const body = new Uint8Array(await c.req.arrayBuffer());
-      if (body.byteLength > maxImportBytes) throw new AppError('payload_too_large', `import bodies are limited to ${maxImportBytes} bytes`);
-      const type = c.req.header('content-type') ?? '';
+      if (Number(c.req.header('content-length') ?? '0') > maxBytes) throw tooLarge(maxBytes);
+      const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+      if (type !== 'text/csv' && !/^application\/([a-z.-]+\+)?json$/.test(type)) {
+        throw new AppError('unsupported_media_type', 'send the file as text/csv or application/geo+json (a FeatureCollection or GeoJSON Lines)');
+      }
       const extension = query.filename?.match(/\.[a-z]+$/i)?.[0] ?? (type.includes('json') ? '.geojson' : '.csv');
       const dir = await mkdtemp(join(tmpdir(), 'foncier-import-'));
       const path = join(dir, `${query.kind}${extension}`);
+      const file = query.filename ?? `${query.kind}${extension}`;
+      const source = `POST /imports by ${c.var.viewer.name}`;
       try {
-        await writeFile(path, body);
+        await pipeline(limited(c.req.raw.body, maxBytes), createWriteStream(path));
         const startedAt = new Date();
-        const report = await importers[query.kind]!(c.var.db, path, {
-          dryRun: query.dryRun,
-          partial: query.partial,
-          ...(query.vintage ? { vintage: query.vintage } : {}),
-          ...(query.srid ? { srid: query.srid } : {}),
-        });
-        const id = await recordImportRun(c.var.db, { ...report, file: query.filename ?? report.file }, `POST /imports by ${c.var.viewer.name}`, startedAt);
+        let report: ImportReport;
+        try {
+          report = await importers[query.kind]!(c.var.db, path, {
+            dryRun: query.dryRun,
+            partial: query.partial,
+            ...(query.vintage ? { vintage: query.vintage } : {}),
+            ...(query.srid ? { srid: query.srid } : {}),
+          });
+        } catch (error) {
+          const message = (error instanceof Error ? error.message : String(error)).replaceAll(path, file).slice(0, MAX_ERROR_LENGTH);
+          let id: string;
+          try {
+            id = await recordFailedImportRun(c.var.db, { kind: query.kind, file, dryRun: query.dryRun, partial: query.partial, error: message }, source, startedAt);
+          } catch {
+            // The database cannot even take the record: not the file's fault. The original
+            // error goes to the log behind an opaque 500.
+            throw error;
+          }
+          if (error instanceof AppError) throw error;
+          throw new AppError('unprocessable', `the ${query.kind} import failed: ${message}`, { importRunId: id });
+        }
+        const id = await recordImportRun(c.var.db, { ...report, file: query.filename ?? report.file }, source, startedAt);
         // A committed import may touch any number of rows: caches (tiles) start afresh.
         if (report.written && report.inserted + report.updated > 0) c.var.changes.reset(`import ${query.kind}`);
         return c.json({ id, ...report, file: query.filename ?? report.file }, 200);

@@ -1,11 +1,14 @@
 // /tiles and /territories/{id}/tiles: Mapbox Vector Tiles, TileJSON 3.0.0 and the MapLibre
 // style. The tiles themselves come from tiles/ (no HTTP there); this module parses z/x/y,
-// negotiates gzip and answers with ETag, 304, 204 and explicit Cache-Control.
+// negotiates gzip and answers with ETag, 304, 204 and explicit Cache-Control. The gzip and the
+// plain bytes are two representations of one URL (Vary: accept-encoding), so they carry two
+// strong ETags; If-None-Match is compared with the one the response would carry.
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AppEnv } from '../app.js';
+import { noneMatch } from '../http/entity.js';
 import { invalidParam, NotFoundError } from '../http/errors.js';
 import { mediaTypes } from '../http/media.js';
 import { territoryIdParam } from '../http/params.js';
@@ -13,7 +16,7 @@ import { problemResponses } from '../http/schemas.js';
 import { geoJsonChunks, type DownloadLayer } from '../exports/geojson.js';
 import type { TileCache } from '../../tiles/cache.js';
 import { findTileLayer, tileLayers } from '../../tiles/layers.js';
-import { createTileSources, dataBounds, dataVersion, encoderFor, territoryExists, type TileSource } from '../../tiles/source.js';
+import { createTileSources, dataBounds, dataVersion, encoderFor, parseDataVersion, territoryExists, type TileSource } from '../../tiles/source.js';
 import { tileProblem } from '../../tiles/tile-math.js';
 import style from '../../tiles/style.json' with { type: 'json' };
 import { textStream } from '../http/stream.js';
@@ -65,13 +68,14 @@ const tileResponses = {
 const tags = new WeakMap<Uint8Array, string>();
 const gzipped = new WeakMap<Uint8Array, Uint8Array>();
 
-function entityTagOf(bytes: Uint8Array): string {
-  let tag = tags.get(bytes);
-  if (!tag) {
-    tag = `"${createHash('sha1').update(bytes).digest('base64url').slice(0, 16)}"`;
-    tags.set(bytes, tag);
+/** The tag of the plain bytes; the gzip representation's is the same digest with `-gzip`. */
+function entityTagOf(bytes: Uint8Array, encoding: 'gzip' | 'identity'): string {
+  let digest = tags.get(bytes);
+  if (!digest) {
+    digest = createHash('sha1').update(bytes).digest('base64url').slice(0, 16);
+    tags.set(bytes, digest);
   }
-  return tag;
+  return encoding === 'gzip' ? `"${digest}-gzip"` : `"${digest}"`;
 }
 
 function gzip(bytes: Uint8Array): Uint8Array {
@@ -92,21 +96,23 @@ async function checkTerritory(c: Context<AppEnv>, territory: string | undefined)
   if (territory !== undefined && !(await territoryExists(c.var.db, territory))) throw new NotFoundError('territory', territory);
 }
 
-async function renderTile(c: Context<AppEnv>, source: TileSource, zoom: number, x: number, y: number, territory: string | undefined, versioned: boolean): Promise<Response> {
+async function renderTile(c: Context<AppEnv>, source: TileSource, zoom: number, x: number, y: number, territory: string | undefined, v: string | undefined): Promise<Response> {
   const stats = { hits: 0, misses: 0 };
-  const bytes = await source.tile(zoom, x, y, { territory, stats });
+  // A versioned URL is kept for a day: it must not get a tile cached from older data.
+  const bytes = await source.tile(zoom, x, y, { territory, stats, version: v === undefined ? 0 : parseDataVersion(v) });
   const headers: Record<string, string> = {
     // A versioned URL (from TileJSON) changes when the data does; a bare one must revalidate.
-    'cache-control': versioned ? 'public, max-age=86400, stale-while-revalidate=3600' : 'public, no-cache',
+    'cache-control': v !== undefined ? 'public, max-age=86400, stale-while-revalidate=3600' : 'public, no-cache',
     'x-tile-cache': stats.misses === 0 ? 'hit' : 'miss',
     vary: 'accept-encoding',
     'access-control-allow-origin': '*',
   };
   if (!bytes) return c.body(null, 204, headers);
-  headers.etag = entityTagOf(bytes);
-  if (c.req.header('if-none-match') === headers.etag) return c.body(null, 304, headers);
+  const encoding = /\bgzip\b/.test(c.req.header('accept-encoding') ?? '') ? 'gzip' : 'identity';
+  headers.etag = entityTagOf(bytes, encoding);
+  if (noneMatch(c.req.header('if-none-match'), headers.etag)) return c.body(null, 304, headers);
   headers['content-type'] = mediaTypes.mvt;
-  if (/\bgzip\b/.test(c.req.header('accept-encoding') ?? '')) {
+  if (encoding === 'gzip') {
     headers['content-encoding'] = 'gzip';
     return c.body(gzip(bytes) as Uint8Array<ArrayBuffer>, 200, headers);
   }
@@ -166,7 +172,7 @@ export function tileRoutes(cache: TileCache | null) {
       const { territory, v } = c.req.valid('query');
       checkTile(zoom, x, y);
       await checkTerritory(c, territory);
-      return renderTile(c, sourcesFor(c, cache).composite, zoom, x, y, territory, v !== undefined) as never;
+      return renderTile(c, sourcesFor(c, cache).composite, zoom, x, y, territory, v) as never;
     },
   );
 
@@ -185,7 +191,7 @@ export function tileRoutes(cache: TileCache | null) {
       if (!findTileLayer(layer)) throw new NotFoundError('tile layer', layer);
       checkTile(zoom, x, y);
       await checkTerritory(c, territory);
-      return renderTile(c, sourcesFor(c, cache).layers.get(layer)!, zoom, x, y, territory, v !== undefined) as never;
+      return renderTile(c, sourcesFor(c, cache).layers.get(layer)!, zoom, x, y, territory, v) as never;
     },
   );
 
@@ -204,7 +210,7 @@ export function territoryTileRoutes(cache: TileCache | null) {
       const { id, z: zoom, x, 'y.mvt': y } = c.req.valid('param');
       checkTile(zoom, x, y);
       await checkTerritory(c, id);
-      return renderTile(c, sourcesFor(c, cache).composite, zoom, x, y, id, c.req.valid('query').v !== undefined) as never;
+      return renderTile(c, sourcesFor(c, cache).composite, zoom, x, y, id, c.req.valid('query').v) as never;
     },
   );
 

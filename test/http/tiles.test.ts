@@ -12,6 +12,8 @@ import { createApp } from '../../src/app.js';
 import { ChangeFeed } from '../../src/changes.js';
 import { FailureLimiter } from '../../src/auth/middleware.js';
 import { createApiKey } from '../../src/auth/keys.js';
+import { TileCache } from '../../tiles/cache.js';
+import { createTileSources, encoderFor } from '../../tiles/source.js';
 import { tileAt, tileUnitMetres } from '../../tiles/tile-math.js';
 import { backendName, openTestApp, type TestContext } from '../support/app.js';
 
@@ -107,6 +109,28 @@ describe('GET /tiles/{layer}/{z}/{x}/{y}.mvt', () => {
     expect(res.headers.get('content-encoding')).toBe('gzip');
     const body = gunzipSync(new Uint8Array(await res.arrayBuffer()));
     expect(new Uint8Array(body)).toEqual(plain);
+  });
+
+  it('gives the gzip and the plain tile distinct strong ETags and compares If-None-Match lists and weak tags', async () => {
+    const { z, x, y } = plotTile(14);
+    const path = `/tiles/${z}/${x}/${y}.mvt`;
+    const gzip = { 'accept-encoding': 'gzip' };
+    const plainTag = (await t.get(path)).headers.get('etag')!;
+    const zipped = await t.get(path, { headers: gzip });
+    const gzipTag = zipped.headers.get('etag')!;
+    expect(plainTag).toMatch(/^"[^"]+"$/);
+    expect(gzipTag).toMatch(/^"[^"]+"$/);
+    expect(gzipTag).not.toBe(plainTag);
+    expect(zipped.headers.get('vary')).toContain('accept-encoding');
+    // Each tag validates its own representation only.
+    expect((await t.get(path, { headers: { ...gzip, 'if-none-match': plainTag } })).status).toBe(200);
+    expect((await t.get(path, { headers: { 'if-none-match': gzipTag } })).status).toBe(200);
+    const notModified = await t.get(path, { headers: { ...gzip, 'if-none-match': `"elsewhere", W/${gzipTag}` } });
+    expect(notModified.status).toBe(304);
+    expect(notModified.headers.get('etag')).toBe(gzipTag);
+    expect(notModified.headers.get('vary')).toContain('accept-encoding');
+    expect((await t.get(path, { headers: { 'if-none-match': `W/${plainTag} , "elsewhere"` } })).status).toBe(304);
+    expect((await t.get(path, { headers: { 'if-none-match': '*' } })).status).toBe(304);
   });
 
   it('rejects z/x/y out of range or not integers with 400, an unknown layer or territory with 404', async () => {
@@ -236,6 +260,68 @@ describe('tile cache freshness through the HTTP write side', () => {
     expect((await get()).headers.get('x-tile-cache')).toBe('hit');
     changes.reset('import');
     expect((await get()).headers.get('x-tile-cache')).toBe('miss');
+  });
+});
+
+describe('tile cache and data versions', () => {
+  it('does not serve a versioned URL a tile cached from older data, even after a write it was not told about', async () => {
+    const app = createApp({ db: t.handle.db, backend: t.handle.kind, failureLimiter: new FailureLimiter({ maxFailures: 1e6, windowMs: 60_000 }) });
+    const get = (path: string) => app.request(`http://localhost${path}`);
+    const versionOf = async () => new URL((await (await get('/tiles/plots.json')).json()).tiles[0].replace(/[{}]/g, '')).searchParams.get('v')!;
+    const { z, x, y } = plotTile(16);
+    const layerPath = `/tiles/plots/${z}/${x}/${y}.mvt`;
+    const compositePath = `/tiles/${z}/${x}/${y}.mvt`;
+    const westOf = async (res: Response) => {
+      const found = features((await decode(res)).layers.plots).find((f) => f.properties.id === plot.id)!;
+      return turfBbox(found.toGeoJSON(x, y, z))[0];
+    };
+    const v1 = await versionOf();
+    expect((await get(`${layerPath}?v=${v1}`)).headers.get('x-tile-cache')).toBe('miss');
+    expect((await get(`${compositePath}?v=${v1}`)).headers.get('x-tile-cache')).toBe('miss');
+    expect((await get(`${layerPath}?v=${v1}`)).headers.get('x-tile-cache')).toBe('hit');
+
+    // Another process (foncier import, a second instance) moves the plot: no change is announced here.
+    const { rows } = await sql<{ geometry: Geometry }>`
+      UPDATE plots SET geom = ST_Translate(geom, 0.001, 0), updated_at = now() WHERE id = ${plot.id} RETURNING ST_AsGeoJSON(geom)::json AS geometry`.execute(t.handle.db);
+    const [west] = turfBbox(rows[0]!.geometry);
+    const v2 = await versionOf();
+    expect(parseInt(v2, 36)).toBeGreaterThan(parseInt(v1, 36));
+
+    const composite = await get(`${compositePath}?v=${v2}`);
+    expect(composite.headers.get('x-tile-cache')).toBe('miss');
+    expect(Math.abs((await westOf(composite)) - west)).toBeLessThan(0.00005);
+    const layer = await get(`${layerPath}?v=${v2}`);
+    expect(layer.headers.get('x-tile-cache')).toBe('miss');
+    expect(Math.abs((await westOf(layer)) - west)).toBeLessThan(0.00005);
+    // The rebuilt tiles serve older versions and bare URLs too.
+    for (const path of [`${layerPath}?v=${v1}`, layerPath, `${compositePath}?v=${v1}`, `${compositePath}?v=${v2}`]) {
+      expect((await get(path)).headers.get('x-tile-cache'), path).toBe('hit');
+    }
+    await sql`UPDATE plots SET geom = ST_Translate(geom, -0.001, 0) WHERE id = ${plot.id}`.execute(t.handle.db);
+  });
+
+  it('caches a composite tile as one entry, taking the layer tiles already cached without storing them again', async () => {
+    const cache = new TileCache();
+    const sources = createTileSources(t.handle.db, encoderFor(t.handle.kind), cache);
+    const { z, x, y } = plotTile(15);
+    const composite = await sources.composite.tile(z, x, y);
+    expect(composite).not.toBeNull();
+    expect(cache.stats().entries).toBe(1);
+    expect(cache.has({ layer: 'composite', z, x, y })).toBe(true);
+
+    // A layer tile asked for on its own is cached; the next composite build takes it from there.
+    await sources.layers.get('plots')!.tile(z, x, y);
+    expect(cache.stats().entries).toBe(2);
+    cache.invalidateTile('composite', z, x, y);
+    const stats = { hits: 0, misses: 0 };
+    expect(await sources.composite.tile(z, x, y, { stats })).toEqual(composite);
+    expect(stats).toEqual({ hits: 1, misses: 3 });
+    expect(cache.stats().entries).toBe(2);
+
+    // A write under the plot drops the layer tile and the composite that holds it.
+    cache.invalidateGeometries('plots', [plot.geometry]);
+    expect(cache.has({ layer: 'composite', z, x, y })).toBe(false);
+    expect(cache.has({ layer: 'plots', z, x, y })).toBe(false);
   });
 });
 

@@ -113,6 +113,19 @@ describe('tile cache', () => {
     expect(dropped).toBeGreaterThanOrEqual(14);
   });
 
+  it('hands a tile only to requests for its data version or an older one', () => {
+    const cache = new TileCache();
+    const key = { layer: 'plots', z: 12, x: 0, y: 0 };
+    cache.set(key, bytes(10), cache.generation, 1_000);
+    expect(cache.get(key)).toHaveLength(10);
+    expect(cache.get(key, 999)).toHaveLength(10);
+    expect(cache.get(key, 1_000)).toHaveLength(10);
+    expect(cache.get(key, 1_001)).toBeUndefined();
+    cache.set(key, bytes(20), cache.generation, 1_001);
+    expect(cache.get(key, 1_001)).toHaveLength(20);
+    expect(cache.stats().entries).toBe(1);
+  });
+
   it('does not store a tile built across an invalidation', () => {
     const cache = new TileCache();
     const started = cache.generation;
