@@ -54,13 +54,28 @@ function convert(field: CnigField<string>, text: string): unknown {
   }
 }
 
-export function readCnigRow(kind: CnigClass, row: Record<string, string | undefined>, options: { srid?: number } = {}): CnigRow {
+/**
+ * `options.geometry`: the geometry field already parsed (a GeoJSON source hands the object
+ * over with its text, so that a million-row import does not parse every geometry twice).
+ */
+export function readCnigRow(kind: CnigClass, row: Record<string, string | undefined>, options: { srid?: number; geometry?: Geometry } = {}): CnigRow {
   const schema = cnigSchemas[kind];
   const missing = new Set(schema.missingValues ?? ['']);
-  const all = validateRow(schema, row);
+  const fields = (kind === 'site-eco' ? siteEcoFields : terrainEcoFields) as CnigField<string>[];
+  // The geometry text is parsed once, for the schema check and for the row.
+  const geometryField = fields.find((field) => field.kind === 'geometry')!.name;
+  let geometry = options.geometry;
+  const geometryText = row[geometryField]?.trim();
+  if (!geometry && geometryText && !missing.has(geometryText)) {
+    try {
+      geometry = JSON.parse(geometryText) as Geometry;
+    } catch {
+      // Left to validateRow, which reports it.
+    }
+  }
+  const all = validateRow(schema, row, geometry ? { [geometryField]: geometry } : {});
   const warnings = all.filter((p) => toleratedMissing.has(p.field) && p.reason === 'required value missing');
   const problems = all.filter((p) => !warnings.includes(p));
-  const fields = (kind === 'site-eco' ? siteEcoFields : terrainEcoFields) as CnigField<string>[];
   const values: Record<string, unknown> = {};
   const result: CnigRow = { values, problems, warnings };
   for (const field of fields) {
@@ -70,7 +85,7 @@ export function readCnigRow(kind: CnigClass, row: Record<string, string | undefi
     if (!field.column || problems.some((p) => p.field === field.name)) continue;
     if (field.kind === 'geometry') {
       if (text !== undefined) {
-        const geometry = JSON.parse(text) as Geometry;
+        geometry ??= JSON.parse(text) as Geometry;
         if (geometry.type !== 'Polygon' && geometry.type !== 'MultiPolygon') problems.push({ field: field.name, reason: `a ${geometry.type} where a Polygon or MultiPolygon is expected` });
         else result.geometry = { geojson: text, srid: options.srid ?? detectSrid(geometry) };
       }

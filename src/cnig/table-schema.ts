@@ -40,7 +40,7 @@ function wholeValuePattern(pattern: string): RegExp {
 
 const geoJsonTypes = new Set(['Point', 'MultiPoint', 'LineString', 'MultiLineString', 'Polygon', 'MultiPolygon', 'GeometryCollection']);
 
-function checkType(field: TableSchemaField, value: string): string | undefined {
+function checkType(field: TableSchemaField, value: string, parsedValue?: unknown): string | undefined {
   switch (field.type) {
     case 'number':
       return /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(value) ? undefined : `${JSON.stringify(value)} is not a number`;
@@ -53,7 +53,7 @@ function checkType(field: TableSchemaField, value: string): string | undefined {
     }
     case 'geojson': {
       try {
-        const parsed = JSON.parse(value) as { type?: unknown; coordinates?: unknown };
+        const parsed = (parsedValue ?? JSON.parse(value)) as { type?: unknown; coordinates?: unknown } | null;
         return typeof parsed?.type === 'string' && geoJsonTypes.has(parsed.type) && (parsed.type === 'GeometryCollection' || Array.isArray(parsed.coordinates))
           ? undefined
           : 'not a GeoJSON geometry';
@@ -71,8 +71,12 @@ function checkType(field: TableSchemaField, value: string): string | undefined {
   }
 }
 
-/** Every problem in one row (field name → text as read from the file). */
-export function validateRow(schema: TableSchema, row: Record<string, string | undefined>): FieldProblem[] {
+/**
+ * Every problem in one row (field name → text as read from the file). `parsed` holds values
+ * the caller has already parsed from that text (a GeoJSON field's object), so that they are
+ * not parsed again.
+ */
+export function validateRow(schema: TableSchema, row: Record<string, string | undefined>, parsed: Record<string, unknown> = {}): FieldProblem[] {
   const missing = new Set(schema.missingValues ?? ['']);
   const problems: FieldProblem[] = [];
   for (const field of schema.fields) {
@@ -82,7 +86,7 @@ export function validateRow(schema: TableSchema, row: Record<string, string | un
       if (field.constraints?.required) problems.push({ field: field.name, reason: raw === undefined ? 'column missing' : 'required value missing' });
       continue;
     }
-    const typeProblem = checkType(field, value);
+    const typeProblem = checkType(field, value, parsed[field.name]);
     if (typeProblem) {
       problems.push({ field: field.name, reason: typeProblem });
       continue;

@@ -6,29 +6,38 @@ import { loadConfig } from '../config.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { openDatabase } from '../db/open.js';
 import { formatReport } from './import-report.js';
-import { recordImportRun } from './import-transaction.js';
+import { recordFailedImportRun, recordImportRun } from './import-transaction.js';
 import { importers } from './registry.js';
 
-export const importUsage = `  import KIND FILE [--dry-run] [--partial] [--vintage V] [--srid N] [--json]
+export const importUsage = `  import KIND FILE [--dry-run] [--partial] [--vintage V] [--srid N] [--indexes auto|keep|rebuild] [--json]
                                import reference data; KIND is one of ${Object.keys(importers).join(', ')}.
-                               All-or-nothing unless --partial; every rejected row is reported`;
+                               All-or-nothing unless --partial; every rejected row is reported.
+                               --indexes (CNIG site-eco/terrain-eco): auto rebuilds the table's indexes
+                               once for a file large next to the table, keep never does`;
+
+const indexModes = ['auto', 'keep', 'rebuild'] as const;
 
 export async function runImportCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: { 'dry-run': { type: 'boolean' }, partial: { type: 'boolean' }, vintage: { type: 'string' }, srid: { type: 'string' }, json: { type: 'boolean' } },
+    options: { 'dry-run': { type: 'boolean' }, partial: { type: 'boolean' }, vintage: { type: 'string' }, srid: { type: 'string' }, indexes: { type: 'string' }, json: { type: 'boolean' } },
     allowPositionals: true,
     strict: true,
   });
   const [kind, file] = positionals;
   const importer = kind ? importers[kind] : undefined;
-  if (!importer || !file) {
+  if (!kind || !importer || !file) {
     console.error(`foncier import: usage\n${importUsage}`);
     return 2;
   }
   const srid = values.srid === undefined ? undefined : Number(values.srid);
   if (srid !== undefined && !Number.isInteger(srid)) {
     console.error('foncier import: --srid must be an EPSG code, e.g. 2154');
+    return 2;
+  }
+  const indexes = values.indexes ?? 'auto';
+  if (!(indexModes as readonly string[]).includes(indexes)) {
+    console.error(`foncier import: --indexes must be one of ${indexModes.join(', ')}`);
     return 2;
   }
   const config = loadConfig();
@@ -38,12 +47,18 @@ export async function runImportCommand(args: string[]): Promise<number> {
     await migrateToLatest(handle.db);
     if (process.stderr.isTTY) bar.start(0, 0);
     const startedAt = new Date();
+    const options = { dryRun: values['dry-run'] ?? false, partial: values.partial ?? false };
     const report = await importer(handle.db, file, {
-      dryRun: values['dry-run'],
-      partial: values.partial,
+      ...options,
       vintage: values.vintage,
       srid,
+      indexes: indexes as (typeof indexModes)[number],
       onProgress: (n) => (n % 500 === 0 ? bar.update(n) : undefined),
+    }).catch(async (error: unknown) => {
+      // Recorded like every other run; the error itself still ends the command.
+      const message = error instanceof Error ? error.message : String(error);
+      await recordFailedImportRun(handle.db, { kind, file, ...options, error: message }, file, startedAt).catch(() => undefined);
+      throw error;
     });
     bar.stop();
     await recordImportRun(handle.db, report, file, startedAt);

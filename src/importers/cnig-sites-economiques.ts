@@ -7,6 +7,7 @@
 // geometry but with terr_refcad takes the union of its cadastral parcels (imported with
 // `foncier import cadastre`).
 import { extname } from 'node:path';
+import type { Geometry } from 'geojson';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { CnigClass } from '../cnig/fields.js';
@@ -16,19 +17,24 @@ import { parcelsUnion } from './admin-upsert.js';
 import { writeCnigBatch, type BatchResult, type BatchRow } from './cnig-upsert.js';
 import { ImportReportBuilder, type ImportOptions, type ImportReport } from './import-report.js';
 import { inImportTransaction } from './import-transaction.js';
+import { prepareBulkLoad } from './bulk-load.js';
 import { csvHeader, csvRecords, geoJsonFeatures, type NumberedRecord } from './sources.js';
 
 // Big batches amortise each statement; two in memory at most (one being written, one read).
 const batchSize = 5_000;
 
 /** CNIG rows as text records, from CSV or GeoJSON (geometry → the geomsurf field). */
-async function* cnigRecords(kind: CnigClass, path: string): AsyncGenerator<NumberedRecord<Record<string, string>>> {
+async function* cnigRecords(kind: CnigClass, path: string): AsyncGenerator<NumberedRecord<Record<string, string>> & { geometry?: Geometry }> {
   const geometryField = kind === 'site-eco' ? 'site_geomsurf' : 'terr_geomsurf';
   if (/^\.(geo)?jsonl?$/i.test(extname(path))) {
     for await (const { row, record } of geoJsonFeatures(path)) {
       const text = Object.fromEntries(Object.entries(record.properties).map(([k, v]) => [k, v === null || v === undefined ? '' : typeof v === 'boolean' ? (v ? 'oui' : 'non') : String(v)]));
-      if (record.geometry) text[geometryField] = JSON.stringify(record.geometry);
-      yield { row, record: text };
+      if (!record.geometry) {
+        yield { row, record: text };
+        continue;
+      }
+      text[geometryField] = JSON.stringify(record.geometry);
+      yield { row, record: text, geometry: record.geometry };
     }
     return;
   }
@@ -86,6 +92,7 @@ export async function importCnig(db: Kysely<Database>, kind: CnigClass, path: st
   }
   const totals = { accepted: 0, created: 0, updated: 0, unchanged: 0 };
   const { written } = await inImportTransaction(db, report, async (trx) => {
+    const finishBulkLoad = options.dryRun ? undefined : await prepareBulkLoad(trx, kind === 'site-eco' ? 'sites' : 'plots', path, options.indexes);
     // The database writes batch N while this process reads and validates batch N+1: one
     // statement in flight at most, so memory stays flat and a slow database slows the reader.
     let inFlight: Promise<void> = Promise.resolve();
@@ -106,9 +113,10 @@ export async function importCnig(db: Kysely<Database>, kind: CnigClass, path: st
       );
     };
     let batch: Candidate[] = [];
-    for await (const { row, record } of cnigRecords(kind, path)) {
+    for await (const { row, record, geometry } of cnigRecords(kind, path)) {
       report.read();
-      const candidate = candidateOf(kind, row, readCnigRow(kind, record, options.srid ? { srid: options.srid } : {}), report, record);
+      const cnig = readCnigRow(kind, record, { ...(options.srid ? { srid: options.srid } : {}), ...(geometry ? { geometry } : {}) });
+      const candidate = candidateOf(kind, row, cnig, report, record);
       if (candidate) batch.push(candidate);
       if (batch.length >= batchSize) {
         await flush(batch);
@@ -118,6 +126,8 @@ export async function importCnig(db: Kysely<Database>, kind: CnigClass, path: st
     if (batch.length > 0) await flush(batch);
     await inFlight;
     if (failure) throw failure;
+    // A load that will roll back (rejections, all-or-nothing) gets its indexes back from the rollback.
+    if (finishBulkLoad && report.shouldWrite) await finishBulkLoad();
   });
   return report.finish({
     accepted: totals.accepted,

@@ -7,9 +7,9 @@
 // already matches is left alone and counted unchanged, so re-importing an export changes
 // nothing. (As separate statements per batch, with the geometry parsed twice, the import ran
 // 2.6× slower than raw inserts; see test/bench/import.ts.)
-import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../db/schema.js';
+import { timeOrderedId } from '../db/ids.js';
 import { GEOJSON_DECIMALS } from '../db/postgis.js';
 import { franceEnvelopes } from '../geometry/input.js';
 import { siteEcoFields, terrainEcoFields, type CnigClass, type CnigField, type CnigValueKind } from '../cnig/fields.js';
@@ -143,17 +143,29 @@ const inFranceSql = sql.join(
   sql` OR `,
 );
 
+/** Each column's key in a row's values (the CNIG reader keys them in camelCase). */
+const valueKeys = new Map([...siteColumns, ...plotColumns].map(({ column }) => [column, camel(column)]));
+
 function statement(kind: CnigClass, rows: BatchRow[]): RawBuilder<{ inputRow: number | null; columnName: string | null; reason: string | null; value: string | null; inserted: boolean | null }> {
   const spec = specs[kind];
   const target = sql.table(spec.table);
-  const payload = rows.map((row) => ({
-    ...Object.fromEntries(spec.columns.map(({ column }) => [column, row.values[camel(column)] ?? null])),
-    ...spec.payload(row),
-    id: randomUUID(),
-    input_row: row.row,
-    geom_json: row.geometry.geojson,
-    srid: row.geometry.srid,
-  }));
+  const records = rows.map((row) => {
+    const record: Record<string, unknown> = { ...spec.payload(row) };
+    // Absent keys read as NULL: leaving the empty fields out keeps the batch small.
+    for (const { column } of spec.columns) {
+      const value = row.values[valueKeys.get(column)!];
+      if (value !== null && value !== undefined) record[column] = value;
+    }
+    record.id = timeOrderedId();
+    record.input_row = row.row;
+    record.srid = row.geometry.srid;
+    // The geometry is GeoJSON text that has been parsed as JSON already (cnig/read.ts, or
+    // PostGIS's own ST_AsGeoJSON): spliced in as a JSON value, not escaped into a string, so
+    // that PostgreSQL hands it to ST_GeomFromGeoJSON without unescaping it first.
+    record.geom_json = row.geometry.geojson;
+    return JSON.stringify(record);
+  });
+  const payload = `[${records.join(',')}]`;
   const recordType = sql.join(
     [...spec.columns, ...spec.lookups, { column: 'id', type: 'uuid' }, { column: 'input_row', type: 'integer' }, { column: 'geom_json', type: 'text' }, { column: 'srid', type: 'integer' }].map(
       (c) => sql`${sql.id(c.column)} ${sql.raw(c.type)}`,
@@ -171,7 +183,7 @@ function statement(kind: CnigClass, rows: BatchRow[]): RawBuilder<{ inputRow: nu
   return sql`
     WITH i AS MATERIALIZED (
       SELECT x.*, ST_SetSRID(ST_GeomFromGeoJSON(x.geom_json), x.srid) AS source_geom
-      FROM json_to_recordset(CAST(${JSON.stringify(payload)} AS json)) AS x(${recordType})
+      FROM json_to_recordset(CAST(${payload} AS json)) AS x(${recordType})
     ),
     g AS MATERIALIZED (
       SELECT i.*, ST_Multi(ST_Transform(i.source_geom, 4326)) AS geom, upper(GeometryType(i.source_geom)) AS geometry_type, ST_IsValid(i.source_geom) AS valid,

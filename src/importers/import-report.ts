@@ -29,6 +29,12 @@ export interface ImportOptions {
   vintage?: string;
   /** The SRID of the file's coordinates, when it cannot be detected (default: by range). */
   srid?: number;
+  /**
+   * Secondary indexes during a large load (CNIG imports): `auto` rebuilds them once at the
+   * end when the file is large next to the table (readers wait meanwhile), `keep` maintains
+   * them row by row, `rebuild` always rebuilds. See importers/bulk-load.ts.
+   */
+  indexes?: 'auto' | 'keep' | 'rebuild';
   onProgress?: (rowsRead: number) => void;
 }
 

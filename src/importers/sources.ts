@@ -3,7 +3,7 @@
 // (one Feature per line, streamed), and GeoJSON FeatureCollections (parsed whole: the ADMIN
 // EXPRESS and Etalab files are a few MB; use GeoJSON Lines for millions of features).
 import { createReadStream } from 'node:fs';
-import { open, readFile } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { parse } from 'csv-parse';
 import type { Feature, Geometry } from 'geojson';
@@ -48,6 +48,27 @@ export async function* csvRecords(path: string, delimiter?: string): AsyncGenera
 export async function csvHeader(path: string, delimiter?: string): Promise<string[]> {
   const line = await firstLine(path);
   return line.replace(/^\uFEFF/, '').split(delimiter ?? (await detectDelimiter(path))).map((name) => name.replace(/^"|"$/g, '').trim());
+}
+
+/**
+ * About how many records a file holds, from its size and the records in its first MiB (lines
+ * for CSV and GeoJSON Lines, features for a FeatureCollection): enough to tell a bulk load
+ * from an update without reading the file twice.
+ */
+export async function estimateRecords(path: string): Promise<number> {
+  const { size } = await stat(path);
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(Math.min(size, 1024 * 1024));
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    const sample = buffer.subarray(0, bytesRead).toString('utf8');
+    const features = sample.match(/"type"\s*:\s*"Feature"/g)?.length ?? 0;
+    const lines = sample.split('\n').length - 1;
+    const records = Math.max(features, lines, 1);
+    return Math.round((records * size) / Math.max(bytesRead, 1));
+  } finally {
+    await handle.close();
+  }
 }
 
 /** The SRID a FeatureCollection declares in its (pre-RFC 7946) `crs` member, if any. */

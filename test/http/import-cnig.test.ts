@@ -127,6 +127,52 @@ describe('CNIG site-eco / terrain-eco import', () => {
   });
 });
 
+describe('a bulk load (indexes rebuilt once)', () => {
+  const definitions = async () =>
+    (
+      await (await import('kysely')).sql<{ name: string; definition: string }>`
+        SELECT indexname AS name, indexdef AS definition FROM pg_indexes WHERE tablename = 'plots'
+        UNION ALL SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'plots'::regclass
+        ORDER BY 1, 2`.execute(t.handle.db)
+    ).rows;
+
+  it('writes the rows and puts back every index and foreign key as they were', async () => {
+    const before = await definitions();
+    expect(before.map((d) => d.name)).toEqual(expect.arrayContaining(['plots_geom_idx', 'plots_geog_idx', 'plots_site_id_fkey', 'plots_cnig_id_key']));
+    // Two demo plots far apart (earlier tests add copies of the first plot at its place).
+    const demo = rows(readFileSync(await exportFile('terrain-eco'), 'utf8')).filter((r) => /^\d{5}_TERRAIN-ECO_\d+$/.test(r.terr_id!));
+    const [a, b] = [demo[0], demo[demo.length - 1]];
+    const path = write('bulk.csv', [
+      { ...a!, terr_id: 'BULK-1' },
+      { ...b!, terr_id: 'BULK-2', terr_stade_comm: 'en vente' },
+    ]);
+    const report = await importCnig(t.handle.db, 'terrain-eco', path, { indexes: 'rebuild' });
+    expect(report).toMatchObject({ inserted: 2, written: true, rejected: [] });
+    expect(await definitions()).toEqual(before);
+    // The rebuilt indexes serve queries, and the new rows are found through them.
+    const { rows: found } = await (await import('kysely')).sql<{ cnigId: string }>`
+      SELECT cnig_id FROM plots WHERE cnig_id LIKE 'BULK-%' AND ST_Contains(geom, (SELECT ST_PointOnSurface(geom) FROM plots WHERE cnig_id = ${a!.terr_id})) ORDER BY 1`.execute(t.handle.db);
+    expect(found.map((r) => r.cnigId)).toEqual(['BULK-1']);
+    // Ids of bulk-written rows are time-ordered (UUID version 7).
+    const ids = await t.handle.db.selectFrom('plots').select('id').where('cnigId', 'like', 'BULK-%').execute();
+    for (const { id } of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+
+  it('leaves the indexes in place when the load is rolled back', async () => {
+    const before = await definitions();
+    const [a] = rows(readFileSync(await exportFile('terrain-eco'), 'utf8'));
+    const path = write('bulk-rejected.csv', [
+      { ...a!, terr_id: 'BULK-3' },
+      { ...a!, terr_id: 'BULK-4', terr_stade_comm: 'bientôt' },
+    ]);
+    const report = await importCnig(t.handle.db, 'terrain-eco', path, { indexes: 'rebuild' });
+    expect(report).toMatchObject({ written: false });
+    expect(report.rejected).toEqual([expect.objectContaining({ row: 2, column: 'terr_stade_comm' })]);
+    expect(await definitions()).toEqual(before);
+    expect(await t.handle.db.selectFrom('plots').select('id').where('cnigId', '=', 'BULK-3').execute()).toEqual([]);
+  });
+});
+
 describe.skipIf(!existsSync(reference))('the reference example rows', () => {
   if (!existsSync(reference)) console.warn(`skipping: ${reference} is absent (the shared reference folder is outside the repository)`);
 
