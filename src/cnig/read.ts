@@ -4,7 +4,7 @@
 // Lambert-93 metropolitan coordinates are in the hundreds of thousands of metres.
 import type { Geometry } from 'geojson';
 import { refcadSeparator, siteEcoFields, terrainEcoFields, type CnigClass, type CnigField } from './fields.js';
-import { cnigSchemas, validateRow, type FieldProblem } from './table-schema.js';
+import { cnigSchemas, missingValues, validateRow, type FieldProblem } from './table-schema.js';
 
 export const LAMBERT_93 = 2154;
 export const CRS84 = 4326;
@@ -60,7 +60,7 @@ function convert(field: CnigField<string>, text: string): unknown {
  */
 export function readCnigRow(kind: CnigClass, row: Record<string, string | undefined>, options: { srid?: number; geometry?: Geometry } = {}): CnigRow {
   const schema = cnigSchemas[kind];
-  const missing = new Set(schema.missingValues ?? ['']);
+  const missing = missingValues(schema);
   const fields = (kind === 'site-eco' ? siteEcoFields : terrainEcoFields) as CnigField<string>[];
   // The geometry text is parsed once, for the schema check and for the row.
   const geometryField = fields.find((field) => field.kind === 'geometry')!.name;

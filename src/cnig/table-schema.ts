@@ -30,6 +30,14 @@ export const cnigSchemas: Record<CnigClass, TableSchema> = {
   'terrain-eco': terrainEcoSchema as TableSchema,
 };
 
+/** The texts that mean "no value" in a schema's files (default: the empty string). */
+const missingSets = new WeakMap<TableSchema, Set<string>>();
+export function missingValues(schema: TableSchema): Set<string> {
+  let set = missingSets.get(schema);
+  if (!set) missingSets.set(schema, (set = new Set(schema.missingValues ?? [''])));
+  return set;
+}
+
 // Compiled once per pattern: validation runs on every row of files with millions of rows.
 const compiledPatterns = new Map<string, RegExp>();
 function wholeValuePattern(pattern: string): RegExp {
@@ -77,7 +85,7 @@ function checkType(field: TableSchemaField, value: string, parsedValue?: unknown
  * not parsed again.
  */
 export function validateRow(schema: TableSchema, row: Record<string, string | undefined>, parsed: Record<string, unknown> = {}): FieldProblem[] {
-  const missing = new Set(schema.missingValues ?? ['']);
+  const missing = missingValues(schema);
   const problems: FieldProblem[] = [];
   for (const field of schema.fields) {
     const raw = row[field.name];

@@ -14,7 +14,7 @@ import type { CnigClass } from '../cnig/fields.js';
 import { readCnigRow, type CnigRow } from '../cnig/read.js';
 import { cnigSchemas, unknownColumns } from '../cnig/table-schema.js';
 import { parcelsUnion } from './admin-upsert.js';
-import { writeCnigBatch, type BatchResult, type BatchRow } from './cnig-upsert.js';
+import { CnigBatch, writeCnigBatch, type BatchResult, type BatchRow } from './cnig-upsert.js';
 import { ImportReportBuilder, type ImportOptions, type ImportReport } from './import-report.js';
 import { inImportTransaction } from './import-transaction.js';
 import { prepareBulkLoad } from './bulk-load.js';
@@ -57,23 +57,38 @@ function candidateOf(kind: CnigClass, row: number, cnig: CnigRow, report: Import
   return { row, cnigId, refs, values: cnig.values, geometry: cnig.geometry ?? { geojson: '', srid: 4326 }, ...(cnig.siteCnigId ? { siteCnigId: cnig.siteCnigId } : {}) };
 }
 
-async function writeBatch(trx: Transaction<Database>, kind: CnigClass, report: ImportReportBuilder, batch: Candidate[]): Promise<BatchResult> {
+interface PreparedBatch {
+  /** Rows with a surface, their statement payload built. */
+  batch: CnigBatch;
+  /** Rows given by their parcels: their surface needs the database. */
+  fromParcels: Candidate[];
+}
+
+/** Node-side work on a batch, done while the database writes the previous one. */
+function prepareBatch(kind: CnigClass, report: ImportReportBuilder, candidates: Candidate[]): PreparedBatch {
   // Later rows with the same id in one batch would hit the same row twice in one statement.
   const seen = new Map<string, number>();
-  const unique = batch.filter((c) => {
+  const prepared: PreparedBatch = { batch: new CnigBatch(kind), fromParcels: [] };
+  for (const c of candidates) {
     const first = seen.get(c.cnigId);
     if (first !== undefined) report.reject(c.row, kind === 'site-eco' ? 'site_id' : 'terr_id', `duplicate id (first on row ${first})`, c.cnigId);
-    else seen.set(c.cnigId, c.row);
-    return first === undefined;
-  });
+    else {
+      seen.set(c.cnigId, c.row);
+      if (c.geometry.geojson === '') prepared.fromParcels.push(c);
+      else prepared.batch.add(c);
+    }
+  }
+  return prepared;
+}
+
+async function writeBatch(trx: Transaction<Database>, report: ImportReportBuilder, { batch, fromParcels }: PreparedBatch): Promise<BatchResult> {
   // Rare: a plot given by its parcels instead of a surface.
-  for (const c of unique) {
-    if (c.geometry.geojson !== '') continue;
+  for (const c of fromParcels) {
     const union = await parcelsUnion(trx, c.refs);
     if (union.missing.length > 0) report.reject(c.row, 'terr_refcad', `no geometry and unknown parcels: ${union.missing.join(', ')}`, c.refs.join('|'));
-    else c.geometry = { geojson: union.geojson!, srid: 4326 };
+    else batch.add({ ...c, geometry: { geojson: union.geojson!, srid: 4326 } });
   }
-  const result = await writeCnigBatch(trx, kind, unique.filter((c) => c.geometry.geojson !== ''));
+  const result = await writeCnigBatch(trx, batch);
   for (const r of result.rejected) report.reject(r.row, r.column, r.reason, r.value ?? undefined);
   return result;
 }
@@ -93,14 +108,16 @@ export async function importCnig(db: Kysely<Database>, kind: CnigClass, path: st
   const totals = { accepted: 0, created: 0, updated: 0, unchanged: 0 };
   const { written } = await inImportTransaction(db, report, async (trx) => {
     const finishBulkLoad = options.dryRun ? undefined : await prepareBulkLoad(trx, kind === 'site-eco' ? 'sites' : 'plots', path, options.indexes);
-    // The database writes batch N while this process reads and validates batch N+1: one
-    // statement in flight at most, so memory stays flat and a slow database slows the reader.
+    // The database writes batch N while this process reads, validates and prepares the
+    // statement of batch N+1: one statement in flight at most, so memory stays flat and a slow
+    // database slows the reader.
     let inFlight: Promise<void> = Promise.resolve();
     let failure: unknown;
-    const flush = async (batch: Candidate[]) => {
+    const flush = async (candidates: Candidate[]) => {
+      const prepared = prepareBatch(kind, report, candidates);
       await inFlight;
       if (failure) throw failure;
-      inFlight = writeBatch(trx, kind, report, batch).then(
+      inFlight = writeBatch(trx, report, prepared).then(
         (counts) => {
           totals.accepted += counts.accepted;
           totals.created += counts.created;

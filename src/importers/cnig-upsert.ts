@@ -146,10 +146,19 @@ const inFranceSql = sql.join(
 /** Each column's key in a row's values (the CNIG reader keys them in camelCase). */
 const valueKeys = new Map([...siteColumns, ...plotColumns].map(({ column }) => [column, camel(column)]));
 
-function statement(kind: CnigClass, rows: BatchRow[]): RawBuilder<{ inputRow: number | null; columnName: string | null; reason: string | null; value: string | null; inserted: boolean | null }> {
-  const spec = specs[kind];
-  const target = sql.table(spec.table);
-  const records = rows.map((row) => {
+/**
+ * A batch on its way to the database: its rows and, built as they are added, their JSON
+ * records. The records are built while the database still writes the previous batch
+ * (cnig-sites-economiques.ts), so that the statement goes out as soon as the database is free.
+ */
+export class CnigBatch {
+  readonly rows: BatchRow[] = [];
+  private readonly records: string[] = [];
+
+  constructor(readonly kind: CnigClass) {}
+
+  add(row: BatchRow): void {
+    const spec = specs[this.kind];
     const record: Record<string, unknown> = { ...spec.payload(row) };
     // Absent keys read as NULL: leaving the empty fields out keeps the batch small.
     for (const { column } of spec.columns) {
@@ -159,13 +168,19 @@ function statement(kind: CnigClass, rows: BatchRow[]): RawBuilder<{ inputRow: nu
     record.id = timeOrderedId();
     record.input_row = row.row;
     record.srid = row.geometry.srid;
-    // The geometry is GeoJSON text that has been parsed as JSON already (cnig/read.ts, or
-    // PostGIS's own ST_AsGeoJSON): spliced in as a JSON value, not escaped into a string, so
-    // that PostgreSQL hands it to ST_GeomFromGeoJSON without unescaping it first.
     record.geom_json = row.geometry.geojson;
-    return JSON.stringify(record);
-  });
-  const payload = `[${records.join(',')}]`;
+    this.rows.push(row);
+    this.records.push(JSON.stringify(record));
+  }
+
+  get payload(): string {
+    return `[${this.records.join(',')}]`;
+  }
+}
+
+function statement(batch: CnigBatch): RawBuilder<{ inputRow: number | null; columnName: string | null; reason: string | null; value: string | null; inserted: boolean | null }> {
+  const spec = specs[batch.kind];
+  const target = sql.table(spec.table);
   const recordType = sql.join(
     [...spec.columns, ...spec.lookups, { column: 'id', type: 'uuid' }, { column: 'input_row', type: 'integer' }, { column: 'geom_json', type: 'text' }, { column: 'srid', type: 'integer' }].map(
       (c) => sql`${sql.id(c.column)} ${sql.raw(c.type)}`,
@@ -183,7 +198,7 @@ function statement(kind: CnigClass, rows: BatchRow[]): RawBuilder<{ inputRow: nu
   return sql`
     WITH i AS MATERIALIZED (
       SELECT x.*, ST_SetSRID(ST_GeomFromGeoJSON(x.geom_json), x.srid) AS source_geom
-      FROM json_to_recordset(CAST(${payload} AS json)) AS x(${recordType})
+      FROM json_to_recordset(CAST(${batch.payload} AS json)) AS x(${recordType})
     ),
     g AS MATERIALIZED (
       SELECT i.*, ST_Multi(ST_Transform(i.source_geom, 4326)) AS geom, upper(GeometryType(i.source_geom)) AS geometry_type, ST_IsValid(i.source_geom) AS valid,
@@ -236,9 +251,9 @@ async function unreadable(db: Kysely<Database>, row: BatchRow): Promise<string |
   }
 }
 
-async function run(db: Kysely<Database>, kind: CnigClass, rows: BatchRow[]): Promise<BatchResult> {
+async function run(db: Kysely<Database>, batch: CnigBatch): Promise<BatchResult> {
   // CamelCasePlugin: input_row comes back as inputRow.
-  const result = await statement(kind, rows).execute(db);
+  const result = await statement(batch).execute(db);
   const rejected: BatchRejection[] = [];
   let created = 0;
   let writtenRows = 0;
@@ -249,7 +264,7 @@ async function run(db: Kysely<Database>, kind: CnigClass, rows: BatchRow[]): Pro
       if (r.inserted) created++;
     }
   }
-  const accepted = rows.length - new Set(rejected.map((r) => r.row)).size;
+  const accepted = batch.rows.length - new Set(rejected.map((r) => r.row)).size;
   return { accepted, created, updated: writtenRows - created, unchanged: accepted - writtenRows, rejected };
 }
 
@@ -259,23 +274,23 @@ async function run(db: Kysely<Database>, kind: CnigClass, rows: BatchRow[]): Pro
  * statement runs under a savepoint and, on failure, the unparsable rows are found one by one,
  * rejected, and the rest written.
  */
-export async function writeCnigBatch(db: Kysely<Database>, kind: CnigClass, rows: BatchRow[]): Promise<BatchResult> {
-  if (rows.length === 0) return { accepted: 0, created: 0, updated: 0, unchanged: 0, rejected: [] };
+export async function writeCnigBatch(db: Kysely<Database>, batch: CnigBatch): Promise<BatchResult> {
+  if (batch.rows.length === 0) return { accepted: 0, created: 0, updated: 0, unchanged: 0, rejected: [] };
   await sql`SAVEPOINT cnig_batch`.execute(db);
   try {
-    const result = await run(db, kind, rows);
+    const result = await run(db, batch);
     await sql`RELEASE SAVEPOINT cnig_batch`.execute(db);
     return result;
   } catch {
     await sql`ROLLBACK TO SAVEPOINT cnig_batch`.execute(db);
   }
   const rejected: BatchRejection[] = [];
-  const readable: BatchRow[] = [];
-  for (const row of rows) {
+  const readable = new CnigBatch(batch.kind);
+  for (const row of batch.rows) {
     const error = await unreadable(db, row);
-    if (error) rejected.push({ row: row.row, column: specs[kind].geometryField, reason: `unreadable geometry: ${error}`, value: null });
-    else readable.push(row);
+    if (error) rejected.push({ row: row.row, column: specs[batch.kind].geometryField, reason: `unreadable geometry: ${error}`, value: null });
+    else readable.add(row);
   }
-  const result = readable.length ? await run(db, kind, readable) : { accepted: 0, created: 0, updated: 0, unchanged: 0, rejected: [] };
+  const result = readable.rows.length ? await run(db, readable) : { accepted: 0, created: 0, updated: 0, unchanged: 0, rejected: [] };
   return { ...result, rejected: [...rejected, ...result.rejected] };
 }

@@ -34,6 +34,10 @@ const importQuery = z
     partial: booleanFlag.openapi({ description: 'Write the valid rows even when some are rejected' }),
     vintage: z.string().max(60).optional(),
     srid: z.coerce.number().int().positive().optional().openapi({ description: 'EPSG code of the coordinates when they cannot be detected (e.g. 2154)' }),
+    indexes: z
+      .enum(['auto', 'keep', 'rebuild'])
+      .optional()
+      .openapi({ description: "CNIG imports: 'auto' rebuilds the table's indexes once for a file large next to the table (readers wait until it commits), 'keep' never does, 'rebuild' always" }),
     filename: z.string().regex(/^[\w.-]{1,120}$/).optional().openapi({ description: 'Original file name; its extension selects CSV or GeoJSON', example: 'terrain-eco.csv' }),
   })
   .strict();
@@ -110,6 +114,7 @@ export function importRoutes(options: ImportRouteOptions = {}) {
             partial: query.partial,
             ...(query.vintage ? { vintage: query.vintage } : {}),
             ...(query.srid ? { srid: query.srid } : {}),
+            ...(query.indexes ? { indexes: query.indexes } : {}),
           });
         } catch (error) {
           const message = (error instanceof Error ? error.message : String(error)).replaceAll(path, file).slice(0, MAX_ERROR_LENGTH);
