@@ -101,7 +101,7 @@ export const terrainEcoFields: CnigField<PlotColumn>[] = [
   f('terr_url_cartofriches', 'text', 'cartofrichesUrl'),
   f('terr_geomsurf', 'geometry', 'geom'),
   f('terr_cle_en_main', 'boolean', 'turnkey'),
-  // A natural person's name is personal data: exported empty (see exports/cnig-csv.ts).
+  // A natural person's name is personal data: exported empty (see cnig/write.ts).
   f('terr_acquereur', 'text', 'buyerName'),
   f('terr_cession_date', 'date', 'soldOn'),
   f('terr_vente_montant', 'number', 'saleAmountEur'),

@@ -3,14 +3,20 @@
 // The file is written as a stream: magic bytes, a header that states no feature count and no
 // spatial index (header.fbs: features_count 0 = unknown, index_node_size 0 = no index), then
 // the features of each keyset page as they are read, so memory holds one page at a time.
-import type { Kysely } from 'kysely';
+// The header is built here with flatbuffers and flatgeobuf's generated tables: flatgeobuf's
+// own buildHeader names every layer 'L1' and writes no title, description or column
+// description, so a GIS would list every download as "L1".
+import * as flatbuffers from 'flatbuffers';
+import { sql, type Kysely } from 'kysely';
 import type { MultiPolygon } from 'geojson';
 import type { ColumnMeta } from 'flatgeobuf/lib/mjs/column-meta.js';
 import { magicbytes } from 'flatgeobuf/lib/mjs/constants.js';
+import { Column } from 'flatgeobuf/lib/mjs/flat-geobuf/column.js';
 import { ColumnType } from 'flatgeobuf/lib/mjs/flat-geobuf/column-type.js';
+import { Crs } from 'flatgeobuf/lib/mjs/flat-geobuf/crs.js';
 import { GeometryType } from 'flatgeobuf/lib/mjs/flat-geobuf/geometry-type.js';
+import { Header } from 'flatgeobuf/lib/mjs/flat-geobuf/header.js';
 import { buildFeature, type IProperties } from 'flatgeobuf/lib/mjs/generic/feature.js';
-import { buildHeader } from 'flatgeobuf/lib/mjs/generic/featurecollection.js';
 import { parseGeometry } from 'flatgeobuf/lib/mjs/geojson/geometry.js';
 import type { HeaderMeta } from 'flatgeobuf/lib/mjs/header-meta.js';
 import type { Database } from '../db/schema.js';
@@ -30,13 +36,13 @@ const columnTypes: Record<QueryableType, ColumnType> = {
   date: ColumnType.DateTime,
 };
 
-// buildHeader writes a column's name and type only (and names the layer 'L1'); the rest of
-// ColumnMeta stays at its default. A null value is left out of the feature, as the spec allows.
-const column = (name: string, type: ColumnType): ColumnMeta => ({
+// A column is written with its name, type and description; width, precision and scale are
+// unknown (-1), every column nullable. A null value is left out of the feature, as the spec allows.
+const column = (name: string, type: ColumnType, description?: string): ColumnMeta => ({
   name,
   type,
   title: null,
-  description: null,
+  description: description ?? null,
   width: -1,
   precision: -1,
   scale: -1,
@@ -49,10 +55,10 @@ const column = (name: string, type: ColumnType): ColumnMeta => ({
  *  collection's whitelisted properties in their declared order. */
 export function flatGeobufColumns(layer: DownloadLayer): ColumnMeta[] {
   const { properties } = downloadCollection(layer);
-  return [column('id', ColumnType.String), ...Object.entries(properties).map(([name, q]) => column(name, columnTypes[q.type]))];
+  return [column('id', ColumnType.String, 'Foncier id'), ...Object.entries(properties).map(([name, q]) => column(name, columnTypes[q.type], q.description))];
 }
 
-export function flatGeobufHeader(layer: DownloadLayer): HeaderMeta {
+export function flatGeobufHeader(layer: DownloadLayer, about: { title: string; description: string }): HeaderMeta {
   return {
     // sites.geom and plots.geom are geometry(MultiPolygon, 4326): one type for every feature.
     geometryType: GeometryType.MultiPolygon,
@@ -60,11 +66,56 @@ export function flatGeobufHeader(layer: DownloadLayer): HeaderMeta {
     envelope: null,
     featuresCount: 0,
     indexNodeSize: 0,
-    crs: null, // buildHeader writes the CRS from its code (wgs84)
-    title: null,
-    description: null,
+    crs: { org: 'EPSG', code: wgs84, name: 'WGS 84', description: null, wkt: null, code_string: null },
+    title: about.title,
+    description: about.description,
     metadata: null,
   };
+}
+
+const optionalString = (builder: flatbuffers.Builder, text: string | null) => (text === null ? 0 : builder.createString(text));
+
+/** The size-prefixed Header table of header.fbs, the layer named `name`. */
+export function headerBytes(header: HeaderMeta, name: string): Uint8Array {
+  const builder = new flatbuffers.Builder(1024);
+  // Strings and sub-tables first: a flatbuffers table cannot be built inside another.
+  const columns = header.columns!.map((c) => {
+    const columnName = builder.createString(c.name);
+    const description = optionalString(builder, c.description);
+    Column.startColumn(builder);
+    Column.addName(builder, columnName);
+    Column.addType(builder, c.type);
+    if (description) Column.addDescription(builder, description);
+    return Column.endColumn(builder);
+  });
+  const columnsVector = Header.createColumnsVector(builder, columns);
+  const crsOrg = optionalString(builder, header.crs!.org);
+  const crsName = optionalString(builder, header.crs!.name);
+  Crs.startCrs(builder);
+  if (crsOrg) Crs.addOrg(builder, crsOrg);
+  Crs.addCode(builder, header.crs!.code);
+  if (crsName) Crs.addName(builder, crsName);
+  const crs = Crs.endCrs(builder);
+  const layerName = builder.createString(name);
+  const title = optionalString(builder, header.title);
+  const description = optionalString(builder, header.description);
+  Header.startHeader(builder);
+  Header.addName(builder, layerName);
+  Header.addGeometryType(builder, header.geometryType);
+  Header.addColumns(builder, columnsVector);
+  // Written even at its default (0 = unknown): an 8-byte field makes the whole header a
+  // multiple of 8 bytes, so the float64 coordinates of the features after it stay aligned for
+  // readers that view them in place (flatgeobuf's deserialize builds Float64Arrays on the file).
+  builder.forceDefaults(true);
+  Header.addFeaturesCount(builder, BigInt(header.featuresCount));
+  builder.forceDefaults(false);
+  // Written explicitly: the schema's default is 16, a packed R-tree this stream does not have.
+  Header.addIndexNodeSize(builder, header.indexNodeSize);
+  Header.addCrs(builder, crs);
+  if (title) Header.addTitle(builder, title);
+  if (description) Header.addDescription(builder, description);
+  builder.finishSizePrefixed(Header.endHeader(builder));
+  return builder.asUint8Array();
 }
 
 function featureBytes(row: FeatureRow, header: HeaderMeta): Uint8Array {
@@ -83,9 +134,24 @@ function concat(parts: Uint8Array[]): Uint8Array {
   return bytes;
 }
 
+export interface FlatGeobufOptions {
+  /** Territoire d'industrie id: its features only. */
+  territory?: string;
+  /** The layer name GIS tools show (the download's file name without `.fgb`); the layer by default. */
+  name?: string;
+  pageSize?: number;
+}
+
+async function describe(db: Kysely<Database>, layer: DownloadLayer, territory: string | undefined) {
+  const collection = downloadCollection(layer);
+  const found = territory ? (await sql<{ name: string }>`SELECT name FROM territories WHERE id = ${territory}`.execute(db)).rows[0] : undefined;
+  const where = territory ? `Territoire d'industrie ${found?.name ?? territory} (${territory})` : 'France';
+  return { title: `${collection.title}, ${where}`, description: `${collection.description}. Foncier download of the live ${layer} of ${where}, EPSG:4326.` };
+}
+
 /** The .fgb file as chunks of bytes: magic bytes and header first, then one chunk per page. */
-export async function* flatGeobufChunks(db: Kysely<Database>, layer: DownloadLayer, territory?: string, pageSize?: number): AsyncGenerator<Uint8Array> {
-  const header = flatGeobufHeader(layer);
-  yield concat([magicbytes, buildHeader(header, wgs84)]);
-  for await (const rows of featurePages(db, layer, territory, pageSize)) yield concat(rows.map((row) => featureBytes(row, header)));
+export async function* flatGeobufChunks(db: Kysely<Database>, layer: DownloadLayer, options: FlatGeobufOptions = {}): AsyncGenerator<Uint8Array> {
+  const header = flatGeobufHeader(layer, await describe(db, layer, options.territory));
+  yield concat([magicbytes, headerBytes(header, options.name ?? layer)]);
+  for await (const rows of featurePages(db, layer, options.territory, options.pageSize)) yield concat(rows.map((row) => featureBytes(row, header)));
 }

@@ -4,6 +4,7 @@
 // (ogc/collections.ts), so no personal data can leave here either.
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
+import { feature, featureCollectionChunks } from '../http/features.js';
 import { findCollection, type CollectionDefinition } from '../ogc/collections.js';
 import { featureColumns, type FeatureRow } from '../ogc/repository.js';
 
@@ -35,13 +36,10 @@ export async function* featurePages(db: Kysely<Database>, layer: DownloadLayer, 
   }
 }
 
-export async function* geoJsonChunks(db: Kysely<Database>, layer: DownloadLayer, territory?: string): AsyncGenerator<string> {
-  yield '{"type":"FeatureCollection","features":[';
-  let first = true;
-  for await (const rows of featurePages(db, layer, territory)) {
-    const text = rows.map((row) => JSON.stringify({ type: 'Feature', id: row.id, geometry: row.geometry, properties: row.properties })).join(',');
-    yield (first ? '' : ',') + text;
-    first = false;
-  }
-  yield ']}';
+async function* featureTexts(db: Kysely<Database>, layer: DownloadLayer, territory?: string): AsyncGenerator<string[]> {
+  for await (const rows of featurePages(db, layer, territory)) yield rows.map((row) => JSON.stringify(feature(row)));
+}
+
+export function geoJsonChunks(db: Kysely<Database>, layer: DownloadLayer, territory?: string): AsyncGenerator<string> {
+  return featureCollectionChunks(featureTexts(db, layer, territory));
 }

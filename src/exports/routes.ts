@@ -1,13 +1,16 @@
-// /exports: CNIG CSV (site-eco, terrain-eco), GeoJSON and FlatGeobuf downloads, national or
-// per territory, streamed.
+// /exports: CNIG CSV and GeoJSON (site-eco, terrain-eco), GeoJSON and FlatGeobuf downloads,
+// national or per territory, streamed.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import type { Kysely } from 'kysely';
 import type { AppEnv } from '../app.js';
+import type { Database } from '../db/schema.js';
 import { NotFoundError } from '../http/errors.js';
 import { mediaTypes } from '../http/media.js';
 import { problemResponses } from '../http/schemas.js';
 import type { CnigClass } from '../cnig/fields.js';
 import { cnigCsvChunks } from './cnig-csv.js';
+import { cnigGeoJsonChunks } from './cnig-geojson.js';
 import { flatGeobufChunks } from './flatgeobuf.js';
 import { geoJsonChunks, type DownloadLayer } from './geojson.js';
 import { byteStream, textStream } from '../http/stream.js';
@@ -28,74 +31,83 @@ async function checkTerritory(c: Context<AppEnv>, territory: string | undefined)
   if (!found) throw new NotFoundError('territory', territory);
 }
 
-const fileName = (base: string, territory: string | undefined, extension: string) => `${base}${territory ? `-${territory}` : ''}.${extension}`;
+type Format = 'csv' | 'geojson' | 'fgb';
+
+const formats: Record<Format, { mediaType: string; contentType: string; schema: z.ZodType }> = {
+  csv: { mediaType: mediaTypes.csv, contentType: `${mediaTypes.csv}; charset=utf-8`, schema: z.string() },
+  geojson: { mediaType: mediaTypes.geojson, contentType: mediaTypes.geojson, schema: z.record(z.string(), z.any()) },
+  fgb: { mediaType: mediaTypes.flatgeobuf, contentType: mediaTypes.flatgeobuf, schema: z.string().openapi({ format: 'binary' }) },
+};
+
+interface Download {
+  /** The path under /exports, without the extension. */
+  path: string;
+  /** What the file is named after (`plots`), before `-{territory}` and the extension. */
+  name: string;
+  format: Format;
+  summary: string;
+  /** `file`: the download's name without its extension (`plots-ti-8401`). */
+  body: (db: Kysely<Database>, territory: string | undefined, file: string) => ReadableStream<Uint8Array>;
+}
+
+const downloads: Download[] = [
+  ...(['site-eco', 'terrain-eco'] as CnigClass[]).flatMap((kind): Download[] => [
+    {
+      path: `/cnig/${kind}`,
+      name: kind,
+      format: 'csv',
+      summary: `CNIG ${kind} CSV (standard columns and order, ';', GeoJSON geometry in CRS84)`,
+      body: (db, territory) => textStream(cnigCsvChunks(db, kind, territory)),
+    },
+    {
+      path: `/cnig/${kind}`,
+      name: kind,
+      format: 'geojson',
+      summary: `CNIG ${kind} as GeoJSON shaped like the standard's GeoPackage (the surface as geometry in CRS84, the other fields as typed properties)`,
+      body: (db, territory) => textStream(cnigGeoJsonChunks(db, kind, territory)),
+    },
+  ]),
+  ...(['sites', 'plots'] as DownloadLayer[]).flatMap((layer): Download[] => [
+    {
+      path: `/${layer}`,
+      name: layer,
+      format: 'geojson',
+      summary: `${layer} as one GeoJSON FeatureCollection, for desktop GIS`,
+      body: (db, territory) => textStream(geoJsonChunks(db, layer, territory)),
+    },
+    {
+      path: `/${layer}`,
+      name: layer,
+      format: 'fgb',
+      summary: `${layer} as FlatGeobuf (EPSG:4326, typed columns, no spatial index), for desktop GIS`,
+      body: (db, territory, file) => byteStream(flatGeobufChunks(db, layer, { territory, name: file })),
+    },
+  ]),
+];
 
 export function exportRoutes() {
   const app = new OpenAPIHono<AppEnv>();
-
-  for (const kind of ['site-eco', 'terrain-eco'] as CnigClass[]) {
+  for (const download of downloads) {
+    const { mediaType, contentType, schema } = formats[download.format];
     app.openapi(
       createRoute({
         method: 'get',
-        path: `/cnig/${kind}.csv`,
+        path: `${download.path}.${download.format}`,
         tags: ['exports'],
-        summary: `CNIG ${kind} CSV (standard columns and order, ';', GeoJSON geometry in CRS84)`,
+        summary: download.summary,
         request: { query: territoryQuery },
-        responses: { 200: { description: `${kind} rows`, content: { [mediaTypes.csv]: { schema: z.string() } } }, ...problemResponses },
+        responses: { 200: { description: `${download.name} ${download.format}`, content: { [mediaType]: { schema } } }, ...problemResponses },
       }),
       async (c) => {
         const { territory } = c.req.valid('query');
         await checkTerritory(c, territory);
-        return c.body(textStream(cnigCsvChunks(c.var.db, kind, territory)), 200, {
-          'content-type': `${mediaTypes.csv}; charset=utf-8`,
-          'content-disposition': `attachment; filename="${fileName(kind, territory, 'csv')}"`,
+        const file = `${download.name}${territory ? `-${territory}` : ''}`;
+        return c.body(download.body(c.var.db, territory, file), 200, {
+          'content-type': contentType,
+          'content-disposition': `attachment; filename="${file}.${download.format}"`,
         }) as never;
       },
     );
   }
-
-  for (const layer of ['sites', 'plots'] as DownloadLayer[]) {
-    app.openapi(
-      createRoute({
-        method: 'get',
-        path: `/${layer}.geojson`,
-        tags: ['exports'],
-        summary: `${layer} as one GeoJSON FeatureCollection, for desktop GIS`,
-        request: { query: territoryQuery },
-        responses: { 200: { description: `${layer} features`, content: { [mediaTypes.geojson]: { schema: z.record(z.string(), z.any()) } } }, ...problemResponses },
-      }),
-      async (c) => {
-        const { territory } = c.req.valid('query');
-        await checkTerritory(c, territory);
-        return c.body(textStream(geoJsonChunks(c.var.db, layer, territory)), 200, {
-          'content-type': mediaTypes.geojson,
-          'content-disposition': `attachment; filename="${fileName(layer, territory, 'geojson')}"`,
-        }) as never;
-      },
-    );
-
-    app.openapi(
-      createRoute({
-        method: 'get',
-        path: `/${layer}.fgb`,
-        tags: ['exports'],
-        summary: `${layer} as FlatGeobuf (EPSG:4326, typed columns, no spatial index), for desktop GIS`,
-        request: { query: territoryQuery },
-        responses: {
-          200: { description: `${layer} features`, content: { [mediaTypes.flatgeobuf]: { schema: z.string().openapi({ format: 'binary' }) } } },
-          ...problemResponses,
-        },
-      }),
-      async (c) => {
-        const { territory } = c.req.valid('query');
-        await checkTerritory(c, territory);
-        return c.body(byteStream(flatGeobufChunks(c.var.db, layer, territory)), 200, {
-          'content-type': mediaTypes.flatgeobuf,
-          'content-disposition': `attachment; filename="${fileName(layer, territory, 'fgb')}"`,
-        }) as never;
-      },
-    );
-  }
-
   return app;
 }

@@ -2,6 +2,7 @@
 // `Accept: application/geo+json`, with an ETag from its version so caches and
 // If-Match writers can tell versions apart.
 import type { Context } from 'hono';
+import { feature } from './features.js';
 import { geoJson, wantsGeoJson } from './media.js';
 
 export interface VersionedEntity {
@@ -31,7 +32,7 @@ export function renderEntity<T extends VersionedEntity>(c: Context, kind: string
   if (noneMatch(c.req.header('if-none-match'), etag)) return c.body(null, 304, headers);
   if (wantsGeoJson(c, f)) {
     const { geometry, ...properties } = entity;
-    return geoJson(c, { type: 'Feature', id: entity.id, geometry, properties }, 200, headers);
+    return geoJson(c, feature({ id: entity.id, geometry, properties }), 200, headers);
   }
   return c.json(entity, 200, headers);
 }

@@ -1,6 +1,7 @@
 // The readiness summary of a site against the grid: for each criterion the assessment made by
 // people (with evidence), and what the catalogue itself says (power, brownfield share, ready
 // date...). A blocking criterion not assessed `met` or `not_applicable` blocks the label.
+import { round } from '../round.js';
 import type { Criterion } from './grid.js';
 
 export interface Assessment {
@@ -66,8 +67,7 @@ export function catalogueIndication(criterionId: string, f: SiteFacts): string |
     case 'land_sobriety': {
       const brownfield = f.brownfieldShare === null ? 'no plot recorded' : `${Math.round(f.brownfieldShare * 100)} % of the plot area on brownfield land`;
       if (!f.zan) return brownfield;
-      const round = (v: number) => Math.round(v * 100) / 100;
-      return `${brownfield}; developing it would consume ${round(f.zan.nafConsumptionHa)} ha of NAF land, ${round(f.zan.consumptionHa)} ha charged to the commune (${f.zan.ruleSet})`;
+      return `${brownfield}; developing it would consume ${round(f.zan.nafConsumptionHa, 2)} ha of NAF land, ${round(f.zan.consumptionHa, 2)} ha charged to the commune (${f.zan.ruleSet})`;
     }
     case 'maturity':
       if (!f.availableFrom) return 'ready date unknown';

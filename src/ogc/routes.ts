@@ -5,6 +5,7 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AppEnv } from '../app.js';
 import { invalidParam, NotFoundError } from '../http/errors.js';
+import { feature } from '../http/features.js';
 import { geoJson, mediaTypes } from '../http/media.js';
 import { problemResponses } from '../http/schemas.js';
 import { collections, findCollection, queryablesDocument, type CollectionDefinition } from './collections.js';
@@ -207,7 +208,7 @@ export function ogcRoutes() {
         numberMatched: page.numberMatched,
         numberReturned: page.features.length,
         timeStamp: new Date().toISOString(),
-        features: page.features.map((row) => ({ type: 'Feature', id: row.id, geometry: row.geometry, properties: row.properties })),
+        features: page.features.map((row) => feature(row)),
         links,
       }) as never;
     },
@@ -228,16 +229,15 @@ export function ogcRoutes() {
       const row = await findFeature(c.var.db, collection, featureId);
       if (!row) throw new NotFoundError('feature', featureId);
       const base = `${baseUrl(c)}/collections/${collection.id}`;
-      return geoJson(c, {
-        type: 'Feature',
-        id: row.id,
-        geometry: row.geometry,
-        properties: row.properties,
-        links: [
-          { rel: 'self', type: mediaTypes.geojson, href: `${base}/items/${encodeURIComponent(row.id)}` },
-          { rel: 'collection', type: mediaTypes.json, href: base },
-        ],
-      }) as never;
+      return geoJson(
+        c,
+        feature(row, {
+          links: [
+            { rel: 'self', type: mediaTypes.geojson, href: `${base}/items/${encodeURIComponent(row.id)}` },
+            { rel: 'collection', type: mediaTypes.json, href: base },
+          ],
+        }),
+      ) as never;
     },
   );
 

@@ -3,6 +3,7 @@
 // legal entities are shown to everyone.
 import { z } from '@hono/zod-openapi';
 import { bboxSchema, geometrySchema } from '../http/schemas.js';
+import { round } from '../round.js';
 import type { PlotRow } from './repository.js';
 
 import { canSeePersonalData, type Viewer } from '../auth/viewer.js';
@@ -15,8 +16,6 @@ function party(name: string | null, naturalPerson: boolean, viewer: Viewer) {
   const withheld = name !== null && naturalPerson && !canSeePersonalData(viewer);
   return { name: withheld ? null : name, naturalPerson, withheld };
 }
-
-const round = (value: number, digits = 4) => Math.round(value * 10 ** digits) / 10 ** digits;
 
 export const plotSchema = z
   .object({
@@ -57,7 +56,7 @@ export function toPlotJson(p: PlotRow, viewer: Viewer): PlotJson {
     site: { id: p.siteId, cnigId: p.siteCnigId, name: p.siteName },
     commune: p.communeInsee ? { insee: p.communeInsee, name: p.communeName } : null,
     cadastralRefs: p.cadastralRefs,
-    areaHa: round(p.areaHa),
+    areaHa: round(p.areaHa, 4),
     grossAreaHa: p.grossAreaHa,
     countsInUsableArea: p.countsInUsableArea,
     landControl: p.landControl,

@@ -2,6 +2,7 @@
 // states, regions, territories, hectares, brownfield share and readiness bands.
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
+import { round } from '../round.js';
 import { labelStates } from '../sites/vocabulary.js';
 
 interface ProgrammeSiteRow {
@@ -29,8 +30,6 @@ export function readinessBand(availableFrom: string | null, today: string): Read
   if (availableFrom <= inThreeYears) return 'within_3_years';
   return availableFrom <= '2030-12-31' ? 'by_2030' : 'after_2030_or_unknown';
 }
-
-const round = (v: number, d = 1) => Math.round(v * 10 ** d) / 10 ** d;
 
 function tally<K extends string>(rows: ProgrammeSiteRow[], key: (r: ProgrammeSiteRow) => K) {
   const out = new Map<K, { count: number; areaHa: number }>();
@@ -71,20 +70,20 @@ export async function programmeDashboard(db: Kysely<Database>, target: number, t
     sites: rows.length,
     labelled,
     progress: target > 0 ? round(labelled / target, 3) : null,
-    areaHa: round(totalHa),
-    byState: ['none', ...labelStates].map((state) => ({ state, count: byState.get(state)?.count ?? 0, areaHa: round(byState.get(state)?.areaHa ?? 0) })),
-    byRegion: [...byRegion].map(([k, v]) => ({ code: k.split('|')[0]!, name: k.split('|')[1]!, count: v.count, areaHa: round(v.areaHa) })).sort((a, b) => b.count - a.count || a.code.localeCompare(b.code)),
-    byTerritory: [...byTerritory].map(([k, v]) => ({ id: k.split('|')[0]!, name: k.split('|')[1]!, count: v.count, areaHa: round(v.areaHa) })).sort((a, b) => b.count - a.count || a.id.localeCompare(b.id)),
+    areaHa: round(totalHa, 1),
+    byState: ['none', ...labelStates].map((state) => ({ state, count: byState.get(state)?.count ?? 0, areaHa: round(byState.get(state)?.areaHa ?? 0, 1) })),
+    byRegion: [...byRegion].map(([k, v]) => ({ code: k.split('|')[0]!, name: k.split('|')[1]!, count: v.count, areaHa: round(v.areaHa, 1) })).sort((a, b) => b.count - a.count || a.code.localeCompare(b.code)),
+    byTerritory: [...byTerritory].map(([k, v]) => ({ id: k.split('|')[0]!, name: k.split('|')[1]!, count: v.count, areaHa: round(v.areaHa, 1) })).sort((a, b) => b.count - a.count || a.id.localeCompare(b.id)),
     land: {
-      brownfield: { count: brownfield.length, areaHa: round(brownfieldHa) },
-      greenfield: { count: rows.length - brownfield.length, areaHa: round(totalHa - brownfieldHa) },
+      brownfield: { count: brownfield.length, areaHa: round(brownfieldHa, 1) },
+      greenfield: { count: rows.length - brownfield.length, areaHa: round(totalHa - brownfieldHa, 1) },
       brownfieldShareByCount: rows.length ? round(brownfield.length / rows.length, 3) : null,
       brownfieldShareByArea: totalHa ? round(brownfieldHa / totalHa, 3) : null,
     },
     readinessByYear: [...tally(rows, (r) => (r.availableFrom ? r.availableFrom.slice(0, 4) : 'unknown'))]
-      .map(([year, v]) => ({ year, count: v.count, areaHa: round(v.areaHa) }))
+      .map(([year, v]) => ({ year, count: v.count, areaHa: round(v.areaHa, 1) }))
       .sort((a, b) => a.year.localeCompare(b.year)),
-    readiness: (['ready_now', 'within_3_years', 'by_2030', 'after_2030_or_unknown'] as const).map((band) => ({ band, count: bands.get(band)?.count ?? 0, areaHa: round(bands.get(band)?.areaHa ?? 0) })),
+    readiness: (['ready_now', 'within_3_years', 'by_2030', 'after_2030_or_unknown'] as const).map((band) => ({ band, count: bands.get(band)?.count ?? 0, areaHa: round(bands.get(band)?.areaHa ?? 0, 1) })),
     asOf: today,
   };
 }

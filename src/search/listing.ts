@@ -3,20 +3,17 @@
 // total, exact up to TOTAL_CAP or on count=exact). GeoJSON and CSV without `limit` export every match, streamed chunk by chunk
 // from a database cursor so that memory stays flat; with `limit` they are one page too.
 import type { Context } from 'hono';
-import { stringify } from 'csv-stringify/sync';
 import type { AppEnv } from '../app.js';
 import { mediaTypes } from '../http/media.js';
-import { cnigBoolean, refcadSeparator, type CnigField } from '../cnig/fields.js';
+import { featureText as geoJsonFeatureText } from '../http/features.js';
+import { cnigCsvHeader, cnigCsvLines } from '../cnig/write.js';
+import { round } from '../round.js';
 import { toBrief, type BriefQuery } from './brief.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import { cnigColumns, countMatches, featureExportStatement, searchChunks, searchPage, searchStatement, type SearchOutput } from './repository.js';
+import { cnigClassOf, countMatches, featureExportStatement, searchChunks, searchPage, searchStatement, type SearchOutput } from './repository.js';
 import { explainScore, type ComponentDefinition, type Facts, type SearchKind } from './score.js';
 import { textStream } from '../http/stream.js';
 
-/** CNIG "Sites économiques" CSV separator. */
-export const csvDelimiter = ';';
-
-const round = (v: unknown, digits = 2) => (v === null || v === undefined ? null : Math.round(Number(v) * 10 ** digits) / 10 ** digits);
 const parsed = (text: unknown) => (typeof text === 'string' ? (JSON.parse(text) as unknown) : null);
 
 export function siteItem(f: Facts, definition: ComponentDefinition[]) {
@@ -33,7 +30,7 @@ export function siteItem(f: Facts, definition: ComponentDefinition[]) {
       inTerritory: f.inTerritory as boolean,
       point: parsed(f.point),
     },
-    areas: { areaHa: round(f.areaHa), usableAreaHa: round(f.usableAreaHa), availableAreaHa: round(f.availableAreaHa), maxPlotAreaHa: round(f.maxPlotAreaHa) },
+    areas: { areaHa: round(f.areaHa as number | null, 2), usableAreaHa: round(f.usableAreaHa as number | null, 2), availableAreaHa: round(f.availableAreaHa as number | null, 2), maxPlotAreaHa: round(f.maxPlotAreaHa as number | null, 2) },
     utilities: {
       electricity: f.networkElectricity as boolean | null,
       powerMw: f.powerMw as number | null,
@@ -53,7 +50,7 @@ export function siteItem(f: Facts, definition: ComponentDefinition[]) {
     lowestPriceEurM2: f.priceEurM2 as number | null,
     brownfield: f.brownfield as boolean,
     availableFrom: f.availableFrom as string | null,
-    distanceKm: round(f.distanceKm, 3),
+    distanceKm: round(f.distanceKm as number | null, 3),
     score: explainScore(definition, f),
   };
 }
@@ -65,7 +62,7 @@ export function plotItem(f: Facts, definition: ComponentDefinition[]) {
     site: { id: f.siteId as string, cnigId: f.siteCnigId as string, name: f.siteName as string },
     communeInsee: f.communeInsee as string | null,
     point: parsed(f.point),
-    areaHa: round(f.areaHa, 4),
+    areaHa: round(f.areaHa as number | null, 4),
     landControl: f.landControl as string,
     developmentStage: f.developmentStage as string,
     marketingStage: f.marketingStage as string,
@@ -77,7 +74,7 @@ export function plotItem(f: Facts, definition: ComponentDefinition[]) {
     brownfield: f.brownfield as boolean,
     siteUtilities: { electricity: f.networkElectricity as boolean | null, powerMw: f.powerMw as number | null, railSiding: f.railSiding as boolean | null },
     siteAccess: { motorwayInterchangeKm: f.motorwayInterchangeKm as number | null },
-    distanceKm: round(f.distanceKm, 3),
+    distanceKm: round(f.distanceKm as number | null, 3),
     score: explainScore(definition, f),
   };
 }
@@ -88,22 +85,7 @@ function featureText(kind: SearchKind, f: Facts, definition: ComponentDefinition
   const properties: Record<string, unknown> = itemOf(kind)(f, definition);
   delete properties.point;
   // The geometry is already GeoJSON text from ST_AsGeoJSON: spliced in, never re-parsed.
-  return `{"type":"Feature","id":${JSON.stringify(f.id)},"geometry":${String(f.geometry)},"properties":${JSON.stringify(properties)}}`;
-}
-
-function cnigValue(field: CnigField<string>, value: unknown): string {
-  if (value === null || value === undefined) return '';
-  if (field.kind === 'boolean') return cnigBoolean(value as boolean);
-  if (field.kind === 'refs') return (value as string[]).join(refcadSeparator);
-  return String(value);
-}
-
-function csvText(kind: SearchKind, rows: Facts[]): string {
-  const { fields } = cnigColumns(kind);
-  return stringify(
-    rows.map((row) => fields.map((field, i) => cnigValue(field, row[`cnig${i}`]))),
-    { delimiter: csvDelimiter },
-  );
+  return geoJsonFeatureText({ id: f.id as string, geometry: String(f.geometry), properties });
 }
 
 function negotiate(c: Context, f: SearchOutput | undefined): SearchOutput {
@@ -146,8 +128,8 @@ export async function renderSearch(c: Context<AppEnv>, kind: SearchKind, query: 
       return c.body(textStream(features()), 200, { 'content-type': mediaTypes.geojson, vary: 'accept' });
     }
     async function* lines(): AsyncGenerator<string> {
-      yield stringify([cnigColumns(kind).fields.map((field) => field.name)], { delimiter: csvDelimiter });
-      for await (const rows of searchChunks(db, searchStatement({ kind, brief, output, cursor }).statement, chunks)) yield csvText(kind, rows);
+      yield cnigCsvHeader(cnigClassOf(kind));
+      for await (const rows of searchChunks(db, searchStatement({ kind, brief, output, cursor }).statement, chunks)) yield cnigCsvLines(cnigClassOf(kind), rows);
     }
     return c.body(textStream(lines()), 200, {
       'content-type': `${mediaTypes.csv}; charset=utf-8`,
@@ -172,10 +154,9 @@ export async function renderSearch(c: Context<AppEnv>, kind: SearchKind, query: 
     return c.body(`${head.slice(0, -1)},"features":[${features}]}`, 200, { 'content-type': mediaTypes.geojson, vary: 'accept' });
   }
   if (output === 'csv') {
-    const header = stringify([cnigColumns(kind).fields.map((field) => field.name)], { delimiter: csvDelimiter });
     const headers: Record<string, string> = { 'content-type': `${mediaTypes.csv}; charset=utf-8`, 'content-disposition': `attachment; filename="${fileName}-search.csv"`, vary: 'accept' };
     if (next) headers.link = `<${next}>; rel="next"`;
-    return c.body(header + csvText(kind, page.rows), 200, headers);
+    return c.body(cnigCsvHeader(cnigClassOf(kind)) + cnigCsvLines(cnigClassOf(kind), page.rows), 200, headers);
   }
   const item = itemOf(kind);
   return c.json({ total, totalExact, returned: page.rows.length, sort: sortName, items: page.rows.map((row) => item(row, page.definition)), links }, 200, { vary: 'accept' });

@@ -8,7 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { GEOJSON_DECIMALS } from '../db/postgis.js';
-import { siteEcoFields, terrainEcoFields, type CnigField } from '../cnig/fields.js';
+import type { CnigClass } from '../cnig/fields.js';
+import { cnigSelect } from '../cnig/write.js';
 import type { Brief } from './brief.js';
 import type { Cursor } from './cursor.js';
 import { componentColumn, scoreDefinition, totalExpression, type ComponentDefinition, type Facts, type SearchKind } from './score.js';
@@ -142,35 +143,8 @@ const fromClause = (kind: SearchKind) =>
     ? sql`sites s JOIN epci e ON e.siren = s.epci_siren JOIN communes c ON c.insee = s.commune_insee`
     : sql`plots p JOIN sites s ON s.id = p.site_id`;
 
-const snake = (name: string) => name.replace(/[A-Z]/g, (ch) => `_${ch.toLowerCase()}`);
-
-/** CNIG export columns, aliased cnig0, cnig1… (aliases the CamelCasePlugin leaves alone). */
-export function cnigColumns(kind: SearchKind): { fields: CnigField<string>[]; columns: RawBuilder<unknown> } {
-  const fields = (kind === 'site' ? siteEcoFields : terrainEcoFields) as CnigField<string>[];
-  const alias = kind === 'site' ? 's' : 'p';
-  const columns = fields.map((field, i) => {
-    const as = sql.id(`cnig${i}`);
-    if (field.kind === 'geometry') return sql`ST_AsGeoJSON(${sql.ref(`${alias}.geom`)}, ${sql.lit(GEOJSON_DECIMALS)}) AS ${as}`;
-    if (field.column) {
-      // A natural person's name is personal data: never exported (terr_acquereur).
-      if (field.name === 'terr_acquereur') return sql`CASE WHEN p.buyer_is_natural_person THEN NULL ELSE p.buyer_name END AS ${as}`;
-      return sql`${sql.ref(`${alias}.${snake(field.column)}`)} AS ${as}`;
-    }
-    switch (field.name) {
-      case 'site_epci_nom':
-        return sql`e.name AS ${as}`;
-      case 'site_comm_nom':
-        return sql`c.name AS ${as}`;
-      case 'site_geompoint':
-        return sql`round(ST_X(ST_PointOnSurface(s.geom))::numeric, 6) || ', ' || round(ST_Y(ST_PointOnSurface(s.geom))::numeric, 6) AS ${as}`;
-      case 'site_id':
-        return sql`s.cnig_id AS ${as}`;
-      default:
-        return sql`NULL AS ${as}`;
-    }
-  });
-  return { fields, columns: sql.join(columns) };
-}
+/** The CNIG class a search kind exports as (CSV columns: cnig/write.ts, over fromClause's aliases). */
+export const cnigClassOf = (kind: SearchKind): CnigClass => (kind === 'site' ? 'site-eco' : 'terrain-eco');
 
 /** The facts a result, its score and its sort key are built from (snake_case, read camelCased). */
 function factColumns(kind: SearchKind, brief: Brief, output: SearchOutput): RawBuilder<unknown> {
@@ -183,7 +157,7 @@ function factColumns(kind: SearchKind, brief: Brief, output: SearchOutput): RawB
     ${near ? sql`${nearDistance(geom, near)} / 1000` : sql`NULL::float8`} AS distance_km,
     ${output === 'json' ? sql`ST_AsGeoJSON(ST_PointOnSurface(${geom}), ${sql.lit(GEOJSON_DECIMALS)})` : sql`NULL::text`} AS point,
     ${output === 'geojson' ? sql`ST_AsGeoJSON(ST_ForcePolygonCCW(${geom}), ${sql.lit(GEOJSON_DECIMALS)})` : sql`NULL::text`} AS geometry`;
-  const cnig = output === 'csv' ? sql`, ${cnigColumns(kind).columns}` : sql``;
+  const cnig = output === 'csv' ? sql`, ${cnigSelect(cnigClassOf(kind))}` : sql``;
   if (kind === 'site') {
     // OFFSET 0 keeps the brownfield EXISTS a per-row probe of plots_brownfield_idx: without it
     // the planner may hash every brownfield plot (53,000 at 1M plots, ~4 ms per reference) for

@@ -1,9 +1,9 @@
 // The JSON shape of a site: CNIG site-eco fields grouped the way an investor reads them.
 import { z } from '@hono/zod-openapi';
 import { bboxSchema, geometrySchema } from '../http/schemas.js';
+import { round } from '../round.js';
 import type { SiteRow } from './repository.js';
 
-const round = (value: number | null, digits = 2) => (value === null ? null : Math.round(value * 10 ** digits) / 10 ** digits);
 const yesNo = z.boolean().nullable();
 
 export const siteSchema = z
@@ -90,7 +90,7 @@ export function toSiteJson(s: SiteRow): SiteJson {
       bbox: s.bbox as number[] | null,
     },
     areas: {
-      areaHa: round(s.areaHa) ?? 0,
+      areaHa: round(s.areaHa, 2) ?? 0,
       grossAreaHa: s.grossAreaHa,
       usableAreaHa: s.usableAreaHa,
       availableAreaHa: s.availableAreaHa,
@@ -99,10 +99,10 @@ export function toSiteJson(s: SiteRow): SiteJson {
     },
     plots: {
       count: s.plotStats.count,
-      areaHa: round(s.plotStats.areaHa) ?? 0,
+      areaHa: round(s.plotStats.areaHa, 2) ?? 0,
       availableCount: s.plotStats.availableCount,
-      availableAreaHa: round(s.plotStats.availableAreaHa) ?? 0,
-      largestAvailableHa: round(s.plotStats.largestAvailableHa),
+      availableAreaHa: round(s.plotStats.availableAreaHa, 2) ?? 0,
+      largestAvailableHa: round(s.plotStats.largestAvailableHa, 2),
     },
     management: { ownerType: s.ownerType, ownerName: s.ownerName, developerName: s.developerName, marketerName: s.marketerName, producer: s.producer },
     occupancy: {

@@ -2,12 +2,12 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../app.js';
 import { NotFoundError } from '../http/errors.js';
+import { feature } from '../http/features.js';
 import { geoJson, mediaTypes } from '../http/media.js';
 import { emptyQuery, territoryIdParam } from '../http/params.js';
 import { bboxSchema, featureSchema, problemResponses } from '../http/schemas.js';
+import { round } from '../round.js';
 import { findTerritory, findTerritoryBoundary, listTerritories, type TerritorySummaryRow } from './repository.js';
-
-const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
 
 const territorySummarySchema = z
   .object({
@@ -39,14 +39,14 @@ function toSummary(row: TerritorySummaryRow) {
     region: { code: row.regionCode, name: row.regionName },
     phases: row.phases,
     rebondIndustriel: { laureate: row.rebondIndustriel, date: row.rebondDate },
-    areaHa: row.areaHa === null ? null : round(row.areaHa),
+    areaHa: round(row.areaHa, 2),
     epciCount: Number(row.epciCount ?? 0),
-    sites: { count: row.sitesCount, areaHa: round(row.sitesHa), turnkeyCount: row.turnkeySitesCount },
+    sites: { count: row.sitesCount, areaHa: round(row.sitesHa, 2), turnkeyCount: row.turnkeySitesCount },
     plots: {
       count: row.plotsCount,
-      areaHa: round(row.plotsHa),
+      areaHa: round(row.plotsHa, 2),
       availableCount: row.availablePlotsCount,
-      availableAreaHa: round(row.availablePlotsHa),
+      availableAreaHa: round(row.availablePlotsHa, 2),
     },
     links: { self: `/territories/${row.id}`, boundary: `/territories/${row.id}/boundary` },
   };
@@ -94,7 +94,7 @@ export function territoryRoutes() {
           ...toSummary(row),
           bbox: row.bbox,
           communesCount: Number(row.communesCount ?? 0),
-          epci: row.epci.map((e) => ({ siren: e.siren, name: e.name, nature: e.nature, areaHa: round(e.areaHa) })),
+          epci: row.epci.map((e) => ({ siren: e.siren, name: e.name, nature: e.nature, areaHa: round(e.areaHa, 2) })),
         },
         200,
       );
@@ -120,13 +120,7 @@ export function territoryRoutes() {
       const { id } = c.req.valid('param');
       const row = await findTerritoryBoundary(c.var.db, id);
       if (!row || !row.geometry) throw new NotFoundError('territory boundary', id);
-      return geoJson(c, {
-        type: 'Feature',
-        id: row.id,
-        bbox: row.bbox,
-        geometry: row.geometry,
-        properties: { id: row.id, name: row.name, areaHa: row.areaHa === null ? null : round(row.areaHa) },
-      }) as never;
+      return geoJson(c, feature({ id: row.id, geometry: row.geometry, properties: { id: row.id, name: row.name, areaHa: round(row.areaHa, 2) } }, { bbox: row.bbox })) as never;
     },
   );
 

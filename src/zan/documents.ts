@@ -2,12 +2,12 @@
 // set summary, envelopes, plot measures and the per-site figures (also used by the sheet).
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
+import { round } from '../round.js';
 import { envelopeShare, type Envelope } from './formulas.js';
 import type { ZanRuleSet } from './rule-sets.js';
 import { communeEnvelopes, dataVintages, epciCommunes, measurePlots, plotTotals, sumEnvelopes, type CommuneEnvelope } from './repository.js';
 
 export const M2_PER_HA = 10_000;
-export const round = (value: number | null, digits = 4) => (value === null ? null : Math.round(value * 10 ** digits) / 10 ** digits);
 
 export const ruleSetSummary = (rules: ZanRuleSet) => ({
   id: rules.id,
@@ -23,15 +23,15 @@ export const ruleSetSummary = (rules: ZanRuleSet) => ({
 
 export function envelopeJson(e: Envelope) {
   return {
-    referenceHa: round(e.referenceHa),
-    referenceActivityHa: round(e.referenceActivityHa),
-    countedReferenceHa: round(e.countedReferenceHa),
-    allowedHa: round(e.allowedHa),
+    referenceHa: round(e.referenceHa, 4),
+    referenceActivityHa: round(e.referenceActivityHa, 4),
+    countedReferenceHa: round(e.countedReferenceHa, 4),
+    allowedHa: round(e.allowedHa, 4),
     guaranteedCommunes: e.guaranteedCommunes,
-    consumedHa: round(e.consumedHa),
-    paceHaPerYear: round(e.paceHaPerYear),
-    projectedHa: round(e.projectedHa),
-    remainingHa: round(e.remainingHa),
+    consumedHa: round(e.consumedHa, 4),
+    paceHaPerYear: round(e.paceHaPerYear, 4),
+    projectedHa: round(e.projectedHa, 4),
+    remainingHa: round(e.remainingHa, 4),
     yearsToExhaustion: round(e.yearsToExhaustion, 2),
     observedYears: e.observedYears,
     provisionalYears: e.provisionalYears,
@@ -56,28 +56,28 @@ export function plotJson(p: Awaited<ReturnType<typeof measurePlots>>[number]) {
     id: p.key,
     siteId: p.siteId,
     communeInsee: p.communeInsee,
-    areaHa: round(m.areaM2 / M2_PER_HA),
-    nafHa: round(m.nafM2 / M2_PER_HA),
-    artificialisedShare: round(m.artificialisedShare),
-    brownfieldHa: round(m.brownfieldM2 / M2_PER_HA),
+    areaHa: round(m.areaM2 / M2_PER_HA, 4),
+    nafHa: round(m.nafM2 / M2_PER_HA, 4),
+    artificialisedShare: round(m.artificialisedShare, 4),
+    brownfieldHa: round(m.brownfieldM2 / M2_PER_HA, 4),
     inPene: m.inPene,
-    urbanisedShare: round(m.urbanisedShare),
+    urbanisedShare: round(m.urbanisedShare, 4),
     class: m.class,
-    nafConsumptionHa: round(m.nafConsumptionM2 / M2_PER_HA),
-    consumptionHa: round(m.consumptionM2 / M2_PER_HA),
-    nationalEnvelopeHa: round(m.nationalM2 / M2_PER_HA),
+    nafConsumptionHa: round(m.nafConsumptionM2 / M2_PER_HA, 4),
+    consumptionHa: round(m.consumptionM2 / M2_PER_HA, 4),
+    nationalEnvelopeHa: round(m.nationalM2 / M2_PER_HA, 4),
   };
 }
 
 export function totalsJson(t: ReturnType<typeof plotTotals>) {
   return {
     plots: t.plots,
-    areaHa: round(t.areaHa),
-    nafHa: round(t.nafHa),
-    brownfieldHa: round(t.brownfieldHa),
-    nafConsumptionHa: round(t.nafConsumptionHa),
-    consumptionHa: round(t.consumptionHa),
-    nationalEnvelopeHa: round(t.nationalHa),
+    areaHa: round(t.areaHa, 4),
+    nafHa: round(t.nafHa, 4),
+    brownfieldHa: round(t.brownfieldHa, 4),
+    nafConsumptionHa: round(t.nafConsumptionHa, 4),
+    consumptionHa: round(t.consumptionHa, 4),
+    nationalEnvelopeHa: round(t.nationalHa, 4),
     classes: t.classes,
   };
 }
@@ -91,8 +91,8 @@ export async function envelopesAround(db: Kysely<Database>, rules: ZanRuleSet, i
   const epciList = commune.epciSiren ? await communeEnvelopes(db, rules, await epciCommunes(db, commune.epciSiren)) : [];
   const epci = commune.epciSiren ? sumEnvelopes(rules, epciList) : null;
   return {
-    commune: { ...communeJson(own!), shareOfRemaining: own!.envelope ? round(envelopeShare(consumptionHa, own!.envelope.remainingHa)) : null },
-    epci: epci && { siren: commune.epciSiren, envelope: envelopeJson(epci), shareOfRemaining: round(envelopeShare(consumptionHa, epci.remainingHa)) },
+    commune: { ...communeJson(own!), shareOfRemaining: own!.envelope ? round(envelopeShare(consumptionHa, own!.envelope.remainingHa), 4) : null },
+    epci: epci && { siren: commune.epciSiren, envelope: envelopeJson(epci), shareOfRemaining: round(envelopeShare(consumptionHa, epci.remainingHa), 4) },
   };
 }
 
@@ -117,7 +117,7 @@ export async function siteZan(db: Kysely<Database>, rules: ZanRuleSet, id: strin
     vintages,
     provisionalYears: around.commune?.envelope?.provisionalYears ?? [],
     // site_evol_urba as declared, and the share of its plots measured as already urbanised
-    renewal: { declared: site.urbanisationType, measuredShare: totals.areaHa > 0 ? round(1 - totals.nafConsumptionHa / totals.areaHa) : null },
+    renewal: { declared: site.urbanisationType, measuredShare: totals.areaHa > 0 ? round(1 - totals.nafConsumptionHa / totals.areaHa, 4) : null },
     totals: totalsJson(totals),
     expected: totalsJson(pipeline),
     commune: around.commune,

@@ -8,11 +8,12 @@ import { mediaTypes } from '../http/media.js';
 import { uuidParam, uuidPattern } from '../http/params.js';
 import { problemResponses } from '../http/schemas.js';
 import { checkGeometry, polygonalGeometrySchema } from '../geometry/input.js';
+import { round } from '../round.js';
 import { envelopeShare } from './formulas.js';
 import { defaultRuleSetId, ruleSet, ruleSetIds } from './rule-sets.js';
 import { communeEnvelopes, dataVintages, measureGeometry, measurePlots, resolveTerritory, territoryZan } from './repository.js';
 import { territoryReportHtml } from './report.js';
-import { communeJson, envelopeJson, envelopesAround, M2_PER_HA, plotJson, round, ruleSetSummary, siteZan, totalsJson } from './documents.js';
+import { communeJson, envelopeJson, envelopesAround, M2_PER_HA, plotJson, ruleSetSummary, siteZan, totalsJson } from './documents.js';
 
 
 const ruleSetQuery = z
@@ -63,9 +64,9 @@ export function zanRoutes() {
           vintages: zan.vintages,
           provisionalYears: zan.envelope.provisionalYears,
           envelope: envelopeJson(zan.envelope),
-          pipeline: { ...totalsJson(zan.pipeline), pressure: round(zan.pipeline.pressure) },
+          pipeline: { ...totalsJson(zan.pipeline), pressure: round(zan.pipeline.pressure, 4) },
           missingCommunes: zan.missingCommunes,
-          series: zan.series.map((s) => ({ ...s, nafHa: round(s.nafHa), activityHa: round(s.activityHa), countedHa: round(s.countedHa) })),
+          series: zan.series.map((s) => ({ ...s, nafHa: round(s.nafHa, 4), activityHa: round(s.activityHa, 4), countedHa: round(s.countedHa, 4) })),
           communes: zan.communes.map(communeJson),
           links: { report: `/territories/${territory.id}/zan/report${rules.id === defaultRuleSetId ? '' : `?rule_set=${encodeURIComponent(rules.id)}`}` },
         },
@@ -195,13 +196,13 @@ export function zanRoutes() {
         return {
           insee: e.insee,
           name: e.name,
-          areaHa: round(used.areaHa),
-          nafConsumptionHa: round(used.nafConsumptionHa),
-          consumptionHa: round(used.consumptionHa),
-          nationalEnvelopeHa: round(used.nationalHa),
-          before: before && { allowedHa: round(before.allowedHa), consumedHa: round(before.consumedHa), remainingHa: round(before.remainingHa) },
-          after: before && { consumedHa: round(before.consumedHa + used.consumptionHa), remainingHa: round(before.remainingHa - used.consumptionHa) },
-          shareOfRemaining: before ? round(envelopeShare(used.consumptionHa, before.remainingHa)) : null,
+          areaHa: round(used.areaHa, 4),
+          nafConsumptionHa: round(used.nafConsumptionHa, 4),
+          consumptionHa: round(used.consumptionHa, 4),
+          nationalEnvelopeHa: round(used.nationalHa, 4),
+          before: before && { allowedHa: round(before.allowedHa, 4), consumedHa: round(before.consumedHa, 4), remainingHa: round(before.remainingHa, 4) },
+          after: before && { consumedHa: round(before.consumedHa + used.consumptionHa, 4), remainingHa: round(before.remainingHa - used.consumptionHa, 4) },
+          shareOfRemaining: before ? round(envelopeShare(used.consumptionHa, before.remainingHa), 4) : null,
         };
       });
       const all = envelopes.flatMap((e) => (e.envelope ? [e.envelope] : []));
@@ -211,8 +212,8 @@ export function zanRoutes() {
           vintages: await dataVintages(c.var.db, refs.map((r) => r.insee)),
           provisionalYears: [...new Set(all.flatMap((e) => e.provisionalYears))].sort(),
           written: false,
-          consumptionHa: round(communes.reduce((s, x) => s + (x.consumptionHa ?? 0), 0)),
-          unallocatedHa: round(unallocatedHa),
+          consumptionHa: round(communes.reduce((s, x) => s + (x.consumptionHa ?? 0), 0), 4),
+          unallocatedHa: round(unallocatedHa, 4),
           communes,
         },
         200,

@@ -1,29 +1,33 @@
 // FlatGeobuf downloads: decoded with flatgeobuf's own reader they carry exactly the GeoJSON
-// download's features (ids, properties, geometries) under a typed, streamable header, and
-// GDAL's FlatGeobuf driver reads them with the expected count, fields and CRS.
+// download's features (ids, properties, geometries) under a typed, streamable header whose
+// layer is named after the download, and GDAL's FlatGeobuf driver reads them with the expected
+// layer name, count, fields and CRS.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import * as flatbuffers from 'flatbuffers';
 import type { Feature, FeatureCollection } from 'geojson';
 import { ColumnType } from 'flatgeobuf/lib/mjs/flat-geobuf/column-type.js';
 import { GeometryType } from 'flatgeobuf/lib/mjs/flat-geobuf/geometry-type.js';
+import { Header } from 'flatgeobuf/lib/mjs/flat-geobuf/header.js';
 import { deserialize } from 'flatgeobuf/lib/mjs/geojson.js';
 import type { HeaderMeta } from 'flatgeobuf/lib/mjs/header-meta.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { flatGeobufChunks } from '../../src/exports/flatgeobuf.js';
+import { flatGeobufChunks, flatGeobufHeader, headerBytes } from '../../src/exports/flatgeobuf.js';
 import { findCollection } from '../../src/ogc/collections.js';
 import { openTestApp, type TestContext } from '../support/app.js';
-import { interopAvailable } from '../support/interop.js';
+import { gdalAvailable } from '../support/interop.js';
 
 const run = promisify(execFile);
 
 let t: TestContext;
 let territory: string;
+let territoryName: string;
 beforeAll(async () => {
   t = await openTestApp();
-  territory = (await t.handle.db.selectFrom('territories').select('id').orderBy('id').executeTakeFirstOrThrow()).id;
+  ({ id: territory, name: territoryName } = await t.handle.db.selectFrom('territories').select(['id', 'name']).orderBy('id').executeTakeFirstOrThrow());
   // The demo leaves jobs_count empty; one site in the territory gets a head count so that the
   // Int column is written and read.
   const site = await t.handle.db
@@ -53,6 +57,14 @@ function asFlatGeobuf(feature: Feature) {
   return { id: feature.id, properties, geometry: feature.geometry };
 }
 
+/** The header table as written (flatgeobuf's HeaderMeta leaves out the layer name), and its size. */
+function headerTable(bytes: Uint8Array) {
+  const bb = new flatbuffers.ByteBuffer(bytes);
+  bb.setPosition(magicBytes.length);
+  const header = Header.getSizePrefixedRootAsHeader(bb);
+  return { name: header.name(), title: header.title(), description: header.description(), bytes: 4 + bb.readUint32(magicBytes.length) };
+}
+
 function fromFlatGeobuf(feature: Feature) {
   const { id, ...properties } = feature.properties!;
   return { id, properties, geometry: feature.geometry };
@@ -68,13 +80,21 @@ async function expectSameAsGeoJson(layer: 'sites' | 'plots', query: string) {
   const geojson: FeatureCollection = await (await t.get(`/exports/${layer}.geojson${query}`)).json();
   expect(features.length).toBeGreaterThan(0);
   expect(features.map(fromFlatGeobuf)).toEqual(geojson.features.map(asFlatGeobuf));
-  return { res, header, features };
+  // Read in place too: that reader views the coordinates as Float64Arrays on the file's
+  // buffer, so the header must keep the features 8-byte aligned, whatever the name's length.
+  expect(headerTable(bytes).bytes % 8).toBe(0);
+  expect((await decode(bytes)).features.map(fromFlatGeobuf)).toEqual(features.map(fromFlatGeobuf));
+  return { res, header, features, table: headerTable(bytes) };
 }
 
 describe('GET /exports/*.fgb', () => {
   it("downloads a territory's plots with the GeoJSON download's ids, properties and geometries", async () => {
-    const { res, header } = await expectSameAsGeoJson('plots', `?territory=${territory}`);
+    const { res, header, table } = await expectSameAsGeoJson('plots', `?territory=${territory}`);
     expect(res.headers.get('content-disposition')).toBe(`attachment; filename="plots-${territory}.fgb"`);
+    // The layer is named after the download, with a title and description a GIS can show.
+    expect(table).toMatchObject({ name: `plots-${territory}`, title: `Terrains économiques (CNIG terrain-eco), Territoire d'industrie ${territoryName} (${territory})` });
+    expect(table.description).toContain(findCollection('plots')!.description);
+    expect(header.columns!.find((c) => c.name === 'cadastralRefs')!.description).toBe("CNIG terr_refcad, '|'-separated");
     // Streamable: no feature count, no spatial index; one geometry type; WGS 84.
     expect(header).toMatchObject({ featuresCount: 0, indexNodeSize: 0, geometryType: GeometryType.MultiPolygon, crs: { code: 4326 } });
     expect(header.columns!.map((c) => c.name)).toEqual(['id', ...Object.keys(findCollection('plots')!.properties)]);
@@ -83,8 +103,9 @@ describe('GET /exports/*.fgb', () => {
   });
 
   it('downloads every site of the nation, with integer columns typed as such', async () => {
-    const { res, header, features } = await expectSameAsGeoJson('sites', '');
+    const { res, header, features, table } = await expectSameAsGeoJson('sites', '');
     expect(res.headers.get('content-disposition')).toBe('attachment; filename="sites.fgb"');
+    expect(table).toMatchObject({ name: 'sites', title: 'Sites économiques (CNIG site-eco), France' });
     const live = await t.handle.db.selectFrom('sites').select('id').where('deletedAt', 'is', null).execute();
     expect(features.length).toBe(live.length);
     expect(header.columns!.find((c) => c.name === 'jobsCount')!.type).toBe(ColumnType.Int);
@@ -93,12 +114,23 @@ describe('GET /exports/*.fgb', () => {
 
   it('writes one chunk per keyset page, and the pages join into the whole layer', async () => {
     const chunks: Uint8Array[] = [];
-    for await (const chunk of flatGeobufChunks(t.handle.db, 'plots', territory, 7)) chunks.push(chunk);
+    for await (const chunk of flatGeobufChunks(t.handle.db, 'plots', { territory, pageSize: 7 })) chunks.push(chunk);
     const whole = await decode(new Uint8Array(await (await t.get(`/exports/plots.fgb?territory=${territory}`)).arrayBuffer()));
     // The header chunk, then ceil(n / 7) pages.
     expect(chunks.length).toBe(1 + Math.ceil(whole.features.length / 7));
     const paged = await decode(new Uint8Array(Buffer.concat(chunks)));
     expect(paged.features.map(fromFlatGeobuf)).toEqual(whole.features.map(fromFlatGeobuf));
+  });
+
+  it('writes a header of a multiple of 8 bytes whatever the lengths of the layer name, title and description', () => {
+    for (let n = 1; n <= 16; n++) {
+      const header = flatGeobufHeader('plots', { title: 't'.repeat(n), description: 'd'.repeat(2 * n) });
+      for (const name of ['plots', 'p'.repeat(n), `plots-ti-${'x'.repeat(n)}`]) {
+        const bytes = headerBytes(header, name);
+        expect(bytes.length % 8, `${name}, title of ${n}`).toBe(0);
+        expect(headerTable(new Uint8Array([...magicBytes, ...bytes]))).toMatchObject({ name, title: header.title, description: header.description });
+      }
+    }
   });
 
   it('answers 404 with a problem for an unknown territory, and 400 for an unknown parameter', async () => {
@@ -119,18 +151,9 @@ describe('GET /exports/*.fgb', () => {
   });
 });
 
-async function hasOgrinfo(): Promise<boolean> {
-  try {
-    await run('ogrinfo', ['--version']);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const gdal = await gdalAvailable();
 
-const gdalAvailable = interopAvailable('ogrinfo', await hasOgrinfo(), 'apt-get install gdal-bin');
-
-describe.skipIf(!gdalAvailable)('GDAL FlatGeobuf driver on the downloads', () => {
+describe.skipIf(!gdal)('GDAL FlatGeobuf driver on the downloads', () => {
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'foncier-fgb-'));
@@ -149,6 +172,7 @@ describe.skipIf(!gdalAvailable)('GDAL FlatGeobuf driver on the downloads', () =>
     const file = await download('/exports/plots.fgb', 'plots.fgb');
     const live = await t.handle.db.selectFrom('plots').select('id').where('deletedAt', 'is', null).execute();
     const { stdout } = await run('ogrinfo', ['-ro', '-so', '-al', file]);
+    expect(stdout).toMatch(/^Layer name: plots$/m);
     expect(Number(/Feature Count: (\d+)/.exec(stdout)?.[1])).toBe(live.length);
     expect(stdout).toContain('Geometry: Multi Polygon');
     expect(stdout).toContain('ID["EPSG",4326]');
@@ -161,6 +185,7 @@ describe.skipIf(!gdalAvailable)('GDAL FlatGeobuf driver on the downloads', () =>
   it("ogr2ogr converts a territory's sites to GeoJSON with the download's ids and values", async () => {
     const file = await download(`/exports/sites.fgb?territory=${territory}`, 'sites.fgb');
     const { stdout: fields } = await run('ogrinfo', ['-ro', '-so', '-al', file]);
+    expect(fields).toMatch(new RegExp(`^Layer name: sites-${territory}$`, 'm'));
     expect(fields).toContain('jobsCount: Integer');
     const out = join(dir, 'sites.geojson');
     await run('ogr2ogr', ['-f', 'GeoJSON', out, file]);

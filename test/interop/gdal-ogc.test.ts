@@ -9,22 +9,13 @@ import { promisify } from 'node:util';
 import { serve, type ServerType } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestApp, type TestContext } from '../support/app.js';
-import { interopAvailable } from '../support/interop.js';
+import { gdalAvailable } from '../support/interop.js';
 
 const run = promisify(execFile);
 
-async function hasOgrinfo(): Promise<boolean> {
-  try {
-    await run('ogrinfo', ['--version']);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const gdal = await gdalAvailable();
 
-const gdalAvailable = interopAvailable('ogrinfo', await hasOgrinfo(), 'apt-get install gdal-bin');
-
-describe.skipIf(!gdalAvailable)('GDAL OAPIF driver against /ogc', () => {
+describe.skipIf(!gdal)('GDAL OAPIF driver against /ogc', () => {
   let t: TestContext;
   let server: ServerType;
   let base: string;

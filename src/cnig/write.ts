@@ -1,0 +1,133 @@
+// Writing CNIG rows, the other way from read.ts: a stored site or plot → the values of the
+// standard's fields, for every CNIG download (exports/cnig-*.ts) and the search's CSV.
+// `cnigSelect` is the one select list: each field of the class, in the standard's order,
+// aliased cnig0, cnig1… (aliases the CamelCasePlugin leaves alone), over `s` (sites, joined to
+// their EPCI `e` and main commune `c`) or `p` (plots, joined to their site `s`). Derived fields
+// are computed there, and so is the one withheld value: a buyer who is a natural person is
+// personal data, so terr_acquereur leaves the database empty (plots/representation.ts shows
+// it to admins; a file cannot tell who will read it).
+// From a selected row: the CSV line (';', 'oui'/'non', parcel refs joined with '|', the surface
+// as GeoJSON text), or the Feature (the surface as geometry, the other fields as properties
+// typed as the standard's TableSchema declares them).
+import { stringify } from 'csv-stringify/sync';
+import { sql, type RawBuilder } from 'kysely';
+import { GEOJSON_DECIMALS } from '../db/postgis.js';
+import { featureText } from '../http/features.js';
+import { cnigBoolean, refcadSeparator, siteEcoFields, terrainEcoFields, type CnigClass, type CnigField } from './fields.js';
+import { cnigSchemas } from './table-schema.js';
+
+/** CNIG files are ';'-separated. */
+const csvDelimiter = ';';
+
+export type CnigSelectedRow = Record<string, unknown>;
+
+const snake = (name: string) => name.replace(/[A-Z]/g, (ch) => `_${ch.toLowerCase()}`);
+const alias = (i: number) => `cnig${i}`;
+
+export function cnigFields(kind: CnigClass): CnigField<string>[] {
+  return (kind === 'site-eco' ? siteEcoFields : terrainEcoFields) as CnigField<string>[];
+}
+
+/** The column names of a CNIG file, in the standard's order. */
+export function cnigHeader(kind: CnigClass): string[] {
+  return cnigFields(kind).map((field) => field.name);
+}
+
+/**
+ * The CNIG fields as a select list (see the header for the aliases it expects). For `csv`,
+ * every field, the surface as stored; for `geojson`, the surface with exterior rings
+ * counter-clockwise (RFC 7946 §3.1.6) and no site_geompoint (a second geometry, derived from
+ * the surface, which the standard's GeoPackage has no column for either).
+ */
+export function cnigSelect(kind: CnigClass, output: 'csv' | 'geojson' = 'csv'): RawBuilder<unknown> {
+  const table = kind === 'site-eco' ? 's' : 'p';
+  const columns = cnigFields(kind).flatMap((field, i) => {
+    const as = sql.id(alias(i));
+    if (field.kind === 'geometry') {
+      const geom = output === 'geojson' ? sql`ST_ForcePolygonCCW(${sql.ref(`${table}.geom`)})` : sql.ref(`${table}.geom`);
+      return [sql`ST_AsGeoJSON(${geom}, ${sql.lit(GEOJSON_DECIMALS)}) AS ${as}`];
+    }
+    if (field.kind === 'point' && output === 'geojson') return [];
+    if (field.column) {
+      if (field.name === 'terr_acquereur') return [sql`CASE WHEN p.buyer_is_natural_person THEN NULL ELSE p.buyer_name END AS ${as}`];
+      return [sql`${sql.ref(`${table}.${snake(field.column)}`)} AS ${as}`];
+    }
+    switch (field.name) {
+      case 'site_epci_nom':
+        return [sql`e.name AS ${as}`];
+      case 'site_comm_nom':
+        return [sql`c.name AS ${as}`];
+      case 'site_geompoint':
+        return [sql`round(ST_X(ST_PointOnSurface(s.geom))::numeric, 6) || ', ' || round(ST_Y(ST_PointOnSurface(s.geom))::numeric, 6) AS ${as}`];
+      case 'site_id':
+        return [sql`s.cnig_id AS ${as}`];
+      default:
+        return [sql`NULL AS ${as}`];
+    }
+  });
+  return sql.join(columns);
+}
+
+/** A field's value as the standard's CSV writes it: '' when missing, 'oui'/'non', refs joined. */
+export function cnigText(field: CnigField<string>, value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (field.kind === 'boolean') return cnigBoolean(value as boolean);
+  if (field.kind === 'refs') return (value as string[]).join(refcadSeparator);
+  return String(value);
+}
+
+export function cnigCsvHeader(kind: CnigClass): string {
+  return stringify([cnigHeader(kind)], { delimiter: csvDelimiter });
+}
+
+/** Selected rows as CSV lines (after cnigCsvHeader). */
+export function cnigCsvLines(kind: CnigClass, rows: CnigSelectedRow[]): string {
+  const fields = cnigFields(kind);
+  return stringify(
+    rows.map((row) => fields.map((field, i) => cnigText(field, row[alias(i)]))),
+    { delimiter: csvDelimiter },
+  );
+}
+
+// The TableSchema types numbers as `number` (counts too); dates, years, 'oui'/'non' and
+// parcel lists are strings. JSON says the same: numbers as numbers, the rest as the CSV's text.
+const numericTypes = new Set(['number', 'integer']);
+
+interface PropertyField {
+  name: string;
+  index: number;
+  field: CnigField<string>;
+  numeric: boolean;
+}
+
+function propertyFields(kind: CnigClass): PropertyField[] {
+  const types = new Map(cnigSchemas[kind].fields.map((f) => [f.name, f.type]));
+  return cnigFields(kind).flatMap((field, index) =>
+    field.kind === 'geometry' || field.kind === 'point' ? [] : [{ name: field.name, index, field, numeric: numericTypes.has(types.get(field.name) ?? '') }],
+  );
+}
+
+const properties: Record<CnigClass, PropertyField[]> = { 'site-eco': propertyFields('site-eco'), 'terrain-eco': propertyFields('terrain-eco') };
+
+/** The CNIG properties of a selected row: every field but the geometries, missing ones as null. */
+export function cnigProperties(kind: CnigClass, row: CnigSelectedRow): Record<string, string | number | null> {
+  const out: Record<string, string | number | null> = {};
+  for (const { name, index, field, numeric } of properties[kind]) {
+    const value = row[alias(index)];
+    out[name] = value === null || value === undefined ? null : numeric ? Number(value) : cnigText(field, value);
+  }
+  return out;
+}
+
+const geometryIndex = (kind: CnigClass) => cnigFields(kind).findIndex((field) => field.kind === 'geometry');
+
+/**
+ * A selected row (cnigSelect(kind, 'geojson')) as a Feature's text. No Feature id: GDAL would
+ * read a text id as one more field, and the CNIG id is a property already (site_id, terr_id).
+ */
+export function cnigFeatureText(kind: CnigClass, row: CnigSelectedRow): string {
+  return featureText({ geometry: String(row[alias(geometryIndex(kind))]), properties: cnigProperties(kind, row) });
+}
+
+/** The standard's GeoPackage layer of a class (site_eco, terrain_eco). */
+export const cnigLayerName = (kind: CnigClass) => kind.replace('-', '_');
