@@ -178,7 +178,7 @@ export class CnigBatch {
   }
 }
 
-function statement(batch: CnigBatch): RawBuilder<{ inputRow: number | null; columnName: string | null; reason: string | null; value: string | null; inserted: boolean | null }> {
+function statement(batch: CnigBatch): RawBuilder<{ inputRow: number | null; columnName: string | null; reason: string | null; value: string | null; created: number | null; written: number | null }> {
   const spec = specs[batch.kind];
   const target = sql.table(spec.table);
   const recordType = sql.join(
@@ -233,9 +233,9 @@ function statement(batch: CnigBatch): RawBuilder<{ inputRow: number | null; colu
          OR ST_AsGeoJSON(${target}.geom, ${sql.lit(GEOJSON_DECIMALS)}) IS DISTINCT FROM ST_AsGeoJSON(EXCLUDED.geom, ${sql.lit(GEOJSON_DECIMALS)})
       RETURNING (xmax = 0) AS inserted
     )
-    SELECT input_row, column_name, reason, value, CAST(NULL AS boolean) AS inserted FROM rejected
+    SELECT input_row, column_name, reason, value, CAST(NULL AS integer) AS created, CAST(NULL AS integer) AS written FROM rejected
     UNION ALL
-    SELECT NULL, NULL, NULL, NULL, inserted FROM written`;
+    SELECT NULL, NULL, NULL, NULL, CAST(count(*) FILTER (WHERE inserted) AS integer), CAST(count(*) AS integer) FROM written`;
 }
 
 /** Parses one geometry alone, inside a savepoint: the error message, or undefined. */
@@ -260,8 +260,9 @@ async function run(db: Kysely<Database>, batch: CnigBatch): Promise<BatchResult>
   for (const r of result.rows) {
     if (r.inputRow !== null) rejected.push({ row: r.inputRow, column: r.columnName!, reason: r.reason!, value: r.value });
     else {
-      writtenRows++;
-      if (r.inserted) created++;
+      // The one row counting what was written: inserted (created) or changed.
+      created = r.created!;
+      writtenRows = r.written!;
     }
   }
   const accepted = batch.rows.length - new Set(rejected.map((r) => r.row)).size;
