@@ -22,6 +22,7 @@
 // Each component is an SQL expression over the row's facts (so that the score can sort and
 // page in the database) and a sentence built from the same facts (so a user sees why).
 import { sql, type RawBuilder } from 'kysely';
+import { round } from '../round.js';
 import type { Brief } from './brief.js';
 
 export type SearchKind = 'site' | 'plot';
@@ -184,6 +185,6 @@ export function explainScore(definition: ComponentDefinition[], row: Facts): { t
   const weights = definition.reduce((sum, c) => sum + c.weight, 0);
   const valueOf = (name: string) => Number(row[`score${name[0]!.toUpperCase()}${name.slice(1)}`] ?? 0);
   const total = (100 * definition.reduce((sum, c) => sum + c.weight * valueOf(c.name), 0)) / weights;
-  const components = definition.map((c) => ({ name: c.name, weight: c.weight, value: Math.round(valueOf(c.name) * 1000) / 1000, reason: c.reason(row) }));
-  return { total: Math.round(total * 10) / 10, components };
+  const components = definition.map((c) => ({ name: c.name, weight: c.weight, value: round(valueOf(c.name), 3), reason: c.reason(row) }));
+  return { total: round(total, 1), components };
 }

@@ -5,6 +5,7 @@
 // site_moa_* fields; plot owners and buyers are never shown here, whoever they are.
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
+import { round } from '../round.js';
 import { findSite } from '../sites/repository.js';
 import { toSiteJson, type SiteJson } from '../sites/representation.js';
 import { ruleSet } from '../zan/rule-sets.js';
@@ -75,7 +76,7 @@ export async function siteSheet(db: Kysely<Database>, id: string): Promise<SiteS
   ].filter((c): c is { role: string; name: string } => c.name !== null);
   return {
     site,
-    plots: plots.map((p) => ({ ...p, areaHa: Math.round(p.areaHa * 10_000) / 10_000 })),
+    plots: plots.map((p) => ({ ...p, areaHa: round(p.areaHa, 4) })),
     proceduresCleared: cleared.map((a) => {
       const c = criterion(a.gridVersion, a.criterionId);
       return { criterionId: a.criterionId, title: c?.title ?? a.criterionId, group: c?.group ?? '', assessedAt: new Date(a.assessedAt).toISOString().slice(0, 10) };

@@ -68,6 +68,21 @@ const tileResponses = {
 const tags = new WeakMap<Uint8Array, string>();
 const gzipped = new WeakMap<Uint8Array, Uint8Array>();
 
+/**
+ * Whether an Accept-Encoding header (RFC 9110 §12.5.3) takes gzip: named, or covered by `*`,
+ * with a q-value above 0 (`gzip;q=0` refuses it).
+ */
+export function acceptsGzip(header: string | undefined): boolean {
+  const weights = new Map<string, number>();
+  for (const part of (header ?? '').split(',')) {
+    const [name, ...params] = part.trim().toLowerCase().split(';');
+    if (!name) continue;
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    weights.set(name.trim(), q ? Number(q.slice(2)) || 0 : 1);
+  }
+  return (weights.get('gzip') ?? weights.get('x-gzip') ?? weights.get('*') ?? 0) > 0;
+}
+
 /** The tag of the plain bytes; the gzip representation's is the same digest with `-gzip`. */
 function entityTagOf(bytes: Uint8Array, encoding: 'gzip' | 'identity'): string {
   let digest = tags.get(bytes);
@@ -108,7 +123,7 @@ async function renderTile(c: Context<AppEnv>, source: TileSource, zoom: number, 
     'access-control-allow-origin': '*',
   };
   if (!bytes) return c.body(null, 204, headers);
-  const encoding = /\bgzip\b/.test(c.req.header('accept-encoding') ?? '') ? 'gzip' : 'identity';
+  const encoding = acceptsGzip(c.req.header('accept-encoding')) ? 'gzip' : 'identity';
   headers.etag = entityTagOf(bytes, encoding);
   if (noneMatch(c.req.header('if-none-match'), headers.etag)) return c.body(null, 304, headers);
   headers['content-type'] = mediaTypes.mvt;

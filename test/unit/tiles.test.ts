@@ -134,3 +134,18 @@ describe('tile cache', () => {
     expect(cache.has({ layer: 'plots', z: 12, x: 0, y: 0 })).toBe(false);
   });
 });
+
+describe('Accept-Encoding', () => {
+  it('takes gzip when named or covered by *, with a q-value above 0', async () => {
+    const { acceptsGzip } = await import('../../src/tiles/routes.js');
+    expect(acceptsGzip('gzip, deflate, br')).toBe(true);
+    expect(acceptsGzip('br;q=1.0, gzip;q=0.8')).toBe(true);
+    expect(acceptsGzip('*')).toBe(true);
+    expect(acceptsGzip('gzip;q=0')).toBe(false);
+    expect(acceptsGzip('gzip;q=0.000, *')).toBe(false);
+    expect(acceptsGzip('*;q=0')).toBe(false);
+    expect(acceptsGzip('identity')).toBe(false);
+    expect(acceptsGzip(undefined)).toBe(false);
+    expect(acceptsGzip('deflate, GZIP')).toBe(true);
+  });
+});
