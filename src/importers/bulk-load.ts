@@ -2,6 +2,9 @@
 // secondary indexes and foreign keys rebuilt once at the end (src/db/bulk.ts deferIndexes)
 // instead of maintained row by row, then the table analysed so that the planner sees its new
 // size. Small imports (a territory's update) keep the indexes: readers never wait for them.
+// Dropping an index needs the table to itself. In `auto` mode the load waits at most
+// LOCK_WAIT for it: a long export or another import holding the table would otherwise queue
+// every new reader behind the load's lock request; the load then keeps the indexes instead.
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { deferIndexes, tableName } from '../db/bulk.js';
@@ -19,9 +22,38 @@ export function isBulkLoad(estimatedRows: number, tableRows: number): boolean {
 
 type Table = keyof Database & string;
 
+/** How long an `auto` bulk load waits for the table to itself before keeping the indexes. */
+export const LOCK_WAIT = '2s';
+
+/** PostgreSQL's lock_not_available: lock_timeout expired. */
+const LOCK_NOT_AVAILABLE = '55P03';
+
+/** Takes the table for the load's own (ACCESS EXCLUSIVE) within `wait`; false when busy. */
+async function lockWithin(trx: Kysely<Database>, table: Table, wait: string | undefined): Promise<boolean> {
+  if (wait === undefined) {
+    await sql`LOCK TABLE ${sql.id(tableName(table))} IN ACCESS EXCLUSIVE MODE`.execute(trx);
+    return true;
+  }
+  await sql`SAVEPOINT bulk_load_lock`.execute(trx);
+  const { rows } = await sql<{ previous: string }>`SELECT current_setting('lock_timeout') AS previous`.execute(trx);
+  try {
+    await sql`SELECT set_config('lock_timeout', ${wait}, true)`.execute(trx);
+    await sql`LOCK TABLE ${sql.id(tableName(table))} IN ACCESS EXCLUSIVE MODE`.execute(trx);
+    await sql`SELECT set_config('lock_timeout', ${rows[0]!.previous}, true)`.execute(trx);
+    await sql`RELEASE SAVEPOINT bulk_load_lock`.execute(trx);
+    return true;
+  } catch (error) {
+    if ((error as { code?: string }).code !== LOCK_NOT_AVAILABLE) throw error;
+    // Back to before the attempt, lock_timeout included.
+    await sql`ROLLBACK TO SAVEPOINT bulk_load_lock`.execute(trx);
+    return false;
+  }
+}
+
 /**
  * Prepares `table` for loading `path` inside the import transaction `trx`. Returns what to
- * run once every row is written and the load is about to commit: nothing for a plain import.
+ * run once every row is written and the load is about to commit: nothing for a plain import,
+ * or when (`auto`) the table stayed busy for LOCK_WAIT. `rebuild` waits as long as it takes.
  */
 export async function prepareBulkLoad(trx: Kysely<Database>, table: Table, path: string, mode: IndexMode = 'auto'): Promise<(() => Promise<void>) | undefined> {
   if (mode === 'keep') return undefined;
@@ -30,6 +62,7 @@ export async function prepareBulkLoad(trx: Kysely<Database>, table: Table, path:
     const { rows } = await sql<{ rows: number }>`SELECT greatest(reltuples, 0)::float8 AS rows FROM pg_class WHERE oid = ${tableName(table)}::regclass`.execute(trx);
     if (!isBulkLoad(await estimateRecords(path), rows[0]?.rows ?? 0)) return undefined;
   }
+  if (!(await lockWithin(trx, table, mode === 'auto' ? LOCK_WAIT : undefined))) return undefined;
   const restore = await deferIndexes(trx, table);
   return async () => {
     await restore();

@@ -106,6 +106,7 @@ export async function importCnig(db: Kysely<Database>, kind: CnigClass, path: st
     if (report.fileRejected) return report.finish({ accepted: 0, written: false });
   }
   const totals = { accepted: 0, created: 0, updated: 0, unchanged: 0 };
+  let indexesRebuilt = false;
   const { written } = await inImportTransaction(db, report, async (trx) => {
     const finishBulkLoad = options.dryRun ? undefined : await prepareBulkLoad(trx, kind === 'site-eco' ? 'sites' : 'plots', path, options.indexes);
     // The database writes batch N while this process reads, validates and prepares the
@@ -144,7 +145,10 @@ export async function importCnig(db: Kysely<Database>, kind: CnigClass, path: st
     await inFlight;
     if (failure) throw failure;
     // A load that will roll back (rejections, all-or-nothing) gets its indexes back from the rollback.
-    if (finishBulkLoad && report.shouldWrite) await finishBulkLoad();
+    if (finishBulkLoad && report.shouldWrite) {
+      await finishBulkLoad();
+      indexesRebuilt = true;
+    }
   });
   return report.finish({
     accepted: totals.accepted,
@@ -152,5 +156,6 @@ export async function importCnig(db: Kysely<Database>, kind: CnigClass, path: st
     updated: totals.updated,
     unchanged: totals.unchanged,
     written,
+    indexesRebuilt,
   });
 }

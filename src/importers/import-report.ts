@@ -53,6 +53,8 @@ export interface ImportReport {
   vintages: string[];
   rejected: RowRejection[];
   unmatched: UnmatchedCode[];
+  /** CNIG imports: whether the table's indexes were rebuilt once (a bulk load) or maintained. */
+  indexesRebuilt?: boolean;
 }
 
 const MAX_VALUE_LENGTH = 80;
@@ -99,7 +101,7 @@ export class ImportReportBuilder {
     return this.options.partial === true || this.rejected.length === 0;
   }
 
-  finish(counts: { accepted: number; inserted?: number; updated?: number; unchanged?: number; written: boolean; vintages?: string[] }): ImportReport {
+  finish(counts: { accepted: number; inserted?: number; updated?: number; unchanged?: number; written: boolean; vintages?: string[]; indexesRebuilt?: boolean }): ImportReport {
     return {
       kind: this.kind,
       file: basename(this.file),
@@ -114,6 +116,7 @@ export class ImportReportBuilder {
       vintages: counts.vintages ?? [],
       rejected: [...this.rejected].sort((a, b) => a.row - b.row),
       unmatched: this.unmatchedCodes,
+      ...(counts.indexesRebuilt !== undefined ? { indexesRebuilt: counts.indexesRebuilt } : {}),
     };
   }
 }
@@ -130,6 +133,7 @@ export function formatReport(report: ImportReport): string {
     `${report.kind} ${report.file}: ${report.rowsRead} rows read, ${report.accepted} accepted, ${report.inserted} inserted, ${report.updated} updated, ${report.unchanged} unchanged, ${report.rejected.length} rejected; ${state}`,
     ...report.rejected.map(formatRejection),
     ...(report.unmatched.length > 0 ? [`${report.unmatched.length} unmatched codes:`, ...report.unmatched.map((u) => `row ${u.row}, column ${u.column}: ${u.code} ${u.reason}`)] : []),
+    ...(report.indexesRebuilt ? ['bulk load: the table\'s indexes were rebuilt once and the table analysed'] : []),
   ];
   return lines.join('\n');
 }

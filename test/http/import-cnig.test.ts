@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cnigSchemas, validateRow } from '../../src/cnig/table-schema.js';
 import { detectSrid } from '../../src/cnig/read.js';
 import { importCnig } from '../../src/importers/cnig-sites-economiques.js';
-import { openTestApp, type TestContext } from '../support/app.js';
+import { BULK_LOAD_MIN_ROWS } from '../../src/importers/bulk-load.js';
+import { backendName, openTestApp, type TestContext } from '../support/app.js';
 
 let t: TestContext;
 let dir: string;
@@ -170,6 +171,38 @@ describe('a bulk load (indexes rebuilt once)', () => {
     expect(report.rejected).toEqual([expect.objectContaining({ row: 2, column: 'terr_stade_comm' })]);
     expect(await definitions()).toEqual(before);
     expect(await t.handle.db.selectFrom('plots').select('id').where('cnigId', '=', 'BULK-3').execute()).toEqual([]);
+  });
+});
+
+describe.skipIf(backendName() === 'pglite')('an automatic bulk load next to other sessions (PostgreSQL)', () => {
+  if (backendName() === 'pglite') console.warn('skipping the bulk-load lock tests: the embedded database has one session (they run with DATABASE_URL)');
+  const rowsInFile = BULK_LOAD_MIN_ROWS + 2_000;
+  const plotsFile = async (name: string, prefix: string) => {
+    const [base] = rows(readFileSync(await exportFile('terrain-eco'), 'utf8')).filter((r) => /^\d{5}_TERRAIN-ECO_\d+$/.test(r.terr_id!));
+    // A bulk load by the automatic rule next to the demo's 801 plots (with a margin: the
+    // rule reads an estimate).
+    return write(name, Array.from({ length: rowsInFile }, (_, i) => ({ ...base!, terr_id: `${prefix}-${String(i).padStart(5, '0')}` })));
+  };
+
+  it('rebuilds the indexes when it has the table to itself', async () => {
+    const report = await importCnig(t.handle.db, 'terrain-eco', await plotsFile('free.csv', 'FREE'));
+    expect(report).toMatchObject({ written: true, inserted: rowsInFile, indexesRebuilt: true });
+  });
+
+  it('keeps the indexes, rather than queue every reader behind it, when another session reads the table', async () => {
+    const path = await plotsFile('busy.csv', 'BUSY');
+    const { sql } = await import('kysely');
+    const report = await t.handle.db.connection().execute(async (reader) => {
+      await sql`BEGIN`.execute(reader);
+      // A long read (an export, say): its lock on plots lasts until its transaction ends.
+      await sql`SELECT count(*) FROM plots WHERE cnig_id = 'none'`.execute(reader);
+      try {
+        return await importCnig(t.handle.db, 'terrain-eco', path);
+      } finally {
+        await sql`ROLLBACK`.execute(reader);
+      }
+    });
+    expect(report).toMatchObject({ written: true, inserted: rowsInFile, indexesRebuilt: false, rejected: [] });
   });
 });
 
