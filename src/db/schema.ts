@@ -265,6 +265,22 @@ export interface LandCoverTable {
   useCode: string | null;
   vintage: string;
   source: string;
+  /** From the OCS GE matrix (sql/010); null for rows classified by their own flag. */
+  consumed: boolean | null;
+  naf: boolean | null;
+  /** 'flag' or 'ocsge-matrix:<version>'. */
+  classifiedBy: Generated<string>;
+}
+
+/** The OCS GE cover × use matrix (sql/010), one row per published version and pair. */
+export interface OcsgeCoverUseMatrixTable {
+  version: string;
+  coverCode: string;
+  useCode: string;
+  label: 'ARTIF' | 'ARTIF_NOT_CONSU' | 'CONSU' | 'NAF' | 'NONE';
+  isArtificial: boolean;
+  isConsumed: boolean;
+  isNatural: boolean;
 }
 
 export interface BrownfieldTable {
@@ -335,6 +351,7 @@ export interface Database {
   plots: PlotTable;
   communeConsumption: CommuneConsumptionTable;
   landCover: LandCoverTable;
+  ocsgeCoverUseMatrix: OcsgeCoverUseMatrixTable;
   brownfields: BrownfieldTable;
   penePerimeters: PenePerimeterTable;
   zanReductionTargets: ZanReductionTargetTable;

@@ -11,6 +11,7 @@ import type { ImportOptions, ImportReport } from './import-report.js';
 import { importLandCover } from './land-cover.js';
 import { importPene } from './pene.js';
 import { importEpcicom, importTerritories } from './territories-industrie.js';
+import { importZanTargets } from './zan-targets.js';
 
 export type Importer = (db: Kysely<Database>, path: string, options: ImportOptions) => Promise<ImportReport>;
 
@@ -19,6 +20,7 @@ export const importers: Record<string, Importer> = {
   'land-cover': importLandCover,
   brownfields: importBrownfields,
   pene: importPene,
+  'zan-targets': importZanTargets,
   epci: (db, path, options) => importBoundaries(db, 'epci', path, options),
   communes: (db, path, options) => importBoundaries(db, 'communes', path, options),
   departments: (db, path, options) => importBoundaries(db, 'departments', path, options),
