@@ -4,42 +4,94 @@
 import { createApp } from './app.js';
 import { FailureLimiter } from './auth/middleware.js';
 import { openPostgres } from './db/open.js';
+import { AppError, problemDocument, problemMediaType } from './http/errors.js';
 import { createLogger, type Logger } from './logger.js';
-import { loadConfig } from './config.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
 
 export interface WorkerBindings {
   DATABASE_URL?: string;
   HYPERDRIVE?: { connectionString: string };
   LOG_LEVEL?: string;
+  FONCIER_TURNKEY_TARGET?: string;
 }
 
 // Module scope lives as long as the isolate: failed authentications are counted across
 // requests (per isolate; a fleet-wide limit would need a Durable Object).
 const failureLimiter = new FailureLimiter();
 
+// POST /imports writes its body to /tmp, which on Workers is memory counted against the
+// isolate's 128 MB (shared by concurrent requests); a 20 MB import grew local workerd by
+// about 65 MB. Larger files go through the CLI.
+const maxImportBytes = 16 * 1024 * 1024;
+
+/** A misconfigured Worker answers every request with this, before any app exists. */
+function configurationProblem(request: Request, detail: string): Response {
+  const body = problemDocument(new AppError('internal_error', detail), new URL(request.url).pathname);
+  return new Response(JSON.stringify(body), { status: 500, headers: { 'content-type': problemMediaType } });
+}
+
+/**
+ * The request as the app expects it from a client, from what Cloudflare tells the Worker:
+ * - Accept-Encoding: every Worker gets `br, gzip`; the client's own is in
+ *   `request.cf.clientAcceptEncoding` ('' when it sent none), so the app negotiates gzip
+ *   (compress(), tile ETags per encoding) as it does on Node;
+ * - the client address: a Worker has no socket, so without it every client would share one
+ *   failed-authentication counter (and one client could lock every key holder out).
+ *   Cloudflare sets CF-Connecting-IP, which clients cannot forge; it becomes the only
+ *   X-Forwarded-For hop, read with trustProxy.
+ */
+function clientRequest(request: Request): Request {
+  const headers = new Headers(request.headers);
+  const sent = (request as Request & { cf?: { clientAcceptEncoding?: string } }).cf?.clientAcceptEncoding;
+  if (typeof sent === 'string') {
+    if (sent) headers.set('accept-encoding', sent);
+    else headers.delete('accept-encoding');
+  }
+  const address = request.headers.get('cf-connecting-ip');
+  if (address) headers.set('x-forwarded-for', address);
+  else headers.delete('x-forwarded-for');
+  return new Request(request, { headers });
+}
+
 /**
  * Closes the pool once a streamed body (exports, search downloads) is fully sent or
  * abandoned, not when the handler returns; `done` settles then, for ctx.waitUntil.
+ * A body the app already encoded (Content-Encoding: gzip) is sent as is: by default the
+ * runtime would gzip it a second time under the same header (`encodeBody: 'manual'`).
  */
 function closeAfterBody(response: Response, close: () => Promise<void>): { response: Response; done: Promise<void> } {
   if (!response.body) return { response, done: close() };
   const relay = new TransformStream<Uint8Array, Uint8Array>();
   const done = response.body.pipeTo(relay.writable).then(close, close);
-  return { response: new Response(relay.readable, response), done };
+  const init: ResponseInit & { encodeBody?: 'automatic' | 'manual' } = { status: response.status, headers: response.headers };
+  if (response.headers.has('content-encoding')) init.encodeBody = 'manual';
+  return { response: new Response(relay.readable, init), done };
 }
 
 export default {
   async fetch(request: Request, env: WorkerBindings, ctx: { waitUntil(promise: Promise<unknown>): void }): Promise<Response> {
-    const config = loadConfig({ DATABASE_URL: env.HYPERDRIVE?.connectionString ?? env.DATABASE_URL, LOG_LEVEL: env.LOG_LEVEL });
-    if (!config.databaseUrl) return new Response('DATABASE_URL or a HYPERDRIVE binding is required', { status: 500 });
+    let config: Config;
+    try {
+      config = loadConfig({
+        DATABASE_URL: env.HYPERDRIVE?.connectionString ?? env.DATABASE_URL,
+        LOG_LEVEL: env.LOG_LEVEL,
+        FONCIER_TURNKEY_TARGET: env.FONCIER_TURNKEY_TARGET,
+      });
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      console.error(error.message);
+      return configurationProblem(request, "the Worker's configuration is invalid; the error has been logged");
+    }
+    if (!config.databaseUrl) return configurationProblem(request, 'the Worker has no database: bind HYPERDRIVE or set DATABASE_URL');
     const logger: Logger = createLogger(config.logLevel, (line) => console.log(line));
     // Connections may not outlive a request on Workers: one small pool per request.
-    const handle = openPostgres(config.databaseUrl, 1);
-    const app = createApp({ db: handle.db, backend: 'postgres', logger, failureLimiter });
+    // Hyperdrive pools in transaction mode, so jit=off is the database's setting there.
+    const handle = openPostgres(config.databaseUrl, 1, { startupJitOff: !env.HYPERDRIVE });
+    const app = createApp({ db: handle.db, backend: 'postgres', logger, failureLimiter, trustProxy: true, maxImportBytes, turnkeyTarget: config.turnkeyTarget });
     let closed: Promise<void> | undefined;
     const close = () => (closed ??= handle.close());
     try {
-      const { response, done } = closeAfterBody(await app.fetch(request), close);
+      const { response, done } = closeAfterBody(await app.fetch(clientRequest(request)), close);
       ctx.waitUntil(done);
       return response;
     } catch (error) {

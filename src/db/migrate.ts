@@ -5,12 +5,15 @@ import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely';
 
-export const sqlDirectory = fileURLToPath(new URL('../../sql/', import.meta.url));
+/** The sql/ directory of this checkout; resolved on use, not at module load (a Worker has no file URL to resolve). */
+export function sqlDirectory(): string {
+  return fileURLToPath(new URL('../../sql/', import.meta.url));
+}
 
 const migrationFile = /^(\d{3})_[a-z0-9_-]+\.sql$/;
 
 export class SqlFileMigrationProvider implements MigrationProvider {
-  constructor(private readonly directory: string = sqlDirectory) {}
+  constructor(private readonly directory: string = sqlDirectory()) {}
 
   async getMigrations(): Promise<Record<string, Migration>> {
     const names = (await readdir(this.directory)).filter((name) => migrationFile.test(name)).sort();

@@ -22,7 +22,16 @@ export function createKysely(dialect: PostgresDialect | import('kysely').Dialect
   return new Kysely<Database>({ dialect, plugins: [new CamelCasePlugin()] });
 }
 
-export function openPostgres(connectionString: string, poolMax = 10): DatabaseHandle {
+export interface PostgresOptions {
+  /**
+   * Send `jit=off` as a startup parameter (default true). Off behind a transaction-mode pooler
+   * (Hyperdrive): it resets sessions between transactions and poolers may refuse startup
+   * parameters, so there the setting belongs to the database (`ALTER DATABASE … SET jit = off`).
+   */
+  startupJitOff?: boolean;
+}
+
+export function openPostgres(connectionString: string, poolMax = 10, options: PostgresOptions = {}): DatabaseHandle {
   const types = {
     getTypeParser(oid: number, format?: 'text' | 'binary') {
       if (oid === INT8 || oid === NUMERIC) return (value: string) => Number(value);
@@ -33,7 +42,8 @@ export function openPostgres(connectionString: string, poolMax = 10): DatabaseHa
   // JIT off: PostGIS functions carry high planner costs, so API queries that run in
   // milliseconds cross jit_above_cost and spend most of a second compiling (seen on ZAN
   // territory figures: 0.9 s of JIT for a 40 ms query). An API wants steady latency.
-  const pool = new pg.Pool({ connectionString, max: poolMax, types, options: '-c jit=off' } as pg.PoolConfig);
+  const startup = options.startupJitOff === false ? {} : { options: '-c jit=off' };
+  const pool = new pg.Pool({ connectionString, max: poolMax, types, ...startup } as pg.PoolConfig);
   // An idle client losing its connection must not crash the process.
   pool.on('error', () => {});
   const db = createKysely(new PostgresDialect({ pool }));
