@@ -3,7 +3,9 @@
 // geometry; we drop the tiles of that layer whose buffered square meets either geometry, at
 // every zoom of the layer, and nothing else. Composite tiles are cached whole (a hit then hands
 // out the very bytes, ETag and gzip of the last time) and dropped with their layers; the layer
-// tiles built for a composite are not stored a second time (tiles/source.ts).
+// tiles built for a composite are not stored a second time (tiles/source.ts). The cluster tiles
+// of the low zooms need nothing more: a feature counts in the cell of its box centre, which lies
+// inside the box, so the same tile ranges cover them.
 // Each entry also keeps the data version (tiles/source.ts dataVersion) read before it was built.
 // A versioned URL (?v= from TileJSON) is cached by clients for a day, so it only takes an entry
 // built at that version or later: writes this process never heard of (`foncier import` from the

@@ -2,16 +2,20 @@
 // query per layer and tile feeds both encoders (ST_AsMVT on PostgreSQL, the TypeScript
 // encoder on the embedded database), so both paths see the same features, ids and values.
 //
+// Below the zoom where a layer draws polygons it is drawn as grid clusters (tiles/clusters.ts):
+// counts and sums per cell, nothing capped or dropped. The polygon zooms keep a feature cap.
+//
 // Feature ids: MVT wants unsigned integers and our ids are UUIDs (sites, plots) or text
 // (territories). The id is the first 48 bits of md5(id): stable across databases and
 // processes, exact in JavaScript (< 2^53), and with 48 bits the chance of two features of
 // one tile sharing an id is about n²/2^49 (4e-9 for 1,000 features). No migration needed;
 // clients that need the catalogue id read the `id` property.
 import { sql, type RawBuilder } from 'kysely';
+import { clusterFeatures } from './clusters.js';
 import type { PropertyType } from './mvt-encoder.js';
 import { BUFFER, EXTENT, tileUnitMetres } from './tile-math.js';
 
-export type LayerId = 'territories' | 'sites' | 'plots';
+export type LayerId = 'territories' | 'sites' | 'plots' | 'brownfields';
 
 export interface LayerField {
   type: PropertyType;
@@ -31,13 +35,19 @@ export interface TileLayer {
   minzoom: number;
   maxzoom: number;
   /**
-   * Most features one tile of the layer holds, biggest first. With ~110 bytes per plot and
-   * ~80 per site, 2,500 plots + 1,500 sites + territories stay under the 500 KB bound.
+   * Most features one polygon tile of the layer holds, biggest first. With ~110 bytes per
+   * plot, ~80 per site and ~120 per brownfield, 2,500 plots + 1,500 sites + 1,000 brownfields
+   * + territories stay under the 500 KB bound. Cluster tiles hold at most 64 points per layer.
    */
   featureCap: number;
+  /** Below this zoom the layer is grid clusters (tiles/clusters.ts); 0 for never. */
+  clusterBelow: number;
+  /** Properties of the features (polygon zooms). */
   fields: Record<string, LayerField>;
-  /** The geometry at zoom z: points (centroid-like) or the polygons themselves. */
-  geometryAt(z: number): 'point' | 'polygon';
+  /** Properties of the clusters; a name shared with `fields` has the same type. */
+  clusterFields: Record<string, LayerField>;
+  /** The geometry at zoom z: grid clusters (points) or the polygons themselves. */
+  geometryAt(z: number): 'cluster' | 'polygon';
   /**
    * `SELECT fid, <properties>, <wrap(geom in EPSG:3857)> AS geom` for one tile; `wrap` turns
    * the geometry into tile geometry (ST_AsMVTGeom, or the clip/affine/snap chain).
@@ -63,6 +73,7 @@ const territories: TileLayer = {
   minzoom: 0,
   maxzoom: 16,
   featureCap: 500,
+  clusterBelow: 0,
   fields: {
     id: { type: 'string', description: 'ANCT territory id, e.g. ti-8401' },
     name: { type: 'string', description: 'Territory name' },
@@ -70,6 +81,7 @@ const territories: TileLayer = {
     rebondIndustriel: { type: 'boolean', description: 'Laureate of the Rebond industriel call' },
     areaHa: { type: 'number', description: 'Area on the ellipsoid, hectares' },
   },
+  clusterFields: {},
   geometryAt: () => 'polygon',
   features(q, wrap) {
     const box = searchBox(q);
@@ -82,15 +94,16 @@ const territories: TileLayer = {
   },
 };
 
-/** Below zoom 10 a site is a few pixels: draw it as a point on its surface. */
-const SITE_POINT_BELOW = 10;
+/** Sites are drawn from zoom 10 (a 30 ha site is then ~10 px across in France); below, grid clusters. */
+const SITE_CLUSTER_BELOW = 10;
 
 const sites: TileLayer = {
   id: 'sites',
-  description: 'Sites économiques (CNIG site-eco); points below zoom 10',
+  description: 'Sites économiques (CNIG site-eco); grid clusters below zoom 10',
   minzoom: 5,
   maxzoom: 16,
   featureCap: 1500,
+  clusterBelow: SITE_CLUSTER_BELOW,
   fields: {
     id: { type: 'string', description: 'Site id (UUID): /sites/{id}' },
     name: { type: 'string', description: 'CNIG site_nom' },
@@ -103,35 +116,59 @@ const sites: TileLayer = {
     turnkey: { type: 'boolean', description: 'In the turnkey-sites programme ("sites clés en main")' },
     labelStatus: { type: 'string', description: 'Turnkey label workflow status' },
   },
-  geometryAt: (z) => (z < SITE_POINT_BELOW ? 'point' : 'polygon'),
+  clusterFields: {
+    count: { type: 'integer', description: 'Sites in the cell' },
+    areaHa: { type: 'number', description: 'Their area, hectares' },
+    availableAreaHa: { type: 'number', description: 'Their CNIG site_surf_comm_dispo, hectares (sites declaring none count 0)' },
+    turnkeyCount: { type: 'integer', description: 'Of which in the turnkey-sites programme' },
+    labelledCount: { type: 'integer', description: 'Of which labelled turnkey sites' },
+    id: { type: 'string', description: 'The site id when the cell holds one site' },
+  },
+  geometryAt: (z) => (z < SITE_CLUSTER_BELOW ? 'cluster' : 'polygon'),
   features(q, wrap) {
-    const geom = q.z < SITE_POINT_BELOW ? sql`ST_Transform(ST_PointOnSurface(s.geom), 3857)` : sql`ST_Transform(s.geom, 3857)`;
+    const territory = q.territory === undefined ? sql`` : sql`AND s.epci_siren IN (SELECT epci_siren FROM territory_epci WHERE territory_id = ${q.territory})`;
+    if (q.z < SITE_CLUSTER_BELOW) {
+      return clusterFeatures(q, wrap, {
+        members: sql`SELECT s.id::text AS id, Box2D(s.geom) AS box, s.area_ha, s.available_area_ha, s.turnkey_programme, s.label_status
+          FROM sites s WHERE s.deleted_at IS NULL AND s.geom && ${searchBox(q)} ${territory}`,
+        aggregates: {
+          areaHa: roundedHa(sql`sum(c.area_ha)`),
+          availableAreaHa: roundedHa(sql`coalesce(sum(c.available_area_ha), 0)`),
+          turnkeyCount: sql`count(*) FILTER (WHERE c.turnkey_programme IS NOT NULL)`,
+          labelledCount: sql`count(*) FILTER (WHERE c.label_status = 'labelled')`,
+        },
+      });
+    }
     return sql`SELECT ${featureId(sql`s.id`)} AS fid, s.id::text AS "id", s.name AS "name", s.site_type AS "siteType",
         s.main_vocation AS "mainVocation", s.state AS "state", ${roundedHa(sql`s.area_ha`)} AS "areaHa",
         s.available_area_ha AS "availableAreaHa", s.power_mw AS "powerMw",
-        (s.turnkey_programme IS NOT NULL) AS "turnkey", s.label_status AS "labelStatus", ${wrap(geom)} AS geom
+        (s.turnkey_programme IS NOT NULL) AS "turnkey", s.label_status AS "labelStatus", ${wrap(sql`ST_Transform(s.geom, 3857)`)} AS geom
       FROM sites s
-      WHERE s.deleted_at IS NULL AND s.geom && ${searchBox(q)}
-        ${q.territory === undefined ? sql`` : sql`AND s.epci_siren IN (SELECT epci_siren FROM territory_epci WHERE territory_id = ${q.territory})`}
+      WHERE s.deleted_at IS NULL AND s.geom && ${searchBox(q)} ${territory}
       ORDER BY s.area_ha DESC, s.id LIMIT ${this.featureCap}`;
   },
 };
 
-/** Below zoom 13 a plot is a point; the smallest are dropped (hectares, by zoom). */
-const PLOT_POINT_BELOW = 13;
-const plotMinAreaHa: Record<number, number> = { 10: 1, 11: 0.5, 12: 0.2 };
+/** Plots are drawn from zoom 13 (a 1 ha plot is then ~15 px across in France); below, grid clusters. */
+const PLOT_CLUSTER_BELOW = 13;
 
-/** The smallest plot drawn at zoom z: a square of 2 tile units at polygon zooms. */
+/** The smallest plot drawn at zoom z: a square of 2 tile units (polygon zooms). */
 export function plotMinimumAreaHa(z: number): number {
-  return plotMinAreaHa[z] ?? (2 * tileUnitMetres(z)) ** 2 / 10_000 / 4;
+  return (2 * tileUnitMetres(z)) ** 2 / 10_000 / 4;
 }
+
+/** CNIG terr_stade_comm values of a plot an investor can buy now. */
+const FOR_SALE = ['en vente', 'en vente avec contraintes'];
 
 const plots: TileLayer = {
   id: 'plots',
-  description: 'Terrains économiques (CNIG terrain-eco); points below zoom 13, small plots dropped at low zoom',
+  description: 'Terrains économiques (CNIG terrain-eco); grid clusters below zoom 13',
+  // Below zoom 10 the sites' clusters tell where the supply is; a plots cluster tile there
+  // would aggregate every plot of a region on each build (0.7 s for a z6 tile of 400,000).
   minzoom: 10,
   maxzoom: 16,
   featureCap: 2500,
+  clusterBelow: PLOT_CLUSTER_BELOW,
   fields: {
     id: { type: 'string', description: 'Plot id (UUID): /plots/{id}' },
     siteId: { type: 'string', description: 'Site id (UUID)' },
@@ -145,23 +182,112 @@ const plots: TileLayer = {
     priceEurM2: { type: 'number', description: 'CNIG terr_m2_prix, euros per m²' },
     availableFrom: { type: 'string', description: 'Date the plot is available (YYYY-MM-DD)' },
   },
-  geometryAt: (z) => (z < PLOT_POINT_BELOW ? 'point' : 'polygon'),
+  clusterFields: {
+    count: { type: 'integer', description: 'Plots in the cell' },
+    areaHa: { type: 'number', description: 'Their area, hectares' },
+    availableCount: { type: 'integer', description: "Of which for sale (terr_stade_comm 'en vente' or 'en vente avec contraintes')" },
+    availableAreaHa: { type: 'number', description: 'Area of those for sale, hectares' },
+    turnkeyCount: { type: 'integer', description: 'Of which turnkey (terr_cle_en_main)' },
+    brownfieldCount: { type: 'integer', description: "Of which brownfields (terr_etat_occup 'friche')" },
+    id: { type: 'string', description: 'The plot id when the cell holds one plot' },
+  },
+  geometryAt: (z) => (z < PLOT_CLUSTER_BELOW ? 'cluster' : 'polygon'),
   features(q, wrap) {
     // Buyer and owner names never enter a tile: tiles are public (plots/representation.ts).
-    const geom = q.z < PLOT_POINT_BELOW ? sql`ST_Transform(ST_PointOnSurface(p.geom), 3857)` : sql`ST_Transform(p.geom, 3857)`;
+    const territory =
+      q.territory === undefined ? sql`` : sql`AND p.site_id IN (SELECT s.id FROM sites s JOIN territory_epci te ON te.epci_siren = s.epci_siren WHERE te.territory_id = ${q.territory})`;
+    if (q.z < PLOT_CLUSTER_BELOW) {
+      const forSale = sql`c.marketing_stage IN (${sql.join(FOR_SALE)})`;
+      return clusterFeatures(q, wrap, {
+        members: sql`SELECT p.id::text AS id, Box2D(p.geom) AS box, p.area_ha, p.marketing_stage, p.turnkey, p.occupation
+          FROM plots p WHERE p.deleted_at IS NULL AND p.geom && ${searchBox(q)} ${territory}`,
+        aggregates: {
+          areaHa: roundedHa(sql`sum(c.area_ha)`),
+          availableCount: sql`count(*) FILTER (WHERE ${forSale})`,
+          availableAreaHa: roundedHa(sql`coalesce(sum(c.area_ha) FILTER (WHERE ${forSale}), 0)`),
+          turnkeyCount: sql`count(*) FILTER (WHERE c.turnkey)`,
+          brownfieldCount: sql`count(*) FILTER (WHERE c.occupation = 'friche')`,
+        },
+      });
+    }
     return sql`SELECT ${featureId(sql`p.id`)} AS fid, p.id::text AS "id", p.site_id::text AS "siteId",
         p.marketing_stage AS "marketingStage", p.development_stage AS "developmentStage", p.occupation AS "occupation",
         p.land_use AS "landUse", p.planning_zone AS "planningZone", p.turnkey AS "turnkey",
         ${roundedHa(sql`p.area_ha`)} AS "areaHa", p.price_eur_m2 AS "priceEurM2", p.available_from::text AS "availableFrom",
-        ${wrap(geom)} AS geom
+        ${wrap(sql`ST_Transform(p.geom, 3857)`)} AS geom
       FROM plots p
-      WHERE p.deleted_at IS NULL AND p.geom && ${searchBox(q)} AND p.area_ha >= ${plotMinimumAreaHa(q.z)}::float8
-        ${q.territory === undefined ? sql`` : sql`AND p.site_id IN (SELECT s.id FROM sites s JOIN territory_epci te ON te.epci_siren = s.epci_siren WHERE te.territory_id = ${q.territory})`}
+      WHERE p.deleted_at IS NULL AND p.geom && ${searchBox(q)} AND p.area_ha >= ${plotMinimumAreaHa(q.z)}::float8 ${territory}
       ORDER BY p.area_ha DESC, p.id LIMIT ${this.featureCap}`;
   },
 };
 
-export const tileLayers: readonly TileLayer[] = [territories, sites, plots];
+/** Brownfields are drawn from zoom 13, like plots; below, grid clusters. */
+const BROWNFIELD_CLUSTER_BELOW = 13;
+
+/**
+ * A Cartofriches site_id is `<INSEE commune>_<number>` (e.g. 50419_27068); its public page is
+ * this URL followed by the id (the link Cartofriches itself and MTES-MCT/sparte build). Other
+ * ids (the demo's synthetic friches, another producer's) get no link.
+ */
+const CARTOFRICHES_SITE_URL = 'https://cartofriches.cerema.fr/cartofriches/?site=';
+const CARTOFRICHES_ID = '^[0-9][0-9AB][0-9]{3}_[0-9]+$';
+
+const brownfields: TileLayer = {
+  id: 'brownfields',
+  description: 'Friches (CNIG friches standard, Cartofriches): reference layer; grid clusters below zoom 13',
+  minzoom: 5,
+  maxzoom: 16,
+  featureCap: 1000,
+  clusterBelow: BROWNFIELD_CLUSTER_BELOW,
+  // Public CNIG friches fields only: the owner (proprio_nom, proprio_personne) is never imported.
+  fields: {
+    id: { type: 'string', description: 'CNIG site_id' },
+    name: { type: 'string', description: 'CNIG site_nom' },
+    siteType: { type: 'string', description: 'CNIG site_type' },
+    status: { type: 'string', description: 'CNIG site_statut (friche avec projet, sans projet, potentielle, reconvertie)' },
+    surfaceM2: { type: 'number', description: 'CNIG unite_fonciere_surface, m²' },
+    communeInsee: { type: 'string', description: 'CNIG comm_insee' },
+    approximate: { type: 'boolean', description: 'Published as a point only: drawn as a disc of its declared surface' },
+    sourceProducer: { type: 'string', description: 'CNIG source_producteur' },
+    cartofrichesUrl: { type: 'string', description: 'The friche on Cartofriches (Cartofriches site ids only)' },
+  },
+  clusterFields: {
+    count: { type: 'integer', description: 'Friches in the cell' },
+    surfaceM2: { type: 'number', description: 'Their declared unite_fonciere_surface, m² (friches declaring none count 0)' },
+    withoutProjectCount: { type: 'integer', description: "Of which site_statut 'friche sans projet'" },
+    id: { type: 'string', description: 'The CNIG site_id when the cell holds one friche' },
+  },
+  geometryAt: (z) => (z < BROWNFIELD_CLUSTER_BELOW ? 'cluster' : 'polygon'),
+  features(q, wrap) {
+    const territory =
+      q.territory === undefined ? sql`` : sql`AND b.commune_insee IN (SELECT c.insee FROM communes c JOIN territory_epci te ON te.epci_siren = c.epci_siren WHERE te.territory_id = ${q.territory})`;
+    if (q.z < BROWNFIELD_CLUSTER_BELOW) {
+      return clusterFeatures(q, wrap, {
+        members: sql`SELECT b.id, Box2D(b.geom) AS box, b.surface_m2, b.status FROM brownfields b WHERE b.geom && ${searchBox(q)} ${territory}`,
+        aggregates: {
+          surfaceM2: sql`round(coalesce(sum(c.surface_m2), 0))::float8`,
+          withoutProjectCount: sql`count(*) FILTER (WHERE c.status = 'friche sans projet')`,
+        },
+      });
+    }
+    return sql`SELECT ${featureId(sql`b.id`)} AS fid, b.id AS "id", b.name AS "name", b.site_type AS "siteType", b.status AS "status",
+        b.surface_m2 AS "surfaceM2", b.commune_insee AS "communeInsee", b.geom_approximate AS "approximate", b.source_producer AS "sourceProducer",
+        CASE WHEN b.id ~ ${CARTOFRICHES_ID}::text THEN ${CARTOFRICHES_SITE_URL}::text || b.id END AS "cartofrichesUrl",
+        ${wrap(sql`ST_Transform(b.geom, 3857)`)} AS geom
+      FROM brownfields b
+      WHERE b.geom && ${searchBox(q)} ${territory}
+      ORDER BY ST_Area(b.geom) DESC, b.id LIMIT ${this.featureCap}`;
+  },
+};
+
+export const tileLayers: readonly TileLayer[] = [territories, sites, plots, brownfields];
+
+/** Property types of a layer's features and clusters, for the TypeScript encoder. */
+export function layerPropertyTypes(layer: TileLayer): Record<string, PropertyType> {
+  const types: Record<string, PropertyType> = {};
+  for (const [name, f] of [...Object.entries(layer.fields), ...Object.entries(layer.clusterFields)]) types[name] = f.type;
+  return types;
+}
 
 export function findTileLayer(id: string): TileLayer | undefined {
   return tileLayers.find((layer) => layer.id === id);

@@ -8,7 +8,7 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Geometry } from 'geojson';
 import type { Database } from '../src/db/schema.js';
 import { encodeTile, type PropertyValue } from './mvt-encoder.js';
-import { tileLayers, type TileLayer, type TileQuery } from './layers.js';
+import { layerPropertyTypes, tileLayers, type TileLayer, type TileQuery } from './layers.js';
 import { BUFFER, EXTENT, tileEnvelope } from './tile-math.js';
 import type { TileCache } from './cache.js';
 
@@ -64,18 +64,22 @@ export interface TileSource {
 }
 
 export const ATTRIBUTION =
-  "Foncier · ANCT Territoires d'industrie · CNIG Sites économiques (site-eco, terrain-eco) · IGN ADMIN EXPRESS · © OpenStreetMap contributors";
+  "Foncier · ANCT Territoires d'industrie · CNIG Sites économiques (site-eco, terrain-eco) · Cerema Cartofriches (CNIG friches) · IGN ADMIN EXPRESS · © OpenStreetMap contributors";
 
 const fieldTypes = { string: 'String', number: 'Number', integer: 'Number', boolean: 'Boolean' } as const;
 
+/**
+ * TileJSON has one field list per layer: the features' fields, then the clusters' (drawn below
+ * `clusterBelow`), a shared name described for both.
+ */
 function vectorLayerJson(layer: TileLayer): VectorLayerJson {
-  return {
-    id: layer.id,
-    description: layer.description,
-    minzoom: layer.minzoom,
-    maxzoom: layer.maxzoom,
-    fields: Object.fromEntries(Object.entries(layer.fields).map(([name, f]) => [name, `${fieldTypes[f.type]}: ${f.description}`])),
-  };
+  const fields: Record<string, string> = {};
+  for (const [name, f] of Object.entries(layer.fields)) fields[name] = `${fieldTypes[f.type]}: ${f.description}`;
+  for (const [name, f] of Object.entries(layer.clusterFields)) {
+    const cluster = `cluster (below zoom ${layer.clusterBelow}): ${f.description}`;
+    fields[name] = name in fields ? `${fields[name]}; ${cluster}` : `${fieldTypes[f.type]}: ${cluster}`;
+  }
+  return { id: layer.id, description: layer.description, minzoom: layer.minzoom, maxzoom: layer.maxzoom, fields };
 }
 
 function buildTileJson(base: URL, source: { id: string; name: string; description: string; minzoom: number; maxzoom: number; layers: TileLayer[] }, options: TileJsonOptions): TileJson {
@@ -138,8 +142,7 @@ async function layerTileWithEncoder(db: Kysely<Database>, layer: TileLayer, q: T
   const { rows } = await sql<{ fid: number; geometry: Geometry; properties: Record<string, PropertyValue> }>`
     SELECT f.fid, ST_AsGeoJSON(f.geom, 0)::json AS geometry, to_jsonb(f) - 'geom' - 'fid' AS properties
     FROM (${features}) f WHERE f.geom IS NOT NULL AND NOT ST_IsEmpty(f.geom)`.execute(db);
-  const types = Object.fromEntries(Object.entries(layer.fields).map(([name, f]) => [name, f.type]));
-  return encodeTile([{ name: layer.id, extent: EXTENT, types, features: rows.map((r) => ({ id: Number(r.fid), geometry: r.geometry, properties: r.properties })) }]);
+  return encodeTile([{ name: layer.id, extent: EXTENT, types: layerPropertyTypes(layer), features: rows.map((r) => ({ id: Number(r.fid), geometry: r.geometry, properties: r.properties })) }]);
 }
 
 /** A PostGIS-backed layer. */
@@ -231,7 +234,7 @@ export class CompositeSource implements TileSource {
 
   tilejson(base: URL, options: TileJsonOptions): TileJson {
     const layers = tileLayers.filter((layer) => this.sources.some((s) => s.id === layer.id));
-    return buildTileJson(base, { id: this.id, name: 'Foncier', description: "Territoires d'industrie, economic sites and plots", minzoom: this.minzoom, maxzoom: this.maxzoom, layers }, options);
+    return buildTileJson(base, { id: this.id, name: 'Foncier', description: "Territoires d'industrie, economic sites and plots, brownfields", minzoom: this.minzoom, maxzoom: this.maxzoom, layers }, options);
   }
 
   async tile(z: number, x: number, y: number, request: TileRequest = {}): Promise<Uint8Array | null> {
@@ -271,10 +274,16 @@ export function encoderFor(backend: string): TileEncoder {
   return backend === 'postgres' ? 'st_asmvt' : 'typescript';
 }
 
-/** The last write to a site or plot (a soft delete is a write too), in milliseconds. Indexed by sql/003_tiles.sql. */
+/**
+ * The data version: the last write to a site or plot (a soft delete is a write too) in
+ * milliseconds (indexed by sql/003_tiles.sql), plus the reference-layer counter that every
+ * statement writing brownfields, land cover or PENE perimeters bumps (sql/007_zan_cache.sql):
+ * brownfields have no timestamp. Both only grow, so the sum grows whenever either does.
+ */
 export async function dataVersionMs(db: Kysely<Database>): Promise<number> {
   const { rows } = await sql<{ ms: number | null }>`
-    SELECT floor(extract(epoch FROM greatest((SELECT max(updated_at) FROM sites), (SELECT max(updated_at) FROM plots))) * 1000)::float8 AS ms`.execute(db);
+    SELECT coalesce(floor(extract(epoch FROM greatest((SELECT max(updated_at) FROM sites), (SELECT max(updated_at) FROM plots))) * 1000), 0)::float8
+      + coalesce((SELECT version FROM zan_reference_version), 0) AS ms`.execute(db);
   return Math.round(rows[0]?.ms ?? 0);
 }
 

@@ -150,7 +150,7 @@ export function tileRoutes(cache: TileCache | null) {
   const tags = ['tiles'];
 
   app.openapi(
-    createRoute({ method: 'get', path: '/style.json', tags, summary: 'MapLibre style drawing territories, sites and plots', request: { query: z.object({}).strict() }, responses: { 200: { description: 'MapLibre style', content: { 'application/json': { schema: z.record(z.string(), z.any()) } } }, 400: problemResponses[400] } }),
+    createRoute({ method: 'get', path: '/style.json', tags, summary: 'MapLibre style drawing territories, sites, plots and brownfields (clusters at low zoom)', request: { query: z.object({}).strict() }, responses: { 200: { description: 'MapLibre style', content: { 'application/json': { schema: z.record(z.string(), z.any()) } } }, 400: problemResponses[400] } }),
     async (c) => {
       const origin = new URL(c.req.url).origin;
       const sources = { foncier: { ...style.sources.foncier, url: `${origin}/tiles/composite.json` } };

@@ -37,8 +37,9 @@ function featuresOf(bytes: Uint8Array | null, layer: string): Map<number, Vector
 // The embedded database has no ST_AsMVT: the comparison runs on the PostgreSQL pass.
 if (!process.env.DATABASE_URL) console.warn('skipping the ST_AsMVT comparison: the embedded database has no ST_AsMVT (it runs with DATABASE_URL)');
 describe.runIf(process.env.DATABASE_URL)('ST_AsMVT and the TypeScript encoder (PostgreSQL)', () => {
-  it('decode to the same features, ids, properties and outlines on the same tiles', async () => {
+  it('decode to the same features, ids, properties and outlines on the same tiles, grid clusters included', async () => {
     let compared = 0;
+    const clusters: Record<string, number> = {};
     for (const layer of tileLayers) {
       const native = new PostgisLayerSource(t.handle.db, layer, 'st_asmvt');
       const ours = new PostgisLayerSource(t.handle.db, layer, 'typescript');
@@ -52,6 +53,7 @@ describe.runIf(process.env.DATABASE_URL)('ST_AsMVT and the TypeScript encoder (P
           const fb = b.get(id);
           if (!fb) continue;
           compared++;
+          if (fa.properties.count !== undefined) clusters[layer.id] = (clusters[layer.id] ?? 0) + 1;
           expect(fb.properties, `${layer.id} ${id}`).toEqual(fa.properties);
           expect(fb.type).toBe(fa.type);
           const [ax0, ay0, ax1, ay1] = fa.bbox();
@@ -61,6 +63,7 @@ describe.runIf(process.env.DATABASE_URL)('ST_AsMVT and the TypeScript encoder (P
       }
     }
     expect(compared).toBeGreaterThan(50);
+    for (const layer of ['sites', 'plots', 'brownfields']) expect(clusters[layer], layer).toBeGreaterThan(0);
   });
 });
 

@@ -13,8 +13,10 @@ import { ChangeFeed } from '../../src/changes.js';
 import { FailureLimiter } from '../../src/auth/middleware.js';
 import { createApiKey } from '../../src/auth/keys.js';
 import { TileCache } from '../../tiles/cache.js';
+import { CELL_LEVELS, CELLS_PER_SIDE } from '../../tiles/clusters.js';
+import { findTileLayer } from '../../tiles/layers.js';
 import { createTileSources, encoderFor } from '../../tiles/source.js';
-import { tileAt, tileUnitMetres } from '../../tiles/tile-math.js';
+import { EXTENT, tileAt, tileUnitMetres, type TileCoord } from '../../tiles/tile-math.js';
 import { backendName, openTestApp, type TestContext } from '../support/app.js';
 
 let t: TestContext;
@@ -76,12 +78,12 @@ describe('GET /tiles/{layer}/{z}/{x}/{y}.mvt', () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 
-  it('draws plots as points below zoom 13 and leaves them out below zoom 10 (204)', async () => {
+  it('draws plots as grid clusters below zoom 13 and leaves them out below zoom 10 (204)', async () => {
     const low = plotTile(12);
     const tile = await decode(await t.get(`/tiles/plots/${low.z}/${low.x}/${low.y}.mvt`));
-    const points = features(tile.layers.plots);
-    expect(points.length).toBeGreaterThan(0);
-    expect(points.every((f) => f.type === 1)).toBe(true);
+    const clusters = features(tile.layers.plots);
+    expect(clusters.length).toBeGreaterThan(0);
+    expect(clusters.every((f) => f.type === 1 && typeof f.properties.count === 'number')).toBe(true);
     const z9 = plotTile(9);
     expect((await t.get(`/tiles/plots/${z9.z}/${z9.x}/${z9.y}.mvt`)).status).toBe(204);
   });
@@ -146,11 +148,146 @@ describe('GET /tiles/{layer}/{z}/{x}/{y}.mvt', () => {
   });
 });
 
+const FOR_SALE = ['en vente', 'en vente avec contraintes'];
+const sum = (list: { properties: Record<string, unknown> }[], key: string) => list.reduce((n, f) => n + Number(f.properties[key] ?? 0), 0);
+
+/** The highest zoom ≤ maxZoom at which a lon/lat box lies in one tile. */
+function singleTile([w, s, e, n]: number[], maxZoom: number): TileCoord {
+  for (let z = maxZoom; z >= 0; z--) {
+    const a = tileAt(w!, n!, z);
+    const b = tileAt(e!, s!, z);
+    if (a.x === b.x && a.y === b.y) return a;
+  }
+  throw new Error('no single tile');
+}
+
+/** Column and row (over the world) of the cell a cluster id names: the inverse of tiles/clusters.ts clusterId. */
+function cellOfClusterId(z: number, id: number): { cx: number; cy: number } {
+  const level = z + CELL_LEVELS;
+  const rest = id - (4 ** level - 1) / 3;
+  return { cx: rest % 2 ** level, cy: Math.floor(rest / 2 ** level) };
+}
+
+describe('grid clusters below the polygon zooms', () => {
+  const envelopeOf = ({ z, x, y }: TileCoord) => sql`ST_Transform(ST_TileEnvelope(${z}::int, ${x}::int, ${y}::int), 4326)`;
+  const inTerritory = (siteColumn: string, territory?: string) =>
+    territory === undefined ? sql`true` : sql`${sql.ref(siteColumn)} IN (SELECT s.id FROM sites s JOIN territory_epci te ON te.epci_siren = s.epci_siren WHERE te.territory_id = ${territory})`;
+
+  /** The plots the database holds in a tile's square, found with ST_Intersects, apart from the tiles. */
+  async function plotsIn(tile: TileCoord, territory?: string) {
+    const { rows } = await sql<{ id: string; areaHa: number; forSale: boolean; straddling: boolean }>`
+      SELECT p.id::text AS id, p.area_ha, p.marketing_stage IN (${sql.join(FOR_SALE)}) AS for_sale, ST_Intersects(p.geom, ST_Boundary(${envelopeOf(tile)})) AS straddling
+      FROM plots p WHERE p.deleted_at IS NULL AND ST_Intersects(p.geom, ${envelopeOf(tile)}) AND ${inTerritory('p.site_id', territory)}`.execute(t.handle.db);
+    return rows;
+  }
+
+  async function sitesIn(tile: TileCoord, territory?: string) {
+    const { rows } = await sql<{ id: string; turnkey: boolean; availableAreaHa: number | null; straddling: boolean }>`
+      SELECT s.id::text AS id, s.turnkey_programme IS NOT NULL AS turnkey, s.available_area_ha, ST_Intersects(s.geom, ST_Boundary(${envelopeOf(tile)})) AS straddling
+      FROM sites s WHERE s.deleted_at IS NULL AND ST_Intersects(s.geom, ${envelopeOf(tile)}) AND ${inTerritory('s.id', territory)}`.execute(t.handle.db);
+    return rows;
+  }
+
+  /** No name, owner or buyer of anyone in a cluster: only the layer's cluster properties. */
+  function expectClusterProperties(layer: string, list: { properties: Record<string, unknown> }[]) {
+    const allowed = Object.keys(findTileLayer(layer)!.clusterFields);
+    for (const f of list) for (const key of Object.keys(f.properties)) expect(allowed, `${layer}.${key}`).toContain(key);
+  }
+
+  it('counts every site of a zoom 5-9 tile around a territory in its clusters, nothing dropped', async () => {
+    const { rows } = await sql<{ w: number; s: number; e: number; n: number }>`
+      SELECT ST_XMin(b) AS w, ST_YMin(b) AS s, ST_XMax(b) AS e, ST_YMax(b) AS n FROM (
+        SELECT ST_Extent(s.geom)::geometry AS b FROM sites s JOIN territory_epci te ON te.epci_siren = s.epci_siren WHERE te.territory_id = ${territoryId}) x`.execute(t.handle.db);
+    const { w, s, e, n } = rows[0]!;
+    const tile = singleTile([w, s, e, n], 9);
+    const { z, x, y } = tile;
+    const held = await sitesIn(tile);
+    // The independent count is exact only if no site crosses the tile's edges.
+    expect(held.filter((site) => site.straddling)).toEqual([]);
+    expect(held.length).toBeGreaterThan(5);
+    for (const path of [`/tiles/sites/${z}/${x}/${y}.mvt`, `/tiles/${z}/${x}/${y}.mvt`]) {
+      const sites = features((await decode(await t.get(path))).layers.sites);
+      expect(sites.every((f) => f.type === 1)).toBe(true);
+      expect(sum(sites, 'count'), path).toBe(held.length);
+      expect(sum(sites, 'turnkeyCount'), path).toBe(held.filter((site) => site.turnkey).length);
+      expect(sum(sites, 'availableAreaHa')).toBeCloseTo(held.reduce((a, site) => a + (site.availableAreaHa ?? 0), 0), 1);
+      expectClusterProperties('sites', sites);
+    }
+    const mine = await sitesIn(tile, territoryId);
+    expect(sum(features((await decode(await t.get(`/tiles/sites/${z}/${x}/${y}.mvt?territory=${territoryId}`))).layers.sites), 'count')).toBe(mine.length);
+  });
+
+  it('counts every plot of a zoom 10 tile in its clusters, for sale and area included; a cluster of 1 names its plot', async () => {
+    // The zoom 10 tile of the territory's plots holding the most plots with none across its edges.
+    const { rows } = await sql<{ x: number; y: number }>`
+      WITH tiles AS (
+        SELECT DISTINCT floor((ST_X(c) + 180) / 360 * 1024)::int AS x, floor((0.5 - ln(tan(pi() / 4 + radians(ST_Y(c)) / 2)) / (2 * pi())) * 1024)::int AS y
+        FROM (SELECT ST_PointOnSurface(p.geom) AS c FROM plots p JOIN sites s ON s.id = p.site_id JOIN territory_epci te ON te.epci_siren = s.epci_siren
+          WHERE te.territory_id = ${territoryId}) p)
+      SELECT x, y FROM tiles t
+      WHERE NOT EXISTS (SELECT 1 FROM plots p WHERE ST_Intersects(p.geom, ST_Boundary(ST_Transform(ST_TileEnvelope(10, t.x, t.y), 4326))))
+      ORDER BY (SELECT count(*) FROM plots p WHERE p.geom && ST_Transform(ST_TileEnvelope(10, t.x, t.y), 4326)) DESC, x, y LIMIT 1`.execute(t.handle.db);
+    const tile = { z: 10, x: rows[0]!.x, y: rows[0]!.y };
+    const held = await plotsIn(tile);
+    expect(held.filter((p) => p.straddling)).toEqual([]);
+    expect(held.length).toBeGreaterThan(10);
+    const plotIds = new Set(held.map((p) => p.id));
+    for (const path of [`/tiles/plots/10/${tile.x}/${tile.y}.mvt`, `/tiles/10/${tile.x}/${tile.y}.mvt`]) {
+      const plots = features((await decode(await t.get(path))).layers.plots);
+      expect(plots.every((f) => f.type === 1)).toBe(true);
+      expect(sum(plots, 'count'), path).toBe(held.length);
+      expect(sum(plots, 'availableCount'), path).toBe(held.filter((p) => p.forSale).length);
+      expect(sum(plots, 'availableAreaHa')).toBeCloseTo(held.filter((p) => p.forSale).reduce((a, p) => a + p.areaHa, 0), 1);
+      expect(sum(plots, 'areaHa')).toBeCloseTo(held.reduce((a, p) => a + p.areaHa, 0), 1);
+      for (const f of plots) {
+        if (f.properties.count === 1) expect(plotIds.has(String(f.properties.id))).toBe(true);
+        else expect(f.properties.id).toBeUndefined();
+      }
+      expectClusterProperties('plots', plots);
+    }
+  });
+
+  it('the cluster tiles of one zoom add up to the whole layer, each cluster id naming a cell of its tile', async () => {
+    for (const [layer, z] of [['sites', 6], ['plots', 10]] as const) {
+      const { rows } = await sql<{ lon: number; lat: number }>`
+        SELECT ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat FROM ${sql.table(layer)} WHERE deleted_at IS NULL`.execute(t.handle.db);
+      // Every tile holding a feature, and its neighbours (a feature goes by its box centre).
+      const tiles = new Set<string>();
+      for (const { lon, lat } of rows) {
+        const { x, y } = tileAt(lon, lat, z);
+        for (const dx of [-1, 0, 1]) for (const dy of [-1, 0, 1]) tiles.add(`${x + dx}/${y + dy}`);
+      }
+      let count = 0;
+      const ids = new Set<number>();
+      for (const key of tiles) {
+        const [x, y] = key.split('/').map(Number) as [number, number];
+        const res = await t.get(`/tiles/${layer}/${z}/${x}/${y}.mvt`);
+        if (res.status === 204) continue;
+        for (const f of features((await decode(res)).layers[layer])) {
+          count += Number(f.properties.count);
+          expect(ids.has(f.id!)).toBe(false);
+          ids.add(f.id!);
+          const { cx, cy } = cellOfClusterId(z, f.id!);
+          expect([Math.floor(cx / CELLS_PER_SIDE), Math.floor(cy / CELLS_PER_SIDE)]).toEqual([x, y]);
+          // The point (the mean of its members) lies in that cell, within a tile unit of rounding.
+          const cell = EXTENT / CELLS_PER_SIDE;
+          const [point] = f.loadGeometry()[0]!;
+          expect(point!.x).toBeGreaterThanOrEqual((cx % CELLS_PER_SIDE) * cell - 1);
+          expect(point!.x).toBeLessThanOrEqual(((cx % CELLS_PER_SIDE) + 1) * cell + 1);
+          expect(point!.y).toBeGreaterThanOrEqual((cy % CELLS_PER_SIDE) * cell - 1);
+          expect(point!.y).toBeLessThanOrEqual(((cy % CELLS_PER_SIDE) + 1) * cell + 1);
+        }
+      }
+      expect(count, layer).toBe(rows.length);
+    }
+  });
+});
+
 describe('GET /tiles/{z}/{x}/{y}.mvt (composite) and territory filters', () => {
   it('holds the territories, sites and plots layers in one tile', async () => {
     const { z, x, y } = plotTile(14);
     const tile = await decode(await t.get(`/tiles/${z}/${x}/${y}.mvt`));
-    expect(Object.keys(tile.layers).sort()).toEqual(['plots', 'sites', 'territories']);
+    expect(Object.keys(tile.layers)).toEqual(expect.arrayContaining(['plots', 'sites', 'territories']));
     const site = features(tile.layers.sites).find((f) => f.properties.id === plot.siteId);
     expect(site?.type).toBe(3);
     expect(typeof site?.properties.turnkey).toBe('boolean');
@@ -181,12 +318,18 @@ describe('TileJSON and style', () => {
     expect(doc.vector_layers).toHaveLength(1);
     expect(doc.vector_layers[0].fields.areaHa).toMatch(/^Number/);
     expect(doc.vector_layers[0].fields.turnkey).toMatch(/^Boolean/);
+    expect(doc.vector_layers[0].fields.count).toMatch(/^Number: cluster \(below zoom 13\)/);
+    expect(doc.vector_layers[0].fields.availableCount).toMatch(/en vente/);
+    expect(doc.vector_layers[0].fields.areaHa).toMatch(/cluster/);
     expect([doc.minzoom, doc.maxzoom]).toEqual([10, 16]);
     expect(doc.bounds).toHaveLength(4);
     expect(doc.center).toHaveLength(3);
     expect(doc.attribution).toContain('CNIG');
     const composite = await (await t.get(`/tiles/composite.json?territory=${territoryId}`)).json();
-    expect(composite.vector_layers.map((l: { id: string }) => l.id)).toEqual(['territories', 'sites', 'plots']);
+    expect(composite.vector_layers.map((l: { id: string }) => l.id)).toEqual(['territories', 'sites', 'plots', 'brownfields']);
+    const brownfields = composite.vector_layers.find((l: { id: string }) => l.id === 'brownfields');
+    expect(Object.keys(brownfields.fields)).toEqual(expect.arrayContaining(['name', 'status', 'surfaceM2', 'cartofrichesUrl', 'count']));
+    expect(Object.keys(brownfields.fields).filter((k) => /owner|proprio/i.test(k))).toEqual([]);
     expect(composite.tiles[0]).toContain(`territory=${territoryId}`);
     expect((await t.get('/tiles/parcels.json')).status).toBe(404);
   });
@@ -196,12 +339,31 @@ describe('TileJSON and style', () => {
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/tiles/{z}/{x}/{y}.mvt', '/tiles/{layer}/{z}/{x}/{y}.mvt', '/tiles/{layer}.json', '/territories/{id}/tiles/{z}/{x}/{y}.mvt', '/territories/{id}/plots.geojson']));
   });
 
-  it('serves a MapLibre style drawing the three layers from the composite TileJSON', async () => {
+  it('serves a MapLibre style drawing the four layers from the composite TileJSON, clusters sized and labelled by count', async () => {
     const style = await (await t.get('/tiles/style.json')).json();
     expect(style.version).toBe(8);
     expect(style.sources.foncier.url).toBe('http://localhost/tiles/composite.json');
-    const sourceLayers = new Set(style.layers.map((l: { 'source-layer'?: string }) => l['source-layer']).filter(Boolean));
-    expect([...sourceLayers].sort()).toEqual(['plots', 'sites', 'territories']);
+    type StyleLayer = { id: string; type: string; 'source-layer'?: string; filter?: unknown; minzoom?: number; maxzoom?: number; paint?: Record<string, unknown>; layout?: Record<string, unknown> };
+    const layers = style.layers as StyleLayer[];
+    const sourceLayers = new Set(layers.map((l) => l['source-layer']).filter(Boolean));
+    expect([...sourceLayers].sort()).toEqual(['brownfields', 'plots', 'sites', 'territories']);
+    // Text needs glyphs; every layer id once.
+    expect(style.glyphs).toContain('{fontstack}');
+    expect(new Set(layers.map((l) => l.id)).size).toBe(layers.length);
+    for (const id of ['sites', 'plots', 'brownfields']) {
+      const definition = findTileLayer(id)!;
+      const clusters = layers.filter((l) => l['source-layer'] === id && JSON.stringify(l.filter).includes('"count"'));
+      const circle = clusters.find((l) => l.type === 'circle');
+      const label = clusters.find((l) => l.type === 'symbol');
+      expect(circle?.maxzoom, id).toBe(definition.clusterBelow);
+      expect(JSON.stringify(circle?.paint?.['circle-radius'])).toContain('"count"');
+      expect(label?.maxzoom, id).toBe(definition.clusterBelow);
+      expect(JSON.stringify(label?.layout?.['text-field'])).toContain('"count"');
+      // Polygons are drawn from the zoom the clusters stop at.
+      const polygons = layers.filter((l) => l['source-layer'] === id && l.type === 'fill');
+      expect(polygons.length, id).toBeGreaterThan(0);
+      for (const l of polygons) expect(l.minzoom, l.id).toBe(definition.clusterBelow);
+    }
   });
 });
 
@@ -232,6 +394,54 @@ describe('tile cache freshness', () => {
     expect(Math.abs(box[0] - west)).toBeLessThan(0.00005);
     expect((await get(paths[1]!)).headers.get('x-tile-cache')).toBe('hit');
     await sql`UPDATE plots SET geom = ST_Translate(geom, -0.0005, 0) WHERE id = ${plot.id}`.execute(t.handle.db);
+  });
+});
+
+describe('tile cache freshness of the cluster zooms', () => {
+  it('an edit seen at zoom 16 drops the cluster tiles above it, layer and composite, and nothing far away', async () => {
+    const changes = new ChangeFeed();
+    const app = createApp({ db: t.handle.db, backend: t.handle.kind, changes, failureLimiter: new FailureLimiter({ maxFailures: 1e6, windowMs: 60_000 }) });
+    const get = (path: string) => app.request(`http://localhost${path}`);
+    const pathsOf = (layer: string, zooms: number[]) => zooms.map((zoom) => plotTile(zoom)).flatMap(({ z, x, y }) => [`/tiles/${layer}/${z}/${x}/${y}.mvt`, `/tiles/${z}/${x}/${y}.mvt`]);
+    const plotPaths = pathsOf('plots', [10, 12]);
+    const sitePaths = pathsOf('sites', [5, 9]);
+    const far = await t.handle.db.selectFrom('territories').select((eb) => [sql<number>`ST_X(ST_PointOnSurface(geom))`.as('lon'), sql<number>`ST_Y(ST_PointOnSurface(geom))`.as('lat')]).where('id', '!=', territoryId).orderBy('id').executeTakeFirstOrThrow();
+    const farTile = tileAt(far.lon, far.lat, 10);
+    const farPath = `/tiles/plots/${farTile.z}/${farTile.x}/${farTile.y}.mvt`;
+    expect(plotPaths).not.toContain(farPath);
+    const totalOf = async (res: Response, layer: string, key: string) => sum(features((await decode(res)).layers[layer]), key);
+
+    const before = new Map<string, number>();
+    for (const path of plotPaths) before.set(path, await totalOf(await get(path), 'plots', 'availableCount'));
+    for (const path of sitePaths) before.set(path, await totalOf(await get(path), 'sites', 'availableAreaHa'));
+    await get(farPath);
+    for (const path of [...plotPaths, ...sitePaths, farPath]) expect((await get(path)).headers.get('x-tile-cache'), path).toBe('hit');
+
+    // Take the plot off the market (or put it on), and give its site 1 ha more available, as
+    // the write side would, and announce both.
+    const { rows } = await sql<{ marketingStage: string; siteGeometry: Geometry; availableAreaHa: number | null }>`
+      SELECT p.marketing_stage, ST_AsGeoJSON(s.geom)::json AS site_geometry, s.available_area_ha
+      FROM plots p JOIN sites s ON s.id = p.site_id WHERE p.id = ${plot.id}`.execute(t.handle.db);
+    const { marketingStage, siteGeometry, availableAreaHa } = rows[0]!;
+    const wasForSale = FOR_SALE.includes(marketingStage);
+    await sql`UPDATE plots SET marketing_stage = ${wasForSale ? 'vendu, commercialisation achevée' : 'en vente'}, updated_at = now() WHERE id = ${plot.id}`.execute(t.handle.db);
+    await sql`UPDATE sites SET available_area_ha = coalesce(available_area_ha, 0) + 1, updated_at = now() WHERE id = ${plot.siteId}`.execute(t.handle.db);
+    changes.publish({ entity: 'plot', id: plot.id, action: 'update', before: plot.geometry, after: plot.geometry });
+    changes.publish({ entity: 'site', id: plot.siteId, action: 'update', before: siteGeometry, after: siteGeometry });
+
+    for (const path of plotPaths) {
+      const res = await get(path);
+      expect(res.headers.get('x-tile-cache'), path).toBe('miss');
+      expect(await totalOf(res, 'plots', 'availableCount'), path).toBe(before.get(path)! + (wasForSale ? -1 : 1));
+    }
+    for (const path of sitePaths) {
+      const res = await get(path);
+      expect(res.headers.get('x-tile-cache'), path).toBe('miss');
+      expect(await totalOf(res, 'sites', 'availableAreaHa'), path).toBeCloseTo(before.get(path)! + 1, 2);
+    }
+    expect((await get(farPath)).headers.get('x-tile-cache')).toBe('hit');
+    await sql`UPDATE plots SET marketing_stage = ${marketingStage} WHERE id = ${plot.id}`.execute(t.handle.db);
+    await sql`UPDATE sites SET available_area_ha = ${availableAreaHa} WHERE id = ${plot.siteId}`.execute(t.handle.db);
   });
 });
 
@@ -315,7 +525,8 @@ describe('tile cache and data versions', () => {
     cache.invalidateTile('composite', z, x, y);
     const stats = { hits: 0, misses: 0 };
     expect(await sources.composite.tile(z, x, y, { stats })).toEqual(composite);
-    expect(stats).toEqual({ hits: 1, misses: 3 });
+    // The composite and the three layer tiles not cached missed; plots came from the cache.
+    expect(stats).toEqual({ hits: 1, misses: 4 });
     expect(cache.stats().entries).toBe(2);
 
     // A write under the plot drops the layer tile and the composite that holds it.

@@ -4,6 +4,8 @@ import { PbfReader } from 'pbf';
 import type { Point, Polygon } from 'geojson';
 import { describe, expect, it } from 'vitest';
 import { TileCache } from '../../tiles/cache.js';
+import { CELLS_PER_SIDE, clusterCell, clusterId } from '../../tiles/clusters.js';
+import { tileLayers } from '../../tiles/layers.js';
 import { encodeGeometry, encodeTile, ringArea } from '../../tiles/mvt-encoder.js';
 import { ORIGIN, tileAt, tileEnvelope, tileProblem, tileRange, tileUnitMetres } from '../../tiles/tile-math.js';
 
@@ -33,6 +35,40 @@ describe('tile math', () => {
     expect([inside.minX, inside.maxX]).toEqual([511, 512]);
     const farther = tileRange([0.02, 45, 0.02, 45], 10);
     expect([farther.minX, farther.maxX]).toEqual([512, 512]);
+  });
+});
+
+describe('grid clusters', () => {
+  it('puts a point in one of the 8 × 8 cells of its tile (4.87 E 45.74 N at zoom 12 is in tile 2103/1461)', () => {
+    const { cx, cy } = clusterCell(4.87, 45.74, 12);
+    expect([Math.floor(cx / CELLS_PER_SIDE), Math.floor(cy / CELLS_PER_SIDE)]).toEqual([2103, 1461]);
+    // 0.41 of the way across the tile and 0.45 down: column 3, row 3 of 0-7.
+    expect([cx % CELLS_PER_SIDE, cy % CELLS_PER_SIDE]).toEqual([3, 3]);
+  });
+
+  it('numbers cells uniquely over every zoom, and the same cell always alike', () => {
+    const seen = new Set<number>();
+    for (let z = 0; z <= 2; z++) {
+      const side = 2 ** z * CELLS_PER_SIDE;
+      for (let cx = 0; cx < side; cx++) for (let cy = 0; cy < side; cy++) seen.add(clusterId(z, cx, cy));
+    }
+    // 64 + 256 + 1024 cells at zooms 0-2, no two alike; zoom 0 starts after the 21 cells of levels 0-2.
+    expect(seen.size).toBe(64 + 256 + 1024);
+    expect(clusterId(0, 0, 0)).toBe(21);
+    const lyon = clusterCell(4.8357, 45.764, 12);
+    expect(clusterId(12, lyon.cx, lyon.cy)).toBe(clusterId(12, 16824, 11688));
+    // Exact in JavaScript at the deepest zoom.
+    expect(Number.isSafeInteger(clusterId(22, 2 ** 25 - 1, 2 ** 25 - 1))).toBe(true);
+  });
+
+  it('gives a cluster property shared with the features the same type', () => {
+    for (const layer of tileLayers) {
+      for (const [name, field] of Object.entries(layer.clusterFields)) {
+        if (layer.fields[name]) expect(field.type, `${layer.id}.${name}`).toBe(layer.fields[name]!.type);
+      }
+      expect(layer.geometryAt(layer.clusterBelow - 1)).toBe(layer.clusterBelow > 0 ? 'cluster' : 'polygon');
+      expect(layer.geometryAt(layer.clusterBelow)).toBe('polygon');
+    }
   });
 });
 
@@ -111,6 +147,17 @@ describe('tile cache', () => {
       expect(cache.has({ layer: 'plots', ...tileAt(5.5, 45.764, z) })).toBe(true);
     }
     expect(dropped).toBeGreaterThanOrEqual(14);
+  });
+
+  it('drops the cluster tiles of a site write down to zoom 5, the composite with them', () => {
+    const cache = new TileCache();
+    for (let z = 5; z <= 9; z++) {
+      const here = tileAt(4.8357, 45.764, z);
+      cache.set({ layer: 'sites', ...here }, bytes(10));
+      cache.set({ layer: 'composite', ...here }, bytes(10));
+    }
+    cache.invalidateGeometries('sites', [{ type: 'Point', coordinates: [4.8357, 45.764] }]);
+    expect(cache.stats().entries).toBe(0);
   });
 
   it('hands a tile only to requests for its data version or an older one', () => {
