@@ -215,7 +215,9 @@ export class CachedTileSource implements TileSource {
     // tile behind (generation), and the stamp never claims newer data than the tile holds.
     const generation = this.cache.generation;
     const version = await this.currentVersion();
-    const bytes = await this.inner.tile(z, x, y, request);
+    // A composite is built from cached layer tiles: they must be at least as new as the stamp
+    // the composite gets, or a URL of that version could be served older parts for a day.
+    const bytes = await this.inner.tile(z, x, y, { ...request, version: Math.max(request.version ?? 0, version) });
     this.cache.set(key, bytes, generation, version);
     return bytes;
   }
@@ -292,9 +294,14 @@ export async function dataVersion(db: Kysely<Database>): Promise<string> {
   return (await dataVersionMs(db)).toString(36);
 }
 
-/** A URL's ?v= back to milliseconds (NaN, e.g. from a hand-made URL, counts as 0: any version). */
-export function parseDataVersion(v: string): number {
-  return parseInt(v, 36) || 0;
+/**
+ * A URL's ?v= back to milliseconds. A version is a time of the data (plus a small counter):
+ * one that is not a number, or lies more than a day ahead (a hand-made URL), counts as 0, any
+ * version, so that it cannot make every request miss the cache.
+ */
+export function parseDataVersion(v: string, now = Date.now()): number {
+  const ms = parseInt(v, 36);
+  return Number.isFinite(ms) && ms <= now + 86_400_000 ? ms : 0;
 }
 
 /** [west, south, east, north] of the data a source shows: all territories, or one. */

@@ -510,6 +510,33 @@ describe('tile cache and data versions', () => {
     await sql`UPDATE plots SET geom = ST_Translate(geom, -0.001, 0) WHERE id = ${plot.id}`.execute(t.handle.db);
   });
 
+  it('never stamps a composite newer than the layer tiles it was built from', async () => {
+    const app = createApp({ db: t.handle.db, backend: t.handle.kind, failureLimiter: new FailureLimiter({ maxFailures: 1e6, windowMs: 60_000 }) });
+    const get = (path: string) => app.request(`http://localhost${path}`);
+    const versionOf = async () => new URL((await (await get('/tiles/plots.json')).json()).tiles[0].replace(/[{}]/g, '')).searchParams.get('v')!;
+    const { z, x, y } = plotTile(16);
+    const westOf = async (res: Response) => turfBbox(features((await decode(res)).layers.plots).find((f) => f.properties.id === plot.id)!.toGeoJSON(x, y, z))[0];
+    // The layer tile is cached from the data as it is now.
+    expect((await get(`/tiles/plots/${z}/${x}/${y}.mvt`)).status).toBe(200);
+    // Another process moves the plot; then a bare composite URL is asked for first.
+    const { rows } = await sql<{ geometry: Geometry }>`
+      UPDATE plots SET geom = ST_Translate(geom, 0.001, 0), updated_at = now() WHERE id = ${plot.id} RETURNING ST_AsGeoJSON(geom)::json AS geometry`.execute(t.handle.db);
+    const [west] = turfBbox(rows[0]!.geometry);
+    expect((await get(`/tiles/${z}/${x}/${y}.mvt`)).status).toBe(200);
+    // The URL of the new version, cached for a day by clients, shows the plot where it is now.
+    const versioned = await get(`/tiles/${z}/${x}/${y}.mvt?v=${await versionOf()}`);
+    expect(Math.abs((await westOf(versioned)) - west)).toBeLessThan(0.00005);
+    await sql`UPDATE plots SET geom = ST_Translate(geom, -0.001, 0) WHERE id = ${plot.id}`.execute(t.handle.db);
+  });
+
+  it('reads a hand-made ?v= far ahead of the data as any version, not as a cache miss for ever', async () => {
+    const { parseDataVersion } = await import('../../tiles/source.js');
+    const now = Date.UTC(2026, 10, 25);
+    expect(parseDataVersion(now.toString(36), now)).toBe(now);
+    expect(parseDataVersion('zzzzzzzzzz', now)).toBe(0);
+    expect(parseDataVersion('-!', now)).toBe(0);
+  });
+
   it('caches a composite tile as one entry, taking the layer tiles already cached without storing them again', async () => {
     const cache = new TileCache();
     const sources = createTileSources(t.handle.db, encoderFor(t.handle.kind), cache);
