@@ -27,17 +27,19 @@ export async function insertJsonRows<T extends keyof Database & string>(
 /**
  * Bulk loads: maintaining a table's secondary indexes and foreign keys row by row costs far
  * more than building them once (inserting 200,000 plots into 1,000,000 took 16.2 s with the
- * indexes and 3.2 s without; rebuilding all of them takes about 12 s at 1M). Inside the load's
- * transaction, this drops the indexes that back no constraint and the table's foreign keys,
- * and returns what puts them back: the same definitions, read from the catalogue, rebuilt in
- * one pass each and re-validated in one join each. Unique and primary keys stay, so upserts
- * (ON CONFLICT) still work meanwhile.
+ * indexes, 5.3 s without, 3.2 s without the foreign keys either; rebuilding all of them takes
+ * about 10 s at 1M). Inside the load's transaction, this drops the indexes that back no
+ * constraint (and, with `foreignKeys`, the table's foreign keys), and returns what puts them
+ * back: the same definitions, read from the catalogue, rebuilt in one pass each and
+ * re-validated in one join each. Unique and primary keys stay, so upserts (ON CONFLICT) still
+ * work meanwhile.
  *
- * DROP INDEX takes an ACCESS EXCLUSIVE lock: readers of the table wait until the load
- * commits. Callers use it only for loads large next to the table. A rollback undoes the
- * drops, so nothing needs restoring when the load fails.
+ * Locks, held until the load commits: DROP INDEX takes the table to itself (ACCESS
+ * EXCLUSIVE), so its readers wait. Dropping a foreign key takes the REFERENCED table to itself
+ * as well (sites, communes for plots): readers of those wait too. A rollback undoes the drops,
+ * so nothing needs restoring when the load fails.
  */
-export async function deferIndexes(db: Kysely<Database>, table: keyof Database & string): Promise<() => Promise<void>> {
+export async function deferIndexes(db: Kysely<Database>, table: keyof Database & string, options: { foreignKeys: boolean }): Promise<() => Promise<void>> {
   const relation = tableName(table);
   const { rows: indexes } = await sql<{ name: string; definition: string }>`
     SELECT c.relname AS name, pg_get_indexdef(x.indexrelid) AS definition
@@ -45,10 +47,12 @@ export async function deferIndexes(db: Kysely<Database>, table: keyof Database &
     WHERE x.indrelid = ${relation}::regclass
       AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid)
     ORDER BY c.relname`.execute(db);
-  const { rows: foreignKeys } = await sql<{ name: string; definition: string }>`
-    SELECT conname AS name, pg_get_constraintdef(oid) AS definition
-    FROM pg_constraint WHERE conrelid = ${relation}::regclass AND contype = 'f'
-    ORDER BY conname`.execute(db);
+  const { rows: foreignKeys } = options.foreignKeys
+    ? await sql<{ name: string; definition: string }>`
+        SELECT conname AS name, pg_get_constraintdef(oid) AS definition
+        FROM pg_constraint WHERE conrelid = ${relation}::regclass AND contype = 'f'
+        ORDER BY conname`.execute(db)
+    : { rows: [] };
   for (const fk of foreignKeys) await sql`ALTER TABLE ${sql.id(relation)} DROP CONSTRAINT ${sql.id(fk.name)}`.execute(db);
   for (const index of indexes) await sql`DROP INDEX ${sql.id(index.name)}`.execute(db);
   return async () => {

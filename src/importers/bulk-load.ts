@@ -1,16 +1,21 @@
 // When an import is a bulk load: a file large next to the table it fills has the table's
-// secondary indexes and foreign keys rebuilt once at the end (src/db/bulk.ts deferIndexes)
-// instead of maintained row by row, then the table analysed so that the planner sees its new
-// size. Small imports (a territory's update) keep the indexes: readers never wait for them.
-// Dropping an index needs the table to itself. In `auto` mode the load waits at most
-// LOCK_WAIT for it: a long export or another import holding the table would otherwise queue
-// every new reader behind the load's lock request; the load then keeps the indexes instead.
+// secondary indexes rebuilt once at the end (src/db/bulk.ts deferIndexes) instead of
+// maintained row by row, then the table analysed so that the planner sees its new size.
+// Small imports (a territory's update) keep the indexes: readers never wait for them.
+//
+// `auto` touches the loaded table only: it waits at most LOCK_WAIT for it (a long export or
+// another import holding it would otherwise queue every new reader behind the load's lock
+// request) and otherwise keeps the indexes; readers of the table wait for the load once it has
+// it. `rebuild` is the initial, national load: it also drops and re-validates the table's
+// foreign keys (about a fifth of the load's time at 1M plots), which takes the tables they
+// reference (sites; EPCI and communes for a site-eco load) for the load too, and it waits for
+// its locks as long as it takes.
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { deferIndexes, tableName } from '../db/bulk.js';
 import { estimateRecords } from './sources.js';
 
-/** `auto` rebuilds for a bulk load; `keep` never does (readers keep reading); `rebuild` always. */
+/** `auto`: indexes rebuilt for a bulk load; `keep`: never (readers keep reading); `rebuild`: indexes and foreign keys, always. */
 export type IndexMode = 'auto' | 'keep' | 'rebuild';
 
 /** A load counts as bulk from this many rows, and a quarter of the rows already held. */
@@ -63,7 +68,7 @@ export async function prepareBulkLoad(trx: Kysely<Database>, table: Table, path:
     if (!isBulkLoad(await estimateRecords(path), rows[0]?.rows ?? 0)) return undefined;
   }
   if (!(await lockWithin(trx, table, mode === 'auto' ? LOCK_WAIT : undefined))) return undefined;
-  const restore = await deferIndexes(trx, table);
+  const restore = await deferIndexes(trx, table, { foreignKeys: mode === 'rebuild' });
   return async () => {
     await restore();
     await sql`ANALYZE ${sql.id(tableName(table))}`.execute(trx);

@@ -13,7 +13,8 @@ export const importUsage = `  import KIND FILE [--dry-run] [--partial] [--vintag
                                import reference data; KIND is one of ${Object.keys(importers).join(', ')}.
                                All-or-nothing unless --partial; every rejected row is reported.
                                --indexes (CNIG site-eco/terrain-eco): auto rebuilds the table's indexes
-                               once for a file large next to the table, keep never does`;
+                               once for a file large next to the table, rebuild also its foreign keys
+                               (initial national load), keep never does`;
 
 const indexModes = ['auto', 'keep', 'rebuild'] as const;
 

@@ -131,18 +131,23 @@ export async function importCnig(db: Kysely<Database>, kind: CnigClass, path: st
       );
     };
     let batch: Candidate[] = [];
-    for await (const { row, record, geometry } of cnigRecords(kind, path)) {
-      report.read();
-      const cnig = readCnigRow(kind, record, { ...(options.srid ? { srid: options.srid } : {}), ...(geometry ? { geometry } : {}) });
-      const candidate = candidateOf(kind, row, cnig, report, record);
-      if (candidate) batch.push(candidate);
-      if (batch.length >= batchSize) {
-        await flush(batch);
-        batch = [];
+    try {
+      for await (const { row, record, geometry } of cnigRecords(kind, path)) {
+        report.read();
+        const cnig = readCnigRow(kind, record, { ...(options.srid ? { srid: options.srid } : {}), ...(geometry ? { geometry } : {}) });
+        const candidate = candidateOf(kind, row, cnig, report, record);
+        if (candidate) batch.push(candidate);
+        if (batch.length >= batchSize) {
+          await flush(batch);
+          batch = [];
+        }
       }
+      if (batch.length > 0) await flush(batch);
+    } finally {
+      // A file that breaks mid-read leaves the transaction only once the batch being written
+      // is done: the rollback must not overtake it on the connection.
+      await inFlight;
     }
-    if (batch.length > 0) await flush(batch);
-    await inFlight;
     if (failure) throw failure;
     // A load that will roll back (rejections, all-or-nothing) gets its indexes back from the rollback.
     if (finishBulkLoad && report.shouldWrite) {

@@ -32,7 +32,8 @@ export interface ImportOptions {
   /**
    * Secondary indexes during a large load (CNIG imports): `auto` rebuilds them once at the
    * end when the file is large next to the table (readers wait meanwhile), `keep` maintains
-   * them row by row, `rebuild` always rebuilds. See importers/bulk-load.ts.
+   * them row by row, `rebuild` always rebuilds them and the foreign keys. See
+   * importers/bulk-load.ts.
    */
   indexes?: 'auto' | 'keep' | 'rebuild';
   onProgress?: (rowsRead: number) => void;

@@ -37,7 +37,7 @@ const importQuery = z
     indexes: z
       .enum(['auto', 'keep', 'rebuild'])
       .optional()
-      .openapi({ description: "CNIG imports: 'auto' rebuilds the table's indexes once for a file large next to the table (readers wait until it commits), 'keep' never does, 'rebuild' always" }),
+      .openapi({ description: "CNIG imports: 'auto' rebuilds the table's indexes once for a file large next to the table (its readers wait until it commits), 'rebuild' also its foreign keys whatever the size (an initial load), 'keep' never does" }),
     filename: z.string().regex(/^[\w.-]{1,120}$/).optional().openapi({ description: 'Original file name; its extension selects CSV or GeoJSON', example: 'terrain-eco.csv' }),
   })
   .strict();
@@ -126,7 +126,8 @@ export function importRoutes(options: ImportRouteOptions = {}) {
             // error goes to the log behind an opaque 500.
             throw error;
           }
-          if (error instanceof AppError) throw error;
+          // The importer's own problem (its status and code), naming the run recorded for it.
+          if (error instanceof AppError) throw new AppError(error.code, error.detail, { ...error.extensions, importRunId: id }, error.headers);
           throw new AppError('unprocessable', `the ${query.kind} import failed: ${message}`, { importRunId: id });
         }
         const id = await recordImportRun(c.var.db, { ...report, file: query.filename ?? report.file }, source, startedAt);

@@ -184,9 +184,20 @@ describe.skipIf(backendName() === 'pglite')('an automatic bulk load next to othe
     return write(name, Array.from({ length: rowsInFile }, (_, i) => ({ ...base!, terr_id: `${prefix}-${String(i).padStart(5, '0')}` })));
   };
 
-  it('rebuilds the indexes when it has the table to itself', async () => {
+  it('rebuilds the indexes when it has the table to itself, leaving the foreign keys (and the tables they reference) alone', async () => {
+    const { sql } = await import('kysely');
+    // A constraint dropped and added again gets a new oid.
+    const foreignKeys = async () =>
+      (await sql<{ oid: number }>`SELECT oid::int AS oid FROM pg_constraint WHERE conrelid = 'plots'::regclass AND contype = 'f' ORDER BY conname`.execute(t.handle.db)).rows;
+    const before = await foreignKeys();
+    expect(before).toHaveLength(2);
     const report = await importCnig(t.handle.db, 'terrain-eco', await plotsFile('free.csv', 'FREE'));
     expect(report).toMatchObject({ written: true, inserted: rowsInFile, indexesRebuilt: true });
+    expect(await foreignKeys()).toEqual(before);
+    // The initial load mode rebuilds them too.
+    const [a] = rows(readFileSync(await exportFile('terrain-eco'), 'utf8'));
+    await importCnig(t.handle.db, 'terrain-eco', write('rebuild.csv', [{ ...a!, terr_id: 'REBUILT-1' }]), { indexes: 'rebuild' });
+    expect(await foreignKeys()).not.toEqual(before);
   });
 
   it('keeps the indexes, rather than queue every reader behind it, when another session reads the table', async () => {
