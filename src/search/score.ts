@@ -54,7 +54,13 @@ const fmt = (v: number | null, unit: string, digits = 1) => (v === null ? 'unkno
 const between = (column: RawBuilder<unknown>, min: number | undefined, max: number | undefined) =>
   sql`(${column} IS NOT NULL${min !== undefined ? sql` AND ${column} >= ${min}` : sql``}${max !== undefined ? sql` AND ${column} <= ${max}` : sql``})`;
 
-const ratioDown = (column: RawBuilder<unknown>, scale: number) => sql<number>`CASE WHEN ${column} IS NULL THEN 0 ELSE 1 - least(${column}::float8, ${scale}::float8) / ${scale}::float8 END`;
+/**
+ * 1 at 0, falling to 0 at `scale` and beyond; an unknown value counts as `scale` (0). The column
+ * appears once: a site's lowest price is a lookup into plots, and written twice (IS NULL, then
+ * least) it ran twice per site when a national list is ranked.
+ */
+const ratioDown = (column: RawBuilder<unknown>, scale: number) =>
+  sql<number>`1 - least(coalesce(${column}::float8, ${scale}::float8), ${scale}::float8) / ${scale}::float8`;
 
 const availability = sql<number>`CASE WHEN f.available_from IS NULL THEN 0 WHEN f.available_from <= current_date THEN 1
   ELSE greatest(0, 1 - (f.available_from - current_date)::float8 / ${AVAILABILITY_HORIZON_DAYS}) END`;
