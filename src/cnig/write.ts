@@ -12,6 +12,7 @@
 import { stringify } from 'csv-stringify/sync';
 import { sql, type RawBuilder } from 'kysely';
 import { GEOJSON_DECIMALS } from '../db/postgis.js';
+import { snakeCase } from '../db/schema.js';
 import { featureText } from '../http/features.js';
 import { cnigBoolean, refcadSeparator, siteEcoFields, terrainEcoFields, type CnigClass, type CnigField } from './fields.js';
 import { cnigSchemas } from './table-schema.js';
@@ -21,7 +22,6 @@ const csvDelimiter = ';';
 
 export type CnigSelectedRow = Record<string, unknown>;
 
-const snake = (name: string) => name.replace(/[A-Z]/g, (ch) => `_${ch.toLowerCase()}`);
 const alias = (i: number) => `cnig${i}`;
 
 export function cnigFields(kind: CnigClass): CnigField<string>[] {
@@ -50,7 +50,7 @@ export function cnigSelect(kind: CnigClass, output: 'csv' | 'geojson' = 'csv'): 
     if (field.kind === 'point' && output === 'geojson') return [];
     if (field.column) {
       if (field.name === 'terr_acquereur') return [sql`CASE WHEN p.buyer_is_natural_person THEN NULL ELSE p.buyer_name END AS ${as}`];
-      return [sql`${sql.ref(`${table}.${snake(field.column)}`)} AS ${as}`];
+      return [sql`${sql.ref(`${table}.${snakeCase(field.column)}`)} AS ${as}`];
     }
     switch (field.name) {
       case 'site_epci_nom':

@@ -3,9 +3,8 @@
 // value is ever spliced into SQL text. Geometry columns take EWKT strings
 // ('SRID=4326;MULTIPOLYGON(...)'), which the geometry type parses on input.
 import { sql, type Kysely } from 'kysely';
-import type { Database } from './schema.js';
+import { snakeCase, type Database } from './schema.js';
 
-const snakeCase = (name: string) => name.replace(/[A-Z]/g, (ch) => `_${ch.toLowerCase()}`);
 
 /** The SQL name of a table of the Kysely `Database` (camelCase there, snake_case in SQL). */
 export const tableName = (table: keyof Database & string) => snakeCase(table);

@@ -2,6 +2,9 @@
 // snake_case in SQL (CamelCasePlugin maps them once, at the driver boundary).
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 
+/** A camelCase TypeScript name as its snake_case SQL name (what CamelCasePlugin does). */
+export const snakeCase = (name: string): string => name.replace(/[A-Z]/g, (ch) => `_${ch.toLowerCase()}`);
+
 /** A PostGIS geometry column: written from an SQL expression, read as GeoJSON via ST_AsGeoJSON. */
 export type Geometry = ColumnType<unknown, unknown, unknown>;
 /** Columns computed by the database (GENERATED ALWAYS). */

@@ -8,7 +8,7 @@
 // nothing. (As separate statements per batch, with the geometry parsed twice, the import ran
 // 2.6× slower than raw inserts; see test/bench/import.ts.)
 import { sql, type Kysely, type RawBuilder } from 'kysely';
-import type { Database } from '../db/schema.js';
+import { snakeCase, type Database } from '../db/schema.js';
 import { timeOrderedId } from '../db/ids.js';
 import { GEOJSON_DECIMALS } from '../db/postgis.js';
 import { franceEnvelopes } from '../geometry/input.js';
@@ -40,8 +40,6 @@ export interface BatchResult extends UpsertCounts {
   rejected: BatchRejection[];
 }
 
-const snake = (name: string) => name.replace(/[A-Z]/g, (ch) => `_${ch.toLowerCase()}`);
-const camel = (name: string) => name.replace(/_([a-z0-9])/g, (_, ch: string) => ch.toUpperCase());
 
 const sqlTypes: Record<CnigValueKind, string> = {
   text: 'text',
@@ -56,12 +54,18 @@ const sqlTypes: Record<CnigValueKind, string> = {
 };
 
 interface Column {
+  /** The SQL column. */
   column: string;
   type: string;
 }
 
-function mappedColumns(fields: CnigField<string>[]): Column[] {
-  return fields.filter((f) => f.column && f.kind !== 'geometry').map((f) => ({ column: snake(f.column!), type: sqlTypes[f.kind] }));
+/** A column copied from the file; `key` names its value in a row read by cnig/read.ts. */
+interface FileColumn extends Column {
+  key: string;
+}
+
+function mappedColumns(fields: CnigField<string>[]): FileColumn[] {
+  return fields.filter((f) => f.column && f.kind !== 'geometry').map((f) => ({ column: snakeCase(f.column!), key: f.column!, type: sqlTypes[f.kind] }));
 }
 
 /** A reference that must exist: the row is rejected on `column` when `failed` holds. */
@@ -77,7 +81,7 @@ interface ClassSpec {
   table: 'sites' | 'plots';
   geometryField: string;
   /** Columns copied from the file. */
-  columns: Column[];
+  columns: FileColumn[];
   /** Payload fields used only to resolve references. */
   lookups: Column[];
   joins: RawBuilder<unknown>;
@@ -143,9 +147,6 @@ const inFranceSql = sql.join(
   sql` OR `,
 );
 
-/** Each column's key in a row's values (the CNIG reader keys them in camelCase). */
-const valueKeys = new Map([...siteColumns, ...plotColumns].map(({ column }) => [column, camel(column)]));
-
 /**
  * A batch on its way to the database: its rows and, built as they are added, their JSON
  * records. The records are built while the database still writes the previous batch
@@ -161,8 +162,8 @@ export class CnigBatch {
     const spec = specs[this.kind];
     const record: Record<string, unknown> = { ...spec.payload(row) };
     // Absent keys read as NULL: leaving the empty fields out keeps the batch small.
-    for (const { column } of spec.columns) {
-      const value = row.values[valueKeys.get(column)!];
+    for (const { column, key } of spec.columns) {
+      const value = row.values[key];
       if (value !== null && value !== undefined) record[column] = value;
     }
     record.id = timeOrderedId();
