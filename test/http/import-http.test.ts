@@ -47,6 +47,10 @@ describe('POST /imports', () => {
   it('rejects an unknown kind or parameter with 400', async () => {
     expect((await post('kind=nothing', 'a;b', admin)).status).toBe(400);
     expect((await post('kind=site-eco&mode=fast', 'a;b', admin)).status).toBe(400);
+    const badMode = await post('kind=terrain-eco&indexes=sometimes', 'a;b', admin);
+    expect(badMode.status).toBe(400);
+    expect(badMode.headers.get('content-type')).toContain('application/problem+json');
+    expect((await badMode.json()).invalidParams).toEqual([expect.objectContaining({ name: 'indexes' })]);
   });
 });
 
