@@ -26,6 +26,7 @@ import { territoryTileRoutes, tileRoutes } from './tiles/routes.js';
 import { TileCache } from '../tiles/cache.js';
 import { zanRoutes } from './zan/routes.js';
 import { silentLogger, type Logger } from './logger.js';
+import { systemClock, type Clock } from './clock.js';
 
 export interface AppDeps {
   db: Kysely<Database>;
@@ -45,6 +46,8 @@ export interface AppDeps {
   tileCacheBytes?: number;
   /** Largest POST /imports body in bytes (default 100 MB; tests lower it). */
   maxImportBytes?: number;
+  /** The app's one clock (src/clock.ts); the system clock unless pinned (FONCIER_TODAY, tests). */
+  clock?: Clock;
 }
 
 export interface AppEnv {
@@ -55,12 +58,14 @@ export interface AppEnv {
     logger: Logger;
     viewer: Viewer;
     changes: ChangeFeed;
+    clock: Clock;
   };
 }
 
 export function createApp(deps: AppDeps) {
   const logger = deps.logger ?? silentLogger;
   const changes = deps.changes ?? new ChangeFeed();
+  const clock = deps.clock ?? systemClock;
   const app = new OpenAPIHono<AppEnv>({ defaultHook });
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', description: 'API key: Authorization: Bearer fnc_…' });
 
@@ -71,6 +76,7 @@ export function createApp(deps: AppDeps) {
     c.set('logger', logger);
     c.set('viewer', anonymousViewer);
     c.set('changes', changes);
+    c.set('clock', clock);
     const started = performance.now();
     await next();
     logger.debug('request', { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) });

@@ -16,6 +16,7 @@ const configSchema = z.object({
   LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(logLevels).default('info')),
   FONCIER_TURNKEY_TARGET: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(50)),
   FONCIER_TRUST_PROXY: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).default('false')),
+  FONCIER_TODAY: z.preprocess(emptyToUndefined, z.iso.date().optional()),
 });
 
 export interface Config {
@@ -33,6 +34,8 @@ export interface Config {
   turnkeyTarget: number;
   /** Behind a reverse proxy that sets X-Forwarded-For. */
   trustProxy: boolean;
+  /** Pins the app's clock to this date (YYYY-MM-DD): reproducible rankings and exports. */
+  today: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -56,5 +59,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: c.LOG_LEVEL,
     turnkeyTarget: c.FONCIER_TURNKEY_TARGET,
     trustProxy: c.FONCIER_TRUST_PROXY === 'true',
+    today: c.FONCIER_TODAY,
   };
 }

@@ -2,6 +2,7 @@
 // Workers reach PostgreSQL through a Hyperdrive binding (or DATABASE_URL); the embedded
 // database and migrations stay on Node (`foncier migrate` runs as a deploy step).
 import { createApp } from './app.js';
+import { fixedClock, systemClock } from './clock.js';
 import { FailureLimiter } from './auth/middleware.js';
 import { openPostgres } from './db/open.js';
 import { AppError, problemDocument, problemMediaType } from './http/errors.js';
@@ -13,6 +14,7 @@ export interface WorkerBindings {
   HYPERDRIVE?: { connectionString: string };
   LOG_LEVEL?: string;
   FONCIER_TURNKEY_TARGET?: string;
+  FONCIER_TODAY?: string;
 }
 
 // Module scope lives as long as the isolate: failed authentications are counted across
@@ -76,6 +78,7 @@ export default {
         DATABASE_URL: env.HYPERDRIVE?.connectionString ?? env.DATABASE_URL,
         LOG_LEVEL: env.LOG_LEVEL,
         FONCIER_TURNKEY_TARGET: env.FONCIER_TURNKEY_TARGET,
+        FONCIER_TODAY: env.FONCIER_TODAY,
       });
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
@@ -87,7 +90,7 @@ export default {
     // Connections may not outlive a request on Workers: one small pool per request.
     // Hyperdrive pools in transaction mode, so jit=off is the database's setting there.
     const handle = openPostgres(config.databaseUrl, 1, { startupJitOff: !env.HYPERDRIVE });
-    const app = createApp({ db: handle.db, backend: 'postgres', logger, failureLimiter, trustProxy: true, maxImportBytes, turnkeyTarget: config.turnkeyTarget });
+    const app = createApp({ db: handle.db, backend: 'postgres', logger, failureLimiter, trustProxy: true, maxImportBytes, turnkeyTarget: config.turnkeyTarget, clock: config.today ? fixedClock(config.today) : systemClock });
     let closed: Promise<void> | undefined;
     const close = () => (closed ??= handle.close());
     try {

@@ -57,6 +57,7 @@ export async function listApiKeys(db: Kysely<Database>) {
     .selectFrom('apiKeys')
     .select(['id', 'name', 'role', 'territories', 'keyPrefix', 'createdAt', 'expiresAt', 'revokedAt', 'lastUsedAt'])
     .orderBy('createdAt')
+    .orderBy('id')
     .execute();
 }
 

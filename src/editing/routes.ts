@@ -29,7 +29,7 @@ const writeProblems = {
 const security = [{ bearerAuth: [] }];
 const ifMatchHeader = z.object({ 'if-match': z.string().optional().openapi({ description: 'ETag of the version being changed' }) });
 
-const context = (c: Context<AppEnv>): WriteContext => ({ db: c.var.db, viewer: c.var.viewer, changes: c.var.changes });
+const context = (c: Context<AppEnv>): WriteContext => ({ db: c.var.db, viewer: c.var.viewer, changes: c.var.changes, today: c.var.clock.today() });
 
 async function siteBody(c: Context<AppEnv>, id: string) {
   const row = await findSite(c.var.db, id);

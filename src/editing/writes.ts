@@ -17,6 +17,8 @@ export interface WriteContext {
   db: Kysely<Database>;
   viewer: Viewer;
   changes: ChangeFeed;
+  /** The day written as updatedOn/identifiedOn (the app's clock). */
+  today: string;
 }
 
 type Entity = 'site' | 'plot';
@@ -116,7 +118,7 @@ async function updateAudited(
       const changes = await prepare(trx, current);
       const before = await snapshot(trx, table, id);
       await sql`UPDATE ${sql.table(table)} SET ${sql.join(
-        Object.entries({ ...changes, version: sql`version + 1`, updatedAt: sql`now()`, ...(changes.deletedAt ? {} : { updatedOn: sql`current_date` }) }).map(
+        Object.entries({ ...changes, version: sql`version + 1`, updatedAt: sql`now()`, ...(changes.deletedAt ? {} : { updatedOn: sql`${ctx.today}::date` }) }).map(
           ([column, value]) => sql`${sql.ref(column)} = ${value}`,
         ),
       )} WHERE id = ${id}`.execute(trx);
@@ -159,8 +161,8 @@ export async function createSite(ctx: WriteContext, input: SiteInput): Promise<s
           cnigId: input.cnigId ?? `${input.communeInsee}_SITE-ECO_${id.slice(0, 8).toUpperCase()}`,
           epciSiren: commune.epciSiren!,
           grossAreaHa: areaHaOf(geometry),
-          identifiedOn: input.identifiedOn ?? sql<string>`current_date`,
-          updatedOn: sql<string>`current_date`,
+          identifiedOn: input.identifiedOn ?? ctx.today,
+          updatedOn: ctx.today,
           geom: geomFrom(geometry),
         })
         .execute(),
@@ -249,8 +251,8 @@ export async function createPlot(ctx: WriteContext, input: PlotInput): Promise<s
           id,
           cnigId: input.cnigId ?? `TERRAIN-ECO_${id.slice(0, 8).toUpperCase()}`,
           grossAreaHa: areaHaOf(geometry),
-          identifiedOn: input.identifiedOn ?? sql<string>`current_date`,
-          updatedOn: sql<string>`current_date`,
+          identifiedOn: input.identifiedOn ?? ctx.today,
+          updatedOn: ctx.today,
           communeInsee: communeOf(geometry),
           geom: geomFrom(geometry),
         })

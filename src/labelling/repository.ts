@@ -96,6 +96,8 @@ export async function transition(
   to: LabelState,
   reason: string | undefined,
   ifMatch: string | undefined,
+  /** The label's date if this move grants it (the app's clock). */
+  today: string,
 ) {
   requireRole(viewer, 'editor', 'labeller', 'admin');
   const result = await db.transaction().execute(async (trx) => {
@@ -125,7 +127,7 @@ export async function transition(
       .set({
         labelStatus: to,
         ...(to === 'draft' ? { turnkeyProgramme: site.turnkeyProgramme ?? TURNKEY_PROGRAMME } : {}),
-        ...(to === 'labelled' ? { labelDate: sql<string>`current_date` } : {}),
+        ...(to === 'labelled' ? { labelDate: today } : {}),
         version: sql<number>`version + 1`,
         updatedAt: sql<Date>`now()`,
       })

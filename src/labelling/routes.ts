@@ -96,7 +96,7 @@ export function labellingRoutes() {
     }),
     async (c) => {
       const { to, reason } = c.req.valid('json');
-      const result = await transition(c.var.db, c.var.viewer, c.var.changes, c.req.valid('param').id, to, reason, c.req.header('if-match'));
+      const result = await transition(c.var.db, c.var.viewer, c.var.changes, c.req.valid('param').id, to, reason, c.req.header('if-match'), c.var.clock.today());
       return c.json(result, 200);
     },
   );

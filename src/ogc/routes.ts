@@ -207,7 +207,7 @@ export function ogcRoutes() {
         type: 'FeatureCollection',
         numberMatched: page.numberMatched,
         numberReturned: page.features.length,
-        timeStamp: new Date().toISOString(),
+        timeStamp: c.var.clock.now().toISOString(),
         features: page.features.map((row) => feature(row)),
         links,
       }) as never;

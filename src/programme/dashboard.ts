@@ -43,7 +43,7 @@ function tally<K extends string>(rows: ProgrammeSiteRow[], key: (r: ProgrammeSit
   return out;
 }
 
-export async function programmeDashboard(db: Kysely<Database>, target: number, today = new Date().toISOString().slice(0, 10)) {
+export async function programmeDashboard(db: Kysely<Database>, target: number, today: string) {
   // One row per site; a site in two territories is attributed to the first by id.
   const { rows } = await sql<ProgrammeSiteRow>`
     SELECT s.id, s.label_status, s.area_ha, s.available_from, s.urbanisation_type,

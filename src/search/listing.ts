@@ -111,6 +111,7 @@ export async function renderSearch(c: Context<AppEnv>, kind: SearchKind, query: 
   const cursor = query.cursor ? decodeCursor(query.cursor, sortName) : undefined;
   const output = negotiate(c, query.f);
   const db = c.var.db;
+  const today = c.var.clock.today();
   const chunks = { singleConnection: c.var.backend === 'pglite' };
   const fileName = kind === 'site' ? 'sites' : 'plots';
 
@@ -119,7 +120,7 @@ export async function renderSearch(c: Context<AppEnv>, kind: SearchKind, query: 
       async function* features(): AsyncGenerator<string> {
         yield '{"type":"FeatureCollection","features":[';
         let first = true;
-        for await (const rows of searchChunks(db, featureExportStatement({ kind, brief, output, cursor }), chunks)) {
+        for await (const rows of searchChunks(db, featureExportStatement({ kind, brief, output, cursor, today }), chunks)) {
           yield (first ? '' : ',') + rows.map((row) => row.feature).join(',');
           first = false;
         }
@@ -129,7 +130,7 @@ export async function renderSearch(c: Context<AppEnv>, kind: SearchKind, query: 
     }
     async function* lines(): AsyncGenerator<string> {
       yield cnigCsvHeader(cnigClassOf(kind));
-      for await (const rows of searchChunks(db, searchStatement({ kind, brief, output, cursor }).statement, chunks)) yield cnigCsvLines(cnigClassOf(kind), rows);
+      for await (const rows of searchChunks(db, searchStatement({ kind, brief, output, cursor, today }).statement, chunks)) yield cnigCsvLines(cnigClassOf(kind), rows);
     }
     return c.body(textStream(lines()), 200, {
       'content-type': `${mediaTypes.csv}; charset=utf-8`,
@@ -140,7 +141,7 @@ export async function renderSearch(c: Context<AppEnv>, kind: SearchKind, query: 
 
   const limit = query.limit ?? 50;
   const [page, { total, exact: totalExact }] = await Promise.all([
-    searchPage(db, { kind, brief, output, cursor, limit }),
+    searchPage(db, { kind, brief, output, cursor, limit, today }),
     countMatches(db, kind, brief, query.count === 'exact'),
   ]);
   const last = page.rows[page.rows.length - 1];

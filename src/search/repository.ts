@@ -205,6 +205,8 @@ export interface SearchQuery {
   cursor?: Cursor;
   /** Rows to return; undefined streams every match. */
   limit?: number;
+  /** The day availability is scored on (YYYY-MM-DD, from the app's clock). */
+  today: string;
 }
 
 /**
@@ -228,7 +230,7 @@ function nearestFirst(q: SearchQuery): RawBuilder<unknown> | undefined {
 
 /** The full search as one SQL statement (the benchmark runs the same text through pg). */
 export function searchStatement(q: SearchQuery): { statement: RawBuilder<Facts>; definition: ComponentDefinition[]; order: RawBuilder<unknown> } {
-  const definition = scoreDefinition(q.kind, q.brief);
+  const definition = scoreDefinition(q.kind, q.brief, q.today);
   // Sorting by id alone lets the planner walk the primary key (a fast-starting export).
   const byId = q.brief.sort.key === 'id';
   const descending = byId && q.brief.sort.reverse;

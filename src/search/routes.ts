@@ -93,7 +93,7 @@ export function siteInvestorRoutes() {
     }),
     async (c) => {
       const { id } = c.req.valid('param');
-      const sheet = await siteSheet(c.var.db, id);
+      const sheet = await siteSheet(c.var.db, id, c.var.clock.today());
       if (!sheet) throw new NotFoundError('site', id);
       const f = c.req.valid('query').f;
       const html = f ? f === 'html' : (c.req.header('accept') ?? '').includes(mediaTypes.html);

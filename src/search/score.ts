@@ -62,10 +62,12 @@ const between = (column: RawBuilder<unknown>, min: number | undefined, max: numb
 const ratioDown = (column: RawBuilder<unknown>, scale: number) =>
   sql<number>`1 - least(coalesce(${column}::float8, ${scale}::float8), ${scale}::float8) / ${scale}::float8`;
 
-const availability = sql<number>`CASE WHEN f.available_from IS NULL THEN 0 WHEN f.available_from <= current_date THEN 1
-  ELSE greatest(0, 1 - (f.available_from - current_date)::float8 / ${AVAILABILITY_HORIZON_DAYS}) END`;
+/** Availability on `today` (the app's clock, a parameter: a ranking never reads current_date). */
+const availabilityOn = (today: string) => sql<number>`CASE WHEN f.available_from IS NULL THEN 0 WHEN f.available_from <= ${today}::date THEN 1
+  ELSE greatest(0, 1 - (f.available_from - ${today}::date)::float8 / ${AVAILABILITY_HORIZON_DAYS}) END`;
 
-export function scoreDefinition(kind: SearchKind, brief: Brief): ComponentDefinition[] {
+export function scoreDefinition(kind: SearchKind, brief: Brief, today: string): ComponentDefinition[] {
+  const availability = availabilityOn(today);
   const b = brief.filters;
   const hasRange = b.min_area_ha !== undefined || b.max_area_ha !== undefined;
   const rangeText = `${b.min_area_ha ?? 0}–${b.max_area_ha ?? '∞'} ha`;

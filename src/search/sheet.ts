@@ -44,7 +44,7 @@ export interface SiteSheet {
   generatedOn: string;
 }
 
-export async function siteSheet(db: Kysely<Database>, id: string): Promise<SiteSheet | undefined> {
+export async function siteSheet(db: Kysely<Database>, id: string, today: string): Promise<SiteSheet | undefined> {
   const row = await findSite(db, id);
   if (!row) return undefined;
   const site = toSiteJson(row);
@@ -83,7 +83,7 @@ export async function siteSheet(db: Kysely<Database>, id: string): Promise<SiteS
     }),
     contacts,
     zan: await sheetZan(db, id),
-    generatedOn: new Date().toISOString().slice(0, 10),
+    generatedOn: today,
   };
 }
 

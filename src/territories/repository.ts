@@ -81,6 +81,7 @@ export async function findTerritory(db: Kysely<Database>, id: string) {
     .where('te.territoryId', '=', id)
     .select(['e.siren', 'e.name', 'e.nature', 'e.areaHa'])
     .orderBy('e.name')
+    .orderBy('e.siren')
     .execute();
   return { ...summary, epci };
 }

@@ -90,7 +90,7 @@ export function zanRoutes() {
       const territory = await resolveTerritory(c.var.db, id);
       if (!territory) throw new NotFoundError('territory', id);
       const zan = await territoryZan(c.var.db, rules, territory);
-      const html = territoryReportHtml(rules, territory, zan, new Date().toISOString().slice(0, 10));
+      const html = territoryReportHtml(rules, territory, zan, c.var.clock.today());
       return c.body(html, 200, { 'content-type': `${mediaTypes.html}; charset=utf-8` }) as never;
     },
   );

@@ -8,6 +8,7 @@
 import pg from 'pg';
 import { sql } from 'kysely';
 import { createApp } from '../../src/app.js';
+import { systemClock } from '../../src/clock.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { openPostgres } from '../../src/db/open.js';
 import { generateFixtures } from '../../src/fixtures/generate.js';
@@ -47,7 +48,9 @@ if (stale.rows[0]!.n > 0) {
 const plotCount = await count('plots');
 console.log(`database: ${plotCount} plots`);
 
-const app = createApp({ db, backend: 'postgres' });
+// One clock for the app and the raw SQL: both score availability on the same day.
+const clock = systemClock;
+const app = createApp({ db, backend: 'postgres', clock });
 // Same session settings as the API's pool (src/db/open.ts): JIT off.
 const pool = new pg.Pool({ connectionString: url, max: 10, options: '-c jit=off' });
 
@@ -78,7 +81,7 @@ function compiled(path: string) {
   const query = briefQuery.parse(Object.fromEntries(u.searchParams));
   const brief = toBrief(query);
   const kind = u.pathname === '/sites' ? 'site' : 'plot';
-  const page = searchStatement({ kind, brief, output: 'json', limit: (query.limit ?? 50) + 1 }).statement.compile(db);
+  const page = searchStatement({ kind, brief, output: 'json', limit: (query.limit ?? 50) + 1, today: clock.today() }).statement.compile(db);
   const total = countStatement(kind, brief, query.count === 'exact').compile(db);
   return { page, total };
 }

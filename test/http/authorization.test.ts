@@ -1,5 +1,6 @@
 // The authorization matrix: every write endpoint × every kind of caller, and nothing
 // changes when a write is refused.
+import { testClock } from '../support/clock.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FailureLimiter } from '../../src/auth/middleware.js';
 import { createApp } from '../../src/app.js';
@@ -123,7 +124,7 @@ describe('API keys', () => {
   });
 
   it('rate-limits failed authentications with 429 and Retry-After', async () => {
-    const app = createApp({ db: t.handle.db, backend: t.handle.kind, failureLimiter: new FailureLimiter({ maxFailures: 3, windowMs: 60_000 }) });
+    const app = createApp({ clock: testClock, db: t.handle.db, backend: t.handle.kind, failureLimiter: new FailureLimiter({ maxFailures: 3, windowMs: 60_000 }) });
     const attempt = () => app.request('http://localhost/audit', { headers: bearer('fnc_aaaaaaaa_bbbbbbbbbbbbbbbbbbbbbbbbbbb') });
     for (let i = 0; i < 3; i++) expect((await attempt()).status).toBe(401);
     const blocked = await attempt();
@@ -132,7 +133,7 @@ describe('API keys', () => {
   });
 
   it('behind a trusted proxy, counts failures per forwarded client', async () => {
-    const app = createApp({ db: t.handle.db, backend: t.handle.kind, trustProxy: true, failureLimiter: new FailureLimiter({ maxFailures: 2, windowMs: 60_000 }) });
+    const app = createApp({ clock: testClock, db: t.handle.db, backend: t.handle.kind, trustProxy: true, failureLimiter: new FailureLimiter({ maxFailures: 2, windowMs: 60_000 }) });
     const attempt = (client: string) => app.request('http://localhost/audit', { headers: { ...bearer('fnc_aaaaaaaa_bbbbbbbbbbbbbbbbbbbbbbbbbbb'), 'x-forwarded-for': client } });
     for (let i = 0; i < 2; i++) expect((await attempt('203.0.113.7')).status).toBe(401);
     expect((await attempt('203.0.113.7')).status).toBe(429);

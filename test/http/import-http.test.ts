@@ -1,3 +1,4 @@
+import { testClock } from '../support/clock.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { FailureLimiter } from '../../src/auth/middleware.js';
@@ -56,7 +57,7 @@ describe('POST /imports', () => {
 
 /** The same app with a small import limit, so that a test does not send 100 MB. */
 const appWithLimit = (maxImportBytes: number) =>
-  createApp({ db: t.handle.db, backend: t.handle.kind, maxImportBytes, failureLimiter: new FailureLimiter({ maxFailures: 1e6, windowMs: 60_000 }) });
+  createApp({ clock: testClock, db: t.handle.db, backend: t.handle.kind, maxImportBytes, failureLimiter: new FailureLimiter({ maxFailures: 1e6, windowMs: 60_000 }) });
 
 /** A body without Content-Length (chunked on the wire), in pieces of `size` bytes. */
 function chunked(bytes: Uint8Array, size: number): ReadableStream<Uint8Array> {

@@ -1,6 +1,7 @@
 // Vector tiles and per-territory GeoJSON over HTTP, on whichever backend the run uses:
 // every tile asserted on is decoded with @mapbox/vector-tile and compared with the source
 // rows within a tolerance of a few tile units.
+import { testClock } from '../support/clock.js';
 import { gunzipSync } from 'node:zlib';
 import { VectorTile, type VectorTileLayer } from '@mapbox/vector-tile';
 import { PbfReader } from 'pbf';
@@ -370,7 +371,7 @@ describe('TileJSON and style', () => {
 describe('tile cache freshness', () => {
   it('after a plot write, the tiles the plot touches are rebuilt and an untouched tile stays cached', async () => {
     const changes = new ChangeFeed();
-    const app = createApp({ db: t.handle.db, backend: t.handle.kind, changes, failureLimiter: new FailureLimiter({ maxFailures: 1e6, windowMs: 60_000 }) });
+    const app = createApp({ clock: testClock, db: t.handle.db, backend: t.handle.kind, changes, failureLimiter: new FailureLimiter({ maxFailures: 1e6, windowMs: 60_000 }) });
     const get = (path: string) => app.request(`http://localhost${path}`);
     const touched = plotTile(16);
     const far = await t.handle.db.selectFrom('territories').select((eb) => [sql<number>`ST_X(ST_PointOnSurface(geom))`.as('lon'), sql<number>`ST_Y(ST_PointOnSurface(geom))`.as('lat')]).where('id', '!=', territoryId).orderBy('id').executeTakeFirstOrThrow();
@@ -400,7 +401,7 @@ describe('tile cache freshness', () => {
 describe('tile cache freshness of the cluster zooms', () => {
   it('an edit seen at zoom 16 drops the cluster tiles above it, layer and composite, and nothing far away', async () => {
     const changes = new ChangeFeed();
-    const app = createApp({ db: t.handle.db, backend: t.handle.kind, changes, failureLimiter: new FailureLimiter({ maxFailures: 1e6, windowMs: 60_000 }) });
+    const app = createApp({ clock: testClock, db: t.handle.db, backend: t.handle.kind, changes, failureLimiter: new FailureLimiter({ maxFailures: 1e6, windowMs: 60_000 }) });
     const get = (path: string) => app.request(`http://localhost${path}`);
     const pathsOf = (layer: string, zooms: number[]) => zooms.map((zoom) => plotTile(zoom)).flatMap(({ z, x, y }) => [`/tiles/${layer}/${z}/${x}/${y}.mvt`, `/tiles/${z}/${x}/${y}.mvt`]);
     const plotPaths = pathsOf('plots', [10, 12]);
@@ -448,7 +449,7 @@ describe('tile cache freshness of the cluster zooms', () => {
 describe('tile cache freshness through the HTTP write side', () => {
   it('a label move rebuilds the tiles of the site; a bulk import resets the cache', async () => {
     const changes = new ChangeFeed();
-    const app = createApp({ db: t.handle.db, backend: t.handle.kind, changes, failureLimiter: new FailureLimiter({ maxFailures: 1e6, windowMs: 60_000 }) });
+    const app = createApp({ clock: testClock, db: t.handle.db, backend: t.handle.kind, changes, failureLimiter: new FailureLimiter({ maxFailures: 1e6, windowMs: 60_000 }) });
     const { key } = await createApiKey(t.handle.db, { name: 'tile admin', role: 'admin' });
     const { rows } = await sql<{ id: string; lon: number; lat: number }>`
       SELECT id, ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat FROM sites
@@ -475,7 +476,7 @@ describe('tile cache freshness through the HTTP write side', () => {
 
 describe('tile cache and data versions', () => {
   it('does not serve a versioned URL a tile cached from older data, even after a write it was not told about', async () => {
-    const app = createApp({ db: t.handle.db, backend: t.handle.kind, failureLimiter: new FailureLimiter({ maxFailures: 1e6, windowMs: 60_000 }) });
+    const app = createApp({ clock: testClock, db: t.handle.db, backend: t.handle.kind, failureLimiter: new FailureLimiter({ maxFailures: 1e6, windowMs: 60_000 }) });
     const get = (path: string) => app.request(`http://localhost${path}`);
     const versionOf = async () => new URL((await (await get('/tiles/plots.json')).json()).tiles[0].replace(/[{}]/g, '')).searchParams.get('v')!;
     const { z, x, y } = plotTile(16);
@@ -511,7 +512,7 @@ describe('tile cache and data versions', () => {
   });
 
   it('never stamps a composite newer than the layer tiles it was built from', async () => {
-    const app = createApp({ db: t.handle.db, backend: t.handle.kind, failureLimiter: new FailureLimiter({ maxFailures: 1e6, windowMs: 60_000 }) });
+    const app = createApp({ clock: testClock, db: t.handle.db, backend: t.handle.kind, failureLimiter: new FailureLimiter({ maxFailures: 1e6, windowMs: 60_000 }) });
     const get = (path: string) => app.request(`http://localhost${path}`);
     const versionOf = async () => new URL((await (await get('/tiles/plots.json')).json()).tiles[0].replace(/[{}]/g, '')).searchParams.get('v')!;
     const { z, x, y } = plotTile(16);

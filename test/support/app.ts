@@ -1,4 +1,5 @@
 // Per-file test harness: a private copy of the seeded database and the app over it.
+import { testClock } from './clock.js';
 import { inject } from 'vitest';
 import { createApp, type App } from '../../src/app.js';
 import { FailureLimiter } from '../../src/auth/middleware.js';
@@ -19,7 +20,7 @@ export async function openTestApp(): Promise<TestContext> {
   // Many tests fail authentication on purpose from the same 'client'; the limiter itself
   // is tested on its own app.
   const failureLimiter = new FailureLimiter({ maxFailures: 1_000_000, windowMs: 60_000 });
-  const app = createApp({ db: handle.db, backend: handle.kind, migrations: new SqlFileMigrationProvider(), failureLimiter });
+  const app = createApp({ clock: testClock, db: handle.db, backend: handle.kind, migrations: new SqlFileMigrationProvider(), failureLimiter });
   return {
     handle,
     app,
