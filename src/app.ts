@@ -6,6 +6,7 @@ import type { Database } from './db/schema.js';
 import type { BackendKind } from './db/open.js';
 import { AppError, problemResponse, renderError } from './http/errors.js';
 import { defaultHook } from './http/validation.js';
+import { defaultMaxBodyBytes } from './http/body-limit.js';
 import { openApiRoutes } from './http/openapi.js';
 import { healthRoutes } from './health/routes.js';
 import { ogcRoutes } from './ogc/routes.js';
@@ -45,6 +46,8 @@ export interface AppDeps {
   tileCacheBytes?: number;
   /** Largest POST /imports body in bytes (default 100 MB; tests lower it). */
   maxImportBytes?: number;
+  /** Largest JSON request body in bytes (default 8 MiB); 413 past it. */
+  maxBodyBytes?: number;
 }
 
 export interface AppEnv {
@@ -55,6 +58,7 @@ export interface AppEnv {
     logger: Logger;
     viewer: Viewer;
     changes: ChangeFeed;
+    maxBodyBytes: number;
   };
 }
 
@@ -71,6 +75,7 @@ export function createApp(deps: AppDeps) {
     c.set('logger', logger);
     c.set('viewer', anonymousViewer);
     c.set('changes', changes);
+    c.set('maxBodyBytes', deps.maxBodyBytes ?? defaultMaxBodyBytes);
     const started = performance.now();
     await next();
     logger.debug('request', { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) });

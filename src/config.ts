@@ -1,5 +1,6 @@
 // Configuration from the environment, parsed once by each entry point (never at module load).
 import { z } from 'zod';
+import { defaultMaxBodyBytes } from './http/body-limit.js';
 
 export const logLevels = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 export type LogLevel = (typeof logLevels)[number];
@@ -16,6 +17,8 @@ const configSchema = z.object({
   LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(logLevels).default('info')),
   FONCIER_TURNKEY_TARGET: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(50)),
   FONCIER_TRUST_PROXY: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).default('false')),
+  // At least 64 KiB: below that ordinary writes would not fit.
+  FONCIER_MAX_BODY_BYTES: z.preprocess(emptyToUndefined, z.coerce.number().int().min(65_536).default(defaultMaxBodyBytes)),
 });
 
 export interface Config {
@@ -33,6 +36,8 @@ export interface Config {
   turnkeyTarget: number;
   /** Behind a reverse proxy that sets X-Forwarded-For. */
   trustProxy: boolean;
+  /** Largest JSON request body, in bytes. */
+  maxBodyBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -56,5 +61,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: c.LOG_LEVEL,
     turnkeyTarget: c.FONCIER_TURNKEY_TARGET,
     trustProxy: c.FONCIER_TRUST_PROXY === 'true',
+    maxBodyBytes: c.FONCIER_MAX_BODY_BYTES,
   };
 }
