@@ -6,6 +6,7 @@ import type { Database } from './db/schema.js';
 import type { BackendKind } from './db/open.js';
 import { AppError, problemResponse, renderError } from './http/errors.js';
 import { defaultHook } from './http/validation.js';
+import { defaultMaxBodyBytes } from './http/body-limit.js';
 import { openApiRoutes } from './http/openapi.js';
 import { healthRoutes } from './health/routes.js';
 import { ogcRoutes } from './ogc/routes.js';
@@ -48,6 +49,8 @@ export interface AppDeps {
   maxImportBytes?: number;
   /** The app's one clock (src/clock.ts); the system clock unless pinned (FONCIER_TODAY, tests). */
   clock?: Clock;
+  /** Largest JSON request body in bytes (default 8 MiB); 413 past it. */
+  maxBodyBytes?: number;
 }
 
 export interface AppEnv {
@@ -59,6 +62,7 @@ export interface AppEnv {
     viewer: Viewer;
     changes: ChangeFeed;
     clock: Clock;
+    maxBodyBytes: number;
   };
 }
 
@@ -77,6 +81,7 @@ export function createApp(deps: AppDeps) {
     c.set('viewer', anonymousViewer);
     c.set('changes', changes);
     c.set('clock', clock);
+    c.set('maxBodyBytes', deps.maxBodyBytes ?? defaultMaxBodyBytes);
     const started = performance.now();
     await next();
     logger.debug('request', { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) });

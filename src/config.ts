@@ -1,5 +1,6 @@
 // Configuration from the environment, parsed once by each entry point (never at module load).
 import { z } from 'zod';
+import { defaultMaxBodyBytes } from './http/body-limit.js';
 
 export const logLevels = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 export type LogLevel = (typeof logLevels)[number];
@@ -17,6 +18,8 @@ const configSchema = z.object({
   FONCIER_TURNKEY_TARGET: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(50)),
   FONCIER_TRUST_PROXY: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).default('false')),
   FONCIER_TODAY: z.preprocess(emptyToUndefined, z.iso.date().optional()),
+  // At least 64 KiB: below that ordinary writes would not fit.
+  FONCIER_MAX_BODY_BYTES: z.preprocess(emptyToUndefined, z.coerce.number().int().min(65_536).default(defaultMaxBodyBytes)),
 });
 
 export interface Config {
@@ -36,6 +39,8 @@ export interface Config {
   trustProxy: boolean;
   /** Pins the app's clock to this date (YYYY-MM-DD): reproducible rankings and exports. */
   today: string | undefined;
+  /** Largest JSON request body, in bytes. */
+  maxBodyBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -60,5 +65,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     turnkeyTarget: c.FONCIER_TURNKEY_TARGET,
     trustProxy: c.FONCIER_TRUST_PROXY === 'true',
     today: c.FONCIER_TODAY,
+    maxBodyBytes: c.FONCIER_MAX_BODY_BYTES,
   };
 }

@@ -15,6 +15,7 @@ export interface WorkerBindings {
   LOG_LEVEL?: string;
   FONCIER_TURNKEY_TARGET?: string;
   FONCIER_TODAY?: string;
+  FONCIER_MAX_BODY_BYTES?: string;
 }
 
 // Module scope lives as long as the isolate: failed authentications are counted across
@@ -79,6 +80,7 @@ export default {
         LOG_LEVEL: env.LOG_LEVEL,
         FONCIER_TURNKEY_TARGET: env.FONCIER_TURNKEY_TARGET,
         FONCIER_TODAY: env.FONCIER_TODAY,
+        FONCIER_MAX_BODY_BYTES: env.FONCIER_MAX_BODY_BYTES,
       });
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
@@ -90,7 +92,7 @@ export default {
     // Connections may not outlive a request on Workers: one small pool per request.
     // Hyperdrive pools in transaction mode, so jit=off is the database's setting there.
     const handle = openPostgres(config.databaseUrl, 1, { startupJitOff: !env.HYPERDRIVE });
-    const app = createApp({ db: handle.db, backend: 'postgres', logger, failureLimiter, trustProxy: true, maxImportBytes, turnkeyTarget: config.turnkeyTarget, clock: config.today ? fixedClock(config.today) : systemClock });
+    const app = createApp({ db: handle.db, backend: 'postgres', logger, failureLimiter, trustProxy: true, maxImportBytes, turnkeyTarget: config.turnkeyTarget, maxBodyBytes: config.maxBodyBytes, clock: config.today ? fixedClock(config.today) : systemClock });
     let closed: Promise<void> | undefined;
     const close = () => (closed ??= handle.close());
     try {

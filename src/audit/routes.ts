@@ -1,18 +1,28 @@
 // GET /audit: the append-only log, for admins and labellers. Natural persons' names in
-// before/after snapshots are withheld from labellers as everywhere else.
+// before/after snapshots are withheld from labellers as everywhere else: in both snapshots
+// when the party is a natural person in either, so that an entry declaring it a legal
+// person (or an older one from before editors were refused that) does not show the name.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../app.js';
-import { canSeePersonalData, requireRole, type Viewer } from '../auth/viewer.js';
+import { allow } from '../auth/guard.js';
+import { canSeePersonalData, type Viewer } from '../auth/viewer.js';
 import { problemSchema } from '../http/schemas.js';
 import { changedFields, listAudit } from './repository.js';
 
 type Snapshot = Record<string, unknown> | null;
 
-function redact(row: Snapshot, viewer: Viewer): Snapshot {
-  if (!row || canSeePersonalData(viewer)) return row;
-  const out = { ...row };
-  if (out.ownerIsNaturalPerson && out.ownerName) out.ownerName = null;
-  if (out.buyerIsNaturalPerson && out.buyerName) out.buyerName = null;
+const parties = [
+  { flag: 'ownerIsNaturalPerson', name: 'ownerName' },
+  { flag: 'buyerIsNaturalPerson', name: 'buyerName' },
+] as const;
+
+function redact(before: Snapshot, after: Snapshot, viewer: Viewer): [Snapshot, Snapshot] {
+  if (canSeePersonalData(viewer)) return [before, after];
+  const out: [Snapshot, Snapshot] = [before && { ...before }, after && { ...after }];
+  for (const { flag, name } of parties) {
+    if (!before?.[flag] && !after?.[flag]) continue;
+    for (const row of out) if (row?.[name]) row[name] = null;
+  }
   return out;
 }
 
@@ -34,6 +44,8 @@ export function auditRoutes() {
       tags: ['audit'],
       summary: 'The audit log: who changed what, when, before and after (admins, labellers)',
       security: [{ bearerAuth: [] }],
+      // The role before the query is validated: a caller without it learns nothing else.
+      middleware: allow('admin', 'labeller'),
       request: { query: querySchema },
       responses: {
         200: { description: 'Entries, oldest first', content: { 'application/json': { schema: z.object({ items: z.array(z.any()), next: z.string().nullable() }) } } },
@@ -42,12 +54,10 @@ export function auditRoutes() {
       },
     }),
     async (c) => {
-      requireRole(c.var.viewer, 'admin', 'labeller');
       const q = c.req.valid('query');
       const rows = await listAudit(c.var.db, { entity: q.entity, entityId: q.entity_id, afterId: q.after, limit: q.limit });
       const items = rows.map((r) => {
-        const before = redact(r.before as Snapshot, c.var.viewer);
-        const after = redact(r.after as Snapshot, c.var.viewer);
+        const [before, after] = redact(r.before as Snapshot, r.after as Snapshot, c.var.viewer);
         return {
           id: r.id,
           at: r.at.toISOString(),

@@ -1,6 +1,9 @@
 // Authentication middleware: `Authorization: Bearer <key>` → c.var.viewer. No header means
-// anonymous; a header with a bad key is a 401 (never silently anonymous). Failed attempts
-// are rate-limited per client address: after `maxFailures` within `windowMs`, 429.
+// anonymous; a header with a bad key is a 401 (never silently anonymous), one message
+// whatever the reason (the reason goes to the log). Failed attempts are rate-limited per
+// client address: after `maxFailures` within `windowMs`, a further bad key is a 429. A valid
+// key is never refused by the limiter: behind a proxy without FONCIER_TRUST_PROXY every client
+// shares one address, and one client's failures must not lock the others out.
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../app.js';
 import { AppError } from '../http/errors.js';
@@ -37,12 +40,9 @@ export class FailureLimiter {
   }
 }
 
-const reasons = {
-  malformed: 'the API key is malformed',
-  unknown: 'the API key is not known',
-  revoked: 'the API key has been revoked',
-  expired: 'the API key has expired',
-} as const;
+/** The one answer to a bad key: telling malformed, unknown, revoked and expired apart would
+ * tell a caller holding a leaked key whether it was ever valid. */
+export const invalidKeyMessage = 'invalid or expired API key';
 
 export interface AuthenticateOptions {
   /** Behind a reverse proxy that sets X-Forwarded-For: count failures per the client it names. */
@@ -61,13 +61,16 @@ export function authenticate(limiter: FailureLimiter, options: AuthenticateOptio
     const socket = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress;
     const forwarded = options.trustProxy ? c.req.header('x-forwarded-for')?.split(',').at(-1)?.trim() : undefined;
     const client = forwarded || socket || 'local';
-    const wait = limiter.blockedFor(client);
-    if (wait > 0) throw new AppError('too_many_requests', `too many failed authentications; retry in ${wait} s`, { retryAfter: wait }, { 'retry-after': String(wait) });
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     const check = match ? await authenticateKey(c.var.db, match[1]!) : ({ ok: false, reason: 'malformed' } as const);
     if (!check.ok) {
+      const wait = limiter.blockedFor(client);
+      if (wait > 0) throw new AppError('too_many_requests', `too many failed authentications; retry in ${wait} s`, { retryAfter: wait }, { 'retry-after': String(wait) });
       limiter.fail(client);
-      throw new AppError('unauthorized', reasons[check.reason]);
+      // The prefix names the key in listings without revealing it; a malformed key has none.
+      const prefix = match ? /^fnc_([a-z0-9]{8})_/.exec(match[1]!)?.[1] : undefined;
+      c.var.logger.warn('authentication failed', { reason: check.reason, ...(prefix ? { keyPrefix: prefix } : {}), client, method: c.req.method, path: c.req.path });
+      throw new AppError('unauthorized', invalidKeyMessage);
     }
     c.set('viewer', check.viewer);
     return next();

@@ -3,6 +3,8 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AppEnv } from '../app.js';
+import { allow, allowInScope } from '../auth/guard.js';
+import { limitBody } from '../http/body-limit.js';
 import { entityTag } from '../http/entity.js';
 import { NotFoundError } from '../http/errors.js';
 import { requireIfMatch } from '../http/preconditions.js';
@@ -13,7 +15,7 @@ import { plotSchema, toPlotJson } from '../plots/representation.js';
 import { findSite } from '../sites/repository.js';
 import { siteSchema, toSiteJson } from '../sites/representation.js';
 import { plotInputSchema, plotPatchSchema, siteInputSchema, sitePatchSchema } from './inputs.js';
-import { createPlot, createSite, deletePlot, deleteSite, updatePlot, updateSite, type WriteContext } from './writes.js';
+import { createPlot, createSite, deletePlot, deleteSite, requireNaturalPersonRights, updatePlot, updateSite, type WriteContext } from './writes.js';
 
 const writeProblems = {
   400: problemEntry('Invalid body or parameter (named in invalidParams)'),
@@ -52,6 +54,7 @@ export function siteWriteRoutes() {
       tags: ['sites'],
       summary: 'Create a site (editor in its territory, or admin)',
       security,
+      middleware: [allow('editor', 'admin'), limitBody] as const,
       request: { body: { required: true, content: { 'application/json': { schema: siteInputSchema } } } },
       responses: { 201: { description: 'Created', content: { 'application/json': { schema: siteSchema } } }, ...writeProblems },
     }),
@@ -68,6 +71,7 @@ export function siteWriteRoutes() {
       tags: ['sites'],
       summary: 'Change a site (If-Match required)',
       security,
+      middleware: [allowInScope('site', 'editor', 'admin'), limitBody] as const,
       request: { params: z.object({ id: uuidParam('site') }), headers: ifMatchHeader, body: { required: true, content: { 'application/json': { schema: sitePatchSchema } } } },
       responses: { 200: { description: 'Changed', content: { 'application/json': { schema: siteSchema } } }, ...writeProblems },
     }),
@@ -85,6 +89,7 @@ export function siteWriteRoutes() {
       tags: ['sites'],
       summary: 'Delete a site (soft; its history stays in the audit log; If-Match required)',
       security,
+      middleware: [allowInScope('site', 'editor', 'admin')] as const,
       request: { params: z.object({ id: uuidParam('site') }), headers: ifMatchHeader },
       responses: { 204: { description: 'Deleted' }, ...writeProblems },
     }),
@@ -105,6 +110,7 @@ export function plotWriteRoutes() {
       tags: ['plots'],
       summary: 'Create a plot in a site (editor in its territory, or admin)',
       security,
+      middleware: [allow('editor', 'admin'), limitBody] as const,
       request: { body: { required: true, content: { 'application/json': { schema: plotInputSchema } } } },
       responses: { 201: { description: 'Created', content: { 'application/json': { schema: plotSchema } } }, ...writeProblems },
     }),
@@ -121,12 +127,16 @@ export function plotWriteRoutes() {
       tags: ['plots'],
       summary: 'Change a plot (If-Match required)',
       security,
+      middleware: [allowInScope('plot', 'editor', 'admin'), limitBody] as const,
       request: { params: z.object({ id: uuidParam('plot') }), headers: ifMatchHeader, body: { required: true, content: { 'application/json': { schema: plotPatchSchema } } } },
       responses: { 200: { description: 'Changed', content: { 'application/json': { schema: plotSchema } } }, ...writeProblems },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
-      await updatePlot(context(c), id, requireIfMatch(c.req.header('if-match')), c.req.valid('json'));
+      const patch = c.req.valid('json');
+      // A field this key may not set is refused before the If-Match precondition (428).
+      requireNaturalPersonRights(c.var.viewer, patch);
+      await updatePlot(context(c), id, requireIfMatch(c.req.header('if-match')), patch);
       const body = await plotBody(c, id);
       return c.json(body, 200, { etag: entityTag('plot', id, body.version) });
     },
@@ -138,6 +148,7 @@ export function plotWriteRoutes() {
       tags: ['plots'],
       summary: 'Delete a plot (soft; If-Match required)',
       security,
+      middleware: [allowInScope('plot', 'editor', 'admin')] as const,
       request: { params: z.object({ id: uuidParam('plot') }), headers: ifMatchHeader },
       responses: { 204: { description: 'Deleted' }, ...writeProblems },
     }),

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { recordAudit, snapshot } from '../audit/repository.js';
-import { requireRole, requireTerritoryScope, type Viewer } from '../auth/viewer.js';
+import { canSeePersonalData, requireRole, requireTerritoryScope, type Viewer } from '../auth/viewer.js';
 import type { ChangeFeed } from '../changes.js';
 import type { Database } from '../db/schema.js';
 import { AppError, ConflictError, invalidParam, NotFoundError } from '../http/errors.js';
@@ -230,8 +230,39 @@ async function siteForPlot(db: Kysely<Database>, siteId: string) {
 const communeOf = (g: PolygonalGeometry) =>
   sql<string>`(SELECT c.insee FROM communes c WHERE ST_Intersects(c.geom, ST_PointOnSurface(ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(g)}), 4326))) ORDER BY c.insee LIMIT 1)`;
 
+const parties = [
+  { flag: 'ownerIsNaturalPerson', name: 'ownerName', party: 'owner' },
+  { flag: 'buyerIsNaturalPerson', name: 'buyerName', party: 'buyer' },
+] as const;
+
+/**
+ * Only an admin may declare that an owner or buyer is not a natural person: that makes the
+ * name public (plots/representation.ts), so an editor saying so is a 403 naming the field.
+ */
+export function requireNaturalPersonRights(viewer: Viewer, fields: Pick<PlotPatch, 'ownerIsNaturalPerson' | 'buyerIsNaturalPerson'>): void {
+  if (canSeePersonalData(viewer)) return;
+  for (const { flag, party } of parties) {
+    if (fields[flag] === false) {
+      throw new AppError('forbidden', `only an admin may declare that the ${party} is not a natural person (${flag}: false)`, {
+        invalidParams: [{ in: 'body', name: flag, message: 'only an admin may set it to false' }],
+      });
+    }
+  }
+}
+
+/** A name given by someone who may not declare it a legal person's is presumed a natural person's. */
+function presumedNaturalPersons(viewer: Viewer, given: Pick<PlotPatch, 'ownerName' | 'buyerName'>, current?: Partial<Record<'ownerName' | 'buyerName', string | null>>): Row {
+  if (canSeePersonalData(viewer)) return {};
+  const flags: Row = {};
+  for (const { flag, name } of parties) {
+    if (given[name] && given[name] !== current?.[name]) flags[flag] = true;
+  }
+  return flags;
+}
+
 export async function createPlot(ctx: WriteContext, input: PlotInput): Promise<string> {
   requireRole(ctx.viewer, 'editor', 'admin');
+  requireNaturalPersonRights(ctx.viewer, input);
   const site = await siteForPlot(ctx.db, input.siteId);
   if (!site) throw invalidParam('body', 'siteId', `site ${input.siteId} does not exist`);
   requireTerritoryScope(ctx.viewer, site.territories);
@@ -248,6 +279,7 @@ export async function createPlot(ctx: WriteContext, input: PlotInput): Promise<s
         .insertInto('plots')
         .values({
           ...fields,
+          ...presumedNaturalPersons(ctx.viewer, input),
           id,
           cnigId: input.cnigId ?? `TERRAIN-ECO_${id.slice(0, 8).toUpperCase()}`,
           grossAreaHa: areaHaOf(geometry),
@@ -264,6 +296,7 @@ export async function createPlot(ctx: WriteContext, input: PlotInput): Promise<s
 
 export async function updatePlot(ctx: WriteContext, id: string, ifMatch: string, patch: PlotPatch): Promise<void> {
   requireRole(ctx.viewer, 'editor', 'admin');
+  requireNaturalPersonRights(ctx.viewer, patch);
   const { geometry, ...fields } = patch;
   await updateAudited(
     ctx,
@@ -275,7 +308,12 @@ export async function updatePlot(ctx: WriteContext, id: string, ifMatch: string,
         await checkGeometry(trx, geometry);
         await requireInsideTerritories(trx, ctx.viewer, geometry, current.territories);
       }
-      return { ...fields, ...(geometry ? { geom: geomFrom(geometry), grossAreaHa: areaHaOf(geometry), communeInsee: communeOf(geometry) } : {}) };
+      const names = patch.ownerName || patch.buyerName ? await trx.selectFrom('plots').select(['ownerName', 'buyerName']).where('id', '=', id).executeTakeFirstOrThrow() : undefined;
+      return {
+        ...fields,
+        ...presumedNaturalPersons(ctx.viewer, patch, names),
+        ...(geometry ? { geom: geomFrom(geometry), grossAreaHa: areaHaOf(geometry), communeInsee: communeOf(geometry) } : {}),
+      };
     },
     patch.cnigId,
   );

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../app.js';
-import { requireRole } from '../auth/viewer.js';
+import { allow } from '../auth/guard.js';
 import { AppError } from '../http/errors.js';
 import { problemResponses } from '../http/schemas.js';
 import type { ImportReport } from './import-report.js';
@@ -84,6 +84,8 @@ export function importRoutes(options: ImportRouteOptions = {}) {
       path: '/',
       tags: ['imports'],
       summary: 'Import a file (admins): CNIG site-eco / terrain-eco, boundaries, epcicom, territories, cadastre, ZAN data',
+      // Admins only, decided before the query, the media type and the body are looked at.
+      middleware: allow('admin'),
       // The body is the raw file, read by the importer; it is documented, not parsed here.
       request: { query: importQuery, body: { required: true, content: { 'text/csv': { schema: fileSchema }, 'application/geo+json': { schema: fileSchema } } } },
       responses: {
@@ -92,7 +94,6 @@ export function importRoutes(options: ImportRouteOptions = {}) {
       },
     }),
     async (c) => {
-      requireRole(c.var.viewer, 'admin');
       const query = c.req.valid('query');
       if (Number(c.req.header('content-length') ?? '0') > maxBytes) throw tooLarge(maxBytes);
       const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();

@@ -1,6 +1,8 @@
 // /sites/{id}/label: the labelling file, assessments against the grid, workflow moves.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../app.js';
+import { allowInScope } from '../auth/guard.js';
+import { limitBody } from '../http/body-limit.js';
 import { uuidParam } from '../http/params.js';
 import { problemEntry } from '../http/schemas.js';
 import { labelStates } from '../sites/vocabulary.js';
@@ -58,6 +60,7 @@ export function labellingRoutes() {
       tags: ['labelling'],
       summary: "A site's labelling file: state, assessments with evidence, readiness, allowed moves",
       security,
+      middleware: [allowInScope('site', 'editor', 'labeller', 'admin')] as const,
       request: { params: z.object({ id: uuidParam('site') }) },
       responses: { 200: { description: 'The file', content: { 'application/json': { schema: z.any() } } }, ...problems },
     }),
@@ -71,6 +74,7 @@ export function labellingRoutes() {
       tags: ['labelling'],
       summary: 'Assess one criterion of the grid, with evidence',
       security,
+      middleware: [allowInScope('site', 'editor', 'labeller', 'admin'), limitBody] as const,
       request: {
         params: z.object({ id: uuidParam('site'), criterion: z.string().regex(/^[a-z_]{1,60}$/, { message: 'not a criterion id' }) }),
         body: { required: true, content: { 'application/json': { schema: assessmentInput } } },
@@ -91,6 +95,7 @@ export function labellingRoutes() {
       tags: ['labelling'],
       summary: 'Move the site in the labelling workflow (draft, submitted, under_review, changes_requested, labelled, rejected, withdrawn)',
       security,
+      middleware: [allowInScope('site', 'editor', 'labeller', 'admin'), limitBody] as const,
       request: { params: z.object({ id: uuidParam('site') }), body: { required: true, content: { 'application/json': { schema: transitionInput } } } },
       responses: { 200: { description: 'The move made', content: { 'application/json': { schema: z.object({ from: z.string(), to: z.string(), version: z.number() }) } } }, ...problems, 412: problemEntry('If-Match given and stale') },
     }),

@@ -4,6 +4,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../app.js';
 import { NotFoundError, invalidParam } from '../http/errors.js';
+import { limitBody } from '../http/body-limit.js';
 import { mediaTypes } from '../http/media.js';
 import { uuidParam, uuidPattern } from '../http/params.js';
 import { problemResponses } from '../http/schemas.js';
@@ -157,6 +158,7 @@ export function zanRoutes() {
       path: '/zan/simulate',
       tags: ['zan'],
       summary: 'The envelope of each commune before and after developing plots or a drawn geometry; nothing is written',
+      middleware: limitBody,
       request: { query: ruleSetQuery, body: { required: true, content: { 'application/json': { schema: simulateBody } } } },
       responses: { 200: { description: 'Envelopes before and after', content: { 'application/json': { schema: zanDocument('ZanSimulationResult') } } }, ...problemResponses },
     }),

@@ -1,25 +1,51 @@
-// The authorization matrix: every write endpoint × every kind of caller, and nothing
-// changes when a write is refused.
+// The authorization matrix, generated from /openapi.json so that a new route cannot escape
+// it: every write route and every restricted read (an operation that declares `security`) ×
+// every kind of caller. Each refusal is a problem and leaves the database unchanged; callers
+// the route's guard refuses get the same answer whatever else the request carries (an unknown
+// query parameter, no If-Match, a body that never ends), because nothing else is read.
 import { testClock } from '../support/clock.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FailureLimiter } from '../../src/auth/middleware.js';
-import { createApp } from '../../src/app.js';
+import { FailureLimiter, invalidKeyMessage } from '../../src/auth/middleware.js';
+import { createApp, type App } from '../../src/app.js';
+import { createLogger } from '../../src/logger.js';
 import { openTestApp, type TestContext } from '../support/app.js';
 import { bearer, createKeys, fingerprint, squareIn, type Keys } from '../support/writes.js';
 
 const IN = 'ti-8401';
 const OUT = 'ti-4407';
+/** The matrix app's JSON body limit: small, so that a body past it is cheap to send. */
+const BODY_LIMIT = 64 * 1024;
 let t: TestContext;
-let keys: Keys;
+let app: App;
+let keys: Keys & { malformed: string; unknown: string };
 
 beforeAll(async () => {
   t = await openTestApp();
-  keys = await createKeys(t.handle.db, IN, OUT);
+  keys = { ...(await createKeys(t.handle.db, IN, OUT)), malformed: 'not-an-api-key', unknown: 'fnc_zzzzzzzz_bbbbbbbbbbbbbbbbbbbbbbbbbbb' };
+  app = createApp({ clock: testClock, db: t.handle.db, backend: t.handle.kind, failureLimiter: new FailureLimiter({ maxFailures: 1_000_000, windowMs: 60_000 }), maxBodyBytes: BODY_LIMIT });
 });
 afterAll(async () => t?.close());
 
-type Caller = 'anonymous' | 'editorIn' | 'editorOut' | 'labeller' | 'admin' | 'revoked' | 'expired';
-const callers: Caller[] = ['anonymous', 'editorIn', 'editorOut', 'labeller', 'admin', 'revoked', 'expired'];
+const send = (path: string, init?: RequestInit) => app.request(`http://localhost${path}`, init);
+
+// The routes, read from the document the API publishes (no database needed for it).
+interface Operation {
+  security?: unknown[];
+  requestBody?: { content?: Record<string, unknown> };
+}
+const spec = (await (await createApp({ db: {} as never, backend: 'unknown' }).request('http://localhost/openapi.json')).json()) as { paths: Record<string, Record<string, Operation>> };
+const operations = Object.entries(spec.paths).flatMap(([path, item]) =>
+  Object.entries(item)
+    .filter(([method]) => ['get', 'put', 'post', 'delete', 'patch'].includes(method))
+    .map(([method, op]) => ({ name: `${method.toUpperCase()} ${path}`, method: method.toUpperCase(), op })),
+);
+/** Writes (every method but GET) and restricted reads (GET declaring security). */
+const guarded = operations.filter((o) => o.method !== 'GET' || (o.op.security?.length ?? 0) > 0);
+const jsonBodied = operations.filter((o) => o.op.requestBody?.content?.['application/json']);
+
+const callers = ['anonymous', 'malformed', 'unknown', 'revoked', 'expired', 'labeller', 'editorOut', 'editorIn', 'admin'] as const;
+type Caller = (typeof callers)[number];
+const badKeys: Caller[] = ['malformed', 'unknown', 'revoked', 'expired'];
 const keyOf = (caller: Caller) => (caller === 'anonymous' ? undefined : keys[caller]);
 
 async function newSiteBody() {
@@ -32,81 +58,221 @@ async function plotBody(siteId: string) {
   return { siteId, landControl: 'commune', developmentStage: 'viabilisé et aménagé', marketingStage: 'en vente', occupation: 'inoccupé', landUse: 'espace agricole', geometry };
 }
 
+const asAdmin = (path: string, method: string, body: unknown) =>
+  send(path, { method, headers: { ...bearer(keys.admin), 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
 /** A live site of the territory, created by admin so every case starts from a known state. */
 async function freshSite(): Promise<string> {
-  const res = await t.get('/sites', { method: 'POST', headers: { ...bearer(keys.admin), 'content-type': 'application/json' }, body: JSON.stringify(await newSiteBody()) });
+  const res = await asAdmin('/sites', 'POST', await newSiteBody());
   expect(res.status).toBe(201);
   return (await res.json()).id;
 }
 
 async function freshPlot(): Promise<string> {
-  const siteId = await freshSite();
-  const res = await t.get('/plots', { method: 'POST', headers: { ...bearer(keys.admin), 'content-type': 'application/json' }, body: JSON.stringify(await plotBody(siteId)) });
+  const res = await asAdmin('/plots', 'POST', await plotBody(await freshSite()));
   expect(res.status).toBe(201);
   return (await res.json()).id;
 }
 
-const etagOf = async (path: string) => (await t.get(path)).headers.get('etag')!;
+const etagOf = async (path: string) => (await send(path)).headers.get('etag')!;
+
+interface Probe {
+  path: string;
+  body?: unknown;
+  raw?: { body: string; type: string };
+  ifMatch?: boolean;
+}
 
 interface Case {
-  name: string;
-  prepare(): Promise<{ method: string; path: string; body?: unknown; raw?: { body: string; type: string }; ifMatch?: boolean }>;
+  prepare(): Promise<Probe>;
   ok: number;
-  /** Who may: the others get 401 (no/bad key) or 403. */
-  allowed: Caller[];
-  /** Callers whose refusal is not about identity (e.g. 409: not in this state). */
+  /** Roles the route's guard lets through (before any parameter or body is read). */
+  roles: Array<'editor' | 'labeller' | 'admin'>;
+  /** Where an editor's territory comes from: the path id (checked by the guard), the body
+   * (checked after validation: a create names its commune or site there), or nowhere. */
+  scope: 'path' | 'body' | 'none';
+  /** Anonymous callers are served (a computation that writes nothing). */
+  open?: boolean;
+  /** Answers that depend on the request, not on the caller's identity. */
   overrides?: Partial<Record<Caller, number>>;
 }
 
-const cases: Case[] = [
-  { name: 'POST /sites', prepare: async () => ({ method: 'POST', path: '/sites', body: await newSiteBody() }), ok: 201, allowed: ['editorIn', 'admin'] },
-  { name: 'PATCH /sites/{id}', prepare: async () => ({ method: 'PATCH', path: `/sites/${await freshSite()}`, body: { powerMw: 42 }, ifMatch: true }), ok: 200, allowed: ['editorIn', 'admin'] },
-  { name: 'DELETE /sites/{id}', prepare: async () => ({ method: 'DELETE', path: `/sites/${await freshSite()}`, ifMatch: true }), ok: 204, allowed: ['editorIn', 'admin'] },
-  { name: 'POST /plots', prepare: async () => ({ method: 'POST', path: '/plots', body: await plotBody(await freshSite()) }), ok: 201, allowed: ['editorIn', 'admin'] },
-  { name: 'PATCH /plots/{id}', prepare: async () => ({ method: 'PATCH', path: `/plots/${await freshPlot()}`, body: { priceEurM2: 31.5 }, ifMatch: true }), ok: 200, allowed: ['editorIn', 'admin'] },
-  { name: 'DELETE /plots/{id}', prepare: async () => ({ method: 'DELETE', path: `/plots/${await freshPlot()}`, ifMatch: true }), ok: 204, allowed: ['editorIn', 'admin'] },
-  { name: 'POST /sites/{id}/label/transitions (propose)', prepare: async () => ({ method: 'POST', path: `/sites/${await freshSite()}/label/transitions`, body: { to: 'draft' } }), ok: 200, allowed: ['editorIn', 'admin'] },
-  {
-    name: 'PUT /sites/{id}/label/criteria/{criterion}',
+const cases: Record<string, Case> = {
+  'POST /sites': { prepare: async () => ({ path: '/sites', body: await newSiteBody() }), ok: 201, roles: ['editor', 'admin'], scope: 'body' },
+  'PATCH /sites/{id}': { prepare: async () => ({ path: `/sites/${await freshSite()}`, body: { powerMw: 42 }, ifMatch: true }), ok: 200, roles: ['editor', 'admin'], scope: 'path' },
+  'DELETE /sites/{id}': { prepare: async () => ({ path: `/sites/${await freshSite()}`, ifMatch: true }), ok: 204, roles: ['editor', 'admin'], scope: 'path' },
+  'POST /plots': { prepare: async () => ({ path: '/plots', body: await plotBody(await freshSite()) }), ok: 201, roles: ['editor', 'admin'], scope: 'body' },
+  'PATCH /plots/{id}': { prepare: async () => ({ path: `/plots/${await freshPlot()}`, body: { priceEurM2: 31.5 }, ifMatch: true }), ok: 200, roles: ['editor', 'admin'], scope: 'path' },
+  'DELETE /plots/{id}': { prepare: async () => ({ path: `/plots/${await freshPlot()}`, ifMatch: true }), ok: 204, roles: ['editor', 'admin'], scope: 'path' },
+  'GET /sites/{id}/label': { prepare: async () => ({ path: `/sites/${await freshSite()}/label` }), ok: 200, roles: ['editor', 'labeller', 'admin'], scope: 'path' },
+  'POST /sites/{id}/label/transitions': {
+    prepare: async () => ({ path: `/sites/${await freshSite()}/label/transitions`, body: { to: 'draft' } }),
+    ok: 200,
+    roles: ['editor', 'labeller', 'admin'],
+    scope: 'path',
+    // Labellers move files under review; proposing one is the territory team's.
+    overrides: { labeller: 403 },
+  },
+  'PUT /sites/{id}/label/criteria/{criterion}': {
     prepare: async () => {
       const id = await freshSite();
-      await t.get(`/sites/${id}/label/transitions`, { method: 'POST', headers: { ...bearer(keys.admin), 'content-type': 'application/json' }, body: JSON.stringify({ to: 'draft' }) });
-      return { method: 'PUT', path: `/sites/${id}/label/criteria/land_control`, body: { status: 'met', evidence: [{ title: 'Acte de vente', date: '2025-03-01', author: 'Notaire' }] } };
+      expect((await asAdmin(`/sites/${id}/label/transitions`, 'POST', { to: 'draft' })).status).toBe(200);
+      return { path: `/sites/${id}/label/criteria/land_control`, body: { status: 'met', evidence: [{ title: 'Acte de vente', date: '2025-03-01', author: 'Notaire' }] } };
     },
     ok: 200,
-    allowed: ['editorIn', 'admin'],
+    roles: ['editor', 'labeller', 'admin'],
+    scope: 'path',
     // Labellers assess while they review; a draft is the territory team's.
     overrides: { labeller: 409 },
   },
-  {
-    name: 'POST /imports',
-    prepare: async () => ({ method: 'POST', path: '/imports?kind=site-eco', raw: { body: await (await t.get('/exports/cnig/site-eco.csv')).text(), type: 'text/csv' } }),
+  'GET /audit': { prepare: async () => ({ path: '/audit?limit=5' }), ok: 200, roles: ['labeller', 'admin'], scope: 'none' },
+  'POST /imports': {
+    prepare: async () => ({ path: '/imports?kind=site-eco', raw: { body: await (await send('/exports/cnig/site-eco.csv')).text(), type: 'text/csv' } }),
     ok: 200,
-    allowed: ['admin'],
+    roles: ['admin'],
+    scope: 'none',
   },
-];
+  'POST /zan/simulate': {
+    prepare: async () => ({ path: '/zan/simulate', body: { geometry: (await squareIn(t.handle.db, IN, 80)).geometry } }),
+    ok: 200,
+    roles: ['editor', 'labeller', 'admin'],
+    scope: 'none',
+    open: true,
+  },
+};
 
-describe('authorization matrix', () => {
-  for (const c of cases) {
+/** The answer the route's guard gives a caller, before anything of the request is read; undefined when it lets the caller through. */
+function guardAnswer(c: Case, caller: Caller): number | undefined {
+  if (badKeys.includes(caller)) return 401;
+  if (caller === 'anonymous') return c.open ? undefined : 401;
+  const role = caller === 'editorIn' || caller === 'editorOut' ? 'editor' : caller;
+  if (!(c.roles as string[]).includes(role)) return 403;
+  if (caller === 'editorOut' && c.scope === 'path') return 403;
+  return undefined;
+}
+
+function expectedAnswer(c: Case, caller: Caller): number {
+  const guard = guardAnswer(c, caller);
+  if (guard !== undefined) return guard;
+  if (c.overrides?.[caller] !== undefined) return c.overrides[caller]!;
+  if (caller === 'editorOut' && c.scope === 'body') return 403;
+  return c.ok;
+}
+
+/** A JSON body that never ends, counting the bytes the server pulls from it. */
+function endlessBody(chunkBytes = 16 * 1024) {
+  const chunk = new TextEncoder().encode('{"x":"'.padEnd(chunkBytes, 'x'));
+  const counter = { pulled: 0 };
+  const stream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      counter.pulled += chunk.byteLength;
+      controller.enqueue(chunk);
+    },
+  });
+  return { stream, counter, chunkBytes };
+}
+
+const streamed = (init: RequestInit & { body: ReadableStream<Uint8Array> }) => ({ ...init, duplex: 'half' }) as RequestInit;
+
+describe('authorization matrix (generated from /openapi.json)', () => {
+  it('covers every write route and restricted read the API publishes, and nothing else', () => {
+    expect(guarded.map((o) => o.name).sort()).toEqual(Object.keys(cases).sort());
+  });
+
+  for (const { name, method } of guarded) {
+    const c = cases[name];
+    if (!c) {
+      it(`${name} has an authorization case`, () => expect.fail(`no case for ${name}: add it to the matrix`));
+      continue;
+    }
     for (const caller of callers) {
-      const expected = c.overrides?.[caller] ?? (c.allowed.includes(caller) ? c.ok : caller === 'anonymous' || caller === 'revoked' || caller === 'expired' ? 401 : 403);
-      it(`${c.name} by ${caller} → ${expected}${expected >= 400 ? ', nothing changes' : ''}`, async () => {
-        const request = await c.prepare();
+      const expected = expectedAnswer(c, caller);
+      const refusedFirst = guardAnswer(c, caller);
+      it(`${name} by ${caller} → ${expected}${expected >= 400 ? ', nothing changes' : ''}`, async () => {
+        const probe = await c.prepare();
         const headers: Record<string, string> = { ...bearer(keyOf(caller)) };
-        if (request.body !== undefined) headers['content-type'] = 'application/json';
-        if (request.raw) headers['content-type'] = request.raw.type;
-        if (request.ifMatch) headers['if-match'] = await etagOf(request.path);
+        if (probe.body !== undefined) headers['content-type'] = 'application/json';
+        if (probe.raw) headers['content-type'] = probe.raw.type;
+        if (probe.ifMatch) headers['if-match'] = await etagOf(probe.path);
         const before = await fingerprint(t.handle.db);
-        const body = request.raw ? request.raw.body : request.body === undefined ? undefined : JSON.stringify(request.body);
-        const res = await t.get(request.path, { method: request.method, headers, body });
-        expect(res.status).toBe(expected);
+        const body = probe.raw ? probe.raw.body : probe.body === undefined ? undefined : JSON.stringify(probe.body);
+        const res = await send(probe.path, { method, headers, body });
+        expect(res.status, await res.clone().text()).toBe(expected);
         if (expected >= 400) {
           expect(res.headers.get('content-type')).toBe('application/problem+json');
           expect(await fingerprint(t.handle.db)).toBe(before);
         }
+        if (badKeys.includes(caller)) expect((await res.json()).detail).toBe(invalidKeyMessage);
+
+        // The same route with everything else wrong: an unknown query parameter, no If-Match,
+        // a body that never ends (writes) and no JSON media type check passed yet.
+        const hostileHeaders: Record<string, string> = { ...bearer(keyOf(caller)), 'content-type': 'application/json' };
+        const endless = endlessBody();
+        const beforeHostile = await fingerprint(t.handle.db);
+        const path = `${probe.path}${probe.path.includes('?') ? '&' : '?'}unexpected=1`;
+        const hostile = await send(path, method === 'GET' ? { headers: hostileHeaders } : streamed({ method, headers: hostileHeaders, body: endless.stream }));
+        expect(await fingerprint(t.handle.db)).toBe(beforeHostile);
+        if (refusedFirst !== undefined) {
+          expect(hostile.status).toBe(refusedFirst);
+          expect(hostile.headers.get('content-type')).toBe('application/problem+json');
+          // Not a byte of the body was consumed (a stream fills its first chunk on its own).
+          expect(endless.counter.pulled).toBeLessThanOrEqual(endless.chunkBytes);
+        } else {
+          // Past the guard, the request is the route's to judge (a read may ignore the extra
+          // parameter); a write it refuses changed nothing (checked above).
+          expect(hostile.status).toBeLessThan(500);
+        }
       });
     }
   }
+});
+
+describe('request bodies', () => {
+  for (const { name, method } of jsonBodied) {
+    it(`${name}: a JSON body with no length is cut off with 413 soon after ${BODY_LIMIT} bytes`, async () => {
+      const path = name.split(' ')[1]!.replaceAll('{id}', '00000000-0000-4000-8000-000000000000').replaceAll('{criterion}', 'land_control');
+      const endless = endlessBody();
+      const before = await fingerprint(t.handle.db);
+      const res = await send(path, streamed({ method, headers: { ...bearer(keys.admin), 'content-type': 'application/json', 'if-match': '"x"' }, body: endless.stream }));
+      expect(res.status).toBe(413);
+      expect(res.headers.get('content-type')).toBe('application/problem+json');
+      expect((await res.json()).maxBytes).toBe(BODY_LIMIT);
+      // Read as it arrives: a few chunks past the limit at most, never the rest of the stream.
+      expect(endless.counter.pulled).toBeLessThanOrEqual(BODY_LIMIT + 3 * endless.chunkBytes);
+      expect(await fingerprint(t.handle.db)).toBe(before);
+    });
+  }
+
+  it('a chunked body of exactly the limit is read (400: not JSON); one byte more is 413', async () => {
+    const chunked = (bytes: number) =>
+      new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (let sent = 0; sent < bytes; sent += 1000) controller.enqueue(new TextEncoder().encode('x'.repeat(Math.min(1000, bytes - sent))));
+          controller.close();
+        },
+      });
+    const post = (bytes: number) => send('/sites', streamed({ method: 'POST', headers: { ...bearer(keys.admin), 'content-type': 'application/json' }, body: chunked(bytes) }));
+    expect((await post(BODY_LIMIT)).status).toBe(400);
+    expect((await post(BODY_LIMIT + 1)).status).toBe(413);
+  });
+
+  it('a declared Content-Length past the limit is 413 before the body is read', async () => {
+    const endless = endlessBody();
+    const res = await send('/sites', streamed({ method: 'POST', headers: { ...bearer(keys.admin), 'content-type': 'application/json', 'content-length': String(BODY_LIMIT + 1) }, body: endless.stream }));
+    expect(res.status).toBe(413);
+    expect(endless.counter.pulled).toBeLessThanOrEqual(endless.chunkBytes);
+  });
+
+  it('the default limit takes a site with a 100,000-vertex geometry written at full precision', async () => {
+    const { geometry, communeInsee } = await squareIn(t.handle.db, IN, 150);
+    const [lon, lat] = geometry.coordinates[0]!.reduce(([x, y], [a, b]) => [x! + a! / 5, y! + b! / 5], [0, 0]);
+    // 99,999 points on a 50 m circle and the closing one; no rounding: 17 significant digits.
+    const ring = Array.from({ length: 99_999 }, (_, i) => [lon! + 0.0006 * Math.cos((2 * Math.PI * i) / 99_999) + 1e-13 * Math.PI, lat! + 0.00045 * Math.sin((2 * Math.PI * i) / 99_999) + 1e-13 * Math.E]);
+    const body = JSON.stringify({ ...(await newSiteBody()), communeInsee, geometry: { type: 'Polygon', coordinates: [[...ring, ring[0]]] } });
+    expect(body.length).toBeGreaterThan(3_500_000);
+    const res = await t.get('/sites', { method: 'POST', headers: { ...bearer(keys.admin), 'content-type': 'application/json' }, body });
+    expect(res.status, await res.clone().text()).toBe(201);
+  });
 });
 
 describe('API keys', () => {
@@ -116,29 +282,48 @@ describe('API keys', () => {
     expect(res.headers.get('www-authenticate')).toContain('Bearer');
   });
 
-  it('the audit log is readable by admins and labellers only', async () => {
-    expect((await t.get('/audit')).status).toBe(401);
-    expect((await t.get('/audit', { headers: bearer(keys.editorIn) })).status).toBe(403);
-    expect((await t.get('/audit', { headers: bearer(keys.labeller) })).status).toBe(200);
-    expect((await t.get('/audit', { headers: bearer(keys.admin) })).status).toBe(200);
+  it('malformed, unknown, revoked and expired keys get one answer; the log says which it was', async () => {
+    const lines: string[] = [];
+    const logged = createApp({ clock: testClock, db: t.handle.db, backend: t.handle.kind, logger: createLogger('warn', (l) => lines.push(l)), failureLimiter: new FailureLimiter({ maxFailures: 100, windowMs: 60_000 }) });
+    const answers = [];
+    for (const caller of badKeys) {
+      const res = await logged.request('http://localhost/audit', { headers: bearer(keyOf(caller)) });
+      answers.push({ status: res.status, body: (({ instance: _, ...rest }) => rest)(await res.json()) });
+    }
+    expect(new Set(answers.map((a) => JSON.stringify(a))).size).toBe(1);
+    expect(answers[0]).toMatchObject({ status: 401, body: { detail: invalidKeyMessage } });
+    const reasons = lines.map((l) => JSON.parse(l)).filter((l) => l.message === 'authentication failed').map((l) => l.reason);
+    expect(reasons).toEqual(['malformed', 'unknown', 'revoked', 'expired']);
+    // The secret is never logged.
+    for (const key of [keys.unknown, keys.revoked, keys.expired]) expect(lines.join('\n')).not.toContain(key.slice('fnc_xxxxxxxx_'.length));
   });
 
   it('rate-limits failed authentications with 429 and Retry-After', async () => {
-    const app = createApp({ clock: testClock, db: t.handle.db, backend: t.handle.kind, failureLimiter: new FailureLimiter({ maxFailures: 3, windowMs: 60_000 }) });
-    const attempt = () => app.request('http://localhost/audit', { headers: bearer('fnc_aaaaaaaa_bbbbbbbbbbbbbbbbbbbbbbbbbbb') });
+    const limited = createApp({ clock: testClock, db: t.handle.db, backend: t.handle.kind, failureLimiter: new FailureLimiter({ maxFailures: 3, windowMs: 60_000 }) });
+    const attempt = () => limited.request('http://localhost/audit', { headers: bearer('fnc_aaaaaaaa_bbbbbbbbbbbbbbbbbbbbbbbbbbb') });
     for (let i = 0; i < 3; i++) expect((await attempt()).status).toBe(401);
     const blocked = await attempt();
     expect(blocked.status).toBe(429);
     expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 
+  it('a valid key from an address locked out by failures still works: failures are throttled, not keys', async () => {
+    const limited = createApp({ clock: testClock, db: t.handle.db, backend: t.handle.kind, failureLimiter: new FailureLimiter({ maxFailures: 11, windowMs: 60_000 }) });
+    const audit = (key: string) => limited.request('http://localhost/audit', { headers: bearer(key) });
+    for (let i = 0; i < 11; i++) expect((await audit(keys.unknown)).status).toBe(401);
+    expect((await audit(keys.unknown)).status).toBe(429);
+    expect((await audit(keys.admin)).status).toBe(200);
+    expect((await audit(keys.labeller)).status).toBe(200);
+    // ...and the bad keys stay throttled.
+    expect((await audit(keys.revoked)).status).toBe(429);
+  });
+
   it('behind a trusted proxy, counts failures per forwarded client', async () => {
-    const app = createApp({ clock: testClock, db: t.handle.db, backend: t.handle.kind, trustProxy: true, failureLimiter: new FailureLimiter({ maxFailures: 2, windowMs: 60_000 }) });
-    const attempt = (client: string) => app.request('http://localhost/audit', { headers: { ...bearer('fnc_aaaaaaaa_bbbbbbbbbbbbbbbbbbbbbbbbbbb'), 'x-forwarded-for': client } });
+    const proxied = createApp({ clock: testClock, db: t.handle.db, backend: t.handle.kind, trustProxy: true, failureLimiter: new FailureLimiter({ maxFailures: 2, windowMs: 60_000 }) });
+    const attempt = (client: string) => proxied.request('http://localhost/audit', { headers: { ...bearer('fnc_aaaaaaaa_bbbbbbbbbbbbbbbbbbbbbbbbbbb'), 'x-forwarded-for': client } });
     for (let i = 0; i < 2; i++) expect((await attempt('203.0.113.7')).status).toBe(401);
     expect((await attempt('203.0.113.7')).status).toBe(429);
     // Another client behind the same proxy is not locked out.
     expect((await attempt('198.51.100.2')).status).toBe(401);
   });
 });
-

@@ -12,6 +12,12 @@ describe('configuration', () => {
     expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(ConfigError);
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
   });
+  it('limits JSON bodies to 8 MiB unless FONCIER_MAX_BODY_BYTES says otherwise (at least 64 KiB)', () => {
+    expect(loadConfig({}).maxBodyBytes).toBe(8 * 1024 * 1024);
+    expect(loadConfig({ FONCIER_MAX_BODY_BYTES: '2097152' }).maxBodyBytes).toBe(2_097_152);
+    expect(() => loadConfig({ FONCIER_MAX_BODY_BYTES: '1000' })).toThrow(/FONCIER_MAX_BODY_BYTES/);
+    expect(() => loadConfig({ FONCIER_MAX_BODY_BYTES: '8MB' })).toThrow(/FONCIER_MAX_BODY_BYTES/);
+  });
   it('accepts a PostgreSQL URL', () => {
     expect(loadConfig({ DATABASE_URL: 'postgres://u@localhost:5432/foncier' }).databaseUrl).toBe('postgres://u@localhost:5432/foncier');
   });
