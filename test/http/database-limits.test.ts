@@ -3,6 +3,8 @@
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey } from '../../src/auth/keys.js';
+import { loadConfig } from '../../src/config.js';
 import type { DatabaseLimits } from '../../src/db/limits.js';
 import { allowLongStatements } from '../../src/db/limits.js';
 import { inImportTransaction } from '../../src/importers/import-transaction.js';
@@ -12,7 +14,7 @@ import { openTestApp, backendName, type TestContext } from '../support/app.js';
 
 const limits: DatabaseLimits = {
   statementTimeoutMs: 1_000,
-  longStatementTimeoutMs: 7_000,
+  longStatementTimeoutMs: 3_000,
   lockTimeoutMs: 300,
   idleInTransactionTimeoutMs: 4_000,
   connectTimeoutMs: 400,
@@ -40,6 +42,25 @@ beforeAll(async () => {
   t = await openTestApp({ poolMax: 2, limits });
 });
 afterAll(async () => t?.close());
+
+describe('database faults: configuration', () => {
+  it('bounds every session by default and takes each limit from the environment', () => {
+    expect(loadConfig({}).databaseLimits).toEqual({
+      statementTimeoutMs: 15_000,
+      longStatementTimeoutMs: 600_000,
+      lockTimeoutMs: 5_000,
+      idleInTransactionTimeoutMs: 60_000,
+      connectTimeoutMs: 1_500,
+    });
+    expect(loadConfig({ DATABASE_STATEMENT_TIMEOUT_MS: '2500', DATABASE_CONNECT_TIMEOUT_MS: '800' }).databaseLimits).toMatchObject({ statementTimeoutMs: 2_500, connectTimeoutMs: 800 });
+  });
+
+  it('rejects 0 (no limit to PostgreSQL), negative and non-numeric limits, naming the variable', () => {
+    expect(() => loadConfig({ DATABASE_STATEMENT_TIMEOUT_MS: '0' })).toThrow(/DATABASE_STATEMENT_TIMEOUT_MS/);
+    expect(() => loadConfig({ DATABASE_LOCK_TIMEOUT_MS: '-1' })).toThrow(/DATABASE_LOCK_TIMEOUT_MS/);
+    expect(() => loadConfig({ DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: 'soon' })).toThrow(/DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS/);
+  });
+});
 
 describe('database faults: answers', () => {
   it('maps a refused connection, a server shutdown and the pool timeout to 503 database_unavailable', async () => {
@@ -88,7 +109,7 @@ describe.skipIf(!onPostgres)('database faults: session limits (PostgreSQL)', () 
     const { rows } = await sql<{ statement: string; lock: string; idle: string; long: string }>`SELECT current_setting('statement_timeout') AS statement,
       current_setting('lock_timeout') AS lock, current_setting('idle_in_transaction_session_timeout') AS idle,
       current_setting('foncier.long_statement_timeout') AS long`.execute(t.handle.db);
-    expect(rows[0]).toEqual({ statement: '1s', lock: '300ms', idle: '4s', long: '7000' });
+    expect(rows[0]).toEqual({ statement: '1s', lock: '300ms', idle: '4s', long: '3000' });
   });
 
   it('a statement running past statement_timeout is cancelled and maps to 503 database_timeout', async () => {
@@ -105,11 +126,11 @@ describe.skipIf(!onPostgres)('database faults: session limits (PostgreSQL)', () 
       await allowLongStatements(trx);
       return (await sql<{ s: string; l: string }>`SELECT current_setting('statement_timeout') AS s, current_setting('lock_timeout') AS l`.execute(trx)).rows[0];
     });
-    expect(inside).toEqual({ s: '7s', l: '300ms' });
+    expect(inside).toEqual({ s: '3s', l: '300ms' });
     const importing = await inImportTransaction(t.handle.db, new ImportReportBuilder('site-eco', 'x.csv', { dryRun: true }), async (trx) =>
       (await sql<{ s: string; l: string }>`SELECT current_setting('statement_timeout') AS s, current_setting('lock_timeout') AS l`.execute(trx)).rows[0],
     );
-    expect(importing.value).toEqual({ s: '7s', l: '7s' });
+    expect(importing.value).toEqual({ s: '3s', l: '3s' });
     const after = (await sql<{ s: string }>`SELECT current_setting('statement_timeout') AS s`.execute(t.handle.db)).rows[0];
     expect(after).toEqual({ s: '1s' });
   });
@@ -163,6 +184,31 @@ describe.skipIf(!onPostgres)('database faults: session limits (PostgreSQL)', () 
       await locker.end();
     }
     expect((await t.get('/exports/sites.geojson')).status).toBe(200);
+  });
+
+  it('POST /imports waits for a lock up to the long limit, then answers 503 database_timeout naming the recorded run', async () => {
+    const admin = (await createApiKey(t.handle.db, { name: 'import admin', role: 'admin' })).key;
+    const csv = await (await t.get('/exports/cnig/site-eco.csv')).text();
+    const locker = new pg.Client({ connectionString: t.handle.url });
+    await locker.connect();
+    let res: Response;
+    const started = performance.now();
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE sites IN ACCESS EXCLUSIVE MODE');
+      res = await t.get('/imports?kind=site-eco&filename=site-eco.csv', { method: 'POST', body: csv, headers: { 'content-type': 'text/csv', authorization: `Bearer ${admin}` } });
+    } finally {
+      await locker.query('ROLLBACK');
+      await locker.end();
+    }
+    // Past the API's limits (300 ms for locks, 1 s for statements): the import had the long one.
+    expect(performance.now() - started).toBeGreaterThan(limits.longStatementTimeoutMs - 500);
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('5');
+    const body = await res.json();
+    expect(body).toMatchObject({ code: 'database_timeout', importRunId: expect.any(String) });
+    const run = await t.handle.db.selectFrom('importRuns').select(['status']).where('id', '=', body.importRunId).executeTakeFirstOrThrow();
+    expect(run.status).toBe('failed');
   });
 
   it('a route answers 503 database_unavailable when no pool connection comes within the connect timeout', async () => {
