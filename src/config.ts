@@ -1,15 +1,24 @@
 // Configuration from the environment, parsed once by each entry point (never at module load).
 import { z } from 'zod';
 import { defaultMaxBodyBytes } from './http/body-limit.js';
+import type { DatabaseLimits } from './db/limits.js';
 
 export const logLevels = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 export type LogLevel = (typeof logLevels)[number];
 
 const emptyToUndefined = (value: unknown) => (value === '' ? undefined : value);
 
+// A time limit: 0 would mean "none" to PostgreSQL and pg, so every limit is at least 1 ms.
+const milliseconds = (fallback: number) => z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(86_400_000).default(fallback));
+
 const configSchema = z.object({
   DATABASE_URL: z.preprocess(emptyToUndefined, z.url({ protocol: /^postgres(ql)?$/ }).optional()),
   DATABASE_POOL_MAX: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(200).default(10)),
+  DATABASE_STATEMENT_TIMEOUT_MS: milliseconds(15_000),
+  DATABASE_LONG_STATEMENT_TIMEOUT_MS: milliseconds(600_000),
+  DATABASE_LOCK_TIMEOUT_MS: milliseconds(5_000),
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: milliseconds(60_000),
+  DATABASE_CONNECT_TIMEOUT_MS: milliseconds(1_500),
   PORT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(65535).default(8787)),
   HOST: z.preprocess(emptyToUndefined, z.string().default('0.0.0.0')),
   FONCIER_DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('.data')),
@@ -26,6 +35,8 @@ export interface Config {
   /** PostgreSQL + PostGIS connection string; unset means the embedded PGlite database. */
   databaseUrl: string | undefined;
   databasePoolMax: number;
+  /** Time limits of the server's database sessions (PostgreSQL). */
+  databaseLimits: DatabaseLimits;
   port: number;
   host: string;
   /** Directory of the embedded database. */
@@ -57,6 +68,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return {
     databaseUrl: c.DATABASE_URL,
     databasePoolMax: c.DATABASE_POOL_MAX,
+    databaseLimits: {
+      statementTimeoutMs: c.DATABASE_STATEMENT_TIMEOUT_MS,
+      longStatementTimeoutMs: c.DATABASE_LONG_STATEMENT_TIMEOUT_MS,
+      lockTimeoutMs: c.DATABASE_LOCK_TIMEOUT_MS,
+      idleInTransactionTimeoutMs: c.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+      connectTimeoutMs: c.DATABASE_CONNECT_TIMEOUT_MS,
+    },
     port: c.PORT,
     host: c.HOST,
     dataDir: c.FONCIER_DATA_DIR,

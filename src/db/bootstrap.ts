@@ -13,7 +13,13 @@ export async function isCatalogueEmpty(handle: DatabaseHandle): Promise<boolean>
 
 export async function bootstrapDatabase(config: Config, logger: Logger): Promise<DatabaseHandle> {
   const started = performance.now();
-  const handle = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: config.databasePoolMax });
+  const handle = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    poolMax: config.databasePoolMax,
+    limits: config.databaseLimits,
+    onConnectionError: (error) => logger.warn('database connection lost', { error: error.message }),
+  });
   logger.info('database open', { backend: handle.kind, ...(handle.kind === 'pglite' ? { dataDir: config.dataDir } : {}) });
   // Production PostgreSQL is migrated by `foncier migrate` as a deploy step; the embedded
   // database migrates itself so that `npm start` works on a fresh clone.

@@ -3,6 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { CamelCasePlugin, Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { LONG_STATEMENT_TIMEOUT, type DatabaseLimits } from './limits.js';
 import type { Database } from './schema.js';
 
 export type BackendKind = 'postgres' | 'pglite';
@@ -29,6 +30,10 @@ export interface PostgresOptions {
    * parameters, so there the setting belongs to the database (`ALTER DATABASE … SET jit = off`).
    */
   startupJitOff?: boolean;
+  /** Bounds on every session of the pool (the server's; the CLI runs unbounded). */
+  limits?: DatabaseLimits;
+  /** Told of every connection error (idle or checked out); the process never dies of one. */
+  onConnectionError?: (error: Error) => void;
 }
 
 export function openPostgres(connectionString: string, poolMax = 10, options: PostgresOptions = {}): DatabaseHandle {
@@ -42,10 +47,30 @@ export function openPostgres(connectionString: string, poolMax = 10, options: Po
   // JIT off: PostGIS functions carry high planner costs, so API queries that run in
   // milliseconds cross jit_above_cost and spend most of a second compiling (seen on ZAN
   // territory figures: 0.9 s of JIT for a 40 ms query). An API wants steady latency.
-  const startup = options.startupJitOff === false ? {} : { options: '-c jit=off' };
-  const pool = new pg.Pool({ connectionString, max: poolMax, types, ...startup } as pg.PoolConfig);
-  // An idle client losing its connection must not crash the process.
-  pool.on('error', () => {});
+  const settings = options.startupJitOff === false ? [] : ['jit=off'];
+  const limits = options.limits;
+  if (limits) settings.push(`${LONG_STATEMENT_TIMEOUT}=${limits.longStatementTimeoutMs}`);
+  const pool = new pg.Pool({
+    connectionString,
+    max: poolMax,
+    types,
+    ...(settings.length > 0 ? { options: settings.map((setting) => `-c ${setting}`).join(' ') } : {}),
+    ...(limits
+      ? {
+          statement_timeout: limits.statementTimeoutMs,
+          lock_timeout: limits.lockTimeoutMs,
+          idle_in_transaction_session_timeout: limits.idleInTransactionTimeoutMs,
+          connectionTimeoutMillis: limits.connectTimeoutMs,
+        }
+      : {}),
+  } as pg.PoolConfig);
+  // A connection that dies (server stopped, network cut) emits 'error': the pool listens on
+  // idle clients only, and an 'error' event nobody listens to kills the process. So every
+  // client gets its own listener from the start; the query it was running rejects anyway,
+  // and pg-pool drops a client that is no longer queryable when it comes back (issue #12).
+  const onError = (error: Error) => options.onConnectionError?.(error);
+  pool.on('error', onError);
+  pool.on('connect', (client) => client.on('error', onError));
   const db = createKysely(new PostgresDialect({ pool }));
   return { db, kind: 'postgres', close: () => db.destroy() };
 }
@@ -69,6 +94,9 @@ export async function openPGlite(dataDir: string | undefined): Promise<DatabaseH
   return { db, kind: 'pglite', close: () => db.destroy() };
 }
 
-export async function openDatabase(options: { databaseUrl?: string; dataDir?: string; poolMax?: number }): Promise<DatabaseHandle> {
-  return options.databaseUrl ? openPostgres(options.databaseUrl, options.poolMax) : openPGlite(options.dataDir);
+export async function openDatabase(
+  options: { databaseUrl?: string; dataDir?: string; poolMax?: number } & Pick<PostgresOptions, 'limits' | 'onConnectionError'>,
+): Promise<DatabaseHandle> {
+  const { databaseUrl, dataDir, poolMax, ...postgres } = options;
+  return databaseUrl ? openPostgres(databaseUrl, poolMax, postgres) : openPGlite(dataDir);
 }

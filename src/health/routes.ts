@@ -3,6 +3,7 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { sql } from 'kysely';
 import type { AppEnv } from '../app.js';
 import { migrationStatus } from '../db/migrate.js';
+import { DATABASE_RETRY_AFTER_S } from '../http/errors.js';
 
 const readySchema = z
   .object({
@@ -11,6 +12,32 @@ const readySchema = z
     migrations: z.object({ current: z.boolean().nullable(), applied: z.array(z.string()), pending: z.array(z.string()) }),
   })
   .openapi('Readiness');
+
+/**
+ * How long /readyz waits for the database to answer `SELECT 1` before answering 503: a probe
+ * that hangs with the pool exhausted is worse than none (issue #12: it hung more than 12 s;
+ * the bound is 2 s).
+ */
+export const READY_TIMEOUT_MS = 1_500;
+/**
+ * Then how long the migrations comparison may take: a cold embedded database needs more than
+ * a second for its first catalogue queries (1.7 s seen on a loaded 2-core machine), and a
+ * reachable database that is this slow is still reachable; the probe must not hang, though.
+ */
+export const MIGRATION_CHECK_TIMEOUT_MS = 5_000;
+
+/** `work`, or a rejection once `ms` have passed (the work itself runs on and is ignored). */
+async function within<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the database did not answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 export function healthRoutes() {
   const app = new OpenAPIHono<AppEnv>();
@@ -42,21 +69,24 @@ export function healthRoutes() {
       let reachable = false;
       let status = { applied: [] as string[], pending: [] as string[] };
       let current: boolean | null = null;
+      let answered = false;
       try {
-        await sql`SELECT 1`.execute(db);
+        await within(sql`SELECT 1`.execute(db), READY_TIMEOUT_MS);
         reachable = true;
         if (migrations) {
-          status = await migrationStatus(db, migrations);
+          status = await within(migrationStatus(db, migrations), MIGRATION_CHECK_TIMEOUT_MS);
           current = status.pending.length === 0;
         }
+        answered = true;
       } catch (error) {
         c.var.logger.warn('readiness check failed', { error: error instanceof Error ? error.message : String(error) });
       }
-      const ready = reachable && current !== false;
+      // Unreachable, or reachable but too slow to compare the migrations: not ready.
+      const ready = answered && current !== false;
       return c.json(
         { status: ready ? ('ready' as const) : ('unavailable' as const), database: { backend, reachable }, migrations: { current, ...status } },
         ready ? 200 : 503,
-        { 'cache-control': 'no-store' },
+        { 'cache-control': 'no-store', ...(reachable ? {} : { 'retry-after': String(DATABASE_RETRY_AFTER_S) }) },
       );
     },
   );

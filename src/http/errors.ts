@@ -32,6 +32,8 @@ const problemTitles = {
   too_many_requests: 'Too many requests',
   internal_error: 'Internal server error',
   service_unavailable: 'Service unavailable',
+  database_unavailable: 'Database unavailable',
+  database_timeout: 'Database timeout',
 } as const;
 
 export type ProblemCode = keyof typeof problemTitles;
@@ -53,6 +55,8 @@ const problemStatuses: Record<ProblemCode, ContentfulStatusCode> = {
   too_many_requests: 429,
   internal_error: 500,
   service_unavailable: 503,
+  database_unavailable: 503,
+  database_timeout: 503,
 };
 
 export class AppError extends Error {
@@ -129,6 +133,43 @@ export function problemResponse(c: Context, error: AppError): Response {
   return c.body(JSON.stringify(body), error.status, headers);
 }
 
+/** Seconds a client should wait before retrying when the database failed us. */
+export const DATABASE_RETRY_AFTER_S = 5;
+
+// Errors that say the database is gone or going, not that the request was wrong:
+// SQLSTATE class 08 (connection exception), 57P01 admin_shutdown (pg_ctl stop -m fast),
+// 57P02 crash_shutdown, 57P03 cannot_connect_now (starting up, shutting down), 53300
+// too_many_connections; socket errors before any SQLSTATE; and pg's own messages for a
+// connection that died under a query, for the pool's connectionTimeoutMillis, and for a client
+// that already saw its connection fail.
+const unavailableStates = new Set(['57P01', '57P02', '57P03', '53300']);
+const socketErrors = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const connectionMessages = [
+  'Connection terminated',
+  'timeout exceeded when trying to connect',
+  'Client has encountered a connection error and is not queryable',
+  'Client was closed and is not queryable',
+];
+// 57014 query_canceled (statement_timeout, or an operator's pg_cancel_backend) and 55P03
+// lock_not_available (lock_timeout): the database is too busy for this request right now.
+// 503 rather than 504: the database is this server's own backend, not an upstream it proxies.
+const timeoutStates = new Set(['57014', '55P03']);
+
+/** A database failure as the 503 a client can retry, or undefined when it is not one. */
+export function databaseProblem(error: unknown): AppError | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const code = (error as { code?: unknown }).code;
+  const retry = { 'retry-after': String(DATABASE_RETRY_AFTER_S) };
+  if (typeof code === 'string' && timeoutStates.has(code)) {
+    return new AppError('database_timeout', 'The database did not answer in time; retry later.', { retryAfter: DATABASE_RETRY_AFTER_S }, retry);
+  }
+  const unavailable =
+    (typeof code === 'string' && (code.startsWith('08') || unavailableStates.has(code) || socketErrors.has(code))) ||
+    connectionMessages.some((message) => error.message.startsWith(message));
+  if (unavailable) return new AppError('database_unavailable', 'The database is unavailable; retry later.', { retryAfter: DATABASE_RETRY_AFTER_S }, retry);
+  return undefined;
+}
+
 /** The app's `onError`: known errors as themselves, everything else as an opaque 500. */
 export function renderError(logger: Logger) {
   return (err: Error, c: Context): Response => {
@@ -138,6 +179,11 @@ export function renderError(logger: Logger) {
       const status = err.status;
       const code = (Object.entries(problemStatuses).find(([, s]) => s === status)?.[0] ?? 'bad_request') as ProblemCode;
       return problemResponse(c, new AppError(code, err.message || problemTitles[code]));
+    }
+    const unavailable = databaseProblem(err);
+    if (unavailable) {
+      logger.warn('database fault', { path: c.req.path, method: c.req.method, code: unavailable.code, error: err.message });
+      return problemResponse(c, unavailable);
     }
     logger.error('unhandled error', { path: c.req.path, method: c.req.method, error: err.message, stack: err.stack });
     return problemResponse(c, new AppError('internal_error', 'The server could not complete the request; the error has been logged.'));

@@ -6,6 +6,7 @@
 // 'failed' with their error.
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
+import { allowLongStatements } from '../db/limits.js';
 import type { Database } from '../db/schema.js';
 import type { ImportReport, ImportReportBuilder } from './import-report.js';
 
@@ -23,6 +24,9 @@ export async function inImportTransaction<T>(
 ): Promise<{ value: T; written: boolean }> {
   try {
     const value = await db.transaction().execute(async (trx) => {
+      // A 100 MB file, indexes rebuilt once, `--indexes rebuild` waiting for its tables: an
+      // import is long by nature, so it gets the long limits for statements and locks.
+      await allowLongStatements(trx, { locks: true });
       const value = await work(trx);
       if (!report.shouldWrite) throw new RollBack(value);
       return value;

@@ -13,7 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../app.js';
 import { allow } from '../auth/guard.js';
-import { AppError } from '../http/errors.js';
+import { AppError, databaseProblem } from '../http/errors.js';
 import { problemResponses } from '../http/schemas.js';
 import type { ImportReport } from './import-report.js';
 import { recordFailedImportRun, recordImportRun } from './import-transaction.js';
@@ -124,9 +124,13 @@ export function importRoutes(options: ImportRouteOptions = {}) {
             id = await recordFailedImportRun(c.var.db, { kind: query.kind, file, dryRun: query.dryRun, partial: query.partial, error: message }, source, startedAt);
           } catch {
             // The database cannot even take the record: not the file's fault. The original
-            // error goes to the log behind an opaque 500.
+            // error goes to onError (a 503 when the database failed, else an opaque 500).
             throw error;
           }
+          // The database too busy or gone (a timeout, a restart) is not the file's fault: the
+          // 503 a client retries, naming the run recorded for it.
+          const unavailable = databaseProblem(error);
+          if (unavailable) throw new AppError(unavailable.code, unavailable.detail, { ...unavailable.extensions, importRunId: id }, unavailable.headers);
           // The importer's own problem (its status and code), naming the run recorded for it.
           if (error instanceof AppError) throw new AppError(error.code, error.detail, { ...error.extensions, importRunId: id }, error.headers);
           throw new AppError('unprocessable', `the ${query.kind} import failed: ${message}`, { importRunId: id });

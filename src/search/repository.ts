@@ -6,6 +6,7 @@
 // a single plot has to satisfy all of them together.
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { allowLongStatements } from '../db/limits.js';
 import type { Database } from '../db/schema.js';
 import { GEOJSON_DECIMALS } from '../db/postgis.js';
 import type { CnigClass } from '../cnig/fields.js';
@@ -334,6 +335,8 @@ export async function* searchChunks<Row = Facts>(
   try {
     // A streamed export is a long, simple scan: JIT compilation costs more than it saves.
     await sql`SET LOCAL jit = off`.execute(trx);
+    // A sorted download sorts every match before its first row: the long limit, not the API's.
+    await allowLongStatements(trx);
     await sql`DECLARE search_export NO SCROLL CURSOR FOR ${statement}`.execute(trx);
     const fetch = () => sql<Row>`FETCH FORWARD ${sql.lit(chunkSize)} FROM search_export`.execute(trx).then((r) => r.rows);
     // One chunk ahead: the database formats the next chunk while the client writes this one.

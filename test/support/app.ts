@@ -5,18 +5,20 @@ import { createApp, type App } from '../../src/app.js';
 import { FailureLimiter } from '../../src/auth/middleware.js';
 import { SqlFileMigrationProvider } from '../../src/db/migrate.js';
 import type { DatabaseHandle } from '../../src/db/open.js';
-import { openCopy } from './template.js';
+import { openCopy, type CopyOptions } from './template.js';
 
 export interface TestContext {
-  handle: DatabaseHandle;
+  /** `url`: the copy's connection string on PostgreSQL. */
+  handle: DatabaseHandle & { url?: string };
   app: App;
   /** `app.request` with an absolute URL so that generated links are complete. */
   get(path: string, init?: RequestInit): Promise<Response>;
   close(): Promise<void>;
 }
 
-export async function openTestApp(): Promise<TestContext> {
-  const handle = await openCopy(inject('templateLocation'));
+/** `database`: the PostgreSQL pool's size and limits (ignored by the embedded database). */
+export async function openTestApp(database: CopyOptions = {}): Promise<TestContext> {
+  const handle = await openCopy(inject('templateLocation'), database);
   // Many tests fail authentication on purpose from the same 'client'; the limiter itself
   // is tested on its own app.
   const failureLimiter = new FailureLimiter({ maxFailures: 1_000_000, windowMs: 60_000 });

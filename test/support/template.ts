@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { migrateToLatest } from '../../src/db/migrate.js';
-import { openPGlite, openPostgres, type DatabaseHandle } from '../../src/db/open.js';
+import { openPGlite, openPostgres, type DatabaseHandle, type PostgresOptions } from '../../src/db/open.js';
 import { seedDemoData } from '../../src/fixtures/demo.js';
 
 export function databaseUrl(): string | undefined {
@@ -61,15 +61,22 @@ export async function dropTemplate(location: string): Promise<void> {
   else rmSync(location, { recursive: true, force: true });
 }
 
+/** Options for the PostgreSQL pool of a copy (the embedded database has no pool). */
+export interface CopyOptions extends PostgresOptions {
+  poolMax?: number;
+}
+
 /** A private, seeded copy of the template for one test file. */
-export async function openCopy(location: string): Promise<DatabaseHandle> {
+export async function openCopy(location: string, options: CopyOptions = {}): Promise<DatabaseHandle & { url?: string }> {
   const url = databaseUrl();
   if (url) {
     const name = `foncier_test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
     await admin(url, (client) => client.query(`CREATE DATABASE "${name}" TEMPLATE "${location}"`));
-    const handle = openPostgres(withDatabase(url, name), 4);
+    const { poolMax = 4, ...postgres } = options;
+    const handle = openPostgres(withDatabase(url, name), poolMax, postgres);
     return {
       ...handle,
+      url: withDatabase(url, name),
       close: async () => {
         await handle.close();
         await admin(url, (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
