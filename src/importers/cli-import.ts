@@ -26,7 +26,7 @@ export async function runImportCommand(args: string[]): Promise<number> {
     strict: true,
   });
   const [kind, file] = positionals;
-  const importer = kind ? importers[kind] : undefined;
+  const importer = kind && Object.hasOwn(importers, kind) ? importers[kind] : undefined;
   if (!kind || !importer || !file) {
     console.error(`foncier import: usage\n${importUsage}`);
     return 2;
