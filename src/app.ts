@@ -45,6 +45,8 @@ export interface AppDeps {
   tileCacheBytes?: number;
   /** Largest POST /imports body in bytes (default 100 MB; tests lower it). */
   maxImportBytes?: number;
+  /** Where POST /imports spools bodies (default foncier-spool under the OS temp dir). */
+  spoolDir?: string;
 }
 
 export interface AppEnv {
@@ -95,7 +97,7 @@ export function createApp(deps: AppDeps) {
   app.route('/programme', programmeRoutes(deps.turnkeyTarget ?? 50));
   app.route('/ogc', ogcRoutes());
   app.route('/exports', exportRoutes());
-  app.route('/imports', importRoutes({ maxBytes: deps.maxImportBytes }));
+  app.route('/imports', importRoutes({ maxBytes: deps.maxImportBytes, spoolDir: deps.spoolDir }));
   // ZAN measures register full paths under /territories, /sites, /plots and /zan.
   app.route('/', zanRoutes());
   openApiRoutes(app);

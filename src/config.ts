@@ -1,5 +1,6 @@
 // Configuration from the environment, parsed once by each entry point (never at module load).
 import { z } from 'zod';
+import { defaultSpoolDir } from './importers/spool.js';
 
 export const logLevels = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 export type LogLevel = (typeof logLevels)[number];
@@ -16,6 +17,7 @@ const configSchema = z.object({
   LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(logLevels).default('info')),
   FONCIER_TURNKEY_TARGET: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(50)),
   FONCIER_TRUST_PROXY: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).default('false')),
+  FONCIER_SPOOL_DIR: z.preprocess(emptyToUndefined, z.string().optional()),
 });
 
 export interface Config {
@@ -33,6 +35,8 @@ export interface Config {
   turnkeyTarget: number;
   /** Behind a reverse proxy that sets X-Forwarded-For. */
   trustProxy: boolean;
+  /** Where POST /imports spools bodies; swept at start (importers/spool.ts). */
+  spoolDir: string;
 }
 
 export class ConfigError extends Error {
@@ -56,5 +60,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: c.LOG_LEVEL,
     turnkeyTarget: c.FONCIER_TURNKEY_TARGET,
     trustProxy: c.FONCIER_TRUST_PROXY === 'true',
+    spoolDir: c.FONCIER_SPOOL_DIR ?? defaultSpoolDir(),
   };
 }

@@ -6,7 +6,7 @@ import { loadConfig } from '../config.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { openDatabase } from '../db/open.js';
 import { formatReport } from './import-report.js';
-import { recordFailedImportRun, recordImportRun } from './import-transaction.js';
+import { recordFailedImportRun, recordImportRun, startImportRun } from './import-transaction.js';
 import { importers } from './registry.js';
 
 export const importUsage = `  import KIND FILE [--dry-run] [--partial] [--vintage V] [--srid N] [--indexes auto|keep|rebuild] [--json]
@@ -49,6 +49,7 @@ export async function runImportCommand(args: string[]): Promise<number> {
     if (process.stderr.isTTY) bar.start(0, 0);
     const startedAt = new Date();
     const options = { dryRun: values['dry-run'] ?? false, partial: values.partial ?? false };
+    const runId = await startImportRun(handle.db, { kind, file, source: file, ...options, startedAt });
     const report = await importer(handle.db, file, {
       ...options,
       vintage: values.vintage,
@@ -58,11 +59,11 @@ export async function runImportCommand(args: string[]): Promise<number> {
     }).catch(async (error: unknown) => {
       // Recorded like every other run; the error itself still ends the command.
       const message = error instanceof Error ? error.message : String(error);
-      await recordFailedImportRun(handle.db, { kind, file, ...options, error: message }, file, startedAt).catch(() => undefined);
+      await recordFailedImportRun(handle.db, runId, { kind, file, ...options, error: message }).catch(() => undefined);
       throw error;
     });
     bar.stop();
-    await recordImportRun(handle.db, report, file, startedAt);
+    await recordImportRun(handle.db, runId, report);
     console.log(values.json ? JSON.stringify(report, null, 2) : formatReport(report));
     return report.rejected.length > 0 ? 1 : 0;
   } finally {
