@@ -25,6 +25,7 @@ interface Operation {
 }
 
 let operations: Operation[] = [];
+let targets: { op: Operation; param?: Operation['query'][number] }[] = [];
 /** Real ids and names for path segments, so that requests also reach past the 404s. */
 let realSegments: string[] = [];
 
@@ -51,11 +52,13 @@ beforeAll(async () => {
   const collections = (await (await t.get('/ogc/collections')).json()).collections.map((c: { id: string }) => c.id);
   realSegments = [...(await ids('sites')), ...(await ids('plots')), ...(await ids('territories')), ...collections, 'sites', 'plots', 'territories', 'brownfields', '0', '1', '5', '10', '13', '14', '22', '512', '4000.mvt', '10.mvt', 'power', 'zoning'];
   operations = operations.sort((a, b) => `${a.path} ${a.method}`.localeCompare(`${b.path} ${b.method}`));
+  targets = operations.flatMap((op) => [{ op }, ...op.query.map((param) => ({ op, param }))]);
 }, 180_000);
 afterAll(async () => t?.close());
 
 // Values that broke parsers elsewhere: prototype words, numbers at the edges of floats,
 // encodings, SQL and path tricks, lone surrogates, control characters, very long text.
+const prototypeWords = ['toString', 'constructor', 'valueOf', 'hasOwnProperty', '__proto__', 'isPrototypeOf', 'toLocaleString', '__defineGetter__'];
 const hostileWords = [
   '', ' ', 'toString', 'constructor', 'valueOf', 'hasOwnProperty', '__proto__', 'prototype',
   '0', '-0', '-1', '1e309', '-1e309', '1e-400', 'NaN', 'Infinity', '-Infinity', '0x10', '9'.repeat(40), '2147483648', '9007199254740993', '1.', '.5', '1,5',
@@ -77,6 +80,7 @@ const deepNesting = ['('.repeat(3000), '['.repeat(3000), '-'.repeat(3000)];
 
 const hostileText = fc.oneof(
   { weight: 5, arbitrary: fc.constantFrom(...hostileWords) },
+  { weight: 2, arbitrary: fc.constantFrom(...prototypeWords) },
   { weight: 2, arbitrary: fc.string({ maxLength: 40, unit: 'binary' }) },
   { weight: 1, arbitrary: fc.string({ maxLength: 20, unit: 'grapheme' }) },
   { weight: 1, arbitrary: fc.double().map(String) },
@@ -116,7 +120,8 @@ const csvBody = fc.oneof(
 const sometimes = <T>(arbitrary: fc.Arbitrary<T>, n: number) => fc.oneof({ weight: n - 1, arbitrary: fc.constant(null) }, { weight: 1, arbitrary });
 
 const request = fc.record({
-  opIndex: fc.nat(),
+  target: fc.nat(),
+  targetValue: hostileText,
   pathValues: fc.array(fc.oneof({ weight: 4, arbitrary: hostileText }, { weight: 4, arbitrary: fc.nat() }, { weight: 1, arbitrary: fc.constantFrom(...deepNesting) }), { minLength: 4, maxLength: 4 }),
   rawPath: fc.boolean(),
   params: fc.array(fc.record({ pick: fc.nat(), useExample: fc.oneof(fc.constant(true), fc.constant(true), fc.constant(false)), value: hostileText, deep: fc.nat(20) }), { maxLength: 3 }),
@@ -138,15 +143,22 @@ describe(`fuzzing the OpenAPI routes (${backendName()})`, () => {
     const statuses = new Map<number, number>();
     let requests = 0;
     const started = performance.now();
-    console.log(`fuzz: seed ${seed}, at most ${runs} requests or ${timeLimitMs} ms, ${operations.length} operations (replay with FUZZ_SEED=${seed})`);
+    console.log(`fuzz: seed ${seed}, at most ${runs} requests or ${timeLimitMs} ms, ${operations.length} operations, ${targets.length} targets (replay with FUZZ_SEED=${seed})`);
     await fc.assert(
       fc.asyncProperty(request, async (r) => {
-        const op = operations[r.opIndex % operations.length]!;
+        // One target drawn among every (operation, query parameter) pair, so that routes with
+        // many parameters get as many hostile values as they have parameters; the target
+        // parameter is always hostile, the others (0 to 3) plausible or hostile.
+        const { op, param: targetParam } = targets[r.target % targets.length]!;
         let i = 0;
         const segment = (v: string | number) => (typeof v === 'number' ? realSegments[v % realSegments.length]! : encode(v, r.rawPath));
         const path = op.path.replace(/\{(\w+)\}/g, () => segment(r.pathValues[i++ % 4]!));
         const query: string[] = [];
         const named = new Set<string>();
+        if (targetParam) {
+          named.add(targetParam.name);
+          query.push(`${encode(targetParam.name, false)}=${encode(r.targetValue, r.rawQuery)}`);
+        }
         for (const p of r.params) {
           if (op.query.length === 0) break;
           const param = op.query[p.pick % op.query.length]!;
