@@ -7,6 +7,7 @@ import { migrateToLatest } from '../db/migrate.js';
 import { openDatabase } from '../db/open.js';
 import { formatReport } from './import-report.js';
 import { recordFailedImportRun, recordImportRun, startImportRun } from './import-transaction.js';
+import { recoverInterruptedImports } from './recovery.js';
 import { importers } from './registry.js';
 
 export const importUsage = `  import KIND FILE [--dry-run] [--partial] [--vintage V] [--srid N] [--indexes auto|keep|rebuild] [--json]
@@ -46,6 +47,8 @@ export async function runImportCommand(args: string[]): Promise<number> {
   const bar = new SingleBar({ format: `${kind} {value} rows read`, clearOnComplete: true }, Presets.shades_classic);
   try {
     await migrateToLatest(handle.db);
+    // A CLI-only deployment (a Worker serving) has no server start to recover a killed import.
+    await recoverInterruptedImports(handle.db, { spoolDir: config.spoolDir });
     if (process.stderr.isTTY) bar.start(0, 0);
     const startedAt = new Date();
     const options = { dryRun: values['dry-run'] ?? false, partial: values.partial ?? false };
