@@ -51,6 +51,8 @@ export interface AppDeps {
   clock?: Clock;
   /** Largest JSON request body in bytes (default 8 MiB); 413 past it. */
   maxBodyBytes?: number;
+  /** Where POST /imports spools bodies (default foncier-spool under the OS temp dir). */
+  spoolDir?: string;
 }
 
 export interface AppEnv {
@@ -106,7 +108,7 @@ export function createApp(deps: AppDeps) {
   app.route('/programme', programmeRoutes(deps.turnkeyTarget ?? 50));
   app.route('/ogc', ogcRoutes());
   app.route('/exports', exportRoutes());
-  app.route('/imports', importRoutes({ maxBytes: deps.maxImportBytes }));
+  app.route('/imports', importRoutes({ maxBytes: deps.maxImportBytes, spoolDir: deps.spoolDir }));
   // ZAN measures register full paths under /territories, /sites, /plots and /zan.
   app.route('/', zanRoutes());
   openApiRoutes(app);

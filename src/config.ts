@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { defaultMaxBodyBytes } from './http/body-limit.js';
 import type { DatabaseLimits } from './db/limits.js';
+import { defaultSpoolDir } from './importers/spool.js';
 
 export const logLevels = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 export type LogLevel = (typeof logLevels)[number];
@@ -29,6 +30,7 @@ const configSchema = z.object({
   FONCIER_TODAY: z.preprocess(emptyToUndefined, z.iso.date().optional()),
   // At least 64 KiB: below that ordinary writes would not fit.
   FONCIER_MAX_BODY_BYTES: z.preprocess(emptyToUndefined, z.coerce.number().int().min(65_536).default(defaultMaxBodyBytes)),
+  FONCIER_SPOOL_DIR: z.preprocess(emptyToUndefined, z.string().optional()),
 });
 
 export interface Config {
@@ -52,6 +54,8 @@ export interface Config {
   today: string | undefined;
   /** Largest JSON request body, in bytes. */
   maxBodyBytes: number;
+  /** Where POST /imports spools bodies; swept at start (importers/spool.ts). */
+  spoolDir: string;
 }
 
 export class ConfigError extends Error {
@@ -84,5 +88,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustProxy: c.FONCIER_TRUST_PROXY === 'true',
     today: c.FONCIER_TODAY,
     maxBodyBytes: c.FONCIER_MAX_BODY_BYTES,
+    spoolDir: c.FONCIER_SPOOL_DIR ?? defaultSpoolDir(),
   };
 }

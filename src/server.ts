@@ -1,20 +1,23 @@
 // Node entry: parse the configuration, open the database, serve the app.
-import { serve } from '@hono/node-server';
 import { createApp } from './app.js';
 import { fixedClock, systemClock } from './clock.js';
 import { loadConfig } from './config.js';
 import { bootstrapDatabase } from './db/bootstrap.js';
 import { SqlFileMigrationProvider } from './db/migrate.js';
+import { createNodeServer, listen } from './http/node-server.js';
+import { recoverInterruptedImports } from './importers/recovery.js';
 import { createLogger } from './logger.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   const handle = await bootstrapDatabase(config, logger);
-  const app = createApp({ db: handle.db, backend: handle.kind, migrations: new SqlFileMigrationProvider(), logger, turnkeyTarget: config.turnkeyTarget, trustProxy: config.trustProxy, maxBodyBytes: config.maxBodyBytes, clock: config.today ? fixedClock(config.today) : systemClock });
-  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
-    logger.info('listening', { url: `http://localhost:${info.port}`, docs: `http://localhost:${info.port}/docs` });
-  });
+  // Before serving: runs a killed import left 'running' become failed, its spool goes.
+  await recoverInterruptedImports(handle.db, { spoolDir: config.spoolDir, logger });
+  const app = createApp({ db: handle.db, backend: handle.kind, migrations: new SqlFileMigrationProvider(), logger, turnkeyTarget: config.turnkeyTarget, trustProxy: config.trustProxy, spoolDir: config.spoolDir, maxBodyBytes: config.maxBodyBytes, clock: config.today ? fixedClock(config.today) : systemClock });
+  const server = createNodeServer(app.fetch, logger);
+  const info = await listen(server, config.port, config.host);
+  logger.info('listening', { url: `http://localhost:${info.port}`, docs: `http://localhost:${info.port}/docs` });
   const shutdown = (signal: string) => {
     logger.info('shutting down', { signal });
     server.close(() => void handle.close().then(() => process.exit(0)));

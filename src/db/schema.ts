@@ -232,8 +232,11 @@ export interface ImportRunTable {
   source: string;
   dryRun: boolean;
   partial: boolean;
-  /** 'failed' (sql/009): the importer stopped before it could report; `error` says why. */
-  status: 'committed' | 'rolled_back' | 'dry_run' | 'failed';
+  /**
+   * 'failed' (sql/009): the importer stopped before it could report; `error` says why.
+   * 'running' (sql/011): written when the import starts; a killed one becomes 'failed', 'interrupted'.
+   */
+  status: 'running' | 'committed' | 'rolled_back' | 'dry_run' | 'failed';
   created: number;
   updated: number;
   unchanged: number;
@@ -241,7 +244,11 @@ export interface ImportRunTable {
   report: unknown;
   error: string | null;
   startedAt: Date;
-  finishedAt: Generated<Date>;
+  /** Null while running. */
+  finishedAt: Date | null;
+  /** The process running the import (sql/011): hostname and pid. */
+  host: string | null;
+  pid: number | null;
 }
 
 // ZAN reference data (sql/004_zan.sql).

@@ -28,7 +28,7 @@ export function epciNature(text: string): EpciNature | undefined {
     metro: 'METRO', met69: 'METRO', metropole: 'METRO', 'metropole de lyon': 'METRO',
     ept: 'EPT', 'etablissement public territorial': 'EPT',
   };
-  return byName[folded];
+  return Object.hasOwn(byName, folded) ? byName[folded] : undefined;
 }
 
 const pick = (properties: Record<string, unknown>, ...names: string[]): string | undefined => {

@@ -6,7 +6,8 @@ import { loadConfig } from '../config.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { openDatabase } from '../db/open.js';
 import { formatReport } from './import-report.js';
-import { recordFailedImportRun, recordImportRun } from './import-transaction.js';
+import { recordFailedImportRun, recordImportRun, startImportRun } from './import-transaction.js';
+import { recoverInterruptedImports } from './recovery.js';
 import { importers } from './registry.js';
 
 export const importUsage = `  import KIND FILE [--dry-run] [--partial] [--vintage V] [--srid N] [--indexes auto|keep|rebuild] [--json]
@@ -26,7 +27,7 @@ export async function runImportCommand(args: string[]): Promise<number> {
     strict: true,
   });
   const [kind, file] = positionals;
-  const importer = kind ? importers[kind] : undefined;
+  const importer = kind && Object.hasOwn(importers, kind) ? importers[kind] : undefined;
   if (!kind || !importer || !file) {
     console.error(`foncier import: usage\n${importUsage}`);
     return 2;
@@ -46,9 +47,12 @@ export async function runImportCommand(args: string[]): Promise<number> {
   const bar = new SingleBar({ format: `${kind} {value} rows read`, clearOnComplete: true }, Presets.shades_classic);
   try {
     await migrateToLatest(handle.db);
+    // A CLI-only deployment (a Worker serving) has no server start to recover a killed import.
+    await recoverInterruptedImports(handle.db, { spoolDir: config.spoolDir });
     if (process.stderr.isTTY) bar.start(0, 0);
     const startedAt = new Date();
     const options = { dryRun: values['dry-run'] ?? false, partial: values.partial ?? false };
+    const runId = await startImportRun(handle.db, { kind, file, source: file, ...options, startedAt });
     const report = await importer(handle.db, file, {
       ...options,
       vintage: values.vintage,
@@ -58,11 +62,11 @@ export async function runImportCommand(args: string[]): Promise<number> {
     }).catch(async (error: unknown) => {
       // Recorded like every other run; the error itself still ends the command.
       const message = error instanceof Error ? error.message : String(error);
-      await recordFailedImportRun(handle.db, { kind, file, ...options, error: message }, file, startedAt).catch(() => undefined);
+      await recordFailedImportRun(handle.db, runId, { kind, file, ...options, error: message }).catch(() => undefined);
       throw error;
     });
     bar.stop();
-    await recordImportRun(handle.db, report, file, startedAt);
+    await recordImportRun(handle.db, runId, report);
     console.log(values.json ? JSON.stringify(report, null, 2) : formatReport(report));
     return report.rejected.length > 0 ? 1 : 0;
   } finally {

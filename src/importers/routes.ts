@@ -1,13 +1,12 @@
 // /imports: the CLI importers over HTTP, for admins. The request body is the file itself
-// (CSV, GeoJSON or GeoJSON Lines). It is streamed to a temporary file while its bytes are
+// (CSV, GeoJSON or GeoJSON Lines). It is streamed to a spool file (spool.ts) while its bytes are
 // counted, so memory stays flat whatever its size, with or without Content-Length, and a
 // body past the limit is cut off with 413 as soon as it passes it; the importers then stream
 // the file exactly as they stream a file on disk. The response is the import report; the run
 // is recorded in import_runs whatever its outcome, and an importer that throws (unreadable
 // file, a row the database refuses) answers 422 naming the recorded run.
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
@@ -16,7 +15,8 @@ import { allow } from '../auth/guard.js';
 import { AppError, databaseProblem } from '../http/errors.js';
 import { problemResponses } from '../http/schemas.js';
 import type { ImportReport } from './import-report.js';
-import { recordFailedImportRun, recordImportRun } from './import-transaction.js';
+import { recordFailedImportRun, recordImportRun, startImportRun } from './import-transaction.js';
+import { defaultSpoolDir, spoolDirectory } from './spool.js';
 import { importers } from './registry.js';
 
 /** Larger files go through the CLI, which streams from disk without an HTTP body in between. */
@@ -72,10 +72,13 @@ async function* limited(body: ReadableStream<Uint8Array> | null, maxBytes: numbe
 export interface ImportRouteOptions {
   /** Largest body accepted, in bytes (default maxImportBytes). */
   maxBytes?: number;
+  /** Where bodies are spooled (default spool.ts's defaultSpoolDir()); swept at start. */
+  spoolDir?: string;
 }
 
 export function importRoutes(options: ImportRouteOptions = {}) {
   const maxBytes = options.maxBytes ?? maxImportBytes;
+  const spoolDir = options.spoolDir ?? defaultSpoolDir();
   const app = new OpenAPIHono<AppEnv>();
 
   app.openapi(
@@ -101,13 +104,15 @@ export function importRoutes(options: ImportRouteOptions = {}) {
         throw new AppError('unsupported_media_type', 'send the file as text/csv or application/geo+json (a FeatureCollection or GeoJSON Lines)');
       }
       const extension = query.filename?.match(/\.[a-z]+$/i)?.[0] ?? (type.includes('json') ? '.geojson' : '.csv');
-      const dir = await mkdtemp(join(tmpdir(), 'foncier-import-'));
+      const dir = await spoolDirectory(spoolDir);
       const path = join(dir, `${query.kind}${extension}`);
       const file = query.filename ?? `${query.kind}${extension}`;
       const source = `POST /imports by ${c.var.viewer.name}`;
       try {
         await pipeline(limited(c.req.raw.body, maxBytes), createWriteStream(path));
-        const startedAt = new Date();
+        const run = { kind: query.kind, file, dryRun: query.dryRun, partial: query.partial };
+        const id = await startImportRun(c.var.db, { ...run, source, startedAt: new Date() });
+        c.var.logger.info('import started', { importRunId: id, kind: query.kind, bytes: (await stat(path)).size });
         let report: ImportReport;
         try {
           report = await importers[query.kind]!(c.var.db, path, {
@@ -119,9 +124,8 @@ export function importRoutes(options: ImportRouteOptions = {}) {
           });
         } catch (error) {
           const message = (error instanceof Error ? error.message : String(error)).replaceAll(path, file).slice(0, MAX_ERROR_LENGTH);
-          let id: string;
           try {
-            id = await recordFailedImportRun(c.var.db, { kind: query.kind, file, dryRun: query.dryRun, partial: query.partial, error: message }, source, startedAt);
+            await recordFailedImportRun(c.var.db, id, { ...run, error: message });
           } catch {
             // The database cannot even take the record: not the file's fault. The original
             // error goes to onError (a 503 when the database failed, else an opaque 500).
@@ -135,7 +139,7 @@ export function importRoutes(options: ImportRouteOptions = {}) {
           if (error instanceof AppError) throw new AppError(error.code, error.detail, { ...error.extensions, importRunId: id }, error.headers);
           throw new AppError('unprocessable', `the ${query.kind} import failed: ${message}`, { importRunId: id });
         }
-        const id = await recordImportRun(c.var.db, { ...report, file: query.filename ?? report.file }, source, startedAt);
+        await recordImportRun(c.var.db, id, { ...report, file: query.filename ?? report.file });
         // A committed import may touch any number of rows: caches (tiles) start afresh.
         if (report.written && report.inserted + report.updated > 0) c.var.changes.reset(`import ${query.kind}`);
         return c.json({ id, ...report, file: query.filename ?? report.file }, 200);

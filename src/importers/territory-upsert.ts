@@ -38,7 +38,7 @@ export interface TerritoryInput {
 /** Phases are merged; the name of the latest phase wins. */
 export async function upsertTerritories(db: Kysely<Database>, territories: TerritoryInput[], phase: Phase): Promise<UpsertCounts> {
   if (territories.length === 0) return { created: 0, updated: 0, unchanged: 0 };
-  const payload = territories.map((t) => ({ id: t.id, name: t.name, region_code: t.regionCode, region_name: regionNames[t.regionCode] ?? t.regionCode }));
+  const payload = territories.map((t) => ({ id: t.id, name: t.name, region_code: t.regionCode, region_name: Object.hasOwn(regionNames, t.regionCode) ? regionNames[t.regionCode] : t.regionCode }));
   const latest = phase === '2023-2027';
   const result = await sql<{ inserted: boolean }>`
     INSERT INTO territories (id, name, region_code, region_name, phases)

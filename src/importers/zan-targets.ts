@@ -57,13 +57,13 @@ function parseLandKey(value: unknown): LandKey | string {
   const at = value.indexOf('_');
   const kind = value.slice(0, at);
   const code = value.slice(at + 1);
-  if (!(kind in landKinds)) return `unknown land kind ${JSON.stringify(kind)}; expected one of ${Object.keys(landKinds).join(', ')}`;
+  if (!Object.hasOwn(landKinds, kind)) return `unknown land kind ${JSON.stringify(kind)}; expected one of ${Object.keys(landKinds).join(', ')}`;
   const spec = landKinds[kind as LandKind];
   if (!spec.code.test(code)) return `${kind} code is not ${spec.what}`;
   return { key: value, kind: kind as LandKind, code };
 }
 
-const landName = (land: LandKey) => (land.kind === 'REGION' && regionNames[land.code] ? `${regionNames[land.code]} (${land.key})` : land.key);
+const landName = (land: LandKey) => (land.kind === 'REGION' && Object.hasOwn(regionNames, land.code) ? `${regionNames[land.code]} (${land.key})` : land.key);
 
 interface Target {
   row: number;

@@ -105,7 +105,7 @@ function rethrowQueryError(error: unknown): never {
   if (error instanceof QueryError) throw invalidParam('query', error.parameter, error.message);
   if (error instanceof Cql2SyntaxError) throw invalidParam('query', 'filter', error.message);
   const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
-  if (typeof code === 'string' && code in queryErrorClasses) throw invalidParam('query', 'filter', `the query cannot be evaluated: ${queryErrorClasses[code]}`);
+  if (typeof code === 'string' && Object.hasOwn(queryErrorClasses, code)) throw invalidParam('query', 'filter', `the query cannot be evaluated: ${queryErrorClasses[code]}`);
   throw error;
 }
 

@@ -22,7 +22,8 @@ const list = <T extends string>(values: readonly T[], name: string, shorthands: 
     .transform((text, ctx) => {
       const out = new Set<T>();
       for (const raw of text.split(',').map((v) => v.trim())) {
-        const expanded = shorthands[raw] ?? ((values as readonly string[]).includes(raw) ? [raw as T] : undefined);
+        // Own keys only: a word like toString or constructor is no shorthand, it is unknown.
+        const expanded = Object.hasOwn(shorthands, raw) ? shorthands[raw] : (values as readonly string[]).includes(raw) ? [raw as T] : undefined;
         if (!expanded) {
           ctx.addIssue({ code: 'custom', message: `unknown ${name} ${JSON.stringify(raw)}` });
           return z.NEVER;

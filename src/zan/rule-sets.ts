@@ -85,7 +85,7 @@ export const defaultRuleSetId = climatResilience2021Zan2023.id;
 export const ruleSetIds = [climatResilience2021Zan2023.id, reformTrace2025.id] as const;
 
 export function ruleSet(id: string = defaultRuleSetId): ZanRuleSet {
-  const found = ruleSets[id];
+  const found = Object.hasOwn(ruleSets, id) ? ruleSets[id] : undefined;
   if (!found) throw new RangeError(`unknown ZAN rule set ${JSON.stringify(id)}`);
   return found;
 }

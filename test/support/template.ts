@@ -94,3 +94,31 @@ export async function openCopy(location: string, options: CopyOptions = {}): Pro
     },
   };
 }
+
+/** A seeded copy for a child process (a server started by a test): its environment, a way to open it here, and to drop it. */
+export interface TemplateCopy {
+  env: Record<string, string>;
+  open(): Promise<DatabaseHandle>;
+  drop(): Promise<void>;
+}
+
+export async function copyTemplate(location: string): Promise<TemplateCopy> {
+  const url = databaseUrl();
+  if (url) {
+    const name = `foncier_child_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+    await admin(url, (client) => client.query(`CREATE DATABASE "${name}" TEMPLATE "${location}"`));
+    const childUrl = withDatabase(url, name);
+    return {
+      env: { DATABASE_URL: childUrl },
+      open: async () => openPostgres(childUrl, 2),
+      drop: () => admin(url, (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined),
+    };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'foncier-child-'));
+  cpSync(location, dir, { recursive: true });
+  return {
+    env: { FONCIER_DATA_DIR: dir, DATABASE_URL: '' },
+    open: () => openPGlite(dir),
+    drop: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
