@@ -81,6 +81,13 @@ function intervalString(text: string): string | null {
   return text === '..' ? text : (canonicalDate(text) ?? canonicalTimestamp(text));
 }
 
+/** A linear ring's last position is its first (WKT and GeoJSON both say so). */
+function closed(ring: Position[]): boolean {
+  const first = ring[0]!;
+  const last = ring[ring.length - 1]!;
+  return first.length === last.length && first.every((v, i) => v === last[i]);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Text encoding
 
@@ -142,7 +149,9 @@ export function tokenize(text: string): Token[] {
       unsignedNumber.lastIndex = i;
       const m = unsignedNumber.exec(text);
       if (m) {
-        tokens.push({ type: 'number', value: Number(m[0]), pos: start });
+        const value = Number(m[0]);
+        if (!Number.isFinite(value)) throw new Cql2SyntaxError('number out of range', start);
+        tokens.push({ type: 'number', value, pos: start });
         i += m[0].length;
         continue;
       }
@@ -439,6 +448,13 @@ class TextParser {
     return points;
   }
 
+  private ring(): Position[] {
+    const pos = this.peek().pos;
+    const ring = this.points(4, 'linear ring');
+    if (!closed(ring)) throw new Cql2SyntaxError('a linear ring ends where it starts', pos);
+    return ring;
+  }
+
   private geometry(type: string): Geometry {
     switch (type) {
       case 'Point':
@@ -446,14 +462,14 @@ class TextParser {
       case 'LineString':
         return { type, coordinates: this.points(2, 'line string') };
       case 'Polygon':
-        return { type, coordinates: this.list(() => this.points(4, 'linear ring')) };
+        return { type, coordinates: this.list(() => this.ring()) };
       case 'MultiPoint':
         // Both MULTIPOINT ((1 2), (3 4)) and the common MULTIPOINT (1 2, 3 4).
         return { type, coordinates: this.list(() => (this.isOp('(') ? this.points(1, 'point')[0]! : this.position())) };
       case 'MultiLineString':
         return { type, coordinates: this.list(() => this.points(2, 'line string')) };
       case 'MultiPolygon':
-        return { type, coordinates: this.list(() => this.list(() => this.points(4, 'linear ring'))) };
+        return { type, coordinates: this.list(() => this.list(() => this.ring())) };
       default:
         return {
           type: 'GeometryCollection',
@@ -513,6 +529,12 @@ function readPositions(value: unknown, min: number, path: string): Position[] {
   return value.map((p, i) => readPosition(p, `${path}/${i}`));
 }
 
+function readRing(value: unknown, path: string): Position[] {
+  const ring = readPositions(value, 4, path);
+  if (!closed(ring)) throw jsonError('a linear ring ends where it starts', path);
+  return ring;
+}
+
 function readList<T>(value: unknown, path: string, item: (v: unknown, path: string) => T): T[] {
   if (!Array.isArray(value) || value.length === 0) throw jsonError('expected a non-empty array', path);
   return value.map((v, i) => item(v, `${path}/${i}`));
@@ -527,13 +549,13 @@ function readGeometry(value: Record<string, unknown>, path: string, nested = fal
     case 'LineString':
       return { type: 'LineString', coordinates: readPositions(c, 2, at) };
     case 'Polygon':
-      return { type: 'Polygon', coordinates: readList(c, at, (r, p) => readPositions(r, 4, p)) };
+      return { type: 'Polygon', coordinates: readList(c, at, readRing) };
     case 'MultiPoint':
       return { type: 'MultiPoint', coordinates: readList(c, at, readPosition) };
     case 'MultiLineString':
       return { type: 'MultiLineString', coordinates: readList(c, at, (l, p) => readPositions(l, 2, p)) };
     case 'MultiPolygon':
-      return { type: 'MultiPolygon', coordinates: readList(c, at, (poly, p) => readList(poly, p, (r, q) => readPositions(r, 4, q))) };
+      return { type: 'MultiPolygon', coordinates: readList(c, at, (poly, p) => readList(poly, p, readRing)) };
     case 'GeometryCollection':
       if (nested) break;
       return {

@@ -140,6 +140,10 @@ class FilterTranslator {
         return sql<boolean>`(${a.sql} ${comparisonSql[e.op]!} ${b.sql})`;
       }
       case 'like': {
+        // \ escapes % and _ (in CQL2 as in SQL); a pattern cannot end with it.
+        let literal = e.args[1];
+        while (literal !== undefined && isOperation(literal) && (literal.op === 'casei' || literal.op === 'accenti')) literal = literal.args[0];
+        if (typeof literal === 'string' && /(^|[^\\])(\\\\)*\\$/.test(literal)) throw this.error('a LIKE pattern cannot end with the escape character \\');
         const [value, pattern] = this.args(e, 2).map((a) => this.scalar(a, 'string'));
         if (value!.type !== 'string' || pattern!.type !== 'string') throw this.error('LIKE compares text with a text pattern');
         return sql<boolean>`(${value!.sql} LIKE ${pattern!.sql})`;

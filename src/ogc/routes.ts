@@ -110,6 +110,7 @@ const queryErrorClasses: Record<string, string> = {
   '22008': 'a date is out of range',
   '22003': 'a number is out of range',
   '22012': 'a division by zero',
+  '22025': 'a LIKE pattern ends with its escape character \\',
   '2201F': 'a power is not a real number',
   '22023': 'a geometry in the filter is not valid',
 };

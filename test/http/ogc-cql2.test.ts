@@ -270,6 +270,16 @@ describe('filter errors', () => {
     expect(await problem('plots', "A_CONTAINS(cadastralRefs, ('AB 12'))")).toMatch(/A_CONTAINS is not offered/);
   });
 
+  it('answers 400, not 500, to values the database cannot take', async () => {
+    expect(await problem('plots', 'areaHa > 1e400')).toMatch(/number out of range/);
+    expect(await problem('plots', 'S_INTERSECTS(geometry, POINT(1e999 0))')).toMatch(/number out of range/);
+    expect(await problem('plots', 'areaHa ^ 1000 > 1')).toMatch(/out of range/);
+    expect(await problem('plots', 'areaHa % 0 = 1')).toMatch(/division by zero/);
+    expect(await problem('plots', JSON.stringify({ op: 'like', args: [{ property: 'landUse' }, 'a\\'] }), 'cql2-json')).toMatch(/LIKE pattern/);
+    expect(await problem('plots', 'S_INTERSECTS(geometry, POLYGON((0 0, 1 0, 1 1, 2 2)))')).toMatch(/a linear ring ends where it starts/);
+    expect(await problem('plots', "updatedOn > DATE('0000-01-01')")).toMatch(/date/);
+  });
+
   it('answers 400, not 500, to 2,188 nested parentheses (issue #12)', async () => {
     const deep = `${'('.repeat(2188)}areaHa > 1${')'.repeat(2188)}`;
     expect(deep.length).toBeLessThan(8192);
