@@ -95,7 +95,7 @@ const isGeometryLiteral = (e: Expression): e is Geometry => isObject(e) && 'type
 /** Literals take the type of what they meet; properties and operations have their own. */
 const hasOwnType = (e: Expression) => isProperty(e) || (isOperation(e) && e.op !== 'casei' && e.op !== 'accenti');
 
-function describe(e: Expression): string {
+function describeExpression(e: Expression): string {
   if (isOperation(e)) return `${e.op}()`;
   if (isProperty(e)) return JSON.stringify(e.property);
   return JSON.stringify(e);
@@ -120,7 +120,7 @@ class FilterTranslator {
     if (typeof e === 'boolean') return e ? sql<boolean>`TRUE` : sql<boolean>`FALSE`;
     if (!isOperation(e)) {
       const value = this.scalar(e);
-      if (value.type !== 'boolean') throw this.error(`${describe(e)} is not a condition`);
+      if (value.type !== 'boolean') throw this.error(`${describeExpression(e)} is not a condition`);
       return value.sql as RawBuilder<boolean>;
     }
     switch (e.op) {
@@ -177,7 +177,7 @@ class FilterTranslator {
       return temporalFunction(a!, b!);
     }
     const value = this.scalar(e);
-    if (value.type !== 'boolean') throw this.error(`${describe(e)} is not a condition`);
+    if (value.type !== 'boolean') throw this.error(`${describeExpression(e)} is not a condition`);
     return value.sql as RawBuilder<boolean>;
   }
 
@@ -238,7 +238,7 @@ class FilterTranslator {
       if (!timestamp) throw this.error(`${JSON.stringify(e.timestamp)} is not a timestamp`);
       return { sql: sql`CAST(${timestamp} AS timestamp)`, type: 'timestamp' };
     }
-    if (!('op' in e)) throw this.error(`${describe(e)} is not a value here`);
+    if (!('op' in e)) throw this.error(`${describeExpression(e)} is not a value here`);
     if (e.op === 'casei' || e.op === 'accenti') {
       const inner = this.scalar(this.args(e, 1)[0]!, 'string');
       if (inner.type !== 'string') throw this.error(`${e.op.toUpperCase()} takes text`);
@@ -270,7 +270,7 @@ class FilterTranslator {
       const [minX, minY, maxX, maxY] = e.bbox.length === 6 ? [e.bbox[0], e.bbox[1], e.bbox[3], e.bbox[4]] : e.bbox;
       return sql`ST_MakeEnvelope(${minX}, ${minY}, ${maxX}, ${maxY}, 4326)`;
     }
-    throw this.error(`${describe(e)} is not a geometry`);
+    throw this.error(`${describeExpression(e)} is not a geometry`);
   }
 
   /** A temporal operand as [start, end] timestamps; an instant is [t, t], '..' an open end. */
@@ -283,7 +283,7 @@ class FilterTranslator {
   private instant(e: Expression, open: '-infinity' | 'infinity' | undefined): RawBuilder<unknown> {
     if (e === '..' && open) return sql`CAST(${open} AS timestamp)`;
     const value = typeof e === 'string' ? this.scalar(e, canonicalDate(e) ? 'date' : 'timestamp') : this.scalar(e);
-    if (!temporal(value.type)) throw this.error(`${describe(e)} is not a date or a timestamp: temporal functions apply to date properties`);
+    if (!temporal(value.type)) throw this.error(`${describeExpression(e)} is not a date or a timestamp: temporal functions apply to date properties`);
     return sql`CAST(${value.sql} AS timestamp)`;
   }
 }
