@@ -166,7 +166,7 @@ export function queryablesDocument(collection: CollectionDefinition, selfHref: s
     type: 'object',
     title: collection.title,
     properties: {
-      geometry: { format: 'geometry-any', description: 'CRS84; S_INTERSECTS with a WKT geometry' },
+      geometry: { format: 'geometry-any', description: 'CRS84; the S_ functions with a WKT geometry or a BBOX (GeoJSON in cql2-json)' },
       ...Object.fromEntries(
         Object.entries(collection.properties).map(([name, q]) => [
           name,

@@ -9,7 +9,7 @@ import { feature } from '../http/features.js';
 import { geoJson, mediaTypes } from '../http/media.js';
 import { problemResponses } from '../http/schemas.js';
 import { collections, findCollection, queryablesDocument, type CollectionDefinition } from './collections.js';
-import { Cql2SyntaxError, parseCql2Text } from './cql2.js';
+import { Cql2SyntaxError, parseCql2Json, parseCql2Text } from './cql2.js';
 import { bboxExpression, datetimeExpression, filterExpression, parseBbox, propertyEquals, QueryError } from './filter-sql.js';
 import { collectionExtent, findFeature, findFeatures } from './repository.js';
 
@@ -25,11 +25,21 @@ const conformanceClasses = [
   'http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter',
   'http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter',
   'http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/sortables',
+  // CQL2: each class below is exercised over Foncier's queryables in test/http/ogc-cql2.test.ts.
+  // Not claimed: array-functions (no array comparisons on cadastralRefs or phases yet) and
+  // functions (no custom functions, so no /functions).
   'http://www.opengis.net/spec/cql2/1.0/conf/cql2-text',
+  'http://www.opengis.net/spec/cql2/1.0/conf/cql2-json',
   'http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2',
   'http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators',
+  'http://www.opengis.net/spec/cql2/1.0/conf/case-insensitive-comparison',
+  'http://www.opengis.net/spec/cql2/1.0/conf/accent-insensitive-comparison',
   'http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions',
   'http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus',
+  'http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions',
+  'http://www.opengis.net/spec/cql2/1.0/conf/temporal-functions',
+  'http://www.opengis.net/spec/cql2/1.0/conf/property-property',
+  'http://www.opengis.net/spec/cql2/1.0/conf/arithmetic',
 ];
 
 const openApi30 = 'application/vnd.oai.openapi+json;version=3.0';
@@ -50,9 +60,9 @@ const itemsQuery = z
     bbox: z.string().optional().openapi({ description: 'minLon,minLat,maxLon,maxLat in CRS84', example: '4.5,44.5,5.5,45.5' }),
     datetime: z.string().optional().openapi({ description: 'RFC 3339 date or interval, on updatedOn' }),
     sortby: z.string().optional().openapi({ description: 'queryable names, "-" prefix for descending', example: '-areaHa' }),
-    filter: z.string().optional().openapi({ description: 'CQL2 text', example: "marketingStage = 'en vente' AND areaHa > 1" }),
-    // 'cql-text' is the draft name that GDAL's OAPIF driver (3.6) sends; our subset is the same grammar.
-    'filter-lang': z.enum(['cql2-text', 'cql-text']).optional(),
+    filter: z.string().optional().openapi({ description: 'CQL2 text, or CQL2 JSON with filter-lang=cql2-json', example: "marketingStage = 'en vente' AND areaHa > 1" }),
+    // 'cql-text' is the draft name that GDAL's OAPIF driver (3.6) sends; the grammar is the same.
+    'filter-lang': z.enum(['cql2-text', 'cql-text', 'cql2-json']).optional(),
     'filter-crs': z.enum([crs84]).optional(),
   })
   // Other keys are property filters on queryables, checked per collection below.
@@ -99,11 +109,15 @@ const queryErrorClasses: Record<string, string> = {
   '22007': 'a date is not valid',
   '22008': 'a date is out of range',
   '22003': 'a number is out of range',
+  '22012': 'a division by zero',
+  '22025': 'a LIKE pattern ends with its escape character \\',
+  '2201F': 'a power is not a real number',
+  '22023': 'a geometry in the filter is not valid',
 };
 
 function rethrowQueryError(error: unknown): never {
   if (error instanceof QueryError) throw invalidParam('query', error.parameter, error.message);
-  if (error instanceof Cql2SyntaxError) throw invalidParam('query', 'filter', error.message);
+  if (error instanceof Cql2SyntaxError) throw invalidParam('query', 'filter', `CQL2 syntax error: ${error.message}`);
   const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
   if (typeof code === 'string' && Object.hasOwn(queryErrorClasses, code)) throw invalidParam('query', 'filter', `the query cannot be evaluated: ${queryErrorClasses[code]}`);
   throw error;
@@ -172,7 +186,7 @@ export function ogcRoutes() {
     }),
     async (c) => {
       const collection = collectionOrThrow(c.req.valid('param').collectionId);
-      const { f: _f, limit: requested, offset = 0, bbox, datetime, sortby, filter, 'filter-lang': _lang, 'filter-crs': _crs, ...properties } = c.req.valid('query');
+      const { f: _f, limit: requested, offset = 0, bbox, datetime, sortby, filter, 'filter-lang': lang, 'filter-crs': _crs, ...properties } = c.req.valid('query');
       const limit = Math.min(requested ?? defaultLimit, maxLimit);
       let page;
       try {
@@ -183,7 +197,7 @@ export function ogcRoutes() {
             if (!Object.hasOwn(collection.properties, name)) throw new QueryError(name, 'unknown parameter');
             return propertyEquals(collection, name, String(value));
           }),
-          ...(filter !== undefined ? [filterExpression(collection, parseCql2Text(filter))] : []),
+          ...(filter !== undefined ? [filterExpression(collection, lang === 'cql2-json' ? parseCql2Json(filter) : parseCql2Text(filter))] : []),
         ];
         // sortby names are checked while the ORDER BY is built.
         page = await findFeatures(c.var.db, collection, { conditions, sortby, limit, offset });

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseCql2Text } from '../../src/ogc/cql2.js';
 import { openTestApp, type TestContext } from '../support/app.js';
 import { rfc7946Problems } from '../support/geojson.js';
 
@@ -13,30 +12,6 @@ const items = (collection: string, query = '') => t.get(`/ogc/collections/${coll
 const filter = (cql: string) => `filter=${encodeURIComponent(cql)}`;
 const count = async (table: 'plots' | 'sites', where: (qb: any) => any = (qb) => qb) =>
   Number((await where(t.handle.db.selectFrom(table).where('deletedAt', 'is', null)).select((eb: any) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
-
-describe('CQL2 text parser', () => {
-  it('parses precedence, NOT, BETWEEN, IN, LIKE, IS NULL and S_INTERSECTS', () => {
-    expect(parseCql2Text("a = 'x' OR b > 2 AND NOT c IS NULL")).toEqual({
-      op: 'or',
-      args: [
-        { op: 'compare', operator: '=', left: { kind: 'property', name: 'a' }, right: { kind: 'literal', value: 'x' } },
-        { op: 'and', args: [
-          { op: 'compare', operator: '>', left: { kind: 'property', name: 'b' }, right: { kind: 'literal', value: 2 } },
-          { op: 'not', arg: { op: 'isNull', negated: false, operand: { kind: 'property', name: 'c' } } },
-        ] },
-      ],
-    });
-    expect(parseCql2Text('x NOT BETWEEN -1 AND 2.5').op).toBe('between');
-    expect(parseCql2Text("x IN ('a', 'b''c')")).toMatchObject({ op: 'in', list: [{ value: 'a' }, { value: "b'c" }] });
-    expect(parseCql2Text('S_INTERSECTS(geometry, POLYGON((0 0, 1 0, 1 1, 0 0)))')).toEqual({ op: 'sIntersects', property: 'geometry', wkt: 'POLYGON((0 0, 1 0, 1 1, 0 0))' });
-  });
-
-  it('rejects unterminated strings, stray input and quotes inside WKT', () => {
-    expect(() => parseCql2Text("a = 'x")).toThrow(/unterminated/);
-    expect(() => parseCql2Text('a = 1 b')).toThrow(/unexpected input/);
-    expect(() => parseCql2Text("S_INTERSECTS(geometry, POINT(1 2'))")).toThrow();
-  });
-});
 
 describe('GET /ogc', () => {
   it('links service-desc, service-doc, conformance and data with their media types', async () => {
