@@ -25,7 +25,7 @@ const territoryQuery = (crs: CrsDefinition[]) =>
         .regex(/^ti-[a-z0-9-]{1,60}$/, { message: 'not a territory id (expected e.g. ti-8401)' })
         .optional()
         .openapi({ description: "Territoire d'industrie id; national export when absent", example: 'ti-8401' }),
-      crs: crsQuery(crs, `CRS of the coordinates: ${crs.map((c) => c.code).join(', ')} (CRS84 by default)`),
+      crs: crsQuery(crs, 'CRS of the coordinates (CRS84 by default)'),
     })
     .strict();
 

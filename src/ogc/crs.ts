@@ -102,7 +102,8 @@ export function crsQuery(allowed: CrsDefinition[], description: string) {
       ctx.addIssue({ code: 'custom', message: `unsupported CRS ${JSON.stringify(text)}; one of ${allowed.map((c) => c.uri).join(', ')}` });
       return z.NEVER;
     })
-    .openapi({ type: 'string', enum: allowed.map((c) => c.uri), description, example: lambert93.uri });
+    // No enum: the short forms (EPSG:2154, CRS84) are accepted as well as the URIs.
+    .openapi({ type: 'string', description: `${description}: ${allowed.map((c) => c.uri).join(', ')}, or ${allowed.map((c) => c.code).join(', ')}`, example: lambert93.uri });
 }
 
 /** The `Content-Crs` header (OGC API Features Part 2: the URI in angle brackets). */

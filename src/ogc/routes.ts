@@ -38,7 +38,7 @@ const openApi30 = 'application/vnd.oai.openapi+json;version=3.0';
 const schemaJson = 'application/schema+json';
 const queryablesRel = 'http://www.opengis.net/def/rel/ogc/1.0/queryables';
 const crs84 = crs84Definition.uri;
-const crsParam = crsQuery(supportedCrs, 'CRS of the geometry returned (OGC API Features Part 2); CRS84 by default. EPSG:4326 is latitude first.');
+const crsParam = crsQuery(supportedCrs, 'CRS of the geometry returned (OGC API Features Part 2; CRS84 by default, EPSG:4326 is latitude first)');
 
 const formatParam = z.enum(['json']).optional().openapi({ param: { name: 'f', in: 'query' }, description: 'json (the only encoding)' });
 const plainQuery = z.object({ f: formatParam }).strict();
@@ -51,7 +51,7 @@ const itemsQuery = z
     limit: z.coerce.number().int().min(1).optional().openapi({ description: `default ${defaultLimit}, at most ${maxLimit} (larger values are capped)` }),
     offset: z.coerce.number().int().min(0).max(1_000_000_000).optional(),
     bbox: z.string().optional().openapi({ description: 'minLon,minLat,maxLon,maxLat in CRS84, or in the axis order of bbox-crs', example: '4.5,44.5,5.5,45.5' }),
-    'bbox-crs': crsQuery(supportedCrs, 'CRS of bbox (OGC API Features Part 2); CRS84 by default'),
+    'bbox-crs': crsQuery(supportedCrs, 'CRS of bbox (OGC API Features Part 2; CRS84 by default)'),
     crs: crsParam,
     datetime: z.string().optional().openapi({ description: 'RFC 3339 date or interval, on updatedOn' }),
     sortby: z.string().optional().openapi({ description: 'queryable names, "-" prefix for descending', example: '-areaHa' }),
