@@ -91,6 +91,11 @@ function maxDeviation(features: Feature<MultiPolygon>[], expected: (p: Position)
 }
 
 describe('OGC API Features Part 2: crs', () => {
+  it('finds EPSG:2154, EPSG:3857 and EPSG:4326 in the spatial_ref_sys of the backend', async () => {
+    const { rows } = await sql<{ srid: number; authName: string; authSrid: number }>`SELECT srid, auth_name, auth_srid FROM spatial_ref_sys WHERE srid IN (2154, 3857, 4326) ORDER BY srid`.execute(t.handle.db);
+    expect(rows).toEqual([2154, 3857, 4326].map((srid) => ({ srid, authName: 'EPSG', authSrid: srid })));
+  });
+
   it('declares the crs conformance class and lists CRS84, EPSG:4326, EPSG:2154, EPSG:3857 on every collection, stored in CRS84', async () => {
     const { conformsTo } = await (await t.get('/ogc/conformance')).json();
     expect(conformsTo).toContain('http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs');
