@@ -14,6 +14,7 @@ import { sql, type RawBuilder } from 'kysely';
 import { GEOJSON_DECIMALS } from '../db/postgis.js';
 import { snakeCase } from '../db/schema.js';
 import { featureText } from '../http/features.js';
+import { crs84, geometryIn, type CrsDefinition } from '../ogc/crs.js';
 import { cnigBoolean, refcadSeparator, siteEcoFields, terrainEcoFields, type CnigClass, type CnigField } from './fields.js';
 import { cnigSchemas } from './table-schema.js';
 
@@ -37,15 +38,18 @@ export function cnigHeader(kind: CnigClass): string[] {
  * The CNIG fields as a select list (see the header for the aliases it expects). For `csv`,
  * every field, the surface as stored; for `geojson`, the surface with exterior rings
  * counter-clockwise (RFC 7946 §3.1.6) and no site_geompoint (a second geometry, derived from
- * the surface, which the standard's GeoPackage has no column for either).
+ * the surface, which the standard's GeoPackage has no column for either). The geometries are in
+ * `crs`: CRS84 by default, or Lambert-93 (`x, y` in metres to the millimetre).
  */
-export function cnigSelect(kind: CnigClass, output: 'csv' | 'geojson' = 'csv'): RawBuilder<unknown> {
+export function cnigSelect(kind: CnigClass, output: 'csv' | 'geojson' = 'csv', crs: CrsDefinition = crs84): RawBuilder<unknown> {
   const table = kind === 'site-eco' ? 's' : 'p';
   const columns = cnigFields(kind).flatMap((field, i) => {
     const as = sql.id(alias(i));
     if (field.kind === 'geometry') {
       const geom = output === 'geojson' ? sql`ST_ForcePolygonCCW(${sql.ref(`${table}.geom`)})` : sql.ref(`${table}.geom`);
-      return [sql`ST_AsGeoJSON(${geom}, ${sql.lit(GEOJSON_DECIMALS)}) AS ${as}`];
+      if (crs === crs84) return [sql`ST_AsGeoJSON(${geom}, ${sql.lit(GEOJSON_DECIMALS)}) AS ${as}`];
+      // Options 0: no `crs` member inside the geometry (ST_AsGeoJSON adds one off EPSG:4326).
+      return [sql`ST_AsGeoJSON(${geometryIn(geom, crs)}, ${sql.lit(crs.decimals)}, 0) AS ${as}`];
     }
     if (field.kind === 'point' && output === 'geojson') return [];
     if (field.column) {
@@ -57,8 +61,11 @@ export function cnigSelect(kind: CnigClass, output: 'csv' | 'geojson' = 'csv'): 
         return [sql`e.name AS ${as}`];
       case 'site_comm_nom':
         return [sql`c.name AS ${as}`];
-      case 'site_geompoint':
-        return [sql`round(ST_X(ST_PointOnSurface(s.geom))::numeric, 6) || ', ' || round(ST_Y(ST_PointOnSurface(s.geom))::numeric, 6) AS ${as}`];
+      case 'site_geompoint': {
+        const point = geometryIn(sql`ST_PointOnSurface(s.geom)`, crs);
+        const decimals = sql.lit(crs.decimals);
+        return [sql`round(ST_X(${point})::numeric, ${decimals}) || ', ' || round(ST_Y(${point})::numeric, ${decimals}) AS ${as}`];
+      }
       case 'site_id':
         return [sql`s.cnig_id AS ${as}`];
       default:

@@ -1,5 +1,6 @@
 // CNIG "Sites économiques" GeoJSON downloads (site-eco, terrain-eco), shaped like the
-// standard's GeoPackage: one FeatureCollection, the surface as each Feature's geometry (CRS84),
+// standard's GeoPackage: one FeatureCollection, the surface as each Feature's geometry (CRS84,
+// or the GeoPackage's own Lambert-93 with `crs=EPSG:2154`, named in the `crs` member GDAL reads),
 // the other fields as properties under their CNIG names, typed as the TableSchema declares
 // them (cnig/write.ts), the layer named as in the GeoPackage. The CNIG importer reads it back
 // unchanged. Streamed page by page.
@@ -8,13 +9,14 @@ import type { Database } from '../db/schema.js';
 import type { CnigClass } from '../cnig/fields.js';
 import { cnigFeatureText, cnigLayerName } from '../cnig/write.js';
 import { featureCollectionChunks } from '../http/features.js';
+import { crs84, legacyCrsMember, type CrsDefinition } from '../ogc/crs.js';
 import { cnigPages } from './cnig-csv.js';
 
-async function* featureTexts(db: Kysely<Database>, kind: CnigClass, territory?: string): AsyncGenerator<string[]> {
-  for await (const rows of cnigPages(db, kind, 'geojson', territory)) yield rows.map((row) => cnigFeatureText(kind, row));
+async function* featureTexts(db: Kysely<Database>, kind: CnigClass, territory: string | undefined, crs: CrsDefinition): AsyncGenerator<string[]> {
+  for await (const rows of cnigPages(db, kind, 'geojson', territory, crs)) yield rows.map((row) => cnigFeatureText(kind, row));
 }
 
-export function cnigGeoJsonChunks(db: Kysely<Database>, kind: CnigClass, territory?: string): AsyncGenerator<string> {
+export function cnigGeoJsonChunks(db: Kysely<Database>, kind: CnigClass, territory?: string, crs: CrsDefinition = crs84): AsyncGenerator<string> {
   // `name`: GDAL and QGIS then call the layer as the GeoPackage does (site_eco, terrain_eco).
-  return featureCollectionChunks(featureTexts(db, kind, territory), { name: cnigLayerName(kind) });
+  return featureCollectionChunks(featureTexts(db, kind, territory, crs), { name: cnigLayerName(kind), ...legacyCrsMember(crs) });
 }

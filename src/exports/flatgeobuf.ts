@@ -21,10 +21,9 @@ import { parseGeometry } from 'flatgeobuf/lib/mjs/geojson/geometry.js';
 import type { HeaderMeta } from 'flatgeobuf/lib/mjs/header-meta.js';
 import type { Database } from '../db/schema.js';
 import type { QueryableType } from '../ogc/collections.js';
+import { crs84, type CrsDefinition } from '../ogc/crs.js';
 import type { FeatureRow } from '../ogc/repository.js';
 import { downloadCollection, featurePages, type DownloadLayer } from './geojson.js';
-
-const wgs84 = 4326;
 
 // FlatGeobuf has no date-only type: a date travels as ISO 8601 text ('2024-03-01') in a
 // DateTime column, which GDAL reads as that day at midnight.
@@ -58,7 +57,7 @@ export function flatGeobufColumns(layer: DownloadLayer): ColumnMeta[] {
   return [column('id', ColumnType.String, 'Foncier id'), ...Object.entries(properties).map(([name, q]) => column(name, columnTypes[q.type], q.description))];
 }
 
-export function flatGeobufHeader(layer: DownloadLayer, about: { title: string; description: string }): HeaderMeta {
+export function flatGeobufHeader(layer: DownloadLayer, about: { title: string; description: string }, crs: CrsDefinition = crs84): HeaderMeta {
   return {
     // sites.geom and plots.geom are geometry(MultiPolygon, 4326): one type for every feature.
     geometryType: GeometryType.MultiPolygon,
@@ -66,7 +65,8 @@ export function flatGeobufHeader(layer: DownloadLayer, about: { title: string; d
     envelope: null,
     featuresCount: 0,
     indexNodeSize: 0,
-    crs: { org: 'EPSG', code: wgs84, name: 'WGS 84', description: null, wkt: null, code_string: null },
+    // CRS84 is written EPSG:4326, x = longitude as every FlatGeobuf reader takes it.
+    crs: { org: 'EPSG', code: crs.srid, name: crs === crs84 ? 'WGS 84' : crs.title, description: null, wkt: null, code_string: null },
     title: about.title,
     description: about.description,
     metadata: null,
@@ -140,18 +140,21 @@ export interface FlatGeobufOptions {
   /** The layer name GIS tools show (the download's file name without `.fgb`); the layer by default. */
   name?: string;
   pageSize?: number;
+  /** CRS84 (written as EPSG:4326) by default, or a projected CRS. */
+  crs?: CrsDefinition;
 }
 
-async function describe(db: Kysely<Database>, layer: DownloadLayer, territory: string | undefined) {
+async function describe(db: Kysely<Database>, layer: DownloadLayer, territory: string | undefined, crs: CrsDefinition) {
   const collection = downloadCollection(layer);
   const found = territory ? (await sql<{ name: string }>`SELECT name FROM territories WHERE id = ${territory}`.execute(db)).rows[0] : undefined;
   const where = territory ? `Territoire d'industrie ${found?.name ?? territory} (${territory})` : 'France';
-  return { title: `${collection.title}, ${where}`, description: `${collection.description}. Foncier download of the live ${layer} of ${where}, EPSG:4326.` };
+  return { title: `${collection.title}, ${where}`, description: `${collection.description}. Foncier download of the live ${layer} of ${where}, EPSG:${crs.srid}.` };
 }
 
 /** The .fgb file as chunks of bytes: magic bytes and header first, then one chunk per page. */
 export async function* flatGeobufChunks(db: Kysely<Database>, layer: DownloadLayer, options: FlatGeobufOptions = {}): AsyncGenerator<Uint8Array> {
-  const header = flatGeobufHeader(layer, await describe(db, layer, options.territory));
+  const crs = options.crs ?? crs84;
+  const header = flatGeobufHeader(layer, await describe(db, layer, options.territory, crs), crs);
   yield concat([magicbytes, headerBytes(header, options.name ?? layer)]);
-  for await (const rows of featurePages(db, layer, options.territory, options.pageSize)) yield concat(rows.map((row) => featureBytes(row, header)));
+  for await (const rows of featurePages(db, layer, options.territory, options.pageSize, crs)) yield concat(rows.map((row) => featureBytes(row, header)));
 }

@@ -1,5 +1,6 @@
 // /exports: CNIG CSV and GeoJSON (site-eco, terrain-eco), GeoJSON and FlatGeobuf downloads,
-// national or per territory, streamed.
+// national or per territory, streamed; in CRS84 or, with `crs=`, a projected CRS (ogc/crs.ts),
+// named by the Content-Crs header.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { Kysely } from 'kysely';
@@ -9,21 +10,24 @@ import { NotFoundError } from '../http/errors.js';
 import { mediaTypes } from '../http/media.js';
 import { problemResponses } from '../http/schemas.js';
 import type { CnigClass } from '../cnig/fields.js';
+import { cnigCrs, contentCrs, crsQuery, downloadCrs, type CrsDefinition } from '../ogc/crs.js';
 import { cnigCsvChunks } from './cnig-csv.js';
 import { cnigGeoJsonChunks } from './cnig-geojson.js';
 import { flatGeobufChunks } from './flatgeobuf.js';
 import { geoJsonChunks, type DownloadLayer } from './geojson.js';
 import { byteStream, textStream } from '../http/stream.js';
 
-const territoryQuery = z
-  .object({
-    territory: z
-      .string()
-      .regex(/^ti-[a-z0-9-]{1,60}$/, { message: 'not a territory id (expected e.g. ti-8401)' })
-      .optional()
-      .openapi({ description: "Territoire d'industrie id; national export when absent", example: 'ti-8401' }),
-  })
-  .strict();
+const territoryQuery = (crs: CrsDefinition[]) =>
+  z
+    .object({
+      territory: z
+        .string()
+        .regex(/^ti-[a-z0-9-]{1,60}$/, { message: 'not a territory id (expected e.g. ti-8401)' })
+        .optional()
+        .openapi({ description: "Territoire d'industrie id; national export when absent", example: 'ti-8401' }),
+      crs: crsQuery(crs, 'CRS of the coordinates (CRS84 by default)'),
+    })
+    .strict();
 
 async function checkTerritory(c: Context<AppEnv>, territory: string | undefined): Promise<void> {
   if (!territory) return;
@@ -46,8 +50,10 @@ interface Download {
   name: string;
   format: Format;
   summary: string;
+  /** The CRS it can be written in, CRS84 first. */
+  crs: CrsDefinition[];
   /** `file`: the download's name without its extension (`plots-ti-8401`). */
-  body: (db: Kysely<Database>, territory: string | undefined, file: string) => ReadableStream<Uint8Array>;
+  body: (db: Kysely<Database>, territory: string | undefined, file: string, crs: CrsDefinition) => ReadableStream<Uint8Array>;
 }
 
 const downloads: Download[] = [
@@ -56,15 +62,17 @@ const downloads: Download[] = [
       path: `/cnig/${kind}`,
       name: kind,
       format: 'csv',
-      summary: `CNIG ${kind} CSV (standard columns and order, ';', GeoJSON geometry in CRS84)`,
-      body: (db, territory) => textStream(cnigCsvChunks(db, kind, territory)),
+      summary: `CNIG ${kind} CSV (standard columns and order, ';', GeoJSON geometry in CRS84 or, crs=EPSG:2154, Lambert-93)`,
+      crs: cnigCrs,
+      body: (db, territory, _file, crs) => textStream(cnigCsvChunks(db, kind, territory, crs)),
     },
     {
       path: `/cnig/${kind}`,
       name: kind,
       format: 'geojson',
-      summary: `CNIG ${kind} as GeoJSON shaped like the standard's GeoPackage (the surface as geometry in CRS84, the other fields as typed properties)`,
-      body: (db, territory) => textStream(cnigGeoJsonChunks(db, kind, territory)),
+      summary: `CNIG ${kind} as GeoJSON shaped like the standard's GeoPackage (the surface as geometry in CRS84 or, crs=EPSG:2154, the GeoPackage's Lambert-93; the other fields as typed properties)`,
+      crs: cnigCrs,
+      body: (db, territory, _file, crs) => textStream(cnigGeoJsonChunks(db, kind, territory, crs)),
     },
   ]),
   ...(['sites', 'plots'] as DownloadLayer[]).flatMap((layer): Download[] => [
@@ -73,14 +81,16 @@ const downloads: Download[] = [
       name: layer,
       format: 'geojson',
       summary: `${layer} as one GeoJSON FeatureCollection, for desktop GIS`,
-      body: (db, territory) => textStream(geoJsonChunks(db, layer, territory)),
+      crs: downloadCrs,
+      body: (db, territory, _file, crs) => textStream(geoJsonChunks(db, layer, territory, crs)),
     },
     {
       path: `/${layer}`,
       name: layer,
       format: 'fgb',
-      summary: `${layer} as FlatGeobuf (EPSG:4326, typed columns, no spatial index), for desktop GIS`,
-      body: (db, territory, file) => byteStream(flatGeobufChunks(db, layer, { territory, name: file })),
+      summary: `${layer} as FlatGeobuf (EPSG:4326 or the crs asked for, typed columns, no spatial index), for desktop GIS`,
+      crs: downloadCrs,
+      body: (db, territory, file, crs) => byteStream(flatGeobufChunks(db, layer, { territory, name: file, crs })),
     },
   ]),
 ];
@@ -95,15 +105,16 @@ export function exportRoutes() {
         path: `${download.path}.${download.format}`,
         tags: ['exports'],
         summary: download.summary,
-        request: { query: territoryQuery },
+        request: { query: territoryQuery(download.crs) },
         responses: { 200: { description: `${download.name} ${download.format}`, content: { [mediaType]: { schema } } }, ...problemResponses },
       }),
       async (c) => {
-        const { territory } = c.req.valid('query');
+        const { territory, crs } = c.req.valid('query');
         await checkTerritory(c, territory);
         const file = `${download.name}${territory ? `-${territory}` : ''}`;
-        return c.body(download.body(c.var.db, territory, file), 200, {
+        return c.body(download.body(c.var.db, territory, file, crs), 200, {
           'content-type': contentType,
+          ...contentCrs(crs),
           'content-disposition': `attachment; filename="${file}.${download.format}"`,
         }) as never;
       },

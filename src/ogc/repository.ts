@@ -4,8 +4,8 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Geometry } from 'geojson';
 import type { Database } from '../db/schema.js';
-import { GEOJSON_DECIMALS } from '../db/postgis.js';
 import type { CollectionDefinition } from './collections.js';
+import { crs84, geoJsonIn, type CrsDefinition } from './crs.js';
 import { columnExpression, sortExpressions } from './filter-sql.js';
 
 export interface FeatureRow {
@@ -17,6 +17,7 @@ export interface FeatureRow {
 export interface ItemsQuery {
   conditions: RawBuilder<boolean>[];
   sortby?: string;
+  crs?: CrsDefinition;
   limit: number;
   offset: number;
 }
@@ -26,13 +27,14 @@ function whereClause(collection: CollectionDefinition, conditions: RawBuilder<bo
   return all.length === 0 ? sql`` : sql`WHERE ${sql.join(all, sql` AND `)}`;
 }
 
-export function featureColumns(collection: CollectionDefinition) {
+/** The id, the whitelisted properties and the geometry in `crs` (CRS84 by default). */
+export function featureColumns(collection: CollectionDefinition, crs: CrsDefinition = crs84) {
   // Property keys are constants of ours, so sql.lit is safe for them.
   const pairs = Object.entries(collection.properties).flatMap(([name, q]) => [sql.lit(name), columnExpression(q)]);
   const geom = sql.ref(collection.geometryColumn);
   return sql`CAST(${sql.ref(collection.idColumn)} AS text) AS id,
     json_build_object(${sql.join(pairs)}) AS properties,
-    ST_AsGeoJSON(ST_ForcePolygonCCW(${geom}), ${sql.lit(GEOJSON_DECIMALS)})::json AS geometry`;
+    ${geoJsonIn(geom, crs)}::json AS geometry`;
 }
 
 export async function findFeatures(db: Kysely<Database>, collection: CollectionDefinition, query: ItemsQuery) {
@@ -42,16 +44,16 @@ export async function findFeatures(db: Kysely<Database>, collection: CollectionD
   // takes one per statement): numberMatched is then exact for the page it comes with.
   return db.transaction().setIsolationLevel('repeatable read').execute(async (trx) => {
     const count = await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${table} ${where}`.execute(trx);
-    const rows = await sql<FeatureRow>`SELECT ${featureColumns(collection)} FROM ${table} ${where}
+    const rows = await sql<FeatureRow>`SELECT ${featureColumns(collection, query.crs)} FROM ${table} ${where}
       ORDER BY ${sql.join(sortExpressions(collection, query.sortby))}
       LIMIT ${query.limit} OFFSET ${query.offset}`.execute(trx);
     return { numberMatched: count.rows[0]!.n, features: rows.rows };
   });
 }
 
-export async function findFeature(db: Kysely<Database>, collection: CollectionDefinition, id: string): Promise<FeatureRow | undefined> {
+export async function findFeature(db: Kysely<Database>, collection: CollectionDefinition, id: string, crs: CrsDefinition = crs84): Promise<FeatureRow | undefined> {
   const where = whereClause(collection, [sql<boolean>`CAST(${sql.ref(collection.idColumn)} AS text) = ${id}`]);
-  const result = await sql<FeatureRow>`SELECT ${featureColumns(collection)} FROM ${sql.table(collection.table)} ${where}`.execute(db);
+  const result = await sql<FeatureRow>`SELECT ${featureColumns(collection, crs)} FROM ${sql.table(collection.table)} ${where}`.execute(db);
   return result.rows[0];
 }
 

@@ -1,5 +1,5 @@
-// /ogc: OGC API - Features Part 1 (core, GeoJSON, OpenAPI 3.0) and Part 3 (queryables,
-// CQL2 text filters). Handlers parse, call the repository and render; client mistakes in
+// /ogc: OGC API - Features Part 1 (core, GeoJSON, OpenAPI 3.0), Part 2 (crs, bbox-crs) and
+// Part 3 (queryables, CQL2 text filters). Handlers parse, call the repository and render; client mistakes in
 // filters, sortby or property names become 400 problem documents.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
@@ -9,8 +9,9 @@ import { feature } from '../http/features.js';
 import { geoJson, mediaTypes } from '../http/media.js';
 import { problemResponses } from '../http/schemas.js';
 import { collections, findCollection, queryablesDocument, type CollectionDefinition } from './collections.js';
+import { bboxCondition, contentCrs, crs84 as crs84Definition, crsQuery, legacyCrsMember, supportedCrs } from './crs.js';
 import { Cql2SyntaxError, parseCql2Json, parseCql2Text } from './cql2.js';
-import { bboxExpression, datetimeExpression, filterExpression, parseBbox, propertyEquals, QueryError } from './filter-sql.js';
+import { datetimeExpression, filterExpression, propertyEquals, QueryError } from './filter-sql.js';
 import { collectionExtent, findFeature, findFeatures } from './repository.js';
 
 export const defaultLimit = 10;
@@ -20,6 +21,7 @@ const conformanceClasses = [
   'http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core',
   'http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson',
   'http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30',
+  'http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs',
   'http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables',
   'http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters',
   'http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter',
@@ -45,7 +47,8 @@ const conformanceClasses = [
 const openApi30 = 'application/vnd.oai.openapi+json;version=3.0';
 const schemaJson = 'application/schema+json';
 const queryablesRel = 'http://www.opengis.net/def/rel/ogc/1.0/queryables';
-const crs84 = 'http://www.opengis.net/def/crs/OGC/1.3/CRS84';
+const crs84 = crs84Definition.uri;
+const crsParam = crsQuery(supportedCrs, 'CRS of the geometry returned (OGC API Features Part 2; CRS84 by default, EPSG:4326 is latitude first)');
 
 const formatParam = z.enum(['json']).optional().openapi({ param: { name: 'f', in: 'query' }, description: 'json (the only encoding)' });
 const plainQuery = z.object({ f: formatParam }).strict();
@@ -57,7 +60,9 @@ const itemsQuery = z
     f: formatParam,
     limit: z.coerce.number().int().min(1).optional().openapi({ description: `default ${defaultLimit}, at most ${maxLimit} (larger values are capped)` }),
     offset: z.coerce.number().int().min(0).max(1_000_000_000).optional(),
-    bbox: z.string().optional().openapi({ description: 'minLon,minLat,maxLon,maxLat in CRS84', example: '4.5,44.5,5.5,45.5' }),
+    bbox: z.string().optional().openapi({ description: 'minLon,minLat,maxLon,maxLat in CRS84, or in the axis order of bbox-crs', example: '4.5,44.5,5.5,45.5' }),
+    'bbox-crs': crsQuery(supportedCrs, 'CRS of bbox (OGC API Features Part 2; CRS84 by default)'),
+    crs: crsParam,
     datetime: z.string().optional().openapi({ description: 'RFC 3339 date or interval, on updatedOn' }),
     sortby: z.string().optional().openapi({ description: 'queryable names, "-" prefix for descending', example: '-areaHa' }),
     filter: z.string().optional().openapi({ description: 'CQL2 text, or CQL2 JSON with filter-lang=cql2-json', example: "marketingStage = 'en vente' AND areaHa > 1" }),
@@ -87,7 +92,8 @@ async function collectionDocument(c: Context<AppEnv>, collection: CollectionDefi
     title: collection.title,
     description: collection.description,
     itemType: 'feature',
-    crs: [crs84],
+    crs: supportedCrs.map((crs) => crs.uri),
+    // Stored as PostGIS SRID 4326 with longitude first: CRS84.
     storageCrs: crs84,
     extent: { spatial: { bbox: [extent ?? [-180, -90, 180, 90]], crs: crs84 } },
     links: [
@@ -186,12 +192,12 @@ export function ogcRoutes() {
     }),
     async (c) => {
       const collection = collectionOrThrow(c.req.valid('param').collectionId);
-      const { f: _f, limit: requested, offset = 0, bbox, datetime, sortby, filter, 'filter-lang': lang, 'filter-crs': _crs, ...properties } = c.req.valid('query');
+      const { f: _f, limit: requested, offset = 0, bbox, 'bbox-crs': bboxCrs, crs, datetime, sortby, filter, 'filter-lang': lang, 'filter-crs': _crs, ...properties } = c.req.valid('query');
       const limit = Math.min(requested ?? defaultLimit, maxLimit);
       let page;
       try {
         const conditions = [
-          ...(bbox !== undefined ? [bboxExpression(collection, parseBbox(bbox))] : []),
+          ...(bbox !== undefined ? [bboxCondition(collection, bbox, bboxCrs)] : []),
           ...(datetime !== undefined ? [datetimeExpression(collection, datetime)] : []),
           ...Object.entries(properties).map(([name, value]) => {
             if (!Object.hasOwn(collection.properties, name)) throw new QueryError(name, 'unknown parameter');
@@ -200,7 +206,7 @@ export function ogcRoutes() {
           ...(filter !== undefined ? [filterExpression(collection, lang === 'cql2-json' ? parseCql2Json(filter) : parseCql2Text(filter))] : []),
         ];
         // sortby names are checked while the ORDER BY is built.
-        page = await findFeatures(c.var.db, collection, { conditions, sortby, limit, offset });
+        page = await findFeatures(c.var.db, collection, { conditions, sortby, crs, limit, offset });
       } catch (error) {
         rethrowQueryError(error);
       }
@@ -217,14 +223,16 @@ export function ogcRoutes() {
         ...(offset + page.features.length < page.numberMatched ? [{ rel: 'next', type: mediaTypes.geojson, href: pageHref(offset + limit) }] : []),
         ...(offset > 0 ? [{ rel: 'prev', type: mediaTypes.geojson, href: pageHref(Math.max(0, offset - limit)) }] : []),
       ];
-      return geoJson(c, {
+      const body = {
         type: 'FeatureCollection',
+        ...legacyCrsMember(crs),
         numberMatched: page.numberMatched,
         numberReturned: page.features.length,
         timeStamp: c.var.clock.now().toISOString(),
         features: page.features.map((row) => feature(row)),
         links,
-      }) as never;
+      };
+      return geoJson(c, body, 200, contentCrs(crs)) as never;
     },
   );
 
@@ -234,13 +242,14 @@ export function ogcRoutes() {
       path: '/collections/{collectionId}/items/{featureId}',
       tags,
       summary: 'One feature',
-      request: { params: collectionParams.extend({ featureId: z.string().max(100).openapi({ param: { name: 'featureId', in: 'path' } }) }), query: plainQuery },
+      request: { params: collectionParams.extend({ featureId: z.string().max(100).openapi({ param: { name: 'featureId', in: 'path' } }) }), query: plainQuery.extend({ crs: crsParam }) },
       responses: { 200: { description: 'GeoJSON Feature', content: { [mediaTypes.geojson]: { schema: looseJson } } }, ...problemResponses },
     }),
     async (c) => {
       const { collectionId, featureId } = c.req.valid('param');
       const collection = collectionOrThrow(collectionId);
-      const row = await findFeature(c.var.db, collection, featureId);
+      const { crs } = c.req.valid('query');
+      const row = await findFeature(c.var.db, collection, featureId, crs);
       if (!row) throw new NotFoundError('feature', featureId);
       const base = `${baseUrl(c)}/collections/${collection.id}`;
       return geoJson(
@@ -251,6 +260,8 @@ export function ogcRoutes() {
             { rel: 'collection', type: mediaTypes.json, href: base },
           ],
         }),
+        200,
+        contentCrs(crs),
       ) as never;
     },
   );

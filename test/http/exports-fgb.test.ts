@@ -146,7 +146,7 @@ describe('GET /exports/*.fgb', () => {
     for (const layer of ['sites', 'plots']) {
       const operation = doc.paths[`/exports/${layer}.fgb`].get;
       expect(Object.keys(operation.responses['200'].content)).toEqual(['application/flatgeobuf']);
-      expect(operation.parameters.map((p: { name: string }) => p.name)).toEqual(['territory']);
+      expect(operation.parameters.map((p: { name: string }) => p.name)).toEqual(['territory', 'crs']);
     }
   });
 });
