@@ -6,6 +6,7 @@ import type { Database } from './db/schema.js';
 import type { BackendKind } from './db/open.js';
 import { AppError, problemResponse, renderError } from './http/errors.js';
 import { defaultHook } from './http/validation.js';
+import { cors, defaultCorsPolicy, type CorsPolicy } from './http/cors.js';
 import { openApiRoutes } from './http/openapi.js';
 import { healthRoutes } from './health/routes.js';
 import { ogcRoutes } from './ogc/routes.js';
@@ -45,6 +46,10 @@ export interface AppDeps {
   tileCacheBytes?: number;
   /** Largest POST /imports body in bytes (default 100 MB; tests lower it). */
   maxImportBytes?: number;
+  /** Cross-origin access (default: reads from any origin, writes from none but our own). */
+  cors?: CorsPolicy;
+  /** MapLibre style drawn under the HTML pages' maps (none by default: the pages work offline). */
+  basemapStyleUrl?: string;
 }
 
 export interface AppEnv {
@@ -75,6 +80,8 @@ export function createApp(deps: AppDeps) {
     await next();
     logger.debug('request', { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) });
   });
+  // Before authentication: a preflight carries no key.
+  app.use('*', cors(deps.cors ?? defaultCorsPolicy));
   // Workers and most runtimes have CompressionStream; Node 20 too.
   app.use('*', compress());
   app.use('*', authenticate(deps.failureLimiter ?? new FailureLimiter(), { trustProxy: deps.trustProxy ?? false }));

@@ -1,10 +1,17 @@
 // Configuration from the environment, parsed once by each entry point (never at module load).
 import { z } from 'zod';
+import type { CorsPolicy } from './http/cors.js';
 
 export const logLevels = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 export type LogLevel = (typeof logLevels)[number];
 
 const emptyToUndefined = (value: unknown) => (value === '' ? undefined : value);
+
+// A comma-separated list of origins (scheme://host[:port], as a browser sends in Origin).
+const originList = z
+  .string()
+  .transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean))
+  .pipe(z.array(z.string().refine((origin) => URL.canParse(origin) && new URL(origin).origin === origin, { message: 'expected origins like https://carto.example.fr, comma-separated' })));
 
 const configSchema = z.object({
   DATABASE_URL: z.preprocess(emptyToUndefined, z.url({ protocol: /^postgres(ql)?$/ }).optional()),
@@ -16,6 +23,9 @@ const configSchema = z.object({
   LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(logLevels).default('info')),
   FONCIER_TURNKEY_TARGET: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(50)),
   FONCIER_TRUST_PROXY: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).default('false')),
+  FONCIER_CORS_READ_ORIGINS: z.preprocess(emptyToUndefined, z.union([z.literal('*'), originList]).default('*')),
+  FONCIER_CORS_WRITE_ORIGINS: z.preprocess(emptyToUndefined, originList.optional()),
+  FONCIER_BASEMAP_STYLE_URL: z.preprocess(emptyToUndefined, z.url({ protocol: /^https?$/ }).optional()),
 });
 
 export interface Config {
@@ -33,6 +43,10 @@ export interface Config {
   turnkeyTarget: number;
   /** Behind a reverse proxy that sets X-Forwarded-For. */
   trustProxy: boolean;
+  /** Cross-origin access: who may read (any origin by default) and who may write (none). */
+  cors: CorsPolicy;
+  /** MapLibre style drawn under the HTML pages' maps; unset, they draw the project's tiles alone. */
+  basemapStyleUrl: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -56,5 +70,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: c.LOG_LEVEL,
     turnkeyTarget: c.FONCIER_TURNKEY_TARGET,
     trustProxy: c.FONCIER_TRUST_PROXY === 'true',
+    cors: { readOrigins: c.FONCIER_CORS_READ_ORIGINS, writeOrigins: c.FONCIER_CORS_WRITE_ORIGINS ?? [] },
+    basemapStyleUrl: c.FONCIER_BASEMAP_STYLE_URL,
   };
 }

@@ -10,7 +10,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   const handle = await bootstrapDatabase(config, logger);
-  const app = createApp({ db: handle.db, backend: handle.kind, migrations: new SqlFileMigrationProvider(), logger, turnkeyTarget: config.turnkeyTarget, trustProxy: config.trustProxy });
+  const app = createApp({ db: handle.db, backend: handle.kind, migrations: new SqlFileMigrationProvider(), logger, turnkeyTarget: config.turnkeyTarget, trustProxy: config.trustProxy, cors: config.cors, basemapStyleUrl: config.basemapStyleUrl });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     logger.info('listening', { url: `http://localhost:${info.port}`, docs: `http://localhost:${info.port}/docs` });
   });

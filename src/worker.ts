@@ -13,6 +13,9 @@ export interface WorkerBindings {
   HYPERDRIVE?: { connectionString: string };
   LOG_LEVEL?: string;
   FONCIER_TURNKEY_TARGET?: string;
+  FONCIER_CORS_READ_ORIGINS?: string;
+  FONCIER_CORS_WRITE_ORIGINS?: string;
+  FONCIER_BASEMAP_STYLE_URL?: string;
 }
 
 // Module scope lives as long as the isolate: failed authentications are counted across
@@ -76,6 +79,9 @@ export default {
         DATABASE_URL: env.HYPERDRIVE?.connectionString ?? env.DATABASE_URL,
         LOG_LEVEL: env.LOG_LEVEL,
         FONCIER_TURNKEY_TARGET: env.FONCIER_TURNKEY_TARGET,
+        FONCIER_CORS_READ_ORIGINS: env.FONCIER_CORS_READ_ORIGINS,
+        FONCIER_CORS_WRITE_ORIGINS: env.FONCIER_CORS_WRITE_ORIGINS,
+        FONCIER_BASEMAP_STYLE_URL: env.FONCIER_BASEMAP_STYLE_URL,
       });
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
@@ -87,7 +93,7 @@ export default {
     // Connections may not outlive a request on Workers: one small pool per request.
     // Hyperdrive pools in transaction mode, so jit=off is the database's setting there.
     const handle = openPostgres(config.databaseUrl, 1, { startupJitOff: !env.HYPERDRIVE });
-    const app = createApp({ db: handle.db, backend: 'postgres', logger, failureLimiter, trustProxy: true, maxImportBytes, turnkeyTarget: config.turnkeyTarget });
+    const app = createApp({ db: handle.db, backend: 'postgres', logger, failureLimiter, trustProxy: true, maxImportBytes, turnkeyTarget: config.turnkeyTarget, cors: config.cors, basemapStyleUrl: config.basemapStyleUrl });
     let closed: Promise<void> | undefined;
     const close = () => (closed ??= handle.close());
     try {

@@ -120,7 +120,6 @@ async function renderTile(c: Context<AppEnv>, source: TileSource, zoom: number, 
     'cache-control': v !== undefined ? 'public, max-age=86400, stale-while-revalidate=3600' : 'public, no-cache',
     'x-tile-cache': stats.misses === 0 ? 'hit' : 'miss',
     vary: 'accept-encoding',
-    'access-control-allow-origin': '*',
   };
   if (!bytes) return c.body(null, 204, headers);
   const encoding = acceptsGzip(c.req.header('accept-encoding')) ? 'gzip' : 'identity';
@@ -138,7 +137,7 @@ async function renderTileJson(c: Context<AppEnv>, source: TileSource, territory:
   await checkTerritory(c, territory);
   const [version, bounds] = await Promise.all([dataVersion(c.var.db), dataBounds(c.var.db, territory)]);
   const doc = source.tilejson(new URL(c.req.url), { version, territory, bounds });
-  return c.json(doc, 200, { 'cache-control': 'no-cache', 'access-control-allow-origin': '*' });
+  return c.json(doc, 200, { 'cache-control': 'no-cache' });
 }
 
 function sourcesFor(c: Context<AppEnv>, cache: TileCache | null) {
