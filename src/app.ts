@@ -10,6 +10,7 @@ import { cors, defaultCorsPolicy, type CorsPolicy } from './http/cors.js';
 import { openApiRoutes } from './http/openapi.js';
 import { healthRoutes } from './health/routes.js';
 import { ogcRoutes } from './ogc/routes.js';
+import { assetRoutes } from './web/assets.js';
 import { exportRoutes } from './exports/routes.js';
 import { importRoutes } from './importers/routes.js';
 import { plotRoutes } from './plots/routes.js';
@@ -100,7 +101,8 @@ export function createApp(deps: AppDeps) {
   app.route('/', labellingRoutes());
   app.route('/audit', auditRoutes());
   app.route('/programme', programmeRoutes(deps.turnkeyTarget ?? 50));
-  app.route('/ogc', ogcRoutes());
+  app.route('/ogc', ogcRoutes({ basemapStyleUrl: deps.basemapStyleUrl }));
+  app.route('/assets', assetRoutes());
   app.route('/exports', exportRoutes());
   app.route('/imports', importRoutes({ maxBytes: deps.maxImportBytes }));
   // ZAN measures register full paths under /territories, /sites, /plots and /zan.

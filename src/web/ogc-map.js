@@ -1,0 +1,32 @@
+// The small map of the OGC HTML pages: MapLibre GL JS (served by the project) on the project's
+// own style (its tiles), or on the configured basemap, with the page's features drawn on top.
+// The data comes from the page: data-* attributes and a JSON script element.
+const element = document.querySelector('.map[data-maplibre]');
+if (element) {
+  const maplibregl = await import(element.dataset.maplibre);
+  const features = element.dataset.features ? JSON.parse(document.getElementById(element.dataset.features).textContent) : null;
+  const bounds = element.dataset.bounds ? JSON.parse(element.dataset.bounds) : null;
+  const map = new maplibregl.Map({
+    container: element,
+    style: element.dataset.basemap || element.dataset.style,
+    bounds: bounds ?? [-5.5, 41.2, 9.8, 51.2],
+    fitBoundsOptions: { padding: 20 },
+    attributionControl: { compact: true },
+    cooperativeGestures: true,
+  });
+  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
+  window.foncierMap = map;
+  map.on('load', () => {
+    if (!features || features.features.length === 0) return;
+    map.addSource('page', { type: 'geojson', data: features });
+    map.addLayer({ id: 'page-fill', type: 'fill', source: 'page', filter: ['==', ['geometry-type'], 'Polygon'], paint: { 'fill-color': '#e3a008', 'fill-opacity': 0.35 } });
+    map.addLayer({ id: 'page-line', type: 'line', source: 'page', filter: ['==', ['geometry-type'], 'Polygon'], paint: { 'line-color': '#8a5a00', 'line-width': 2 } });
+    map.addLayer({ id: 'page-point', type: 'circle', source: 'page', filter: ['==', ['geometry-type'], 'Point'], paint: { 'circle-color': '#e3a008', 'circle-radius': 6, 'circle-stroke-color': '#5c3d00', 'circle-stroke-width': 1.5 } });
+    const box = new maplibregl.LngLatBounds();
+    const extend = (coords) => (typeof coords[0] === 'number' ? box.extend(coords) : coords.forEach(extend));
+    for (const f of features.features) if (f.geometry) extend(f.geometry.coordinates);
+    if (!box.isEmpty()) map.fitBounds(box, { padding: 24, maxZoom: 15, animate: false });
+  });
+  map.once('idle', () => element.setAttribute('data-ready', 'true'));
+  map.on('error', (event) => console.error('map error', event.error?.message ?? event));
+}
