@@ -18,10 +18,12 @@ if (element) {
   window.foncierMap = map;
   map.on('load', () => {
     if (!features || features.features.length === 0) return;
+    // geometry-type tells Polygon from MultiPolygon (MapLibre 3 and later).
+    const polygons = ['in', ['geometry-type'], ['literal', ['Polygon', 'MultiPolygon']]];
     map.addSource('page', { type: 'geojson', data: features });
-    map.addLayer({ id: 'page-fill', type: 'fill', source: 'page', filter: ['==', ['geometry-type'], 'Polygon'], paint: { 'fill-color': '#e3a008', 'fill-opacity': 0.35 } });
-    map.addLayer({ id: 'page-line', type: 'line', source: 'page', filter: ['==', ['geometry-type'], 'Polygon'], paint: { 'line-color': '#8a5a00', 'line-width': 2 } });
-    map.addLayer({ id: 'page-point', type: 'circle', source: 'page', filter: ['==', ['geometry-type'], 'Point'], paint: { 'circle-color': '#e3a008', 'circle-radius': 6, 'circle-stroke-color': '#5c3d00', 'circle-stroke-width': 1.5 } });
+    map.addLayer({ id: 'page-fill', type: 'fill', source: 'page', filter: polygons, paint: { 'fill-color': '#e3a008', 'fill-opacity': 0.35 } });
+    map.addLayer({ id: 'page-line', type: 'line', source: 'page', filter: polygons, paint: { 'line-color': '#8a5a00', 'line-width': 2 } });
+    map.addLayer({ id: 'page-point', type: 'circle', source: 'page', filter: ['in', ['geometry-type'], ['literal', ['Point', 'MultiPoint']]], paint: { 'circle-color': '#e3a008', 'circle-radius': 6, 'circle-stroke-color': '#5c3d00', 'circle-stroke-width': 1.5 } });
     const box = new maplibregl.LngLatBounds();
     const extend = (coords) => (typeof coords[0] === 'number' ? box.extend(coords) : coords.forEach(extend));
     for (const f of features.features) if (f.geometry) extend(f.geometry.coordinates);
