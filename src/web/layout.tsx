@@ -23,6 +23,7 @@ export function Layout(props: { title: string; crumbs: Crumb[]; alternates?: Alt
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{props.title.includes('Foncier') ? props.title : `${props.title} — Foncier`}</title>
+        <link rel="icon" href="data:," />
         <link rel="stylesheet" href={assetPaths.pagesCss} />
         {props.map ? <link rel="stylesheet" href={assetPaths.maplibreCss} /> : null}
         {(props.alternates ?? []).map((alt) => (

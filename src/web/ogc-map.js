@@ -24,11 +24,26 @@ if (element) {
     map.addLayer({ id: 'page-fill', type: 'fill', source: 'page', filter: polygons, paint: { 'fill-color': '#e3a008', 'fill-opacity': 0.35 } });
     map.addLayer({ id: 'page-line', type: 'line', source: 'page', filter: polygons, paint: { 'line-color': '#8a5a00', 'line-width': 2 } });
     map.addLayer({ id: 'page-point', type: 'circle', source: 'page', filter: ['in', ['geometry-type'], ['literal', ['Point', 'MultiPoint']]], paint: { 'circle-color': '#e3a008', 'circle-radius': 6, 'circle-stroke-color': '#5c3d00', 'circle-stroke-width': 1.5 } });
+    // A site is a few pixels wide at the zoom of a national page: each feature also gets a
+    // marker at the centre of its box, drawn until the polygons are large enough to see.
     const box = new maplibregl.LngLatBounds();
-    const extend = (coords) => (typeof coords[0] === 'number' ? box.extend(coords) : coords.forEach(extend));
-    for (const f of features.features) if (f.geometry) extend(f.geometry.coordinates);
+    const centres = [];
+    for (const f of features.features) {
+      if (!f.geometry) continue;
+      const own = new maplibregl.LngLatBounds();
+      const extend = (coords) => (typeof coords[0] === 'number' ? own.extend(coords) : coords.forEach(extend));
+      extend(f.geometry.coordinates);
+      box.extend(own);
+      centres.push({ type: 'Feature', id: f.id, geometry: { type: 'Point', coordinates: own.getCenter().toArray() }, properties: f.properties });
+    }
+    map.addSource('page-centres', { type: 'geojson', data: { type: 'FeatureCollection', features: centres } });
+    map.addLayer({ id: 'page-centre', type: 'circle', source: 'page-centres', maxzoom: 12, paint: { 'circle-color': '#e3a008', 'circle-radius': 5, 'circle-stroke-color': '#5c3d00', 'circle-stroke-width': 1.5 } });
     if (!box.isEmpty()) map.fitBounds(box, { padding: 24, maxZoom: 15, animate: false });
   });
-  map.once('idle', () => element.setAttribute('data-ready', 'true'));
+  map.once('idle', () => {
+    // A small map: the attribution starts folded behind its (i) button.
+    element.querySelector('.maplibregl-ctrl-attrib')?.classList.remove('maplibregl-compact-show');
+    element.setAttribute('data-ready', 'true');
+  });
   map.on('error', (event) => console.error('map error', event.error?.message ?? event));
 }

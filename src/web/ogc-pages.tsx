@@ -141,7 +141,8 @@ export function itemsPage(
   base: string,
   map: MapSettings,
 ): string {
-  const propertyNames = [...new Set(page.features.flatMap((f) => Object.keys(propertiesOf(f))))].slice(0, 6);
+  // The name is the row's link already.
+  const propertyNames = [...new Set(page.features.flatMap((f) => Object.keys(propertiesOf(f))))].filter((name) => name !== 'name').slice(0, 6);
   const first = page.features.length === 0 ? 0 : page.offset + 1;
   const last = page.offset + page.features.length;
   const htmlOf = (href: string) => withFormat(href, 'html');
@@ -180,7 +181,7 @@ export function itemsPage(
       </nav>
       {page.features.length > 0 ? (
         <div class="table-scroll" tabindex={0} role="region" aria-label="Tableau des entités">
-          <table>
+          <table class="features">
             <caption>{`Propriétés des entités ${first} à ${last}`}</caption>
             <thead>
               <tr>

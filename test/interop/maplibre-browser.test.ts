@@ -139,7 +139,7 @@ map.once('idle', () => document.body.dataset.ready = 'true');
         if (p.map) {
           await page.waitForSelector('.map[data-ready="true"]', { timeout: 60_000 });
           if (p.features) {
-            const drawn = await page.evaluate(() => (window as unknown as { foncierMap: { queryRenderedFeatures(o: object): unknown[] } }).foncierMap.queryRenderedFeatures({ layers: ['page-fill'] }).length);
+            const drawn = await page.evaluate(() => (window as unknown as { foncierMap: { queryRenderedFeatures(o: object): unknown[] } }).foncierMap.queryRenderedFeatures({ layers: ['page-fill', 'page-centre'] }).length);
             expect(drawn, p.path).toBeGreaterThan(0);
           }
           const box = await page.locator('.map').boundingBox();
