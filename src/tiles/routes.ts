@@ -20,6 +20,7 @@ import { createTileSources, dataBounds, dataVersion, encoderFor, parseDataVersio
 import { tileProblem } from '../../tiles/tile-math.js';
 import { glyphFonts, glyphRange, parseGlyphRange } from '../../tiles/glyphs.js';
 import style from '../../tiles/style.json' with { type: 'json' };
+import qgisStyle from '../../tiles/style-qgis.json' with { type: 'json' };
 import { textStream } from '../http/stream.js';
 
 const territoryFilter = z
@@ -156,6 +157,15 @@ export function tileRoutes(cache: TileCache | null) {
       // MapLibre wants absolute URLs; every one points back at this server (no font host).
       const sources = { foncier: { ...style.sources.foncier, url: `${origin}/tiles/composite.json` } };
       return c.json({ ...style, glyphs: `${origin}${style.glyphs}`, sources }, 200, { 'cache-control': 'public, max-age=300' });
+    },
+  );
+
+  app.openapi(
+    createRoute({ method: 'get', path: '/style-qgis.json', tags, summary: 'The same style for QGIS: no expressions (legacy filters, one layer per colour, zoom stops)', request: { query: z.object({}).strict() }, responses: { 200: { description: 'MapLibre style', content: { 'application/json': { schema: z.record(z.string(), z.any()) } } }, 400: problemResponses[400] } }),
+    async (c) => {
+      const origin = new URL(c.req.url).origin;
+      const sources = { foncier: { ...qgisStyle.sources.foncier, url: `${origin}/tiles/composite.json` } };
+      return c.json({ ...qgisStyle, glyphs: `${origin}${qgisStyle.glyphs}`, sources }, 200, { 'cache-control': 'public, max-age=300' });
     },
   );
 
