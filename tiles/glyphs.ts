@@ -7,7 +7,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PbfWriter } from 'pbf';
 
-const fontsDir = join(dirname(fileURLToPath(import.meta.url)), 'fonts');
+// Resolved on first use (not at module load), like every file this app reads.
+const fontsDir = () => join(dirname(fileURLToPath(import.meta.url)), 'fonts');
 /** The fonts we have glyphs for; a font stack is served by its first member we know. */
 export const glyphFonts = ['Noto Sans Regular'];
 
@@ -28,7 +29,7 @@ export function glyphRange(fontstack: string, start: number): Uint8Array | null 
   const key = `${font}/${start}`;
   let bytes = loaded.get(key);
   if (!bytes) {
-    const file = join(fontsDir, font, `${start}-${start + 255}.pbf`);
+    const file = join(fontsDir(), font, `${start}-${start + 255}.pbf`);
     bytes = existsSync(file) ? new Uint8Array(readFileSync(file)) : emptyRange(font, start);
     loaded.set(key, bytes);
   }

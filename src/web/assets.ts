@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
+import maplibrePackage from 'maplibre-gl/package.json' with { type: 'json' };
 import type { AppEnv } from '../app.js';
 import { noneMatch } from '../http/entity.js';
 import { NotFoundError } from '../http/errors.js';
@@ -19,13 +20,21 @@ interface Asset {
   etag?: string;
 }
 
-const require = createRequire(import.meta.url);
-const maplibreDir = join(dirname(require.resolve('maplibre-gl/package.json')), 'dist');
-const maplibreVersion: string = require('maplibre-gl/package.json').version;
-const here = dirname(fileURLToPath(import.meta.url));
-
+const maplibreVersion = maplibrePackage.version;
 const javascript = 'text/javascript; charset=utf-8';
 const css = 'text/css; charset=utf-8';
+
+// The worker is loaded by maplibre-gl.mjs from its own directory (new URL(…, import.meta.url)).
+const maplibreFiles: Record<string, string> = { 'maplibre-gl.mjs': javascript, 'maplibre-gl-worker.mjs': javascript, 'maplibre-gl.css': css };
+
+export interface AssetPaths {
+  maplibreJs: string;
+  maplibreCss: string;
+  ogcMapJs: string;
+  pagesCss: string;
+}
+
+let built: { paths: AssetPaths; assets: Map<string, Asset> } | undefined;
 
 function load(asset: Asset): Required<Asset> {
   if (!asset.bytes) {
@@ -35,38 +44,63 @@ function load(asset: Asset): Required<Asset> {
   return asset as Required<Asset>;
 }
 
-function contentHash(file: string): string {
-  return createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 10);
+// Resolved on first use, not at module load: a runtime without these files on disk (Workers)
+// still starts; its pages then link assets that answer 404 and draw no map.
+function build(): { paths: AssetPaths; assets: Map<string, Asset> } {
+  if (built) return built;
+  let maplibreDir = '';
+  let here = '';
+  let hash = (_file: string) => 'unavailable';
+  try {
+    maplibreDir = join(dirname(createRequire(import.meta.url).resolve('maplibre-gl/package.json')), 'dist');
+    here = dirname(fileURLToPath(import.meta.url));
+    hash = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 10);
+  } catch {
+    // No file system to read from.
+  }
+  const own = (file: string, type: string) => ({ file: join(here, file), type });
+  const ogcMap = own('ogc-map.js', javascript);
+  const pages = own('pages.css', css);
+  const paths: AssetPaths = {
+    maplibreJs: `/assets/maplibre-gl@${maplibreVersion}/maplibre-gl.mjs`,
+    maplibreCss: `/assets/maplibre-gl@${maplibreVersion}/maplibre-gl.css`,
+    ogcMapJs: `/assets/ogc-map.${safeHash(hash, ogcMap.file)}.js`,
+    pagesCss: `/assets/pages.${safeHash(hash, pages.file)}.css`,
+  };
+  const assets = new Map<string, Asset>([
+    ...Object.entries(maplibreFiles).map(([name, type]): [string, Asset] => [`/maplibre-gl@${maplibreVersion}/${name}`, { file: join(maplibreDir, name), type }]),
+    [paths.ogcMapJs.slice('/assets'.length), ogcMap],
+    [paths.pagesCss.slice('/assets'.length), pages],
+  ]);
+  built = { paths, assets };
+  return built;
 }
 
-// The worker is loaded by maplibre-gl.mjs from its own directory (new URL(…, import.meta.url)).
-const maplibreFiles: Record<string, string> = { 'maplibre-gl.mjs': javascript, 'maplibre-gl-worker.mjs': javascript, 'maplibre-gl.css': css };
-const ownFiles: Record<string, { file: string; type: string }> = {
-  'ogc-map': { file: join(here, 'ogc-map.js'), type: javascript },
-  pages: { file: join(here, 'pages.css'), type: css },
-};
+function safeHash(hash: (file: string) => string, file: string): string {
+  try {
+    return hash(file);
+  } catch {
+    return 'unavailable';
+  }
+}
 
 /** Absolute paths of the assets, versioned or content-hashed, for the pages to link. */
-export const assetPaths = {
-  maplibreJs: `/assets/maplibre-gl@${maplibreVersion}/maplibre-gl.mjs`,
-  maplibreCss: `/assets/maplibre-gl@${maplibreVersion}/maplibre-gl.css`,
-  ogcMapJs: `/assets/ogc-map.${contentHash(ownFiles['ogc-map']!.file)}.js`,
-  pagesCss: `/assets/pages.${contentHash(ownFiles.pages!.file)}.css`,
-};
-
-const assets = new Map<string, Asset>([
-  ...Object.entries(maplibreFiles).map(([name, type]): [string, Asset] => [`/maplibre-gl@${maplibreVersion}/${name}`, { file: join(maplibreDir, name), type }]),
-  [assetPaths.ogcMapJs.slice('/assets'.length), ownFiles['ogc-map']!],
-  [assetPaths.pagesCss.slice('/assets'.length), ownFiles.pages!],
-]);
+export function assetPaths(): AssetPaths {
+  return build().paths;
+}
 
 export function assetRoutes() {
   const app = new Hono<AppEnv>();
   app.get('/*', (c) => {
     const path = c.req.path.slice(c.req.path.indexOf('/assets') + '/assets'.length);
-    const found = assets.get(path);
+    const found = build().assets.get(path);
     if (!found) throw new NotFoundError('asset', path);
-    const asset = load(found);
+    let asset: Required<Asset>;
+    try {
+      asset = load(found);
+    } catch {
+      throw new NotFoundError('asset', path);
+    }
     const headers = { 'content-type': asset.type, 'cache-control': 'public, max-age=31536000, immutable', etag: asset.etag };
     if (noneMatch(c.req.header('if-none-match'), asset.etag)) return c.body(null, 304, headers);
     return c.body(asset.bytes as Uint8Array<ArrayBuffer>, 200, headers);

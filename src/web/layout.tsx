@@ -24,12 +24,12 @@ export function Layout(props: { title: string; crumbs: Crumb[]; alternates?: Alt
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{props.title.includes('Foncier') ? props.title : `${props.title} — Foncier`}</title>
         <link rel="icon" href="data:," />
-        <link rel="stylesheet" href={assetPaths.pagesCss} />
-        {props.map ? <link rel="stylesheet" href={assetPaths.maplibreCss} /> : null}
+        <link rel="stylesheet" href={assetPaths().pagesCss} />
+        {props.map ? <link rel="stylesheet" href={assetPaths().maplibreCss} /> : null}
         {(props.alternates ?? []).map((alt) => (
           <link rel="alternate" type={alt.type} href={alt.href} title={alt.title} />
         ))}
-        {props.map ? <script type="module" src={assetPaths.ogcMapJs}></script> : null}
+        {props.map ? <script type="module" src={assetPaths().ogcMapJs}></script> : null}
       </head>
       <body>
         <a class="skip" href="#contenu">
@@ -77,7 +77,7 @@ export function MapFigure(props: { id: string; label: string; styleUrl: string; 
         id={props.id}
         role="region"
         aria-label={props.label}
-        data-maplibre={assetPaths.maplibreJs}
+        data-maplibre={assetPaths().maplibreJs}
         data-style={props.styleUrl}
         data-basemap={props.basemapStyleUrl ?? ''}
         data-bounds={props.bounds ? JSON.stringify(props.bounds) : ''}

@@ -70,8 +70,8 @@ describe(`OGC API in HTML (${backendName()})`, () => {
 
 describe('page assets', () => {
   it('MapLibre GL JS, its worker and CSS and the pages’ own files are served under versioned or hashed paths, cached for a year, with 304', async () => {
-    const worker = assetPaths.maplibreJs.replace('maplibre-gl.mjs', 'maplibre-gl-worker.mjs');
-    for (const path of [assetPaths.maplibreJs, worker, assetPaths.maplibreCss, assetPaths.ogcMapJs, assetPaths.pagesCss]) {
+    const worker = assetPaths().maplibreJs.replace('maplibre-gl.mjs', 'maplibre-gl-worker.mjs');
+    for (const path of [assetPaths().maplibreJs, worker, assetPaths().maplibreCss, assetPaths().ogcMapJs, assetPaths().pagesCss]) {
       expect(path).toMatch(/^\/assets\/(maplibre-gl@\d+\.\d+\.\d+\/|[a-z-]+\.[0-9a-f]{10}\.)/);
       const res = await t.get(path, { headers: { origin: 'http://elsewhere.example' } });
       expect(res.status, path).toBe(200);

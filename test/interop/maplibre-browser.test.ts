@@ -57,10 +57,10 @@ describe.skipIf(!chromiumAvailable)(`MapLibre in headless Chromium (${backendNam
       if (req.url !== '/') return void res.writeHead(404).end();
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       res.end(`<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Carte ailleurs</title>
-<link rel="stylesheet" href="${apiOrigin}${assetPaths.maplibreCss}">
+<link rel="stylesheet" href="${apiOrigin}${assetPaths().maplibreCss}">
 <style>html,body,#map{margin:0;width:100%;height:100%}</style></head>
 <body><div id="map"></div><script type="module">
-import * as maplibregl from '${apiOrigin}${assetPaths.maplibreJs}';
+import * as maplibregl from '${apiOrigin}${assetPaths().maplibreJs}';
 const map = new maplibregl.Map({ container: 'map', style: '${apiOrigin}/tiles/style.json' });
 window.map = map;
 map.once('idle', () => document.body.dataset.ready = 'true');
