@@ -74,6 +74,10 @@ describe(`MapLibre styles and glyphs (${backendName()})`, () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/x-protobuf');
     expect(res.headers.get('cache-control')).toContain('max-age=');
+    expect(res.headers.get('content-encoding')).toBeNull();
+    const zipped = await t.get('/tiles/fonts/Noto%20Sans%20Regular/0-255.pbf', { headers: { 'accept-encoding': 'gzip' } });
+    expect(zipped.headers.get('content-encoding')).toBe('gzip');
+    expect(zipped.headers.get('vary')).toContain('accept-encoding');
     const range = decodeGlyphs(new Uint8Array(await res.arrayBuffer()));
     expect(range.name).toBe('Noto Sans Regular');
     expect(range.range).toBe('0-255');
