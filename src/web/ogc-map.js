@@ -13,10 +13,25 @@ if (element) {
     fitBoundsOptions: { padding: 20 },
     attributionControl: { compact: true },
     cooperativeGestures: true,
+    locale: {
+      'Map.Title': 'Carte',
+      'NavigationControl.ZoomIn': 'Zoomer',
+      'NavigationControl.ZoomOut': 'Dézoomer',
+      'AttributionControl.ToggleAttribution': 'Afficher ou masquer les sources',
+      'CooperativeGesturesHandler.WindowsHelpText': 'Ctrl + molette pour zoomer la carte',
+      'CooperativeGesturesHandler.MacHelpText': '⌘ + molette pour zoomer la carte',
+      'CooperativeGesturesHandler.MobileHelpText': 'Deux doigts pour déplacer la carte',
+    },
   });
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
   window.foncierMap = map;
-  map.on('load', () => {
+  map.on('load', async () => {
+    // On a basemap, the project's own layers (its style minus the background) go on top.
+    if (element.dataset.basemap) {
+      const ours = await (await fetch(element.dataset.style)).json();
+      for (const [id, source] of Object.entries(ours.sources)) map.addSource(id, source);
+      for (const layer of ours.layers) if (layer.type !== 'background') map.addLayer(layer);
+    }
     if (!features || features.features.length === 0) return;
     // geometry-type tells Polygon from MultiPolygon (MapLibre 3 and later).
     const polygons = ['in', ['geometry-type'], ['literal', ['Polygon', 'MultiPolygon']]];

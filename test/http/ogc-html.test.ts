@@ -2,6 +2,8 @@
 // Accept, French pages linking their JSON, JSON clients unaffected; and the page assets,
 // served by the project with long cache lifetimes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app.js';
+import { ConfigError, loadConfig } from '../../src/config.js';
 import { assetPaths } from '../../src/web/assets.js';
 import { backendName, openTestApp, type TestContext } from '../support/app.js';
 
@@ -56,6 +58,21 @@ describe(`OGC API in HTML (${backendName()})`, () => {
     expect(forced.headers.get('content-type')).toBe('application/geo+json');
     const gdal = await t.get('/ogc/collections/plots/items', { headers: { accept: 'application/geo+json, application/json' } });
     expect(gdal.headers.get('content-type')).toBe('application/geo+json');
+  });
+
+  it('the map draws the project\u2019s style alone by default, and a configured basemap under it', async () => {
+    const plain = await (await t.get('/ogc/collections/sites?f=html')).text();
+    expect(plain).toContain('data-style="http://localhost/tiles/style.json"');
+    expect(plain).toContain('data-basemap=""');
+    const basemap = 'https://cartes.example.fr/styles/plan.json';
+    const app = createApp({ db: t.handle.db, backend: t.handle.kind, basemapStyleUrl: basemap });
+    const page = await (await app.request('http://localhost/ogc/collections/sites?f=html')).text();
+    expect(page).toContain(`data-basemap="${basemap}"`);
+    expect(page).toContain('data-style="http://localhost/tiles/style.json"');
+    // Configuration: none by default (the pages work offline), an http(s) URL when set.
+    expect(loadConfig({}).basemapStyleUrl).toBeUndefined();
+    expect(loadConfig({ FONCIER_BASEMAP_STYLE_URL: basemap }).basemapStyleUrl).toBe(basemap);
+    expect(() => loadConfig({ FONCIER_BASEMAP_STYLE_URL: 'plan.json' })).toThrow(ConfigError);
   });
 
   it('an unknown f is a 400 problem naming f; an unknown collection in HTML is a 404 problem', async () => {
