@@ -7,9 +7,11 @@ import type { BackendKind } from './db/open.js';
 import { AppError, problemResponse, renderError } from './http/errors.js';
 import { defaultHook } from './http/validation.js';
 import { defaultMaxBodyBytes } from './http/body-limit.js';
+import { cors, defaultCorsPolicy, type CorsPolicy } from './http/cors.js';
 import { openApiRoutes } from './http/openapi.js';
 import { healthRoutes } from './health/routes.js';
 import { ogcRoutes } from './ogc/routes.js';
+import { assetRoutes } from './web/assets.js';
 import { exportRoutes } from './exports/routes.js';
 import { importRoutes } from './importers/routes.js';
 import { plotRoutes } from './plots/routes.js';
@@ -53,6 +55,10 @@ export interface AppDeps {
   maxBodyBytes?: number;
   /** Where POST /imports spools bodies (default foncier-spool under the OS temp dir). */
   spoolDir?: string;
+  /** Cross-origin access (default: reads from any origin, writes from none but our own). */
+  cors?: CorsPolicy;
+  /** MapLibre style drawn under the HTML pages' maps (none by default: the pages work offline). */
+  basemapStyleUrl?: string;
 }
 
 export interface AppEnv {
@@ -88,6 +94,8 @@ export function createApp(deps: AppDeps) {
     await next();
     logger.debug('request', { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) });
   });
+  // Before authentication: a preflight carries no key.
+  app.use('*', cors(deps.cors ?? defaultCorsPolicy));
   // Workers and most runtimes have CompressionStream; Node 20 too.
   app.use('*', compress());
   app.use('*', authenticate(deps.failureLimiter ?? new FailureLimiter(), { trustProxy: deps.trustProxy ?? false }));
@@ -106,7 +114,8 @@ export function createApp(deps: AppDeps) {
   app.route('/', labellingRoutes());
   app.route('/audit', auditRoutes());
   app.route('/programme', programmeRoutes(deps.turnkeyTarget ?? 50));
-  app.route('/ogc', ogcRoutes());
+  app.route('/ogc', ogcRoutes({ basemapStyleUrl: deps.basemapStyleUrl }));
+  app.route('/assets', assetRoutes());
   app.route('/exports', exportRoutes());
   app.route('/imports', importRoutes({ maxBytes: deps.maxImportBytes, spoolDir: deps.spoolDir }));
   // ZAN measures register full paths under /territories, /sites, /plots and /zan.

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { defaultMaxBodyBytes } from './http/body-limit.js';
 import type { DatabaseLimits } from './db/limits.js';
 import { defaultSpoolDir } from './importers/spool.js';
+import type { CorsPolicy } from './http/cors.js';
 
 export const logLevels = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 export type LogLevel = (typeof logLevels)[number];
@@ -11,6 +12,11 @@ const emptyToUndefined = (value: unknown) => (value === '' ? undefined : value);
 
 // A time limit: 0 would mean "none" to PostgreSQL and pg, so every limit is at least 1 ms.
 const milliseconds = (fallback: number) => z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(86_400_000).default(fallback));
+// A comma-separated list of origins (scheme://host[:port], as a browser sends in Origin).
+const originList = z
+  .string()
+  .transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean))
+  .pipe(z.array(z.string().refine((origin) => URL.canParse(origin) && new URL(origin).origin === origin, { message: 'expected origins like https://carto.example.fr, comma-separated' })));
 
 const configSchema = z.object({
   DATABASE_URL: z.preprocess(emptyToUndefined, z.url({ protocol: /^postgres(ql)?$/ }).optional()),
@@ -31,6 +37,9 @@ const configSchema = z.object({
   // At least 64 KiB: below that ordinary writes would not fit.
   FONCIER_MAX_BODY_BYTES: z.preprocess(emptyToUndefined, z.coerce.number().int().min(65_536).default(defaultMaxBodyBytes)),
   FONCIER_SPOOL_DIR: z.preprocess(emptyToUndefined, z.string().optional()),
+  FONCIER_CORS_READ_ORIGINS: z.preprocess(emptyToUndefined, z.union([z.literal('*'), originList]).default('*')),
+  FONCIER_CORS_WRITE_ORIGINS: z.preprocess(emptyToUndefined, originList.optional()),
+  FONCIER_BASEMAP_STYLE_URL: z.preprocess(emptyToUndefined, z.url({ protocol: /^https?$/ }).optional()),
 });
 
 export interface Config {
@@ -56,6 +65,10 @@ export interface Config {
   maxBodyBytes: number;
   /** Where POST /imports spools bodies; swept at start (importers/spool.ts). */
   spoolDir: string;
+  /** Cross-origin access: who may read (any origin by default) and who may write (none). */
+  cors: CorsPolicy;
+  /** MapLibre style drawn under the HTML pages' maps; unset, they draw the project's tiles alone. */
+  basemapStyleUrl: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -89,5 +102,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     today: c.FONCIER_TODAY,
     maxBodyBytes: c.FONCIER_MAX_BODY_BYTES,
     spoolDir: c.FONCIER_SPOOL_DIR ?? defaultSpoolDir(),
+    cors: { readOrigins: c.FONCIER_CORS_READ_ORIGINS, writeOrigins: c.FONCIER_CORS_WRITE_ORIGINS ?? [] },
+    basemapStyleUrl: c.FONCIER_BASEMAP_STYLE_URL,
   };
 }

@@ -16,6 +16,9 @@ export interface WorkerBindings {
   FONCIER_TURNKEY_TARGET?: string;
   FONCIER_TODAY?: string;
   FONCIER_MAX_BODY_BYTES?: string;
+  FONCIER_CORS_READ_ORIGINS?: string;
+  FONCIER_CORS_WRITE_ORIGINS?: string;
+  FONCIER_BASEMAP_STYLE_URL?: string;
 }
 
 // Module scope lives as long as the isolate: failed authentications are counted across
@@ -81,6 +84,9 @@ export default {
         FONCIER_TURNKEY_TARGET: env.FONCIER_TURNKEY_TARGET,
         FONCIER_TODAY: env.FONCIER_TODAY,
         FONCIER_MAX_BODY_BYTES: env.FONCIER_MAX_BODY_BYTES,
+        FONCIER_CORS_READ_ORIGINS: env.FONCIER_CORS_READ_ORIGINS,
+        FONCIER_CORS_WRITE_ORIGINS: env.FONCIER_CORS_WRITE_ORIGINS,
+        FONCIER_BASEMAP_STYLE_URL: env.FONCIER_BASEMAP_STYLE_URL,
       });
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
@@ -92,7 +98,7 @@ export default {
     // Connections may not outlive a request on Workers: one small pool per request.
     // Hyperdrive pools in transaction mode, so jit=off is the database's setting there.
     const handle = openPostgres(config.databaseUrl, 1, { startupJitOff: !env.HYPERDRIVE });
-    const app = createApp({ db: handle.db, backend: 'postgres', logger, failureLimiter, trustProxy: true, maxImportBytes, turnkeyTarget: config.turnkeyTarget, maxBodyBytes: config.maxBodyBytes, clock: config.today ? fixedClock(config.today) : systemClock });
+    const app = createApp({ db: handle.db, backend: 'postgres', logger, failureLimiter, trustProxy: true, maxImportBytes, turnkeyTarget: config.turnkeyTarget, maxBodyBytes: config.maxBodyBytes, clock: config.today ? fixedClock(config.today) : systemClock, cors: config.cors, basemapStyleUrl: config.basemapStyleUrl });
     let closed: Promise<void> | undefined;
     const close = () => (closed ??= handle.close());
     try {

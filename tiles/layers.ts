@@ -13,7 +13,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import { clusterFeatures } from './clusters.js';
 import type { PropertyType } from './mvt-encoder.js';
-import { BUFFER, EXTENT, tileUnitMetres } from './tile-math.js';
+import { tileSearchBox, tileUnitMetres } from './tile-math.js';
 
 export type LayerId = 'territories' | 'sites' | 'plots' | 'brownfields';
 
@@ -57,9 +57,14 @@ export interface TileLayer {
 
 const featureId = (column: RawBuilder<unknown>) => sql`('x' || left(md5(${column}::text), 12))::bit(48)::bigint`;
 
-/** The tile's buffered envelope as a lon/lat box, for the GiST index on the EPSG:4326 columns. */
-const searchBox = ({ z, x, y }: TileQuery) =>
-  sql`ST_Transform(ST_TileEnvelope(${z}::int, ${x}::int, ${y}::int, margin => ${BUFFER / EXTENT}::float8), 4326)`;
+/**
+ * The tile's buffered envelope as a lon/lat box, for the GiST index on the EPSG:4326 columns;
+ * computed in tile-math.ts (never past ±180°, see tileSearchBox) and passed as parameters.
+ */
+const searchBox = (q: TileQuery) => {
+  const [west, south, east, north] = tileSearchBox(q);
+  return sql`ST_MakeEnvelope(${west}::float8, ${south}::float8, ${east}::float8, ${north}::float8, 4326)`;
+};
 
 const roundedHa = (column: RawBuilder<unknown>) => sql`round(${column}::numeric, 2)::float8`;
 

@@ -36,6 +36,20 @@ export function tileEnvelope({ z, x, y }: TileCoord): [number, number, number, n
   return [-ORIGIN + x * size, ORIGIN - (y + 1) * size, -ORIGIN + (x + 1) * size, ORIGIN - y * size];
 }
 
+/**
+ * The tile's buffered square (tile plus `buffer` units each side) as a lon/lat box, clamped to
+ * the antimeridian. PostGIS's ST_Transform of a buffered edge tile (x = 0 or x = 2^z - 1) wraps
+ * the margin past ±180° to the other side, so at zoom 1 the box of tile 1/0/0 came back as
+ * [2.8°, 177°] and France vanished from the z1 tiles; the box is therefore computed here.
+ */
+export function tileSearchBox({ z, x, y }: TileCoord, buffer = BUFFER): [number, number, number, number] {
+  const size = (2 * ORIGIN) / 2 ** z;
+  const margin = (size * buffer) / EXTENT;
+  const lon = (metres: number) => Math.max(-180, Math.min(180, (metres / ORIGIN) * 180));
+  const lat = (metres: number) => (Math.atan(Math.sinh((metres / ORIGIN) * Math.PI)) * 180) / Math.PI;
+  return [lon(-ORIGIN + x * size - margin), lat(ORIGIN - (y + 1) * size - margin), lon(-ORIGIN + (x + 1) * size + margin), lat(ORIGIN - y * size + margin)];
+}
+
 /** Width of one tile unit (1/4096 of the tile) in metres at zoom z: the tolerance of the grid. */
 export function tileUnitMetres(z: number): number {
   return (2 * ORIGIN) / 2 ** z / EXTENT;

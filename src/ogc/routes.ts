@@ -13,6 +13,7 @@ import { bboxCondition, contentCrs, crs84 as crs84Definition, crsQuery, legacyCr
 import { Cql2SyntaxError, parseCql2Json, parseCql2Text } from './cql2.js';
 import { datetimeExpression, filterExpression, propertyEquals, QueryError } from './filter-sql.js';
 import { collectionExtent, findFeature, findFeatures } from './repository.js';
+import { collectionPage, collectionsPage, itemPage, itemsPage, landingPage, type CollectionSummary, type MapSettings } from '../web/ogc-pages.js';
 
 export const defaultLimit = 10;
 export const maxLimit = 10_000;
@@ -50,7 +51,7 @@ const queryablesRel = 'http://www.opengis.net/def/rel/ogc/1.0/queryables';
 const crs84 = crs84Definition.uri;
 const crsParam = crsQuery(supportedCrs, 'CRS of the geometry returned (OGC API Features Part 2; CRS84 by default, EPSG:4326 is latitude first)');
 
-const formatParam = z.enum(['json']).optional().openapi({ param: { name: 'f', in: 'query' }, description: 'json (the only encoding)' });
+const formatParam = z.enum(['json', 'html']).optional().openapi({ param: { name: 'f', in: 'query' }, description: 'json (GeoJSON for items), or html: a browsable page with a map; without f, a browser asking for text/html gets the page' });
 const plainQuery = z.object({ f: formatParam }).strict();
 const collectionParams = z.object({ collectionId: z.string().openapi({ param: { name: 'collectionId', in: 'path' }, example: 'plots' }) });
 const looseJson = z.record(z.string(), z.any());
@@ -72,6 +73,24 @@ const itemsQuery = z
   })
   // Other keys are property filters on queryables, checked per collection below.
   .catchall(z.string());
+
+/** The HTML encoding: f=html, or no f and an Accept that names text/html before any JSON (a browser). */
+function wantsHtml(c: Context, f: string | undefined): boolean {
+  if (f) return f === 'html';
+  const accept = c.req.header('accept') ?? '';
+  const html = accept.indexOf(mediaTypes.html);
+  const json = accept.search(/application\/(geo\+)?json/);
+  return html !== -1 && (json === -1 || html < json);
+}
+
+function html(c: Context, page: string): Response {
+  return c.html(page, 200, { vary: 'accept' });
+}
+
+function collectionSummary(c: Context, collection: CollectionDefinition, bbox: [number, number, number, number] | null): CollectionSummary {
+  const base = `${baseUrl(c)}/collections/${collection.id}`;
+  return { id: collection.id, title: collection.title, description: collection.description, bbox, htmlHref: `${base}?f=html`, itemsHtmlHref: `${base}/items?f=html`, itemsHref: `${base}/items`, queryablesHref: `${base}/queryables` };
+}
 
 function baseUrl(c: Context): string {
   const url = new URL(c.req.url);
@@ -100,7 +119,10 @@ async function collectionDocument(c: Context<AppEnv>, collection: CollectionDefi
       { rel: 'self', type: mediaTypes.json, href: base, title: collection.title },
       { rel: 'items', type: mediaTypes.geojson, href: `${base}/items`, title: `${collection.title} (GeoJSON)` },
       { rel: queryablesRel, type: schemaJson, href: `${base}/queryables`, title: 'Queryables' },
+      { rel: 'alternate', type: mediaTypes.html, href: `${base}?f=html`, title: `${collection.title} (HTML)` },
     ],
+    /** For the HTML page; never sent as JSON. */
+    extentOrNull: extent,
   };
 }
 
@@ -129,15 +151,16 @@ function rethrowQueryError(error: unknown): never {
   throw error;
 }
 
-export function ogcRoutes() {
+export function ogcRoutes(options: { basemapStyleUrl?: string } = {}) {
   const app = new OpenAPIHono<AppEnv>();
   const tags = ['ogc'];
+  const mapSettings = (c: Context): MapSettings => ({ styleUrl: `${new URL(c.req.url).origin}/tiles/style.json`, basemapStyleUrl: options.basemapStyleUrl });
 
   app.openapi(
     createRoute({ method: 'get', path: '/', tags, summary: 'OGC API landing page', request: { query: plainQuery }, responses: { 200: { description: 'Landing page', content: { 'application/json': { schema: looseJson } } }, ...problemResponses } }),
     (c) => {
       const base = baseUrl(c);
-      return c.json({
+      const doc = {
         title: 'Foncier — OGC API Features',
         description: "Sites and plots of economic land in France's Territoires d'industrie (CNIG Sites économiques), with territories, EPCI and communes",
         links: [
@@ -146,8 +169,11 @@ export function ogcRoutes() {
           { rel: 'service-doc', type: mediaTypes.html, href: `${new URL(c.req.url).origin}/docs`, title: 'API reference' },
           { rel: 'conformance', type: mediaTypes.json, href: `${base}/conformance`, title: 'Conformance classes' },
           { rel: 'data', type: mediaTypes.json, href: `${base}/collections`, title: 'Collections' },
+          { rel: 'alternate', type: mediaTypes.html, href: `${base}?f=html`, title: 'This document as HTML' },
         ],
-      });
+      };
+      if (wantsHtml(c, c.req.valid('query').f)) return html(c, landingPage(doc, base)) as never;
+      return c.json(doc, 200, { vary: 'accept' });
     },
   );
 
@@ -160,16 +186,30 @@ export function ogcRoutes() {
     createRoute({ method: 'get', path: '/collections', tags, summary: 'Feature collections', request: { query: plainQuery }, responses: { 200: { description: 'Collections', content: { 'application/json': { schema: looseJson } } }, ...problemResponses } }),
     async (c) => {
       const base = baseUrl(c);
-      return c.json({
-        links: [{ rel: 'self', type: mediaTypes.json, href: `${base}/collections` }],
-        collections: await Promise.all(collections.map((collection) => collectionDocument(c, collection))),
-      });
+      const documents = await Promise.all(collections.map((collection) => collectionDocument(c, collection)));
+      if (wantsHtml(c, c.req.valid('query').f)) return html(c, collectionsPage(documents.map((doc, i) => collectionSummary(c, collections[i]!, doc.extentOrNull)), base)) as never;
+      return c.json(
+        {
+          links: [
+            { rel: 'self', type: mediaTypes.json, href: `${base}/collections` },
+            { rel: 'alternate', type: mediaTypes.html, href: `${base}/collections?f=html`, title: 'HTML' },
+          ],
+          collections: documents.map(({ extentOrNull: _e, ...doc }) => doc),
+        },
+        200,
+        { vary: 'accept' },
+      );
     },
   );
 
   app.openapi(
     createRoute({ method: 'get', path: '/collections/{collectionId}', tags, summary: 'One feature collection', request: { params: collectionParams, query: plainQuery }, responses: { 200: { description: 'Collection', content: { 'application/json': { schema: looseJson } } }, ...problemResponses } }),
-    async (c) => c.json(await collectionDocument(c, collectionOrThrow(c.req.valid('param').collectionId))),
+    async (c) => {
+      const collection = collectionOrThrow(c.req.valid('param').collectionId);
+      const { extentOrNull, ...doc } = await collectionDocument(c, collection);
+      if (wantsHtml(c, c.req.valid('query').f)) return html(c, collectionPage(collectionSummary(c, collection, extentOrNull), baseUrl(c), mapSettings(c))) as never;
+      return c.json(doc, 200, { vary: 'accept' });
+    },
   );
 
   app.openapi(
@@ -192,7 +232,7 @@ export function ogcRoutes() {
     }),
     async (c) => {
       const collection = collectionOrThrow(c.req.valid('param').collectionId);
-      const { f: _f, limit: requested, offset = 0, bbox, 'bbox-crs': bboxCrs, crs, datetime, sortby, filter, 'filter-lang': lang, 'filter-crs': _crs, ...properties } = c.req.valid('query');
+      const { f, limit: requested, offset = 0, bbox, 'bbox-crs': bboxCrs, crs, datetime, sortby, filter, 'filter-lang': lang, 'filter-crs': _crs, ...properties } = c.req.valid('query');
       const limit = Math.min(requested ?? defaultLimit, maxLimit);
       let page;
       try {
@@ -223,13 +263,20 @@ export function ogcRoutes() {
         ...(offset + page.features.length < page.numberMatched ? [{ rel: 'next', type: mediaTypes.geojson, href: pageHref(offset + limit) }] : []),
         ...(offset > 0 ? [{ rel: 'prev', type: mediaTypes.geojson, href: pageHref(Math.max(0, offset - limit)) }] : []),
       ];
+      const features = page.features.map((row) => feature(row));
+      if (wantsHtml(c, f)) {
+        const jsonSelf = new URL(self);
+        jsonSelf.searchParams.delete('f');
+        const summary = collectionSummary(c, collection, await collectionExtent(c.var.db, collection));
+        return html(c, itemsPage(summary, { features, numberMatched: page.numberMatched, offset, links, selfJson: jsonSelf.toString() }, baseUrl(c), mapSettings(c))) as never;
+      }
       const body = {
         type: 'FeatureCollection',
         ...legacyCrsMember(crs),
         numberMatched: page.numberMatched,
         numberReturned: page.features.length,
         timeStamp: c.var.clock.now().toISOString(),
-        features: page.features.map((row) => feature(row)),
+        features,
         links,
       };
       return geoJson(c, body, 200, contentCrs(crs)) as never;
@@ -252,6 +299,10 @@ export function ogcRoutes() {
       const row = await findFeature(c.var.db, collection, featureId, crs);
       if (!row) throw new NotFoundError('feature', featureId);
       const base = `${baseUrl(c)}/collections/${collection.id}`;
+      if (wantsHtml(c, c.req.valid('query').f)) {
+        const summary = collectionSummary(c, collection, null);
+        return html(c, itemPage(summary, feature(row), baseUrl(c), mapSettings(c), `${base}/items/${encodeURIComponent(row.id)}`)) as never;
+      }
       return geoJson(
         c,
         feature(row, {

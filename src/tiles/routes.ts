@@ -18,7 +18,9 @@ import type { TileCache } from '../../tiles/cache.js';
 import { findTileLayer, tileLayers } from '../../tiles/layers.js';
 import { createTileSources, dataBounds, dataVersion, encoderFor, parseDataVersion, territoryExists, type TileSource } from '../../tiles/source.js';
 import { tileProblem } from '../../tiles/tile-math.js';
+import { glyphFonts, glyphRange, parseGlyphRange } from '../../tiles/glyphs.js';
 import style from '../../tiles/style.json' with { type: 'json' };
+import qgisStyle from '../../tiles/style-qgis.json' with { type: 'json' };
 import { textStream } from '../http/stream.js';
 
 const territoryFilter = z
@@ -120,7 +122,6 @@ async function renderTile(c: Context<AppEnv>, source: TileSource, zoom: number, 
     'cache-control': v !== undefined ? 'public, max-age=86400, stale-while-revalidate=3600' : 'public, no-cache',
     'x-tile-cache': stats.misses === 0 ? 'hit' : 'miss',
     vary: 'accept-encoding',
-    'access-control-allow-origin': '*',
   };
   if (!bytes) return c.body(null, 204, headers);
   const encoding = acceptsGzip(c.req.header('accept-encoding')) ? 'gzip' : 'identity';
@@ -138,7 +139,7 @@ async function renderTileJson(c: Context<AppEnv>, source: TileSource, territory:
   await checkTerritory(c, territory);
   const [version, bounds] = await Promise.all([dataVersion(c.var.db), dataBounds(c.var.db, territory)]);
   const doc = source.tilejson(new URL(c.req.url), { version, territory, bounds });
-  return c.json(doc, 200, { 'cache-control': 'no-cache', 'access-control-allow-origin': '*' });
+  return c.json(doc, 200, { 'cache-control': 'no-cache' });
 }
 
 function sourcesFor(c: Context<AppEnv>, cache: TileCache | null) {
@@ -153,8 +154,46 @@ export function tileRoutes(cache: TileCache | null) {
     createRoute({ method: 'get', path: '/style.json', tags, summary: 'MapLibre style drawing territories, sites, plots and brownfields (clusters at low zoom)', request: { query: z.object({}).strict() }, responses: { 200: { description: 'MapLibre style', content: { 'application/json': { schema: z.record(z.string(), z.any()) } } }, 400: problemResponses[400] } }),
     async (c) => {
       const origin = new URL(c.req.url).origin;
+      // MapLibre wants absolute URLs; every one points back at this server (no font host).
       const sources = { foncier: { ...style.sources.foncier, url: `${origin}/tiles/composite.json` } };
-      return c.json({ ...style, sources }, 200, { 'cache-control': 'public, max-age=300' });
+      return c.json({ ...style, glyphs: `${origin}${style.glyphs}`, sources }, 200, { 'cache-control': 'public, max-age=300' });
+    },
+  );
+
+  app.openapi(
+    createRoute({ method: 'get', path: '/style-qgis.json', tags, summary: 'The same style for QGIS: no expressions (legacy filters, one layer per colour, zoom stops)', request: { query: z.object({}).strict() }, responses: { 200: { description: 'MapLibre style', content: { 'application/json': { schema: z.record(z.string(), z.any()) } } }, 400: problemResponses[400] } }),
+    async (c) => {
+      const origin = new URL(c.req.url).origin;
+      const sources = { foncier: { ...qgisStyle.sources.foncier, url: `${origin}/tiles/composite.json` } };
+      return c.json({ ...qgisStyle, glyphs: `${origin}${qgisStyle.glyphs}`, sources }, 200, { 'cache-control': 'public, max-age=300' });
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/fonts/{fontstack}/{range.pbf}',
+      tags,
+      summary: 'Glyph range (MapLibre SDF PBF) of a font stack, for the style\u2019s labels',
+      request: {
+        params: z.object({
+          fontstack: z.string().max(200).openapi({ param: { name: 'fontstack', in: 'path' }, example: 'Noto Sans Regular', description: `Comma-separated fonts; served: ${glyphFonts.join(', ')}` }),
+          'range.pbf': z.string().openapi({ param: { name: 'range.pbf', in: 'path' }, example: '0-255.pbf', description: '256 code points, e.g. 0-255.pbf' }),
+        }),
+        query: z.object({}).strict(),
+      },
+      responses: { 200: { description: 'Glyph PBF', content: { 'application/x-protobuf': { schema: z.string().openapi({ format: 'binary' }) } } }, ...problemResponses },
+    }),
+    async (c) => {
+      const { fontstack, 'range.pbf': segment } = c.req.valid('param');
+      const start = parseGlyphRange(segment.replace(/\.pbf$/, ''));
+      if (start === undefined || !segment.endsWith('.pbf')) throw invalidParam('path', 'range', 'expected a range of 256 code points such as 0-255.pbf');
+      const bytes = glyphRange(fontstack, start);
+      if (!bytes) throw new NotFoundError('font', fontstack);
+      // SDF bitmaps shrink to a third with gzip; compress() leaves application/x-protobuf alone.
+      const headers: Record<string, string> = { 'content-type': 'application/x-protobuf', 'cache-control': 'public, max-age=604800', vary: 'accept-encoding' };
+      if (!acceptsGzip(c.req.header('accept-encoding'))) return c.body(bytes as Uint8Array<ArrayBuffer>, 200, headers) as never;
+      return c.body(gzip(bytes) as Uint8Array<ArrayBuffer>, 200, { ...headers, 'content-encoding': 'gzip' }) as never;
     },
   );
 

@@ -1,0 +1,109 @@
+// /assets: the scripts and styles the HTML pages use, served by the project itself (never from
+// another host): MapLibre GL JS from its npm package under a versioned path, and the pages' own
+// script and style under a content-hashed name. Both paths change when the bytes do, so they are
+// cached for a year (`immutable`). Files are read once from disk and kept in memory.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Hono } from 'hono';
+import maplibrePackage from 'maplibre-gl/package.json' with { type: 'json' };
+import type { AppEnv } from '../app.js';
+import { noneMatch } from '../http/entity.js';
+import { NotFoundError } from '../http/errors.js';
+
+interface Asset {
+  file: string;
+  type: string;
+  bytes?: Uint8Array;
+  etag?: string;
+}
+
+const maplibreVersion = maplibrePackage.version;
+const javascript = 'text/javascript; charset=utf-8';
+const css = 'text/css; charset=utf-8';
+
+// The worker is loaded by maplibre-gl.mjs from its own directory (new URL(…, import.meta.url)).
+const maplibreFiles: Record<string, string> = { 'maplibre-gl.mjs': javascript, 'maplibre-gl-worker.mjs': javascript, 'maplibre-gl.css': css };
+
+export interface AssetPaths {
+  maplibreJs: string;
+  maplibreCss: string;
+  ogcMapJs: string;
+  pagesCss: string;
+}
+
+let built: { paths: AssetPaths; assets: Map<string, Asset> } | undefined;
+
+function load(asset: Asset): Required<Asset> {
+  if (!asset.bytes) {
+    asset.bytes = new Uint8Array(readFileSync(asset.file));
+    asset.etag = `"${createHash('sha1').update(asset.bytes).digest('base64url').slice(0, 16)}"`;
+  }
+  return asset as Required<Asset>;
+}
+
+// Resolved on first use, not at module load: a runtime without these files on disk (Workers)
+// still starts; its pages then link assets that answer 404 and draw no map.
+function build(): { paths: AssetPaths; assets: Map<string, Asset> } {
+  if (built) return built;
+  let maplibreDir = '';
+  let here = '';
+  let hash = (_file: string) => 'unavailable';
+  try {
+    maplibreDir = join(dirname(createRequire(import.meta.url).resolve('maplibre-gl/package.json')), 'dist');
+    here = dirname(fileURLToPath(import.meta.url));
+    hash = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 10);
+  } catch {
+    // No file system to read from.
+  }
+  const own = (file: string, type: string) => ({ file: join(here, file), type });
+  const ogcMap = own('ogc-map.js', javascript);
+  const pages = own('pages.css', css);
+  const paths: AssetPaths = {
+    maplibreJs: `/assets/maplibre-gl@${maplibreVersion}/maplibre-gl.mjs`,
+    maplibreCss: `/assets/maplibre-gl@${maplibreVersion}/maplibre-gl.css`,
+    ogcMapJs: `/assets/ogc-map.${safeHash(hash, ogcMap.file)}.js`,
+    pagesCss: `/assets/pages.${safeHash(hash, pages.file)}.css`,
+  };
+  const assets = new Map<string, Asset>([
+    ...Object.entries(maplibreFiles).map(([name, type]): [string, Asset] => [`/maplibre-gl@${maplibreVersion}/${name}`, { file: join(maplibreDir, name), type }]),
+    [paths.ogcMapJs.slice('/assets'.length), ogcMap],
+    [paths.pagesCss.slice('/assets'.length), pages],
+  ]);
+  built = { paths, assets };
+  return built;
+}
+
+function safeHash(hash: (file: string) => string, file: string): string {
+  try {
+    return hash(file);
+  } catch {
+    return 'unavailable';
+  }
+}
+
+/** Absolute paths of the assets, versioned or content-hashed, for the pages to link. */
+export function assetPaths(): AssetPaths {
+  return build().paths;
+}
+
+export function assetRoutes() {
+  const app = new Hono<AppEnv>();
+  app.get('/*', (c) => {
+    const path = c.req.path.slice(c.req.path.indexOf('/assets') + '/assets'.length);
+    const found = build().assets.get(path);
+    if (!found) throw new NotFoundError('asset', path);
+    let asset: Required<Asset>;
+    try {
+      asset = load(found);
+    } catch {
+      throw new NotFoundError('asset', path);
+    }
+    const headers = { 'content-type': asset.type, 'cache-control': 'public, max-age=31536000, immutable', etag: asset.etag };
+    if (noneMatch(c.req.header('if-none-match'), asset.etag)) return c.body(null, 304, headers);
+    return c.body(asset.bytes as Uint8Array<ArrayBuffer>, 200, headers);
+  });
+  return app;
+}

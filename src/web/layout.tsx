@@ -1,0 +1,95 @@
+/** @jsxImportSource hono/jsx */
+// The HTML page frame shared by the browsable pages (OGC API landing, collections, items):
+// French, one stylesheet and one script of the project's own (src/web/assets.ts), a skip link,
+// a header with the breadcrumb, and a main landmark. Server-rendered with hono/jsx.
+import type { Child } from 'hono/jsx';
+import { assetPaths } from './assets.js';
+
+export interface Crumb {
+  label: string;
+  href?: string;
+}
+
+export interface AlternateLink {
+  type: string;
+  href: string;
+  title: string;
+}
+
+export function Layout(props: { title: string; crumbs: Crumb[]; alternates?: AlternateLink[]; map?: boolean; children?: Child }) {
+  return (
+    <html lang="fr">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{props.title.includes('Foncier') ? props.title : `${props.title} — Foncier`}</title>
+        <link rel="icon" href="data:," />
+        <link rel="stylesheet" href={assetPaths().pagesCss} />
+        {props.map ? <link rel="stylesheet" href={assetPaths().maplibreCss} /> : null}
+        {(props.alternates ?? []).map((alt) => (
+          <link rel="alternate" type={alt.type} href={alt.href} title={alt.title} />
+        ))}
+        {props.map ? <script type="module" src={assetPaths().ogcMapJs}></script> : null}
+      </head>
+      <body>
+        <a class="skip" href="#contenu">
+          Aller au contenu
+        </a>
+        <header>
+          <nav aria-label="Fil d’Ariane">
+            <ol class="crumbs">
+              {props.crumbs.map((crumb, i) => (
+                <li>{crumb.href && i < props.crumbs.length - 1 ? <a href={crumb.href}>{crumb.label}</a> : <span aria-current="page">{crumb.label}</span>}</li>
+              ))}
+            </ol>
+          </nav>
+        </header>
+        <main id="contenu">
+          <h1>{props.title}</h1>
+          {props.children}
+        </main>
+        {props.alternates && props.alternates.length > 0 ? (
+          <footer>
+            <p>
+              Autres formats :{' '}
+              {props.alternates.map((alt, i) => (
+                <>
+                  {i > 0 ? ', ' : ''}
+                  <a href={alt.href} type={alt.type}>
+                    {alt.title}
+                  </a>
+                </>
+              ))}
+            </p>
+          </footer>
+        ) : null}
+      </body>
+    </html>
+  );
+}
+
+/** The map element the page script fills: the data travels in data attributes and a JSON script. */
+export function MapFigure(props: { id: string; label: string; styleUrl: string; basemapStyleUrl?: string; bounds?: [number, number, number, number] | null; features?: unknown; tilesStyleUrl?: string }) {
+  return (
+    <figure class="map-figure">
+      <div
+        class="map"
+        id={props.id}
+        role="region"
+        aria-label={props.label}
+        data-maplibre={assetPaths().maplibreJs}
+        data-style={props.styleUrl}
+        data-basemap={props.basemapStyleUrl ?? ''}
+        data-bounds={props.bounds ? JSON.stringify(props.bounds) : ''}
+        data-features={props.features ? `${props.id}-data` : ''}
+      ></div>
+      {props.features ? <script type="application/json" id={`${props.id}-data`} dangerouslySetInnerHTML={{ __html: safeJson(props.features) }}></script> : null}
+      <figcaption>{props.label}</figcaption>
+    </figure>
+  );
+}
+
+/** JSON inside <script>: `<` escaped so that no `</script>` in a property ends the element. */
+function safeJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
