@@ -83,6 +83,7 @@ export function importRoutes(options: ImportRouteOptions = {}) {
       method: 'post',
       path: '/',
       tags: ['imports'],
+      security: [{ bearerAuth: [] }],
       summary: 'Import a file (admins): CNIG site-eco / terrain-eco, boundaries, epcicom, territories, cadastre, ZAN data',
       // The body is the raw file, read by the importer; it is documented, not parsed here.
       request: { query: importQuery, body: { required: true, content: { 'text/csv': { schema: fileSchema }, 'application/geo+json': { schema: fileSchema } } } },
