@@ -83,8 +83,6 @@ export function derivedOperationId(method: string, path: string): string {
 
 export function openApiRoutes(app: OpenAPIHono<AppEnv>): void {
   const document = () => app.getOpenAPI31Document({ openapi: '3.1.0', info: apiInfo,
-    // Relative: clients resolve it against wherever they fetched the document (proxies included).
-    servers: [{ url: '/', description: 'this server' }],
     // Reads are public; operations that need a key declare bearerAuth themselves.
     security: [],
     tags: [
@@ -97,7 +95,9 @@ export function openApiRoutes(app: OpenAPIHono<AppEnv>): void {
   let cached: ReturnType<typeof document> | undefined;
   const spec = () => (cached ??= withOperationIds(describeSuffixedParams(document())));
 
-  app.get('/openapi.json', (c) => c.json(spec()));
+  // The server is the origin the document was fetched from, as for every link the API writes
+  // (a relative '/' would make '//territories' once a client appends the path).
+  app.get('/openapi.json', (c) => c.json({ ...spec(), servers: [{ url: new URL(c.req.url).origin, description: 'this server' }] }));
   app.get('/docs', referencePage(apiInfo.title));
   app.get(referenceScriptPath, async (c) => {
     const script = await referenceScript();

@@ -18,6 +18,13 @@ export function referencePage(title: string): MiddlewareHandler<AppEnv> {
     cdn: referenceScriptPath,
     withDefaultFonts: false,
     telemetry: false,
+    // Its Share and Deploy buttons upload the document to Scalar.
+    showDeveloperTools: 'never',
+    // Try-it requests go straight to this origin: without a proxy URL Scalar would send them
+    // (API keys included) through proxy.scalar.com.
+    proxyUrl: '',
+    // The "Ask AI" agent searches Scalar's API registry through proxy.scalar.com.
+    agent: { disabled: true },
   });
 }
 
