@@ -91,6 +91,11 @@ export function readCnigRow(kind: CnigClass, row: Record<string, string | undefi
       }
       continue;
     }
+    // A site that is its own pôle (pole_id = site_id, as write.ts writes a site in no pôle) has none.
+    if (field.name === 'pole_id' && text !== undefined && text === row.site_id?.trim()) {
+      values[field.column] = null;
+      continue;
+    }
     // An empty terr_refcad is an empty list (the column is NOT NULL DEFAULT '{}').
     values[field.column] = text === undefined ? (field.kind === 'refs' ? [] : null) : convert(field, text);
   }

@@ -5,7 +5,9 @@
 // their EPCI `e` and main commune `c`) or `p` (plots, joined to their site `s`). Derived fields
 // are computed there, and so is the one withheld value: a buyer who is a natural person is
 // personal data, so terr_acquereur leaves the database empty (plots/representation.ts shows
-// it to admins; a file cannot tell who will read it).
+// it to admins; a file cannot tell who will read it). pole_id is required by the standard: a
+// site we hold in no pôle économique is a pôle of one, named by its own site_id (read.ts
+// reads that back as no pôle, so the file re-imports unchanged).
 // From a selected row: the CSV line (';', 'oui'/'non', parcel refs joined with '|', the surface
 // as GeoJSON text), or the Feature (the surface as geometry, the other fields as properties
 // typed as the standard's TableSchema declares them).
@@ -53,6 +55,7 @@ export function cnigSelect(kind: CnigClass, output: 'csv' | 'geojson' = 'csv', c
     }
     if (field.kind === 'point' && output === 'geojson') return [];
     if (field.column) {
+      if (field.name === 'pole_id') return [sql`COALESCE(s.pole_id, s.cnig_id) AS ${as}`];
       if (field.name === 'terr_acquereur') return [sql`CASE WHEN p.buyer_is_natural_person THEN NULL ELSE p.buyer_name END AS ${as}`];
       return [sql`${sql.ref(`${table}.${snakeCase(field.column)}`)} AS ${as}`];
     }

@@ -2,7 +2,8 @@
 // Query objects are strict: an unknown parameter is a 400 that names it.
 import { z } from '@hono/zod-openapi';
 
-export const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// No /i flag: JSON Schema patterns carry no flags, and the document shows this source verbatim.
+export const uuidPattern = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 export const uuidParam = (resource: string) =>
   z

@@ -86,6 +86,7 @@ export function importRoutes(options: ImportRouteOptions = {}) {
       method: 'post',
       path: '/',
       tags: ['imports'],
+      security: [{ bearerAuth: [] }],
       summary: 'Import a file (admins): CNIG site-eco / terrain-eco, boundaries, epcicom, territories, cadastre, ZAN data',
       // Admins only, decided before the query, the media type and the body are looked at.
       middleware: allow('admin'),

@@ -12,6 +12,9 @@ import { searchResponses } from '../search/openapi.js';
 import { findPlot } from './repository.js';
 import { plotSchema, toPlotJson } from './representation.js';
 
+// Public, but an admin's key shows the names of natural persons (owners, buyers).
+const optionalKey: Record<string, string[]>[] = [{}, { bearerAuth: [] }];
+
 export function plotRoutes() {
   const app = new OpenAPIHono<AppEnv>();
 
@@ -20,6 +23,7 @@ export function plotRoutes() {
       method: 'get',
       path: '/',
       tags: ['plots', 'search'],
+      security: optionalKey,
       summary: 'Search plots by an investor brief: filters combine (AND), ranked by match score, keyset-paged',
       request: { query: briefQuery },
       responses: searchResponses('plot'),
@@ -32,6 +36,7 @@ export function plotRoutes() {
       method: 'get',
       path: '/{id}',
       tags: ['plots'],
+      security: optionalKey,
       summary: 'One plot: cadastral references, areas, land control, stages, price',
       request: { params: z.object({ id: uuidParam('plot') }), query: formatQuery },
       responses: {

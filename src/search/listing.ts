@@ -14,6 +14,11 @@ import { cnigClassOf, countMatches, featureExportStatement, searchChunks, search
 import { explainScore, type ComponentDefinition, type Facts, type SearchKind } from './score.js';
 import { textStream } from '../http/stream.js';
 
+// The search's CSV is a download for people: a UTF-8 byte order mark makes Excel (French
+// locale included, where ';' is the list separator) read the accents right. The CNIG exports
+// under /exports/cnig keep the standard's bare UTF-8 (README, "CSV files").
+const spreadsheetBom = '\uFEFF';
+
 const parsed = (text: unknown) => (typeof text === 'string' ? (JSON.parse(text) as unknown) : null);
 
 export function siteItem(f: Facts, definition: ComponentDefinition[]) {
@@ -129,7 +134,7 @@ export async function renderSearch(c: Context<AppEnv>, kind: SearchKind, query: 
       return c.body(textStream(features()), 200, { 'content-type': mediaTypes.geojson, vary: 'accept' });
     }
     async function* lines(): AsyncGenerator<string> {
-      yield cnigCsvHeader(cnigClassOf(kind));
+      yield spreadsheetBom + cnigCsvHeader(cnigClassOf(kind));
       for await (const rows of searchChunks(db, searchStatement({ kind, brief, output, cursor, today }).statement, chunks)) yield cnigCsvLines(cnigClassOf(kind), rows);
     }
     return c.body(textStream(lines()), 200, {
@@ -157,7 +162,7 @@ export async function renderSearch(c: Context<AppEnv>, kind: SearchKind, query: 
   if (output === 'csv') {
     const headers: Record<string, string> = { 'content-type': `${mediaTypes.csv}; charset=utf-8`, 'content-disposition': `attachment; filename="${fileName}-search.csv"`, vary: 'accept' };
     if (next) headers.link = `<${next}>; rel="next"`;
-    return c.body(cnigCsvHeader(cnigClassOf(kind)) + cnigCsvLines(cnigClassOf(kind), page.rows), 200, headers);
+    return c.body(spreadsheetBom + cnigCsvHeader(cnigClassOf(kind)) + cnigCsvLines(cnigClassOf(kind), page.rows), 200, headers);
   }
   const item = itemOf(kind);
   return c.json({ total, totalExact, returned: page.rows.length, sort: sortName, items: page.rows.map((row) => item(row, page.definition)), links }, 200, { vary: 'accept' });

@@ -44,7 +44,7 @@ const coordinate = (name: 'z' | 'x') =>
     .string()
     .regex(/^\d{1,9}$/, { message: 'expected a non-negative integer' })
     .transform(Number)
-    .openapi({ param: { name, in: 'path' }, type: 'integer', example: name === 'z' ? '12' : '2106' });
+    .openapi({ param: { name, in: 'path' }, type: 'integer', example: name === 'z' ? 12 : 2106 });
 
 // Hono reads `/:y.mvt` as one parameter named `y.mvt` holding the whole segment ("1466.mvt"),
 // so the OpenAPI path says `{y.mvt}` too: the document and the router agree on the name.

@@ -44,11 +44,10 @@ describe('GET /exports/cnig/*.csv', () => {
     const rows = readCsv(text);
     const live = await t.handle.db.selectFrom('sites').select('id').where('deletedAt', 'is', null).execute();
     expect(rows.length).toBe(live.length);
-    // pole_id is required by the standard but we do not manage pôles: a site without one
-    // exports it empty, the only deviation (the importer accepts it with a warning).
+    // Every required field filled, pole_id too: a site in no pôle is a pôle of one, its own site_id.
     for (const row of rows) {
-      const problems = validateRow(cnigSchemas['site-eco'], row);
-      expect(problems.filter((p) => p.field !== 'pole_id'), row.site_id).toEqual([]);
+      expect(validateRow(cnigSchemas['site-eco'], row), row.site_id).toEqual([]);
+      expect(row.pole_id, row.site_id).toBe(row.site_id);
     }
     expect(rows.every((r) => ['oui', 'non', ''].includes(r.reseau_electrique!))).toBe(true);
     expect(rfc7946Problems(JSON.parse(rows[0]!.site_geomsurf!))).toEqual([]);
@@ -136,7 +135,7 @@ describe('GET /exports/cnig/*.geojson', () => {
         expect(JSON.parse(row[geomsurf]!)).toEqual(feature.geometry);
         const asText = Object.fromEntries(Object.entries(properties).map(([k, v]) => [k, v === null ? '' : String(v)]));
         const problems = validateRow(schema, { ...asText, [geomsurf]: JSON.stringify(feature.geometry) });
-        expect(problems.filter((p) => p.field !== 'pole_id'), asText[schema.fields[0]!.name]).toEqual([]);
+        expect(problems, asText[schema.fields[0]!.name]).toEqual([]);
       });
       const booleans = kind === 'site-eco' ? 'reseau_electrique' : 'terr_cle_en_main';
       const values = new Set(body.features.map((f) => f.properties![booleans]));

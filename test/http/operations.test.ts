@@ -41,12 +41,17 @@ describe('operations', () => {
     expect(doc.components.schemas).toHaveProperty('Problem');
   });
 
-  it('GET /docs renders a browsable reference', async () => {
+  it('GET /docs is the Scalar reference over /openapi.json, its script served by the project', async () => {
     const res = await t.get('/docs');
     expect(res.headers.get('content-type')).toContain('text/html');
     const html = await res.text();
-    expect(html).toContain('/territories/{id}/boundary');
-    expect(html).toContain('openapi.json');
+    expect(html).toContain('Scalar.createApiReference');
+    expect(html).toContain('"url": "/openapi.json"');
+    expect([...html.matchAll(/<script[^>]*\ssrc="([^"]+)"/g)].map((m) => m[1])).toEqual(['/docs/api-reference.js']);
+    const script = await t.get('/docs/api-reference.js');
+    expect(script.status).toBe(200);
+    expect(script.headers.get('content-type')).toContain('text/javascript');
+    expect(await script.text()).toContain('createApiReference');
   });
 
   it('compresses JSON when the client accepts gzip', async () => {
