@@ -27,6 +27,11 @@ export const problemEntry = (description: string) => ({ description, content: pr
 export const problemResponses = {
   400: { description: 'Invalid parameter (named in invalidParams)', content: problemContent },
   404: { description: 'No such resource', content: problemContent },
+  503: {
+    description: 'The database is unreachable or too slow (database_unavailable, database_timeout); retry after Retry-After seconds',
+    headers: { 'Retry-After': { description: 'seconds to wait before retrying', schema: { type: 'integer' } } },
+    content: problemContent,
+  },
 } as const;
 
 export function featureSchema(name: string, properties: z.ZodTypeAny) {
