@@ -79,7 +79,11 @@ export function createApp(deps: AppDeps) {
   const changes = deps.changes ?? new ChangeFeed();
   const clock = deps.clock ?? systemClock;
   const app = new OpenAPIHono<AppEnv>({ defaultHook });
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', description: 'API key: Authorization: Bearer fnc_…' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'API key: Authorization: Bearer fnc_…',
+  });
 
   app.use('*', async (c, next) => {
     c.set('db', deps.db);
@@ -92,7 +96,12 @@ export function createApp(deps: AppDeps) {
     c.set('maxBodyBytes', deps.maxBodyBytes ?? defaultMaxBodyBytes);
     const started = performance.now();
     await next();
-    logger.debug('request', { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) });
+    logger.debug('request', {
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      ms: Math.round(performance.now() - started),
+    });
   });
   // Before authentication: a preflight carries no key.
   app.use('*', cors(deps.cors ?? defaultCorsPolicy));
@@ -122,7 +131,9 @@ export function createApp(deps: AppDeps) {
   app.route('/', zanRoutes());
   openApiRoutes(app);
 
-  app.notFound((c) => problemResponse(c, new AppError('not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)));
+  app.notFound((c) =>
+    problemResponse(c, new AppError('not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)),
+  );
   app.onError(renderError(logger));
   return app;
 }

@@ -70,13 +70,22 @@ async function main(argv: string[]): Promise<number> {
         return 2;
       }
       if (await isCatalogueEmpty(handle)) await seedDemoData(handle.db);
-      const bar = new SingleBar({ format: 'plots {bar} {value}/{total} {percentage}% | {eta_formatted} left' }, Presets.shades_classic);
+      const bar = new SingleBar(
+        { format: 'plots {bar} {value}/{total} {percentage}% | {eta_formatted} left' },
+        Presets.shades_classic,
+      );
       bar.start(plots, 0);
       const started = performance.now();
-      const result = await generateFixtures(handle.db, { plots, seed: values.seed ? Number(values.seed) : undefined, onProgress: (n) => bar.update(n) });
+      const result = await generateFixtures(handle.db, {
+        plots,
+        seed: values.seed ? Number(values.seed) : undefined,
+        onProgress: (n) => bar.update(n),
+      });
       bar.stop();
       const seconds = (performance.now() - started) / 1000;
-      console.log(`${result.plots} plots in ${result.sites} sites, ${seconds.toFixed(1)} s (${Math.round(result.plots / seconds)} plots/s)`);
+      console.log(
+        `${result.plots} plots in ${result.sites} sites, ${seconds.toFixed(1)} s (${Math.round(result.plots / seconds)} plots/s)`,
+      );
       return 0;
     }
     if (command === 'keys') return await keys(handle.db, positionals, values);
@@ -105,7 +114,9 @@ async function keys(
     }
     try {
       const created = await createApiKey(db, { name: values.name, role, territories: values.territory, expiresAt });
-      console.log(`key ${created.id} (prefix ${created.prefix}) created. Store it now; it is not shown again:\n${created.key}`);
+      console.log(
+        `key ${created.id} (prefix ${created.prefix}) created. Store it now; it is not shown again:\n${created.key}`,
+      );
       return 0;
     } catch (error) {
       if (error instanceof KeyError) {

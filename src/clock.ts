@@ -16,7 +16,12 @@ export interface Clock {
 export const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 // en-CA formats dates as YYYY-MM-DD.
-const parisDate = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris', year: 'numeric', month: '2-digit', day: '2-digit' });
+const parisDate = new Intl.DateTimeFormat('en-CA', {
+  timeZone: 'Europe/Paris',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+});
 
 export const systemClock: Clock = {
   now: () => new Date(),

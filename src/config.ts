@@ -11,12 +11,24 @@ export type LogLevel = (typeof logLevels)[number];
 const emptyToUndefined = (value: unknown) => (value === '' ? undefined : value);
 
 // A time limit: 0 would mean "none" to PostgreSQL and pg, so every limit is at least 1 ms.
-const milliseconds = (fallback: number) => z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(86_400_000).default(fallback));
+const milliseconds = (fallback: number) =>
+  z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(86_400_000).default(fallback));
 // A comma-separated list of origins (scheme://host[:port], as a browser sends in Origin).
 const originList = z
   .string()
-  .transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean))
-  .pipe(z.array(z.string().refine((origin) => URL.canParse(origin) && new URL(origin).origin === origin, { message: 'expected origins like https://carto.example.fr, comma-separated' })));
+  .transform((value) =>
+    value
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean),
+  )
+  .pipe(
+    z.array(
+      z.string().refine((origin) => URL.canParse(origin) && new URL(origin).origin === origin, {
+        message: 'expected origins like https://carto.example.fr, comma-separated',
+      }),
+    ),
+  );
 
 const configSchema = z.object({
   DATABASE_URL: z.preprocess(emptyToUndefined, z.url({ protocol: /^postgres(ql)?$/ }).optional()),
@@ -35,7 +47,10 @@ const configSchema = z.object({
   FONCIER_TRUST_PROXY: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).default('false')),
   FONCIER_TODAY: z.preprocess(emptyToUndefined, z.iso.date().optional()),
   // At least 64 KiB: below that ordinary writes would not fit.
-  FONCIER_MAX_BODY_BYTES: z.preprocess(emptyToUndefined, z.coerce.number().int().min(65_536).default(defaultMaxBodyBytes)),
+  FONCIER_MAX_BODY_BYTES: z.preprocess(
+    emptyToUndefined,
+    z.coerce.number().int().min(65_536).default(defaultMaxBodyBytes),
+  ),
   FONCIER_SPOOL_DIR: z.preprocess(emptyToUndefined, z.string().optional()),
   FONCIER_CORS_READ_ORIGINS: z.preprocess(emptyToUndefined, z.union([z.literal('*'), originList]).default('*')),
   FONCIER_CORS_WRITE_ORIGINS: z.preprocess(emptyToUndefined, originList.optional()),

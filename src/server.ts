@@ -14,7 +14,19 @@ async function main(): Promise<void> {
   const handle = await bootstrapDatabase(config, logger);
   // Before serving: runs a killed import left 'running' become failed, its spool goes.
   await recoverInterruptedImports(handle.db, { spoolDir: config.spoolDir, logger });
-  const app = createApp({ db: handle.db, backend: handle.kind, migrations: new SqlFileMigrationProvider(), logger, turnkeyTarget: config.turnkeyTarget, trustProxy: config.trustProxy, spoolDir: config.spoolDir, maxBodyBytes: config.maxBodyBytes, clock: config.today ? fixedClock(config.today) : systemClock, cors: config.cors, basemapStyleUrl: config.basemapStyleUrl });
+  const app = createApp({
+    db: handle.db,
+    backend: handle.kind,
+    migrations: new SqlFileMigrationProvider(),
+    logger,
+    turnkeyTarget: config.turnkeyTarget,
+    trustProxy: config.trustProxy,
+    spoolDir: config.spoolDir,
+    maxBodyBytes: config.maxBodyBytes,
+    clock: config.today ? fixedClock(config.today) : systemClock,
+    cors: config.cors,
+    basemapStyleUrl: config.basemapStyleUrl,
+  });
   const server = createNodeServer(app.fetch, logger);
   const info = await listen(server, config.port, config.host);
   logger.info('listening', { url: `http://localhost:${info.port}`, docs: `http://localhost:${info.port}/docs` });

@@ -69,13 +69,20 @@ function closeAfterBody(response: Response, close: () => Promise<void>): { respo
   if (!response.body) return { response, done: close() };
   const relay = new TransformStream<Uint8Array, Uint8Array>();
   const done = response.body.pipeTo(relay.writable).then(close, close);
-  const init: ResponseInit & { encodeBody?: 'automatic' | 'manual' } = { status: response.status, headers: response.headers };
+  const init: ResponseInit & { encodeBody?: 'automatic' | 'manual' } = {
+    status: response.status,
+    headers: response.headers,
+  };
   if (response.headers.has('content-encoding')) init.encodeBody = 'manual';
   return { response: new Response(relay.readable, init), done };
 }
 
 export default {
-  async fetch(request: Request, env: WorkerBindings, ctx: { waitUntil(promise: Promise<unknown>): void }): Promise<Response> {
+  async fetch(
+    request: Request,
+    env: WorkerBindings,
+    ctx: { waitUntil(promise: Promise<unknown>): void },
+  ): Promise<Response> {
     let config: Config;
     try {
       config = loadConfig({
@@ -93,12 +100,25 @@ export default {
       console.error(error.message);
       return configurationProblem(request, "the Worker's configuration is invalid; the error has been logged");
     }
-    if (!config.databaseUrl) return configurationProblem(request, 'the Worker has no database: bind HYPERDRIVE or set DATABASE_URL');
+    if (!config.databaseUrl)
+      return configurationProblem(request, 'the Worker has no database: bind HYPERDRIVE or set DATABASE_URL');
     const logger: Logger = createLogger(config.logLevel, (line) => console.log(line));
     // Connections may not outlive a request on Workers: one small pool per request.
     // Hyperdrive pools in transaction mode, so jit=off is the database's setting there.
     const handle = openPostgres(config.databaseUrl, 1, { startupJitOff: !env.HYPERDRIVE });
-    const app = createApp({ db: handle.db, backend: 'postgres', logger, failureLimiter, trustProxy: true, maxImportBytes, turnkeyTarget: config.turnkeyTarget, maxBodyBytes: config.maxBodyBytes, clock: config.today ? fixedClock(config.today) : systemClock, cors: config.cors, basemapStyleUrl: config.basemapStyleUrl });
+    const app = createApp({
+      db: handle.db,
+      backend: 'postgres',
+      logger,
+      failureLimiter,
+      trustProxy: true,
+      maxImportBytes,
+      turnkeyTarget: config.turnkeyTarget,
+      maxBodyBytes: config.maxBodyBytes,
+      clock: config.today ? fixedClock(config.today) : systemClock,
+      cors: config.cors,
+      basemapStyleUrl: config.basemapStyleUrl,
+    });
     let closed: Promise<void> | undefined;
     const close = () => (closed ??= handle.close());
     try {

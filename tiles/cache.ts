@@ -96,7 +96,10 @@ export class TileCache {
     const tile = tileId(key);
     this.#entries.set(k, { key: k, tile, bytes, size, version });
     let keys = this.#byTile.get(tile);
-    if (!keys) this.#byTile.set(tile, (keys = new Set()));
+    if (!keys) {
+      keys = new Set();
+      this.#byTile.set(tile, keys);
+    }
     keys.add(k);
     this.#bytes += size;
     for (const oldest of this.#entries.keys()) {
@@ -146,12 +149,20 @@ export class TileCache {
         const r = tileRange(box, z);
         const count = (r.maxX - r.minX + 1) * (r.maxY - r.minY + 1);
         if (count <= this.#byTile.size) {
-          for (let x = r.minX; x <= r.maxX; x++) for (let y = r.minY; y <= r.maxY; y++) dropped += this.#invalidateLayerTile(layer, z, x, y);
+          for (let x = r.minX; x <= r.maxX; x++)
+            for (let y = r.minY; y <= r.maxY; y++) dropped += this.#invalidateLayerTile(layer, z, x, y);
         } else {
           // A huge box at a deep zoom: walk the cache rather than the tile range.
           for (const tile of [...this.#byTile.keys()]) {
             const [l, tz, tx, ty] = tile.split('/');
-            if ((l === layer || l === COMPOSITE) && Number(tz) === z && Number(tx) >= r.minX && Number(tx) <= r.maxX && Number(ty) >= r.minY && Number(ty) <= r.maxY) {
+            if (
+              (l === layer || l === COMPOSITE) &&
+              Number(tz) === z &&
+              Number(tx) >= r.minX &&
+              Number(tx) <= r.maxX &&
+              Number(ty) >= r.minY &&
+              Number(ty) <= r.maxY
+            ) {
               dropped += this.invalidateTile(l, z, Number(tx), Number(ty));
             }
           }
@@ -182,6 +193,13 @@ export class TileCache {
   }
 
   stats(): TileCacheStats {
-    return { entries: this.#entries.size, bytes: this.#bytes, maxBytes: this.maxBytes, hits: this.#hits, misses: this.#misses, invalidated: this.#invalidated };
+    return {
+      entries: this.#entries.size,
+      bytes: this.#bytes,
+      maxBytes: this.maxBytes,
+      hits: this.#hits,
+      misses: this.#misses,
+      invalidated: this.#invalidated,
+    };
   }
 }

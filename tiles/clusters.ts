@@ -56,7 +56,11 @@ export interface ClusterSource {
  * One row per non-empty cell of the tile: fid, `count`, the layer's aggregates, `id` when the
  * cell holds one feature, and `wrap(mean point in EPSG:3857)` as geom. Cells in row-major order.
  */
-export function clusterFeatures(q: TileQuery, wrap: (geom: RawBuilder<unknown>) => RawBuilder<unknown>, source: ClusterSource): RawBuilder<unknown> {
+export function clusterFeatures(
+  q: TileQuery,
+  wrap: (geom: RawBuilder<unknown>) => RawBuilder<unknown>,
+  source: ClusterSource,
+): RawBuilder<unknown> {
   const level = q.z + CELL_LEVELS;
   const cells = 2 ** level;
   const [minCx, minCy] = [q.x * CELLS_PER_SIDE, q.y * CELLS_PER_SIDE];

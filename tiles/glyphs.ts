@@ -24,7 +24,10 @@ export function parseGlyphRange(text: string): number | undefined {
 
 /** The glyphs of a font stack ("A,B") in one range; null when no font of the stack is ours. */
 export function glyphRange(fontstack: string, start: number): Uint8Array | null {
-  const font = fontstack.split(',').map((f) => f.trim()).find((f) => glyphFonts.includes(f));
+  const font = fontstack
+    .split(',')
+    .map((f) => f.trim())
+    .find((f) => glyphFonts.includes(f));
   if (!font) return null;
   const key = `${font}/${start}`;
   let bytes = loaded.get(key);
@@ -38,9 +41,13 @@ export function glyphRange(fontstack: string, start: number): Uint8Array | null 
 
 function emptyRange(font: string, start: number): Uint8Array {
   const pbf = new PbfWriter();
-  pbf.writeMessage(1, (_: unknown, out: PbfWriter) => {
-    out.writeStringField(1, font);
-    out.writeStringField(2, `${start}-${start + 255}`);
-  }, undefined);
+  pbf.writeMessage(
+    1,
+    (_: unknown, out: PbfWriter) => {
+      out.writeStringField(1, font);
+      out.writeStringField(2, `${start}-${start + 255}`);
+    },
+    undefined,
+  );
   return pbf.finish();
 }

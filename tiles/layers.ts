@@ -124,14 +124,20 @@ const sites: TileLayer = {
   clusterFields: {
     count: { type: 'integer', description: 'Sites in the cell' },
     areaHa: { type: 'number', description: 'Their area, hectares' },
-    availableAreaHa: { type: 'number', description: 'Their CNIG site_surf_comm_dispo, hectares (sites declaring none count 0)' },
+    availableAreaHa: {
+      type: 'number',
+      description: 'Their CNIG site_surf_comm_dispo, hectares (sites declaring none count 0)',
+    },
     turnkeyCount: { type: 'integer', description: 'Of which in the turnkey-sites programme' },
     labelledCount: { type: 'integer', description: 'Of which labelled turnkey sites' },
     id: { type: 'string', description: 'The site id when the cell holds one site' },
   },
   geometryAt: (z) => (z < SITE_CLUSTER_BELOW ? 'cluster' : 'polygon'),
   features(q, wrap) {
-    const territory = q.territory === undefined ? sql`` : sql`AND s.epci_siren IN (SELECT epci_siren FROM territory_epci WHERE territory_id = ${q.territory})`;
+    const territory =
+      q.territory === undefined
+        ? sql``
+        : sql`AND s.epci_siren IN (SELECT epci_siren FROM territory_epci WHERE territory_id = ${q.territory})`;
     if (q.z < SITE_CLUSTER_BELOW) {
       return clusterFeatures(q, wrap, {
         members: sql`SELECT s.id::text AS id, Box2D(s.geom) AS box, s.area_ha, s.available_area_ha, s.turnkey_programme, s.label_status
@@ -190,7 +196,10 @@ const plots: TileLayer = {
   clusterFields: {
     count: { type: 'integer', description: 'Plots in the cell' },
     areaHa: { type: 'number', description: 'Their area, hectares' },
-    availableCount: { type: 'integer', description: "Of which for sale (terr_stade_comm 'en vente' or 'en vente avec contraintes')" },
+    availableCount: {
+      type: 'integer',
+      description: "Of which for sale (terr_stade_comm 'en vente' or 'en vente avec contraintes')",
+    },
     availableAreaHa: { type: 'number', description: 'Area of those for sale, hectares' },
     turnkeyCount: { type: 'integer', description: 'Of which turnkey (terr_cle_en_main)' },
     brownfieldCount: { type: 'integer', description: "Of which brownfields (terr_etat_occup 'friche')" },
@@ -200,7 +209,9 @@ const plots: TileLayer = {
   features(q, wrap) {
     // Buyer and owner names never enter a tile: tiles are public (plots/representation.ts).
     const territory =
-      q.territory === undefined ? sql`` : sql`AND p.site_id IN (SELECT s.id FROM sites s JOIN territory_epci te ON te.epci_siren = s.epci_siren WHERE te.territory_id = ${q.territory})`;
+      q.territory === undefined
+        ? sql``
+        : sql`AND p.site_id IN (SELECT s.id FROM sites s JOIN territory_epci te ON te.epci_siren = s.epci_siren WHERE te.territory_id = ${q.territory})`;
     if (q.z < PLOT_CLUSTER_BELOW) {
       const forSale = sql`c.marketing_stage IN (${sql.join(FOR_SALE)})`;
       return clusterFeatures(q, wrap, {
@@ -249,7 +260,10 @@ const brownfields: TileLayer = {
     id: { type: 'string', description: 'CNIG site_id' },
     name: { type: 'string', description: 'CNIG site_nom' },
     siteType: { type: 'string', description: 'CNIG site_type' },
-    status: { type: 'string', description: 'CNIG site_statut (friche avec projet, sans projet, potentielle, reconvertie)' },
+    status: {
+      type: 'string',
+      description: 'CNIG site_statut (friche avec projet, sans projet, potentielle, reconvertie)',
+    },
     surfaceM2: { type: 'number', description: 'CNIG unite_fonciere_surface, m²' },
     communeInsee: { type: 'string', description: 'CNIG comm_insee' },
     approximate: { type: 'boolean', description: 'Published as a point only: drawn as a disc of its declared surface' },
@@ -258,14 +272,19 @@ const brownfields: TileLayer = {
   },
   clusterFields: {
     count: { type: 'integer', description: 'Friches in the cell' },
-    surfaceM2: { type: 'number', description: 'Their declared unite_fonciere_surface, m² (friches declaring none count 0)' },
+    surfaceM2: {
+      type: 'number',
+      description: 'Their declared unite_fonciere_surface, m² (friches declaring none count 0)',
+    },
     withoutProjectCount: { type: 'integer', description: "Of which site_statut 'friche sans projet'" },
     id: { type: 'string', description: 'The CNIG site_id when the cell holds one friche' },
   },
   geometryAt: (z) => (z < BROWNFIELD_CLUSTER_BELOW ? 'cluster' : 'polygon'),
   features(q, wrap) {
     const territory =
-      q.territory === undefined ? sql`` : sql`AND b.commune_insee IN (SELECT c.insee FROM communes c JOIN territory_epci te ON te.epci_siren = c.epci_siren WHERE te.territory_id = ${q.territory})`;
+      q.territory === undefined
+        ? sql``
+        : sql`AND b.commune_insee IN (SELECT c.insee FROM communes c JOIN territory_epci te ON te.epci_siren = c.epci_siren WHERE te.territory_id = ${q.territory})`;
     if (q.z < BROWNFIELD_CLUSTER_BELOW) {
       return clusterFeatures(q, wrap, {
         members: sql`SELECT b.id, Box2D(b.geom) AS box, b.surface_m2, b.status FROM brownfields b WHERE b.geom && ${searchBox(q)} ${territory}`,
@@ -290,7 +309,8 @@ export const tileLayers: readonly TileLayer[] = [territories, sites, plots, brow
 /** Property types of a layer's features and clusters, for the TypeScript encoder. */
 export function layerPropertyTypes(layer: TileLayer): Record<string, PropertyType> {
   const types: Record<string, PropertyType> = {};
-  for (const [name, f] of [...Object.entries(layer.fields), ...Object.entries(layer.clusterFields)]) types[name] = f.type;
+  for (const [name, f] of [...Object.entries(layer.fields), ...Object.entries(layer.clusterFields)])
+    types[name] = f.type;
   return types;
 }
 

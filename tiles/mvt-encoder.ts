@@ -57,7 +57,8 @@ const zigzag = (n: number) => (n << 1) ^ (n >> 31);
 /** Spec 4.3.4.4: surveyor's formula in tile units (y down); > 0 is an exterior ring. */
 export function ringArea(ring: Position[]): number {
   let sum = 0;
-  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) sum += ring[j]![0]! * ring[i]![1]! - ring[i]![0]! * ring[j]![1]!;
+  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++)
+    sum += ring[j]![0]! * ring[i]![1]! - ring[i]![0]! * ring[j]![1]!;
   return sum / 2;
 }
 
@@ -196,7 +197,8 @@ function prepareLayer(layer: EncodableLayer): PreparedLayer {
     for (const [key, raw] of Object.entries(feature.properties)) {
       // ST_AsMVT leaves NULL properties out; so do we.
       if (raw === null || raw === undefined) continue;
-      const type = layer.types[key] ?? (typeof raw === 'boolean' ? 'boolean' : typeof raw === 'number' ? 'number' : 'string');
+      const type =
+        layer.types[key] ?? (typeof raw === 'boolean' ? 'boolean' : typeof raw === 'number' ? 'number' : 'string');
       const value = type === 'string' ? String(raw) : raw;
       let k = keyIndex.get(key);
       if (k === undefined) {

@@ -82,7 +82,11 @@ function vectorLayerJson(layer: TileLayer): VectorLayerJson {
   return { id: layer.id, description: layer.description, minzoom: layer.minzoom, maxzoom: layer.maxzoom, fields };
 }
 
-function buildTileJson(base: URL, source: { id: string; name: string; description: string; minzoom: number; maxzoom: number; layers: TileLayer[] }, options: TileJsonOptions): TileJson {
+function buildTileJson(
+  base: URL,
+  source: { id: string; name: string; description: string; minzoom: number; maxzoom: number; layers: TileLayer[] },
+  options: TileJsonOptions,
+): TileJson {
   const params = new URLSearchParams({ v: options.version });
   if (options.territory) params.set('territory', options.territory);
   const path = source.id === 'composite' ? '/tiles' : `/tiles/${source.id}`;
@@ -109,7 +113,14 @@ function buildTileJson(base: URL, source: { id: string; name: string; descriptio
 function tileAffine(q: TileQuery): RawBuilder<unknown>[] {
   const [minX, , maxX, maxY] = tileEnvelope(q);
   const scale = EXTENT / (maxX - minX);
-  return [sql`${scale}::float8`, sql`0`, sql`0`, sql`${-scale}::float8`, sql`${-minX * scale}::float8`, sql`${maxY * scale}::float8`];
+  return [
+    sql`${scale}::float8`,
+    sql`0`,
+    sql`0`,
+    sql`${-scale}::float8`,
+    sql`${-minX * scale}::float8`,
+    sql`${maxY * scale}::float8`,
+  ];
 }
 
 /** The statement of one layer tile with ST_AsMVT (PostgreSQL); the benchmark runs it raw. */
@@ -142,7 +153,14 @@ async function layerTileWithEncoder(db: Kysely<Database>, layer: TileLayer, q: T
   const { rows } = await sql<{ fid: number; geometry: Geometry; properties: Record<string, PropertyValue> }>`
     SELECT f.fid, ST_AsGeoJSON(f.geom, 0)::json AS geometry, to_jsonb(f) - 'geom' - 'fid' AS properties
     FROM (${features}) f WHERE f.geom IS NOT NULL AND NOT ST_IsEmpty(f.geom)`.execute(db);
-  return encodeTile([{ name: layer.id, extent: EXTENT, types: layerPropertyTypes(layer), features: rows.map((r) => ({ id: Number(r.fid), geometry: r.geometry, properties: r.properties })) }]);
+  return encodeTile([
+    {
+      name: layer.id,
+      extent: EXTENT,
+      types: layerPropertyTypes(layer),
+      features: rows.map((r) => ({ id: Number(r.fid), geometry: r.geometry, properties: r.properties })),
+    },
+  ]);
 }
 
 /** A PostGIS-backed layer. */
@@ -162,13 +180,27 @@ export class PostgisLayerSource implements TileSource {
   }
 
   tilejson(base: URL, options: TileJsonOptions): TileJson {
-    return buildTileJson(base, { id: this.id, name: `Foncier ${this.id}`, description: this.layer.description, minzoom: this.minzoom, maxzoom: this.maxzoom, layers: [this.layer] }, options);
+    return buildTileJson(
+      base,
+      {
+        id: this.id,
+        name: `Foncier ${this.id}`,
+        description: this.layer.description,
+        minzoom: this.minzoom,
+        maxzoom: this.maxzoom,
+        layers: [this.layer],
+      },
+      options,
+    );
   }
 
   async tile(z: number, x: number, y: number, request: TileRequest = {}): Promise<Uint8Array | null> {
     if (z < this.minzoom || z > this.maxzoom) return null;
     const q: TileQuery = { z, x, y, territory: request.territory };
-    const bytes = this.encoder === 'st_asmvt' ? await layerTileWithAsMvt(this.db, this.layer, q) : await layerTileWithEncoder(this.db, this.layer, q);
+    const bytes =
+      this.encoder === 'st_asmvt'
+        ? await layerTileWithAsMvt(this.db, this.layer, q)
+        : await layerTileWithEncoder(this.db, this.layer, q);
     return bytes.byteLength > 0 ? bytes : null;
   }
 }
@@ -236,11 +268,24 @@ export class CompositeSource implements TileSource {
 
   tilejson(base: URL, options: TileJsonOptions): TileJson {
     const layers = tileLayers.filter((layer) => this.sources.some((s) => s.id === layer.id));
-    return buildTileJson(base, { id: this.id, name: 'Foncier', description: "Territoires d'industrie, economic sites and plots, brownfields", minzoom: this.minzoom, maxzoom: this.maxzoom, layers }, options);
+    return buildTileJson(
+      base,
+      {
+        id: this.id,
+        name: 'Foncier',
+        description: "Territoires d'industrie, economic sites and plots, brownfields",
+        minzoom: this.minzoom,
+        maxzoom: this.maxzoom,
+        layers,
+      },
+      options,
+    );
   }
 
   async tile(z: number, x: number, y: number, request: TileRequest = {}): Promise<Uint8Array | null> {
-    const parts = (await Promise.all(this.sources.map((s) => s.tile(z, x, y, request)))).filter((p): p is Uint8Array => p !== null);
+    const parts = (await Promise.all(this.sources.map((s) => s.tile(z, x, y, request)))).filter(
+      (p): p is Uint8Array => p !== null,
+    );
     if (parts.length === 0) return null;
     const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
     let offset = 0;
@@ -266,7 +311,9 @@ export interface TileSources {
 export function createTileSources(db: Kysely<Database>, encoder: TileEncoder, cache: TileCache | null): TileSources {
   const currentVersion = () => dataVersionMs(db);
   const built = tileLayers.map((layer) => new PostgisLayerSource(db, layer, encoder));
-  const layers = new Map<string, TileSource>(built.map((source) => [source.id, new CachedTileSource(source, cache, currentVersion)]));
+  const layers = new Map<string, TileSource>(
+    built.map((source) => [source.id, new CachedTileSource(source, cache, currentVersion)]),
+  );
   const parts = built.map((source) => new CachedTileSource(source, cache, currentVersion, false));
   return { layers, composite: new CachedTileSource(new CompositeSource(parts), cache, currentVersion) };
 }
@@ -305,10 +352,15 @@ export function parseDataVersion(v: string, now = Date.now()): number {
 }
 
 /** [west, south, east, north] of the data a source shows: all territories, or one. */
-export async function dataBounds(db: Kysely<Database>, territory?: string): Promise<[number, number, number, number] | null> {
+export async function dataBounds(
+  db: Kysely<Database>,
+  territory?: string,
+): Promise<[number, number, number, number] | null> {
   const { rows } = await sql<{ w: number | null; s: number | null; e: number | null; n: number | null }>`
     SELECT ST_XMin(b) AS w, ST_YMin(b) AS s, ST_XMax(b) AS e, ST_YMax(b) AS n
-    FROM (SELECT ST_Extent(geom)::geometry AS b FROM territories ${territory === undefined ? sql`` : sql`WHERE id = ${territory}`}) x`.execute(db);
+    FROM (SELECT ST_Extent(geom)::geometry AS b FROM territories ${territory === undefined ? sql`` : sql`WHERE id = ${territory}`}) x`.execute(
+    db,
+  );
   const r = rows[0];
   if (!r || r.w === null || r.s === null || r.e === null || r.n === null) return null;
   const round = (v: number, up: boolean) => (up ? Math.ceil(v * 1e4) : Math.floor(v * 1e4)) / 1e4;

@@ -47,7 +47,12 @@ export function tileSearchBox({ z, x, y }: TileCoord, buffer = BUFFER): [number,
   const margin = (size * buffer) / EXTENT;
   const lon = (metres: number) => Math.max(-180, Math.min(180, (metres / ORIGIN) * 180));
   const lat = (metres: number) => (Math.atan(Math.sinh((metres / ORIGIN) * Math.PI)) * 180) / Math.PI;
-  return [lon(-ORIGIN + x * size - margin), lat(ORIGIN - (y + 1) * size - margin), lon(-ORIGIN + (x + 1) * size + margin), lat(ORIGIN - y * size + margin)];
+  return [
+    lon(-ORIGIN + x * size - margin),
+    lat(ORIGIN - (y + 1) * size - margin),
+    lon(-ORIGIN + (x + 1) * size + margin),
+    lat(ORIGIN - y * size + margin),
+  ];
 }
 
 /** Width of one tile unit (1/4096 of the tile) in metres at zoom z: the tolerance of the grid. */
@@ -70,7 +75,11 @@ export function lonLatToTileFraction(lon: number, lat: number, z: number): [numb
  * units each side) intersects a lon/lat box: exactly the tiles whose content can change when
  * a feature inside that box changes.
  */
-export function tileRange(box: BBox, z: number, buffer = BUFFER): { minX: number; minY: number; maxX: number; maxY: number } {
+export function tileRange(
+  box: BBox,
+  z: number,
+  buffer = BUFFER,
+): { minX: number; minY: number; maxX: number; maxY: number } {
   const [west, south, east, north] = box.length === 6 ? [box[0], box[1], box[3], box[4]] : box;
   const [x0, y0] = lonLatToTileFraction(west, north, z);
   const [x1, y1] = lonLatToTileFraction(east, south, z);

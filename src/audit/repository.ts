@@ -32,7 +32,11 @@ export async function recordAudit(db: Kysely<Database>, viewer: Viewer, entry: A
 
 /** A row as the audit log keeps it: its columns with the geometry as GeoJSON. (Stored with
  * the SQL column names; Kysely's CamelCasePlugin hands them back in camelCase.) */
-export async function snapshot(db: Kysely<Database>, table: 'sites' | 'plots', id: string): Promise<Record<string, unknown> | undefined> {
+export async function snapshot(
+  db: Kysely<Database>,
+  table: 'sites' | 'plots',
+  id: string,
+): Promise<Record<string, unknown> | undefined> {
   const { rows } = await sql<{ row: Record<string, unknown> }>`
     SELECT (to_jsonb(t) - 'geom' - 'area_ha') || jsonb_build_object('geometry', ST_AsGeoJSON(t.geom, 6)::jsonb) AS row
     FROM ${sql.table(table)} t WHERE t.id = ${id}`.execute(db);

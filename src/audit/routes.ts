@@ -48,14 +48,27 @@ export function auditRoutes() {
       middleware: allow('admin', 'labeller'),
       request: { query: querySchema },
       responses: {
-        200: { description: 'Entries, oldest first', content: { 'application/json': { schema: z.object({ items: z.array(z.any()), next: z.string().nullable() }) } } },
+        200: {
+          description: 'Entries, oldest first',
+          content: {
+            'application/json': { schema: z.object({ items: z.array(z.any()), next: z.string().nullable() }) },
+          },
+        },
         401: { description: 'No key', content: { 'application/problem+json': { schema: problemSchema } } },
-        403: { description: 'Not admin or labeller', content: { 'application/problem+json': { schema: problemSchema } } },
+        403: {
+          description: 'Not admin or labeller',
+          content: { 'application/problem+json': { schema: problemSchema } },
+        },
       },
     }),
     async (c) => {
       const q = c.req.valid('query');
-      const rows = await listAudit(c.var.db, { entity: q.entity, entityId: q.entity_id, afterId: q.after, limit: q.limit });
+      const rows = await listAudit(c.var.db, {
+        entity: q.entity,
+        entityId: q.entity_id,
+        afterId: q.after,
+        limit: q.limit,
+      });
       const items = rows.map((r) => {
         const [before, after] = redact(r.before as Snapshot, r.after as Snapshot, c.var.viewer);
         return {
@@ -72,8 +85,15 @@ export function auditRoutes() {
         };
       });
       const last = items.at(-1);
-      const params = new URLSearchParams({ ...(q.entity ? { entity: q.entity } : {}), ...(q.entity_id ? { entity_id: q.entity_id } : {}), limit: String(q.limit) });
-      return c.json({ items, next: items.length === q.limit && last ? `/audit?${params}&after=${last.id}` : null }, 200);
+      const params = new URLSearchParams({
+        ...(q.entity ? { entity: q.entity } : {}),
+        ...(q.entity_id ? { entity_id: q.entity_id } : {}),
+        limit: String(q.limit),
+      });
+      return c.json(
+        { items, next: items.length === q.limit && last ? `/audit?${params}&after=${last.id}` : null },
+        200,
+      );
     },
   );
   return app;

@@ -23,7 +23,11 @@ export function allow(...roles: Role[]): MiddlewareHandler<AppEnv> {
 }
 
 /** The territories of a live site, or of the site of a live plot; undefined when there is none. */
-export async function territoriesOf(db: Kysely<Database>, entity: 'site' | 'plot', id: string): Promise<string[] | undefined> {
+export async function territoriesOf(
+  db: Kysely<Database>,
+  entity: 'site' | 'plot',
+  id: string,
+): Promise<string[] | undefined> {
   const { rows } = await sql<{ territories: string[] }>`
     SELECT coalesce((SELECT array_agg(te.territory_id ORDER BY te.territory_id) FROM territory_epci te WHERE te.epci_siren = s.epci_siren), '{}') AS territories
     FROM ${sql.table(entity === 'site' ? 'sites' : 'plots')} r JOIN sites s ON s.id = ${entity === 'site' ? sql`r.id` : sql`r.site_id`}

@@ -23,21 +23,38 @@ export class KeyError extends Error {
   override name = 'KeyError';
 }
 
-export async function createApiKey(db: Kysely<Database>, input: NewKey): Promise<{ id: string; key: string; prefix: string }> {
+export async function createApiKey(
+  db: Kysely<Database>,
+  input: NewKey,
+): Promise<{ id: string; key: string; prefix: string }> {
   const territories = input.role === 'editor' ? [...new Set(input.territories ?? [])] : [];
-  if (input.role === 'editor' && territories.length === 0) throw new KeyError('an editor key needs at least one territory');
-  if (input.role !== 'editor' && (input.territories?.length ?? 0) > 0) throw new KeyError(`a ${input.role} key has national scope: give no territory`);
+  if (input.role === 'editor' && territories.length === 0)
+    throw new KeyError('an editor key needs at least one territory');
+  if (input.role !== 'editor' && (input.territories?.length ?? 0) > 0)
+    throw new KeyError(`a ${input.role} key has national scope: give no territory`);
   if (territories.length > 0) {
     const known = await db.selectFrom('territories').where('id', 'in', territories).select('id').execute();
     const unknown = territories.filter((t) => !known.some((k) => k.id === t));
     if (unknown.length > 0) throw new KeyError(`unknown territories: ${unknown.join(', ')}`);
   }
-  const prefix = randomBytes(6).toString('base64url').toLowerCase().replace(/[^a-z0-9]/g, '0').slice(0, 8);
+  const prefix = randomBytes(6)
+    .toString('base64url')
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '0')
+    .slice(0, 8);
   const key = `fnc_${prefix}_${randomBytes(20).toString('base64url')}`;
   const id = randomUUID();
   await db
     .insertInto('apiKeys')
-    .values({ id, name: input.name, role: input.role, territories, keyHash: hashKey(key), keyPrefix: prefix, expiresAt: input.expiresAt ?? null })
+    .values({
+      id,
+      name: input.name,
+      role: input.role,
+      territories,
+      keyHash: hashKey(key),
+      keyPrefix: prefix,
+      expiresAt: input.expiresAt ?? null,
+    })
     .execute();
   return { id, key, prefix };
 }
@@ -61,7 +78,9 @@ export async function listApiKeys(db: Kysely<Database>) {
     .execute();
 }
 
-export type KeyCheck = { ok: true; viewer: Viewer } | { ok: false; reason: 'malformed' | 'unknown' | 'revoked' | 'expired' };
+export type KeyCheck =
+  | { ok: true; viewer: Viewer }
+  | { ok: false; reason: 'malformed' | 'unknown' | 'revoked' | 'expired' };
 
 /** Resolves a presented key to its viewer, or says why it is refused. */
 export async function authenticateKey(db: Kysely<Database>, key: string, now = new Date()): Promise<KeyCheck> {
@@ -73,7 +92,12 @@ export async function authenticateKey(db: Kysely<Database>, key: string, now = n
   // Stamp last use at most once a minute (not a write per request); best effort: a failure
   // to stamp must not refuse the request.
   if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > 60_000) {
-    await db.updateTable('apiKeys').set({ lastUsedAt: now }).where('id', '=', row.id).execute().catch(() => undefined);
+    await db
+      .updateTable('apiKeys')
+      .set({ lastUsedAt: now })
+      .where('id', '=', row.id)
+      .execute()
+      .catch(() => undefined);
   }
   return { ok: true, viewer: { role: row.role, keyId: row.id, name: row.name, territories: row.territories } };
 }

@@ -58,18 +58,31 @@ export function authenticate(limiter: FailureLimiter, options: AuthenticateOptio
     }
     // The socket address unless a trusted proxy is in front: a client can rotate
     // X-Forwarded-For at will to dodge the limit when nothing overwrites it.
-    const socket = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress;
+    const socket = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket
+      ?.remoteAddress;
     const forwarded = options.trustProxy ? c.req.header('x-forwarded-for')?.split(',').at(-1)?.trim() : undefined;
     const client = forwarded || socket || 'local';
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     const check = match ? await authenticateKey(c.var.db, match[1]!) : ({ ok: false, reason: 'malformed' } as const);
     if (!check.ok) {
       const wait = limiter.blockedFor(client);
-      if (wait > 0) throw new AppError('too_many_requests', `too many failed authentications; retry in ${wait} s`, { retryAfter: wait }, { 'retry-after': String(wait) });
+      if (wait > 0)
+        throw new AppError(
+          'too_many_requests',
+          `too many failed authentications; retry in ${wait} s`,
+          { retryAfter: wait },
+          { 'retry-after': String(wait) },
+        );
       limiter.fail(client);
       // The prefix names the key in listings without revealing it; a malformed key has none.
       const prefix = match ? /^fnc_([a-z0-9]{8})_/.exec(match[1]!)?.[1] : undefined;
-      c.var.logger.warn('authentication failed', { reason: check.reason, ...(prefix ? { keyPrefix: prefix } : {}), client, method: c.req.method, path: c.req.path });
+      c.var.logger.warn('authentication failed', {
+        reason: check.reason,
+        ...(prefix ? { keyPrefix: prefix } : {}),
+        client,
+        method: c.req.method,
+        path: c.req.path,
+      });
       throw new AppError('unauthorized', invalidKeyMessage);
     }
     c.set('viewer', check.viewer);

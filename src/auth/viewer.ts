@@ -34,6 +34,9 @@ export function requireRole(viewer: Viewer, ...roles: Role[]): void {
 export function requireTerritoryScope(viewer: Viewer, territoriesOfResource: string[]): void {
   if (viewer.role !== 'editor') return;
   if (!territoriesOfResource.some((t) => viewer.territories.includes(t))) {
-    throw new AppError('forbidden', `this key may write in ${viewer.territories.join(', ')} only; the resource is in ${territoriesOfResource.join(', ') || 'no territory'}`);
+    throw new AppError(
+      'forbidden',
+      `this key may write in ${viewer.territories.join(', ')} only; the resource is in ${territoriesOfResource.join(', ') || 'no territory'}`,
+    );
   }
 }

@@ -17,7 +17,11 @@ export interface CnigField<Column extends string> {
 type SiteColumn = Extract<keyof SiteTable, string>;
 type PlotColumn = Extract<keyof PlotTable, string>;
 
-const f = <C extends string>(name: string, kind: CnigValueKind, column?: C): CnigField<C> => ({ name, kind, ...(column ? { column } : {}) });
+const f = <C extends string>(name: string, kind: CnigValueKind, column?: C): CnigField<C> => ({
+  name,
+  kind,
+  ...(column ? { column } : {}),
+});
 
 export const siteEcoFields: CnigField<SiteColumn>[] = [
   f('site_id', 'text', 'cnigId'),

@@ -58,7 +58,11 @@ function convert(field: CnigField<string>, text: string): unknown {
  * `options.geometry`: the geometry field already parsed (a GeoJSON source hands the object
  * over with its text, so that a million-row import does not parse every geometry twice).
  */
-export function readCnigRow(kind: CnigClass, row: Record<string, string | undefined>, options: { srid?: number; geometry?: Geometry } = {}): CnigRow {
+export function readCnigRow(
+  kind: CnigClass,
+  row: Record<string, string | undefined>,
+  options: { srid?: number; geometry?: Geometry } = {},
+): CnigRow {
   const schema = cnigSchemas[kind];
   const missing = missingValues(schema);
   const fields = (kind === 'site-eco' ? siteEcoFields : terrainEcoFields) as CnigField<string>[];
@@ -86,7 +90,11 @@ export function readCnigRow(kind: CnigClass, row: Record<string, string | undefi
     if (field.kind === 'geometry') {
       if (text !== undefined) {
         geometry ??= JSON.parse(text) as Geometry;
-        if (geometry.type !== 'Polygon' && geometry.type !== 'MultiPolygon') problems.push({ field: field.name, reason: `a ${geometry.type} where a Polygon or MultiPolygon is expected` });
+        if (geometry.type !== 'Polygon' && geometry.type !== 'MultiPolygon')
+          problems.push({
+            field: field.name,
+            reason: `a ${geometry.type} where a Polygon or MultiPolygon is expected`,
+          });
         else result.geometry = { geojson: text, srid: options.srid ?? detectSrid(geometry) };
       }
       continue;

@@ -34,7 +34,10 @@ export const cnigSchemas: Record<CnigClass, TableSchema> = {
 const missingSets = new WeakMap<TableSchema, Set<string>>();
 export function missingValues(schema: TableSchema): Set<string> {
   let set = missingSets.get(schema);
-  if (!set) missingSets.set(schema, (set = new Set(schema.missingValues ?? [''])));
+  if (!set) {
+    set = new Set(schema.missingValues ?? ['']);
+    missingSets.set(schema, set);
+  }
   return set;
 }
 
@@ -42,27 +45,46 @@ export function missingValues(schema: TableSchema): Set<string> {
 const compiledPatterns = new Map<string, RegExp>();
 function wholeValuePattern(pattern: string): RegExp {
   let regex = compiledPatterns.get(pattern);
-  if (!regex) compiledPatterns.set(pattern, (regex = new RegExp(`^(?:${pattern})$`, 'u')));
+  if (!regex) {
+    regex = new RegExp(`^(?:${pattern})$`, 'u');
+    compiledPatterns.set(pattern, regex);
+  }
   return regex;
 }
 
-const geoJsonTypes = new Set(['Point', 'MultiPoint', 'LineString', 'MultiLineString', 'Polygon', 'MultiPolygon', 'GeometryCollection']);
+const geoJsonTypes = new Set([
+  'Point',
+  'MultiPoint',
+  'LineString',
+  'MultiLineString',
+  'Polygon',
+  'MultiPolygon',
+  'GeometryCollection',
+]);
 
 function checkType(field: TableSchemaField, value: string, parsedValue?: unknown): string | undefined {
   switch (field.type) {
     case 'number':
-      return /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(value) ? undefined : `${JSON.stringify(value)} is not a number`;
+      return /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(value)
+        ? undefined
+        : `${JSON.stringify(value)} is not a number`;
     case 'integer':
       return /^[-+]?\d+$/.test(value) ? undefined : `${JSON.stringify(value)} is not an integer`;
     case 'date': {
-      if (field.format === '%Y') return /^\d{4}$/.test(value) ? undefined : `${JSON.stringify(value)} is not a year (YYYY)`;
-      const ok = /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(value)) && new Date(value).toISOString().startsWith(value);
+      if (field.format === '%Y')
+        return /^\d{4}$/.test(value) ? undefined : `${JSON.stringify(value)} is not a year (YYYY)`;
+      const ok =
+        /^\d{4}-\d{2}-\d{2}$/.test(value) &&
+        !Number.isNaN(Date.parse(value)) &&
+        new Date(value).toISOString().startsWith(value);
       return ok ? undefined : `${JSON.stringify(value)} is not a date (YYYY-MM-DD)`;
     }
     case 'geojson': {
       try {
         const parsed = (parsedValue ?? JSON.parse(value)) as { type?: unknown; coordinates?: unknown } | null;
-        return typeof parsed?.type === 'string' && geoJsonTypes.has(parsed.type) && (parsed.type === 'GeometryCollection' || Array.isArray(parsed.coordinates))
+        return typeof parsed?.type === 'string' &&
+          geoJsonTypes.has(parsed.type) &&
+          (parsed.type === 'GeometryCollection' || Array.isArray(parsed.coordinates))
           ? undefined
           : 'not a GeoJSON geometry';
       } catch {
@@ -72,7 +94,9 @@ function checkType(field: TableSchemaField, value: string, parsedValue?: unknown
     case 'geopoint': {
       // format "default": "lon, lat"
       const parts = value.split(',').map((p) => Number(p.trim()));
-      return parts.length === 2 && parts.every(Number.isFinite) ? undefined : `${JSON.stringify(value)} is not a "lon, lat" point`;
+      return parts.length === 2 && parts.every(Number.isFinite)
+        ? undefined
+        : `${JSON.stringify(value)} is not a "lon, lat" point`;
     }
     default:
       return undefined;
@@ -84,14 +108,19 @@ function checkType(field: TableSchemaField, value: string, parsedValue?: unknown
  * the caller has already parsed from that text (a GeoJSON field's object), so that they are
  * not parsed again.
  */
-export function validateRow(schema: TableSchema, row: Record<string, string | undefined>, parsed: Record<string, unknown> = {}): FieldProblem[] {
+export function validateRow(
+  schema: TableSchema,
+  row: Record<string, string | undefined>,
+  parsed: Record<string, unknown> = {},
+): FieldProblem[] {
   const missing = missingValues(schema);
   const problems: FieldProblem[] = [];
   for (const field of schema.fields) {
     const raw = row[field.name];
     const value = raw === undefined || missing.has(raw) ? undefined : raw;
     if (value === undefined) {
-      if (field.constraints?.required) problems.push({ field: field.name, reason: raw === undefined ? 'column missing' : 'required value missing' });
+      if (field.constraints?.required)
+        problems.push({ field: field.name, reason: raw === undefined ? 'column missing' : 'required value missing' });
       continue;
     }
     const typeProblem = checkType(field, value, parsed[field.name]);
@@ -100,10 +129,12 @@ export function validateRow(schema: TableSchema, row: Record<string, string | un
       continue;
     }
     const allowed = field.constraints?.enum ?? field.enum;
-    if (allowed && !allowed.includes(value)) problems.push({ field: field.name, reason: `${JSON.stringify(value)} is not one of the standard's values` });
+    if (allowed && !allowed.includes(value))
+      problems.push({ field: field.name, reason: `${JSON.stringify(value)} is not one of the standard's values` });
     const pattern = field.constraints?.pattern;
     // TableSchema patterns match the whole value.
-    if (pattern && !wholeValuePattern(pattern).test(value)) problems.push({ field: field.name, reason: `${JSON.stringify(value)} does not match the expected pattern` });
+    if (pattern && !wholeValuePattern(pattern).test(value))
+      problems.push({ field: field.name, reason: `${JSON.stringify(value)} does not match the expected pattern` });
   }
   return problems;
 }

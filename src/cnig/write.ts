@@ -17,7 +17,14 @@ import { GEOJSON_DECIMALS } from '../db/postgis.js';
 import { snakeCase } from '../db/schema.js';
 import { featureText } from '../http/features.js';
 import { crs84, geometryIn, type CrsDefinition } from '../ogc/crs.js';
-import { cnigBoolean, refcadSeparator, siteEcoFields, terrainEcoFields, type CnigClass, type CnigField } from './fields.js';
+import {
+  cnigBoolean,
+  refcadSeparator,
+  siteEcoFields,
+  terrainEcoFields,
+  type CnigClass,
+  type CnigField,
+} from './fields.js';
 import { cnigSchemas } from './table-schema.js';
 
 /** CNIG files are ';'-separated. */
@@ -43,12 +50,17 @@ export function cnigHeader(kind: CnigClass): string[] {
  * the surface, which the standard's GeoPackage has no column for either). The geometries are in
  * `crs`: CRS84 by default, or Lambert-93 (`x, y` in metres to the millimetre).
  */
-export function cnigSelect(kind: CnigClass, output: 'csv' | 'geojson' = 'csv', crs: CrsDefinition = crs84): RawBuilder<unknown> {
+export function cnigSelect(
+  kind: CnigClass,
+  output: 'csv' | 'geojson' = 'csv',
+  crs: CrsDefinition = crs84,
+): RawBuilder<unknown> {
   const table = kind === 'site-eco' ? 's' : 'p';
   const columns = cnigFields(kind).flatMap((field, i) => {
     const as = sql.id(alias(i));
     if (field.kind === 'geometry') {
-      const geom = output === 'geojson' ? sql`ST_ForcePolygonCCW(${sql.ref(`${table}.geom`)})` : sql.ref(`${table}.geom`);
+      const geom =
+        output === 'geojson' ? sql`ST_ForcePolygonCCW(${sql.ref(`${table}.geom`)})` : sql.ref(`${table}.geom`);
       if (crs === crs84) return [sql`ST_AsGeoJSON(${geom}, ${sql.lit(GEOJSON_DECIMALS)}) AS ${as}`];
       // Options 0: no `crs` member inside the geometry (ST_AsGeoJSON adds one off EPSG:4326).
       return [sql`ST_AsGeoJSON(${geometryIn(geom, crs)}, ${sql.lit(crs.decimals)}, 0) AS ${as}`];
@@ -56,7 +68,8 @@ export function cnigSelect(kind: CnigClass, output: 'csv' | 'geojson' = 'csv', c
     if (field.kind === 'point' && output === 'geojson') return [];
     if (field.column) {
       if (field.name === 'pole_id') return [sql`COALESCE(s.pole_id, s.cnig_id) AS ${as}`];
-      if (field.name === 'terr_acquereur') return [sql`CASE WHEN p.buyer_is_natural_person THEN NULL ELSE p.buyer_name END AS ${as}`];
+      if (field.name === 'terr_acquereur')
+        return [sql`CASE WHEN p.buyer_is_natural_person THEN NULL ELSE p.buyer_name END AS ${as}`];
       return [sql`${sql.ref(`${table}.${snakeCase(field.column)}`)} AS ${as}`];
     }
     switch (field.name) {
@@ -67,7 +80,9 @@ export function cnigSelect(kind: CnigClass, output: 'csv' | 'geojson' = 'csv', c
       case 'site_geompoint': {
         const point = geometryIn(sql`ST_PointOnSurface(s.geom)`, crs);
         const decimals = sql.lit(crs.decimals);
-        return [sql`round(ST_X(${point})::numeric, ${decimals}) || ', ' || round(ST_Y(${point})::numeric, ${decimals}) AS ${as}`];
+        return [
+          sql`round(ST_X(${point})::numeric, ${decimals}) || ', ' || round(ST_Y(${point})::numeric, ${decimals}) AS ${as}`,
+        ];
       }
       case 'site_id':
         return [sql`s.cnig_id AS ${as}`];
@@ -113,11 +128,16 @@ interface PropertyField {
 function propertyFields(kind: CnigClass): PropertyField[] {
   const types = new Map(cnigSchemas[kind].fields.map((f) => [f.name, f.type]));
   return cnigFields(kind).flatMap((field, index) =>
-    field.kind === 'geometry' || field.kind === 'point' ? [] : [{ name: field.name, index, field, numeric: numericTypes.has(types.get(field.name) ?? '') }],
+    field.kind === 'geometry' || field.kind === 'point'
+      ? []
+      : [{ name: field.name, index, field, numeric: numericTypes.has(types.get(field.name) ?? '') }],
   );
 }
 
-const properties: Record<CnigClass, PropertyField[]> = { 'site-eco': propertyFields('site-eco'), 'terrain-eco': propertyFields('terrain-eco') };
+const properties: Record<CnigClass, PropertyField[]> = {
+  'site-eco': propertyFields('site-eco'),
+  'terrain-eco': propertyFields('terrain-eco'),
+};
 
 /** The CNIG properties of a selected row: every field but the geometries, missing ones as null. */
 export function cnigProperties(kind: CnigClass, row: CnigSelectedRow): Record<string, string | number | null> {

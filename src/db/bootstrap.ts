@@ -7,7 +7,10 @@ import { migrateToLatest } from './migrate.js';
 import { openDatabase, type DatabaseHandle } from './open.js';
 
 export async function isCatalogueEmpty(handle: DatabaseHandle): Promise<boolean> {
-  const row = await handle.db.selectFrom('territories').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const row = await handle.db
+    .selectFrom('territories')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return row.n === 0;
 }
 
@@ -20,7 +23,10 @@ export async function bootstrapDatabase(config: Config, logger: Logger): Promise
     limits: config.databaseLimits,
     onConnectionError: (error) => logger.warn('database connection lost', { error: error.message }),
   });
-  logger.info('database open', { backend: handle.kind, ...(handle.kind === 'pglite' ? { dataDir: config.dataDir } : {}) });
+  logger.info('database open', {
+    backend: handle.kind,
+    ...(handle.kind === 'pglite' ? { dataDir: config.dataDir } : {}),
+  });
   // Production PostgreSQL is migrated by `foncier migrate` as a deploy step; the embedded
   // database migrates itself so that `npm start` works on a fresh clone.
   if (handle.kind === 'pglite') {

@@ -5,7 +5,6 @@
 import { sql, type Kysely } from 'kysely';
 import { snakeCase, type Database } from './schema.js';
 
-
 /** The SQL name of a table of the Kysely `Database` (camelCase there, snake_case in SQL). */
 export const tableName = (table: keyof Database & string) => snakeCase(table);
 
@@ -20,7 +19,9 @@ export async function insertJsonRows<T extends keyof Database & string>(
   const relation = tableName(table);
   const columnList = sql.join(columns.map((c) => sql.id(c)));
   await sql`INSERT INTO ${sql.id(relation)} (${columnList})
-    SELECT ${columnList} FROM json_populate_recordset(null::${sql.id(relation)}, ${JSON.stringify(payload)}::json)`.execute(db);
+    SELECT ${columnList} FROM json_populate_recordset(null::${sql.id(relation)}, ${JSON.stringify(payload)}::json)`.execute(
+    db,
+  );
 }
 
 /**
@@ -38,7 +39,11 @@ export async function insertJsonRows<T extends keyof Database & string>(
  * as well (sites, communes for plots): readers of those wait too. A rollback undoes the drops,
  * so nothing needs restoring when the load fails.
  */
-export async function deferIndexes(db: Kysely<Database>, table: keyof Database & string, options: { foreignKeys: boolean }): Promise<() => Promise<void>> {
+export async function deferIndexes(
+  db: Kysely<Database>,
+  table: keyof Database & string,
+  options: { foreignKeys: boolean },
+): Promise<() => Promise<void>> {
   const relation = tableName(table);
   const { rows: indexes } = await sql<{ name: string; definition: string }>`
     SELECT c.relname AS name, pg_get_indexdef(x.indexrelid) AS definition
@@ -52,7 +57,8 @@ export async function deferIndexes(db: Kysely<Database>, table: keyof Database &
         FROM pg_constraint WHERE conrelid = ${relation}::regclass AND contype = 'f'
         ORDER BY conname`.execute(db)
     : { rows: [] };
-  for (const fk of foreignKeys) await sql`ALTER TABLE ${sql.id(relation)} DROP CONSTRAINT ${sql.id(fk.name)}`.execute(db);
+  for (const fk of foreignKeys)
+    await sql`ALTER TABLE ${sql.id(relation)} DROP CONSTRAINT ${sql.id(fk.name)}`.execute(db);
   for (const index of indexes) await sql`DROP INDEX ${sql.id(index.name)}`.execute(db);
   return async () => {
     // Sorting for a B-tree build and the GiST buffers use maintenance_work_mem.
@@ -60,6 +66,9 @@ export async function deferIndexes(db: Kysely<Database>, table: keyof Database &
     // The definitions come from the catalogue (pg_get_indexdef / pg_get_constraintdef), never
     // from input: they are replayed as written.
     for (const index of indexes) await sql.raw(index.definition).execute(db);
-    for (const fk of foreignKeys) await sql`ALTER TABLE ${sql.id(relation)} ADD CONSTRAINT ${sql.id(fk.name)} ${sql.raw(fk.definition)}`.execute(db);
+    for (const fk of foreignKeys)
+      await sql`ALTER TABLE ${sql.id(relation)} ADD CONSTRAINT ${sql.id(fk.name)} ${sql.raw(fk.definition)}`.execute(
+        db,
+      );
   };
 }

@@ -31,7 +31,10 @@ export class SqlFileMigrationProvider implements MigrationProvider {
   }
 }
 
-export function createMigrator(db: Kysely<any>, provider: MigrationProvider = new SqlFileMigrationProvider()): Migrator {
+export function createMigrator(
+  db: Kysely<any>,
+  provider: MigrationProvider = new SqlFileMigrationProvider(),
+): Migrator {
   // Features developed side by side take their numbers in advance, so a database may have
   // applied 006 before 002 lands: apply the missing ones rather than refuse to start.
   return new Migrator({ db, provider, allowUnorderedMigrations: true });
@@ -46,7 +49,9 @@ export async function migrateToLatest(db: Kysely<any>, provider?: MigrationProvi
   const { error, results }: MigrationResultSet = await createMigrator(db, provider).migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new MigrationError(`migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new MigrationError(`migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

@@ -95,7 +95,10 @@ export async function openPGlite(dataDir: string | undefined): Promise<DatabaseH
 }
 
 export async function openDatabase(
-  options: { databaseUrl?: string; dataDir?: string; poolMax?: number } & Pick<PostgresOptions, 'limits' | 'onConnectionError'>,
+  options: { databaseUrl?: string; dataDir?: string; poolMax?: number } & Pick<
+    PostgresOptions,
+    'limits' | 'onConnectionError'
+  >,
 ): Promise<DatabaseHandle> {
   const { databaseUrl, dataDir, poolMax, ...postgres } = options;
   return databaseUrl ? openPostgres(databaseUrl, poolMax, postgres) : openPGlite(dataDir);

@@ -36,7 +36,7 @@ class PGliteConnection implements DatabaseConnection {
     // multi-statement scripts such as the migrations in sql/.
     const result: Results<R> | undefined =
       query.parameters.length === 0
-        ? (await this.pg.exec(query.sql)).at(-1) as Results<R> | undefined
+        ? ((await this.pg.exec(query.sql)).at(-1) as Results<R> | undefined)
         : await this.pg.query<R>(query.sql, query.parameters as unknown[]);
     const rows = result?.rows ?? [];
     const affected = result?.affectedRows;

@@ -3,7 +3,14 @@
 // comes from the commune, areas from the geometry, versions and dates from the server.
 import { z } from '@hono/zod-openapi';
 import { polygonalGeometrySchema } from '../geometry/input.js';
-import { developmentStages, landControls, landUses, marketingStages, occupations, planningZones } from '../plots/vocabulary.js';
+import {
+  developmentStages,
+  landControls,
+  landUses,
+  marketingStages,
+  occupations,
+  planningZones,
+} from '../plots/vocabulary.js';
 import { ownerTypes, siteStates, siteTypes, siteVocations, urbanisationTypes } from '../sites/vocabulary.js';
 
 const isoDate = z.iso.date({ message: 'expected an ISO date YYYY-MM-DD' });
@@ -76,7 +83,12 @@ export const plotInputSchema = z
   .object({
     cnigId: text(80).optional().openapi({ description: 'CNIG terr_id; generated when absent' }),
     siteId: z.uuid(),
-    cadastralRefs: z.array(z.string().regex(/^[0-9]{5}[0-9]{3}[0-9A-Z]{2}[0-9]{4}$/, { message: 'expected a 14-character parcel id' })).max(500).optional(),
+    cadastralRefs: z
+      .array(
+        z.string().regex(/^[0-9]{5}[0-9]{3}[0-9A-Z]{2}[0-9]{4}$/, { message: 'expected a 14-character parcel id' }),
+      )
+      .max(500)
+      .optional(),
     countsInUsableArea: z.boolean().nullable().optional(),
     identifiedOn: isoDate.optional(),
     landControl: z.enum(landControls),

@@ -15,7 +15,16 @@ import { plotSchema, toPlotJson } from '../plots/representation.js';
 import { findSite } from '../sites/repository.js';
 import { siteSchema, toSiteJson } from '../sites/representation.js';
 import { plotInputSchema, plotPatchSchema, siteInputSchema, sitePatchSchema } from './inputs.js';
-import { createPlot, createSite, deletePlot, deleteSite, requireNaturalPersonRights, updatePlot, updateSite, type WriteContext } from './writes.js';
+import {
+  createPlot,
+  createSite,
+  deletePlot,
+  deleteSite,
+  requireNaturalPersonRights,
+  updatePlot,
+  updateSite,
+  type WriteContext,
+} from './writes.js';
 
 const writeProblems = {
   400: problemEntry('Invalid body or parameter (named in invalidParams)'),
@@ -29,9 +38,16 @@ const writeProblems = {
   429: problemEntry('Too many failed authentications'),
 } as const;
 const security = [{ bearerAuth: [] }];
-const ifMatchHeader = z.object({ 'if-match': z.string().optional().openapi({ description: 'ETag of the version being changed' }) });
+const ifMatchHeader = z.object({
+  'if-match': z.string().optional().openapi({ description: 'ETag of the version being changed' }),
+});
 
-const context = (c: Context<AppEnv>): WriteContext => ({ db: c.var.db, viewer: c.var.viewer, changes: c.var.changes, today: c.var.clock.today() });
+const context = (c: Context<AppEnv>): WriteContext => ({
+  db: c.var.db,
+  viewer: c.var.viewer,
+  changes: c.var.changes,
+  today: c.var.clock.today(),
+});
 
 async function siteBody(c: Context<AppEnv>, id: string) {
   const row = await findSite(c.var.db, id);
@@ -56,7 +72,10 @@ export function siteWriteRoutes() {
       security,
       middleware: [allow('editor', 'admin'), limitBody] as const,
       request: { body: { required: true, content: { 'application/json': { schema: siteInputSchema } } } },
-      responses: { 201: { description: 'Created', content: { 'application/json': { schema: siteSchema } } }, ...writeProblems },
+      responses: {
+        201: { description: 'Created', content: { 'application/json': { schema: siteSchema } } },
+        ...writeProblems,
+      },
     }),
     async (c) => {
       const id = await createSite(context(c), c.req.valid('json'));
@@ -72,8 +91,15 @@ export function siteWriteRoutes() {
       summary: 'Change a site (If-Match required)',
       security,
       middleware: [allowInScope('site', 'editor', 'admin'), limitBody] as const,
-      request: { params: z.object({ id: uuidParam('site') }), headers: ifMatchHeader, body: { required: true, content: { 'application/json': { schema: sitePatchSchema } } } },
-      responses: { 200: { description: 'Changed', content: { 'application/json': { schema: siteSchema } } }, ...writeProblems },
+      request: {
+        params: z.object({ id: uuidParam('site') }),
+        headers: ifMatchHeader,
+        body: { required: true, content: { 'application/json': { schema: sitePatchSchema } } },
+      },
+      responses: {
+        200: { description: 'Changed', content: { 'application/json': { schema: siteSchema } } },
+        ...writeProblems,
+      },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
@@ -112,7 +138,10 @@ export function plotWriteRoutes() {
       security,
       middleware: [allow('editor', 'admin'), limitBody] as const,
       request: { body: { required: true, content: { 'application/json': { schema: plotInputSchema } } } },
-      responses: { 201: { description: 'Created', content: { 'application/json': { schema: plotSchema } } }, ...writeProblems },
+      responses: {
+        201: { description: 'Created', content: { 'application/json': { schema: plotSchema } } },
+        ...writeProblems,
+      },
     }),
     async (c) => {
       const id = await createPlot(context(c), c.req.valid('json'));
@@ -128,8 +157,15 @@ export function plotWriteRoutes() {
       summary: 'Change a plot (If-Match required)',
       security,
       middleware: [allowInScope('plot', 'editor', 'admin'), limitBody] as const,
-      request: { params: z.object({ id: uuidParam('plot') }), headers: ifMatchHeader, body: { required: true, content: { 'application/json': { schema: plotPatchSchema } } } },
-      responses: { 200: { description: 'Changed', content: { 'application/json': { schema: plotSchema } } }, ...writeProblems },
+      request: {
+        params: z.object({ id: uuidParam('plot') }),
+        headers: ifMatchHeader,
+        body: { required: true, content: { 'application/json': { schema: plotPatchSchema } } },
+      },
+      responses: {
+        200: { description: 'Changed', content: { 'application/json': { schema: plotSchema } } },
+        ...writeProblems,
+      },
     }),
     async (c) => {
       const { id } = c.req.valid('param');

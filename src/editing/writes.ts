@@ -25,7 +25,8 @@ type Entity = 'site' | 'plot';
 const tables = { site: 'sites', plot: 'plots' } as const;
 
 const geomFrom = (g: PolygonalGeometry) => sql`ST_Multi(ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(g)}), 4326))`;
-const areaHaOf = (g: PolygonalGeometry) => sql<number>`ST_Area(ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(g)}), 4326)::geography) / 10000`;
+const areaHaOf = (g: PolygonalGeometry) =>
+  sql<number>`ST_Area(ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(g)}), 4326)::geography) / 10000`;
 
 function isUniqueViolation(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: string }).code === '23505';
@@ -40,16 +41,31 @@ async function communeTerritories(db: Kysely<Database>, insee: string) {
 }
 
 /** The territories a geometry must lie in: those of its commune that the writer may act in. */
-async function requireInsideTerritories(db: Kysely<Database>, viewer: Viewer, geometry: PolygonalGeometry, territories: string[]): Promise<void> {
+async function requireInsideTerritories(
+  db: Kysely<Database>,
+  viewer: Viewer,
+  geometry: PolygonalGeometry,
+  territories: string[],
+): Promise<void> {
   const allowed = viewer.role === 'editor' ? territories.filter((t) => viewer.territories.includes(t)) : territories;
   if (allowed.length === 0) return;
   const { rows } = await sql<{ inside: boolean }>`
     SELECT coalesce(bool_or(ST_CoveredBy(ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(geometry)}), 4326), t.geom)), false) AS inside
     FROM territories t WHERE t.id IN (${sql.join(allowed)})`.execute(db);
-  if (!rows[0]?.inside) throw new AppError('unprocessable', `the geometry does not lie inside the territory ${allowed.join(' or ')}`, { invalidParams: [{ in: 'body', name: 'geometry', message: 'outside the territory' }] });
+  if (!rows[0]?.inside)
+    throw new AppError('unprocessable', `the geometry does not lie inside the territory ${allowed.join(' or ')}`, {
+      invalidParams: [{ in: 'body', name: 'geometry', message: 'outside the territory' }],
+    });
 }
 
-async function afterCommit(ctx: WriteContext, entity: Entity, id: string, action: 'create' | 'update' | 'delete', before: Record<string, unknown> | undefined, after: Record<string, unknown> | undefined) {
+async function afterCommit(
+  ctx: WriteContext,
+  entity: Entity,
+  id: string,
+  action: 'create' | 'update' | 'delete',
+  before: Record<string, unknown> | undefined,
+  after: Record<string, unknown> | undefined,
+) {
   ctx.changes.publish({
     entity,
     id,
@@ -85,7 +101,13 @@ async function lockForWrite(trx: Kysely<Database>, ctx: WriteContext, entity: En
 type Row = Record<string, unknown>;
 
 /** Inserts a row, audits it, announces it after the commit. */
-async function insertAudited(ctx: WriteContext, entity: Entity, id: string, insert: (trx: Kysely<Database>) => Promise<unknown>, cnigId: string | undefined): Promise<void> {
+async function insertAudited(
+  ctx: WriteContext,
+  entity: Entity,
+  id: string,
+  insert: (trx: Kysely<Database>) => Promise<unknown>,
+  cnigId: string | undefined,
+): Promise<void> {
   const after = await ctx.db
     .transaction()
     .execute(async (trx) => {
@@ -118,12 +140,21 @@ async function updateAudited(
       const changes = await prepare(trx, current);
       const before = await snapshot(trx, table, id);
       await sql`UPDATE ${sql.table(table)} SET ${sql.join(
-        Object.entries({ ...changes, version: sql`version + 1`, updatedAt: sql`now()`, ...(changes.deletedAt ? {} : { updatedOn: sql`${ctx.today}::date` }) }).map(
-          ([column, value]) => sql`${sql.ref(column)} = ${value}`,
-        ),
+        Object.entries({
+          ...changes,
+          version: sql`version + 1`,
+          updatedAt: sql`now()`,
+          ...(changes.deletedAt ? {} : { updatedOn: sql`${ctx.today}::date` }),
+        }).map(([column, value]) => sql`${sql.ref(column)} = ${value}`),
       )} WHERE id = ${id}`.execute(trx);
       const after = await snapshot(trx, table, id);
-      await recordAudit(trx, ctx.viewer, { action: changes.deletedAt ? 'delete' : 'update', entity, entityId: id, before, after });
+      await recordAudit(trx, ctx.viewer, {
+        action: changes.deletedAt ? 'delete' : 'update',
+        entity,
+        entityId: id,
+        before,
+        after,
+      });
       return [before, after] as const;
     })
     .catch(rethrowDuplicate(entity, cnigId));
@@ -134,7 +165,8 @@ const actionOf = (after: Row | undefined): 'update' | 'delete' => (after?.delete
 
 function rethrowDuplicate(entity: Entity, cnigId: string | undefined) {
   return (error: unknown): never => {
-    if (isUniqueViolation(error)) throw new ConflictError(`a ${entity} with cnigId ${JSON.stringify(cnigId)} already exists`);
+    if (isUniqueViolation(error))
+      throw new ConflictError(`a ${entity} with cnigId ${JSON.stringify(cnigId)} already exists`);
     throw error;
   };
 }
@@ -142,7 +174,12 @@ function rethrowDuplicate(entity: Entity, cnigId: string | undefined) {
 export async function createSite(ctx: WriteContext, input: SiteInput): Promise<string> {
   requireRole(ctx.viewer, 'editor', 'admin');
   const commune = await communeTerritories(ctx.db, input.communeInsee);
-  if (!commune?.epciSiren) throw invalidParam('body', 'communeInsee', `commune ${input.communeInsee} is not in the catalogue or belongs to no EPCI`);
+  if (!commune?.epciSiren)
+    throw invalidParam(
+      'body',
+      'communeInsee',
+      `commune ${input.communeInsee} is not in the catalogue or belongs to no EPCI`,
+    );
   requireTerritoryScope(ctx.viewer, commune.territories);
   await checkGeometry(ctx.db, input.geometry);
   await requireInsideTerritories(ctx.db, ctx.viewer, input.geometry, commune.territories);
@@ -184,7 +221,12 @@ export async function updateSite(ctx: WriteContext, id: string, ifMatch: string,
       let territories = current.territories;
       if (patch.communeInsee && patch.communeInsee !== current.communeInsee) {
         const commune = await communeTerritories(trx, patch.communeInsee);
-        if (!commune?.epciSiren) throw invalidParam('body', 'communeInsee', `commune ${patch.communeInsee} is not in the catalogue or belongs to no EPCI`);
+        if (!commune?.epciSiren)
+          throw invalidParam(
+            'body',
+            'communeInsee',
+            `commune ${patch.communeInsee} is not in the catalogue or belongs to no EPCI`,
+          );
         requireTerritoryScope(ctx.viewer, commune.territories);
         epciSiren = commune.epciSiren;
         territories = commune.territories;
@@ -194,10 +236,16 @@ export async function updateSite(ctx: WriteContext, id: string, ifMatch: string,
         await requireInsideTerritories(trx, ctx.viewer, geometry, territories);
       } else if (epciSiren) {
         // A new commune may put the site in another territory: its geometry must lie there too.
-        const { rows } = await sql<{ geometry: PolygonalGeometry }>`SELECT ST_AsGeoJSON(geom)::json AS geometry FROM sites WHERE id = ${id}`.execute(trx);
+        const { rows } = await sql<{
+          geometry: PolygonalGeometry;
+        }>`SELECT ST_AsGeoJSON(geom)::json AS geometry FROM sites WHERE id = ${id}`.execute(trx);
         await requireInsideTerritories(trx, ctx.viewer, rows[0]!.geometry, territories);
       }
-      return { ...fields, ...(epciSiren ? { epciSiren } : {}), ...(geometry ? { geom: geomFrom(geometry), grossAreaHa: areaHaOf(geometry) } : {}) };
+      return {
+        ...fields,
+        ...(epciSiren ? { epciSiren } : {}),
+        ...(geometry ? { geom: geomFrom(geometry), grossAreaHa: areaHaOf(geometry) } : {}),
+      };
     },
     patch.cnigId,
   );
@@ -211,8 +259,14 @@ export async function deleteSite(ctx: WriteContext, id: string, ifMatch: string)
     id,
     ifMatch,
     async (trx) => {
-      const live = await trx.selectFrom('plots').where('siteId', '=', id).where('deletedAt', 'is', null).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-      if (live.n > 0) throw new ConflictError(`the site still has ${live.n} plots: delete them first`, { plots: live.n });
+      const live = await trx
+        .selectFrom('plots')
+        .where('siteId', '=', id)
+        .where('deletedAt', 'is', null)
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
+      if (live.n > 0)
+        throw new ConflictError(`the site still has ${live.n} plots: delete them first`, { plots: live.n });
       return { deletedAt: sql`now()` };
     },
     undefined,
@@ -239,19 +293,30 @@ const parties = [
  * Only an admin may declare that an owner or buyer is not a natural person: that makes the
  * name public (plots/representation.ts), so an editor saying so is a 403 naming the field.
  */
-export function requireNaturalPersonRights(viewer: Viewer, fields: Pick<PlotPatch, 'ownerIsNaturalPerson' | 'buyerIsNaturalPerson'>): void {
+export function requireNaturalPersonRights(
+  viewer: Viewer,
+  fields: Pick<PlotPatch, 'ownerIsNaturalPerson' | 'buyerIsNaturalPerson'>,
+): void {
   if (canSeePersonalData(viewer)) return;
   for (const { flag, party } of parties) {
     if (fields[flag] === false) {
-      throw new AppError('forbidden', `only an admin may declare that the ${party} is not a natural person (${flag}: false)`, {
-        invalidParams: [{ in: 'body', name: flag, message: 'only an admin may set it to false' }],
-      });
+      throw new AppError(
+        'forbidden',
+        `only an admin may declare that the ${party} is not a natural person (${flag}: false)`,
+        {
+          invalidParams: [{ in: 'body', name: flag, message: 'only an admin may set it to false' }],
+        },
+      );
     }
   }
 }
 
 /** A name given by someone who may not declare it a legal person's is presumed a natural person's. */
-function presumedNaturalPersons(viewer: Viewer, given: Pick<PlotPatch, 'ownerName' | 'buyerName'>, current?: Partial<Record<'ownerName' | 'buyerName', string | null>>): Row {
+function presumedNaturalPersons(
+  viewer: Viewer,
+  given: Pick<PlotPatch, 'ownerName' | 'buyerName'>,
+  current?: Partial<Record<'ownerName' | 'buyerName', string | null>>,
+): Row {
   if (canSeePersonalData(viewer)) return {};
   const flags: Row = {};
   for (const { flag, name } of parties) {
@@ -308,11 +373,20 @@ export async function updatePlot(ctx: WriteContext, id: string, ifMatch: string,
         await checkGeometry(trx, geometry);
         await requireInsideTerritories(trx, ctx.viewer, geometry, current.territories);
       }
-      const names = patch.ownerName || patch.buyerName ? await trx.selectFrom('plots').select(['ownerName', 'buyerName']).where('id', '=', id).executeTakeFirstOrThrow() : undefined;
+      const names =
+        patch.ownerName || patch.buyerName
+          ? await trx
+              .selectFrom('plots')
+              .select(['ownerName', 'buyerName'])
+              .where('id', '=', id)
+              .executeTakeFirstOrThrow()
+          : undefined;
       return {
         ...fields,
         ...presumedNaturalPersons(ctx.viewer, patch, names),
-        ...(geometry ? { geom: geomFrom(geometry), grossAreaHa: areaHaOf(geometry), communeInsee: communeOf(geometry) } : {}),
+        ...(geometry
+          ? { geom: geomFrom(geometry), grossAreaHa: areaHaOf(geometry), communeInsee: communeOf(geometry) }
+          : {}),
       };
     },
     patch.cnigId,

@@ -14,11 +14,20 @@ export { cnigHeader } from '../cnig/write.js';
 const pageSize = 1000;
 
 /** The live sites or plots (of a territory) as CNIG rows, in CNIG id order, one page at a time. */
-export async function* cnigPages(db: Kysely<Database>, kind: CnigClass, output: 'csv' | 'geojson', territory?: string, crs: CrsDefinition = crs84): AsyncGenerator<CnigSelectedRow[]> {
-  const inTerritory = territory ? sql`AND s.epci_siren IN (SELECT epci_siren FROM territory_epci WHERE territory_id = ${territory})` : sql``;
+export async function* cnigPages(
+  db: Kysely<Database>,
+  kind: CnigClass,
+  output: 'csv' | 'geojson',
+  territory?: string,
+  crs: CrsDefinition = crs84,
+): AsyncGenerator<CnigSelectedRow[]> {
+  const inTerritory = territory
+    ? sql`AND s.epci_siren IN (SELECT epci_siren FROM territory_epci WHERE territory_id = ${territory})`
+    : sql``;
   let after: string | undefined;
   for (;;) {
-    const next = after !== undefined ? sql`AND ${sql.ref(kind === 'site-eco' ? 's.cnig_id' : 'p.cnig_id')} > ${after}` : sql``;
+    const next =
+      after !== undefined ? sql`AND ${sql.ref(kind === 'site-eco' ? 's.cnig_id' : 'p.cnig_id')} > ${after}` : sql``;
     const { rows } =
       kind === 'site-eco'
         ? await sql<CnigSelectedRow & { cursor: string }>`SELECT ${cnigSelect(kind, output, crs)}, s.cnig_id AS cursor
@@ -37,7 +46,12 @@ export async function* cnigPages(db: Kysely<Database>, kind: CnigClass, output: 
 
 /** The CSV as chunks of text: header first, then one chunk per page of rows. The geometries
  *  (site_geomsurf, site_geompoint, terr_geomsurf) in `crs`, CRS84 or the standard's Lambert-93. */
-export async function* cnigCsvChunks(db: Kysely<Database>, kind: CnigClass, territory?: string, crs: CrsDefinition = crs84): AsyncGenerator<string> {
+export async function* cnigCsvChunks(
+  db: Kysely<Database>,
+  kind: CnigClass,
+  territory?: string,
+  crs: CrsDefinition = crs84,
+): AsyncGenerator<string> {
   yield cnigCsvHeader(kind);
   for await (const rows of cnigPages(db, kind, 'csv', territory, crs)) yield cnigCsvLines(kind, rows);
 }

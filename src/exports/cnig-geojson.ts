@@ -12,11 +12,25 @@ import { featureCollectionChunks } from '../http/features.js';
 import { crs84, legacyCrsMember, type CrsDefinition } from '../ogc/crs.js';
 import { cnigPages } from './cnig-csv.js';
 
-async function* featureTexts(db: Kysely<Database>, kind: CnigClass, territory: string | undefined, crs: CrsDefinition): AsyncGenerator<string[]> {
-  for await (const rows of cnigPages(db, kind, 'geojson', territory, crs)) yield rows.map((row) => cnigFeatureText(kind, row));
+async function* featureTexts(
+  db: Kysely<Database>,
+  kind: CnigClass,
+  territory: string | undefined,
+  crs: CrsDefinition,
+): AsyncGenerator<string[]> {
+  for await (const rows of cnigPages(db, kind, 'geojson', territory, crs))
+    yield rows.map((row) => cnigFeatureText(kind, row));
 }
 
-export function cnigGeoJsonChunks(db: Kysely<Database>, kind: CnigClass, territory?: string, crs: CrsDefinition = crs84): AsyncGenerator<string> {
+export function cnigGeoJsonChunks(
+  db: Kysely<Database>,
+  kind: CnigClass,
+  territory?: string,
+  crs: CrsDefinition = crs84,
+): AsyncGenerator<string> {
   // `name`: GDAL and QGIS then call the layer as the GeoPackage does (site_eco, terrain_eco).
-  return featureCollectionChunks(featureTexts(db, kind, territory, crs), { name: cnigLayerName(kind), ...legacyCrsMember(crs) });
+  return featureCollectionChunks(featureTexts(db, kind, territory, crs), {
+    name: cnigLayerName(kind),
+    ...legacyCrsMember(crs),
+  });
 }

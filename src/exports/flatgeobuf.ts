@@ -54,10 +54,17 @@ const column = (name: string, type: ColumnType, description?: string): ColumnMet
  *  collection's whitelisted properties in their declared order. */
 export function flatGeobufColumns(layer: DownloadLayer): ColumnMeta[] {
   const { properties } = downloadCollection(layer);
-  return [column('id', ColumnType.String, 'Foncier id'), ...Object.entries(properties).map(([name, q]) => column(name, columnTypes[q.type], q.description))];
+  return [
+    column('id', ColumnType.String, 'Foncier id'),
+    ...Object.entries(properties).map(([name, q]) => column(name, columnTypes[q.type], q.description)),
+  ];
 }
 
-export function flatGeobufHeader(layer: DownloadLayer, about: { title: string; description: string }, crs: CrsDefinition = crs84): HeaderMeta {
+export function flatGeobufHeader(
+  layer: DownloadLayer,
+  about: { title: string; description: string },
+  crs: CrsDefinition = crs84,
+): HeaderMeta {
   return {
     // sites.geom and plots.geom are geometry(MultiPolygon, 4326): one type for every feature.
     geometryType: GeometryType.MultiPolygon,
@@ -66,14 +73,22 @@ export function flatGeobufHeader(layer: DownloadLayer, about: { title: string; d
     featuresCount: 0,
     indexNodeSize: 0,
     // CRS84 is written EPSG:4326, x = longitude as every FlatGeobuf reader takes it.
-    crs: { org: 'EPSG', code: crs.srid, name: crs === crs84 ? 'WGS 84' : crs.title, description: null, wkt: null, code_string: null },
+    crs: {
+      org: 'EPSG',
+      code: crs.srid,
+      name: crs === crs84 ? 'WGS 84' : crs.title,
+      description: null,
+      wkt: null,
+      code_string: null,
+    },
     title: about.title,
     description: about.description,
     metadata: null,
   };
 }
 
-const optionalString = (builder: flatbuffers.Builder, text: string | null) => (text === null ? 0 : builder.createString(text));
+const optionalString = (builder: flatbuffers.Builder, text: string | null) =>
+  text === null ? 0 : builder.createString(text);
 
 /** The size-prefixed Header table of header.fbs, the layer named `name`. */
 export function headerBytes(header: HeaderMeta, name: string): Uint8Array {
@@ -120,7 +135,8 @@ export function headerBytes(header: HeaderMeta, name: string): Uint8Array {
 
 function featureBytes(row: FeatureRow, header: HeaderMeta): Uint8Array {
   const properties: IProperties = { id: row.id };
-  for (const { name } of header.columns!.slice(1)) properties[name] = (row.properties[name] ?? null) as IProperties[string];
+  for (const { name } of header.columns!.slice(1))
+    properties[name] = (row.properties[name] ?? null) as IProperties[string];
   return buildFeature(parseGeometry(row.geometry as MultiPolygon), properties, header);
 }
 
@@ -146,15 +162,25 @@ export interface FlatGeobufOptions {
 
 async function describe(db: Kysely<Database>, layer: DownloadLayer, territory: string | undefined, crs: CrsDefinition) {
   const collection = downloadCollection(layer);
-  const found = territory ? (await sql<{ name: string }>`SELECT name FROM territories WHERE id = ${territory}`.execute(db)).rows[0] : undefined;
+  const found = territory
+    ? (await sql<{ name: string }>`SELECT name FROM territories WHERE id = ${territory}`.execute(db)).rows[0]
+    : undefined;
   const where = territory ? `Territoire d'industrie ${found?.name ?? territory} (${territory})` : 'France';
-  return { title: `${collection.title}, ${where}`, description: `${collection.description}. Foncier download of the live ${layer} of ${where}, EPSG:${crs.srid}.` };
+  return {
+    title: `${collection.title}, ${where}`,
+    description: `${collection.description}. Foncier download of the live ${layer} of ${where}, EPSG:${crs.srid}.`,
+  };
 }
 
 /** The .fgb file as chunks of bytes: magic bytes and header first, then one chunk per page. */
-export async function* flatGeobufChunks(db: Kysely<Database>, layer: DownloadLayer, options: FlatGeobufOptions = {}): AsyncGenerator<Uint8Array> {
+export async function* flatGeobufChunks(
+  db: Kysely<Database>,
+  layer: DownloadLayer,
+  options: FlatGeobufOptions = {},
+): AsyncGenerator<Uint8Array> {
   const crs = options.crs ?? crs84;
   const header = flatGeobufHeader(layer, await describe(db, layer, options.territory, crs), crs);
   yield concat([magicbytes, headerBytes(header, options.name ?? layer)]);
-  for await (const rows of featurePages(db, layer, options.territory, options.pageSize, crs)) yield concat(rows.map((row) => featureBytes(row, header)));
+  for await (const rows of featurePages(db, layer, options.territory, options.pageSize, crs))
+    yield concat(rows.map((row) => featureBytes(row, header)));
 }

@@ -18,7 +18,13 @@ export function downloadCollection(layer: DownloadLayer): CollectionDefinition {
 }
 
 /** The layer's live features in id order, one keyset page at a time (one page in memory). */
-export async function* featurePages(db: Kysely<Database>, layer: DownloadLayer, territory?: string, pageSize = defaultPageSize, crs: CrsDefinition = crs84): AsyncGenerator<FeatureRow[]> {
+export async function* featurePages(
+  db: Kysely<Database>,
+  layer: DownloadLayer,
+  territory?: string,
+  pageSize = defaultPageSize,
+  crs: CrsDefinition = crs84,
+): AsyncGenerator<FeatureRow[]> {
   const collection = downloadCollection(layer);
   const inTerritory = territory
     ? layer === 'sites'
@@ -38,10 +44,21 @@ export async function* featurePages(db: Kysely<Database>, layer: DownloadLayer, 
   }
 }
 
-async function* featureTexts(db: Kysely<Database>, layer: DownloadLayer, territory: string | undefined, crs: CrsDefinition): AsyncGenerator<string[]> {
-  for await (const rows of featurePages(db, layer, territory, defaultPageSize, crs)) yield rows.map((row) => JSON.stringify(feature(row)));
+async function* featureTexts(
+  db: Kysely<Database>,
+  layer: DownloadLayer,
+  territory: string | undefined,
+  crs: CrsDefinition,
+): AsyncGenerator<string[]> {
+  for await (const rows of featurePages(db, layer, territory, defaultPageSize, crs))
+    yield rows.map((row) => JSON.stringify(feature(row)));
 }
 
-export function geoJsonChunks(db: Kysely<Database>, layer: DownloadLayer, territory?: string, crs: CrsDefinition = crs84): AsyncGenerator<string> {
+export function geoJsonChunks(
+  db: Kysely<Database>,
+  layer: DownloadLayer,
+  territory?: string,
+  crs: CrsDefinition = crs84,
+): AsyncGenerator<string> {
   return featureCollectionChunks(featureTexts(db, layer, territory, crs), legacyCrsMember(crs));
 }

@@ -40,7 +40,11 @@ type Format = 'csv' | 'geojson' | 'fgb';
 const formats: Record<Format, { mediaType: string; contentType: string; schema: z.ZodType }> = {
   csv: { mediaType: mediaTypes.csv, contentType: `${mediaTypes.csv}; charset=utf-8`, schema: z.string() },
   geojson: { mediaType: mediaTypes.geojson, contentType: mediaTypes.geojson, schema: z.record(z.string(), z.any()) },
-  fgb: { mediaType: mediaTypes.flatgeobuf, contentType: mediaTypes.flatgeobuf, schema: z.string().openapi({ format: 'binary' }) },
+  fgb: {
+    mediaType: mediaTypes.flatgeobuf,
+    contentType: mediaTypes.flatgeobuf,
+    schema: z.string().openapi({ format: 'binary' }),
+  },
 };
 
 interface Download {
@@ -53,7 +57,12 @@ interface Download {
   /** The CRS it can be written in, CRS84 first. */
   crs: CrsDefinition[];
   /** `file`: the download's name without its extension (`plots-ti-8401`). */
-  body: (db: Kysely<Database>, territory: string | undefined, file: string, crs: CrsDefinition) => ReadableStream<Uint8Array>;
+  body: (
+    db: Kysely<Database>,
+    territory: string | undefined,
+    file: string,
+    crs: CrsDefinition,
+  ) => ReadableStream<Uint8Array>;
 }
 
 const downloads: Download[] = [
@@ -106,7 +115,10 @@ export function exportRoutes() {
         tags: ['exports'],
         summary: download.summary,
         request: { query: territoryQuery(download.crs) },
-        responses: { 200: { description: `${download.name} ${download.format}`, content: { [mediaType]: { schema } } }, ...problemResponses },
+        responses: {
+          200: { description: `${download.name} ${download.format}`, content: { [mediaType]: { schema } } },
+          ...problemResponses,
+        },
       }),
       async (c) => {
         const { territory, crs } = c.req.valid('query');

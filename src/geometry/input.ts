@@ -34,30 +34,42 @@ export const polygonalGeometrySchema = z
   .superRefine((geometry, ctx) => {
     const polygons: Position[][][] = geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.coordinates;
     let vertices = 0;
-    polygons.forEach((polygon, p) =>
-      polygon.forEach((r, i) => {
+    for (const [p, polygon] of polygons.entries()) {
+      for (const [i, r] of polygon.entries()) {
         vertices += r.length;
         const first = r[0]!;
         const last = r[r.length - 1]!;
         const path = geometry.type === 'Polygon' ? ['coordinates', i] : ['coordinates', p, i];
-        if (first[0] !== last[0] || first[1] !== last[1]) ctx.addIssue({ code: 'custom', path, message: 'ring is not closed (first and last positions differ)' });
+        if (first[0] !== last[0] || first[1] !== last[1])
+          ctx.addIssue({ code: 'custom', path, message: 'ring is not closed (first and last positions differ)' });
         if (r.some(([lon, lat]) => lon! < -180 || lon! > 180 || lat! < -90 || lat! > 90)) {
-          ctx.addIssue({ code: 'custom', path, message: 'position outside CRS84 range (longitude -180..180, latitude -90..90)' });
+          ctx.addIssue({
+            code: 'custom',
+            path,
+            message: 'position outside CRS84 range (longitude -180..180, latitude -90..90)',
+          });
         }
-      }),
-    );
-    if (vertices > MAX_VERTICES) ctx.addIssue({ code: 'custom', path: ['coordinates'], message: `${vertices} vertices; at most ${MAX_VERTICES}` });
+      }
+    }
+    if (vertices > MAX_VERTICES)
+      ctx.addIssue({ code: 'custom', path: ['coordinates'], message: `${vertices} vertices; at most ${MAX_VERTICES}` });
   })
   .openapi('PolygonalGeometry', { description: 'GeoJSON Polygon or MultiPolygon, CRS84 (lon, lat)' });
 
 export type PolygonalGeometry = Polygon | MultiPolygon;
 
 export function inFrance([minLon, minLat, maxLon, maxLat]: number[]): boolean {
-  return Object.values(franceEnvelopes).some(([a, b, c, d]) => minLon! >= a && minLat! >= b && maxLon! <= c && maxLat! <= d);
+  return Object.values(franceEnvelopes).some(
+    ([a, b, c, d]) => minLon! >= a && minLat! >= b && maxLon! <= c && maxLat! <= d,
+  );
 }
 
 /** PostGIS checks: valid (OGC), inside France. Throws a ValidationError naming `field`. */
-export async function checkGeometry(db: Kysely<Database>, geometry: PolygonalGeometry, field = 'geometry'): Promise<void> {
+export async function checkGeometry(
+  db: Kysely<Database>,
+  geometry: PolygonalGeometry,
+  field = 'geometry',
+): Promise<void> {
   const { rows } = await sql<{ valid: boolean; reason: string; bbox: number[] }>`
     SELECT ST_IsValid(g) AS valid, ST_IsValidReason(g) AS reason,
            json_build_array(ST_XMin(g), ST_YMin(g), ST_XMax(g), ST_YMax(g)) AS bbox
@@ -65,7 +77,8 @@ export async function checkGeometry(db: Kysely<Database>, geometry: PolygonalGeo
   const check = rows[0]!;
   const problems: InvalidParam[] = [];
   if (!check.valid) problems.push({ in: 'body', name: field, message: `invalid geometry: ${check.reason}` });
-  if (!inFrance(check.bbox)) problems.push({ in: 'body', name: field, message: 'geometry lies outside France (metropolitan and overseas)' });
+  if (!inFrance(check.bbox))
+    problems.push({ in: 'body', name: field, message: 'geometry lies outside France (metropolitan and overseas)' });
   if (problems.length === 1) throw invalidParam('body', field, problems[0]!.message);
   if (problems.length > 1) throw invalidParam('body', field, problems.map((p) => p.message).join('; '));
 }

@@ -9,7 +9,11 @@ const readySchema = z
   .object({
     status: z.enum(['ready', 'unavailable']),
     database: z.object({ backend: z.string(), reachable: z.boolean() }),
-    migrations: z.object({ current: z.boolean().nullable(), applied: z.array(z.string()), pending: z.array(z.string()) }),
+    migrations: z.object({
+      current: z.boolean().nullable(),
+      applied: z.array(z.string()),
+      pending: z.array(z.string()),
+    }),
   })
   .openapi('Readiness');
 
@@ -48,7 +52,9 @@ export function healthRoutes() {
       path: '/healthz',
       tags: ['operations'],
       summary: 'Liveness: the process is up',
-      responses: { 200: { description: 'Up', content: { 'application/json': { schema: z.object({ status: z.literal('ok') }) } } } },
+      responses: {
+        200: { description: 'Up', content: { 'application/json': { schema: z.object({ status: z.literal('ok') }) } } },
+      },
     }),
     (c) => c.json({ status: 'ok' as const }, 200, { 'cache-control': 'no-store' }),
   );
@@ -84,7 +90,11 @@ export function healthRoutes() {
       // Unreachable, or reachable but too slow to compare the migrations: not ready.
       const ready = answered && current !== false;
       return c.json(
-        { status: ready ? ('ready' as const) : ('unavailable' as const), database: { backend, reachable }, migrations: { current, ...status } },
+        {
+          status: ready ? ('ready' as const) : ('unavailable' as const),
+          database: { backend, reachable },
+          migrations: { current, ...status },
+        },
         ready ? 200 : 503,
         { 'cache-control': 'no-store', ...(reachable ? {} : { 'retry-after': String(DATABASE_RETRY_AFTER_S) }) },
       );

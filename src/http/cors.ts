@@ -28,7 +28,10 @@ const preflightMaxAge = 7200;
 /** Append tokens to a Vary value without repeating any. */
 export function appendVary(current: string | null, ...tokens: string[]): string {
   if (current?.trim() === '*') return '*';
-  const present = (current ?? '').split(',').map((t) => t.trim()).filter(Boolean);
+  const present = (current ?? '')
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
   const lower = new Set(present.map((t) => t.toLowerCase()));
   for (const token of tokens) if (!lower.has(token.toLowerCase())) present.push(token);
   return present.join(', ');
@@ -47,18 +50,30 @@ export function cors(policy: CorsPolicy = defaultCorsPolicy): MiddlewareHandler 
 
     if (origin !== undefined && requested !== undefined) {
       const isWrite = writeMethods.includes(requested);
-      const allowed = isWrite ? writeOrigins.has(origin) || origin === ownOrigin : readMethods.includes(requested) && (readsFromAnywhere || readOrigins.has(origin));
+      const allowed = isWrite
+        ? writeOrigins.has(origin) || origin === ownOrigin
+        : readMethods.includes(requested) && (readsFromAnywhere || readOrigins.has(origin));
       const vary = 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers';
       if (!allowed) {
-        const refused = isWrite ? `writes are not accepted from ${origin}` : readMethods.includes(requested) ? `reads are not open to ${origin}` : `method ${requested} is not served`;
+        const refused = isWrite
+          ? `writes are not accepted from ${origin}`
+          : readMethods.includes(requested)
+            ? `reads are not open to ${origin}`
+            : `method ${requested} is not served`;
         const res = problemResponse(c, new AppError('forbidden', `cross-origin request refused: ${refused}`));
         res.headers.set('vary', vary);
         return res;
       }
-      const asked = (c.req.header('access-control-request-headers') ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
+      const asked = (c.req.header('access-control-request-headers') ?? '')
+        .split(',')
+        .map((h) => h.trim().toLowerCase())
+        .filter(Boolean);
       const unknown = asked.filter((h) => !allowedHeaders.includes(h));
       if (unknown.length > 0) {
-        const res = problemResponse(c, new AppError('forbidden', `cross-origin request refused: header ${unknown.join(', ')} is not accepted`));
+        const res = problemResponse(
+          c,
+          new AppError('forbidden', `cross-origin request refused: header ${unknown.join(', ')} is not accepted`),
+        );
         res.headers.set('vary', vary);
         return res;
       }
@@ -89,6 +104,7 @@ export function cors(policy: CorsPolicy = defaultCorsPolicy): MiddlewareHandler 
       headers.set('vary', appendVary(headers.get('vary'), 'Origin'));
       if (origin !== undefined && readOrigins.has(origin)) headers.set('access-control-allow-origin', origin);
     }
-    if (headers.has('access-control-allow-origin')) headers.set('access-control-expose-headers', exposedHeaders.join(', '));
+    if (headers.has('access-control-allow-origin'))
+      headers.set('access-control-expose-headers', exposedHeaders.join(', '));
   };
 }

@@ -23,12 +23,21 @@ export function noneMatch(header: string | undefined, etag: string): boolean {
   return header.split(',').some((tag) => tag.trim() === '*' || bare(tag) === bare(etag));
 }
 
-export function renderEntity<T extends VersionedEntity>(c: Context, kind: string, entity: T, f: string | undefined): Response {
+export function renderEntity<T extends VersionedEntity>(
+  c: Context,
+  kind: string,
+  entity: T,
+  f: string | undefined,
+): Response {
   const etag = entityTag(kind, entity.id, entity.version);
   // What a key holder sees may differ (personal data for admins): shared caches must not
   // hand one caller's representation to another.
   const authenticated = c.req.header('authorization') !== undefined;
-  const headers = { etag, 'cache-control': authenticated ? 'private, no-cache' : 'no-cache', vary: 'accept, authorization' };
+  const headers = {
+    etag,
+    'cache-control': authenticated ? 'private, no-cache' : 'no-cache',
+    vary: 'accept, authorization',
+  };
   if (noneMatch(c.req.header('if-none-match'), etag)) return c.body(null, 304, headers);
   if (wantsGeoJson(c, f)) {
     const { geometry, ...properties } = entity;

@@ -80,11 +80,9 @@ export class AppError extends Error {
 
 export class ValidationError extends AppError {
   constructor(readonly invalidParams: InvalidParam[]) {
-    super(
-      'validation_failed',
-      invalidParams.map((p) => `${p.in} ${p.name}: ${p.message}`).join('; '),
-      { invalidParams },
-    );
+    super('validation_failed', invalidParams.map((p) => `${p.in} ${p.name}: ${p.message}`).join('; '), {
+      invalidParams,
+    });
   }
 }
 
@@ -147,7 +145,16 @@ export const DATABASE_RETRY_AFTER_S = 5;
 // connection that died under a query, for the pool's connectionTimeoutMillis, and for a client
 // that already saw its connection fail.
 const unavailableStates = new Set(['57P01', '57P02', '57P03', '53300']);
-const socketErrors = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const socketErrors = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 const connectionMessages = [
   'Connection terminated',
   'timeout exceeded when trying to connect',
@@ -165,12 +172,23 @@ export function databaseProblem(error: unknown): AppError | undefined {
   const code = (error as { code?: unknown }).code;
   const retry = { 'retry-after': String(DATABASE_RETRY_AFTER_S) };
   if (typeof code === 'string' && timeoutStates.has(code)) {
-    return new AppError('database_timeout', 'The database did not answer in time; retry later.', { retryAfter: DATABASE_RETRY_AFTER_S }, retry);
+    return new AppError(
+      'database_timeout',
+      'The database did not answer in time; retry later.',
+      { retryAfter: DATABASE_RETRY_AFTER_S },
+      retry,
+    );
   }
   const unavailable =
     (typeof code === 'string' && (code.startsWith('08') || unavailableStates.has(code) || socketErrors.has(code))) ||
     connectionMessages.some((message) => error.message.startsWith(message));
-  if (unavailable) return new AppError('database_unavailable', 'The database is unavailable; retry later.', { retryAfter: DATABASE_RETRY_AFTER_S }, retry);
+  if (unavailable)
+    return new AppError(
+      'database_unavailable',
+      'The database is unavailable; retry later.',
+      { retryAfter: DATABASE_RETRY_AFTER_S },
+      retry,
+    );
   return undefined;
 }
 
@@ -186,10 +204,18 @@ export function renderError(logger: Logger) {
     }
     const unavailable = databaseProblem(err);
     if (unavailable) {
-      logger.warn('database fault', { path: c.req.path, method: c.req.method, code: unavailable.code, error: err.message });
+      logger.warn('database fault', {
+        path: c.req.path,
+        method: c.req.method,
+        code: unavailable.code,
+        error: err.message,
+      });
       return problemResponse(c, unavailable);
     }
     logger.error('unhandled error', { path: c.req.path, method: c.req.method, error: err.message, stack: err.stack });
-    return problemResponse(c, new AppError('internal_error', 'The server could not complete the request; the error has been logged.'));
+    return problemResponse(
+      c,
+      new AppError('internal_error', 'The server could not complete the request; the error has been logged.'),
+    );
   };
 }

@@ -22,7 +22,10 @@ export function featureText(parts: { id?: string; geometry: string; properties: 
 
 /** A FeatureCollection written as it is read: one chunk of Feature texts per page. `members`
  *  (a layer `name`, as GDAL reads it) come before the features. */
-export async function* featureCollectionChunks(pages: AsyncIterable<string[]>, members: object = {}): AsyncGenerator<string> {
+export async function* featureCollectionChunks(
+  pages: AsyncIterable<string[]>,
+  members: object = {},
+): AsyncGenerator<string> {
   yield `${JSON.stringify({ type: 'FeatureCollection', ...members }).slice(0, -1)},"features":[`;
   let first = true;
   for await (const features of pages) {

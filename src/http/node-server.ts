@@ -19,9 +19,12 @@ const statusLines: Partial<Record<ProblemCode, string>> = {
 /** The problem for an error Node's HTTP parser raised on a connection (`clientError`). */
 export function clientErrorProblem(code: string | undefined, headLimit = maxHeaderSize): AppError {
   if (code === 'HPE_HEADER_OVERFLOW') {
-    return new AppError('request_header_fields_too_large', `the request line and headers exceed ${headLimit} bytes`, { maxBytes: headLimit });
+    return new AppError('request_header_fields_too_large', `the request line and headers exceed ${headLimit} bytes`, {
+      maxBytes: headLimit,
+    });
   }
-  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return new AppError('request_timeout', 'the request head or body did not arrive in time');
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT')
+    return new AppError('request_timeout', 'the request head or body did not arrive in time');
   return new AppError('bad_request', 'the request is not valid HTTP/1.1');
 }
 
@@ -33,16 +36,22 @@ export function rawProblemResponse(error: AppError): string {
 }
 
 const problemAsResponse = (error: AppError) =>
-  new Response(JSON.stringify(problemDocument(error)), { status: error.status, headers: { 'content-type': problemMediaType } });
+  new Response(JSON.stringify(problemDocument(error)), {
+    status: error.status,
+    headers: { 'content-type': problemMediaType },
+  });
 
 export function createNodeServer(fetch: Fetch, logger?: Logger): Server {
   const listener = getRequestListener(fetch, {
     // Called when the adapter cannot build a Request (a backslash in the path, a bad Host) or
     // the app's fetch throws (it does not: onError answers).
     errorHandler: (err) => {
-      if (err instanceof RequestError) return problemAsResponse(new AppError('bad_request', `the request target is not a valid URL: ${err.message}`));
+      if (err instanceof RequestError)
+        return problemAsResponse(new AppError('bad_request', `the request target is not a valid URL: ${err.message}`));
       logger?.error('unhandled error in the Node adapter', { error: err instanceof Error ? err.message : String(err) });
-      return problemAsResponse(new AppError('internal_error', 'The server could not complete the request; the error has been logged.'));
+      return problemAsResponse(
+        new AppError('internal_error', 'The server could not complete the request; the error has been logged.'),
+      );
     },
   });
   const server = createServer(listener);

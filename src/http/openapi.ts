@@ -9,7 +9,7 @@ export const apiInfo = {
   title: 'Foncier API',
   version: '0.1.0',
   description:
-    "Inventory of industrial land and turnkey industrial sites in France's Territoires d'industrie, aligned with the CNIG \"Sites économiques\" standard (site-eco = site, terrain-eco = plot). Errors are RFC 9457 application/problem+json.",
+    'Inventory of industrial land and turnkey industrial sites in France\'s Territoires d\'industrie, aligned with the CNIG "Sites économiques" standard (site-eco = site, terrain-eco = plot). Errors are RFC 9457 application/problem+json.',
   // OpenAPI 3.1 wants an SPDX identifier (or a URL) with the name.
   license: { name: 'MIT', identifier: 'MIT' },
 };
@@ -80,24 +80,29 @@ export function derivedOperationId(method: string, path: string): string {
   return method.toLowerCase() + words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
 }
 
-
 export function openApiRoutes(app: OpenAPIHono<AppEnv>): void {
-  const document = () => app.getOpenAPI31Document({ openapi: '3.1.0', info: apiInfo,
-    // Reads are public; operations that need a key declare bearerAuth themselves.
-    security: [],
-    tags: [
-    { name: 'territories', description: "Territoires d'industrie (groups of EPCI)" },
-    { name: 'sites', description: 'CNIG site-eco: economic sites' },
-    { name: 'plots', description: 'CNIG terrain-eco: plots of economic land' },
-    { name: 'operations', description: 'Health and readiness' },
-  ] });
+  const document = () =>
+    app.getOpenAPI31Document({
+      openapi: '3.1.0',
+      info: apiInfo,
+      // Reads are public; operations that need a key declare bearerAuth themselves.
+      security: [],
+      tags: [
+        { name: 'territories', description: "Territoires d'industrie (groups of EPCI)" },
+        { name: 'sites', description: 'CNIG site-eco: economic sites' },
+        { name: 'plots', description: 'CNIG terrain-eco: plots of economic land' },
+        { name: 'operations', description: 'Health and readiness' },
+      ],
+    });
 
   let cached: ReturnType<typeof document> | undefined;
   const spec = () => (cached ??= withOperationIds(describeSuffixedParams(document())));
 
   // The server is the origin the document was fetched from, as for every link the API writes
   // (a relative '/' would make '//territories' once a client appends the path).
-  app.get('/openapi.json', (c) => c.json({ ...spec(), servers: [{ url: new URL(c.req.url).origin, description: 'this server' }] }));
+  app.get('/openapi.json', (c) =>
+    c.json({ ...spec(), servers: [{ url: new URL(c.req.url).origin, description: 'this server' }] }),
+  );
   app.get('/docs', referencePage(apiInfo.title));
   app.get(referenceScriptPath, async (c) => {
     const script = await referenceScript();
@@ -134,7 +139,12 @@ export function withOperationIds(spec: Spec): Spec {
   }
   return spec;
 }
-type ParameterObject = { name: string; in: string; description?: string; schema?: { pattern?: string; example?: unknown; description?: string } };
+type ParameterObject = {
+  name: string;
+  in: string;
+  description?: string;
+  schema?: { pattern?: string; example?: unknown; description?: string };
+};
 
 /**
  * Hono names a parameter followed by a suffix in the same segment (`/:y.mvt`) after the whole
@@ -147,7 +157,7 @@ export function describeSuffixedParams(spec: Spec): Spec {
   for (const [path, item] of Object.entries(spec.paths ?? {})) {
     paths[path.replace(suffixed, '{$1}.$2')] = item;
     for (const operation of Object.values(item ?? {})) {
-      for (const p of ((operation as { parameters?: ParameterObject[] }).parameters ?? [])) {
+      for (const p of (operation as { parameters?: ParameterObject[] }).parameters ?? []) {
         const match = /^(\w+)\.(\w+)$/.exec(p.name);
         if (!match || p.in !== 'path') continue;
         const [, name, ext] = match;

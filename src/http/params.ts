@@ -10,18 +10,29 @@ export const uuidParam = (resource: string) =>
     .string()
     .regex(uuidPattern, { message: `not a ${resource} id (expected a UUID)` })
     .transform((id) => id.toLowerCase())
-    .openapi({ param: { name: 'id', in: 'path' }, example: '3f1c0a9e-5b7d-4e2a-9c61-0d8f4b2a7e15', description: `${resource} id (UUID)` });
+    .openapi({
+      param: { name: 'id', in: 'path' },
+      example: '3f1c0a9e-5b7d-4e2a-9c61-0d8f4b2a7e15',
+      description: `${resource} id (UUID)`,
+    });
 
 export const territoryIdParam = z
   .string()
   .regex(/^ti-[a-z0-9-]{1,60}$/, { message: 'not a territory id (expected e.g. ti-8401)' })
-  .openapi({ param: { name: 'id', in: 'path' }, example: 'ti-8401', description: "Territoire d'industrie id as ANCT writes it" });
+  .openapi({
+    param: { name: 'id', in: 'path' },
+    example: 'ti-8401',
+    description: "Territoire d'industrie id as ANCT writes it",
+  });
 
 /** `f=` overrides the Accept header. */
 export const featureFormat = z
   .enum(['json', 'geojson'])
   .optional()
-  .openapi({ param: { name: 'f', in: 'query' }, description: 'Response format; overrides Accept (json, or geojson for a GeoJSON Feature)' });
+  .openapi({
+    param: { name: 'f', in: 'query' },
+    description: 'Response format; overrides Accept (json, or geojson for a GeoJSON Feature)',
+  });
 
 export const emptyQuery = z.object({}).strict();
 export const formatQuery = z.object({ f: featureFormat }).strict();
@@ -35,14 +46,20 @@ export const bboxQuery = z
       ctx.addIssue({ code: 'custom', message });
       return z.NEVER;
     };
-    if (parts.length !== 4 || parts.some((n) => !Number.isFinite(n))) return fail('expected four numbers minLon,minLat,maxLon,maxLat');
+    if (parts.length !== 4 || parts.some((n) => !Number.isFinite(n)))
+      return fail('expected four numbers minLon,minLat,maxLon,maxLat');
     const [minLon, minLat, maxLon, maxLat] = parts as [number, number, number, number];
     if ([minLon, maxLon].some((lon) => lon < -180 || lon > 180)) return fail('longitude out of -180..180');
     if ([minLat, maxLat].some((lat) => lat < -90 || lat > 90)) return fail('latitude out of -90..90');
     if (minLon > maxLon || minLat > maxLat) return fail('min greater than max');
     return [minLon, minLat, maxLon, maxLat] as [number, number, number, number];
   })
-  .openapi({ param: { name: 'bbox', in: 'query' }, type: 'string', example: '4.3,44.3,5.1,45.2', description: 'minLon,minLat,maxLon,maxLat (CRS84)' });
+  .openapi({
+    param: { name: 'bbox', in: 'query' },
+    type: 'string',
+    example: '4.3,44.3,5.1,45.2',
+    description: 'minLon,minLat,maxLon,maxLat (CRS84)',
+  });
 
 /** Page size: 1..`max`; `fallback` when absent (undefined: absent stays absent). */
 export const limitQuery = (fallback: number | undefined, max = 1000) => {
@@ -52,8 +69,14 @@ export const limitQuery = (fallback: number | undefined, max = 1000) => {
     .min(1, { message: `must be between 1 and ${max}` })
     .max(max, { message: `must be between 1 and ${max}` });
   const described = (schema: z.ZodType) =>
-    schema.openapi({ param: { name: 'limit', in: 'query' }, type: 'integer', description: `Page size, 1 to ${max}${fallback === undefined ? '' : ` (default ${fallback})`}` });
-  return fallback === undefined ? (described(limit.optional()) as z.ZodOptional<typeof limit>) : (described(limit.default(fallback)) as z.ZodDefault<typeof limit>);
+    schema.openapi({
+      param: { name: 'limit', in: 'query' },
+      type: 'integer',
+      description: `Page size, 1 to ${max}${fallback === undefined ? '' : ` (default ${fallback})`}`,
+    });
+  return fallback === undefined
+    ? (described(limit.optional()) as z.ZodOptional<typeof limit>)
+    : (described(limit.default(fallback)) as z.ZodDefault<typeof limit>);
 };
 
 /** An opaque keyset cursor (base64url), decoded and checked by the resource that issued it. */

@@ -41,6 +41,9 @@ export async function referenceScript(): Promise<string> {
     return await bundle;
   } catch {
     bundle = undefined;
-    throw new AppError('service_unavailable', 'the API reference bundle is not installed here (npm ci installs @scalar/api-reference); /openapi.json is the reference');
+    throw new AppError(
+      'service_unavailable',
+      'the API reference bundle is not installed here (npm ci installs @scalar/api-reference); /openapi.json is the reference',
+    );
   }
 }

@@ -1,11 +1,14 @@
 // OpenAPI components shared by the resources: GeoJSON geometry, problem documents.
 import { z } from '@hono/zod-openapi';
 
-export const geometrySchema = z
-  .object({ type: z.string(), coordinates: z.array(z.any()) })
-  .openapi('Geometry', { description: 'RFC 7946 GeoJSON geometry (CRS84, 6 decimals, counter-clockwise exterior rings)' });
+export const geometrySchema = z.object({ type: z.string(), coordinates: z.array(z.any()) }).openapi('Geometry', {
+  description: 'RFC 7946 GeoJSON geometry (CRS84, 6 decimals, counter-clockwise exterior rings)',
+});
 
-export const bboxSchema = z.array(z.number()).length(4).openapi('BBox', { description: '[minLon, minLat, maxLon, maxLat], CRS84' });
+export const bboxSchema = z
+  .array(z.number())
+  .length(4)
+  .openapi('BBox', { description: '[minLon, minLat, maxLon, maxLat], CRS84' });
 
 export const problemSchema = z
   .object({
@@ -28,7 +31,8 @@ export const problemResponses = {
   400: { description: 'Invalid parameter (named in invalidParams)', content: problemContent },
   404: { description: 'No such resource', content: problemContent },
   503: {
-    description: 'The database is unreachable or too slow (database_unavailable, database_timeout); retry after Retry-After seconds',
+    description:
+      'The database is unreachable or too slow (database_unavailable, database_timeout); retry after Retry-After seconds',
     headers: { 'Retry-After': { description: 'seconds to wait before retrying', schema: { type: 'integer' } } },
     content: problemContent,
   },
@@ -36,6 +40,12 @@ export const problemResponses = {
 
 export function featureSchema(name: string, properties: z.ZodTypeAny) {
   return z
-    .object({ type: z.literal('Feature'), id: z.string(), geometry: geometrySchema, properties, bbox: bboxSchema.optional() })
+    .object({
+      type: z.literal('Feature'),
+      id: z.string(),
+      geometry: geometrySchema,
+      properties,
+      bbox: bboxSchema.optional(),
+    })
     .openapi(name);
 }

@@ -17,7 +17,11 @@ export function zodIssuesToParams(error: ZodError, where: InvalidParam['in']): I
   return error.issues.flatMap((issue) => {
     // An unknown query key is reported under its own name, not under the object.
     if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => ({ in: where, name: [...issue.path, key].join('.'), message: 'unknown parameter' }));
+      return issue.keys.map((key) => ({
+        in: where,
+        name: [...issue.path, key].join('.'),
+        message: 'unknown parameter',
+      }));
     }
     const name = issue.path.length > 0 ? issue.path.join('.') : where === 'body' ? '(body)' : '(parameters)';
     return [{ in: where, name, message: issue.message }];
@@ -29,7 +33,8 @@ export function validationHook(
   _c: Context,
   target?: string,
 ): void {
-  if (!result.success) throw new ValidationError(zodIssuesToParams(result.error, locations[target ?? 'query'] ?? 'query'));
+  if (!result.success)
+    throw new ValidationError(zodIssuesToParams(result.error, locations[target ?? 'query'] ?? 'query'));
 }
 
 export function defaultHook(

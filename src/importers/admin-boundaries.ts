@@ -7,7 +7,14 @@
 import { extname } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { upsertCommunes, upsertDepartments, upsertEpci, upsertRegions, type EpciNature, type GeometryInput } from './admin-upsert.js';
+import {
+  upsertCommunes,
+  upsertDepartments,
+  upsertEpci,
+  upsertRegions,
+  type EpciNature,
+  type GeometryInput,
+} from './admin-upsert.js';
 import type { UpsertCounts } from './cnig-upsert.js';
 import { ImportReportBuilder, type ImportOptions, type ImportReport } from './import-report.js';
 import { inImportTransaction } from './import-transaction.js';
@@ -20,13 +27,24 @@ const batchSize = 500;
 
 /** BANATIC / ADMIN EXPRESS nature juridique, long or short form. */
 export function epciNature(text: string): EpciNature | undefined {
-  const folded = text.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().trim();
+  const folded = text
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .trim();
   const byName: Record<string, EpciNature> = {
-    cc: 'CC', 'communaute de communes': 'CC',
-    ca: 'CA', "communaute d'agglomeration": 'CA',
-    cu: 'CU', 'communaute urbaine': 'CU',
-    metro: 'METRO', met69: 'METRO', metropole: 'METRO', 'metropole de lyon': 'METRO',
-    ept: 'EPT', 'etablissement public territorial': 'EPT',
+    cc: 'CC',
+    'communaute de communes': 'CC',
+    ca: 'CA',
+    "communaute d'agglomeration": 'CA',
+    cu: 'CU',
+    'communaute urbaine': 'CU',
+    metro: 'METRO',
+    met69: 'METRO',
+    metropole: 'METRO',
+    'metropole de lyon': 'METRO',
+    ept: 'EPT',
+    'etablissement public territorial': 'EPT',
   };
   return Object.hasOwn(byName, folded) ? byName[folded] : undefined;
 }
@@ -52,7 +70,11 @@ type Row = Record<string, unknown> & GeometryInput;
 function rowOf(kind: BoundaryKind, row: number, feature: GeoFeature, report: ImportReportBuilder): Row | undefined {
   const p = feature.properties;
   if (!feature.geometry || (feature.geometry.type !== 'Polygon' && feature.geometry.type !== 'MultiPolygon')) {
-    report.reject(row, 'geometry', `a ${feature.geometry?.type ?? 'missing geometry'} where a Polygon or MultiPolygon is expected`);
+    report.reject(
+      row,
+      'geometry',
+      `a ${feature.geometry?.type ?? 'missing geometry'} where a Polygon or MultiPolygon is expected`,
+    );
     return undefined;
   }
   const geometry = { geom_json: JSON.stringify(feature.geometry), srid: feature.srid };
@@ -67,7 +89,8 @@ function rowOf(kind: BoundaryKind, row: number, feature: GeoFeature, report: Imp
       const natureText = pick(p, 'NATURE', 'nature', 'nature_juridique') ?? '';
       const nature = epciNature(natureText);
       if (!siren || !/^\d{9}$/.test(siren)) report.reject(row, 'CODE_SIREN', 'not a SIREN (9 digits)', siren);
-      if (!nature) report.reject(row, 'NATURE', 'not a nature of EPCI à fiscalité propre (CC, CA, CU, METRO, EPT)', natureText);
+      if (!nature)
+        report.reject(row, 'NATURE', 'not a nature of EPCI à fiscalité propre (CC, CA, CU, METRO, EPT)', natureText);
       return report.isRejected(row) ? undefined : { siren, name, nature, ...geometry };
     }
     case 'communes': {
@@ -104,7 +127,12 @@ const writers: Record<BoundaryKind, (db: Kysely<Database>, rows: Row[]) => Promi
   regions: (db, rows) => upsertRegions(db, rows as never),
 };
 
-export async function importBoundaries(db: Kysely<Database>, kind: BoundaryKind, path: string, options: ImportOptions = {}): Promise<ImportReport> {
+export async function importBoundaries(
+  db: Kysely<Database>,
+  kind: BoundaryKind,
+  path: string,
+  options: ImportOptions = {},
+): Promise<ImportReport> {
   const report = new ImportReportBuilder(kind, path, options);
   const totals = { accepted: 0, created: 0, updated: 0, unchanged: 0 };
   const key = kind === 'epci' ? 'siren' : kind === 'communes' ? 'insee' : 'code';
@@ -134,5 +162,11 @@ export async function importBoundaries(db: Kysely<Database>, kind: BoundaryKind,
     }
     if (batch.length > 0) await flush();
   });
-  return report.finish({ accepted: totals.accepted, inserted: totals.created, updated: totals.updated, unchanged: totals.unchanged, written });
+  return report.finish({
+    accepted: totals.accepted,
+    inserted: totals.created,
+    updated: totals.updated,
+    unchanged: totals.unchanged,
+    written,
+  });
 }

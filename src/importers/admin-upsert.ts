@@ -29,7 +29,9 @@ async function upsert(db: Kysely<Database>, spec: UpsertSpec, payload: readonly 
   if (payload.length === 0) return { created: 0, updated: 0, unchanged: 0 };
   const target = sql.table(spec.table);
   const record = sql.join(
-    [...Object.entries(spec.columns), ['geom_json', 'text'], ['srid', 'integer']].map(([name, type]) => sql`${sql.id(name!)} ${sql.raw(type!)}`),
+    [...Object.entries(spec.columns), ['geom_json', 'text'], ['srid', 'integer']].map(
+      ([name, type]) => sql`${sql.id(name!)} ${sql.raw(type!)}`,
+    ),
   );
   const names = Object.keys(spec.columns);
   const extra = Object.entries(spec.insertOnly ?? {});
@@ -49,40 +51,105 @@ async function upsert(db: Kysely<Database>, spec: UpsertSpec, payload: readonly 
 
 export type EpciNature = 'CA' | 'CC' | 'CU' | 'METRO' | 'EPT' | 'COM';
 
-export const upsertEpci = (db: Kysely<Database>, rows: ({ siren: string; name: string; nature: EpciNature } & GeometryInput)[]) =>
-  upsert(db, { table: 'epci', key: 'siren', columns: { siren: 'text', name: 'text', nature: 'text' }, updated: ['name', 'nature'] }, rows);
+export const upsertEpci = (
+  db: Kysely<Database>,
+  rows: ({ siren: string; name: string; nature: EpciNature } & GeometryInput)[],
+) =>
+  upsert(
+    db,
+    {
+      table: 'epci',
+      key: 'siren',
+      columns: { siren: 'text', name: 'text', nature: 'text' },
+      updated: ['name', 'nature'],
+    },
+    rows,
+  );
 
 /** Communes keep their EPCI (set by the epcicom import) when their boundary is reloaded. */
-export const upsertCommunes = (db: Kysely<Database>, rows: ({ insee: string; name: string; department: string } & GeometryInput)[]) =>
-  upsert(db, { table: 'communes', key: 'insee', columns: { insee: 'text', name: 'text', department: 'text' }, updated: ['name', 'department'] }, rows);
+export const upsertCommunes = (
+  db: Kysely<Database>,
+  rows: ({ insee: string; name: string; department: string } & GeometryInput)[],
+) =>
+  upsert(
+    db,
+    {
+      table: 'communes',
+      key: 'insee',
+      columns: { insee: 'text', name: 'text', department: 'text' },
+      updated: ['name', 'department'],
+    },
+    rows,
+  );
 
-export const upsertDepartments = (db: Kysely<Database>, rows: ({ code: string; name: string; region_code: string | null } & GeometryInput)[]) =>
-  upsert(db, { table: 'departments', key: 'code', columns: { code: 'text', name: 'text', region_code: 'text' }, updated: ['name', 'region_code'] }, rows);
+export const upsertDepartments = (
+  db: Kysely<Database>,
+  rows: ({ code: string; name: string; region_code: string | null } & GeometryInput)[],
+) =>
+  upsert(
+    db,
+    {
+      table: 'departments',
+      key: 'code',
+      columns: { code: 'text', name: 'text', region_code: 'text' },
+      updated: ['name', 'region_code'],
+    },
+    rows,
+  );
 
 export const upsertRegions = (db: Kysely<Database>, rows: ({ code: string; name: string } & GeometryInput)[]) =>
   upsert(db, { table: 'regions', key: 'code', columns: { code: 'text', name: 'text' }, updated: ['name'] }, rows);
 
 export const upsertParcels = (
   db: Kysely<Database>,
-  rows: ({ id: string; commune_insee: string; prefix: string; section: string; number: string; registered_area_m2: number | null; created_on: string | null; updated_on: string | null } & GeometryInput)[],
+  rows: ({
+    id: string;
+    commune_insee: string;
+    prefix: string;
+    section: string;
+    number: string;
+    registered_area_m2: number | null;
+    created_on: string | null;
+    updated_on: string | null;
+  } & GeometryInput)[],
 ) =>
   upsert(
     db,
     {
       table: 'parcels',
       key: 'id',
-      columns: { id: 'text', commune_insee: 'text', prefix: 'text', section: 'text', number: 'text', registered_area_m2: 'integer', created_on: 'date', updated_on: 'date' },
+      columns: {
+        id: 'text',
+        commune_insee: 'text',
+        prefix: 'text',
+        section: 'text',
+        number: 'text',
+        registered_area_m2: 'integer',
+        created_on: 'date',
+        updated_on: 'date',
+      },
       updated: ['commune_insee', 'prefix', 'section', 'number', 'registered_area_m2', 'created_on', 'updated_on'],
     },
     rows,
   );
 
 /** The union of parcels by id (CNIG terr_refcad), and the ids not found. */
-export async function parcelsUnion(db: Kysely<Database>, ids: string[]): Promise<{ geojson: string | null; missing: string[] }> {
-  const found = await db.selectFrom('parcels').select('id').where('id', 'in', ids.length ? ids : ['']).execute();
+export async function parcelsUnion(
+  db: Kysely<Database>,
+  ids: string[],
+): Promise<{ geojson: string | null; missing: string[] }> {
+  const found = await db
+    .selectFrom('parcels')
+    .select('id')
+    .where('id', 'in', ids.length ? ids : [''])
+    .execute();
   const known = new Set(found.map((p) => p.id));
   const missing = ids.filter((id) => !known.has(id));
   if (known.size === 0) return { geojson: null, missing };
-  const { rows } = await sql<{ g: string }>`SELECT ST_AsGeoJSON(ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Union(geom)), 3))) AS g FROM parcels WHERE id = ANY(${[...known]})`.execute(db);
+  const { rows } = await sql<{
+    g: string;
+  }>`SELECT ST_AsGeoJSON(ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Union(geom)), 3))) AS g FROM parcels WHERE id = ANY(${[...known]})`.execute(
+    db,
+  );
   return { geojson: rows[0]?.g ?? null, missing };
 }

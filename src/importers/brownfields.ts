@@ -12,11 +12,16 @@ import { ImportReportBuilder, type ImportOptions, type ImportReport } from './im
 import { csvHeader, csvRecords } from './sources.js';
 
 const required = ['site_id', 'geompoint', 'geomsurf'];
-const value = (raw: string | undefined) => (raw === undefined || raw.trim() === '' || raw.trim() === 'NA' ? null : raw.trim());
+const value = (raw: string | undefined) =>
+  raw === undefined || raw.trim() === '' || raw.trim() === 'NA' ? null : raw.trim();
 /** Lambert-93 eastings are hundreds of thousands of metres; CRS84 longitudes are under 180. */
 const sridOf = (wkt: string) => (Math.abs(Number(/-?\d+(\.\d+)?/.exec(wkt)?.[0] ?? 0)) > 1000 ? LAMBERT_93 : CRS84);
 
-export async function importBrownfields(db: Kysely<Database>, path: string, options: ImportOptions = {}): Promise<ImportReport> {
+export async function importBrownfields(
+  db: Kysely<Database>,
+  path: string,
+  options: ImportOptions = {},
+): Promise<ImportReport> {
   const report = new ImportReportBuilder('brownfields', path, options, 1);
   const header = await csvHeader(path);
   for (const column of required) if (!header.includes(column)) report.reject(0, column, 'missing column');
@@ -32,13 +37,16 @@ export async function importBrownfields(db: Kysely<Database>, path: string, opti
     else seen.set(id, row);
     const surfaceRaw = value(record.unite_fonciere_surface);
     const surface = surfaceRaw === null ? null : Number(surfaceRaw.replace(',', '.'));
-    if (surface !== null && !(surface > 0)) report.reject(row, 'unite_fonciere_surface', 'not a positive number of m²', surfaceRaw);
+    if (surface !== null && !(surface > 0))
+      report.reject(row, 'unite_fonciere_surface', 'not a positive number of m²', surfaceRaw);
     const polygon = value(record.geomsurf);
     const point = value(record.geompoint);
     const insee = value(record.comm_insee);
-    if (insee !== null && !/^[0-9][0-9AB][0-9]{3}$/.test(insee)) report.reject(row, 'comm_insee', 'not an INSEE commune code', insee);
+    if (insee !== null && !/^[0-9][0-9AB][0-9]{3}$/.test(insee))
+      report.reject(row, 'comm_insee', 'not an INSEE commune code', insee);
     if (!polygon && !point) report.reject(row, 'geomsurf', 'neither geomsurf nor geompoint');
-    else if (!polygon && surface === null) report.reject(row, 'unite_fonciere_surface', 'a point-only friche needs its land unit area to be mapped');
+    else if (!polygon && surface === null)
+      report.reject(row, 'unite_fonciere_surface', 'a point-only friche needs its land unit area to be mapped');
     if (report.isRejected(row)) continue;
     const wkt = (polygon ?? point)!;
     candidates.push({
@@ -56,8 +64,20 @@ export async function importBrownfields(db: Kysely<Database>, path: string, opti
       sourceProducer: value(record.source_producteur),
     });
   }
-  const polygons = await checkGeometryRows(db, report, candidates.filter((c) => !c.approximate), 'geomsurf', ['POLYGON', 'MULTIPOLYGON']);
-  const points = await checkGeometryRows(db, report, candidates.filter((c) => c.approximate), 'geompoint', ['POINT']);
+  const polygons = await checkGeometryRows(
+    db,
+    report,
+    candidates.filter((c) => !c.approximate),
+    'geomsurf',
+    ['POLYGON', 'MULTIPOLYGON'],
+  );
+  const points = await checkGeometryRows(
+    db,
+    report,
+    candidates.filter((c) => c.approximate),
+    'geompoint',
+    ['POINT'],
+  );
   const valid = [...polygons, ...points].sort((a, b) => a.row - b.row);
   if (!report.shouldWrite) return report.finish({ accepted: valid.length, written: false, vintages: [vintage] });
   let inserted = 0;

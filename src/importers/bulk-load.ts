@@ -60,11 +60,20 @@ async function lockWithin(trx: Kysely<Database>, table: Table, wait: string | un
  * run once every row is written and the load is about to commit: nothing for a plain import,
  * or when (`auto`) the table stayed busy for LOCK_WAIT. `rebuild` waits as long as it takes.
  */
-export async function prepareBulkLoad(trx: Kysely<Database>, table: Table, path: string, mode: IndexMode = 'auto'): Promise<(() => Promise<void>) | undefined> {
+export async function prepareBulkLoad(
+  trx: Kysely<Database>,
+  table: Table,
+  path: string,
+  mode: IndexMode = 'auto',
+): Promise<(() => Promise<void>) | undefined> {
   if (mode === 'keep') return undefined;
   if (mode === 'auto') {
     // reltuples is -1 for a table never analysed; the estimate is all a decision needs.
-    const { rows } = await sql<{ rows: number }>`SELECT greatest(reltuples, 0)::float8 AS rows FROM pg_class WHERE oid = ${tableName(table)}::regclass`.execute(trx);
+    const { rows } = await sql<{
+      rows: number;
+    }>`SELECT greatest(reltuples, 0)::float8 AS rows FROM pg_class WHERE oid = ${tableName(table)}::regclass`.execute(
+      trx,
+    );
     if (!isBulkLoad(await estimateRecords(path), rows[0]?.rows ?? 0)) return undefined;
   }
   if (!(await lockWithin(trx, table, mode === 'auto' ? LOCK_WAIT : undefined))) return undefined;

@@ -13,7 +13,11 @@ export const parcelIdPattern = /^[0-9]{2}[0-9AB][0-9]{2}[0-9]{3}[0-9A-Z]{2}[0-9]
 const isoDate = /^\d{4}-\d{2}-\d{2}$/;
 const batchSize = 2_000;
 
-export async function importCadastre(db: Kysely<Database>, path: string, options: ImportOptions = {}): Promise<ImportReport> {
+export async function importCadastre(
+  db: Kysely<Database>,
+  path: string,
+  options: ImportOptions = {},
+): Promise<ImportReport> {
   const report = new ImportReportBuilder('cadastre', path, options);
   const totals = { accepted: 0, created: 0, updated: 0, unchanged: 0 };
   const { written } = await inImportTransaction(db, report, async (trx) => {
@@ -33,7 +37,8 @@ export async function importCadastre(db: Kysely<Database>, path: string, options
       const id = String(p.id ?? record.id ?? '');
       if (!parcelIdPattern.test(id)) report.reject(row, 'id', 'not a 14-character parcel id', id);
       else if (seen.has(id)) report.reject(row, 'id', 'duplicate parcel id', id);
-      if (!record.geometry || !['Polygon', 'MultiPolygon'].includes(record.geometry.type)) report.reject(row, 'geometry', 'a parcel needs a Polygon or MultiPolygon');
+      if (!record.geometry || !['Polygon', 'MultiPolygon'].includes(record.geometry.type))
+        report.reject(row, 'geometry', 'a parcel needs a Polygon or MultiPolygon');
       if (report.isRejected(row)) continue;
       seen.add(id);
       const area = Number(p.contenance);
@@ -55,5 +60,11 @@ export async function importCadastre(db: Kysely<Database>, path: string, options
     }
     if (batch.length > 0) await flush();
   });
-  return report.finish({ accepted: totals.accepted, inserted: totals.created, updated: totals.updated, unchanged: totals.unchanged, written });
+  return report.finish({
+    accepted: totals.accepted,
+    inserted: totals.created,
+    updated: totals.updated,
+    unchanged: totals.unchanged,
+    written,
+  });
 }

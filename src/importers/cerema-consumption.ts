@@ -37,20 +37,28 @@ function yearColumns(header: string[]): YearColumns[] {
       return {
         year: 2000 + Number(yy),
         naf: m[0],
-        destinations: Object.fromEntries(destinations.map(([code, key]) => [key, `art${yy}${code}${next}`])) as YearColumns['destinations'],
+        destinations: Object.fromEntries(
+          destinations.map(([code, key]) => [key, `art${yy}${code}${next}`]),
+        ) as YearColumns['destinations'],
       };
     })
     .sort((a, b) => a.year - b.year);
 }
 
-export async function importCeremaConsumption(db: Kysely<Database>, path: string, options: ImportOptions = {}): Promise<ImportReport> {
+export async function importCeremaConsumption(
+  db: Kysely<Database>,
+  path: string,
+  options: ImportOptions = {},
+): Promise<ImportReport> {
   // CSV data row n is file line n + 1 (the header is line 1).
   const report = new ImportReportBuilder('cerema-consumption', path, options, 1);
   const header = await csvHeader(path);
   const years = yearColumns(header);
   if (!header.includes('idcom')) report.reject(0, 'idcom', 'missing column (the commune INSEE code)');
   if (years.length === 0) report.reject(0, 'naf{YY}art{YY+1}', 'no yearly consumption column');
-  for (const y of years) for (const column of Object.values(y.destinations)) if (!header.includes(column)) report.reject(0, column, 'missing column');
+  for (const y of years)
+    for (const column of Object.values(y.destinations))
+      if (!header.includes(column)) report.reject(0, column, 'missing column');
   if (report.fileRejected) return report.finish({ accepted: 0, written: false });
 
   const lastYear = years[years.length - 1]!.year;
@@ -73,7 +81,14 @@ export async function importCeremaConsumption(db: Kysely<Database>, path: string
         else if (Number(raw.replace(',', '.')) < 0) report.reject(row, column, 'negative area', raw);
         else values[key] = Number(raw.replace(',', '.'));
       }
-      parsed.push({ insee, year: y.year, ...values, vintage, provisional: y.year === lastYear, source: basename(path) });
+      parsed.push({
+        insee,
+        year: y.year,
+        ...values,
+        vintage,
+        provisional: y.year === lastYear,
+        source: basename(path),
+      });
     }
     if (!report.isRejected(row)) rows.push(...parsed);
   }

@@ -22,7 +22,14 @@ const indexModes = ['auto', 'keep', 'rebuild'] as const;
 export async function runImportCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: { 'dry-run': { type: 'boolean' }, partial: { type: 'boolean' }, vintage: { type: 'string' }, srid: { type: 'string' }, indexes: { type: 'string' }, json: { type: 'boolean' } },
+    options: {
+      'dry-run': { type: 'boolean' },
+      partial: { type: 'boolean' },
+      vintage: { type: 'string' },
+      srid: { type: 'string' },
+      indexes: { type: 'string' },
+      json: { type: 'boolean' },
+    },
     allowPositionals: true,
     strict: true,
   });

@@ -24,11 +24,19 @@ import { csvHeader, csvRecords, geoJsonFeatures, type NumberedRecord } from './s
 const batchSize = 5_000;
 
 /** CNIG rows as text records, from CSV or GeoJSON (geometry → the geomsurf field). */
-async function* cnigRecords(kind: CnigClass, path: string): AsyncGenerator<NumberedRecord<Record<string, string>> & { geometry?: Geometry }> {
+async function* cnigRecords(
+  kind: CnigClass,
+  path: string,
+): AsyncGenerator<NumberedRecord<Record<string, string>> & { geometry?: Geometry }> {
   const geometryField = kind === 'site-eco' ? 'site_geomsurf' : 'terr_geomsurf';
   if (/^\.(geo)?jsonl?$/i.test(extname(path))) {
     for await (const { row, record } of geoJsonFeatures(path)) {
-      const text = Object.fromEntries(Object.entries(record.properties).map(([k, v]) => [k, v === null || v === undefined ? '' : typeof v === 'boolean' ? (v ? 'oui' : 'non') : String(v)]));
+      const text = Object.fromEntries(
+        Object.entries(record.properties).map(([k, v]) => [
+          k,
+          v === null || v === undefined ? '' : typeof v === 'boolean' ? (v ? 'oui' : 'non') : String(v),
+        ]),
+      );
       if (!record.geometry) {
         yield { row, record: text };
         continue;
@@ -46,15 +54,31 @@ interface Candidate extends BatchRow {
   refs: string[];
 }
 
-function candidateOf(kind: CnigClass, row: number, cnig: CnigRow, report: ImportReportBuilder, record: Record<string, string>): Candidate | undefined {
+function candidateOf(
+  kind: CnigClass,
+  row: number,
+  cnig: CnigRow,
+  report: ImportReportBuilder,
+  record: Record<string, string>,
+): Candidate | undefined {
   const geometryField = kind === 'site-eco' ? 'site_geomsurf' : 'terr_geomsurf';
   const refs = (cnig.values.cadastralRefs as string[] | null | undefined) ?? [];
   // A plot may come with its parcels instead of a drawn surface.
-  const problems = kind === 'terrain-eco' && refs.length > 0 ? cnig.problems.filter((p) => !(p.field === geometryField && p.reason.endsWith('missing'))) : cnig.problems;
+  const problems =
+    kind === 'terrain-eco' && refs.length > 0
+      ? cnig.problems.filter((p) => !(p.field === geometryField && p.reason.endsWith('missing')))
+      : cnig.problems;
   for (const p of problems) report.reject(row, p.field, p.reason, record[p.field]);
   if (problems.length > 0) return undefined;
   const cnigId = String(cnig.values.cnigId);
-  return { row, cnigId, refs, values: cnig.values, geometry: cnig.geometry ?? { geojson: '', srid: 4326 }, ...(cnig.siteCnigId ? { siteCnigId: cnig.siteCnigId } : {}) };
+  return {
+    row,
+    cnigId,
+    refs,
+    values: cnig.values,
+    geometry: cnig.geometry ?? { geojson: '', srid: 4326 },
+    ...(cnig.siteCnigId ? { siteCnigId: cnig.siteCnigId } : {}),
+  };
 }
 
 interface PreparedBatch {
@@ -71,7 +95,13 @@ function prepareBatch(kind: CnigClass, report: ImportReportBuilder, candidates: 
   const prepared: PreparedBatch = { batch: new CnigBatch(kind), fromParcels: [] };
   for (const c of candidates) {
     const first = seen.get(c.cnigId);
-    if (first !== undefined) report.reject(c.row, kind === 'site-eco' ? 'site_id' : 'terr_id', `duplicate id (first on row ${first})`, c.cnigId);
+    if (first !== undefined)
+      report.reject(
+        c.row,
+        kind === 'site-eco' ? 'site_id' : 'terr_id',
+        `duplicate id (first on row ${first})`,
+        c.cnigId,
+      );
     else {
       seen.set(c.cnigId, c.row);
       if (c.geometry.geojson === '') prepared.fromParcels.push(c);
@@ -81,11 +111,21 @@ function prepareBatch(kind: CnigClass, report: ImportReportBuilder, candidates: 
   return prepared;
 }
 
-async function writeBatch(trx: Transaction<Database>, report: ImportReportBuilder, { batch, fromParcels }: PreparedBatch): Promise<BatchResult> {
+async function writeBatch(
+  trx: Transaction<Database>,
+  report: ImportReportBuilder,
+  { batch, fromParcels }: PreparedBatch,
+): Promise<BatchResult> {
   // Rare: a plot given by its parcels instead of a surface.
   for (const c of fromParcels) {
     const union = await parcelsUnion(trx, c.refs);
-    if (union.missing.length > 0) report.reject(c.row, 'terr_refcad', `no geometry and unknown parcels: ${union.missing.join(', ')}`, c.refs.join('|'));
+    if (union.missing.length > 0)
+      report.reject(
+        c.row,
+        'terr_refcad',
+        `no geometry and unknown parcels: ${union.missing.join(', ')}`,
+        c.refs.join('|'),
+      );
     else batch.add({ ...c, geometry: { geojson: union.geojson!, srid: 4326 } });
   }
   const result = await writeCnigBatch(trx, batch);
@@ -93,7 +133,12 @@ async function writeBatch(trx: Transaction<Database>, report: ImportReportBuilde
   return result;
 }
 
-export async function importCnig(db: Kysely<Database>, kind: CnigClass, path: string, options: ImportOptions = {}): Promise<ImportReport> {
+export async function importCnig(
+  db: Kysely<Database>,
+  kind: CnigClass,
+  path: string,
+  options: ImportOptions = {},
+): Promise<ImportReport> {
   const isCsv = !/^\.(geo)?jsonl?$/i.test(extname(path));
   const report = new ImportReportBuilder(kind, path, options, isCsv ? 1 : null);
   if (isCsv) {
@@ -102,13 +147,16 @@ export async function importCnig(db: Kysely<Database>, kind: CnigClass, path: st
     const idField = kind === 'site-eco' ? 'site_id' : 'terr_id';
     if (!header.includes(idField)) report.reject(0, idField, `missing column: is this a ${kind} file, ';'-separated?`);
     const extra = unknownColumns(cnigSchemas[kind], header);
-    if (extra.length > 0 && header.filter((h) => known.has(h)).length < header.length / 2) report.reject(0, null, `mostly unknown columns for ${kind}: ${extra.slice(0, 5).join(', ')}`);
+    if (extra.length > 0 && header.filter((h) => known.has(h)).length < header.length / 2)
+      report.reject(0, null, `mostly unknown columns for ${kind}: ${extra.slice(0, 5).join(', ')}`);
     if (report.fileRejected) return report.finish({ accepted: 0, written: false });
   }
   const totals = { accepted: 0, created: 0, updated: 0, unchanged: 0 };
   let indexesRebuilt = false;
   const { written } = await inImportTransaction(db, report, async (trx) => {
-    const finishBulkLoad = options.dryRun ? undefined : await prepareBulkLoad(trx, kind === 'site-eco' ? 'sites' : 'plots', path, options.indexes);
+    const finishBulkLoad = options.dryRun
+      ? undefined
+      : await prepareBulkLoad(trx, kind === 'site-eco' ? 'sites' : 'plots', path, options.indexes);
     // The database writes batch N while this process reads, validates and prepares the
     // statement of batch N+1: one statement in flight at most, so memory stays flat and a slow
     // database slows the reader.
@@ -134,7 +182,10 @@ export async function importCnig(db: Kysely<Database>, kind: CnigClass, path: st
     try {
       for await (const { row, record, geometry } of cnigRecords(kind, path)) {
         report.read();
-        const cnig = readCnigRow(kind, record, { ...(options.srid ? { srid: options.srid } : {}), ...(geometry ? { geometry } : {}) });
+        const cnig = readCnigRow(kind, record, {
+          ...(options.srid ? { srid: options.srid } : {}),
+          ...(geometry ? { geometry } : {}),
+        });
         const candidate = candidateOf(kind, row, cnig, report, record);
         if (candidate) batch.push(candidate);
         if (batch.length >= batchSize) {

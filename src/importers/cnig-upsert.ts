@@ -40,7 +40,6 @@ export interface BatchResult extends UpsertCounts {
   rejected: BatchRejection[];
 }
 
-
 const sqlTypes: Record<CnigValueKind, string> = {
   text: 'text',
   number: 'double precision',
@@ -65,7 +64,9 @@ interface FileColumn extends Column {
 }
 
 function mappedColumns(fields: CnigField<string>[]): FileColumn[] {
-  return fields.filter((f) => f.column && f.kind !== 'geometry').map((f) => ({ column: snakeCase(f.column!), key: f.column!, type: sqlTypes[f.kind] }));
+  return fields
+    .filter((f) => f.column && f.kind !== 'geometry')
+    .map((f) => ({ column: snakeCase(f.column!), key: f.column!, type: sqlTypes[f.kind] }));
 }
 
 /** A reference that must exist: the row is rejected on `column` when `failed` holds. */
@@ -110,8 +111,18 @@ const specs: Record<CnigClass, ClassSpec> = {
     found: sql`e.siren AS epci_found, m.insee AS commune_found`,
     resolved: [],
     checks: [
-      { failed: sql`c.epci_found IS NULL`, column: 'site_epci_siren', reason: 'no such EPCI (import the EPCI boundaries first)', value: sql`c.epci_siren` },
-      { failed: sql`c.commune_found IS NULL`, column: 'site_comm_insee', reason: 'no such commune (a commune merged since? import the communes first)', value: sql`c.commune_insee` },
+      {
+        failed: sql`c.epci_found IS NULL`,
+        column: 'site_epci_siren',
+        reason: 'no such EPCI (import the EPCI boundaries first)',
+        value: sql`c.epci_siren`,
+      },
+      {
+        failed: sql`c.commune_found IS NULL`,
+        column: 'site_comm_insee',
+        reason: 'no such commune (a commune merged since? import the communes first)',
+        value: sql`c.commune_insee`,
+      },
     ],
     derived: [],
     assignments: new Map(),
@@ -125,7 +136,14 @@ const specs: Record<CnigClass, ClassSpec> = {
     joins: sql`LEFT JOIN sites s ON s.cnig_id = i.site_cnig_id`,
     found: sql`s.id AS site_id`,
     resolved: ['site_id'],
-    checks: [{ failed: sql`c.site_id IS NULL`, column: 'site_id', reason: 'no such site (import site-eco first)', value: sql`c.site_cnig_id` }],
+    checks: [
+      {
+        failed: sql`c.site_id IS NULL`,
+        column: 'site_id',
+        reason: 'no such site (import site-eco first)',
+        value: sql`c.site_cnig_id`,
+      },
+    ],
     // The commune under the plot; LIMIT 1 for a point on a boundary.
     // (The point is computed once: inline, it would be computed for the index and the filter.)
     derived: [
@@ -136,7 +154,12 @@ const specs: Record<CnigClass, ClassSpec> = {
     ],
     // An export leaves terr_acquereur empty when the buyer is a natural person; an empty value
     // must then not erase the name we hold.
-    assignments: new Map([['buyer_name', sql`CASE WHEN EXCLUDED.buyer_name IS NULL AND plots.buyer_is_natural_person THEN plots.buyer_name ELSE EXCLUDED.buyer_name END`]]),
+    assignments: new Map([
+      [
+        'buyer_name',
+        sql`CASE WHEN EXCLUDED.buyer_name IS NULL AND plots.buyer_is_natural_person THEN plots.buyer_name ELSE EXCLUDED.buyer_name END`,
+      ],
+    ]),
     payload: (row) => ({ site_cnig_id: row.siteCnigId ?? null }),
   },
 };
@@ -179,17 +202,36 @@ export class CnigBatch {
   }
 }
 
-function statement(batch: CnigBatch): RawBuilder<{ inputRow: number | null; columnName: string | null; reason: string | null; value: string | null; created: number | null; written: number | null }> {
+function statement(batch: CnigBatch): RawBuilder<{
+  inputRow: number | null;
+  columnName: string | null;
+  reason: string | null;
+  value: string | null;
+  created: number | null;
+  written: number | null;
+}> {
   const spec = specs[batch.kind];
   const target = sql.table(spec.table);
   const recordType = sql.join(
-    [...spec.columns, ...spec.lookups, { column: 'id', type: 'uuid' }, { column: 'input_row', type: 'integer' }, { column: 'geom_json', type: 'text' }, { column: 'srid', type: 'integer' }].map(
-      (c) => sql`${sql.id(c.column)} ${sql.raw(c.type)}`,
-    ),
+    [
+      ...spec.columns,
+      ...spec.lookups,
+      { column: 'id', type: 'uuid' },
+      { column: 'input_row', type: 'integer' },
+      { column: 'geom_json', type: 'text' },
+      { column: 'srid', type: 'integer' },
+    ].map((c) => sql`${sql.id(c.column)} ${sql.raw(c.type)}`),
   );
-  const referencesOk = spec.checks.length ? sql.join(spec.checks.map((check) => sql`NOT (${check.failed})`), sql` AND `) : sql`true`;
+  const referencesOk = spec.checks.length
+    ? sql.join(
+        spec.checks.map((check) => sql`NOT (${check.failed})`),
+        sql` AND `,
+      )
+    : sql`true`;
   const rejections = [
-    ...spec.checks.map((check) => sql`(${check.failed}, ${check.column}, ${check.reason}, CAST(${check.value} AS text))`),
+    ...spec.checks.map(
+      (check) => sql`(${check.failed}, ${check.column}, ${check.reason}, CAST(${check.value} AS text))`,
+    ),
     sql`(${referencesOk} AND c.geometry_problem IS NOT NULL, ${spec.geometryField}, c.geometry_problem, CAST(NULL AS text))`,
   ];
   const written = [...spec.columns.map((c) => c.column), ...spec.resolved];
@@ -243,7 +285,9 @@ function statement(batch: CnigBatch): RawBuilder<{ inputRow: number | null; colu
 async function unreadable(db: Kysely<Database>, row: BatchRow): Promise<string | undefined> {
   await sql`SAVEPOINT cnig_geometry`.execute(db);
   try {
-    await sql`SELECT ST_Transform(ST_SetSRID(ST_GeomFromGeoJSON(${row.geometry.geojson}), ${row.geometry.srid}), 4326)`.execute(db);
+    await sql`SELECT ST_Transform(ST_SetSRID(ST_GeomFromGeoJSON(${row.geometry.geojson}), ${row.geometry.srid}), 4326)`.execute(
+      db,
+    );
     await sql`RELEASE SAVEPOINT cnig_geometry`.execute(db);
     return undefined;
   } catch (error) {
@@ -259,7 +303,8 @@ async function run(db: Kysely<Database>, batch: CnigBatch): Promise<BatchResult>
   let created = 0;
   let writtenRows = 0;
   for (const r of result.rows) {
-    if (r.inputRow !== null) rejected.push({ row: r.inputRow, column: r.columnName!, reason: r.reason!, value: r.value });
+    if (r.inputRow !== null)
+      rejected.push({ row: r.inputRow, column: r.columnName!, reason: r.reason!, value: r.value });
     else {
       // The one row counting what was written: inserted (created) or changed.
       created = r.created!;
@@ -290,9 +335,17 @@ export async function writeCnigBatch(db: Kysely<Database>, batch: CnigBatch): Pr
   const readable = new CnigBatch(batch.kind);
   for (const row of batch.rows) {
     const error = await unreadable(db, row);
-    if (error) rejected.push({ row: row.row, column: specs[batch.kind].geometryField, reason: `unreadable geometry: ${error}`, value: null });
+    if (error)
+      rejected.push({
+        row: row.row,
+        column: specs[batch.kind].geometryField,
+        reason: `unreadable geometry: ${error}`,
+        value: null,
+      });
     else readable.add(row);
   }
-  const result = readable.rows.length ? await run(db, readable) : { accepted: 0, created: 0, updated: 0, unchanged: 0, rejected: [] };
+  const result = readable.rows.length
+    ? await run(db, readable)
+    : { accepted: 0, created: 0, updated: 0, unchanged: 0, rejected: [] };
   return { ...result, rejected: [...rejected, ...result.rejected] };
 }

@@ -54,9 +54,11 @@ export async function checkGeometryRows<T extends GeometryRow>(
   return rows.filter((r) => {
     const check = byRow.get(r.row);
     if (!check) return false;
-    if (!allowedTypes.includes(check.type)) report.reject(r.row, column, `geometry type ${check.type}; expected ${allowedTypes.join(' or ')}`);
+    if (!allowedTypes.includes(check.type))
+      report.reject(r.row, column, `geometry type ${check.type}; expected ${allowedTypes.join(' or ')}`);
     else if (!check.valid) report.reject(r.row, column, `invalid geometry: ${check.reason}`);
-    else if (!inFrance(check.bbox)) report.reject(r.row, column, 'geometry lies outside France (metropolitan and overseas)');
+    else if (!inFrance(check.bbox))
+      report.reject(r.row, column, 'geometry lies outside France (metropolitan and overseas)');
     else return true;
     return false;
   });

@@ -75,7 +75,13 @@ export class ImportReportBuilder {
 
   reject(row: number, column: string | null, reason: string, value?: unknown): void {
     const text = value === undefined || value === null ? null : String(value).slice(0, MAX_VALUE_LENGTH);
-    this.rejected.push({ row, ...(this.lineOffset !== null ? { line: row + this.lineOffset } : {}), column, value: text, reason });
+    this.rejected.push({
+      row,
+      ...(this.lineOffset !== null ? { line: row + this.lineOffset } : {}),
+      column,
+      value: text,
+      reason,
+    });
     this.rejectedRows.add(row);
   }
 
@@ -102,7 +108,15 @@ export class ImportReportBuilder {
     return this.options.partial === true || this.rejected.length === 0;
   }
 
-  finish(counts: { accepted: number; inserted?: number; updated?: number; unchanged?: number; written: boolean; vintages?: string[]; indexesRebuilt?: boolean }): ImportReport {
+  finish(counts: {
+    accepted: number;
+    inserted?: number;
+    updated?: number;
+    unchanged?: number;
+    written: boolean;
+    vintages?: string[];
+    indexesRebuilt?: boolean;
+  }): ImportReport {
     return {
       kind: this.kind,
       file: basename(this.file),
@@ -129,12 +143,21 @@ export function formatRejection(r: RowRejection): string {
 }
 
 export function formatReport(report: ImportReport): string {
-  const state = report.dryRun ? 'dry run, nothing written' : report.written ? 'written' : 'NOT written (rejected rows; use --partial to write the valid ones)';
+  const state = report.dryRun
+    ? 'dry run, nothing written'
+    : report.written
+      ? 'written'
+      : 'NOT written (rejected rows; use --partial to write the valid ones)';
   const lines = [
     `${report.kind} ${report.file}: ${report.rowsRead} rows read, ${report.accepted} accepted, ${report.inserted} inserted, ${report.updated} updated, ${report.unchanged} unchanged, ${report.rejected.length} rejected; ${state}`,
     ...report.rejected.map(formatRejection),
-    ...(report.unmatched.length > 0 ? [`${report.unmatched.length} unmatched codes:`, ...report.unmatched.map((u) => `row ${u.row}, column ${u.column}: ${u.code} ${u.reason}`)] : []),
-    ...(report.indexesRebuilt ? ['bulk load: the table\'s indexes were rebuilt once and the table analysed'] : []),
+    ...(report.unmatched.length > 0
+      ? [
+          `${report.unmatched.length} unmatched codes:`,
+          ...report.unmatched.map((u) => `row ${u.row}, column ${u.column}: ${u.code} ${u.reason}`),
+        ]
+      : []),
+    ...(report.indexesRebuilt ? ["bulk load: the table's indexes were rebuilt once and the table analysed"] : []),
   ];
   return lines.join('\n');
 }

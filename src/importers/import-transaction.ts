@@ -118,7 +118,12 @@ export interface FailedImportRun {
 export async function recordFailedImportRun(db: Kysely<Database>, id: string, run: FailedImportRun): Promise<void> {
   await db
     .updateTable('importRuns')
-    .set({ status: 'failed', error: run.error, report: JSON.stringify({ ...startReport(run), error: run.error }), finishedAt: new Date() })
+    .set({
+      status: 'failed',
+      error: run.error,
+      report: JSON.stringify({ ...startReport(run), error: run.error }),
+      finishedAt: new Date(),
+    })
     .where('id', '=', id)
     .execute();
 }

@@ -17,7 +17,9 @@ const truthy = new Set(['true', '1', 'oui', 'yes', 'artif', 'artificialise', 'ar
 const falsy = new Set(['false', '0', 'non', 'no', 'non artif', 'non artificialise', 'non artificialisé', 'naf']);
 
 /** The artificialised flag under its usual names (`artificial`, `is_artificial`, OCS GE `artif`). */
-function artificialFlag(properties: Record<string, unknown>): { column: string; value: unknown; flag: boolean | undefined } | undefined {
+function artificialFlag(
+  properties: Record<string, unknown>,
+): { column: string; value: unknown; flag: boolean | undefined } | undefined {
   for (const column of ['artificial', 'is_artificial', 'artif']) {
     if (!(column in properties) || properties[column] === null) continue;
     const value = properties[column];
@@ -32,7 +34,8 @@ function artificialFlag(properties: Record<string, unknown>): { column: string; 
 function field(properties: Record<string, unknown>, ...names: string[]): { column: string; value: string } | undefined {
   for (const name of names) {
     const value = properties[name];
-    if (value !== undefined && value !== null && String(value).trim() !== '') return { column: name, value: String(value) };
+    if (value !== undefined && value !== null && String(value).trim() !== '')
+      return { column: name, value: String(value) };
   }
   return undefined;
 }
@@ -51,7 +54,11 @@ interface Candidate extends GeometryRow {
   vintage: string;
 }
 
-export async function importLandCover(db: Kysely<Database>, path: string, options: ImportOptions = {}): Promise<ImportReport> {
+export async function importLandCover(
+  db: Kysely<Database>,
+  path: string,
+  options: ImportOptions = {},
+): Promise<ImportReport> {
   const report = new ImportReportBuilder('land-cover', path, options);
   const matrix = await loadCoverUseMatrix(db);
   const candidates: Candidate[] = [];
@@ -67,31 +74,60 @@ export async function importLandCover(db: Kysely<Database>, path: string, option
       if (given.flag === undefined) report.reject(row, `properties.${given.column}`, 'not a yes/no value', given.value);
       else classes = { artificial: given.flag, consumed: null, naf: null, classifiedBy: 'flag' };
     } else if (!cover && !use) {
-      report.reject(row, 'properties.artificial', 'missing artificialised flag, or OCS GE cover (code_cs) and use (code_us) codes');
+      report.reject(
+        row,
+        'properties.artificial',
+        'missing artificialised flag, or OCS GE cover (code_cs) and use (code_us) codes',
+      );
     } else if (!cover || !use) {
       const missing = cover ? 'properties.code_us' : 'properties.code_cs';
-      report.reject(row, missing, `missing ${cover ? 'use (US…)' : 'cover (CS…)'} code: without an artificialised flag the cover × use matrix needs both`);
+      report.reject(
+        row,
+        missing,
+        `missing ${cover ? 'use (US…)' : 'cover (CS…)'} code: without an artificialised flag the cover × use matrix needs both`,
+      );
     } else {
       const c = matrix.classify(cover.value, use.value);
       if (c.ok) classes = { ...c.value, classifiedBy: matrix.classifiedBy };
       else if (c.code === 'cover') report.reject(row, `properties.${cover.column}`, c.reason, cover.value);
       else if (c.code === 'use') report.reject(row, `properties.${use.column}`, c.reason, use.value);
-      else report.reject(row, `properties.${cover.column} × properties.${use.column}`, c.reason, `${cover.value} × ${use.value}`);
+      else
+        report.reject(
+          row,
+          `properties.${cover.column} × properties.${use.column}`,
+          c.reason,
+          `${cover.value} × ${use.value}`,
+        );
     }
     const vintage = options.vintage ?? field(p, 'vintage', 'millesime', 'MILLESIME')?.value;
     if (!vintage) report.reject(row, 'properties.millesime', 'no vintage in the feature; give --vintage');
     if (!record.geometry) report.reject(row, 'geometry', 'missing geometry');
     if (report.isRejected(row) || !classes || !vintage) continue;
     // Codes beside a flag are kept as written; the ones the matrix read, as it read them.
-    const code = (c: { value: string } | undefined) => (c ? (classes.classifiedBy === 'flag' ? c.value : normaliseOcsgeCode(c.value)) : null);
-    candidates.push({ row, geojson: JSON.stringify(record.geometry), srid: record.srid, ...classes, coverCode: code(cover), useCode: code(use), vintage });
+    const code = (c: { value: string } | undefined) =>
+      c ? (classes.classifiedBy === 'flag' ? c.value : normaliseOcsgeCode(c.value)) : null;
+    candidates.push({
+      row,
+      geojson: JSON.stringify(record.geometry),
+      srid: record.srid,
+      ...classes,
+      coverCode: code(cover),
+      useCode: code(use),
+      vintage,
+    });
   }
-  const valid = candidates.length ? await checkGeometryRows(db, report, candidates, 'geometry', ['POLYGON', 'MULTIPOLYGON']) : [];
+  const valid = candidates.length
+    ? await checkGeometryRows(db, report, candidates, 'geometry', ['POLYGON', 'MULTIPOLYGON'])
+    : [];
   const vintages = [...new Set(valid.map((r) => r.vintage))].sort();
   if (!report.shouldWrite) return report.finish({ accepted: valid.length, written: false, vintages });
   const source = basename(path);
   await db.transaction().execute(async (trx) => {
-    await trx.deleteFrom('landCover').where('source', '=', source).where('vintage', 'in', vintages.length ? vintages : ['-']).execute();
+    await trx
+      .deleteFrom('landCover')
+      .where('source', '=', source)
+      .where('vintage', 'in', vintages.length ? vintages : ['-'])
+      .execute();
     for (let i = 0; i < valid.length; i += 2_000) {
       const batch = valid.slice(i, i + 2_000).map(({ row: _row, ...r }) => r);
       await sql`

@@ -7,7 +7,11 @@ import { checkGeometryRows, geometryExpression, type GeometryRow } from './geome
 import { ImportReportBuilder, type ImportOptions, type ImportReport } from './import-report.js';
 import { geoJsonFeatures } from './sources.js';
 
-export async function importPene(db: Kysely<Database>, path: string, options: ImportOptions = {}): Promise<ImportReport> {
+export async function importPene(
+  db: Kysely<Database>,
+  path: string,
+  options: ImportOptions = {},
+): Promise<ImportReport> {
   const report = new ImportReportBuilder('pene', path, options);
   const vintage = options.vintage ?? `pene-${basename(path).replace(/\.[^.]+$/, '')}`;
   const candidates: (GeometryRow & { id: string; name: string; legalRef: string | null })[] = [];
@@ -23,9 +27,18 @@ export async function importPene(db: Kysely<Database>, path: string, options: Im
     if (!name) report.reject(row, 'properties.nom', 'missing name');
     if (!record.geometry) report.reject(row, 'geometry', 'missing geometry');
     if (report.isRejected(row)) continue;
-    candidates.push({ row, id, name, legalRef: (p.legal_ref ?? p.arrete ?? null) as string | null, geojson: JSON.stringify(record.geometry), srid: record.srid });
+    candidates.push({
+      row,
+      id,
+      name,
+      legalRef: (p.legal_ref ?? p.arrete ?? null) as string | null,
+      geojson: JSON.stringify(record.geometry),
+      srid: record.srid,
+    });
   }
-  const valid = candidates.length ? await checkGeometryRows(db, report, candidates, 'geometry', ['POLYGON', 'MULTIPOLYGON']) : [];
+  const valid = candidates.length
+    ? await checkGeometryRows(db, report, candidates, 'geometry', ['POLYGON', 'MULTIPOLYGON'])
+    : [];
   if (!report.shouldWrite) return report.finish({ accepted: valid.length, written: false, vintages: [vintage] });
   const { rows } = await sql<{ inserted: boolean }>`
     INSERT INTO pene_perimeters (id, name, legal_ref, geom, vintage, source)
@@ -34,5 +47,11 @@ export async function importPene(db: Kysely<Database>, path: string, options: Im
     ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, legal_ref = EXCLUDED.legal_ref, geom = EXCLUDED.geom, vintage = EXCLUDED.vintage, source = EXCLUDED.source
     RETURNING (xmax = 0) AS inserted`.execute(db);
   const inserted = rows.filter((r) => r.inserted).length;
-  return report.finish({ accepted: valid.length, inserted, updated: rows.length - inserted, written: true, vintages: [vintage] });
+  return report.finish({
+    accepted: valid.length,
+    inserted,
+    updated: rows.length - inserted,
+    written: true,
+    vintages: [vintage],
+  });
 }

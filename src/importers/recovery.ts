@@ -19,9 +19,17 @@ export interface Recovery {
   removedSpools: string[];
 }
 
-export async function recoverInterruptedImports(db: Kysely<Database>, options: { spoolDir: string; logger?: Logger }): Promise<Recovery> {
+export async function recoverInterruptedImports(
+  db: Kysely<Database>,
+  options: { spoolDir: string; logger?: Logger },
+): Promise<Recovery> {
   const here = hostname();
-  const running = await db.selectFrom('importRuns').select(['id', 'host', 'pid', 'startedAt']).where('status', '=', 'running').orderBy('startedAt').execute();
+  const running = await db
+    .selectFrom('importRuns')
+    .select(['id', 'host', 'pid', 'startedAt'])
+    .where('status', '=', 'running')
+    .orderBy('startedAt')
+    .execute();
   const interruptedRuns: string[] = [];
   const runningElsewhere: string[] = [];
   for (const run of running) {

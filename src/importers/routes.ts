@@ -25,20 +25,34 @@ export const maxImportBytes = 100 * 1024 * 1024;
 /** An importer's error as the run records it: long messages cut, no temporary path. */
 const MAX_ERROR_LENGTH = 1000;
 
-const booleanFlag = z.enum(['true', 'false']).optional().transform((v) => v === 'true');
+const booleanFlag = z
+  .enum(['true', 'false'])
+  .optional()
+  .transform((v) => v === 'true');
 
 const importQuery = z
   .object({
-    kind: z.enum(Object.keys(importers) as [string, ...string[]]).openapi({ description: 'What the file holds', example: 'terrain-eco' }),
+    kind: z
+      .enum(Object.keys(importers) as [string, ...string[]])
+      .openapi({ description: 'What the file holds', example: 'terrain-eco' }),
     dryRun: booleanFlag.openapi({ description: 'Validate and count, write nothing' }),
     partial: booleanFlag.openapi({ description: 'Write the valid rows even when some are rejected' }),
     vintage: z.string().max(60).optional(),
-    srid: z.coerce.number().int().positive().optional().openapi({ description: 'EPSG code of the coordinates when they cannot be detected (e.g. 2154)' }),
-    indexes: z
-      .enum(['auto', 'keep', 'rebuild'])
+    srid: z.coerce
+      .number()
+      .int()
+      .positive()
       .optional()
-      .openapi({ description: "CNIG imports: 'auto' rebuilds the table's indexes once for a file large next to the table (its readers wait until it commits), 'rebuild' also its foreign keys whatever the size (an initial load), 'keep' never does" }),
-    filename: z.string().regex(/^[\w.-]{1,120}$/).optional().openapi({ description: 'Original file name; its extension selects CSV or GeoJSON', example: 'terrain-eco.csv' }),
+      .openapi({ description: 'EPSG code of the coordinates when they cannot be detected (e.g. 2154)' }),
+    indexes: z.enum(['auto', 'keep', 'rebuild']).optional().openapi({
+      description:
+        "CNIG imports: 'auto' rebuilds the table's indexes once for a file large next to the table (its readers wait until it commits), 'rebuild' also its foreign keys whatever the size (an initial load), 'keep' never does",
+    }),
+    filename: z
+      .string()
+      .regex(/^[\w.-]{1,120}$/)
+      .optional()
+      .openapi({ description: 'Original file name; its extension selects CSV or GeoJSON', example: 'terrain-eco.csv' }),
   })
   .strict();
 
@@ -48,7 +62,10 @@ const reportSchema = z.record(z.string(), z.any()).openapi('ImportReport');
 // the whole body in memory before the handler runs (and refuse GeoJSON Lines).
 const fileSchema = { type: 'string', format: 'binary' } as const;
 
-const tooLarge = (maxBytes: number) => new AppError('payload_too_large', `import bodies are limited to ${maxBytes} bytes; use the CLI for larger files`, { maxBytes });
+const tooLarge = (maxBytes: number) =>
+  new AppError('payload_too_large', `import bodies are limited to ${maxBytes} bytes; use the CLI for larger files`, {
+    maxBytes,
+  });
 
 /** The body's chunks, failing with 413 at the first byte past `maxBytes`. */
 async function* limited(body: ReadableStream<Uint8Array> | null, maxBytes: number): AsyncGenerator<Uint8Array> {
@@ -87,13 +104,23 @@ export function importRoutes(options: ImportRouteOptions = {}) {
       path: '/',
       tags: ['imports'],
       security: [{ bearerAuth: [] }],
-      summary: 'Import a file (admins): CNIG site-eco / terrain-eco, boundaries, epcicom, territories, cadastre, ZAN data',
+      summary:
+        'Import a file (admins): CNIG site-eco / terrain-eco, boundaries, epcicom, territories, cadastre, ZAN data',
       // Admins only, decided before the query, the media type and the body are looked at.
       middleware: allow('admin'),
       // The body is the raw file, read by the importer; it is documented, not parsed here.
-      request: { query: importQuery, body: { required: true, content: { 'text/csv': { schema: fileSchema }, 'application/geo+json': { schema: fileSchema } } } },
+      request: {
+        query: importQuery,
+        body: {
+          required: true,
+          content: { 'text/csv': { schema: fileSchema }, 'application/geo+json': { schema: fileSchema } },
+        },
+      },
       responses: {
-        200: { description: 'The import report (written: false when rows were rejected and the import was all-or-nothing)', content: { 'application/json': { schema: reportSchema } } },
+        200: {
+          description: 'The import report (written: false when rows were rejected and the import was all-or-nothing)',
+          content: { 'application/json': { schema: reportSchema } },
+        },
         ...problemResponses,
       },
     }),
@@ -102,7 +129,10 @@ export function importRoutes(options: ImportRouteOptions = {}) {
       if (Number(c.req.header('content-length') ?? '0') > maxBytes) throw tooLarge(maxBytes);
       const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
       if (type !== 'text/csv' && !/^application\/([a-z.-]+\+)?json$/.test(type)) {
-        throw new AppError('unsupported_media_type', 'send the file as text/csv or application/geo+json (a FeatureCollection or GeoJSON Lines)');
+        throw new AppError(
+          'unsupported_media_type',
+          'send the file as text/csv or application/geo+json (a FeatureCollection or GeoJSON Lines)',
+        );
       }
       const extension = query.filename?.match(/\.[a-z]+$/i)?.[0] ?? (type.includes('json') ? '.geojson' : '.csv');
       const dir = await spoolDirectory(spoolDir);
@@ -124,7 +154,9 @@ export function importRoutes(options: ImportRouteOptions = {}) {
             ...(query.indexes ? { indexes: query.indexes } : {}),
           });
         } catch (error) {
-          const message = (error instanceof Error ? error.message : String(error)).replaceAll(path, file).slice(0, MAX_ERROR_LENGTH);
+          const message = (error instanceof Error ? error.message : String(error))
+            .replaceAll(path, file)
+            .slice(0, MAX_ERROR_LENGTH);
           try {
             await recordFailedImportRun(c.var.db, id, { ...run, error: message });
           } catch {
@@ -135,9 +167,16 @@ export function importRoutes(options: ImportRouteOptions = {}) {
           // The database too busy or gone (a timeout, a restart) is not the file's fault: the
           // 503 a client retries, naming the run recorded for it.
           const unavailable = databaseProblem(error);
-          if (unavailable) throw new AppError(unavailable.code, unavailable.detail, { ...unavailable.extensions, importRunId: id }, unavailable.headers);
+          if (unavailable)
+            throw new AppError(
+              unavailable.code,
+              unavailable.detail,
+              { ...unavailable.extensions, importRunId: id },
+              unavailable.headers,
+            );
           // The importer's own problem (its status and code), naming the run recorded for it.
-          if (error instanceof AppError) throw new AppError(error.code, error.detail, { ...error.extensions, importRunId: id }, error.headers);
+          if (error instanceof AppError)
+            throw new AppError(error.code, error.detail, { ...error.extensions, importRunId: id }, error.headers);
           throw new AppError('unprocessable', `the ${query.kind} import failed: ${message}`, { importRunId: id });
         }
         await recordImportRun(c.var.db, id, { ...report, file: query.filename ?? report.file });

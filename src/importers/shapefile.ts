@@ -10,7 +10,8 @@ import type { GeoFeature, NumberedRecord } from './sources.js';
 
 function signedArea(ring: Position[]): number {
   let sum = 0;
-  for (let i = 0; i < ring.length - 1; i++) sum += (ring[i + 1]![0]! - ring[i]![0]!) * (ring[i + 1]![1]! + ring[i]![1]!);
+  for (let i = 0; i < ring.length - 1; i++)
+    sum += (ring[i + 1]![0]! - ring[i]![0]!) * (ring[i + 1]![1]! + ring[i]![1]!);
   return sum; // > 0: clockwise
 }
 
@@ -27,7 +28,8 @@ function readPolygon(view: DataView, offset: number): MultiPolygon | null {
     const start = view.getInt32(partsAt + 4 * p, true);
     const end = p + 1 < numParts ? view.getInt32(partsAt + 4 * (p + 1), true) : numPoints;
     const ring: Position[] = [];
-    for (let i = start; i < end; i++) ring.push([view.getFloat64(pointsAt + 16 * i, true), view.getFloat64(pointsAt + 16 * i + 8, true)]);
+    for (let i = start; i < end; i++)
+      ring.push([view.getFloat64(pointsAt + 16 * i, true), view.getFloat64(pointsAt + 16 * i + 8, true)]);
     if (signedArea(ring) >= 0 || polygons.length === 0) polygons.push([ring]);
     else polygons[polygons.length - 1]!.push(ring);
   }
@@ -40,14 +42,23 @@ function readDbf(buffer: Buffer): Record<string, string>[] {
   const recordLength = buffer.readUInt16LE(10);
   const fields: { name: string; length: number }[] = [];
   for (let at = 32; buffer[at] !== 0x0d; at += 32) {
-    fields.push({ name: buffer.subarray(at, at + 11).toString('latin1').replace(/\0.*$/, ''), length: buffer[at + 16]! });
+    fields.push({
+      name: buffer
+        .subarray(at, at + 11)
+        .toString('latin1')
+        .replace(/\0.*$/, ''),
+      length: buffer[at + 16]!,
+    });
   }
   const records: Record<string, string>[] = [];
   for (let r = 0; r < count; r++) {
     let at = headerLength + r * recordLength + 1; // skip the deletion flag
     const record: Record<string, string> = {};
     for (const field of fields) {
-      record[field.name] = buffer.subarray(at, at + field.length).toString('utf8').trim();
+      record[field.name] = buffer
+        .subarray(at, at + field.length)
+        .toString('utf8')
+        .trim();
       at += field.length;
     }
     records.push(record);
@@ -55,7 +66,10 @@ function readDbf(buffer: Buffer): Record<string, string>[] {
   return records;
 }
 
-export async function* shapefileFeatures(shpPath: string, options: { srid?: number } = {}): AsyncGenerator<NumberedRecord<GeoFeature>> {
+export async function* shapefileFeatures(
+  shpPath: string,
+  options: { srid?: number } = {},
+): AsyncGenerator<NumberedRecord<GeoFeature>> {
   const base = shpPath.replace(/\.shp$/i, '');
   const [shp, dbf] = await Promise.all([readFile(`${base}.shp`), readFile(`${base}.dbf`)]);
   const prj = await readFile(`${base}.prj`, 'utf8').catch(() => '');

@@ -32,9 +32,19 @@ export async function detectDelimiter(path: string): Promise<string> {
   return counts.sort((a, b) => b[1] - a[1])[0]![0];
 }
 
-export async function* csvRecords(path: string, delimiter?: string): AsyncGenerator<NumberedRecord<Record<string, string>>> {
+export async function* csvRecords(
+  path: string,
+  delimiter?: string,
+): AsyncGenerator<NumberedRecord<Record<string, string>>> {
   const parser = createReadStream(path).pipe(
-    parse({ delimiter: delimiter ?? (await detectDelimiter(path)), columns: true, bom: true, relax_column_count: true, skip_empty_lines: true, trim: false }),
+    parse({
+      delimiter: delimiter ?? (await detectDelimiter(path)),
+      columns: true,
+      bom: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      trim: false,
+    }),
   );
   let row = 0;
   for await (const record of parser) {
@@ -47,7 +57,10 @@ export async function* csvRecords(path: string, delimiter?: string): AsyncGenera
 
 export async function csvHeader(path: string, delimiter?: string): Promise<string[]> {
   const line = await firstLine(path);
-  return line.replace(/^\uFEFF/, '').split(delimiter ?? (await detectDelimiter(path))).map((name) => name.replace(/^"|"$/g, '').trim());
+  return line
+    .replace(/^\uFEFF/, '')
+    .split(delimiter ?? (await detectDelimiter(path)))
+    .map((name) => name.replace(/^"|"$/g, '').trim());
 }
 
 /**
@@ -87,7 +100,10 @@ export interface GeoFeature {
 }
 
 /** Features of a GeoJSON FeatureCollection or GeoJSON Lines file, with the SRID of each. */
-export async function* geoJsonFeatures(path: string, options: { srid?: number } = {}): AsyncGenerator<NumberedRecord<GeoFeature>> {
+export async function* geoJsonFeatures(
+  path: string,
+  options: { srid?: number } = {},
+): AsyncGenerator<NumberedRecord<GeoFeature>> {
   const start = (await firstLine(path)).trimStart();
   const toFeature = (f: Feature, declared?: number): GeoFeature => ({
     properties: (f.properties ?? {}) as Record<string, unknown>,
@@ -96,7 +112,12 @@ export async function* geoJsonFeatures(path: string, options: { srid?: number } 
     srid: options.srid ?? declared ?? (f.geometry ? detectSrid(f.geometry) : CRS84),
   });
   // GeoJSON Lines: every line is a complete Feature.
-  if (start.startsWith('{') && start.includes('"Feature"') && !start.includes('"FeatureCollection"') && start.trimEnd().endsWith('}')) {
+  if (
+    start.startsWith('{') &&
+    start.includes('"Feature"') &&
+    !start.includes('"FeatureCollection"') &&
+    start.trimEnd().endsWith('}')
+  ) {
     let row = 0;
     for await (const line of createInterface({ input: createReadStream(path), crlfDelay: Infinity })) {
       if (line.trim() === '') continue;
@@ -105,7 +126,8 @@ export async function* geoJsonFeatures(path: string, options: { srid?: number } 
     return;
   }
   const collection = JSON.parse(await readFile(path, 'utf8')) as { type: string; crs?: unknown; features?: Feature[] };
-  if (collection.type !== 'FeatureCollection' || !Array.isArray(collection.features)) throw new Error(`${path} is not a GeoJSON FeatureCollection`);
+  if (collection.type !== 'FeatureCollection' || !Array.isArray(collection.features))
+    throw new Error(`${path} is not a GeoJSON FeatureCollection`);
   const declared = declaredSrid(collection.crs);
   for (const [i, feature] of collection.features.entries()) yield { row: i + 1, record: toFeature(feature, declared) };
 }

@@ -36,9 +36,18 @@ export interface TerritoryInput {
 }
 
 /** Phases are merged; the name of the latest phase wins. */
-export async function upsertTerritories(db: Kysely<Database>, territories: TerritoryInput[], phase: Phase): Promise<UpsertCounts> {
+export async function upsertTerritories(
+  db: Kysely<Database>,
+  territories: TerritoryInput[],
+  phase: Phase,
+): Promise<UpsertCounts> {
   if (territories.length === 0) return { created: 0, updated: 0, unchanged: 0 };
-  const payload = territories.map((t) => ({ id: t.id, name: t.name, region_code: t.regionCode, region_name: Object.hasOwn(regionNames, t.regionCode) ? regionNames[t.regionCode] : t.regionCode }));
+  const payload = territories.map((t) => ({
+    id: t.id,
+    name: t.name,
+    region_code: t.regionCode,
+    region_name: Object.hasOwn(regionNames, t.regionCode) ? regionNames[t.regionCode] : t.regionCode,
+  }));
   const latest = phase === '2023-2027';
   const result = await sql<{ inserted: boolean }>`
     INSERT INTO territories (id, name, region_code, region_name, phases)
@@ -58,7 +67,10 @@ export async function upsertTerritories(db: Kysely<Database>, territories: Terri
 }
 
 /** Adds (territory, EPCI) pairs; returns how many were new. EPCI must exist. */
-export async function addTerritoryMembers(db: Kysely<Database>, pairs: { territoryId: string; epciSiren: string }[]): Promise<number> {
+export async function addTerritoryMembers(
+  db: Kysely<Database>,
+  pairs: { territoryId: string; epciSiren: string }[],
+): Promise<number> {
   if (pairs.length === 0) return 0;
   const payload = pairs.map((p) => ({ territory_id: p.territoryId, epci_siren: p.epciSiren }));
   const result = await sql`INSERT INTO territory_epci (territory_id, epci_siren)
@@ -71,7 +83,11 @@ export async function addTerritoryMembers(db: Kysely<Database>, pairs: { territo
  * EPCI of a territory given at commune level: those with at least `coverage` of their communes
  * (as loaded) in the territory — the rule the first-phase derived files use (couverture ≥ 0.5).
  */
-export async function epciFromCommunes(db: Kysely<Database>, members: { territoryId: string; insee: string }[], coverage = 0.5) {
+export async function epciFromCommunes(
+  db: Kysely<Database>,
+  members: { territoryId: string; insee: string }[],
+  coverage = 0.5,
+) {
   if (members.length === 0) return [];
   const payload = members.map((m) => ({ territory_id: m.territoryId, insee: m.insee }));
   const { rows } = await sql<{ territoryId: string; epciSiren: string }>`
@@ -85,12 +101,17 @@ export async function epciFromCommunes(db: Kysely<Database>, members: { territor
 }
 
 /** Sets communes.epci_siren (and population when given) from epcicom rows; returns changed and unchanged counts. */
-export async function setCommuneEpci(db: Kysely<Database>, pairs: { insee: string; siren: string; population: number | null }[]): Promise<{ updated: number; unchanged: number }> {
+export async function setCommuneEpci(
+  db: Kysely<Database>,
+  pairs: { insee: string; siren: string; population: number | null }[],
+): Promise<{ updated: number; unchanged: number }> {
   if (pairs.length === 0) return { updated: 0, unchanged: 0 };
   const payload = pairs.map((p) => ({ insee: p.insee, siren: p.siren, population: p.population }));
   const result = await sql`UPDATE communes c SET epci_siren = x.siren, population = coalesce(x.population, c.population)
     FROM json_to_recordset(CAST(${JSON.stringify(payload)} AS json)) AS x(insee text, siren text, population integer)
-    WHERE c.insee = x.insee AND (c.epci_siren IS DISTINCT FROM x.siren OR c.population IS DISTINCT FROM coalesce(x.population, c.population))`.execute(db);
+    WHERE c.insee = x.insee AND (c.epci_siren IS DISTINCT FROM x.siren OR c.population IS DISTINCT FROM coalesce(x.population, c.population))`.execute(
+    db,
+  );
   const updated = Number(result.numAffectedRows ?? 0);
   return { updated, unchanged: pairs.length - updated };
 }

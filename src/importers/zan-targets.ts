@@ -36,11 +36,36 @@ const MODEL = 'public_data.territorialisationobjectif';
 const landKinds = {
   COMM: { held: 'commune', code: /^[0-9][0-9AB][0-9]{3}$/, what: 'an INSEE commune code' },
   EPCI: { held: 'epci', code: /^[0-9]{9}$/, what: 'a SIREN' },
-  REGION: { held: null, code: /^[0-9]{2}$/, what: 'an INSEE region code', why: 'a regional (SRADDET) figure: the table holds commune and EPCI targets only' },
-  DEPART: { held: null, code: /^[0-9][0-9AB]$|^97[0-9]$/, what: 'a département code', why: 'a département target: the table holds commune and EPCI targets only' },
-  SCOT: { held: null, code: /^.+$/, what: 'a SCoT id', why: 'a SCoT target: no SCoT perimeters are held to find its communes' },
-  CUSTOM: { held: null, code: /^.+$/, what: 'a custom land id', why: "a target of one of sparte's custom groupings: no such perimeter is held" },
-  NATION: { held: null, code: /^.+$/, what: 'a nation code', why: 'a national figure: the table holds commune and EPCI targets only' },
+  REGION: {
+    held: null,
+    code: /^[0-9]{2}$/,
+    what: 'an INSEE region code',
+    why: 'a regional (SRADDET) figure: the table holds commune and EPCI targets only',
+  },
+  DEPART: {
+    held: null,
+    code: /^[0-9][0-9AB]$|^97[0-9]$/,
+    what: 'a département code',
+    why: 'a département target: the table holds commune and EPCI targets only',
+  },
+  SCOT: {
+    held: null,
+    code: /^.+$/,
+    what: 'a SCoT id',
+    why: 'a SCoT target: no SCoT perimeters are held to find its communes',
+  },
+  CUSTOM: {
+    held: null,
+    code: /^.+$/,
+    what: 'a custom land id',
+    why: "a target of one of sparte's custom groupings: no such perimeter is held",
+  },
+  NATION: {
+    held: null,
+    code: /^.+$/,
+    what: 'a nation code',
+    why: 'a national figure: the table holds commune and EPCI targets only',
+  },
 } as const;
 
 type LandKind = keyof typeof landKinds;
@@ -53,17 +78,22 @@ interface LandKey {
 
 /** KIND_CODE, split at the first underscore (CUSTOM_SCOT_SAINT_QUENTINOIS is CUSTOM / SCOT_SAINT_QUENTINOIS). */
 function parseLandKey(value: unknown): LandKey | string {
-  if (typeof value !== 'string' || !value.includes('_')) return 'not a sparte land key (KIND_CODE, e.g. EPCI_246000764)';
+  if (typeof value !== 'string' || !value.includes('_'))
+    return 'not a sparte land key (KIND_CODE, e.g. EPCI_246000764)';
   const at = value.indexOf('_');
   const kind = value.slice(0, at);
   const code = value.slice(at + 1);
-  if (!Object.hasOwn(landKinds, kind)) return `unknown land kind ${JSON.stringify(kind)}; expected one of ${Object.keys(landKinds).join(', ')}`;
+  if (!Object.hasOwn(landKinds, kind))
+    return `unknown land kind ${JSON.stringify(kind)}; expected one of ${Object.keys(landKinds).join(', ')}`;
   const spec = landKinds[kind as LandKind];
   if (!spec.code.test(code)) return `${kind} code is not ${spec.what}`;
   return { key: value, kind: kind as LandKind, code };
 }
 
-const landName = (land: LandKey) => (land.kind === 'REGION' && Object.hasOwn(regionNames, land.code) ? `${regionNames[land.code]} (${land.key})` : land.key);
+const landName = (land: LandKey) =>
+  land.kind === 'REGION' && Object.hasOwn(regionNames, land.code)
+    ? `${regionNames[land.code]} (${land.key})`
+    : land.key;
 
 interface Target {
   row: number;
@@ -76,7 +106,8 @@ interface Target {
   url: string | null;
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Checks one fixture record; rejects what is wrong with it, returns it when nothing is. */
 function readRecord(report: ImportReportBuilder, row: number, record: unknown): Target | undefined {
@@ -84,7 +115,8 @@ function readRecord(report: ImportReportBuilder, row: number, record: unknown): 
     report.reject(row, null, 'not a sparte fixture record (an object with "fields")');
     return undefined;
   }
-  if (record.model !== undefined && record.model !== MODEL) report.reject(row, 'model', `not a ${MODEL} record`, record.model);
+  if (record.model !== undefined && record.model !== MODEL)
+    report.reject(row, 'model', `not a ${MODEL} record`, record.model);
   const f = record.fields;
   const land = parseLandKey(f.land);
   if (typeof land === 'string') report.reject(row, 'fields.land', land, f.land);
@@ -92,11 +124,25 @@ function readRecord(report: ImportReportBuilder, row: number, record: unknown): 
   if (typeof parent === 'string') report.reject(row, 'fields.parent', parent, f.parent);
   // a DecimalField(5, 2) in percent, written as a string ("61.10") by Django
   const raw = f.objectif_de_reduction;
-  const percent = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!(percent >= 0 && percent <= 100)) report.reject(row, 'fields.objectif_de_reduction', raw === undefined || raw === null ? 'missing reduction' : 'not a percentage between 0 and 100', raw);
-  if (typeof f.nom_document !== 'string' || f.nom_document.trim() === '') report.reject(row, 'fields.nom_document', 'missing document name', f.nom_document);
-  if (f.is_in_document !== undefined && f.is_in_document !== null && typeof f.is_in_document !== 'boolean') report.reject(row, 'fields.is_in_document', 'not true or false', f.is_in_document);
-  if (f.document_url !== undefined && f.document_url !== null && typeof f.document_url !== 'string') report.reject(row, 'fields.document_url', 'not a URL', f.document_url);
+  const percent =
+    typeof raw === 'number'
+      ? raw
+      : typeof raw === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(raw)
+        ? Number(raw)
+        : Number.NaN;
+  if (!(percent >= 0 && percent <= 100))
+    report.reject(
+      row,
+      'fields.objectif_de_reduction',
+      raw === undefined || raw === null ? 'missing reduction' : 'not a percentage between 0 and 100',
+      raw,
+    );
+  if (typeof f.nom_document !== 'string' || f.nom_document.trim() === '')
+    report.reject(row, 'fields.nom_document', 'missing document name', f.nom_document);
+  if (f.is_in_document !== undefined && f.is_in_document !== null && typeof f.is_in_document !== 'boolean')
+    report.reject(row, 'fields.is_in_document', 'not true or false', f.is_in_document);
+  if (f.document_url !== undefined && f.document_url !== null && typeof f.document_url !== 'string')
+    report.reject(row, 'fields.document_url', 'not a URL', f.document_url);
   if (report.isRejected(row)) return undefined;
   return {
     row,
@@ -111,14 +157,25 @@ function readRecord(report: ImportReportBuilder, row: number, record: unknown): 
 
 /** "SRADDET Hauts-de-France (REGION_32) <url>, to be written into the PLUI". */
 function documentText(target: Target, byKey: Map<string, Target>): string {
-  const into = target.inDocument === null ? `for the ${target.document}` : target.inDocument ? `written into the ${target.document}` : `to be written into the ${target.document}`;
+  const into =
+    target.inDocument === null
+      ? `for the ${target.document}`
+      : target.inDocument
+        ? `written into the ${target.document}`
+        : `to be written into the ${target.document}`;
   if (!target.parent) return `${target.document}${target.url ? ` <${target.url}>` : ''}`;
   const giver = byKey.get(target.parent.key);
-  const given = giver ? `${giver.document} ${landName(target.parent)}${giver.url ? ` <${giver.url}>` : ''}` : landName(target.parent);
+  const given = giver
+    ? `${giver.document} ${landName(target.parent)}${giver.url ? ` <${giver.url}>` : ''}`
+    : landName(target.parent);
   return `${given}, ${into}`;
 }
 
-export async function importZanTargets(db: Kysely<Database>, path: string, options: ImportOptions = {}): Promise<ImportReport> {
+export async function importZanTargets(
+  db: Kysely<Database>,
+  path: string,
+  options: ImportOptions = {},
+): Promise<ImportReport> {
   const report = new ImportReportBuilder('zan-targets', path, options);
   let records: unknown;
   try {
@@ -140,7 +197,10 @@ export async function importZanTargets(db: Kysely<Database>, path: string, optio
     const target = readRecord(report, row, record);
     if (!target) return;
     const first = byKey.get(target.land.key);
-    if (first) return report.reject(row, 'fields.land', `duplicate land (first on row ${first.row})`, target.land.key);
+    if (first) {
+      report.reject(row, 'fields.land', `duplicate land (first on row ${first.row})`, target.land.key);
+      return;
+    }
     byKey.set(target.land.key, target);
     targets.push(target);
   });
@@ -162,11 +222,31 @@ export async function importZanTargets(db: Kysely<Database>, path: string, optio
   const { written } = await inImportTransaction(db, report, async (trx) => {
     const sirens = kept.filter((t) => t.land.kind === 'EPCI').map((t) => t.land.code);
     const insees = kept.filter((t) => t.land.kind === 'COMM').map((t) => t.land.code);
-    const heldEpci = new Set(sirens.length ? (await trx.selectFrom('epci').where('siren', 'in', sirens).select('siren').execute()).map((e) => e.siren) : []);
-    const heldCommunes = new Set(insees.length ? (await trx.selectFrom('communes').where('insee', 'in', insees).select('insee').execute()).map((c) => c.insee) : []);
+    const heldEpci = new Set(
+      sirens.length
+        ? (await trx.selectFrom('epci').where('siren', 'in', sirens).select('siren').execute()).map((e) => e.siren)
+        : [],
+    );
+    const heldCommunes = new Set(
+      insees.length
+        ? (await trx.selectFrom('communes').where('insee', 'in', insees).select('insee').execute()).map((c) => c.insee)
+        : [],
+    );
     for (const t of kept) {
-      if (t.land.kind === 'EPCI' && !heldEpci.has(t.land.code)) report.unmatched(t.row, 'fields.land', t.land.key, 'no such EPCI held (import the EPCI boundaries?); written, it applies once the EPCI is');
-      if (t.land.kind === 'COMM' && !heldCommunes.has(t.land.code)) report.unmatched(t.row, 'fields.land', t.land.key, 'no such commune held (merged since, or not imported?); written, it applies once the commune is');
+      if (t.land.kind === 'EPCI' && !heldEpci.has(t.land.code))
+        report.unmatched(
+          t.row,
+          'fields.land',
+          t.land.key,
+          'no such EPCI held (import the EPCI boundaries?); written, it applies once the EPCI is',
+        );
+      if (t.land.kind === 'COMM' && !heldCommunes.has(t.land.code))
+        report.unmatched(
+          t.row,
+          'fields.land',
+          t.land.key,
+          'no such commune held (merged since, or not imported?); written, it applies once the commune is',
+        );
     }
     if (rows.length === 0) return;
     // Only rows that differ are updated and returned; xmax = 0 marks a fresh insert.

@@ -47,7 +47,9 @@ const LATEST_READY_DATE = '2030-12-31';
 export function catalogueIndication(criterionId: string, f: SiteFacts): string | null {
   switch (criterionId) {
     case 'network_electricity':
-      return f.networkElectricity ? `connected${f.powerMw !== null ? `, ${f.powerMw} MW available` : ', power unknown'}` : 'no electricity network recorded';
+      return f.networkElectricity
+        ? `connected${f.powerMw !== null ? `, ${f.powerMw} MW available` : ', power unknown'}`
+        : 'no electricity network recorded';
     case 'network_drinking_water':
       return f.networkDrinkingWater ? 'network present' : 'no network recorded';
     case 'network_sewerage':
@@ -57,7 +59,9 @@ export function catalogueIndication(criterionId: string, f: SiteFacts): string |
     case 'network_fibre':
       return f.networkFibre ? 'network present' : 'no network recorded';
     case 'access_motorway':
-      return f.motorwayInterchangeKm === null ? 'distance unknown' : `${f.motorwayInterchangeKm} km to the nearest interchange`;
+      return f.motorwayInterchangeKm === null
+        ? 'distance unknown'
+        : `${f.motorwayInterchangeKm} km to the nearest interchange`;
     case 'access_rail':
       return f.railSiding ? 'rail siding (ITE) present' : 'no rail siding recorded';
     case 'access_port':
@@ -65,13 +69,18 @@ export function catalogueIndication(criterionId: string, f: SiteFacts): string |
     case 'planning_compatibility':
       return f.planningZones.length ? `plots in PLU zones ${f.planningZones.join(', ')}` : 'no PLU zone recorded';
     case 'land_sobriety': {
-      const brownfield = f.brownfieldShare === null ? 'no plot recorded' : `${Math.round(f.brownfieldShare * 100)} % of the plot area on brownfield land`;
+      const brownfield =
+        f.brownfieldShare === null
+          ? 'no plot recorded'
+          : `${Math.round(f.brownfieldShare * 100)} % of the plot area on brownfield land`;
       if (!f.zan) return brownfield;
       return `${brownfield}; developing it would consume ${round(f.zan.nafConsumptionHa, 2)} ha of NAF land, ${round(f.zan.consumptionHa, 2)} ha charged to the commune (${f.zan.ruleSet})`;
     }
     case 'maturity':
       if (!f.availableFrom) return 'ready date unknown';
-      return f.availableFrom <= LATEST_READY_DATE ? `ready on ${f.availableFrom}` : `ready on ${f.availableFrom}, after 2030`;
+      return f.availableFrom <= LATEST_READY_DATE
+        ? `ready on ${f.availableFrom}`
+        : `ready on ${f.availableFrom}, after 2030`;
     case 'size':
       return `${f.usableAreaHa} ha usable${f.largestPlotHa !== null ? `, largest plot ${f.largestPlotHa} ha` : ''}`;
     default:
@@ -91,8 +100,19 @@ export function readiness(criteria: Criterion[], assessments: Assessment[], fact
   const items: CriterionReadiness[] = criteria.map((criterion) => {
     const assessment = byId.get(criterion.id) ?? null;
     const satisfied = assessment !== null && assessment.status !== 'not_met';
-    return { criterion, assessment, catalogue: catalogueIndication(criterion.id, facts), blocks: criterion.blocking && !satisfied };
+    return {
+      criterion,
+      assessment,
+      catalogue: catalogueIndication(criterion.id, facts),
+      blocks: criterion.blocking && !satisfied,
+    };
   });
   const blocking = items.filter((i) => i.blocks).map((i) => i.criterion.id);
-  return { ready: blocking.length === 0, blocking, assessed: items.filter((i) => i.assessment).length, total: items.length, items };
+  return {
+    ready: blocking.length === 0,
+    blocking,
+    assessed: items.filter((i) => i.assessment).length,
+    total: items.length,
+    items,
+  };
 }

@@ -48,7 +48,13 @@ function requireFileAccess(viewer: Viewer, site: SiteLabelRow): void {
 }
 
 async function assessments(db: Kysely<Database>, siteId: string, gridVersion: string): Promise<Assessment[]> {
-  const rows = await db.selectFrom('labelAssessments').selectAll().where('siteId', '=', siteId).where('gridVersion', '=', gridVersion).orderBy('criterionId').execute();
+  const rows = await db
+    .selectFrom('labelAssessments')
+    .selectAll()
+    .where('siteId', '=', siteId)
+    .where('gridVersion', '=', gridVersion)
+    .orderBy('criterionId')
+    .execute();
   return rows.map((r) => ({
     criterionId: r.criterionId,
     status: r.status,
@@ -65,7 +71,12 @@ async function zanFacts(db: Kysely<Database>, siteId: string): Promise<SiteFacts
   const plots = await measurePlots(db, rules, { siteIds: [siteId], pipelineOnly: true });
   if (plots.length === 0) return null;
   const totals = plotTotals(plots);
-  return { ruleSet: rules.id, nafConsumptionHa: totals.nafConsumptionHa, consumptionHa: totals.consumptionHa, urbanisedShare: totals.areaHa > 0 ? 1 - totals.nafConsumptionHa / totals.areaHa : null };
+  return {
+    ruleSet: rules.id,
+    nafConsumptionHa: totals.nafConsumptionHa,
+    consumptionHa: totals.consumptionHa,
+    urbanisedShare: totals.areaHa > 0 ? 1 - totals.nafConsumptionHa / totals.areaHa : null,
+  };
 }
 
 async function siteFacts(db: Kysely<Database>, site: SiteLabelRow): Promise<SiteFacts> {
@@ -108,19 +119,36 @@ export async function transition(
     const move = findMove(from, to);
     const allowedForAnyone = allowedMoves(from).map((m) => m.to);
     if (!move) {
-      throw new ConflictError(`the site is ${from}: it cannot move to ${to}; allowed moves from ${from}: ${allowedForAnyone.join(', ') || 'none'}`, {
-        currentState: from,
-        allowedMoves: allowedForAnyone,
-      });
+      throw new ConflictError(
+        `the site is ${from}: it cannot move to ${to}; allowed moves from ${from}: ${allowedForAnyone.join(', ') || 'none'}`,
+        {
+          currentState: from,
+          allowedMoves: allowedForAnyone,
+        },
+      );
     }
     if (!(move.roles as string[]).includes(viewer.role)) {
-      throw new AppError('forbidden', `moving a site from ${from} to ${to} needs the role ${move.roles.join(' or ')}`, { currentState: from, allowedMoves: allowedMoves(from, viewer.role).map((m) => m.to) });
+      throw new AppError('forbidden', `moving a site from ${from} to ${to} needs the role ${move.roles.join(' or ')}`, {
+        currentState: from,
+        allowedMoves: allowedMoves(from, viewer.role).map((m) => m.to),
+      });
     }
-    if (move.reasonRequired && !reason?.trim()) throw new AppError('validation_failed', `moving to ${to} needs a reason`, { invalidParams: [{ in: 'body', name: 'reason', message: 'required for this move' }] });
+    if (move.reasonRequired && !reason?.trim())
+      throw new AppError('validation_failed', `moving to ${to} needs a reason`, {
+        invalidParams: [{ in: 'body', name: 'reason', message: 'required for this move' }],
+      });
     if (to === 'labelled') {
       const grid = await currentGrid(trx);
-      const summary = readiness(grid.criteria, await assessments(trx, siteId, grid.version), await siteFacts(trx, site));
-      if (!summary.ready) throw new ConflictError(`the site cannot be labelled while blocking criteria are not met: ${summary.blocking.join(', ')}`, { currentState: from, blocking: summary.blocking });
+      const summary = readiness(
+        grid.criteria,
+        await assessments(trx, siteId, grid.version),
+        await siteFacts(trx, site),
+      );
+      if (!summary.ready)
+        throw new ConflictError(
+          `the site cannot be labelled while blocking criteria are not met: ${summary.blocking.join(', ')}`,
+          { currentState: from, blocking: summary.blocking },
+        );
     }
     await trx
       .updateTable('sites')
@@ -133,8 +161,17 @@ export async function transition(
       })
       .where('id', '=', siteId)
       .execute();
-    await recordAudit(trx, viewer, { action: 'label_transition', entity: 'site', entityId: siteId, before: { labelStatus: site.labelStatus }, after: { labelStatus: to }, reason: reason ?? null });
-    const { rows } = await sql<{ geometry: Geometry }>`SELECT ST_AsGeoJSON(geom, 6)::json AS geometry FROM sites WHERE id = ${siteId}`.execute(trx);
+    await recordAudit(trx, viewer, {
+      action: 'label_transition',
+      entity: 'site',
+      entityId: siteId,
+      before: { labelStatus: site.labelStatus },
+      after: { labelStatus: to },
+      reason: reason ?? null,
+    });
+    const { rows } = await sql<{
+      geometry: Geometry;
+    }>`SELECT ST_AsGeoJSON(geom, 6)::json AS geometry FROM sites WHERE id = ${siteId}`.execute(trx);
     return { from, to, version: site.version + 1, geometry: rows[0]!.geometry };
   });
   // The label status is drawn on the map: tiles showing the site must be rebuilt.
@@ -162,14 +199,33 @@ export async function assess(
     requireTerritoryScope(viewer, site.territories);
     const grid = await currentGrid(trx);
     if (!grid.criteria.some((c) => c.id === criterionId)) {
-      throw new AppError('not_found', `the grid ${grid.version} has no criterion ${JSON.stringify(criterionId)}; its criteria: ${grid.criteria.map((c) => c.id).join(', ')}`, { resource: 'criterion', id: criterionId });
+      throw new AppError(
+        'not_found',
+        `the grid ${grid.version} has no criterion ${JSON.stringify(criterionId)}; its criteria: ${grid.criteria.map((c) => c.id).join(', ')}`,
+        { resource: 'criterion', id: criterionId },
+      );
     }
     const state: WorkflowState = site.labelStatus ?? 'none';
     if (viewer.role !== 'admin' && !assessableStates[viewer.role as 'editor' | 'labeller'].includes(state)) {
-      throw new ConflictError(`a ${viewer.role} cannot assess a site that is ${state}`, { currentState: state, allowedMoves: allowedMoves(state).map((m) => m.to) });
+      throw new ConflictError(`a ${viewer.role} cannot assess a site that is ${state}`, {
+        currentState: state,
+        allowedMoves: allowedMoves(state).map((m) => m.to),
+      });
     }
-    const before = await trx.selectFrom('labelAssessments').selectAll().where('siteId', '=', siteId).where('gridVersion', '=', grid.version).where('criterionId', '=', criterionId).executeTakeFirst();
-    const values = { status: input.status, evidence: JSON.stringify(input.evidence), comment: input.comment ?? null, assessedBy: viewer.name, assessedAt: sql<Date>`now()` };
+    const before = await trx
+      .selectFrom('labelAssessments')
+      .selectAll()
+      .where('siteId', '=', siteId)
+      .where('gridVersion', '=', grid.version)
+      .where('criterionId', '=', criterionId)
+      .executeTakeFirst();
+    const values = {
+      status: input.status,
+      evidence: JSON.stringify(input.evidence),
+      comment: input.comment ?? null,
+      assessedBy: viewer.name,
+      assessedAt: sql<Date>`now()`,
+    };
     await trx
       .insertInto('labelAssessments')
       .values({ siteId, gridVersion: grid.version, criterionId, ...values })
@@ -179,8 +235,16 @@ export async function assess(
       action: 'label_assessment',
       entity: 'site',
       entityId: siteId,
-      before: before ? { criterionId, status: before.status, evidence: before.evidence, comment: before.comment } : null,
-      after: { criterionId, gridVersion: grid.version, status: input.status, evidence: input.evidence, comment: input.comment ?? null },
+      before: before
+        ? { criterionId, status: before.status, evidence: before.evidence, comment: before.comment }
+        : null,
+      after: {
+        criterionId,
+        gridVersion: grid.version,
+        status: input.status,
+        evidence: input.evidence,
+        comment: input.comment ?? null,
+      },
     });
   });
 }

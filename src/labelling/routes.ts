@@ -22,7 +22,10 @@ const evidenceSchema = z
   .object({
     title: z.string().trim().min(1).max(300),
     reference: z.string().trim().max(300).nullable().optional(),
-    url: z.url({ protocol: /^https?$/ }).nullable().optional(),
+    url: z
+      .url({ protocol: /^https?$/ })
+      .nullable()
+      .optional(),
     date: z.iso.date({ message: 'evidence needs an ISO date YYYY-MM-DD' }),
     author: z.string().trim().min(1).max(200),
   })
@@ -30,14 +33,26 @@ const evidenceSchema = z
   .openapi('Evidence');
 
 const assessmentInput = z
-  .object({ status: z.enum(['met', 'not_met', 'not_applicable']), evidence: z.array(evidenceSchema).max(50).default([]), comment: z.string().max(5000).nullable().optional() })
+  .object({
+    status: z.enum(['met', 'not_met', 'not_applicable']),
+    evidence: z.array(evidenceSchema).max(50).default([]),
+    comment: z.string().max(5000).nullable().optional(),
+  })
   .strict()
   .superRefine((value, ctx) => {
-    if (value.status === 'met' && value.evidence.length === 0) ctx.addIssue({ code: 'custom', path: ['evidence'], message: 'a criterion is met on evidence: give at least one document' });
+    if (value.status === 'met' && value.evidence.length === 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['evidence'],
+        message: 'a criterion is met on evidence: give at least one document',
+      });
   })
   .openapi('AssessmentInput');
 
-const transitionInput = z.object({ to: z.enum(labelStates), reason: z.string().trim().max(5000).optional() }).strict().openapi('TransitionInput');
+const transitionInput = z
+  .object({ to: z.enum(labelStates), reason: z.string().trim().max(5000).optional() })
+  .strict()
+  .openapi('TransitionInput');
 
 export function labellingRoutes() {
   const app = new OpenAPIHono<AppEnv>();
@@ -48,7 +63,21 @@ export function labellingRoutes() {
       path: '/labelling/grid',
       tags: ['labelling'],
       summary: 'The current labelling grid (versioned data)',
-      responses: { 200: { description: 'The grid', content: { 'application/json': { schema: z.object({ version: z.string(), title: z.string(), publishedOn: z.string(), criteria: z.array(z.any()) }) } } } },
+      responses: {
+        200: {
+          description: 'The grid',
+          content: {
+            'application/json': {
+              schema: z.object({
+                version: z.string(),
+                title: z.string(),
+                publishedOn: z.string(),
+                criteria: z.array(z.any()),
+              }),
+            },
+          },
+        },
+      },
     }),
     async (c) => c.json(await currentGrid(c.var.db), 200),
   );
@@ -62,7 +91,10 @@ export function labellingRoutes() {
       security,
       middleware: [allowInScope('site', 'editor', 'labeller', 'admin')] as const,
       request: { params: z.object({ id: uuidParam('site') }) },
-      responses: { 200: { description: 'The file', content: { 'application/json': { schema: z.any() } } }, ...problems },
+      responses: {
+        200: { description: 'The file', content: { 'application/json': { schema: z.any() } } },
+        ...problems,
+      },
     }),
     async (c) => c.json(await labellingFile(c.var.db, c.var.viewer, c.req.valid('param').id), 200),
   );
@@ -76,10 +108,16 @@ export function labellingRoutes() {
       security,
       middleware: [allowInScope('site', 'editor', 'labeller', 'admin'), limitBody] as const,
       request: {
-        params: z.object({ id: uuidParam('site'), criterion: z.string().regex(/^[a-z_]{1,60}$/, { message: 'not a criterion id' }) }),
+        params: z.object({
+          id: uuidParam('site'),
+          criterion: z.string().regex(/^[a-z_]{1,60}$/, { message: 'not a criterion id' }),
+        }),
         body: { required: true, content: { 'application/json': { schema: assessmentInput } } },
       },
-      responses: { 200: { description: 'The updated file', content: { 'application/json': { schema: z.any() } } }, ...problems },
+      responses: {
+        200: { description: 'The updated file', content: { 'application/json': { schema: z.any() } } },
+        ...problems,
+      },
     }),
     async (c) => {
       const { id, criterion } = c.req.valid('param');
@@ -93,15 +131,37 @@ export function labellingRoutes() {
       method: 'post',
       path: '/sites/{id}/label/transitions',
       tags: ['labelling'],
-      summary: 'Move the site in the labelling workflow (draft, submitted, under_review, changes_requested, labelled, rejected, withdrawn)',
+      summary:
+        'Move the site in the labelling workflow (draft, submitted, under_review, changes_requested, labelled, rejected, withdrawn)',
       security,
       middleware: [allowInScope('site', 'editor', 'labeller', 'admin'), limitBody] as const,
-      request: { params: z.object({ id: uuidParam('site') }), body: { required: true, content: { 'application/json': { schema: transitionInput } } } },
-      responses: { 200: { description: 'The move made', content: { 'application/json': { schema: z.object({ from: z.string(), to: z.string(), version: z.number() }) } } }, ...problems, 412: problemEntry('If-Match given and stale') },
+      request: {
+        params: z.object({ id: uuidParam('site') }),
+        body: { required: true, content: { 'application/json': { schema: transitionInput } } },
+      },
+      responses: {
+        200: {
+          description: 'The move made',
+          content: {
+            'application/json': { schema: z.object({ from: z.string(), to: z.string(), version: z.number() }) },
+          },
+        },
+        ...problems,
+        412: problemEntry('If-Match given and stale'),
+      },
     }),
     async (c) => {
       const { to, reason } = c.req.valid('json');
-      const result = await transition(c.var.db, c.var.viewer, c.var.changes, c.req.valid('param').id, to, reason, c.req.header('if-match'), c.var.clock.today());
+      const result = await transition(
+        c.var.db,
+        c.var.viewer,
+        c.var.changes,
+        c.req.valid('param').id,
+        to,
+        reason,
+        c.req.header('if-match'),
+        c.var.clock.today(),
+      );
       return c.json(result, 200);
     },
   );

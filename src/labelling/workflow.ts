@@ -26,7 +26,9 @@ export const moves: readonly Move[] = [
 ];
 
 export function allowedMoves(from: WorkflowState, role?: Role | 'anonymous'): Move[] {
-  return moves.filter((m) => m.from === from && (role === undefined || (role !== 'anonymous' && m.roles.includes(role))));
+  return moves.filter(
+    (m) => m.from === from && (role === undefined || (role !== 'anonymous' && m.roles.includes(role))),
+  );
 }
 
 export function findMove(from: WorkflowState, to: LabelState): Move | undefined {

@@ -94,7 +94,12 @@ export const collections: CollectionDefinition[] = [
     properties: {
       cnigId: s('cnig_id', 'CNIG terr_id'),
       siteId: s('site_id'),
-      cadastralRefs: { column: 'cadastral_refs', type: 'string', array: true, description: "CNIG terr_refcad, '|'-separated" },
+      cadastralRefs: {
+        column: 'cadastral_refs',
+        type: 'string',
+        array: true,
+        description: "CNIG terr_refcad, '|'-separated",
+      },
       grossAreaHa: n('gross_area_ha', 'CNIG terr_surf_brute'),
       areaHa: n('area_ha', 'hectares, on the ellipsoid'),
       landControl: s('land_control', 'CNIG terr_maitrise_fonc'),
@@ -119,7 +124,13 @@ export const collections: CollectionDefinition[] = [
     idColumn: 'insee',
     geometryColumn: 'geom',
     softDelete: false,
-    properties: { name: s('name'), department: s('department'), epciSiren: s('epci_siren'), population: i('population'), areaHa: n('area_ha') },
+    properties: {
+      name: s('name'),
+      department: s('department'),
+      epciSiren: s('epci_siren'),
+      population: i('population'),
+      areaHa: n('area_ha'),
+    },
   },
   {
     id: 'epci',
@@ -159,23 +170,40 @@ export function findCollection(id: string): CollectionDefinition | undefined {
 
 /** The Part 3 queryables document (JSON Schema 2020-12). */
 export function queryablesDocument(collection: CollectionDefinition, selfHref: string) {
-  const jsonType = { string: 'string', number: 'number', integer: 'integer', boolean: 'boolean', date: 'string' } as const;
+  const jsonType = {
+    string: 'string',
+    number: 'number',
+    integer: 'integer',
+    boolean: 'boolean',
+    date: 'string',
+  } as const;
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
     $id: selfHref,
     type: 'object',
     title: collection.title,
     properties: {
-      geometry: { format: 'geometry-any', description: 'CRS84; the S_ functions with a WKT geometry or a BBOX (GeoJSON in cql2-json)' },
+      geometry: {
+        format: 'geometry-any',
+        description: 'CRS84; the S_ functions with a WKT geometry or a BBOX (GeoJSON in cql2-json)',
+      },
       ...Object.fromEntries(
         Object.entries(collection.properties).map(([name, q]) => [
           name,
-          { type: jsonType[q.type], ...(q.type === 'date' ? { format: 'date' } : {}), ...(q.description ? { description: q.description } : {}) },
+          {
+            type: jsonType[q.type],
+            ...(q.type === 'date' ? { format: 'date' } : {}),
+            ...(q.description ? { description: q.description } : {}),
+          },
         ]),
       ),
     },
     additionalProperties: false,
     // The pre-standard list form, still read by GDAL's OAPIF driver up to 3.6.
-    queryables: Object.entries(collection.properties).map(([name, q]) => ({ id: name, type: q.type, ...(q.description ? { description: q.description } : {}) })),
+    queryables: Object.entries(collection.properties).map(([name, q]) => ({
+      id: name,
+      type: q.type,
+      ...(q.description ? { description: q.description } : {}),
+    })),
   };
 }

@@ -22,7 +22,10 @@ export type Expression =
 
 export class Cql2SyntaxError extends Error {
   override name = 'Cql2SyntaxError';
-  constructor(message: string, readonly position?: number) {
+  constructor(
+    message: string,
+    readonly position?: number,
+  ) {
     super(position === undefined ? message : `${message} at character ${position + 1}`);
   }
 }
@@ -37,11 +40,55 @@ export const maxFilterDepth = 100;
 /** The standard's operators and functions under their JSON names; text keywords are case-insensitive. */
 const standardOps = new Map(
   [
-    'and', 'or', 'not', '=', '<>', '<', '<=', '>', '>=', 'like', 'between', 'in', 'isNull', 'casei', 'accenti',
-    's_intersects', 's_equals', 's_disjoint', 's_touches', 's_within', 's_overlaps', 's_crosses', 's_contains',
-    't_after', 't_before', 't_contains', 't_disjoint', 't_during', 't_equals', 't_finishedBy', 't_finishes',
-    't_intersects', 't_meets', 't_metBy', 't_overlappedBy', 't_overlaps', 't_startedBy', 't_starts',
-    'a_equals', 'a_contains', 'a_containedBy', 'a_overlaps', '+', '-', '*', '/', '%', 'div', '^',
+    'and',
+    'or',
+    'not',
+    '=',
+    '<>',
+    '<',
+    '<=',
+    '>',
+    '>=',
+    'like',
+    'between',
+    'in',
+    'isNull',
+    'casei',
+    'accenti',
+    's_intersects',
+    's_equals',
+    's_disjoint',
+    's_touches',
+    's_within',
+    's_overlaps',
+    's_crosses',
+    's_contains',
+    't_after',
+    't_before',
+    't_contains',
+    't_disjoint',
+    't_during',
+    't_equals',
+    't_finishedBy',
+    't_finishes',
+    't_intersects',
+    't_meets',
+    't_metBy',
+    't_overlappedBy',
+    't_overlaps',
+    't_startedBy',
+    't_starts',
+    'a_equals',
+    'a_contains',
+    'a_containedBy',
+    'a_overlaps',
+    '+',
+    '-',
+    '*',
+    '/',
+    '%',
+    'div',
+    '^',
   ].map((name) => [name.toLowerCase(), name]),
 );
 
@@ -51,7 +98,10 @@ export function canonicalOp(name: string): string {
 }
 
 const geometryTypes = new Map(
-  ['Point', 'LineString', 'Polygon', 'MultiPoint', 'MultiLineString', 'MultiPolygon', 'GeometryCollection'].map((t) => [t.toUpperCase(), t]),
+  ['Point', 'LineString', 'Polygon', 'MultiPoint', 'MultiLineString', 'MultiPolygon', 'GeometryCollection'].map((t) => [
+    t.toUpperCase(),
+    t,
+  ]),
 );
 
 const fullDate = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -99,8 +149,11 @@ type Token =
   | { type: 'end'; pos: number };
 
 // The BNF's identifierStart and identifierPart ranges.
-const identifierStart = /[:_A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFE\u200C-\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\u{10000}-\u{EFFFF}]/u;
-const identifier = /[:_A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFE\u200C-\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\u{10000}-\u{EFFFF}][:_A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFE\u200C-\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\u{10000}-\u{EFFFF}.0-9\u0300-\u036F\u203F-\u2040]*/uy;
+const identifierStart =
+  /[:_A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFE\u200C-\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\u{10000}-\u{EFFFF}]/u;
+const identifier =
+  // biome-ignore lint/suspicious/noMisleadingCharacterClass: the BNF's identifierPart includes U+0300-U+036F (combining marks) as a range on purpose.
+  /[:_A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFE\u200C-\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\u{10000}-\u{EFFFF}][:_A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFE\u200C-\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\u{10000}-\u{EFFFF}.0-9\u0300-\u036F\u203F-\u2040]*/uy;
 const unsignedNumber = /(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?/y;
 const whitespace = /[\t\n\v\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]/;
 
@@ -140,7 +193,8 @@ export function tokenize(text: string): Token[] {
       const name = text.slice(i + 1, end);
       identifier.lastIndex = 0;
       const m = identifier.exec(name);
-      if (!m || m[0].length !== name.length) throw new Cql2SyntaxError(`${JSON.stringify(name)} is not a property name`, start);
+      if (!m || m[0].length !== name.length)
+        throw new Cql2SyntaxError(`${JSON.stringify(name)} is not a property name`, start);
       tokens.push({ type: 'ident', value: name, quoted: true, pos: start });
       i = end + 1;
       continue;
@@ -182,7 +236,27 @@ export function tokenize(text: string): Token[] {
 }
 
 // Words that cannot be property names unquoted.
-const reserved = new Set(['AND', 'OR', 'NOT', 'LIKE', 'ILIKE', 'BETWEEN', 'IN', 'IS', 'NULL', 'TRUE', 'FALSE', 'DIV', 'DATE', 'TIMESTAMP', 'INTERVAL', 'BBOX', 'CASEI', 'ACCENTI', ...geometryTypes.keys()]);
+const reserved = new Set([
+  'AND',
+  'OR',
+  'NOT',
+  'LIKE',
+  'ILIKE',
+  'BETWEEN',
+  'IN',
+  'IS',
+  'NULL',
+  'TRUE',
+  'FALSE',
+  'DIV',
+  'DATE',
+  'TIMESTAMP',
+  'INTERVAL',
+  'BBOX',
+  'CASEI',
+  'ACCENTI',
+  ...geometryTypes.keys(),
+]);
 const comparisons = new Set(['=', '<>', '<', '<=', '>', '>=']);
 
 class TextParser {
@@ -222,7 +296,8 @@ class TextParser {
   }
   /** Every recursive production passes here: the depth bound holds before the stack is at risk. */
   private nested<T>(parse: () => T): T {
-    if (++this.depth > maxFilterDepth) throw new Cql2SyntaxError(`the filter nests deeper than ${maxFilterDepth} levels`, this.peek().pos);
+    if (++this.depth > maxFilterDepth)
+      throw new Cql2SyntaxError(`the filter nests deeper than ${maxFilterDepth} levels`, this.peek().pos);
     try {
       return parse();
     } finally {
@@ -260,7 +335,14 @@ class TextParser {
     const not = (e: Expression): Expression => (negated ? { op: 'not', args: [e] } : e);
     if (this.acceptKeyword('LIKE')) return not({ op: 'like', args: [left, this.additive()] });
     // ILIKE is not CQL2 (which has CASEI()), but GDAL's OAPIF driver sends it.
-    if (this.acceptKeyword('ILIKE')) return not({ op: 'like', args: [{ op: 'casei', args: [left] }, { op: 'casei', args: [this.additive()] }] });
+    if (this.acceptKeyword('ILIKE'))
+      return not({
+        op: 'like',
+        args: [
+          { op: 'casei', args: [left] },
+          { op: 'casei', args: [this.additive()] },
+        ],
+      });
     if (this.acceptKeyword('BETWEEN')) {
       const low = this.additive();
       this.expectKeyword('AND');
@@ -302,7 +384,12 @@ class TextParser {
     let left = this.power();
     for (;;) {
       const token = this.peek();
-      const op = token.type === 'op' && ['*', '/', '%'].includes(token.value) ? token.value : this.isKeyword('DIV') ? 'div' : undefined;
+      const op =
+        token.type === 'op' && ['*', '/', '%'].includes(token.value)
+          ? token.value
+          : this.isKeyword('DIV')
+            ? 'div'
+            : undefined;
       if (!op) return left;
       this.index++;
       left = { op, args: [left, this.power()] };
@@ -424,7 +511,8 @@ class TextParser {
     const values = [this.signedNumber()];
     while (this.acceptOp(',')) values.push(this.signedNumber());
     this.expectOp(')');
-    if (values.length !== 4 && values.length !== 6) throw new Cql2SyntaxError('BBOX takes 4 or 6 numbers', this.peek().pos);
+    if (values.length !== 4 && values.length !== 6)
+      throw new Cql2SyntaxError('BBOX takes 4 or 6 numbers', this.peek().pos);
     return { bbox: values };
   }
 
@@ -475,7 +563,8 @@ class TextParser {
           type: 'GeometryCollection',
           geometries: this.list(() => {
             const token = this.next();
-            const member = token.type === 'ident' && !token.quoted ? geometryTypes.get(token.value.toUpperCase()) : undefined;
+            const member =
+              token.type === 'ident' && !token.quoted ? geometryTypes.get(token.value.toUpperCase()) : undefined;
             if (!member || member === 'GeometryCollection') throw new Cql2SyntaxError('expected a geometry', token.pos);
             this.acceptKeyword('Z');
             return this.geometry(member);
@@ -502,7 +591,8 @@ function checkDepth(expression: Expression): Expression {
     if (Array.isArray(node)) for (const child of node) stack.push([child, depth + 1]);
     else if (node && typeof node === 'object') {
       if ('args' in node && Array.isArray(node.args)) for (const child of node.args) stack.push([child, depth + 1]);
-      if ('interval' in node && Array.isArray(node.interval)) for (const child of node.interval) stack.push([child, depth + 1]);
+      if ('interval' in node && Array.isArray(node.interval))
+        for (const child of node.interval) stack.push([child, depth + 1]);
     }
   }
   return expression;
@@ -520,7 +610,13 @@ function jsonError(message: string, path: string): Cql2SyntaxError {
 }
 
 function readPosition(value: unknown, path: string): Position {
-  if (!Array.isArray(value) || value.length < 2 || value.length > 3 || !value.every((n) => typeof n === 'number' && Number.isFinite(n))) throw jsonError('a position is 2 or 3 numbers', path);
+  if (
+    !Array.isArray(value) ||
+    value.length < 2 ||
+    value.length > 3 ||
+    !value.every((n) => typeof n === 'number' && Number.isFinite(n))
+  )
+    throw jsonError('a position is 2 or 3 numbers', path);
   return value as Position;
 }
 
@@ -592,7 +688,8 @@ function readJson(value: unknown, path: string, depth: number): Expression {
   }
   if ('property' in value) {
     only('property');
-    if (typeof value.property !== 'string' || value.property === '') throw jsonError('"property" is a name', `${path}/property`);
+    if (typeof value.property !== 'string' || value.property === '')
+      throw jsonError('"property" is a name', `${path}/property`);
     return { property: value.property };
   }
   if ('date' in value) {
@@ -610,7 +707,8 @@ function readJson(value: unknown, path: string, depth: number): Expression {
   if ('interval' in value) {
     only('interval');
     const bounds = value.interval;
-    if (!Array.isArray(bounds) || bounds.length !== 2) throw jsonError('an interval has two bounds', `${path}/interval`);
+    if (!Array.isArray(bounds) || bounds.length !== 2)
+      throw jsonError('an interval has two bounds', `${path}/interval`);
     const read = (bound: unknown, i: number): Expression => {
       if (typeof bound !== 'string') return readJson(bound, `${path}/interval/${i}`, depth + 1);
       const text = intervalString(bound);
@@ -622,7 +720,12 @@ function readJson(value: unknown, path: string, depth: number): Expression {
   if ('bbox' in value) {
     only('bbox');
     const box = value.bbox;
-    if (!Array.isArray(box) || (box.length !== 4 && box.length !== 6) || !box.every((n) => typeof n === 'number' && Number.isFinite(n))) throw jsonError('a bbox is 4 or 6 numbers', `${path}/bbox`);
+    if (
+      !Array.isArray(box) ||
+      (box.length !== 4 && box.length !== 6) ||
+      !box.every((n) => typeof n === 'number' && Number.isFinite(n))
+    )
+      throw jsonError('a bbox is 4 or 6 numbers', `${path}/bbox`);
     return { bbox: box as number[] };
   }
   if ('type' in value) return readGeometry(value, path);

@@ -82,7 +82,14 @@ export const cnigCrs: CrsDefinition[] = [crs84, lambert93];
 function spellings(crs: CrsDefinition): string[] {
   const [authority, id] = crs.code.split(':') as [string, string];
   const urn = authority === 'OGC' ? `urn:ogc:def:crs:OGC:1.3:${id}` : `urn:ogc:def:crs:EPSG::${id}`;
-  return [crs.uri, crs.uri.replace(/^http:/, 'https:'), crs.code, `[${crs.code}]`, urn, ...(authority === 'OGC' ? [id] : [])].map((s) => s.toLowerCase());
+  return [
+    crs.uri,
+    crs.uri.replace(/^http:/, 'https:'),
+    crs.code,
+    `[${crs.code}]`,
+    urn,
+    ...(authority === 'OGC' ? [id] : []),
+  ].map((s) => s.toLowerCase());
 }
 
 export function findCrs(text: string, allowed: CrsDefinition[] = supportedCrs): CrsDefinition | undefined {
@@ -92,18 +99,27 @@ export function findCrs(text: string, allowed: CrsDefinition[] = supportedCrs): 
 
 /** A `crs`-like query parameter, optional, parsed to its definition (CRS84 when absent). */
 export function crsQuery(allowed: CrsDefinition[], description: string) {
-  return z
-    .string()
-    .optional()
-    .transform((text, ctx) => {
-      if (text === undefined) return crs84;
-      const found = findCrs(text, allowed);
-      if (found) return found;
-      ctx.addIssue({ code: 'custom', message: `unsupported CRS ${JSON.stringify(text)}; one of ${allowed.map((c) => c.uri).join(', ')}` });
-      return z.NEVER;
-    })
-    // No enum: the short forms (EPSG:2154, CRS84) are accepted as well as the URIs.
-    .openapi({ type: 'string', description: `${description}: ${allowed.map((c) => c.uri).join(', ')}, or ${allowed.map((c) => c.code).join(', ')}`, example: lambert93.uri });
+  return (
+    z
+      .string()
+      .optional()
+      .transform((text, ctx) => {
+        if (text === undefined) return crs84;
+        const found = findCrs(text, allowed);
+        if (found) return found;
+        ctx.addIssue({
+          code: 'custom',
+          message: `unsupported CRS ${JSON.stringify(text)}; one of ${allowed.map((c) => c.uri).join(', ')}`,
+        });
+        return z.NEVER;
+      })
+      // No enum: the short forms (EPSG:2154, CRS84) are accepted as well as the URIs.
+      .openapi({
+        type: 'string',
+        description: `${description}: ${allowed.map((c) => c.uri).join(', ')}, or ${allowed.map((c) => c.code).join(', ')}`,
+        example: lambert93.uri,
+      })
+  );
 }
 
 /** The `Content-Crs` header (OGC API Features Part 2: the URI in angle brackets). */
@@ -139,13 +155,18 @@ export function bboxCondition(collection: CollectionDefinition, text: string, cr
   if (crs === crs84) return bboxExpression(collection, parseBbox(text));
   const parts = text.split(',').map((p) => (p.trim() === '' ? Number.NaN : Number(p)));
   if ((parts.length !== 4 && parts.length !== 6) || parts.some((p) => !Number.isFinite(p))) {
-    throw new QueryError('bbox', `expected 4 or 6 numbers in ${crs.code} (${crs.latitudeFirst ? 'minLat,minLon,maxLat,maxLon' : 'minX,minY,maxX,maxY'})`);
+    throw new QueryError(
+      'bbox',
+      `expected 4 or 6 numbers in ${crs.code} (${crs.latitudeFirst ? 'minLat,minLon,maxLat,maxLon' : 'minX,minY,maxX,maxY'})`,
+    );
   }
-  const [a, b, c, d] = parts.length === 6 ? [parts[0]!, parts[1]!, parts[3]!, parts[4]!] : (parts as [number, number, number, number]);
+  const [a, b, c, d] =
+    parts.length === 6 ? [parts[0]!, parts[1]!, parts[3]!, parts[4]!] : (parts as [number, number, number, number]);
   // EPSG:4326 is CRS84 with the axes swapped: the CRS84 checks and condition apply once swapped.
   if (crs.latitudeFirst) return bboxExpression(collection, parseBbox([b, a, d, c].join(',')));
   const [minX, minY, maxX, maxY] = crs.range;
-  if (a < minX || c > maxX || b < minY || d > maxY) throw new QueryError('bbox', `coordinates out of the ${crs.code} range [${crs.range.join(', ')}]`);
+  if (a < minX || c > maxX || b < minY || d > maxY)
+    throw new QueryError('bbox', `coordinates out of the ${crs.code} range [${crs.range.join(', ')}]`);
   if (a > c || b > d) throw new QueryError('bbox', 'the lower corner is above or right of the upper corner');
   // A straight edge in metres is a curve in degrees: the box is densified (16 vertices a side)
   // before it is transformed, so the condition follows the box the client drew.

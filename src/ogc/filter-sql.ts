@@ -25,7 +25,11 @@ export class QueryError extends Error {
 
 export function queryable(collection: CollectionDefinition, name: string, parameter: string): Queryable {
   const q = Object.hasOwn(collection.properties, name) ? collection.properties[name] : undefined;
-  if (!q) throw new QueryError(parameter, `unknown property ${JSON.stringify(name)}: not a queryable of ${collection.id} (see /ogc/collections/${collection.id}/queryables)`);
+  if (!q)
+    throw new QueryError(
+      parameter,
+      `unknown property ${JSON.stringify(name)}: not a queryable of ${collection.id} (see /ogc/collections/${collection.id}/queryables)`,
+    );
   return q;
 }
 
@@ -56,7 +60,14 @@ const arithmeticSql: Record<string, (a: RawBuilder<unknown>, b: RawBuilder<unkno
   div: (a, b) => sql`CAST(div(CAST(${a} AS numeric), CAST(${b} AS numeric)) AS double precision)`,
   '^': (a, b) => sql`power(${a}, ${b})`,
 };
-const comparisonSql: Record<string, RawBuilder<unknown>> = { '=': sql`=`, '<>': sql`<>`, '<': sql`<`, '<=': sql`<=`, '>': sql`>`, '>=': sql`>=` };
+const comparisonSql: Record<string, RawBuilder<unknown>> = {
+  '=': sql`=`,
+  '<>': sql`<>`,
+  '<': sql`<`,
+  '<=': sql`<=`,
+  '>': sql`>`,
+  '>=': sql`>=`,
+};
 const spatialSql: Record<string, (a: RawBuilder<unknown>, b: RawBuilder<unknown>) => RawBuilder<boolean>> = {
   s_intersects: (a, b) => sql<boolean>`ST_Intersects(${a}, ${b})`,
   s_equals: (a, b) => sql<boolean>`ST_Equals(${a}, ${b})`,
@@ -88,7 +99,8 @@ const temporalSql: Record<string, (a: Bounds, b: Bounds) => RawBuilder<boolean>>
 };
 const arrayFunctions = new Set(['a_equals', 'a_contains', 'a_containedBy', 'a_overlaps']);
 
-const isObject = (e: Expression): e is Exclude<Expression, string | number | boolean | Expression[]> => typeof e === 'object' && e !== null && !Array.isArray(e);
+const isObject = (e: Expression): e is Exclude<Expression, string | number | boolean | Expression[]> =>
+  typeof e === 'object' && e !== null && !Array.isArray(e);
 const isOperation = (e: Expression): e is { op: string; args: Expression[] } => isObject(e) && 'op' in e;
 const isProperty = (e: Expression): e is { property: string } => isObject(e) && 'property' in e;
 const isGeometryLiteral = (e: Expression): e is Geometry => isObject(e) && 'type' in e;
@@ -112,7 +124,8 @@ class FilterTranslator {
   }
 
   private args(node: { op: string; args: Expression[] }, count: number): Expression[] {
-    if (node.args.length !== count) throw this.error(`${node.op} takes ${count} argument${count === 1 ? '' : 's'}, not ${node.args.length}`);
+    if (node.args.length !== count)
+      throw this.error(`${node.op} takes ${count} argument${count === 1 ? '' : 's'}, not ${node.args.length}`);
     return node.args;
   }
 
@@ -127,7 +140,10 @@ class FilterTranslator {
       case 'and':
       case 'or':
         if (e.args.length < 2) throw this.error(`${e.op} takes at least 2 arguments`);
-        return sql<boolean>`(${sql.join(e.args.map((a) => this.predicate(a)), e.op === 'and' ? sql` AND ` : sql` OR `)})`;
+        return sql<boolean>`(${sql.join(
+          e.args.map((a) => this.predicate(a)),
+          e.op === 'and' ? sql` AND ` : sql` OR `,
+        )})`;
       case 'not':
         return sql<boolean>`(NOT ${this.predicate(this.args(e, 1)[0]!)})`;
       case '=':
@@ -142,10 +158,13 @@ class FilterTranslator {
       case 'like': {
         // \ escapes % and _ (in CQL2 as in SQL); a pattern cannot end with it.
         let literal = e.args[1];
-        while (literal !== undefined && isOperation(literal) && (literal.op === 'casei' || literal.op === 'accenti')) literal = literal.args[0];
-        if (typeof literal === 'string' && /(^|[^\\])(\\\\)*\\$/.test(literal)) throw this.error('a LIKE pattern cannot end with the escape character \\');
+        while (literal !== undefined && isOperation(literal) && (literal.op === 'casei' || literal.op === 'accenti'))
+          literal = literal.args[0];
+        if (typeof literal === 'string' && /(^|[^\\])(\\\\)*\\$/.test(literal))
+          throw this.error('a LIKE pattern cannot end with the escape character \\');
         const [value, pattern] = this.args(e, 2).map((a) => this.scalar(a, 'string'));
-        if (value!.type !== 'string' || pattern!.type !== 'string') throw this.error('LIKE compares text with a text pattern');
+        if (value!.type !== 'string' || pattern!.type !== 'string')
+          throw this.error('LIKE compares text with a text pattern');
         return sql<boolean>`(${value!.sql} LIKE ${pattern!.sql})`;
       }
       case 'between': {
@@ -192,7 +211,8 @@ class FilterTranslator {
       a = this.scalar(left);
       b = this.scalar(right, a.type);
     }
-    if (a.type === 'geometry' || b.type === 'geometry') throw this.error('a geometry is compared with the S_ functions');
+    if (a.type === 'geometry' || b.type === 'geometry')
+      throw this.error('a geometry is compared with the S_ functions');
     if (numeric(a.type) && numeric(b.type)) return [a, b];
     if (temporal(a.type) && temporal(b.type)) {
       if (a.type === b.type) return [a, b];
@@ -217,9 +237,11 @@ class FilterTranslator {
     }
     if (typeof e === 'number') {
       // GDAL writes OGR booleans as 1 and 0 (-where "turnkey = 1").
-      if (expected === 'boolean' && (e === 0 || e === 1)) return { sql: sql`CAST(${e === 1} AS boolean)`, type: 'boolean' };
+      if (expected === 'boolean' && (e === 0 || e === 1))
+        return { sql: sql`CAST(${e === 1} AS boolean)`, type: 'boolean' };
       if (expected === 'string') return { sql: sql`CAST(${String(e)} AS text)`, type: 'string' };
-      if (expected && !numeric(expected)) throw this.error(`${e} is not a ${expected === 'boolean' ? 'boolean (TRUE, FALSE, 1 or 0)' : expected}`);
+      if (expected && !numeric(expected))
+        throw this.error(`${e} is not a ${expected === 'boolean' ? 'boolean (TRUE, FALSE, 1 or 0)' : expected}`);
       return { sql: sql`CAST(${e} AS double precision)`, type: 'number' };
     }
     if (typeof e === 'boolean') {
@@ -251,7 +273,10 @@ class FilterTranslator {
       return { sql: arithmetic(a!.sql, b!.sql), type: 'number' };
     }
     if (hasOwnScalar(e)) {
-      if (arrayFunctions.has(e.op)) throw this.error(`${e.op.toUpperCase()} is not offered: array functions are not among the conformance classes of /ogc/conformance`);
+      if (arrayFunctions.has(e.op))
+        throw this.error(
+          `${e.op.toUpperCase()} is not offered: array functions are not among the conformance classes of /ogc/conformance`,
+        );
       throw this.error(`unknown function ${JSON.stringify(e.op)}: this server offers no custom functions`);
     }
     // A condition used as a value: `(a = b) = TRUE`.
@@ -262,7 +287,9 @@ class FilterTranslator {
     if (isProperty(e)) {
       if (e.property === geometryProperty) return sql.ref(this.collection.geometryColumn);
       queryable(this.collection, e.property, this.parameter);
-      throw this.error(`${JSON.stringify(e.property)} is not a geometry; the geometry property is "${geometryProperty}"`);
+      throw this.error(
+        `${JSON.stringify(e.property)} is not a geometry; the geometry property is "${geometryProperty}"`,
+      );
     }
     if (isGeometryLiteral(e)) return sql`ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(e)}), 4326)`;
     if (isObject(e) && 'bbox' in e) {
@@ -275,7 +302,8 @@ class FilterTranslator {
 
   /** A temporal operand as [start, end] timestamps; an instant is [t, t], '..' an open end. */
   private bounds(e: Expression): Bounds {
-    if (isObject(e) && 'interval' in e) return [this.instant(e.interval[0], '-infinity'), this.instant(e.interval[1], 'infinity')];
+    if (isObject(e) && 'interval' in e)
+      return [this.instant(e.interval[0], '-infinity'), this.instant(e.interval[1], 'infinity')];
     const t = this.instant(e, undefined);
     return [t, t];
   }
@@ -283,17 +311,30 @@ class FilterTranslator {
   private instant(e: Expression, open: '-infinity' | 'infinity' | undefined): RawBuilder<unknown> {
     if (e === '..' && open) return sql`CAST(${open} AS timestamp)`;
     const value = typeof e === 'string' ? this.scalar(e, canonicalDate(e) ? 'date' : 'timestamp') : this.scalar(e);
-    if (!temporal(value.type)) throw this.error(`${describeExpression(e)} is not a date or a timestamp: temporal functions apply to date properties`);
+    if (!temporal(value.type))
+      throw this.error(
+        `${describeExpression(e)} is not a date or a timestamp: temporal functions apply to date properties`,
+      );
     return sql`CAST(${value.sql} AS timestamp)`;
   }
 }
 
 /** Operations that are neither conditions nor CASEI/ACCENTI/arithmetic: custom or array functions. */
 function hasOwnScalar(e: { op: string }): boolean {
-  return !(e.op in comparisonSql) && !['and', 'or', 'not', 'like', 'between', 'in', 'isNull', 'casei', 'accenti'].includes(e.op) && !(e.op in arithmeticSql) && !(e.op in spatialSql) && !(e.op in temporalSql);
+  return (
+    !(e.op in comparisonSql) &&
+    !['and', 'or', 'not', 'like', 'between', 'in', 'isNull', 'casei', 'accenti'].includes(e.op) &&
+    !(e.op in arithmeticSql) &&
+    !(e.op in spatialSql) &&
+    !(e.op in temporalSql)
+  );
 }
 
-export function filterExpression(collection: CollectionDefinition, filter: Expression, parameter = 'filter'): RawBuilder<boolean> {
+export function filterExpression(
+  collection: CollectionDefinition,
+  filter: Expression,
+  parameter = 'filter',
+): RawBuilder<boolean> {
   return new FilterTranslator(collection, parameter).predicate(filter);
 }
 
@@ -305,14 +346,17 @@ function literalExpression(value: string, type: QueryableType, parameter: string
     case 'number':
     case 'integer': {
       const number = Number(value);
-      if (value.trim() === '' || !Number.isFinite(number)) throw new QueryError(parameter, `${JSON.stringify(value)} is not a number`);
+      if (value.trim() === '' || !Number.isFinite(number))
+        throw new QueryError(parameter, `${JSON.stringify(value)} is not a number`);
       return sql`CAST(${number} AS double precision)`;
     }
     case 'boolean':
-      if (value !== 'true' && value !== 'false') throw new QueryError(parameter, `${JSON.stringify(value)} is not true or false`);
+      if (value !== 'true' && value !== 'false')
+        throw new QueryError(parameter, `${JSON.stringify(value)} is not true or false`);
       return sql`CAST(${value === 'true'} AS boolean)`;
     case 'date':
-      if (!isoDate.test(value) || !isCalendarDate(value)) throw new QueryError(parameter, `${JSON.stringify(value)} is not a date`);
+      if (!isoDate.test(value) || !isCalendarDate(value))
+        throw new QueryError(parameter, `${JSON.stringify(value)} is not a date`);
       return sql`CAST(${value} AS date)`;
     default:
       return sql`CAST(${value} AS text)`;
@@ -329,9 +373,11 @@ export type BBox = [number, number, number, number];
 
 export function parseBbox(text: string): BBox {
   const parts = text.split(',').map((p) => (p.trim() === '' ? Number.NaN : Number(p)));
-  if ((parts.length !== 4 && parts.length !== 6) || parts.some((p) => !Number.isFinite(p))) throw new QueryError('bbox', 'expected minLon,minLat,maxLon,maxLat (4 or 6 numbers)');
+  if ((parts.length !== 4 && parts.length !== 6) || parts.some((p) => !Number.isFinite(p)))
+    throw new QueryError('bbox', 'expected minLon,minLat,maxLon,maxLat (4 or 6 numbers)');
   const [minX, minY, maxX, maxY] = parts.length === 6 ? [parts[0]!, parts[1]!, parts[3]!, parts[4]!] : (parts as BBox);
-  if (minX < -180 || maxX > 180 || minY < -90 || maxY > 90) throw new QueryError('bbox', 'coordinates out of CRS84 range');
+  if (minX < -180 || maxX > 180 || minY < -90 || maxY > 90)
+    throw new QueryError('bbox', 'coordinates out of CRS84 range');
   if (minY > maxY) throw new QueryError('bbox', 'minLat is greater than maxLat');
   if (minX > maxX) throw new QueryError('bbox', 'minLon is greater than maxLon (antimeridian boxes are not supported)');
   return [minX, minY, maxX, maxY];
@@ -348,7 +394,8 @@ export function datetimeExpression(collection: CollectionDefinition, text: strin
   const column = sql.ref(collection.datetimeColumn);
   const day = (value: string): string => {
     const date = value.slice(0, 10);
-    if (!isCalendarDate(date) || Number.isNaN(Date.parse(value))) throw new QueryError('datetime', `${JSON.stringify(value)} is not an RFC 3339 date or date-time`);
+    if (!isCalendarDate(date) || Number.isNaN(Date.parse(value)))
+      throw new QueryError('datetime', `${JSON.stringify(value)} is not an RFC 3339 date or date-time`);
     return date;
   };
   const bounds = text.split('/');
@@ -366,7 +413,10 @@ export function datetimeExpression(collection: CollectionDefinition, text: strin
 /** `sortby=name,-areaHa`: queryable names, '+' (default) or '-' prefix. */
 export function sortExpressions(collection: CollectionDefinition, text: string | undefined): RawBuilder<unknown>[] {
   const order: RawBuilder<unknown>[] = [];
-  for (const item of (text ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const item of (text ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const descending = item.startsWith('-');
     const name = item.replace(/^[+-]/, '');
     const q = queryable(collection, name, 'sortby');

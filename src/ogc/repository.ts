@@ -42,26 +42,42 @@ export async function findFeatures(db: Kysely<Database>, collection: CollectionD
   const table = sql.table(collection.table);
   // Both statements see one snapshot only in a REPEATABLE READ transaction (READ COMMITTED
   // takes one per statement): numberMatched is then exact for the page it comes with.
-  return db.transaction().setIsolationLevel('repeatable read').execute(async (trx) => {
-    const count = await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${table} ${where}`.execute(trx);
-    const rows = await sql<FeatureRow>`SELECT ${featureColumns(collection, query.crs)} FROM ${table} ${where}
+  return db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .execute(async (trx) => {
+      const count = await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${table} ${where}`.execute(trx);
+      const rows = await sql<FeatureRow>`SELECT ${featureColumns(collection, query.crs)} FROM ${table} ${where}
       ORDER BY ${sql.join(sortExpressions(collection, query.sortby))}
       LIMIT ${query.limit} OFFSET ${query.offset}`.execute(trx);
-    return { numberMatched: count.rows[0]!.n, features: rows.rows };
-  });
+      return { numberMatched: count.rows[0]!.n, features: rows.rows };
+    });
 }
 
-export async function findFeature(db: Kysely<Database>, collection: CollectionDefinition, id: string, crs: CrsDefinition = crs84): Promise<FeatureRow | undefined> {
+export async function findFeature(
+  db: Kysely<Database>,
+  collection: CollectionDefinition,
+  id: string,
+  crs: CrsDefinition = crs84,
+): Promise<FeatureRow | undefined> {
   const where = whereClause(collection, [sql<boolean>`CAST(${sql.ref(collection.idColumn)} AS text) = ${id}`]);
-  const result = await sql<FeatureRow>`SELECT ${featureColumns(collection, crs)} FROM ${sql.table(collection.table)} ${where}`.execute(db);
+  const result =
+    await sql<FeatureRow>`SELECT ${featureColumns(collection, crs)} FROM ${sql.table(collection.table)} ${where}`.execute(
+      db,
+    );
   return result.rows[0];
 }
 
 /** [minLon, minLat, maxLon, maxLat] of every live feature, or null for an empty collection. */
-export async function collectionExtent(db: Kysely<Database>, collection: CollectionDefinition): Promise<[number, number, number, number] | null> {
+export async function collectionExtent(
+  db: Kysely<Database>,
+  collection: CollectionDefinition,
+): Promise<[number, number, number, number] | null> {
   const where = whereClause(collection, []);
   const geom = sql.ref(collection.geometryColumn);
-  const result = await sql<{ e: [number, number, number, number] | null }>`SELECT CASE WHEN count(${geom}) = 0 THEN NULL ELSE json_build_array(
+  const result = await sql<{
+    e: [number, number, number, number] | null;
+  }>`SELECT CASE WHEN count(${geom}) = 0 THEN NULL ELSE json_build_array(
       ST_XMin(ST_Extent(${geom})), ST_YMin(ST_Extent(${geom})), ST_XMax(ST_Extent(${geom})), ST_YMax(ST_Extent(${geom}))) END AS e
     FROM ${sql.table(collection.table)} ${where}`.execute(db);
   return result.rows[0]?.e ?? null;

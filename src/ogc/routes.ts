@@ -13,7 +13,15 @@ import { bboxCondition, contentCrs, crs84 as crs84Definition, crsQuery, legacyCr
 import { Cql2SyntaxError, parseCql2Json, parseCql2Text } from './cql2.js';
 import { datetimeExpression, filterExpression, propertyEquals, QueryError } from './filter-sql.js';
 import { collectionExtent, findFeature, findFeatures } from './repository.js';
-import { collectionPage, collectionsPage, itemPage, itemsPage, landingPage, type CollectionSummary, type MapSettings } from '../web/ogc-pages.js';
+import {
+  collectionPage,
+  collectionsPage,
+  itemPage,
+  itemsPage,
+  landingPage,
+  type CollectionSummary,
+  type MapSettings,
+} from '../web/ogc-pages.js';
 
 export const defaultLimit = 10;
 export const maxLimit = 10_000;
@@ -49,24 +57,50 @@ const openApi30 = 'application/vnd.oai.openapi+json;version=3.0';
 const schemaJson = 'application/schema+json';
 const queryablesRel = 'http://www.opengis.net/def/rel/ogc/1.0/queryables';
 const crs84 = crs84Definition.uri;
-const crsParam = crsQuery(supportedCrs, 'CRS of the geometry returned (OGC API Features Part 2; CRS84 by default, EPSG:4326 is latitude first)');
+const crsParam = crsQuery(
+  supportedCrs,
+  'CRS of the geometry returned (OGC API Features Part 2; CRS84 by default, EPSG:4326 is latitude first)',
+);
 
-const formatParam = z.enum(['json', 'html']).optional().openapi({ param: { name: 'f', in: 'query' }, description: 'json (GeoJSON for items), or html: a browsable page with a map; without f, a browser asking for text/html gets the page' });
+const formatParam = z
+  .enum(['json', 'html'])
+  .optional()
+  .openapi({
+    param: { name: 'f', in: 'query' },
+    description:
+      'json (GeoJSON for items), or html: a browsable page with a map; without f, a browser asking for text/html gets the page',
+  });
 const plainQuery = z.object({ f: formatParam }).strict();
-const collectionParams = z.object({ collectionId: z.string().openapi({ param: { name: 'collectionId', in: 'path' }, example: 'plots' }) });
+const collectionParams = z.object({
+  collectionId: z.string().openapi({ param: { name: 'collectionId', in: 'path' }, example: 'plots' }),
+});
 const looseJson = z.record(z.string(), z.any());
 
 const itemsQuery = z
   .object({
     f: formatParam,
-    limit: z.coerce.number().int().min(1).optional().openapi({ description: `default ${defaultLimit}, at most ${maxLimit} (larger values are capped)` }),
+    limit: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .openapi({ description: `default ${defaultLimit}, at most ${maxLimit} (larger values are capped)` }),
     offset: z.coerce.number().int().min(0).max(1_000_000_000).optional(),
-    bbox: z.string().optional().openapi({ description: 'minLon,minLat,maxLon,maxLat in CRS84, or in the axis order of bbox-crs', example: '4.5,44.5,5.5,45.5' }),
+    bbox: z.string().optional().openapi({
+      description: 'minLon,minLat,maxLon,maxLat in CRS84, or in the axis order of bbox-crs',
+      example: '4.5,44.5,5.5,45.5',
+    }),
     'bbox-crs': crsQuery(supportedCrs, 'CRS of bbox (OGC API Features Part 2; CRS84 by default)'),
     crs: crsParam,
     datetime: z.string().optional().openapi({ description: 'RFC 3339 date or interval, on updatedOn' }),
-    sortby: z.string().optional().openapi({ description: 'queryable names, "-" prefix for descending', example: '-areaHa' }),
-    filter: z.string().optional().openapi({ description: 'CQL2 text, or CQL2 JSON with filter-lang=cql2-json', example: "marketingStage = 'en vente' AND areaHa > 1" }),
+    sortby: z
+      .string()
+      .optional()
+      .openapi({ description: 'queryable names, "-" prefix for descending', example: '-areaHa' }),
+    filter: z.string().optional().openapi({
+      description: 'CQL2 text, or CQL2 JSON with filter-lang=cql2-json',
+      example: "marketingStage = 'en vente' AND areaHa > 1",
+    }),
     // 'cql-text' is the draft name that GDAL's OAPIF driver (3.6) sends; the grammar is the same.
     'filter-lang': z.enum(['cql2-text', 'cql-text', 'cql2-json']).optional(),
     'filter-crs': z.enum([crs84]).optional(),
@@ -87,9 +121,22 @@ function html(c: Context, page: string): Response {
   return c.html(page, 200, { vary: 'accept' });
 }
 
-function collectionSummary(c: Context, collection: CollectionDefinition, bbox: [number, number, number, number] | null): CollectionSummary {
+function collectionSummary(
+  c: Context,
+  collection: CollectionDefinition,
+  bbox: [number, number, number, number] | null,
+): CollectionSummary {
   const base = `${baseUrl(c)}/collections/${collection.id}`;
-  return { id: collection.id, title: collection.title, description: collection.description, bbox, htmlHref: `${base}?f=html`, itemsHtmlHref: `${base}/items?f=html`, itemsHref: `${base}/items`, queryablesHref: `${base}/queryables` };
+  return {
+    id: collection.id,
+    title: collection.title,
+    description: collection.description,
+    bbox,
+    htmlHref: `${base}?f=html`,
+    itemsHtmlHref: `${base}/items?f=html`,
+    itemsHref: `${base}/items`,
+    queryablesHref: `${base}/queryables`,
+  };
 }
 
 function baseUrl(c: Context): string {
@@ -147,26 +194,46 @@ function rethrowQueryError(error: unknown): never {
   if (error instanceof QueryError) throw invalidParam('query', error.parameter, error.message);
   if (error instanceof Cql2SyntaxError) throw invalidParam('query', 'filter', `CQL2 syntax error: ${error.message}`);
   const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
-  if (typeof code === 'string' && Object.hasOwn(queryErrorClasses, code)) throw invalidParam('query', 'filter', `the query cannot be evaluated: ${queryErrorClasses[code]}`);
+  if (typeof code === 'string' && Object.hasOwn(queryErrorClasses, code))
+    throw invalidParam('query', 'filter', `the query cannot be evaluated: ${queryErrorClasses[code]}`);
   throw error;
 }
 
 export function ogcRoutes(options: { basemapStyleUrl?: string } = {}) {
   const app = new OpenAPIHono<AppEnv>();
   const tags = ['ogc'];
-  const mapSettings = (c: Context): MapSettings => ({ styleUrl: `${new URL(c.req.url).origin}/tiles/style.json`, basemapStyleUrl: options.basemapStyleUrl });
+  const mapSettings = (c: Context): MapSettings => ({
+    styleUrl: `${new URL(c.req.url).origin}/tiles/style.json`,
+    basemapStyleUrl: options.basemapStyleUrl,
+  });
 
   app.openapi(
-    createRoute({ method: 'get', path: '/', tags, summary: 'OGC API landing page', request: { query: plainQuery }, responses: { 200: { description: 'Landing page', content: { 'application/json': { schema: looseJson } } }, ...problemResponses } }),
+    createRoute({
+      method: 'get',
+      path: '/',
+      tags,
+      summary: 'OGC API landing page',
+      request: { query: plainQuery },
+      responses: {
+        200: { description: 'Landing page', content: { 'application/json': { schema: looseJson } } },
+        ...problemResponses,
+      },
+    }),
     (c) => {
       const base = baseUrl(c);
       const doc = {
         title: 'Foncier — OGC API Features',
-        description: "Sites and plots of economic land in France's Territoires d'industrie (CNIG Sites économiques), with territories, EPCI and communes",
+        description:
+          "Sites and plots of economic land in France's Territoires d'industrie (CNIG Sites économiques), with territories, EPCI and communes",
         links: [
           { rel: 'self', type: mediaTypes.json, href: base, title: 'This document' },
           { rel: 'service-desc', type: openApi30, href: `${base}/api`, title: 'OpenAPI 3.0 definition' },
-          { rel: 'service-doc', type: mediaTypes.html, href: `${new URL(c.req.url).origin}/docs`, title: 'API reference' },
+          {
+            rel: 'service-doc',
+            type: mediaTypes.html,
+            href: `${new URL(c.req.url).origin}/docs`,
+            title: 'API reference',
+          },
           { rel: 'conformance', type: mediaTypes.json, href: `${base}/conformance`, title: 'Conformance classes' },
           { rel: 'data', type: mediaTypes.json, href: `${base}/collections`, title: 'Collections' },
           { rel: 'alternate', type: mediaTypes.html, href: `${base}?f=html`, title: 'This document as HTML' },
@@ -178,16 +245,46 @@ export function ogcRoutes(options: { basemapStyleUrl?: string } = {}) {
   );
 
   app.openapi(
-    createRoute({ method: 'get', path: '/conformance', tags, summary: 'Conformance classes', request: { query: plainQuery }, responses: { 200: { description: 'Conformance declaration', content: { 'application/json': { schema: z.object({ conformsTo: z.array(z.string()) }) } } }, ...problemResponses } }),
+    createRoute({
+      method: 'get',
+      path: '/conformance',
+      tags,
+      summary: 'Conformance classes',
+      request: { query: plainQuery },
+      responses: {
+        200: {
+          description: 'Conformance declaration',
+          content: { 'application/json': { schema: z.object({ conformsTo: z.array(z.string()) }) } },
+        },
+        ...problemResponses,
+      },
+    }),
     (c) => c.json({ conformsTo: conformanceClasses }),
   );
 
   app.openapi(
-    createRoute({ method: 'get', path: '/collections', tags, summary: 'Feature collections', request: { query: plainQuery }, responses: { 200: { description: 'Collections', content: { 'application/json': { schema: looseJson } } }, ...problemResponses } }),
+    createRoute({
+      method: 'get',
+      path: '/collections',
+      tags,
+      summary: 'Feature collections',
+      request: { query: plainQuery },
+      responses: {
+        200: { description: 'Collections', content: { 'application/json': { schema: looseJson } } },
+        ...problemResponses,
+      },
+    }),
     async (c) => {
       const base = baseUrl(c);
       const documents = await Promise.all(collections.map((collection) => collectionDocument(c, collection)));
-      if (wantsHtml(c, c.req.valid('query').f)) return html(c, collectionsPage(documents.map((doc, i) => collectionSummary(c, collections[i]!, doc.extentOrNull)), base)) as never;
+      if (wantsHtml(c, c.req.valid('query').f))
+        return html(
+          c,
+          collectionsPage(
+            documents.map((doc, i) => collectionSummary(c, collections[i]!, doc.extentOrNull)),
+            base,
+          ),
+        ) as never;
       return c.json(
         {
           links: [
@@ -203,17 +300,41 @@ export function ogcRoutes(options: { basemapStyleUrl?: string } = {}) {
   );
 
   app.openapi(
-    createRoute({ method: 'get', path: '/collections/{collectionId}', tags, summary: 'One feature collection', request: { params: collectionParams, query: plainQuery }, responses: { 200: { description: 'Collection', content: { 'application/json': { schema: looseJson } } }, ...problemResponses } }),
+    createRoute({
+      method: 'get',
+      path: '/collections/{collectionId}',
+      tags,
+      summary: 'One feature collection',
+      request: { params: collectionParams, query: plainQuery },
+      responses: {
+        200: { description: 'Collection', content: { 'application/json': { schema: looseJson } } },
+        ...problemResponses,
+      },
+    }),
     async (c) => {
       const collection = collectionOrThrow(c.req.valid('param').collectionId);
       const { extentOrNull, ...doc } = await collectionDocument(c, collection);
-      if (wantsHtml(c, c.req.valid('query').f)) return html(c, collectionPage(collectionSummary(c, collection, extentOrNull), baseUrl(c), mapSettings(c))) as never;
+      if (wantsHtml(c, c.req.valid('query').f))
+        return html(
+          c,
+          collectionPage(collectionSummary(c, collection, extentOrNull), baseUrl(c), mapSettings(c)),
+        ) as never;
       return c.json(doc, 200, { vary: 'accept' });
     },
   );
 
   app.openapi(
-    createRoute({ method: 'get', path: '/collections/{collectionId}/queryables', tags, summary: 'Queryable properties (JSON Schema)', request: { params: collectionParams, query: plainQuery }, responses: { 200: { description: 'Queryables', content: { [schemaJson]: { schema: looseJson } } }, ...problemResponses } }),
+    createRoute({
+      method: 'get',
+      path: '/collections/{collectionId}/queryables',
+      tags,
+      summary: 'Queryable properties (JSON Schema)',
+      request: { params: collectionParams, query: plainQuery },
+      responses: {
+        200: { description: 'Queryables', content: { [schemaJson]: { schema: looseJson } } },
+        ...problemResponses,
+      },
+    }),
     (c) => {
       const collection = collectionOrThrow(c.req.valid('param').collectionId);
       const body = queryablesDocument(collection, `${baseUrl(c)}/collections/${collection.id}/queryables`);
@@ -228,13 +349,29 @@ export function ogcRoutes(options: { basemapStyleUrl?: string } = {}) {
       tags,
       summary: 'Features of a collection: bbox, datetime, property filters, CQL2 filter, sortby, paging',
       request: { params: collectionParams, query: itemsQuery },
-      responses: { 200: { description: 'GeoJSON FeatureCollection', content: { [mediaTypes.geojson]: { schema: looseJson } } }, ...problemResponses },
+      responses: {
+        200: { description: 'GeoJSON FeatureCollection', content: { [mediaTypes.geojson]: { schema: looseJson } } },
+        ...problemResponses,
+      },
     }),
     async (c) => {
       const collection = collectionOrThrow(c.req.valid('param').collectionId);
-      const { f, limit: requested, offset = 0, bbox, 'bbox-crs': bboxCrs, crs, datetime, sortby, filter, 'filter-lang': lang, 'filter-crs': _crs, ...properties } = c.req.valid('query');
+      const {
+        f,
+        limit: requested,
+        offset = 0,
+        bbox,
+        'bbox-crs': bboxCrs,
+        crs,
+        datetime,
+        sortby,
+        filter,
+        'filter-lang': lang,
+        'filter-crs': _crs,
+        ...properties
+      } = c.req.valid('query');
       const limit = Math.min(requested ?? defaultLimit, maxLimit);
-      let page;
+      let page: Awaited<ReturnType<typeof findFeatures>>;
       try {
         const conditions = [
           ...(bbox !== undefined ? [bboxCondition(collection, bbox, bboxCrs)] : []),
@@ -243,7 +380,9 @@ export function ogcRoutes(options: { basemapStyleUrl?: string } = {}) {
             if (!Object.hasOwn(collection.properties, name)) throw new QueryError(name, 'unknown parameter');
             return propertyEquals(collection, name, String(value));
           }),
-          ...(filter !== undefined ? [filterExpression(collection, lang === 'cql2-json' ? parseCql2Json(filter) : parseCql2Text(filter))] : []),
+          ...(filter !== undefined
+            ? [filterExpression(collection, lang === 'cql2-json' ? parseCql2Json(filter) : parseCql2Text(filter))]
+            : []),
         ];
         // sortby names are checked while the ORDER BY is built.
         page = await findFeatures(c.var.db, collection, { conditions, sortby, crs, limit, offset });
@@ -260,7 +399,9 @@ export function ogcRoutes(options: { basemapStyleUrl?: string } = {}) {
       const links = [
         { rel: 'self', type: mediaTypes.geojson, href: self.toString() },
         { rel: 'collection', type: mediaTypes.json, href: `${baseUrl(c)}/collections/${collection.id}` },
-        ...(offset + page.features.length < page.numberMatched ? [{ rel: 'next', type: mediaTypes.geojson, href: pageHref(offset + limit) }] : []),
+        ...(offset + page.features.length < page.numberMatched
+          ? [{ rel: 'next', type: mediaTypes.geojson, href: pageHref(offset + limit) }]
+          : []),
         ...(offset > 0 ? [{ rel: 'prev', type: mediaTypes.geojson, href: pageHref(Math.max(0, offset - limit)) }] : []),
       ];
       const features = page.features.map((row) => feature(row));
@@ -268,7 +409,15 @@ export function ogcRoutes(options: { basemapStyleUrl?: string } = {}) {
         const jsonSelf = new URL(self);
         jsonSelf.searchParams.delete('f');
         const summary = collectionSummary(c, collection, await collectionExtent(c.var.db, collection));
-        return html(c, itemsPage(summary, { features, numberMatched: page.numberMatched, offset, links, selfJson: jsonSelf.toString() }, baseUrl(c), mapSettings(c))) as never;
+        return html(
+          c,
+          itemsPage(
+            summary,
+            { features, numberMatched: page.numberMatched, offset, links, selfJson: jsonSelf.toString() },
+            baseUrl(c),
+            mapSettings(c),
+          ),
+        ) as never;
       }
       const body = {
         type: 'FeatureCollection',
@@ -289,8 +438,19 @@ export function ogcRoutes(options: { basemapStyleUrl?: string } = {}) {
       path: '/collections/{collectionId}/items/{featureId}',
       tags,
       summary: 'One feature',
-      request: { params: collectionParams.extend({ featureId: z.string().max(100).openapi({ param: { name: 'featureId', in: 'path' } }) }), query: plainQuery.extend({ crs: crsParam }) },
-      responses: { 200: { description: 'GeoJSON Feature', content: { [mediaTypes.geojson]: { schema: looseJson } } }, ...problemResponses },
+      request: {
+        params: collectionParams.extend({
+          featureId: z
+            .string()
+            .max(100)
+            .openapi({ param: { name: 'featureId', in: 'path' } }),
+        }),
+        query: plainQuery.extend({ crs: crsParam }),
+      },
+      responses: {
+        200: { description: 'GeoJSON Feature', content: { [mediaTypes.geojson]: { schema: looseJson } } },
+        ...problemResponses,
+      },
     }),
     async (c) => {
       const { collectionId, featureId } = c.req.valid('param');
@@ -301,7 +461,10 @@ export function ogcRoutes(options: { basemapStyleUrl?: string } = {}) {
       const base = `${baseUrl(c)}/collections/${collection.id}`;
       if (wantsHtml(c, c.req.valid('query').f)) {
         const summary = collectionSummary(c, collection, null);
-        return html(c, itemPage(summary, feature(row), baseUrl(c), mapSettings(c), `${base}/items/${encodeURIComponent(row.id)}`)) as never;
+        return html(
+          c,
+          itemPage(summary, feature(row), baseUrl(c), mapSettings(c), `${base}/items/${encodeURIComponent(row.id)}`),
+        ) as never;
       }
       return geoJson(
         c,
@@ -336,10 +499,15 @@ export function ogcRoutes(options: { basemapStyleUrl?: string } = {}) {
             in: 'query' as const,
             required: false,
             description: q.description ?? `equality on ${name}`,
-            schema: { type: q.type === 'date' ? ('string' as const) : q.type, ...(q.type === 'date' ? { format: 'date' } : {}) },
+            schema: {
+              type: q.type === 'date' ? ('string' as const) : q.type,
+              ...(q.type === 'date' ? { format: 'date' } : {}),
+            },
           })),
         ];
-        document.paths[`/collections/${collection.id}/items`] = { get: { ...generic, operationId: `get${collection.id}Items`, parameters } };
+        document.paths[`/collections/${collection.id}/items`] = {
+          get: { ...generic, operationId: `get${collection.id}Items`, parameters },
+        };
       }
     }
     return c.body(JSON.stringify(document), 200, { 'content-type': openApi30 });

@@ -1,9 +1,77 @@
 // CNIG terrain-eco enumerations (standard v1.0.1), the values the database CHECKs accept.
-export const landControls = ['personne physique', 'Etat', 'région', 'département', 'structure intercommunale', 'commune', 'autre collectivité territoriale', 'organisme de logement social', 'établissement public foncier', 'SEM ou SPLA', 'aménageur', 'investisseur professionnel', 'établissement de santé et structure sociale', 'établissement de tourisme et structure de loisir sportive ou cultuelle', 'établissement industriel et commercial', 'organisation de gestion foncière et immobilière', "établissement d'enseignement d'étude et de recherche", 'inconnu', 'autre', 'sans objet'] as const;
-export const developmentStages = ['non aménageable', 'non aménagé, non viabilisé', 'viabilisation en cours', 'viabilisé non aménagé', 'viabilisé et aménagé', 'inconnu', 'autre', 'sans objet'] as const;
-export const marketingStages = ['non commercialisé', 'non commercialisable', 'en vente', 'en vente avec contraintes', 'vendu, commercialisation achevée', 'réservé par option de réservation', "réservé par une délibération de l'EPCI", 'inconnu', 'autre', 'sans objet'] as const;
-export const occupations = ['inoccupé', 'occupation transitoire', 'occupé', 'vacant', 'friche', 'inconnu', 'autre', 'sans objet'] as const;
-export const landUses = ['voirie ou infrastructure', 'parkings, stationnement', 'zone de retournement poids-lourds', 'autres équipements publics', 'bâti productif', 'bâti résidentiel', "bassin d'orage ou de rétention", 'espace vert', 'espace naturel ou forestier', 'espace agricole', 'zone de service partagée entre entreprises', "carrières, zones d'extraction", 'dépôt, stockage', 'production d’énergie renouvelable', 'inconnu', 'autre', 'sans objet'] as const;
+export const landControls = [
+  'personne physique',
+  'Etat',
+  'région',
+  'département',
+  'structure intercommunale',
+  'commune',
+  'autre collectivité territoriale',
+  'organisme de logement social',
+  'établissement public foncier',
+  'SEM ou SPLA',
+  'aménageur',
+  'investisseur professionnel',
+  'établissement de santé et structure sociale',
+  'établissement de tourisme et structure de loisir sportive ou cultuelle',
+  'établissement industriel et commercial',
+  'organisation de gestion foncière et immobilière',
+  "établissement d'enseignement d'étude et de recherche",
+  'inconnu',
+  'autre',
+  'sans objet',
+] as const;
+export const developmentStages = [
+  'non aménageable',
+  'non aménagé, non viabilisé',
+  'viabilisation en cours',
+  'viabilisé non aménagé',
+  'viabilisé et aménagé',
+  'inconnu',
+  'autre',
+  'sans objet',
+] as const;
+export const marketingStages = [
+  'non commercialisé',
+  'non commercialisable',
+  'en vente',
+  'en vente avec contraintes',
+  'vendu, commercialisation achevée',
+  'réservé par option de réservation',
+  "réservé par une délibération de l'EPCI",
+  'inconnu',
+  'autre',
+  'sans objet',
+] as const;
+export const occupations = [
+  'inoccupé',
+  'occupation transitoire',
+  'occupé',
+  'vacant',
+  'friche',
+  'inconnu',
+  'autre',
+  'sans objet',
+] as const;
+export const landUses = [
+  'voirie ou infrastructure',
+  'parkings, stationnement',
+  'zone de retournement poids-lourds',
+  'autres équipements publics',
+  'bâti productif',
+  'bâti résidentiel',
+  "bassin d'orage ou de rétention",
+  'espace vert',
+  'espace naturel ou forestier',
+  'espace agricole',
+  'zone de service partagée entre entreprises',
+  "carrières, zones d'extraction",
+  'dépôt, stockage',
+  'production d’énergie renouvelable',
+  'inconnu',
+  'autre',
+  'sans objet',
+] as const;
 export const planningZones = ['U', 'AU', 'A', 'N'] as const;
 /** Marketing stages under which an investor can still buy. */
 export const availableMarketingStages = ['en vente', 'en vente avec contraintes'] as const;

@@ -19,7 +19,8 @@ interface ProgrammeSiteRow {
 }
 
 // A site counts as a brownfield when it renews urban land or most of its plot area is friche.
-const isBrownfield = (s: ProgrammeSiteRow) => s.urbanisationType === 'renouvellement urbain' || (s.brownfieldShare ?? 0) >= 0.5;
+const isBrownfield = (s: ProgrammeSiteRow) =>
+  s.urbanisationType === 'renouvellement urbain' || (s.brownfieldShare ?? 0) >= 0.5;
 
 export type ReadinessBand = 'ready_now' | 'within_3_years' | 'by_2030' | 'after_2030_or_unknown';
 
@@ -71,9 +72,17 @@ export async function programmeDashboard(db: Kysely<Database>, target: number, t
     labelled,
     progress: target > 0 ? round(labelled / target, 3) : null,
     areaHa: round(totalHa, 1),
-    byState: ['none', ...labelStates].map((state) => ({ state, count: byState.get(state)?.count ?? 0, areaHa: round(byState.get(state)?.areaHa ?? 0, 1) })),
-    byRegion: [...byRegion].map(([k, v]) => ({ code: k.split('|')[0]!, name: k.split('|')[1]!, count: v.count, areaHa: round(v.areaHa, 1) })).sort((a, b) => b.count - a.count || a.code.localeCompare(b.code)),
-    byTerritory: [...byTerritory].map(([k, v]) => ({ id: k.split('|')[0]!, name: k.split('|')[1]!, count: v.count, areaHa: round(v.areaHa, 1) })).sort((a, b) => b.count - a.count || a.id.localeCompare(b.id)),
+    byState: ['none', ...labelStates].map((state) => ({
+      state,
+      count: byState.get(state)?.count ?? 0,
+      areaHa: round(byState.get(state)?.areaHa ?? 0, 1),
+    })),
+    byRegion: [...byRegion]
+      .map(([k, v]) => ({ code: k.split('|')[0]!, name: k.split('|')[1]!, count: v.count, areaHa: round(v.areaHa, 1) }))
+      .sort((a, b) => b.count - a.count || a.code.localeCompare(b.code)),
+    byTerritory: [...byTerritory]
+      .map(([k, v]) => ({ id: k.split('|')[0]!, name: k.split('|')[1]!, count: v.count, areaHa: round(v.areaHa, 1) }))
+      .sort((a, b) => b.count - a.count || a.id.localeCompare(b.id)),
     land: {
       brownfield: { count: brownfield.length, areaHa: round(brownfieldHa, 1) },
       greenfield: { count: rows.length - brownfield.length, areaHa: round(totalHa - brownfieldHa, 1) },
@@ -83,7 +92,11 @@ export async function programmeDashboard(db: Kysely<Database>, target: number, t
     readinessByYear: [...tally(rows, (r) => (r.availableFrom ? r.availableFrom.slice(0, 4) : 'unknown'))]
       .map(([year, v]) => ({ year, count: v.count, areaHa: round(v.areaHa, 1) }))
       .sort((a, b) => a.year.localeCompare(b.year)),
-    readiness: (['ready_now', 'within_3_years', 'by_2030', 'after_2030_or_unknown'] as const).map((band) => ({ band, count: bands.get(band)?.count ?? 0, areaHa: round(bands.get(band)?.areaHa ?? 0, 1) })),
+    readiness: (['ready_now', 'within_3_years', 'by_2030', 'after_2030_or_unknown'] as const).map((band) => ({
+      band,
+      count: bands.get(band)?.count ?? 0,
+      areaHa: round(bands.get(band)?.areaHa ?? 0, 1),
+    })),
     asOf: today,
   };
 }

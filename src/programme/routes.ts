@@ -11,11 +11,31 @@ export function programmeRoutes(defaultTarget: number) {
       method: 'get',
       path: '/turnkey-sites',
       tags: ['labelling'],
-      summary: 'Turnkey-site programme dashboard: target, states, regions, territories, hectares, brownfield share, readiness',
-      request: { query: z.object({ target: z.coerce.number().int().min(1).max(10_000).optional().openapi({ description: `sites the programme aims to label (default ${defaultTarget})` }) }).strict() },
-      responses: { 200: { description: 'The dashboard', content: { 'application/json': { schema: z.any() } } }, 400: problemResponses[400] },
+      summary:
+        'Turnkey-site programme dashboard: target, states, regions, territories, hectares, brownfield share, readiness',
+      request: {
+        query: z
+          .object({
+            target: z.coerce
+              .number()
+              .int()
+              .min(1)
+              .max(10_000)
+              .optional()
+              .openapi({ description: `sites the programme aims to label (default ${defaultTarget})` }),
+          })
+          .strict(),
+      },
+      responses: {
+        200: { description: 'The dashboard', content: { 'application/json': { schema: z.any() } } },
+        400: problemResponses[400],
+      },
     }),
-    async (c) => c.json(await programmeDashboard(c.var.db, c.req.valid('query').target ?? defaultTarget, c.var.clock.today()), 200),
+    async (c) =>
+      c.json(
+        await programmeDashboard(c.var.db, c.req.valid('query').target ?? defaultTarget, c.var.clock.today()),
+        200,
+      ),
   );
   return app;
 }

@@ -23,7 +23,11 @@ const list = <T extends string>(values: readonly T[], name: string, shorthands: 
       const out = new Set<T>();
       for (const raw of text.split(',').map((v) => v.trim())) {
         // Own keys only: a word like toString or constructor is no shorthand, it is unknown.
-        const expanded = Object.hasOwn(shorthands, raw) ? shorthands[raw] : (values as readonly string[]).includes(raw) ? [raw as T] : undefined;
+        const expanded = Object.hasOwn(shorthands, raw)
+          ? shorthands[raw]
+          : (values as readonly string[]).includes(raw)
+            ? [raw as T]
+            : undefined;
         if (!expanded) {
           ctx.addIssue({ code: 'custom', message: `unknown ${name} ${JSON.stringify(raw)}` });
           return z.NEVER;
@@ -33,7 +37,10 @@ const list = <T extends string>(values: readonly T[], name: string, shorthands: 
       return [...out];
     })
     .optional()
-    .openapi({ type: 'string', description: `Comma-separated ${name} values${Object.keys(shorthands).length ? ` or ${Object.keys(shorthands).join(', ')}` : ''}` });
+    .openapi({
+      type: 'string',
+      description: `Comma-separated ${name} values${Object.keys(shorthands).length ? ` or ${Object.keys(shorthands).join(', ')}` : ''}`,
+    });
 
 const flag = (description: string) =>
   z
@@ -43,7 +50,11 @@ const flag = (description: string) =>
     .openapi({ type: 'string', description: `${description}: true requires it, false excludes it` });
 
 const positive = (description: string) =>
-  z.coerce.number({ message: 'expected a number' }).nonnegative({ message: 'must be >= 0' }).optional().openapi({ type: 'number', description });
+  z.coerce
+    .number({ message: 'expected a number' })
+    .nonnegative({ message: 'must be >= 0' })
+    .optional()
+    .openapi({ type: 'number', description });
 
 const lonLat = z
   .string()
@@ -57,7 +68,11 @@ const lonLat = z
     return { lon, lat };
   })
   .optional()
-  .openapi({ type: 'string', example: '4.85,45.75', description: 'lon,lat (CRS84): the point distances are measured from' });
+  .openapi({
+    type: 'string',
+    example: '4.85,45.75',
+    description: 'lon,lat (CRS84): the point distances are measured from',
+  });
 
 const territoryId = z.string().regex(/^ti-[a-z0-9-]{1,60}$/, { message: 'not a territory id (expected e.g. ti-8401)' });
 
@@ -65,11 +80,25 @@ export const briefQuery = z
   .object({
     // where
     territory: territoryId.optional().openapi({ description: "Territoire d'industrie id: sites of its member EPCI" }),
-    within: territoryId.optional().openapi({ description: "Territoire d'industrie id: results whose point on surface lies inside its boundary" }),
-    epci: z.string().regex(/^[0-9]{9}$/, { message: 'expected an EPCI SIREN (9 digits)' }).optional(),
-    commune: z.string().regex(/^[0-9][0-9AB][0-9]{3}$/, { message: 'expected an INSEE commune code' }).optional(),
-    department: z.string().regex(/^(?:[0-9]{2}|2A|2B|9[78][0-9])$/, { message: 'expected a department code (e.g. 07, 2A, 974)' }).optional(),
-    region: z.string().regex(/^[0-9]{2}$/, { message: 'expected an INSEE region code (2 digits)' }).optional(),
+    within: territoryId
+      .optional()
+      .openapi({ description: "Territoire d'industrie id: results whose point on surface lies inside its boundary" }),
+    epci: z
+      .string()
+      .regex(/^[0-9]{9}$/, { message: 'expected an EPCI SIREN (9 digits)' })
+      .optional(),
+    commune: z
+      .string()
+      .regex(/^[0-9][0-9AB][0-9]{3}$/, { message: 'expected an INSEE commune code' })
+      .optional(),
+    department: z
+      .string()
+      .regex(/^(?:[0-9]{2}|2A|2B|9[78][0-9])$/, { message: 'expected a department code (e.g. 07, 2A, 974)' })
+      .optional(),
+    region: z
+      .string()
+      .regex(/^[0-9]{2}$/, { message: 'expected an INSEE region code (2 digits)' })
+      .optional(),
     bbox: bboxQuery.optional(),
     near: lonLat,
     radius_km: z.coerce
@@ -85,7 +114,10 @@ export const briefQuery = z
     turnkey: flag('Turnkey site (programme "sites clés en main") or turnkey plot'),
     development_stage: list(developmentStages, 'development stage'),
     marketing_stage: list(marketingStages, 'marketing stage', marketingShorthands),
-    available_before: z.iso.date({ message: 'expected an ISO date YYYY-MM-DD' }).optional().openapi({ description: 'Available on or before this date' }),
+    available_before: z.iso
+      .date({ message: 'expected an ISO date YYYY-MM-DD' })
+      .optional()
+      .openapi({ description: 'Available on or before this date' }),
     land_control: list(landControls, 'land control'),
     // utilities and access (CNIG reseau_* and *_dist fields)
     electricity: flag('Electricity network (reseau_electrique)'),
@@ -103,26 +135,41 @@ export const briefQuery = z
     brownfield: flag('Brownfield (a plot in friche, or listed in Cartofriches)'),
     planning_zone: list(planningZones, 'planning zone'),
     max_price_eur_m2: positive('Maximum price, EUR/m² (terr_m2_prix)'),
-    q: z.string().min(1).max(200, { message: 'at most 200 characters' }).optional().openapi({ description: 'Words in the name, accent- and case-insensitive' }),
+    q: z
+      .string()
+      .min(1)
+      .max(200, { message: 'at most 200 characters' })
+      .optional()
+      .openapi({ description: 'Words in the name, accent- and case-insensitive' }),
     // ranking and paging
     sort: z
       .string()
-      .regex(new RegExp(`^-?(?:${sortKeys.join('|')})$`), { message: `expected one of ${sortKeys.join(', ')}, optionally prefixed by -` })
+      .regex(new RegExp(`^-?(?:${sortKeys.join('|')})$`), {
+        message: `expected one of ${sortKeys.join(', ')}, optionally prefixed by -`,
+      })
       .optional()
-      .openapi({ description: 'score and readiness: best first; area, price, distance, motorway, id: smallest first; a leading - reverses. Default score.' }),
+      .openapi({
+        description:
+          'score and readiness: best first; area, price, distance, motorway, id: smallest first; a leading - reverses. Default score.',
+      }),
     // JSON pages default to 50 (listing.ts); GeoJSON and CSV without limit export every match.
     limit: limitQuery(undefined),
     cursor: cursorQuery,
-    count: z
-      .enum(['capped', 'exact'])
+    count: z.enum(['capped', 'exact']).optional().openapi({
+      description:
+        'capped (default): total counts up to 1000 matches, totalExact false beyond; exact: counts every match, slower on wide briefs',
+    }),
+    f: z
+      .enum(['json', 'geojson', 'csv'])
       .optional()
-      .openapi({ description: 'capped (default): total counts up to 1000 matches, totalExact false beyond; exact: counts every match, slower on wide briefs' }),
-    f: z.enum(['json', 'geojson', 'csv']).optional().openapi({ description: 'json (default), geojson, or csv (CNIG columns, ;)' }),
+      .openapi({ description: 'json (default), geojson, or csv (CNIG columns, ;)' }),
   })
   .strict()
   .superRefine((q, ctx) => {
-    if (q.radius_km !== undefined && !q.near) ctx.addIssue({ code: 'custom', path: ['radius_km'], message: 'needs near=lon,lat' });
-    if (q.sort?.replace('-', '') === 'distance' && !q.near) ctx.addIssue({ code: 'custom', path: ['sort'], message: 'sorting by distance needs near=lon,lat' });
+    if (q.radius_km !== undefined && !q.near)
+      ctx.addIssue({ code: 'custom', path: ['radius_km'], message: 'needs near=lon,lat' });
+    if (q.sort?.replace('-', '') === 'distance' && !q.near)
+      ctx.addIssue({ code: 'custom', path: ['sort'], message: 'sorting by distance needs near=lon,lat' });
     if (q.min_area_ha !== undefined && q.max_area_ha !== undefined && q.min_area_ha > q.max_area_ha) {
       ctx.addIssue({ code: 'custom', path: ['max_area_ha'], message: 'smaller than min_area_ha' });
     }

@@ -25,7 +25,13 @@ export function decodeCursor(text: string, sort: string): Cursor {
   }
   if (!Array.isArray(value) || value.length !== 3) throw refuse('not a cursor issued by this API');
   const [cursorSort, key, id] = value as unknown[];
-  if (typeof cursorSort !== 'string' || typeof key !== 'number' || !Number.isFinite(key) || typeof id !== 'string' || !uuidPattern.test(id)) {
+  if (
+    typeof cursorSort !== 'string' ||
+    typeof key !== 'number' ||
+    !Number.isFinite(key) ||
+    typeof id !== 'string' ||
+    !uuidPattern.test(id)
+  ) {
     throw refuse('not a cursor issued by this API');
   }
   if (cursorSort !== sort) throw refuse(`issued for sort=${cursorSort}, not sort=${sort}`);

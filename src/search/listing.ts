@@ -10,7 +10,15 @@ import { cnigCsvHeader, cnigCsvLines } from '../cnig/write.js';
 import { round } from '../round.js';
 import { toBrief, type BriefQuery } from './brief.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import { cnigClassOf, countMatches, featureExportStatement, searchChunks, searchPage, searchStatement, type SearchOutput } from './repository.js';
+import {
+  cnigClassOf,
+  countMatches,
+  featureExportStatement,
+  searchChunks,
+  searchPage,
+  searchStatement,
+  type SearchOutput,
+} from './repository.js';
 import { explainScore, type ComponentDefinition, type Facts, type SearchKind } from './score.js';
 import { textStream } from '../http/stream.js';
 
@@ -35,7 +43,12 @@ export function siteItem(f: Facts, definition: ComponentDefinition[]) {
       inTerritory: f.inTerritory as boolean,
       point: parsed(f.point),
     },
-    areas: { areaHa: round(f.areaHa as number | null, 2), usableAreaHa: round(f.usableAreaHa as number | null, 2), availableAreaHa: round(f.availableAreaHa as number | null, 2), maxPlotAreaHa: round(f.maxPlotAreaHa as number | null, 2) },
+    areas: {
+      areaHa: round(f.areaHa as number | null, 2),
+      usableAreaHa: round(f.usableAreaHa as number | null, 2),
+      availableAreaHa: round(f.availableAreaHa as number | null, 2),
+      maxPlotAreaHa: round(f.maxPlotAreaHa as number | null, 2),
+    },
     utilities: {
       electricity: f.networkElectricity as boolean | null,
       powerMw: f.powerMw as number | null,
@@ -77,7 +90,11 @@ export function plotItem(f: Facts, definition: ComponentDefinition[]) {
     priceEurM2: f.priceEurM2 as number | null,
     availableFrom: f.availableFrom as string | null,
     brownfield: f.brownfield as boolean,
-    siteUtilities: { electricity: f.networkElectricity as boolean | null, powerMw: f.powerMw as number | null, railSiding: f.railSiding as boolean | null },
+    siteUtilities: {
+      electricity: f.networkElectricity as boolean | null,
+      powerMw: f.powerMw as number | null,
+      railSiding: f.railSiding as boolean | null,
+    },
     siteAccess: { motorwayInterchangeKm: f.motorwayInterchangeKm as number | null },
     distanceKm: round(f.distanceKm as number | null, 3),
     score: explainScore(definition, f),
@@ -100,7 +117,6 @@ function negotiate(c: Context, f: SearchOutput | undefined): SearchOutput {
   if (accept.includes(mediaTypes.csv)) return 'csv';
   return 'json';
 }
-
 
 function pageLink(c: Context, cursor: string | undefined): string {
   const url = new URL(c.req.url);
@@ -125,7 +141,11 @@ export async function renderSearch(c: Context<AppEnv>, kind: SearchKind, query: 
       async function* features(): AsyncGenerator<string> {
         yield '{"type":"FeatureCollection","features":[';
         let first = true;
-        for await (const rows of searchChunks(db, featureExportStatement({ kind, brief, output, cursor, today }), chunks)) {
+        for await (const rows of searchChunks(
+          db,
+          featureExportStatement({ kind, brief, output, cursor, today }),
+          chunks,
+        )) {
           yield (first ? '' : ',') + rows.map((row) => row.feature).join(',');
           first = false;
         }
@@ -135,7 +155,12 @@ export async function renderSearch(c: Context<AppEnv>, kind: SearchKind, query: 
     }
     async function* lines(): AsyncGenerator<string> {
       yield spreadsheetBom + cnigCsvHeader(cnigClassOf(kind));
-      for await (const rows of searchChunks(db, searchStatement({ kind, brief, output, cursor, today }).statement, chunks)) yield cnigCsvLines(cnigClassOf(kind), rows);
+      for await (const rows of searchChunks(
+        db,
+        searchStatement({ kind, brief, output, cursor, today }).statement,
+        chunks,
+      ))
+        yield cnigCsvLines(cnigClassOf(kind), rows);
     }
     return c.body(textStream(lines()), 200, {
       'content-type': `${mediaTypes.csv}; charset=utf-8`,
@@ -150,20 +175,51 @@ export async function renderSearch(c: Context<AppEnv>, kind: SearchKind, query: 
     countMatches(db, kind, brief, query.count === 'exact'),
   ]);
   const last = page.rows[page.rows.length - 1];
-  const next = page.more && last ? pageLink(c, encodeCursor({ sort: sortName, key: Number(last.sortKey), id: String(last.id) })) : null;
+  const next =
+    page.more && last
+      ? pageLink(c, encodeCursor({ sort: sortName, key: Number(last.sortKey), id: String(last.id) }))
+      : null;
   const links = { self: pageLink(c, query.cursor), next };
 
   if (output === 'geojson') {
     const features = page.rows.map((row) => featureText(kind, row, page.definition)).join(',');
     // numberMatched is optional in OGC API Features: left out rather than understated.
-    const head = JSON.stringify({ type: 'FeatureCollection', numberMatched: totalExact ? total : undefined, numberReturned: page.rows.length, sort: sortName, links });
-    return c.body(`${head.slice(0, -1)},"features":[${features}]}`, 200, { 'content-type': mediaTypes.geojson, vary: 'accept' });
+    const head = JSON.stringify({
+      type: 'FeatureCollection',
+      numberMatched: totalExact ? total : undefined,
+      numberReturned: page.rows.length,
+      sort: sortName,
+      links,
+    });
+    return c.body(`${head.slice(0, -1)},"features":[${features}]}`, 200, {
+      'content-type': mediaTypes.geojson,
+      vary: 'accept',
+    });
   }
   if (output === 'csv') {
-    const headers: Record<string, string> = { 'content-type': `${mediaTypes.csv}; charset=utf-8`, 'content-disposition': `attachment; filename="${fileName}-search.csv"`, vary: 'accept' };
+    const headers: Record<string, string> = {
+      'content-type': `${mediaTypes.csv}; charset=utf-8`,
+      'content-disposition': `attachment; filename="${fileName}-search.csv"`,
+      vary: 'accept',
+    };
     if (next) headers.link = `<${next}>; rel="next"`;
-    return c.body(spreadsheetBom + cnigCsvHeader(cnigClassOf(kind)) + cnigCsvLines(cnigClassOf(kind), page.rows), 200, headers);
+    return c.body(
+      spreadsheetBom + cnigCsvHeader(cnigClassOf(kind)) + cnigCsvLines(cnigClassOf(kind), page.rows),
+      200,
+      headers,
+    );
   }
   const item = itemOf(kind);
-  return c.json({ total, totalExact, returned: page.rows.length, sort: sortName, items: page.rows.map((row) => item(row, page.definition)), links }, 200, { vary: 'accept' });
+  return c.json(
+    {
+      total,
+      totalExact,
+      returned: page.rows.length,
+      sort: sortName,
+      items: page.rows.map((row) => item(row, page.definition)),
+      links,
+    },
+    200,
+    { vary: 'accept' },
+  );
 }

@@ -13,8 +13,13 @@ export const scoreSchema = z
 const pageSchema = (name: string) =>
   z
     .object({
-      total: z.number().int().openapi({ description: 'Matches of the brief, all pages: exact up to 1000, else 1000 with totalExact false (count=exact counts them all)' }),
-      totalExact: z.boolean().openapi({ description: 'false when total stopped at the 1000 cap: there are more matches' }),
+      total: z.number().int().openapi({
+        description:
+          'Matches of the brief, all pages: exact up to 1000, else 1000 with totalExact false (count=exact counts them all)',
+      }),
+      totalExact: z
+        .boolean()
+        .openapi({ description: 'false when total stopped at the 1000 cap: there are more matches' }),
       returned: z.number().int(),
       sort: z.string(),
       items: z.array(z.record(z.string(), z.any()).and(z.object({ id: z.string(), score: scoreSchema }))),
@@ -28,8 +33,16 @@ export function searchResponses(kind: 'site' | 'plot') {
       description: `${kind === 'site' ? 'Sites' : 'Plots'} matching the brief, ranked; an empty list when nothing matches`,
       content: {
         'application/json': { schema: pageSchema(kind === 'site' ? 'SiteSearchPage' : 'PlotSearchPage') },
-        [mediaTypes.geojson]: { schema: z.record(z.string(), z.any()).openapi({ description: 'FeatureCollection; every match, streamed, without limit' }) },
-        [mediaTypes.csv]: { schema: z.string().openapi({ description: `CNIG ${kind === 'site' ? 'site-eco' : 'terrain-eco'} columns, ';'-separated` }) },
+        [mediaTypes.geojson]: {
+          schema: z
+            .record(z.string(), z.any())
+            .openapi({ description: 'FeatureCollection; every match, streamed, without limit' }),
+        },
+        [mediaTypes.csv]: {
+          schema: z
+            .string()
+            .openapi({ description: `CNIG ${kind === 'site' ? 'site-eco' : 'terrain-eco'} columns, ';'-separated` }),
+        },
       },
     },
     ...problemResponses,

@@ -13,31 +13,42 @@ import type { CnigClass } from '../cnig/fields.js';
 import { cnigSelect } from '../cnig/write.js';
 import type { Brief } from './brief.js';
 import type { Cursor } from './cursor.js';
-import { componentColumn, scoreDefinition, totalExpression, type ComponentDefinition, type Facts, type SearchKind } from './score.js';
+import {
+  componentColumn,
+  scoreDefinition,
+  totalExpression,
+  type ComponentDefinition,
+  type Facts,
+  type SearchKind,
+} from './score.js';
 
 type Filters = Brief['filters'];
 export type SearchOutput = 'json' | 'geojson' | 'csv';
 
-const and = (conditions: RawBuilder<unknown>[]) => (conditions.length === 0 ? sql`TRUE` : sql.join(conditions, sql` AND `));
+const and = (conditions: RawBuilder<unknown>[]) =>
+  conditions.length === 0 ? sql`TRUE` : sql.join(conditions, sql` AND `);
 
 /** `%`, `_` and `\` are LIKE metacharacters: a brief's words match literally. */
 export const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
 
-const nearPoint = (near: { lon: number; lat: number }) => sql`ST_SetSRID(ST_MakePoint(${near.lon}::float8, ${near.lat}::float8), 4326)::geography`;
+const nearPoint = (near: { lon: number; lat: number }) =>
+  sql`ST_SetSRID(ST_MakePoint(${near.lon}::float8, ${near.lat}::float8), 4326)::geography`;
 
 /**
  * Metres from `near` as the GiST index orders them (KNN): geography `<->` is the distance on
  * the sphere, like ST_Distance(…, false) to within a nanometre but not bit for bit, so the sort
  * key, the cursor and the reported distance all use this one expression.
  */
-const nearDistance = (geom: RawBuilder<unknown>, near: { lon: number; lat: number }) => sql<number>`((${geom})::geography <-> ${nearPoint(near)})`;
+const nearDistance = (geom: RawBuilder<unknown>, near: { lon: number; lat: number }) =>
+  sql<number>`((${geom})::geography <-> ${nearPoint(near)})`;
 
 function flag(column: RawBuilder<unknown>, wanted: boolean | undefined): RawBuilder<unknown>[] {
   if (wanted === undefined) return [];
   return [wanted ? sql`${column} IS TRUE` : sql`${column} IS NOT TRUE`];
 }
 
-const brownfieldPlot = (p: string) => sql`(${sql.ref(`${p}.occupation`)} = 'friche' OR ${sql.ref(`${p}.cartofriches_url`)} IS NOT NULL)`;
+const brownfieldPlot = (p: string) =>
+  sql`(${sql.ref(`${p}.occupation`)} = 'friche' OR ${sql.ref(`${p}.cartofriches_url`)} IS NOT NULL)`;
 
 /** Conditions on a plot row `p` (direct for plot searches, inside EXISTS for site searches). */
 function plotConditions(f: Filters, kind: SearchKind): RawBuilder<unknown>[] {
@@ -64,14 +75,17 @@ export function briefConditions(kind: SearchKind, f: Filters): RawBuilder<unknow
   if (kind === 'plot') out.push(sql`p.deleted_at IS NULL`);
 
   // where
-  if (f.territory) out.push(sql`s.epci_siren IN (SELECT epci_siren FROM territory_epci WHERE territory_id = ${f.territory})`);
+  if (f.territory)
+    out.push(sql`s.epci_siren IN (SELECT epci_siren FROM territory_epci WHERE territory_id = ${f.territory})`);
   if (f.epci) out.push(sql`s.epci_siren = ${f.epci}`);
   const communeColumn = sql.ref(kind === 'site' ? 's.commune_insee' : 'p.commune_insee');
   if (f.commune) out.push(sql`${communeColumn} = ${f.commune}`);
   if (f.department) out.push(sql`${communeColumn} IN (SELECT insee FROM communes WHERE department = ${f.department})`);
   // Regions are known through the Territoires d'industrie (territories.region_code).
   if (f.region) {
-    out.push(sql`s.epci_siren IN (SELECT te.epci_siren FROM territory_epci te JOIN territories t ON t.id = te.territory_id WHERE t.region_code = ${f.region})`);
+    out.push(
+      sql`s.epci_siren IN (SELECT te.epci_siren FROM territory_epci te JOIN territories t ON t.id = te.territory_id WHERE t.region_code = ${f.region})`,
+    );
   }
   if (f.within) {
     // Inside means the point on surface (CNIG site_geompoint) is inside: a territory is the union of
@@ -91,7 +105,9 @@ export function briefConditions(kind: SearchKind, f: Filters): RawBuilder<unknow
   // put 70,000, and then sorts them all rather than reading the nearest from the index.
   if (f.near && f.radius_km !== undefined) {
     const metres = sql`${f.radius_km * 1000}::float8`;
-    out.push(sql`(${geom})::geography && _ST_Expand(${nearPoint(f.near)}, ${metres}) AND _ST_DWithin((${geom})::geography, ${nearPoint(f.near)}, ${metres}, false)`);
+    out.push(
+      sql`(${geom})::geography && _ST_Expand(${nearPoint(f.near)}, ${metres}) AND _ST_DWithin((${geom})::geography, ${nearPoint(f.near)}, ${metres}, false)`,
+    );
   }
 
   // size and readiness of a site
@@ -105,11 +121,14 @@ export function briefConditions(kind: SearchKind, f: Filters): RawBuilder<unknow
         ],
         sql` AND `,
       )})`;
-    if (f.min_area_ha !== undefined || f.max_area_ha !== undefined) out.push(sql`(${inRange('s.usable_area_ha')} OR ${inRange('s.max_plot_area_ha')})`);
-    if (f.turnkey !== undefined) out.push(f.turnkey ? sql`s.turnkey_programme IS NOT NULL` : sql`s.turnkey_programme IS NULL`);
+    if (f.min_area_ha !== undefined || f.max_area_ha !== undefined)
+      out.push(sql`(${inRange('s.usable_area_ha')} OR ${inRange('s.max_plot_area_ha')})`);
+    if (f.turnkey !== undefined)
+      out.push(f.turnkey ? sql`s.turnkey_programme IS NOT NULL` : sql`s.turnkey_programme IS NULL`);
     if (f.available_before) out.push(sql`s.available_from <= ${f.available_before}::date`);
     const onPlots = plotConditions(f, 'site');
-    if (onPlots.length > 0) out.push(sql`EXISTS (SELECT 1 FROM plots p WHERE p.site_id = s.id AND p.deleted_at IS NULL AND ${and(onPlots)})`);
+    if (onPlots.length > 0)
+      out.push(sql`EXISTS (SELECT 1 FROM plots p WHERE p.site_id = s.id AND p.deleted_at IS NULL AND ${and(onPlots)})`);
   } else {
     out.push(...plotConditions(f, 'plot'));
   }
@@ -124,7 +143,8 @@ export function briefConditions(kind: SearchKind, f: Filters): RawBuilder<unknow
   out.push(...flag(sql.ref('s.rail_siding'), f.rail_siding));
   out.push(...flag(sql.ref('s.river_quay'), f.river_quay));
   if (f.max_motorway_km !== undefined) out.push(sql`s.motorway_interchange_km <= ${f.max_motorway_km}::float8`);
-  if (f.max_freight_station_km !== undefined) out.push(sql`s.freight_station_km <= ${f.max_freight_station_km}::float8`);
+  if (f.max_freight_station_km !== undefined)
+    out.push(sql`s.freight_station_km <= ${f.max_freight_station_km}::float8`);
   if (f.max_port_km !== undefined) out.push(sql`s.port_km <= ${f.max_port_km}::float8`);
 
   // free text, accent- and case-insensitive (foncier_fold, 001_catalogue.sql)
@@ -180,7 +200,8 @@ function sortKeyExpression(kind: SearchKind, brief: Brief, definition: Component
   const { key, reverse } = brief.sort;
   const ascending = (value: RawBuilder<unknown>) =>
     reverse ? sql<number>`-coalesce((${value})::float8, -1e15)` : sql<number>`coalesce((${value})::float8, 1e15)`;
-  const bestFirst = (value: RawBuilder<unknown>) => (reverse ? sql<number>`(${value})::float8` : sql<number>`-(${value})::float8`);
+  const bestFirst = (value: RawBuilder<unknown>) =>
+    reverse ? sql<number>`(${value})::float8` : sql<number>`-(${value})::float8`;
   switch (key) {
     case 'score':
       return bestFirst(totalExpression(definition));
@@ -223,14 +244,20 @@ function nearestFirst(q: SearchQuery): RawBuilder<unknown> | undefined {
   if (!near || q.brief.sort.key !== 'distance' || q.brief.sort.reverse || q.limit === undefined) return undefined;
   const alias = q.kind === 'site' ? 's' : 'p';
   const distance = nearDistance(sql.ref(`${alias}.geom`), near);
-  const after = q.cursor ? sql` AND (${distance}, ${sql.ref(`${alias}.id`)}) > (${q.cursor.key}::float8, ${q.cursor.id}::uuid)` : sql``;
+  const after = q.cursor
+    ? sql` AND (${distance}, ${sql.ref(`${alias}.id`)}) > (${q.cursor.key}::float8, ${q.cursor.id}::uuid)`
+    : sql``;
   return sql`SELECT ${factColumns(q.kind, q.brief, q.output)} FROM ${fromClause(q.kind)}
     WHERE ${briefConditions(q.kind, q.brief.filters)}${after}
     ORDER BY ${distance} FETCH FIRST (${q.limit}::int8) ROWS WITH TIES`;
 }
 
 /** The full search as one SQL statement (the benchmark runs the same text through pg). */
-export function searchStatement(q: SearchQuery): { statement: RawBuilder<Facts>; definition: ComponentDefinition[]; order: RawBuilder<unknown> } {
+export function searchStatement(q: SearchQuery): {
+  statement: RawBuilder<Facts>;
+  definition: ComponentDefinition[];
+  order: RawBuilder<unknown>;
+} {
   const definition = scoreDefinition(q.kind, q.brief, q.today);
   // Sorting by id alone lets the planner walk the primary key (a fast-starting export).
   const byId = q.brief.sort.key === 'id';
@@ -264,12 +291,21 @@ export function countStatement(kind: SearchKind, brief: Brief, exact: boolean): 
   // Any TOTAL_CAP + 1 matches will do; around a point, the nearest come straight off the GiST
   // index (KNN) where the planner would otherwise build a bitmap of every box in the radius.
   const near = brief.filters.near;
-  const nearestFirst = near ? sql` ORDER BY ${nearDistance(sql.ref(kind === 'site' ? 's.geom' : 'p.geom'), near)}` : sql``;
-  return sql<{ n: number }>`SELECT count(*)::int AS n FROM (${matches}${nearestFirst} LIMIT ${sql.lit(TOTAL_CAP + 1)}) m`;
+  const nearestFirst = near
+    ? sql` ORDER BY ${nearDistance(sql.ref(kind === 'site' ? 's.geom' : 'p.geom'), near)}`
+    : sql``;
+  return sql<{
+    n: number;
+  }>`SELECT count(*)::int AS n FROM (${matches}${nearestFirst} LIMIT ${sql.lit(TOTAL_CAP + 1)}) m`;
 }
 
 /** Matches of the brief: exact, or TOTAL_CAP with exact false when there are more. */
-export async function countMatches(db: Kysely<Database>, kind: SearchKind, brief: Brief, exact = false): Promise<{ total: number; exact: boolean }> {
+export async function countMatches(
+  db: Kysely<Database>,
+  kind: SearchKind,
+  brief: Brief,
+  exact = false,
+): Promise<{ total: number; exact: boolean }> {
   const { rows } = await countStatement(kind, brief, exact).execute(db);
   const n = rows[0]?.n ?? 0;
   return exact || n <= TOTAL_CAP ? { total: n, exact: true } : { total: TOTAL_CAP, exact: false };
@@ -282,7 +318,8 @@ export async function searchPage(db: Kysely<Database>, q: SearchQuery & { limit:
 }
 
 // float8 arithmetic rather than round(numeric): the same digits in JSON at a fraction of the cost.
-const roundedValue = (value: RawBuilder<unknown>, digits: number) => sql`(round((${value}) * ${sql.lit(10 ** digits)}) / ${sql.lit(10 ** digits)})`;
+const roundedValue = (value: RawBuilder<unknown>, digits: number) =>
+  sql`(round((${value}) * ${sql.lit(10 ** digits)}) / ${sql.lit(10 ** digits)})`;
 const rounded = (column: string, digits: number) => roundedValue(sql`${sql.ref(`r.${column}`)}::float8`, digits);
 
 /**
@@ -295,7 +332,13 @@ const rounded = (column: string, digits: number) => roundedValue(sql`${sql.ref(`
 export function featureExportStatement(q: SearchQuery): RawBuilder<{ feature: string }> {
   const { statement, definition, order } = searchStatement({ ...q, output: 'geojson' });
   const weights = definition.reduce((sum, c) => sum + c.weight, 0);
-  const total = roundedValue(sql`100.0 * (${sql.join(definition.map((c) => sql`${sql.lit(c.weight)} * ${sql.ref(`r.${componentColumn(c.name)}`)}`), sql` + `)}) / ${sql.lit(weights)}`, 1);
+  const total = roundedValue(
+    sql`100.0 * (${sql.join(
+      definition.map((c) => sql`${sql.lit(c.weight)} * ${sql.ref(`r.${componentColumn(c.name)}`)}`),
+      sql` + `,
+    )}) / ${sql.lit(weights)}`,
+    1,
+  );
   const components = sql`json_build_object(${sql.join(definition.flatMap((c) => [sql.lit(c.name), roundedValue(sql.ref(`r.${componentColumn(c.name)}`), 3)]))})`;
   const score = sql`json_build_object('total', ${total}, 'components', ${components})`;
   const properties =
@@ -311,7 +354,9 @@ export function featureExportStatement(q: SearchQuery): RawBuilder<{ feature: st
           'communeInsee', r.commune_insee, 'areaHa', ${rounded('area_ha', 4)}, 'landControl', r.land_control, 'developmentStage', r.development_stage,
           'marketingStage', r.marketing_stage, 'occupation', r.occupation, 'planningZone', r.planning_zone, 'turnkey', r.turnkey,
           'priceEurM2', r.price_eur_m2, 'availableFrom', r.available_from, 'brownfield', r.brownfield, 'distanceKm', ${rounded('distance_km', 3)}, 'score', ${score})`;
-  return sql<{ feature: string }>`SELECT '{"type":"Feature","id":"' || r.id || '","geometry":' || r.geometry || ',"properties":' || (${properties})::text || '}' AS feature
+  return sql<{
+    feature: string;
+  }>`SELECT '{"type":"Feature","id":"' || r.id || '","geometry":' || r.geometry || ',"properties":' || (${properties})::text || '}' AS feature
     FROM (${statement}) r ORDER BY ${order}`;
 }
 
@@ -338,7 +383,8 @@ export async function* searchChunks<Row = Facts>(
     // A sorted download sorts every match before its first row: the long limit, not the API's.
     await allowLongStatements(trx);
     await sql`DECLARE search_export NO SCROLL CURSOR FOR ${statement}`.execute(trx);
-    const fetch = () => sql<Row>`FETCH FORWARD ${sql.lit(chunkSize)} FROM search_export`.execute(trx).then((r) => r.rows);
+    const fetch = () =>
+      sql<Row>`FETCH FORWARD ${sql.lit(chunkSize)} FROM search_export`.execute(trx).then((r) => r.rows);
     // One chunk ahead: the database formats the next chunk while the client writes this one.
     let next: Promise<Row[]> | undefined = fetch();
     try {
@@ -364,9 +410,15 @@ export async function* searchChunks<Row = Facts>(
  * WITH HOLD cursor outlives its transaction, so each chunk takes the connection only for its
  * FETCH; the cursor is closed when the stream ends or the client goes away.
  */
-async function* heldCursorChunks<Row>(db: Kysely<Database>, statement: RawBuilder<Row>, chunkSize: number): AsyncGenerator<Row[]> {
+async function* heldCursorChunks<Row>(
+  db: Kysely<Database>,
+  statement: RawBuilder<Row>,
+  chunkSize: number,
+): AsyncGenerator<Row[]> {
   const cursor = `search_export_${randomUUID().replaceAll('-', '')}`;
-  await db.transaction().execute((trx) => sql`DECLARE ${sql.id(cursor)} NO SCROLL CURSOR WITH HOLD FOR ${statement}`.execute(trx));
+  await db
+    .transaction()
+    .execute((trx) => sql`DECLARE ${sql.id(cursor)} NO SCROLL CURSOR WITH HOLD FOR ${statement}`.execute(trx));
   try {
     for (;;) {
       const { rows } = await sql<Row>`FETCH FORWARD ${sql.lit(chunkSize)} FROM ${sql.id(cursor)}`.execute(db);

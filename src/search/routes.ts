@@ -56,7 +56,13 @@ export function siteInvestorRoutes() {
       tags: ['sites', 'search'],
       summary: '2 to 5 sites side by side',
       request: { query: compareQuery },
-      responses: { 200: { description: 'The sites and one row per criterion', content: { 'application/json': { schema: z.record(z.string(), z.any()) } } }, ...problemResponses },
+      responses: {
+        200: {
+          description: 'The sites and one row per criterion',
+          content: { 'application/json': { schema: z.record(z.string(), z.any()) } },
+        },
+        ...problemResponses,
+      },
     }),
     async (c) => {
       const { ids } = c.req.valid('query');
@@ -78,15 +84,23 @@ export function siteInvestorRoutes() {
       method: 'get',
       path: '/{id}/sheet',
       tags: ['sites', 'search'],
-      summary: 'Investor sheet: location, areas, plots, utilities, access, procedures, contacts (JSON or printable HTML)',
+      summary:
+        'Investor sheet: location, areas, plots, utilities, access, procedures, contacts (JSON or printable HTML)',
       request: {
         params: z.object({ id: uuidParam('site') }),
-        query: z.object({ f: z.enum(['json', 'html']).optional().openapi({ description: 'json (default) or html; overrides Accept' }) }).strict(),
+        query: z
+          .object({
+            f: z.enum(['json', 'html']).optional().openapi({ description: 'json (default) or html; overrides Accept' }),
+          })
+          .strict(),
       },
       responses: {
         200: {
           description: 'The sheet',
-          content: { 'application/json': { schema: z.record(z.string(), z.any()) }, [mediaTypes.html]: { schema: z.string() } },
+          content: {
+            'application/json': { schema: z.record(z.string(), z.any()) },
+            [mediaTypes.html]: { schema: z.string() },
+          },
         },
         ...problemResponses,
       },

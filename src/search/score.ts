@@ -49,7 +49,8 @@ export interface ComponentDefinition {
 const AVAILABILITY_HORIZON_DAYS = 1095;
 
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
-const fmt = (v: number | null, unit: string, digits = 1) => (v === null ? 'unknown' : `${Number(v.toFixed(digits))} ${unit}`);
+const fmt = (v: number | null, unit: string, digits = 1) =>
+  v === null ? 'unknown' : `${Number(v.toFixed(digits))} ${unit}`;
 
 const between = (column: RawBuilder<unknown>, min: number | undefined, max: number | undefined) =>
   sql`(${column} IS NOT NULL${min !== undefined ? sql` AND ${column} >= ${min}` : sql``}${max !== undefined ? sql` AND ${column} <= ${max}` : sql``})`;
@@ -63,7 +64,9 @@ const ratioDown = (column: RawBuilder<unknown>, scale: number) =>
   sql<number>`1 - least(coalesce(${column}::float8, ${scale}::float8), ${scale}::float8) / ${scale}::float8`;
 
 /** Availability on `today` (the app's clock, a parameter: a ranking never reads current_date). */
-const availabilityOn = (today: string) => sql<number>`CASE WHEN f.available_from IS NULL THEN 0 WHEN f.available_from <= ${today}::date THEN 1
+const availabilityOn = (
+  today: string,
+) => sql<number>`CASE WHEN f.available_from IS NULL THEN 0 WHEN f.available_from <= ${today}::date THEN 1
   ELSE greatest(0, 1 - (f.available_from - ${today}::date)::float8 / ${AVAILABILITY_HORIZON_DAYS}) END`;
 
 export function scoreDefinition(kind: SearchKind, brief: Brief, today: string): ComponentDefinition[] {
@@ -85,7 +88,8 @@ export function scoreDefinition(kind: SearchKind, brief: Brief, today: string): 
             weight: 3,
             expression: sql<number>`CASE WHEN ${between(sql.ref('f.max_plot_area_ha'), b.min_area_ha, b.max_area_ha)} THEN 1
               WHEN ${between(sql.ref('f.usable_area_ha'), b.min_area_ha, b.max_area_ha)} THEN 0.6 ELSE 0 END`,
-            reason: (f) => `largest available plot ${fmt(num(f.maxPlotAreaHa), 'ha')}, usable area ${fmt(num(f.usableAreaHa), 'ha')}; brief ${rangeText}`,
+            reason: (f) =>
+              `largest available plot ${fmt(num(f.maxPlotAreaHa), 'ha')}, usable area ${fmt(num(f.usableAreaHa), 'ha')}; brief ${rangeText}`,
           }
         : {
             name: 'size',
@@ -121,7 +125,8 @@ export function scoreDefinition(kind: SearchKind, brief: Brief, today: string): 
         weight: 3,
         expression: sql<number>`0.5 * (CASE WHEN f.turnkey THEN 1 WHEN f.development_stage = 'viabilisé et aménagé' THEN 0.8
           WHEN f.development_stage = 'viabilisé non aménagé' THEN 0.6 WHEN f.development_stage = 'viabilisation en cours' THEN 0.3 ELSE 0 END) + 0.5 * ${availability}`,
-        reason: (f) => `${f.turnkey ? 'turnkey plot' : String(f.developmentStage)}; ${String(f.marketingStage)}; available from ${f.availableFrom ?? 'unknown'}`,
+        reason: (f) =>
+          `${f.turnkey ? 'turnkey plot' : String(f.developmentStage)}; ${String(f.marketingStage)}; available from ${f.availableFrom ?? 'unknown'}`,
       },
     );
   }
@@ -131,7 +136,8 @@ export function scoreDefinition(kind: SearchKind, brief: Brief, today: string): 
       name: 'power',
       weight: 2,
       expression: sql<number>`least(1, coalesce(f.power_mw, 0) / ${powerTarget}::float8)`,
-      reason: (f) => `${fmt(num(f.powerMw), 'MW')} available; ${b.min_power_mw !== undefined ? `brief asks ${b.min_power_mw} MW` : '20 MW scores full'}`,
+      reason: (f) =>
+        `${fmt(num(f.powerMw), 'MW')} available; ${b.min_power_mw !== undefined ? `brief asks ${b.min_power_mw} MW` : '20 MW scores full'}`,
     },
     {
       name: 'motorway',
@@ -153,13 +159,15 @@ export function scoreDefinition(kind: SearchKind, brief: Brief, today: string): 
       name: 'rail',
       weight: 1,
       expression: sql<number>`CASE WHEN f.rail_siding THEN 1 ELSE 0 END`,
-      reason: (f) => (f.railSiding ? 'rail siding (ITE)' : f.railSiding === false ? 'no rail siding' : 'rail siding unknown'),
+      reason: (f) =>
+        f.railSiding ? 'rail siding (ITE)' : f.railSiding === false ? 'no rail siding' : 'rail siding unknown',
     },
     {
       name: 'price',
       weight: 1,
       expression: ratioDown(sql.ref('f.price_eur_m2'), priceScale),
-      reason: (f) => `${kind === 'site' ? 'lowest available price ' : ''}${fmt(num(f.priceEurM2), '€/m²', 2)}; ${priceScale} €/m² scores 0`,
+      reason: (f) =>
+        `${kind === 'site' ? 'lowest available price ' : ''}${fmt(num(f.priceEurM2), '€/m²', 2)}; ${priceScale} €/m² scores 0`,
     },
     {
       name: 'brownfield',
@@ -189,10 +197,18 @@ export function totalExpression(definition: ComponentDefinition[]): RawBuilder<n
 export const componentColumn = (name: string) => `score_${name}`;
 
 /** The per-result explanation; values come from the `score_<name>` columns of the row (camelCased). */
-export function explainScore(definition: ComponentDefinition[], row: Facts): { total: number; components: ScoreComponent[] } {
+export function explainScore(
+  definition: ComponentDefinition[],
+  row: Facts,
+): { total: number; components: ScoreComponent[] } {
   const weights = definition.reduce((sum, c) => sum + c.weight, 0);
-  const valueOf = (name: string) => Number(row[`score${name[0]!.toUpperCase()}${name.slice(1)}`] ?? 0);
-  const total = (100 * definition.reduce((sum, c) => sum + c.weight * valueOf(c.name), 0)) / weights;
-  const components = definition.map((c) => ({ name: c.name, weight: c.weight, value: round(valueOf(c.name), 3), reason: c.reason(row) }));
+  const componentValue = (name: string) => Number(row[`score${name[0]!.toUpperCase()}${name.slice(1)}`] ?? 0);
+  const total = (100 * definition.reduce((sum, c) => sum + c.weight * componentValue(c.name), 0)) / weights;
+  const components = definition.map((c) => ({
+    name: c.name,
+    weight: c.weight,
+    value: round(componentValue(c.name), 3),
+    reason: c.reason(row),
+  }));
   return { total: round(total, 1), components };
 }

@@ -50,7 +50,17 @@ export async function siteSheet(db: Kysely<Database>, id: string, today: string)
   const site = toSiteJson(row);
   const plots = await db
     .selectFrom('plots')
-    .select(['id', 'cnigId', 'areaHa', 'marketingStage', 'developmentStage', 'planningZone', 'turnkey', 'priceEurM2', 'availableFrom'])
+    .select([
+      'id',
+      'cnigId',
+      'areaHa',
+      'marketingStage',
+      'developmentStage',
+      'planningZone',
+      'turnkey',
+      'priceEurM2',
+      'availableFrom',
+    ])
     .where('siteId', '=', id)
     .where('deletedAt', 'is', null)
     .orderBy('cnigId')
@@ -64,9 +74,14 @@ export async function siteSheet(db: Kysely<Database>, id: string, today: string)
         .orderBy('criterionId')
         .execute()
     : [];
-  const grids = cleared.length > 0 ? await db.selectFrom('labellingGrids').select(['version', 'criteria']).execute() : [];
+  const grids =
+    cleared.length > 0 ? await db.selectFrom('labellingGrids').select(['version', 'criteria']).execute() : [];
   const criterion = (version: string, criterionId: string) =>
-    ((grids.find((g) => g.version === version)?.criteria as { id: string; title: string; group: string }[] | undefined) ?? []).find((c) => c.id === criterionId);
+    (
+      (grids.find((g) => g.version === version)?.criteria as
+        | { id: string; title: string; group: string }[]
+        | undefined) ?? []
+    ).find((c) => c.id === criterionId);
   const m = site.management;
   const contacts = [
     { role: 'Maître d’ouvrage (site_moa_nom)', name: m.ownerName },
@@ -79,7 +94,12 @@ export async function siteSheet(db: Kysely<Database>, id: string, today: string)
     plots: plots.map((p) => ({ ...p, areaHa: round(p.areaHa, 4) })),
     proceduresCleared: cleared.map((a) => {
       const c = criterion(a.gridVersion, a.criterionId);
-      return { criterionId: a.criterionId, title: c?.title ?? a.criterionId, group: c?.group ?? '', assessedAt: new Date(a.assessedAt).toISOString().slice(0, 10) };
+      return {
+        criterionId: a.criterionId,
+        title: c?.title ?? a.criterionId,
+        group: c?.group ?? '',
+        assessedAt: new Date(a.assessedAt).toISOString().slice(0, 10),
+      };
     }),
     contacts,
     zan: await sheetZan(db, id),
@@ -101,7 +121,10 @@ async function sheetZan(db: Kysely<Database>, id: string): Promise<SheetZan | nu
 }
 
 const escapeHtml = (value: unknown) =>
-  String(value ?? '—').replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
+  String(value ?? '—').replace(
+    /[&<>"']/g,
+    (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!,
+  );
 const yesNo = (v: boolean | null) => (v === null ? 'unknown' : v ? 'yes' : 'no');
 const km = (v: number | null) => (v === null ? '—' : `${v} km`);
 
@@ -146,7 +169,10 @@ ${table([
 <table><tr><th>Plot</th><th>ha</th><th>Marketing</th><th>Development</th><th>Zone</th><th>€/m²</th><th>Available from</th></tr>${plotsRows}</table>
 <h2>Utilities</h2>
 ${table([
-  ['Electricity', `${yesNo(s.utilities.electricity)}${s.utilities.powerMw !== null ? `, ${s.utilities.powerMw} MW` : ''}`],
+  [
+    'Electricity',
+    `${yesNo(s.utilities.electricity)}${s.utilities.powerMw !== null ? `, ${s.utilities.powerMw} MW` : ''}`,
+  ],
   ['Gas', yesNo(s.utilities.gas)],
   ['Drinking water', yesNo(s.utilities.drinkingWater)],
   ['Sewerage', yesNo(s.utilities.sewerage)],
@@ -165,20 +191,36 @@ ${table([
 <h2>Turnkey site</h2>
 ${table([
   ['Programme', s.turnkey.programme ?? 'not in the programme'],
-  ['Label', s.turnkey.labelStatus ? `${s.turnkey.labelStatus}${s.turnkey.labelDate ? ` (${s.turnkey.labelDate})` : ''}` : null],
+  [
+    'Label',
+    s.turnkey.labelStatus ? `${s.turnkey.labelStatus}${s.turnkey.labelDate ? ` (${s.turnkey.labelDate})` : ''}` : null,
+  ],
   ['Procedures cleared', sheet.proceduresCleared.map((p) => p.title).join('; ') || 'none recorded'],
 ])}
 <h2>ZAN (zéro artificialisation nette)</h2>
-${sheet.zan
-  ? table([
-      ['Rule set', sheet.zan.ruleSet],
-      ['NAF land consumed if developed', `${sheet.zan.nafConsumptionHa} ha`],
-      ["Charged to the commune's envelope", `${sheet.zan.consumptionHa} ha`],
-      ['Share already urbanised (renewal)', sheet.zan.renewalShare === null ? null : `${Math.round(sheet.zan.renewalShare * 100)} %`],
-      ["Share of the commune's remaining 2021-2030 envelope", sheet.zan.communeShareOfRemaining === null ? null : `${Math.round(sheet.zan.communeShareOfRemaining * 100)} %`],
-      ["Share of the EPCI's remaining envelope", sheet.zan.epciShareOfRemaining === null ? null : `${Math.round(sheet.zan.epciShareOfRemaining * 100)} %`],
-    ])
-  : '<p class="muted">No plot to measure on this site.</p>'}
+${
+  sheet.zan
+    ? table([
+        ['Rule set', sheet.zan.ruleSet],
+        ['NAF land consumed if developed', `${sheet.zan.nafConsumptionHa} ha`],
+        ["Charged to the commune's envelope", `${sheet.zan.consumptionHa} ha`],
+        [
+          'Share already urbanised (renewal)',
+          sheet.zan.renewalShare === null ? null : `${Math.round(sheet.zan.renewalShare * 100)} %`,
+        ],
+        [
+          "Share of the commune's remaining 2021-2030 envelope",
+          sheet.zan.communeShareOfRemaining === null
+            ? null
+            : `${Math.round(sheet.zan.communeShareOfRemaining * 100)} %`,
+        ],
+        [
+          "Share of the EPCI's remaining envelope",
+          sheet.zan.epciShareOfRemaining === null ? null : `${Math.round(sheet.zan.epciShareOfRemaining * 100)} %`,
+        ],
+      ])
+    : '<p class="muted">No plot to measure on this site.</p>'
+}
 <h2>Contacts</h2>
 ${table(sheet.contacts.map((c) => [c.role, c.name] as [string, unknown]))}
 </body></html>`;

@@ -22,7 +22,13 @@ export async function findSite(db: Kysely<Database>, id: string) {
         SELECT json_agg(json_build_object('id', t.id, 'name', t.name) ORDER BY t.name)
         FROM territory_epci te JOIN territories t ON t.id = te.territory_id
         WHERE te.epci_siren = s.epci_siren), '[]'::json)`.as('territories'),
-      sql<{ count: number; areaHa: number; availableCount: number; availableAreaHa: number; largestAvailableHa: number | null }>`(
+      sql<{
+        count: number;
+        areaHa: number;
+        availableCount: number;
+        availableAreaHa: number;
+        largestAvailableHa: number | null;
+      }>`(
         SELECT json_build_object(
           'count', count(*),
           'areaHa', coalesce(sum(p.area_ha), 0),

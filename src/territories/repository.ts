@@ -26,8 +26,12 @@ function catalogueStats(db: Kysely<Database>) {
       'te.territoryId',
       eb.fn.countAll<number>().as('plotsCount'),
       sql<number>`coalesce(sum(p.area_ha), 0)`.as('plotsHa'),
-      sql<number>`count(*) FILTER (WHERE p.marketing_stage IN ('en vente', 'en vente avec contraintes'))`.as('availablePlotsCount'),
-      sql<number>`coalesce(sum(p.area_ha) FILTER (WHERE p.marketing_stage IN ('en vente', 'en vente avec contraintes')), 0)`.as('availablePlotsHa'),
+      sql<number>`count(*) FILTER (WHERE p.marketing_stage IN ('en vente', 'en vente avec contraintes'))`.as(
+        'availablePlotsCount',
+      ),
+      sql<number>`coalesce(sum(p.area_ha) FILTER (WHERE p.marketing_stage IN ('en vente', 'en vente avec contraintes')), 0)`.as(
+        'availablePlotsHa',
+      ),
     ])
     .groupBy('te.territoryId');
   return { siteStats, plotStats };
@@ -71,7 +75,15 @@ export async function listTerritories(db: Kysely<Database>): Promise<TerritorySu
 
 export async function findTerritory(db: Kysely<Database>, id: string) {
   const summary = await territorySummaries(db)
-    .select((eb) => [bbox(eb.ref('t.geom')).as('bbox'), eb.selectFrom('communes as c').innerJoin('territoryEpci as te', 'te.epciSiren', 'c.epciSiren').whereRef('te.territoryId', '=', 't.id').select((e) => e.fn.countAll<number>().as('n')).as('communesCount')])
+    .select((eb) => [
+      bbox(eb.ref('t.geom')).as('bbox'),
+      eb
+        .selectFrom('communes as c')
+        .innerJoin('territoryEpci as te', 'te.epciSiren', 'c.epciSiren')
+        .whereRef('te.territoryId', '=', 't.id')
+        .select((e) => e.fn.countAll<number>().as('n'))
+        .as('communesCount'),
+    ])
     .where('t.id', '=', id)
     .executeTakeFirst();
   if (!summary) return undefined;
@@ -90,7 +102,13 @@ export async function findTerritoryBoundary(db: Kysely<Database>, id: string) {
   return db
     .selectFrom('territories as t')
     .where('t.id', '=', id)
-    .select((eb) => ['t.id', 't.name', 't.areaHa', asGeoJson(eb.ref('t.geom')).as('geometry'), bbox(eb.ref('t.geom')).as('bbox')])
+    .select((eb) => [
+      't.id',
+      't.name',
+      't.areaHa',
+      asGeoJson(eb.ref('t.geom')).as('geometry'),
+      bbox(eb.ref('t.geom')).as('bbox'),
+    ])
     .executeTakeFirst();
 }
 

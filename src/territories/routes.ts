@@ -19,7 +19,12 @@ const territorySummarySchema = z
     areaHa: z.number().nullable(),
     epciCount: z.number().int(),
     sites: z.object({ count: z.number().int(), areaHa: z.number(), turnkeyCount: z.number().int() }),
-    plots: z.object({ count: z.number().int(), areaHa: z.number(), availableCount: z.number().int(), availableAreaHa: z.number() }),
+    plots: z.object({
+      count: z.number().int(),
+      areaHa: z.number(),
+      availableCount: z.number().int(),
+      availableAreaHa: z.number(),
+    }),
     links: z.object({ self: z.string(), boundary: z.string() }),
   })
   .openapi('TerritorySummary');
@@ -63,7 +68,14 @@ export function territoryRoutes() {
       summary: "List the Territoires d'industrie with their catalogue figures",
       request: { query: emptyQuery },
       responses: {
-        200: { description: 'Territories, by name', content: { 'application/json': { schema: z.object({ items: z.array(territorySummarySchema), count: z.number().int() }) } } },
+        200: {
+          description: 'Territories, by name',
+          content: {
+            'application/json': {
+              schema: z.object({ items: z.array(territorySummarySchema), count: z.number().int() }),
+            },
+          },
+        },
         400: problemResponses[400],
       },
     }),
@@ -111,7 +123,14 @@ export function territoryRoutes() {
       responses: {
         200: {
           description: 'GeoJSON Feature',
-          content: { [mediaTypes.geojson]: { schema: featureSchema('TerritoryBoundary', z.object({ id: z.string(), name: z.string(), areaHa: z.number().nullable() })) } },
+          content: {
+            [mediaTypes.geojson]: {
+              schema: featureSchema(
+                'TerritoryBoundary',
+                z.object({ id: z.string(), name: z.string(), areaHa: z.number().nullable() }),
+              ),
+            },
+          },
         },
         ...problemResponses,
       },
@@ -119,11 +138,20 @@ export function territoryRoutes() {
     async (c) => {
       const { id } = c.req.valid('param');
       const row = await findTerritoryBoundary(c.var.db, id);
-      if (!row || !row.geometry) throw new NotFoundError('territory boundary', id);
-      return geoJson(c, feature({ id: row.id, geometry: row.geometry, properties: { id: row.id, name: row.name, areaHa: round(row.areaHa, 2) } }, { bbox: row.bbox })) as never;
+      if (!row?.geometry) throw new NotFoundError('territory boundary', id);
+      return geoJson(
+        c,
+        feature(
+          {
+            id: row.id,
+            geometry: row.geometry,
+            properties: { id: row.id, name: row.name, areaHa: round(row.areaHa, 2) },
+          },
+          { bbox: row.bbox },
+        ),
+      ) as never;
     },
   );
 
   return app;
 }
-

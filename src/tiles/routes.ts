@@ -16,7 +16,15 @@ import { problemResponses } from '../http/schemas.js';
 import { geoJsonChunks, type DownloadLayer } from '../exports/geojson.js';
 import type { TileCache } from '../../tiles/cache.js';
 import { findTileLayer, tileLayers } from '../../tiles/layers.js';
-import { createTileSources, dataBounds, dataVersion, encoderFor, parseDataVersion, territoryExists, type TileSource } from '../../tiles/source.js';
+import {
+  createTileSources,
+  dataBounds,
+  dataVersion,
+  encoderFor,
+  parseDataVersion,
+  territoryExists,
+  type TileSource,
+} from '../../tiles/source.js';
 import { tileProblem } from '../../tiles/tile-math.js';
 import { glyphFonts, glyphRange, parseGlyphRange } from '../../tiles/glyphs.js';
 import style from '../../tiles/style.json' with { type: 'json' };
@@ -27,13 +35,20 @@ const territoryFilter = z
   .string()
   .regex(/^ti-[a-z0-9-]{1,60}$/, { message: 'not a territory id (expected e.g. ti-8401)' })
   .optional()
-  .openapi({ param: { name: 'territory', in: 'query' }, description: 'Only the features of this Territoire d’industrie', example: 'ti-8401' });
+  .openapi({
+    param: { name: 'territory', in: 'query' },
+    description: 'Only the features of this Territoire d’industrie',
+    example: 'ti-8401',
+  });
 
 const versionParam = z
   .string()
   .regex(/^[a-z0-9]{1,20}$/, { message: 'not a data version' })
   .optional()
-  .openapi({ param: { name: 'v', in: 'query' }, description: 'Data version from TileJSON; a versioned URL may be cached for a day' });
+  .openapi({
+    param: { name: 'v', in: 'query' },
+    description: 'Data version from TileJSON; a versioned URL may be cached for a day',
+  });
 
 const tileQuery = z.object({ territory: territoryFilter, v: versionParam }).strict();
 const versionQuery = z.object({ v: versionParam }).strict();
@@ -110,10 +125,19 @@ function checkTile(zoom: number, x: number, y: number): void {
 }
 
 async function checkTerritory(c: Context<AppEnv>, territory: string | undefined): Promise<void> {
-  if (territory !== undefined && !(await territoryExists(c.var.db, territory))) throw new NotFoundError('territory', territory);
+  if (territory !== undefined && !(await territoryExists(c.var.db, territory)))
+    throw new NotFoundError('territory', territory);
 }
 
-async function renderTile(c: Context<AppEnv>, source: TileSource, zoom: number, x: number, y: number, territory: string | undefined, v: string | undefined): Promise<Response> {
+async function renderTile(
+  c: Context<AppEnv>,
+  source: TileSource,
+  zoom: number,
+  x: number,
+  y: number,
+  territory: string | undefined,
+  v: string | undefined,
+): Promise<Response> {
   const stats = { hits: 0, misses: 0 };
   // A versioned URL is kept for a day: it must not get a tile cached from older data.
   const bytes = await source.tile(zoom, x, y, { territory, stats, version: v === undefined ? 0 : parseDataVersion(v) });
@@ -135,7 +159,11 @@ async function renderTile(c: Context<AppEnv>, source: TileSource, zoom: number, 
   return c.body(bytes as Uint8Array<ArrayBuffer>, 200, headers);
 }
 
-async function renderTileJson(c: Context<AppEnv>, source: TileSource, territory: string | undefined): Promise<Response> {
+async function renderTileJson(
+  c: Context<AppEnv>,
+  source: TileSource,
+  territory: string | undefined,
+): Promise<Response> {
   await checkTerritory(c, territory);
   const [version, bounds] = await Promise.all([dataVersion(c.var.db), dataBounds(c.var.db, territory)]);
   const doc = source.tilejson(new URL(c.req.url), { version, territory, bounds });
@@ -151,21 +179,51 @@ export function tileRoutes(cache: TileCache | null) {
   const tags = ['tiles'];
 
   app.openapi(
-    createRoute({ method: 'get', path: '/style.json', tags, summary: 'MapLibre style drawing territories, sites, plots and brownfields (clusters at low zoom)', request: { query: z.object({}).strict() }, responses: { 200: { description: 'MapLibre style', content: { 'application/json': { schema: z.record(z.string(), z.any()) } } }, 400: problemResponses[400] } }),
+    createRoute({
+      method: 'get',
+      path: '/style.json',
+      tags,
+      summary: 'MapLibre style drawing territories, sites, plots and brownfields (clusters at low zoom)',
+      request: { query: z.object({}).strict() },
+      responses: {
+        200: {
+          description: 'MapLibre style',
+          content: { 'application/json': { schema: z.record(z.string(), z.any()) } },
+        },
+        400: problemResponses[400],
+      },
+    }),
     async (c) => {
       const origin = new URL(c.req.url).origin;
       // MapLibre wants absolute URLs; every one points back at this server (no font host).
       const sources = { foncier: { ...style.sources.foncier, url: `${origin}/tiles/composite.json` } };
-      return c.json({ ...style, glyphs: `${origin}${style.glyphs}`, sources }, 200, { 'cache-control': 'public, max-age=300' });
+      return c.json({ ...style, glyphs: `${origin}${style.glyphs}`, sources }, 200, {
+        'cache-control': 'public, max-age=300',
+      });
     },
   );
 
   app.openapi(
-    createRoute({ method: 'get', path: '/style-qgis.json', tags, summary: 'The same style for QGIS: no expressions (legacy filters, one layer per colour, zoom stops)', request: { query: z.object({}).strict() }, responses: { 200: { description: 'MapLibre style', content: { 'application/json': { schema: z.record(z.string(), z.any()) } } }, 400: problemResponses[400] } }),
+    createRoute({
+      method: 'get',
+      path: '/style-qgis.json',
+      tags,
+      summary: 'The same style for QGIS: no expressions (legacy filters, one layer per colour, zoom stops)',
+      request: { query: z.object({}).strict() },
+      responses: {
+        200: {
+          description: 'MapLibre style',
+          content: { 'application/json': { schema: z.record(z.string(), z.any()) } },
+        },
+        400: problemResponses[400],
+      },
+    }),
     async (c) => {
       const origin = new URL(c.req.url).origin;
       const sources = { foncier: { ...qgisStyle.sources.foncier, url: `${origin}/tiles/composite.json` } };
-      return c.json({ ...qgisStyle, glyphs: `${origin}${qgisStyle.glyphs}`, sources }, 200, { 'cache-control': 'public, max-age=300' });
+      return c.json({ ...qgisStyle, glyphs: `${origin}${qgisStyle.glyphs}`, sources }, 200, {
+        'cache-control': 'public, max-age=300',
+      });
     },
   );
 
@@ -177,28 +235,61 @@ export function tileRoutes(cache: TileCache | null) {
       summary: 'Glyph range (MapLibre SDF PBF) of a font stack, for the style\u2019s labels',
       request: {
         params: z.object({
-          fontstack: z.string().max(200).openapi({ param: { name: 'fontstack', in: 'path' }, example: 'Noto Sans Regular', description: `Comma-separated fonts; served: ${glyphFonts.join(', ')}` }),
-          'range.pbf': z.string().openapi({ param: { name: 'range.pbf', in: 'path' }, example: '0-255.pbf', description: '256 code points, e.g. 0-255.pbf' }),
+          fontstack: z
+            .string()
+            .max(200)
+            .openapi({
+              param: { name: 'fontstack', in: 'path' },
+              example: 'Noto Sans Regular',
+              description: `Comma-separated fonts; served: ${glyphFonts.join(', ')}`,
+            }),
+          'range.pbf': z.string().openapi({
+            param: { name: 'range.pbf', in: 'path' },
+            example: '0-255.pbf',
+            description: '256 code points, e.g. 0-255.pbf',
+          }),
         }),
         query: z.object({}).strict(),
       },
-      responses: { 200: { description: 'Glyph PBF', content: { 'application/x-protobuf': { schema: z.string().openapi({ format: 'binary' }) } } }, ...problemResponses },
+      responses: {
+        200: {
+          description: 'Glyph PBF',
+          content: { 'application/x-protobuf': { schema: z.string().openapi({ format: 'binary' }) } },
+        },
+        ...problemResponses,
+      },
     }),
     async (c) => {
       const { fontstack, 'range.pbf': segment } = c.req.valid('param');
       const start = parseGlyphRange(segment.replace(/\.pbf$/, ''));
-      if (start === undefined || !segment.endsWith('.pbf')) throw invalidParam('path', 'range', 'expected a range of 256 code points such as 0-255.pbf');
+      if (start === undefined || !segment.endsWith('.pbf'))
+        throw invalidParam('path', 'range', 'expected a range of 256 code points such as 0-255.pbf');
       const bytes = glyphRange(fontstack, start);
       if (!bytes) throw new NotFoundError('font', fontstack);
       // SDF bitmaps shrink to a third with gzip; compress() leaves application/x-protobuf alone.
-      const headers: Record<string, string> = { 'content-type': 'application/x-protobuf', 'cache-control': 'public, max-age=604800', vary: 'accept-encoding' };
-      if (!acceptsGzip(c.req.header('accept-encoding'))) return c.body(bytes as Uint8Array<ArrayBuffer>, 200, headers) as never;
+      const headers: Record<string, string> = {
+        'content-type': 'application/x-protobuf',
+        'cache-control': 'public, max-age=604800',
+        vary: 'accept-encoding',
+      };
+      if (!acceptsGzip(c.req.header('accept-encoding')))
+        return c.body(bytes as Uint8Array<ArrayBuffer>, 200, headers) as never;
       return c.body(gzip(bytes) as Uint8Array<ArrayBuffer>, 200, { ...headers, 'content-encoding': 'gzip' }) as never;
     },
   );
 
   app.openapi(
-    createRoute({ method: 'get', path: '/composite.json', tags, summary: 'TileJSON 3.0.0 of the composite tiles (all layers)', request: { query: tileJsonQuery }, responses: { 200: { description: 'TileJSON', content: { 'application/json': { schema: z.record(z.string(), z.any()) } } }, ...problemResponses } }),
+    createRoute({
+      method: 'get',
+      path: '/composite.json',
+      tags,
+      summary: 'TileJSON 3.0.0 of the composite tiles (all layers)',
+      request: { query: tileJsonQuery },
+      responses: {
+        200: { description: 'TileJSON', content: { 'application/json': { schema: z.record(z.string(), z.any()) } } },
+        ...problemResponses,
+      },
+    }),
     async (c) => renderTileJson(c, sourcesFor(c, cache).composite, c.req.valid('query').territory) as never,
   );
 
@@ -208,8 +299,20 @@ export function tileRoutes(cache: TileCache | null) {
       path: '/{layer.json}',
       tags,
       summary: 'TileJSON 3.0.0 of one layer',
-      request: { params: z.object({ 'layer.json': z.string().openapi({ param: { name: 'layer.json', in: 'path' }, example: 'plots.json', description: 'Layer id followed by .json' }) }), query: tileJsonQuery },
-      responses: { 200: { description: 'TileJSON', content: { 'application/json': { schema: z.record(z.string(), z.any()) } } }, ...problemResponses },
+      request: {
+        params: z.object({
+          'layer.json': z.string().openapi({
+            param: { name: 'layer.json', in: 'path' },
+            example: 'plots.json',
+            description: 'Layer id followed by .json',
+          }),
+        }),
+        query: tileJsonQuery,
+      },
+      responses: {
+        200: { description: 'TileJSON', content: { 'application/json': { schema: z.record(z.string(), z.any()) } } },
+        ...problemResponses,
+      },
     }),
     async (c) => {
       const name = c.req.valid('param')['layer.json'].replace(/\.json$/, '');
@@ -220,7 +323,14 @@ export function tileRoutes(cache: TileCache | null) {
   );
 
   app.openapi(
-    createRoute({ method: 'get', path: '/{z}/{x}/{y.mvt}', tags, summary: `Composite tile: the layers ${layerIds.join(', ')} in one tile`, request: { params: tileParams, query: tileQuery }, responses: tileResponses }),
+    createRoute({
+      method: 'get',
+      path: '/{z}/{x}/{y.mvt}',
+      tags,
+      summary: `Composite tile: the layers ${layerIds.join(', ')} in one tile`,
+      request: { params: tileParams, query: tileQuery },
+      responses: tileResponses,
+    }),
     async (c) => {
       const { z: zoom, x, 'y.mvt': y } = c.req.valid('param');
       const { territory, v } = c.req.valid('query');
@@ -236,7 +346,14 @@ export function tileRoutes(cache: TileCache | null) {
       path: '/{layer}/{z}/{x}/{y.mvt}',
       tags,
       summary: 'One layer tile',
-      request: { params: tileParams.extend({ layer: z.string().openapi({ param: { name: 'layer', in: 'path' }, example: 'plots', description: layerIds.join(', ') }) }), query: tileQuery },
+      request: {
+        params: tileParams.extend({
+          layer: z
+            .string()
+            .openapi({ param: { name: 'layer', in: 'path' }, example: 'plots', description: layerIds.join(', ') }),
+        }),
+        query: tileQuery,
+      },
       responses: tileResponses,
     }),
     async (c) => {
@@ -252,14 +369,20 @@ export function tileRoutes(cache: TileCache | null) {
   return app;
 }
 
-
 /** Mounted at /territories, after territoryRoutes: one territory's tiles and GeoJSON. */
 export function territoryTileRoutes(cache: TileCache | null) {
   const app = new OpenAPIHono<AppEnv>();
   const tags = ['territories', 'tiles'];
 
   app.openapi(
-    createRoute({ method: 'get', path: '/{id}/tiles/{z}/{x}/{y.mvt}', tags, summary: "Composite tile restricted to one territory's features", request: { params: tileParams.extend({ id: territoryIdParam }), query: versionQuery }, responses: tileResponses }),
+    createRoute({
+      method: 'get',
+      path: '/{id}/tiles/{z}/{x}/{y.mvt}',
+      tags,
+      summary: "Composite tile restricted to one territory's features",
+      request: { params: tileParams.extend({ id: territoryIdParam }), query: versionQuery },
+      responses: tileResponses,
+    }),
     async (c) => {
       const { id, z: zoom, x, 'y.mvt': y } = c.req.valid('param');
       checkTile(zoom, x, y);
@@ -276,13 +399,22 @@ export function territoryTileRoutes(cache: TileCache | null) {
         tags,
         summary: `The territory's ${layer} as one streamed RFC 7946 FeatureCollection`,
         request: { params: z.object({ id: territoryIdParam }), query: z.object({}).strict() },
-        responses: { 200: { description: `${layer} features`, content: { [mediaTypes.geojson]: { schema: z.record(z.string(), z.any()) } } }, ...problemResponses },
+        responses: {
+          200: {
+            description: `${layer} features`,
+            content: { [mediaTypes.geojson]: { schema: z.record(z.string(), z.any()) } },
+          },
+          ...problemResponses,
+        },
       }),
       async (c) => {
         const { id } = c.req.valid('param');
         await checkTerritory(c, id);
         // The OGC whitelist of properties: no buyer or owner name ever leaves here.
-        return c.body(textStream(geoJsonChunks(c.var.db, layer, id)), 200, { 'content-type': mediaTypes.geojson, 'cache-control': 'no-cache' }) as never;
+        return c.body(textStream(geoJsonChunks(c.var.db, layer, id)), 200, {
+          'content-type': mediaTypes.geojson,
+          'cache-control': 'no-cache',
+        }) as never;
       },
     );
   }

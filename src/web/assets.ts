@@ -25,7 +25,11 @@ const javascript = 'text/javascript; charset=utf-8';
 const css = 'text/css; charset=utf-8';
 
 // The worker is loaded by maplibre-gl.mjs from its own directory (new URL(…, import.meta.url)).
-const maplibreFiles: Record<string, string> = { 'maplibre-gl.mjs': javascript, 'maplibre-gl-worker.mjs': javascript, 'maplibre-gl.css': css };
+const maplibreFiles: Record<string, string> = {
+  'maplibre-gl.mjs': javascript,
+  'maplibre-gl-worker.mjs': javascript,
+  'maplibre-gl.css': css,
+};
 
 export interface AssetPaths {
   maplibreJs: string;
@@ -68,7 +72,10 @@ function build(): { paths: AssetPaths; assets: Map<string, Asset> } {
     pagesCss: `/assets/pages.${safeHash(hash, pages.file)}.css`,
   };
   const assets = new Map<string, Asset>([
-    ...Object.entries(maplibreFiles).map(([name, type]): [string, Asset] => [`/maplibre-gl@${maplibreVersion}/${name}`, { file: join(maplibreDir, name), type }]),
+    ...Object.entries(maplibreFiles).map(([name, type]): [string, Asset] => [
+      `/maplibre-gl@${maplibreVersion}/${name}`,
+      { file: join(maplibreDir, name), type },
+    ]),
     [paths.ogcMapJs.slice('/assets'.length), ogcMap],
     [paths.pagesCss.slice('/assets'.length), pages],
   ]);
@@ -101,7 +108,11 @@ export function assetRoutes() {
     } catch {
       throw new NotFoundError('asset', path);
     }
-    const headers = { 'content-type': asset.type, 'cache-control': 'public, max-age=31536000, immutable', etag: asset.etag };
+    const headers = {
+      'content-type': asset.type,
+      'cache-control': 'public, max-age=31536000, immutable',
+      etag: asset.etag,
+    };
     if (noneMatch(c.req.header('if-none-match'), asset.etag)) return c.body(null, 304, headers);
     return c.body(asset.bytes as Uint8Array<ArrayBuffer>, 200, headers);
   });

@@ -16,7 +16,13 @@ export interface AlternateLink {
   title: string;
 }
 
-export function Layout(props: { title: string; crumbs: Crumb[]; alternates?: AlternateLink[]; map?: boolean; children?: Child }) {
+export function Layout(props: {
+  title: string;
+  crumbs: Crumb[];
+  alternates?: AlternateLink[];
+  map?: boolean;
+  children?: Child;
+}) {
   return (
     <html lang="fr">
       <head>
@@ -39,7 +45,13 @@ export function Layout(props: { title: string; crumbs: Crumb[]; alternates?: Alt
           <nav aria-label="Fil d’Ariane">
             <ol class="crumbs">
               {props.crumbs.map((crumb, i) => (
-                <li>{crumb.href && i < props.crumbs.length - 1 ? <a href={crumb.href}>{crumb.label}</a> : <span aria-current="page">{crumb.label}</span>}</li>
+                <li>
+                  {crumb.href && i < props.crumbs.length - 1 ? (
+                    <a href={crumb.href}>{crumb.label}</a>
+                  ) : (
+                    <span aria-current="page">{crumb.label}</span>
+                  )}
+                </li>
               ))}
             </ol>
           </nav>
@@ -69,21 +81,34 @@ export function Layout(props: { title: string; crumbs: Crumb[]; alternates?: Alt
 }
 
 /** The map element the page script fills: the data travels in data attributes and a JSON script. */
-export function MapFigure(props: { id: string; label: string; styleUrl: string; basemapStyleUrl?: string; bounds?: [number, number, number, number] | null; features?: unknown; tilesStyleUrl?: string }) {
+export function MapFigure(props: {
+  id: string;
+  label: string;
+  styleUrl: string;
+  basemapStyleUrl?: string;
+  bounds?: [number, number, number, number] | null;
+  features?: unknown;
+  tilesStyleUrl?: string;
+}) {
   return (
     <figure class="map-figure">
-      <div
+      <section
         class="map"
         id={props.id}
-        role="region"
         aria-label={props.label}
         data-maplibre={assetPaths().maplibreJs}
         data-style={props.styleUrl}
         data-basemap={props.basemapStyleUrl ?? ''}
         data-bounds={props.bounds ? JSON.stringify(props.bounds) : ''}
         data-features={props.features ? `${props.id}-data` : ''}
-      ></div>
-      {props.features ? <script type="application/json" id={`${props.id}-data`} dangerouslySetInnerHTML={{ __html: safeJson(props.features) }}></script> : null}
+      ></section>
+      {props.features ? (
+        <script
+          type="application/json"
+          id={`${props.id}-data`}
+          dangerouslySetInnerHTML={{ __html: safeJson(props.features) }}
+        ></script>
+      ) : null}
       <figcaption>{props.label}</figcaption>
     </figure>
   );
@@ -91,5 +116,8 @@ export function MapFigure(props: { id: string; label: string; styleUrl: string; 
 
 /** JSON inside <script>: `<` escaped so that no `</script>` in a property ends the element. */
 function safeJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }

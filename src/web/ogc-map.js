@@ -4,7 +4,9 @@
 const element = document.querySelector('.map[data-maplibre]');
 if (element) {
   const maplibregl = await import(element.dataset.maplibre);
-  const features = element.dataset.features ? JSON.parse(document.getElementById(element.dataset.features).textContent) : null;
+  const features = element.dataset.features
+    ? JSON.parse(document.getElementById(element.dataset.features).textContent)
+    : null;
   const bounds = element.dataset.bounds ? JSON.parse(element.dataset.bounds) : null;
   const map = new maplibregl.Map({
     container: element,
@@ -36,9 +38,32 @@ if (element) {
     // geometry-type tells Polygon from MultiPolygon (MapLibre 3 and later).
     const polygons = ['in', ['geometry-type'], ['literal', ['Polygon', 'MultiPolygon']]];
     map.addSource('page', { type: 'geojson', data: features });
-    map.addLayer({ id: 'page-fill', type: 'fill', source: 'page', filter: polygons, paint: { 'fill-color': '#e3a008', 'fill-opacity': 0.35 } });
-    map.addLayer({ id: 'page-line', type: 'line', source: 'page', filter: polygons, paint: { 'line-color': '#8a5a00', 'line-width': 2 } });
-    map.addLayer({ id: 'page-point', type: 'circle', source: 'page', filter: ['in', ['geometry-type'], ['literal', ['Point', 'MultiPoint']]], paint: { 'circle-color': '#e3a008', 'circle-radius': 6, 'circle-stroke-color': '#5c3d00', 'circle-stroke-width': 1.5 } });
+    map.addLayer({
+      id: 'page-fill',
+      type: 'fill',
+      source: 'page',
+      filter: polygons,
+      paint: { 'fill-color': '#e3a008', 'fill-opacity': 0.35 },
+    });
+    map.addLayer({
+      id: 'page-line',
+      type: 'line',
+      source: 'page',
+      filter: polygons,
+      paint: { 'line-color': '#8a5a00', 'line-width': 2 },
+    });
+    map.addLayer({
+      id: 'page-point',
+      type: 'circle',
+      source: 'page',
+      filter: ['in', ['geometry-type'], ['literal', ['Point', 'MultiPoint']]],
+      paint: {
+        'circle-color': '#e3a008',
+        'circle-radius': 6,
+        'circle-stroke-color': '#5c3d00',
+        'circle-stroke-width': 1.5,
+      },
+    });
     // A site is a few pixels wide at the zoom of a national page: each feature also gets a
     // marker at the centre of its box, drawn until the polygons are large enough to see.
     const box = new maplibregl.LngLatBounds();
@@ -49,10 +74,26 @@ if (element) {
       const extend = (coords) => (typeof coords[0] === 'number' ? own.extend(coords) : coords.forEach(extend));
       extend(f.geometry.coordinates);
       box.extend(own);
-      centres.push({ type: 'Feature', id: f.id, geometry: { type: 'Point', coordinates: own.getCenter().toArray() }, properties: f.properties });
+      centres.push({
+        type: 'Feature',
+        id: f.id,
+        geometry: { type: 'Point', coordinates: own.getCenter().toArray() },
+        properties: f.properties,
+      });
     }
     map.addSource('page-centres', { type: 'geojson', data: { type: 'FeatureCollection', features: centres } });
-    map.addLayer({ id: 'page-centre', type: 'circle', source: 'page-centres', maxzoom: 12, paint: { 'circle-color': '#e3a008', 'circle-radius': 5, 'circle-stroke-color': '#5c3d00', 'circle-stroke-width': 1.5 } });
+    map.addLayer({
+      id: 'page-centre',
+      type: 'circle',
+      source: 'page-centres',
+      maxzoom: 12,
+      paint: {
+        'circle-color': '#e3a008',
+        'circle-radius': 5,
+        'circle-stroke-color': '#5c3d00',
+        'circle-stroke-width': 1.5,
+      },
+    });
     if (!box.isEmpty()) map.fitBounds(box, { padding: 24, maxZoom: 15, animate: false });
   });
   map.once('idle', () => {

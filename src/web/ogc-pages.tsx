@@ -61,7 +61,11 @@ const collectionsCrumb = (base: string): Crumb => ({ label: 'Collections', href:
 export function landingPage(doc: { title: string; description: string; links: PageLink[] }, base: string): string {
   const describedBy = (rel: string) => doc.links.find((l) => l.rel === rel)?.href;
   return render(
-    <Layout title={doc.title} crumbs={[{ label: 'OGC API' }]} alternates={[{ type: 'application/json', href: `${base}?f=json`, title: 'JSON' }]}>
+    <Layout
+      title={doc.title}
+      crumbs={[{ label: 'OGC API' }]}
+      alternates={[{ type: 'application/json', href: `${base}?f=json`, title: 'JSON' }]}
+    >
       <p class="lead">{doc.description}</p>
       <ul class="cards">
         <li>
@@ -87,7 +91,11 @@ export function landingPage(doc: { title: string; description: string; links: Pa
 
 export function collectionsPage(collections: CollectionSummary[], base: string): string {
   return render(
-    <Layout title="Collections" crumbs={[home(base), { label: 'Collections' }]} alternates={[{ type: 'application/json', href: `${base}/collections?f=json`, title: 'JSON' }]}>
+    <Layout
+      title="Collections"
+      crumbs={[home(base), { label: 'Collections' }]}
+      alternates={[{ type: 'application/json', href: `${base}/collections?f=json`, title: 'JSON' }]}
+    >
       <p class="lead">{`${collections.length} collections d’entités, en coordonnées CRS84.`}</p>
       <ul class="cards">
         {collections.map((collection) => (
@@ -95,7 +103,11 @@ export function collectionsPage(collections: CollectionSummary[], base: string):
             <a href={collection.htmlHref}>{collection.title}</a>
             <span>{collection.description}</span>
             <span class="links">
-              <a href={collection.itemsHtmlHref}>Entités</a> · <a href={collection.itemsHref} type="application/geo+json">GeoJSON</a> · <a href={collection.queryablesHref}>Propriétés interrogeables</a>
+              <a href={collection.itemsHtmlHref}>Entités</a> ·{' '}
+              <a href={collection.itemsHref} type="application/geo+json">
+                GeoJSON
+              </a>{' '}
+              · <a href={collection.queryablesHref}>Propriétés interrogeables</a>
             </span>
           </li>
         ))}
@@ -130,7 +142,13 @@ export function collectionPage(collection: CollectionSummary, base: string, map:
         </a>{' '}
         · <a href={collection.queryablesHref}>Propriétés interrogeables</a>
       </p>
-      <MapFigure id="carte" label={`Emprise de la collection ${collection.title}`} styleUrl={map.styleUrl} basemapStyleUrl={map.basemapStyleUrl} bounds={collection.bbox} />
+      <MapFigure
+        id="carte"
+        label={`Emprise de la collection ${collection.title}`}
+        styleUrl={map.styleUrl}
+        basemapStyleUrl={map.basemapStyleUrl}
+        bounds={collection.bbox}
+      />
     </Layout>,
   );
 }
@@ -142,22 +160,32 @@ export function itemsPage(
   map: MapSettings,
 ): string {
   // The name is the row's link already.
-  const propertyNames = [...new Set(page.features.flatMap((f) => Object.keys(propertiesOf(f))))].filter((name) => name !== 'name').slice(0, 6);
+  const propertyNames = [...new Set(page.features.flatMap((f) => Object.keys(propertiesOf(f))))]
+    .filter((name) => name !== 'name')
+    .slice(0, 6);
   const first = page.features.length === 0 ? 0 : page.offset + 1;
   const last = page.offset + page.features.length;
   const htmlOf = (href: string) => withFormat(href, 'html');
   const next = page.links.find((l) => l.rel === 'next');
   const prev = page.links.find((l) => l.rel === 'prev');
-  const featureHref = (id: FeatureSummary['id']) => `${base}/collections/${collection.id}/items/${encodeURIComponent(String(id))}?f=html`;
+  const featureHref = (id: FeatureSummary['id']) =>
+    `${base}/collections/${collection.id}/items/${encodeURIComponent(String(id))}?f=html`;
   return render(
     <Layout
       title={`${collection.title} : entités`}
-      crumbs={[home(base), collectionsCrumb(base), { label: collection.title, href: collection.htmlHref }, { label: 'Entités' }]}
+      crumbs={[
+        home(base),
+        collectionsCrumb(base),
+        { label: collection.title, href: collection.htmlHref },
+        { label: 'Entités' },
+      ]}
       alternates={[{ type: 'application/geo+json', href: page.selfJson, title: 'GeoJSON' }]}
       map
     >
       <p class="lead" role="status">
-        {page.numberMatched === 0 ? 'Aucune entité ne répond à la requête.' : `Entités ${first} à ${last} sur ${number.format(page.numberMatched)}.`}
+        {page.numberMatched === 0
+          ? 'Aucune entité ne répond à la requête.'
+          : `Entités ${first} à ${last} sur ${number.format(page.numberMatched)}.`}
       </p>
       <MapFigure
         id="carte"
@@ -165,7 +193,15 @@ export function itemsPage(
         styleUrl={map.styleUrl}
         basemapStyleUrl={map.basemapStyleUrl}
         bounds={collection.bbox}
-        features={{ type: 'FeatureCollection', features: page.features.map((f) => ({ type: 'Feature', id: f.id, geometry: f.geometry, properties: { id: f.id } })) }}
+        features={{
+          type: 'FeatureCollection',
+          features: page.features.map((f) => ({
+            type: 'Feature',
+            id: f.id,
+            geometry: f.geometry,
+            properties: { id: f.id },
+          })),
+        }}
       />
       <nav class="pager" aria-label="Pages">
         {prev ? (
@@ -180,7 +216,7 @@ export function itemsPage(
         ) : null}
       </nav>
       {page.features.length > 0 ? (
-        <div class="table-scroll" tabindex={0} role="region" aria-label="Tableau des entités">
+        <section class="table-scroll" tabindex={0} aria-label="Tableau des entités">
           <table class="features">
             <caption>{`Propriétés des entités ${first} à ${last}`}</caption>
             <thead>
@@ -204,18 +240,30 @@ export function itemsPage(
               ))}
             </tbody>
           </table>
-        </div>
+        </section>
       ) : null}
     </Layout>,
   );
 }
 
-export function itemPage(collection: CollectionSummary, item: FeatureSummary, base: string, map: MapSettings, jsonHref: string): string {
+export function itemPage(
+  collection: CollectionSummary,
+  item: FeatureSummary,
+  base: string,
+  map: MapSettings,
+  jsonHref: string,
+): string {
   const name = String(propertiesOf(item).name ?? item.id);
   return render(
     <Layout
       title={name}
-      crumbs={[home(base), collectionsCrumb(base), { label: collection.title, href: collection.htmlHref }, { label: 'Entités', href: collection.itemsHtmlHref }, { label: name }]}
+      crumbs={[
+        home(base),
+        collectionsCrumb(base),
+        { label: collection.title, href: collection.htmlHref },
+        { label: 'Entités', href: collection.itemsHtmlHref },
+        { label: name },
+      ]}
       alternates={[{ type: 'application/geo+json', href: jsonHref, title: 'GeoJSON' }]}
       map
     >
@@ -224,9 +272,12 @@ export function itemPage(collection: CollectionSummary, item: FeatureSummary, ba
         label={`Carte de ${name}`}
         styleUrl={map.styleUrl}
         basemapStyleUrl={map.basemapStyleUrl}
-        features={{ type: 'FeatureCollection', features: [{ type: 'Feature', id: item.id, geometry: item.geometry, properties: { id: item.id } }] }}
+        features={{
+          type: 'FeatureCollection',
+          features: [{ type: 'Feature', id: item.id, geometry: item.geometry, properties: { id: item.id } }],
+        }}
       />
-      <div class="table-scroll" tabindex={0} role="region" aria-label="Propriétés">
+      <section class="table-scroll" tabindex={0} aria-label="Propriétés">
         <table class="properties">
           <caption>Propriétés</caption>
           <tbody>
@@ -244,7 +295,7 @@ export function itemPage(collection: CollectionSummary, item: FeatureSummary, ba
             ))}
           </tbody>
         </table>
-      </div>
+      </section>
     </Layout>,
   );
 }

@@ -5,7 +5,15 @@ import type { Database } from '../db/schema.js';
 import { round } from '../round.js';
 import { envelopeShare, type Envelope } from './formulas.js';
 import type { ZanRuleSet } from './rule-sets.js';
-import { communeEnvelopes, dataVintages, epciCommunes, measurePlots, plotTotals, sumEnvelopes, type CommuneEnvelope } from './repository.js';
+import {
+  communeEnvelopes,
+  dataVintages,
+  epciCommunes,
+  measurePlots,
+  plotTotals,
+  sumEnvelopes,
+  type CommuneEnvelope,
+} from './repository.js';
 
 export const M2_PER_HA = 10_000;
 
@@ -83,16 +91,35 @@ export function totalsJson(t: ReturnType<typeof plotTotals>) {
 }
 
 /** The commune's and the EPCI's envelopes around a consumption, and the share it would take. */
-export async function envelopesAround(db: Kysely<Database>, rules: ZanRuleSet, insee: string | null, consumptionHa: number) {
+export async function envelopesAround(
+  db: Kysely<Database>,
+  rules: ZanRuleSet,
+  insee: string | null,
+  consumptionHa: number,
+) {
   if (!insee) return { commune: null, epci: null };
-  const commune = (await db.selectFrom('communes').where('insee', '=', insee).select(['insee', 'name', 'epciSiren']).executeTakeFirst()) ?? null;
+  const commune =
+    (await db
+      .selectFrom('communes')
+      .where('insee', '=', insee)
+      .select(['insee', 'name', 'epciSiren'])
+      .executeTakeFirst()) ?? null;
   if (!commune) return { commune: null, epci: null };
   const [own] = await communeEnvelopes(db, rules, [commune]);
-  const epciList = commune.epciSiren ? await communeEnvelopes(db, rules, await epciCommunes(db, commune.epciSiren)) : [];
+  const epciList = commune.epciSiren
+    ? await communeEnvelopes(db, rules, await epciCommunes(db, commune.epciSiren))
+    : [];
   const epci = commune.epciSiren ? sumEnvelopes(rules, epciList) : null;
   return {
-    commune: { ...communeJson(own!), shareOfRemaining: own!.envelope ? round(envelopeShare(consumptionHa, own!.envelope.remainingHa), 4) : null },
-    epci: epci && { siren: commune.epciSiren, envelope: envelopeJson(epci), shareOfRemaining: round(envelopeShare(consumptionHa, epci.remainingHa), 4) },
+    commune: {
+      ...communeJson(own!),
+      shareOfRemaining: own!.envelope ? round(envelopeShare(consumptionHa, own!.envelope.remainingHa), 4) : null,
+    },
+    epci: epci && {
+      siren: commune.epciSiren,
+      envelope: envelopeJson(epci),
+      shareOfRemaining: round(envelopeShare(consumptionHa, epci.remainingHa), 4),
+    },
   };
 }
 
@@ -112,12 +139,21 @@ export async function siteZan(db: Kysely<Database>, rules: ZanRuleSet, id: strin
   const around = await envelopesAround(db, rules, site.communeInsee, pipeline.consumptionHa);
   const vintages = await dataVintages(db, [site.communeInsee]);
   return {
-    site: { id: site.id, name: site.name, communeInsee: site.communeInsee, epciSiren: site.epciSiren, mainVocation: site.mainVocation },
+    site: {
+      id: site.id,
+      name: site.name,
+      communeInsee: site.communeInsee,
+      epciSiren: site.epciSiren,
+      mainVocation: site.mainVocation,
+    },
     ruleSet: ruleSetSummary(rules),
     vintages,
     provisionalYears: around.commune?.envelope?.provisionalYears ?? [],
     // site_evol_urba as declared, and the share of its plots measured as already urbanised
-    renewal: { declared: site.urbanisationType, measuredShare: totals.areaHa > 0 ? round(1 - totals.nafConsumptionHa / totals.areaHa, 4) : null },
+    renewal: {
+      declared: site.urbanisationType,
+      measuredShare: totals.areaHa > 0 ? round(1 - totals.nafConsumptionHa / totals.areaHa, 4) : null,
+    },
     totals: totalsJson(totals),
     expected: totalsJson(pipeline),
     commune: around.commune,
@@ -125,4 +161,3 @@ export async function siteZan(db: Kysely<Database>, rules: ZanRuleSet, id: strin
     plots: plots.map(plotJson),
   };
 }
-

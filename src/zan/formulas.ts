@@ -62,7 +62,13 @@ const inRange = (year: number, range: { from: number; to: number }) => year >= r
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 
 /** Pace, projection and exhaustion from an allowance and the window's observed consumption. */
-function trajectory(rules: ZanRuleSet, allowedHa: number, consumedHa: number, paceHaPerYear: number, lastObservedYear: number | null) {
+function trajectory(
+  rules: ZanRuleSet,
+  allowedHa: number,
+  consumedHa: number,
+  paceHaPerYear: number,
+  lastObservedYear: number | null,
+) {
   const lastCounted = Math.max(rules.target.from - 1, lastObservedYear ?? rules.target.from - 1);
   const yearsLeft = Math.max(0, rules.target.to - Math.min(lastCounted, rules.target.to));
   const remainingHa = allowedHa - consumedHa;
@@ -96,7 +102,10 @@ export function communeEnvelope(rules: ZanRuleSet, commune: CommuneInput): Envel
     paceHaPerYear,
     ...trajectory(rules, allowedHa, consumedHa, paceHaPerYear, lastObservedYear),
     observedYears: window.map((y) => y.year).sort((a, b) => a - b),
-    provisionalYears: commune.series.filter((y) => y.provisional).map((y) => y.year).sort((a, b) => a - b),
+    provisionalYears: commune.series
+      .filter((y) => y.provisional)
+      .map((y) => y.year)
+      .sort((a, b) => a - b),
     communes: 1,
   };
 }
@@ -105,12 +114,13 @@ export function communeEnvelope(rules: ZanRuleSet, commune: CommuneInput): Envel
  * An EPCI's or a territory's envelope: the sum of its communes' envelopes, each with its own
  * floor (the guarantee is per commune, pooled upwards, never applied to the sum).
  */
-export function aggregateEnvelopes(rules: ZanRuleSet, envelopes: Envelope[]): Envelope {
+export function aggregateEnvelopes(_rules: ZanRuleSet, envelopes: Envelope[]): Envelope {
   const total = (key: keyof Envelope) => sum(envelopes.map((e) => e[key] as number));
   const allowedHa = total('allowedHa');
   const consumedHa = total('consumedHa');
   const paceHaPerYear = total('paceHaPerYear');
-  const union = (key: 'observedYears' | 'provisionalYears') => [...new Set(envelopes.flatMap((e) => e[key]))].sort((a, b) => a - b);
+  const union = (key: 'observedYears' | 'provisionalYears') =>
+    [...new Set(envelopes.flatMap((e) => e[key]))].sort((a, b) => a - b);
   const remainingHa = allowedHa - consumedHa;
   return {
     referenceHa: total('referenceHa'),

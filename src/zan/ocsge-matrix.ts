@@ -61,15 +61,33 @@ export class CoverUseMatrix {
   classify(cover: string, use: string): Classification {
     const cs = normaliseOcsgeCode(cover);
     const us = normaliseOcsgeCode(use);
-    if (!this.covers.has(cs)) return { ok: false, code: 'cover', reason: `not a cover code (CS…) of the OCS GE nomenclature (matrix ${this.version})` };
-    if (!this.uses.has(us)) return { ok: false, code: 'use', reason: `not a use code (US…) of the OCS GE nomenclature (matrix ${this.version})` };
+    if (!this.covers.has(cs))
+      return {
+        ok: false,
+        code: 'cover',
+        reason: `not a cover code (CS…) of the OCS GE nomenclature (matrix ${this.version})`,
+      };
+    if (!this.uses.has(us))
+      return {
+        ok: false,
+        code: 'use',
+        reason: `not a use code (US…) of the OCS GE nomenclature (matrix ${this.version})`,
+      };
     const row = this.pairs.get(`${cs}|${us}`);
-    if (!row) return { ok: false, code: 'pair', reason: `cover × use pair absent from the OCS GE matrix ${this.version}` };
+    if (!row)
+      return { ok: false, code: 'pair', reason: `cover × use pair absent from the OCS GE matrix ${this.version}` };
     if (row.label === 'NONE') {
       // "Non renseigné" in sparte: parent codes and pairs it does not rule on.
-      return { ok: false, code: 'pair', reason: `cover × use pair not classified by the OCS GE matrix ${this.version} (NONE); give an artificialised flag` };
+      return {
+        ok: false,
+        code: 'pair',
+        reason: `cover × use pair not classified by the OCS GE matrix ${this.version} (NONE); give an artificialised flag`,
+      };
     }
-    return { ok: true, value: { label: row.label, artificial: row.isArtificial, consumed: row.isConsumed, naf: row.isNatural } };
+    return {
+      ok: true,
+      value: { label: row.label, artificial: row.isArtificial, consumed: row.isConsumed, naf: row.isNatural },
+    };
   }
 }
 

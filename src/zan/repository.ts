@@ -81,7 +81,10 @@ function cutQuery(subjects: RawBuilder<unknown>, passed: string[]): RawBuilder<u
 
 /** Measures subjects given as SQL rows (key, commune_insee, site_id, site_vocation, occupation, geom, area_m2). */
 async function measureSubjects(db: Kysely<Database>, subjects: RawBuilder<unknown>): Promise<MeasuredSubject[]> {
-  const { rows } = await sql<MeasuredSubject>`${cutQuery(subjects, ['key', 'commune_insee', 'site_id', 'site_vocation', 'occupation'])}`.execute(db);
+  const { rows } =
+    await sql<MeasuredSubject>`${cutQuery(subjects, ['key', 'commune_insee', 'site_id', 'site_vocation', 'occupation'])}`.execute(
+      db,
+    );
   return rows;
 }
 
@@ -168,7 +171,9 @@ export async function measureGeometry(db: Kysely<Database>, rules: ZanRuleSet, g
       FROM parts WHERE NOT ST_IsEmpty(geom)`,
   );
   const { rows } = await sql<{ areaM2: number }>`
-    SELECT ST_Area(ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(geometry)}), 4326)::geography) AS area_m2`.execute(db);
+    SELECT ST_Area(ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(geometry)}), 4326)::geography) AS area_m2`.execute(
+    db,
+  );
   return { parts: measured.map((m) => ({ ...m, measure: plotMeasure(rules, m) })), areaM2: rows[0]!.areaM2 };
 }
 
@@ -188,14 +193,29 @@ export interface CommuneEnvelope extends CommuneRef {
 }
 
 /** Cerema series and territorialised reductions of communes; envelope null without data. */
-export async function communeEnvelopes(db: Kysely<Database>, rules: ZanRuleSet, communes: CommuneRef[]): Promise<CommuneEnvelope[]> {
+export async function communeEnvelopes(
+  db: Kysely<Database>,
+  rules: ZanRuleSet,
+  communes: CommuneRef[],
+): Promise<CommuneEnvelope[]> {
   if (communes.length === 0) return [];
   const insees = communes.map((c) => c.insee);
   const [rows, targets] = await Promise.all([
     db
       .selectFrom('communeConsumption')
       .where('insee', 'in', insees)
-      .select(['insee', 'year', 'nafM2', 'activityM2', 'housingM2', 'mixedM2', 'roadM2', 'railM2', 'unknownM2', 'provisional'])
+      .select([
+        'insee',
+        'year',
+        'nafM2',
+        'activityM2',
+        'housingM2',
+        'mixedM2',
+        'roadM2',
+        'railM2',
+        'unknownM2',
+        'provisional',
+      ])
       .orderBy('insee')
       .orderBy('year')
       .execute(),
@@ -204,7 +224,10 @@ export async function communeEnvelopes(db: Kysely<Database>, rules: ZanRuleSet, 
       .where((eb) =>
         eb.or([
           eb.and([eb('landKind', '=', 'commune'), eb('landCode', 'in', insees)]),
-          eb.and([eb('landKind', '=', 'epci'), eb('landCode', 'in', [...new Set(communes.map((c) => c.epciSiren ?? '-'))])]),
+          eb.and([
+            eb('landKind', '=', 'epci'),
+            eb('landCode', 'in', [...new Set(communes.map((c) => c.epciSiren ?? '-'))]),
+          ]),
         ]),
       )
       .selectAll()
@@ -217,25 +240,35 @@ export async function communeEnvelopes(db: Kysely<Database>, rules: ZanRuleSet, 
     series.set(r.insee, list);
   }
   return communes.map((c) => {
-    const target = targets.find((t) => t.landKind === 'commune' && t.landCode === c.insee) ?? targets.find((t) => t.landKind === 'epci' && t.landCode === c.epciSiren);
+    const target =
+      targets.find((t) => t.landKind === 'commune' && t.landCode === c.insee) ??
+      targets.find((t) => t.landKind === 'epci' && t.landCode === c.epciSiren);
     const own = series.get(c.insee) ?? [];
     return {
       ...c,
       reductionRate: target?.reductionRate ?? rules.reductionRate,
       reductionSource: target ? `${target.document} (${target.source})` : null,
       series: own,
-      envelope: own.length ? communeEnvelope(rules, { insee: c.insee, series: own, reductionRate: target?.reductionRate }) : null,
+      envelope: own.length
+        ? communeEnvelope(rules, { insee: c.insee, series: own, reductionRate: target?.reductionRate })
+        : null,
     };
   });
 }
 
 export function sumEnvelopes(rules: ZanRuleSet, communes: CommuneEnvelope[]): Envelope {
-  return aggregateEnvelopes(rules, communes.flatMap((c) => (c.envelope ? [c.envelope] : [])));
+  return aggregateEnvelopes(
+    rules,
+    communes.flatMap((c) => (c.envelope ? [c.envelope] : [])),
+  );
 }
 
 /** Yearly totals across communes, with the counted figure and the provisional flag. */
 export function yearlySeries(rules: ZanRuleSet, communes: CommuneEnvelope[]) {
-  const byYear = new Map<number, { year: number; nafHa: number; activityHa: number; countedHa: number; provisional: boolean }>();
+  const byYear = new Map<
+    number,
+    { year: number; nafHa: number; activityHa: number; countedHa: number; provisional: boolean }
+  >();
   for (const c of communes) {
     for (const y of c.series) {
       const entry = byYear.get(y.year) ?? { year: y.year, nafHa: 0, activityHa: 0, countedHa: 0, provisional: false };
@@ -266,13 +299,21 @@ export async function resolveTerritory(db: Kysely<Database>, id: string): Promis
   if (id.startsWith('ti-')) {
     const t = await db.selectFrom('territories').where('id', '=', id).select(['id', 'name']).executeTakeFirst();
     if (!t) return undefined;
-    const list = await communes.innerJoin('territoryEpci as te', 'te.epciSiren', 'c.epciSiren').where('te.territoryId', '=', id).execute();
+    const list = await communes
+      .innerJoin('territoryEpci as te', 'te.epciSiren', 'c.epciSiren')
+      .where('te.territoryId', '=', id)
+      .execute();
     return { kind: 'territory', id: t.id, name: t.name, communes: list };
   }
   if (/^[0-9]{9}$/.test(id)) {
     const e = await db.selectFrom('epci').where('siren', '=', id).select(['siren', 'name']).executeTakeFirst();
     if (!e) return undefined;
-    return { kind: 'epci', id: e.siren, name: e.name, communes: await communes.where('c.epciSiren', '=', id).execute() };
+    return {
+      kind: 'epci',
+      id: e.siren,
+      name: e.name,
+      communes: await communes.where('c.epciSiren', '=', id).execute(),
+    };
   }
   const list = await communes.where('c.insee', '=', id).execute();
   if (list.length === 0) return undefined;
@@ -280,7 +321,12 @@ export async function resolveTerritory(db: Kysely<Database>, id: string): Promis
 }
 
 export async function epciCommunes(db: Kysely<Database>, siren: string): Promise<CommuneRef[]> {
-  return db.selectFrom('communes').where('epciSiren', '=', siren).select(['insee', 'name', 'epciSiren']).orderBy('insee').execute();
+  return db
+    .selectFrom('communes')
+    .where('epciSiren', '=', siren)
+    .select(['insee', 'name', 'epciSiren'])
+    .orderBy('insee')
+    .execute();
 }
 
 /** Where every figure comes from: the vintages of the reference data behind them. */
@@ -288,9 +334,22 @@ export async function dataVintages(db: Kysely<Database>, insees: string[]) {
   const distinct = async (table: 'landCover' | 'brownfields' | 'penePerimeters') =>
     (await db.selectFrom(table).select('vintage').distinct().orderBy('vintage').execute()).map((r) => r.vintage);
   const consumption = insees.length
-    ? (await db.selectFrom('communeConsumption').where('insee', 'in', insees).select('vintage').distinct().orderBy('vintage').execute()).map((r) => r.vintage)
+    ? (
+        await db
+          .selectFrom('communeConsumption')
+          .where('insee', 'in', insees)
+          .select('vintage')
+          .distinct()
+          .orderBy('vintage')
+          .execute()
+      ).map((r) => r.vintage)
     : [];
-  return { consumption, landCover: await distinct('landCover'), brownfields: await distinct('brownfields'), pene: await distinct('penePerimeters') };
+  return {
+    consumption,
+    landCover: await distinct('landCover'),
+    brownfields: await distinct('brownfields'),
+    pene: await distinct('penePerimeters'),
+  };
 }
 
 /** Sums of measured plots, in hectares. */

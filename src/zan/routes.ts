@@ -12,10 +12,25 @@ import { checkGeometry, polygonalGeometrySchema } from '../geometry/input.js';
 import { round } from '../round.js';
 import { envelopeShare } from './formulas.js';
 import { defaultRuleSetId, ruleSet, ruleSetIds } from './rule-sets.js';
-import { communeEnvelopes, dataVintages, measureGeometry, measurePlots, resolveTerritory, territoryZan } from './repository.js';
+import {
+  communeEnvelopes,
+  dataVintages,
+  measureGeometry,
+  measurePlots,
+  resolveTerritory,
+  territoryZan,
+} from './repository.js';
 import { territoryReportHtml } from './report.js';
-import { communeJson, envelopeJson, envelopesAround, M2_PER_HA, plotJson, ruleSetSummary, siteZan, totalsJson } from './documents.js';
-
+import {
+  communeJson,
+  envelopeJson,
+  envelopesAround,
+  M2_PER_HA,
+  plotJson,
+  ruleSetSummary,
+  siteZan,
+  totalsJson,
+} from './documents.js';
 
 const ruleSetQuery = z
   .object({
@@ -28,8 +43,14 @@ const ruleSetQuery = z
 
 const zanTerritoryIdParam = z
   .string()
-  .regex(/^(ti-[a-z0-9-]{1,60}|[0-9]{9}|[0-9][0-9AB][0-9]{3})$/, { message: "not a territory id (ti-…, an EPCI SIREN or a commune INSEE code)" })
-  .openapi({ param: { name: 'id', in: 'path' }, example: 'ti-8401', description: "Territoire d'industrie id, EPCI SIREN (9 digits) or commune INSEE code" });
+  .regex(/^(ti-[a-z0-9-]{1,60}|[0-9]{9}|[0-9][0-9AB][0-9]{3})$/, {
+    message: 'not a territory id (ti-…, an EPCI SIREN or a commune INSEE code)',
+  })
+  .openapi({
+    param: { name: 'id', in: 'path' },
+    example: 'ti-8401',
+    description: "Territoire d'industrie id, EPCI SIREN (9 digits) or commune INSEE code",
+  });
 
 const zanDocument = (name: string) =>
   z
@@ -48,9 +69,13 @@ export function zanRoutes() {
       method: 'get',
       path: '/territories/{id}/zan',
       tags: ['zan'],
-      summary: "ZAN envelope of a Territoire d'industrie, an EPCI or a commune: reference, allowance, consumption, pace, pipeline pressure, yearly series",
+      summary:
+        "ZAN envelope of a Territoire d'industrie, an EPCI or a commune: reference, allowance, consumption, pace, pipeline pressure, yearly series",
       request: { params: z.object({ id: zanTerritoryIdParam }), query: ruleSetQuery },
-      responses: { 200: { description: 'ZAN figures', content: { 'application/json': { schema: zanDocument('TerritoryZan') } } }, ...problemResponses },
+      responses: {
+        200: { description: 'ZAN figures', content: { 'application/json': { schema: zanDocument('TerritoryZan') } } },
+        ...problemResponses,
+      },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
@@ -60,16 +85,28 @@ export function zanRoutes() {
       const zan = await territoryZan(c.var.db, rules, territory);
       return c.json(
         {
-          territory: { kind: territory.kind, id: territory.id, name: territory.name, communes: territory.communes.length },
+          territory: {
+            kind: territory.kind,
+            id: territory.id,
+            name: territory.name,
+            communes: territory.communes.length,
+          },
           ruleSet: ruleSetSummary(rules),
           vintages: zan.vintages,
           provisionalYears: zan.envelope.provisionalYears,
           envelope: envelopeJson(zan.envelope),
           pipeline: { ...totalsJson(zan.pipeline), pressure: round(zan.pipeline.pressure, 4) },
           missingCommunes: zan.missingCommunes,
-          series: zan.series.map((s) => ({ ...s, nafHa: round(s.nafHa, 4), activityHa: round(s.activityHa, 4), countedHa: round(s.countedHa, 4) })),
+          series: zan.series.map((s) => ({
+            ...s,
+            nafHa: round(s.nafHa, 4),
+            activityHa: round(s.activityHa, 4),
+            countedHa: round(s.countedHa, 4),
+          })),
           communes: zan.communes.map(communeJson),
-          links: { report: `/territories/${territory.id}/zan/report${rules.id === defaultRuleSetId ? '' : `?rule_set=${encodeURIComponent(rules.id)}`}` },
+          links: {
+            report: `/territories/${territory.id}/zan/report${rules.id === defaultRuleSetId ? '' : `?rule_set=${encodeURIComponent(rules.id)}`}`,
+          },
         },
         200,
       );
@@ -83,7 +120,10 @@ export function zanRoutes() {
       tags: ['zan'],
       summary: 'Printable ZAN report of a territory (HTML with an inline SVG chart)',
       request: { params: z.object({ id: zanTerritoryIdParam }), query: ruleSetQuery },
-      responses: { 200: { description: 'HTML page', content: { 'text/html': { schema: z.string() } } }, ...problemResponses },
+      responses: {
+        200: { description: 'HTML page', content: { 'text/html': { schema: z.string() } } },
+        ...problemResponses,
+      },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
@@ -101,9 +141,13 @@ export function zanRoutes() {
       method: 'get',
       path: '/sites/{id}/zan',
       tags: ['zan'],
-      summary: "ZAN measures of a site: sums of its plots, renewal share, share of the commune's and EPCI's remaining envelope",
+      summary:
+        "ZAN measures of a site: sums of its plots, renewal share, share of the commune's and EPCI's remaining envelope",
       request: { params: z.object({ id: uuidParam('site') }), query: ruleSetQuery },
-      responses: { 200: { description: 'ZAN figures', content: { 'application/json': { schema: zanDocument('SiteZan') } } }, ...problemResponses },
+      responses: {
+        200: { description: 'ZAN figures', content: { 'application/json': { schema: zanDocument('SiteZan') } } },
+        ...problemResponses,
+      },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
@@ -119,9 +163,13 @@ export function zanRoutes() {
       method: 'get',
       path: '/plots/{id}/zan',
       tags: ['zan'],
-      summary: 'ZAN measures of a plot: NAF area, artificialised share, brownfield overlap, PENE, class, consumption if developed',
+      summary:
+        'ZAN measures of a plot: NAF area, artificialised share, brownfield overlap, PENE, class, consumption if developed',
       request: { params: z.object({ id: uuidParam('plot') }), query: ruleSetQuery },
-      responses: { 200: { description: 'ZAN figures', content: { 'application/json': { schema: zanDocument('PlotZan') } } }, ...problemResponses },
+      responses: {
+        200: { description: 'ZAN figures', content: { 'application/json': { schema: zanDocument('PlotZan') } } },
+        ...problemResponses,
+      },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
@@ -145,11 +193,17 @@ export function zanRoutes() {
 
   const simulateBody = z
     .object({
-      plotIds: z.array(z.string().regex(uuidPattern, { message: 'not a plot id (expected a UUID)' })).min(1).max(5_000).optional(), // a simulation is interactive; larger sets are a batch job
+      plotIds: z
+        .array(z.string().regex(uuidPattern, { message: 'not a plot id (expected a UUID)' }))
+        .min(1)
+        .max(5_000)
+        .optional(), // a simulation is interactive; larger sets are a batch job
       geometry: polygonalGeometrySchema.optional(),
     })
     .strict()
-    .refine((b) => (b.plotIds === undefined) !== (b.geometry === undefined), { message: 'give either plotIds or geometry, not both' })
+    .refine((b) => (b.plotIds === undefined) !== (b.geometry === undefined), {
+      message: 'give either plotIds or geometry, not both',
+    })
     .openapi('ZanSimulation');
 
   app.openapi(
@@ -159,13 +213,25 @@ export function zanRoutes() {
       tags: ['zan'],
       summary: 'The envelope of each commune before and after developing plots or a drawn geometry; nothing is written',
       middleware: limitBody,
-      request: { query: ruleSetQuery, body: { required: true, content: { 'application/json': { schema: simulateBody } } } },
-      responses: { 200: { description: 'Envelopes before and after', content: { 'application/json': { schema: zanDocument('ZanSimulationResult') } } }, ...problemResponses },
+      request: {
+        query: ruleSetQuery,
+        body: { required: true, content: { 'application/json': { schema: simulateBody } } },
+      },
+      responses: {
+        200: {
+          description: 'Envelopes before and after',
+          content: { 'application/json': { schema: zanDocument('ZanSimulationResult') } },
+        },
+        ...problemResponses,
+      },
     }),
     async (c) => {
       const rules = ruleSet(c.req.valid('query').rule_set);
       const body = c.req.valid('json');
-      let parts: { communeInsee: string | null; measure: { consumptionM2: number; nafConsumptionM2: number; nationalM2: number; areaM2: number } }[];
+      let parts: {
+        communeInsee: string | null;
+        measure: { consumptionM2: number; nafConsumptionM2: number; nationalM2: number; areaM2: number };
+      }[];
       let unallocatedHa = 0;
       if (body.geometry) {
         await checkGeometry(c.var.db, body.geometry, 'geometry');
@@ -178,19 +244,37 @@ export function zanRoutes() {
         parts = measured;
         const found = new Set(measured.map((p) => p.key));
         const missing = ids.filter((id) => !found.has(id));
-        if (missing.length) throw invalidParam('body', 'plotIds', `unknown plot ids: ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ` and ${missing.length - 10} more` : ''}`);
+        if (missing.length)
+          throw invalidParam(
+            'body',
+            'plotIds',
+            `unknown plot ids: ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ` and ${missing.length - 10} more` : ''}`,
+          );
       }
-      const byCommune = new Map<string, { consumptionHa: number; nafConsumptionHa: number; nationalHa: number; areaHa: number }>();
+      const byCommune = new Map<
+        string,
+        { consumptionHa: number; nafConsumptionHa: number; nationalHa: number; areaHa: number }
+      >();
       for (const p of parts) {
         if (!p.communeInsee) continue;
-        const entry = byCommune.get(p.communeInsee) ?? { consumptionHa: 0, nafConsumptionHa: 0, nationalHa: 0, areaHa: 0 };
+        const entry = byCommune.get(p.communeInsee) ?? {
+          consumptionHa: 0,
+          nafConsumptionHa: 0,
+          nationalHa: 0,
+          areaHa: 0,
+        };
         entry.consumptionHa += p.measure.consumptionM2 / M2_PER_HA;
         entry.nafConsumptionHa += p.measure.nafConsumptionM2 / M2_PER_HA;
         entry.nationalHa += p.measure.nationalM2 / M2_PER_HA;
         entry.areaHa += p.measure.areaM2 / M2_PER_HA;
         byCommune.set(p.communeInsee, entry);
       }
-      const refs = await c.var.db.selectFrom('communes').where('insee', 'in', [...byCommune.keys(), '-']).select(['insee', 'name', 'epciSiren']).orderBy('insee').execute();
+      const refs = await c.var.db
+        .selectFrom('communes')
+        .where('insee', 'in', [...byCommune.keys(), '-'])
+        .select(['insee', 'name', 'epciSiren'])
+        .orderBy('insee')
+        .execute();
       const envelopes = await communeEnvelopes(c.var.db, rules, refs);
       const communes = envelopes.map((e) => {
         const used = byCommune.get(e.insee)!;
@@ -202,8 +286,15 @@ export function zanRoutes() {
           nafConsumptionHa: round(used.nafConsumptionHa, 4),
           consumptionHa: round(used.consumptionHa, 4),
           nationalEnvelopeHa: round(used.nationalHa, 4),
-          before: before && { allowedHa: round(before.allowedHa, 4), consumedHa: round(before.consumedHa, 4), remainingHa: round(before.remainingHa, 4) },
-          after: before && { consumedHa: round(before.consumedHa + used.consumptionHa, 4), remainingHa: round(before.remainingHa - used.consumptionHa, 4) },
+          before: before && {
+            allowedHa: round(before.allowedHa, 4),
+            consumedHa: round(before.consumedHa, 4),
+            remainingHa: round(before.remainingHa, 4),
+          },
+          after: before && {
+            consumedHa: round(before.consumedHa + used.consumptionHa, 4),
+            remainingHa: round(before.remainingHa - used.consumptionHa, 4),
+          },
           shareOfRemaining: before ? round(envelopeShare(used.consumptionHa, before.remainingHa), 4) : null,
         };
       });
@@ -211,10 +302,16 @@ export function zanRoutes() {
       return c.json(
         {
           ruleSet: ruleSetSummary(rules),
-          vintages: await dataVintages(c.var.db, refs.map((r) => r.insee)),
+          vintages: await dataVintages(
+            c.var.db,
+            refs.map((r) => r.insee),
+          ),
           provisionalYears: [...new Set(all.flatMap((e) => e.provisionalYears))].sort(),
           written: false,
-          consumptionHa: round(communes.reduce((s, x) => s + (x.consumptionHa ?? 0), 0), 4),
+          consumptionHa: round(
+            communes.reduce((s, x) => s + (x.consumptionHa ?? 0), 0),
+            4,
+          ),
           unallocatedHa: round(unallocatedHa, 4),
           communes,
         },

@@ -21,7 +21,11 @@ import { openPostgres } from '../../src/db/open.js';
 import { seedDemoData } from '../../src/fixtures/demo.js';
 import { importCnig } from '../../src/importers/cnig-sites-economiques.js';
 
-const { values } = parseArgs({ args: process.argv.slice(3), options: { plots: { type: 'string' }, format: { type: 'string' }, indexes: { type: 'string' } }, strict: true });
+const { values } = parseArgs({
+  args: process.argv.slice(3),
+  options: { plots: { type: 'string' }, format: { type: 'string' }, indexes: { type: 'string' } },
+  strict: true,
+});
 const total = values.plots ? Number(values.plots) : 200_000;
 const format = values.format === 'csv' ? 'csv' : 'geojsonl';
 const indexes = (['auto', 'keep', 'rebuild'] as const).find((mode) => mode === (values.indexes ?? 'rebuild'));
@@ -32,7 +36,9 @@ if (!indexes) {
 
 const url = process.env.DATABASE_URL;
 if (!url) {
-  console.log('import benchmark: set DATABASE_URL to a PostgreSQL/PostGIS server (the figure that matters is on PostgreSQL); skipped');
+  console.log(
+    'import benchmark: set DATABASE_URL to a PostgreSQL/PostGIS server (the figure that matters is on PostgreSQL); skipped',
+  );
   process.exit(0);
 }
 
@@ -49,17 +55,35 @@ const handle = openPostgres(scratch.toString(), 4);
 await migrateToLatest(handle.db);
 await seedDemoData(handle.db);
 const sites = await handle.db.selectFrom('sites').select(['cnigId', 'id']).execute();
-const centres = (await handle.db.selectFrom('sites').select((eb) => ['cnigId', eb.fn<number>('ST_X', [eb.fn('ST_PointOnSurface', ['geom'])]).as('x'), eb.fn<number>('ST_Y', [eb.fn('ST_PointOnSurface', ['geom'])]).as('y')]).execute());
+const centres = await handle.db
+  .selectFrom('sites')
+  .select((eb) => [
+    'cnigId',
+    eb.fn<number>('ST_X', [eb.fn('ST_PointOnSurface', ['geom'])]).as('x'),
+    eb.fn<number>('ST_Y', [eb.fn('ST_PointOnSurface', ['geom'])]).as('y'),
+  ])
+  .execute();
 
 // A deterministic generator: small squares scattered around their site's point.
 let seed = 42;
-const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
 function plot(i: number) {
   const site = centres[i % centres.length]!;
   const x = site.x + (random() - 0.5) * 0.02;
   const y = site.y + (random() - 0.5) * 0.02;
   const d = 0.0005;
-  const geometry = { type: 'Polygon', coordinates: [[[x, y], [x + d, y], [x + d, y + d], [x, y + d], [x, y]]] };
+  const geometry = {
+    type: 'Polygon',
+    coordinates: [
+      [
+        [x, y],
+        [x + d, y],
+        [x + d, y + d],
+        [x, y + d],
+        [x, y],
+      ],
+    ],
+  };
   return {
     terr_id: `BENCH_TERRAIN-ECO_${String(i).padStart(8, '0')}`,
     site_id: site.cnigId,
@@ -91,7 +115,16 @@ for (let i = 0; i < total; i++) {
   const { geometry, ...properties } = plot(i);
   const line =
     format === 'csv'
-      ? stringify([cnigHeader('terrain-eco').map((name) => (name === 'terr_geomsurf' ? JSON.stringify(geometry) : String(properties[name as keyof typeof properties] ?? '')))], { delimiter: ';' })
+      ? stringify(
+          [
+            cnigHeader('terrain-eco').map((name) =>
+              name === 'terr_geomsurf'
+                ? JSON.stringify(geometry)
+                : String(properties[name as keyof typeof properties] ?? ''),
+            ),
+          ],
+          { delimiter: ';' },
+        )
       : `${JSON.stringify({ type: 'Feature', properties, geometry })}\n`;
   if (!out.write(line)) await once(out, 'drain');
 }
@@ -115,7 +148,8 @@ const report = await importCnig(handle.db, 'terrain-eco', file, {
   },
 });
 const importSeconds = (performance.now() - started) / 1000;
-if (report.rejected.length > 0 || report.inserted !== total) console.log('unexpected report', { inserted: report.inserted, rejected: report.rejected.slice(0, 3) });
+if (report.rejected.length > 0 || report.inserted !== total)
+  console.log('unexpected report', { inserted: report.inserted, rejected: report.rejected.slice(0, 3) });
 
 // Baseline: the same rows through pg, one INSERT … json_to_recordset per 2,000, no checks.
 const client = new pg.Client({ connectionString: scratch.toString() });
@@ -128,7 +162,21 @@ for (let i = 0; i < total; i += 2_000) {
   const batch = [];
   for (let j = i; j < Math.min(total, i + 2_000); j++) {
     const p = plot(j);
-    batch.push({ id: crypto.randomUUID(), cnig_id: p.terr_id, site_id: siteIds.get(p.site_id), gross_area_ha: 0.2, identified_on: p.terr_identif_date, updated_on: p.terr_actu_date, land_control: p.terr_maitrise_fonc, development_stage: p.terr_stade_amngt, marketing_stage: p.terr_stade_comm, occupation: p.terr_etat_occup, land_use: p.terr_usage, price_eur_m2: 35, geom: JSON.stringify(p.geometry) });
+    batch.push({
+      id: crypto.randomUUID(),
+      cnig_id: p.terr_id,
+      site_id: siteIds.get(p.site_id),
+      gross_area_ha: 0.2,
+      identified_on: p.terr_identif_date,
+      updated_on: p.terr_actu_date,
+      land_control: p.terr_maitrise_fonc,
+      development_stage: p.terr_stade_amngt,
+      marketing_stage: p.terr_stade_comm,
+      occupation: p.terr_etat_occup,
+      land_use: p.terr_usage,
+      price_eur_m2: 35,
+      geom: JSON.stringify(p.geometry),
+    });
   }
   await client.query(
     `INSERT INTO plots (id, cnig_id, site_id, gross_area_ha, identified_on, updated_on, land_control, development_stage, marketing_stage, occupation, land_use, price_eur_m2, geom)
@@ -143,10 +191,18 @@ batchTimes.sort((a, b) => a - b);
 const median = batchTimes[Math.floor(batchTimes.length / 2)] ?? 0;
 const p95 = batchTimes[Math.min(batchTimes.length - 1, Math.ceil(batchTimes.length * 0.95) - 1)] ?? 0;
 const mb = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MB`;
-console.log(`import ${total} plots from ${format} on PostgreSQL (--indexes ${indexes}; indexes rebuilt: ${report.indexesRebuilt === true})`);
-console.log(`  importer: ${importSeconds.toFixed(1)} s, ${Math.round(total / importSeconds)} features/s; per 2,000 rows read median ${median.toFixed(0)} ms, p95 ${p95.toFixed(0)} ms`);
-console.log(`  RSS every 20,000 rows: ${rss.length ? `${mb(Math.min(...rss))} … ${mb(Math.max(...rss))} (first ${mb(rss[0]!)}, last ${mb(rss[rss.length - 1]!)})` : 'n/a'}`);
-console.log(`  raw SQL through pg (no validation): ${rawSeconds.toFixed(1)} s, ${Math.round(total / rawSeconds)} features/s`);
+console.log(
+  `import ${total} plots from ${format} on PostgreSQL (--indexes ${indexes}; indexes rebuilt: ${report.indexesRebuilt === true})`,
+);
+console.log(
+  `  importer: ${importSeconds.toFixed(1)} s, ${Math.round(total / importSeconds)} features/s; per 2,000 rows read median ${median.toFixed(0)} ms, p95 ${p95.toFixed(0)} ms`,
+);
+console.log(
+  `  RSS every 20,000 rows: ${rss.length ? `${mb(Math.min(...rss))} … ${mb(Math.max(...rss))} (first ${mb(rss[0]!)}, last ${mb(rss[rss.length - 1]!)})` : 'n/a'}`,
+);
+console.log(
+  `  raw SQL through pg (no validation): ${rawSeconds.toFixed(1)} s, ${Math.round(total / rawSeconds)} features/s`,
+);
 console.log(`  ratio importer / raw: ${(importSeconds / rawSeconds).toFixed(2)}×`);
 
 await client.end();

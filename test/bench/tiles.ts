@@ -41,7 +41,13 @@ const ms = (v: number) => `${v.toFixed(2)} ms`;
 
 async function ensureData(db: Kysely<Database>, plots: number): Promise<number> {
   await migrateToLatest(db);
-  const count = async (table: 'plots' | 'epci') => (await db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n;
+  const count = async (table: 'plots' | 'epci') =>
+    (
+      await db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n;
   if ((await count('epci')) === 0) await seedDemoData(db);
   const existing = await count('plots');
   if (existing < plots) {
@@ -57,7 +63,9 @@ async function ensureData(db: Kysely<Database>, plots: number): Promise<number> 
 async function tileList(db: Kysely<Database>): Promise<{ territory: string; plots: number; tiles: TileCoord[] }> {
   const { rows: densest } = await sql<{ territoryId: string; n: number }>`
     SELECT te.territory_id, count(*)::int AS n FROM plots p JOIN sites s ON s.id = p.site_id
-    JOIN territory_epci te ON te.epci_siren = s.epci_siren WHERE p.deleted_at IS NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1`.execute(db);
+    JOIN territory_epci te ON te.epci_siren = s.epci_siren WHERE p.deleted_at IS NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1`.execute(
+    db,
+  );
   const territory = densest[0]!.territoryId;
   const { rows: points } = await sql<{ lon: number; lat: number }>`
     SELECT ST_X(ST_PointOnSurface(p.geom)) AS lon, ST_Y(ST_PointOnSurface(p.geom)) AS lat
@@ -76,12 +84,16 @@ async function tileList(db: Kysely<Database>): Promise<{ territory: string; plot
 const handle = openPostgres(url, 10);
 const plotCount = await ensureData(handle.db, targetPlots);
 const { territory, plots: territoryPlots, tiles } = await tileList(handle.db);
-console.log(`database: ${plotCount} plots; densest territory ${territory} (${territoryPlots} plots); ${tiles.length} composite tiles z6-z16`);
+console.log(
+  `database: ${plotCount} plots; densest territory ${territory} (${territoryPlots} plots); ${tiles.length} composite tiles z6-z16`,
+);
 
 const apiOff = createApp({ db: handle.db, backend: 'postgres', tileCacheBytes: 0 });
 // Same session settings as the API's pool (src/db/open.ts): JIT off.
 const pool = new pg.Pool({ connectionString: url, max: 10, options: '-c jit=off' });
-const compiled = tiles.map((q) => tileLayers.filter((l) => q.z >= l.minzoom && q.z <= l.maxzoom).map((l) => asMvtStatement(l, q).compile(handle.db)));
+const compiled = tiles.map((q) =>
+  tileLayers.filter((l) => q.z >= l.minzoom && q.z <= l.maxzoom).map((l) => asMvtStatement(l, q).compile(handle.db)),
+);
 
 // Warm both paths once (plans, caches of the OS and of PostgreSQL).
 for (const [i, q] of tiles.entries()) {
@@ -117,10 +129,17 @@ for (let round = 0; round < 2; round++) {
     }
   }
 }
-const [apiP50, apiP95, rawP50, rawP95] = [quantile(api, 0.5), quantile(api, 0.95), quantile(raw, 0.5), quantile(raw, 0.95)];
+const [apiP50, apiP95, rawP50, rawP95] = [
+  quantile(api, 0.5),
+  quantile(api, 0.95),
+  quantile(raw, 0.5),
+  quantile(raw, 0.95),
+];
 console.log(`API, cache off   p50 ${ms(apiP50)}  p95 ${ms(apiP95)}  (${api.length} requests)`);
 console.log(`raw ST_AsMVT/pg  p50 ${ms(rawP50)}  p95 ${ms(rawP95)}  (${raw.length} runs)`);
-console.log(`API overhead ratio  p50 ${(apiP50 / rawP50).toFixed(3)}  p95 ${(apiP95 / rawP95).toFixed(3)}  (target ≤ 1.2)`);
+console.log(
+  `API overhead ratio  p50 ${(apiP50 / rawP50).toFixed(3)}  p95 ${(apiP95 / rawP95).toFixed(3)}  (target ≤ 1.2)`,
+);
 console.log(`largest tile: ${(largest / 1024).toFixed(1)} KB (${largestTile})`);
 await pool.end();
 
@@ -137,7 +156,9 @@ const result = await autocannon({
   duration: seconds,
   requests: paths.map((path) => ({ method: 'GET', path, headers: { 'accept-encoding': 'gzip' } })),
 });
-console.log(`cached tiles over HTTP (autocannon, 20 connections, ${seconds} s, gzip): ${Math.round(result.requests.average)} req/s average, latency p50 ${result.latency.p50} ms p99 ${result.latency.p99} ms, ${result.non2xx} non-2xx of ${result.requests.total}`);
+console.log(
+  `cached tiles over HTTP (autocannon, 20 connections, ${seconds} s, gzip): ${Math.round(result.requests.average)} req/s average, latency p50 ${result.latency.p50} ms p99 ${result.latency.p99} ms, ${result.non2xx} non-2xx of ${result.requests.total}`,
+);
 await new Promise((resolve) => server.close(resolve));
 await handle.close();
 
@@ -154,6 +175,8 @@ if (pglitePlots > 0) {
     await sources.composite.tile(q.z, q.x, q.y);
     times.push(performance.now() - started);
   }
-  console.log(`embedded PGlite (${embeddedPlots} plots; ${embeddedList.territory} has ${embeddedList.plots}), TypeScript encoder, 200 composite tiles z6-z16: p50 ${ms(quantile(times, 0.5))}  p95 ${ms(quantile(times, 0.95))}`);
+  console.log(
+    `embedded PGlite (${embeddedPlots} plots; ${embeddedList.territory} has ${embeddedList.plots}), TypeScript encoder, 200 composite tiles z6-z16: p50 ${ms(quantile(times, 0.5))}  p95 ${ms(quantile(times, 0.95))}`,
+  );
   await embedded.close();
 }

@@ -58,7 +58,13 @@ const ms = (v: number) => `${v.toFixed(1)} ms`;
 try {
   await migrateToLatest(handle.db);
   if (await isCatalogueEmpty(handle)) await seedDemoData(handle.db);
-  const plotCount = async () => (await handle.db.selectFrom('plots').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n;
+  const plotCount = async () =>
+    (
+      await handle.db
+        .selectFrom('plots')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n;
   if (targetPlots > (await plotCount())) {
     const [t] = await timed(async () => {
       await generateFixtures(handle.db, { plots: targetPlots - (await plotCount()) });
@@ -72,16 +78,35 @@ try {
   await raw?.connect();
   const epci = (await handle.db.selectFrom('epci').select('siren').orderBy('siren').execute()).map((e) => e.siren);
   const random = createRandom(seedFrom('zan-bench-territories'));
-  const generated = Array.from({ length: generatedTerritories }, (_, k) => ({ id: `ti-bench-${k + 1}`, members: [...new Set(Array.from({ length: random.int(1, 4) }, () => random.pick(epci)))] }));
+  const generated = Array.from({ length: generatedTerritories }, (_, k) => ({
+    id: `ti-bench-${k + 1}`,
+    members: [...new Set(Array.from({ length: random.int(1, 4) }, () => random.pick(epci)))],
+  }));
   await handle.db.deleteFrom('territories').where('id', 'like', 'ti-bench-%').execute();
   if (generated.length) {
-    await insertJsonRows(handle.db, 'territories', generated.map((g) => ({ id: g.id, name: `Bench ${g.id}`, regionCode: '84', regionName: 'Auvergne-Rhône-Alpes', phases: ['2023-2027'] })));
-    await insertJsonRows(handle.db, 'territoryEpci', generated.flatMap((g) => g.members.map((siren) => ({ territoryId: g.id, epciSiren: siren }))));
+    await insertJsonRows(
+      handle.db,
+      'territories',
+      generated.map((g) => ({
+        id: g.id,
+        name: `Bench ${g.id}`,
+        regionCode: '84',
+        regionName: 'Auvergne-Rhône-Alpes',
+        phases: ['2023-2027'],
+      })),
+    );
+    await insertJsonRows(
+      handle.db,
+      'territoryEpci',
+      generated.flatMap((g) => g.members.map((siren) => ({ territoryId: g.id, epciSiren: siren }))),
+    );
   }
   const rules = ruleSet();
   const territories = (await handle.db.selectFrom('territories').select('id').orderBy('id').execute()).map((t) => t.id);
   const demoTerritories = territories.filter((id) => !id.startsWith('ti-bench-'));
-  console.log(`backend ${handle.kind}; ${territories.length} territories, ${await plotCount()} plots; ${runs} runs each`);
+  console.log(
+    `backend ${handle.kind}; ${territories.length} territories, ${await plotCount()} plots; ${runs} runs each`,
+  );
   const emptyCache = () => handle.db.deleteFrom('zanPlotMeasures').execute();
   const coldRuns = Math.min(runs, 5);
 
@@ -121,11 +146,16 @@ try {
   const rate = (t: number) => Math.round(plots.length / (t / 1000));
   line = `per-plot figures: ${plots.length} plots cold in ${ms(plotColdMs)} = ${rate(plotColdMs)} plots/s; warm in ${ms(plotMs)} = ${rate(plotMs)} plots/s`;
   if (raw) {
-    const [baseMs] = await timed(() => raw.query('SELECT id, ST_Area(geom::geography) FROM plots WHERE deleted_at IS NULL'));
+    const [baseMs] = await timed(() =>
+      raw.query('SELECT id, ST_Area(geom::geography) FROM plots WHERE deleted_at IS NULL'),
+    );
     line += `; raw pg ellipsoidal areas ${ms(baseMs)} (ratio cold ${(plotColdMs / baseMs).toFixed(1)}×, warm ${(plotMs / baseMs).toFixed(1)}×)`;
   }
   console.log(line);
-  const classes = plots.reduce<Record<string, number>>((acc, p) => ({ ...acc, [p.measure.class]: (acc[p.measure.class] ?? 0) + 1 }), {});
+  const classes = plots.reduce<Record<string, number>>(
+    (acc, p) => ({ ...acc, [p.measure.class]: (acc[p.measure.class] ?? 0) + 1 }),
+    {},
+  );
   console.log(`classes: ${JSON.stringify(classes)}`);
 } finally {
   await handle.db.deleteFrom('territories').where('id', 'like', 'ti-bench-%').execute();

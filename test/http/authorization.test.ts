@@ -21,8 +21,18 @@ let keys: Keys & { malformed: string; unknown: string };
 
 beforeAll(async () => {
   t = await openTestApp();
-  keys = { ...(await createKeys(t.handle.db, IN, OUT)), malformed: 'not-an-api-key', unknown: 'fnc_zzzzzzzz_bbbbbbbbbbbbbbbbbbbbbbbbbbb' };
-  app = createApp({ clock: testClock, db: t.handle.db, backend: t.handle.kind, failureLimiter: new FailureLimiter({ maxFailures: 1_000_000, windowMs: 60_000 }), maxBodyBytes: BODY_LIMIT });
+  keys = {
+    ...(await createKeys(t.handle.db, IN, OUT)),
+    malformed: 'not-an-api-key',
+    unknown: 'fnc_zzzzzzzz_bbbbbbbbbbbbbbbbbbbbbbbbbbb',
+  };
+  app = createApp({
+    clock: testClock,
+    db: t.handle.db,
+    backend: t.handle.kind,
+    failureLimiter: new FailureLimiter({ maxFailures: 1_000_000, windowMs: 60_000 }),
+    maxBodyBytes: BODY_LIMIT,
+  });
 });
 afterAll(async () => t?.close());
 
@@ -33,7 +43,9 @@ interface Operation {
   security?: unknown[];
   requestBody?: { content?: Record<string, unknown> };
 }
-const spec = (await (await createApp({ db: {} as never, backend: 'unknown' }).request('http://localhost/openapi.json')).json()) as { paths: Record<string, Record<string, Operation>> };
+const spec = (await (
+  await createApp({ db: {} as never, backend: 'unknown' }).request('http://localhost/openapi.json')
+).json()) as { paths: Record<string, Record<string, Operation>> };
 const operations = Object.entries(spec.paths).flatMap(([path, item]) =>
   Object.entries(item)
     .filter(([method]) => ['get', 'put', 'post', 'delete', 'patch'].includes(method))
@@ -43,23 +55,54 @@ const operations = Object.entries(spec.paths).flatMap(([path, item]) =>
 const guarded = operations.filter((o) => o.method !== 'GET' || (o.op.security?.length ?? 0) > 0);
 const jsonBodied = operations.filter((o) => o.op.requestBody?.content?.['application/json']);
 
-const callers = ['anonymous', 'malformed', 'unknown', 'revoked', 'expired', 'labeller', 'editorOut', 'editorIn', 'admin'] as const;
+const callers = [
+  'anonymous',
+  'malformed',
+  'unknown',
+  'revoked',
+  'expired',
+  'labeller',
+  'editorOut',
+  'editorIn',
+  'admin',
+] as const;
 type Caller = (typeof callers)[number];
 const badKeys: Caller[] = ['malformed', 'unknown', 'revoked', 'expired'];
 const keyOf = (caller: Caller) => (caller === 'anonymous' ? undefined : keys[caller]);
 
 async function newSiteBody() {
   const { geometry, communeInsee } = await squareIn(t.handle.db, IN, 150);
-  return { name: 'Parc test', siteType: "zone d'activité économique", mainVocation: 'industrielle', state: 'en projet', usableAreaHa: 2, communeInsee, ownerType: 'epci', geometry };
+  return {
+    name: 'Parc test',
+    siteType: "zone d'activité économique",
+    mainVocation: 'industrielle',
+    state: 'en projet',
+    usableAreaHa: 2,
+    communeInsee,
+    ownerType: 'epci',
+    geometry,
+  };
 }
 
 async function plotBody(siteId: string) {
   const { geometry } = await squareIn(t.handle.db, IN, 60);
-  return { siteId, landControl: 'commune', developmentStage: 'viabilisé et aménagé', marketingStage: 'en vente', occupation: 'inoccupé', landUse: 'espace agricole', geometry };
+  return {
+    siteId,
+    landControl: 'commune',
+    developmentStage: 'viabilisé et aménagé',
+    marketingStage: 'en vente',
+    occupation: 'inoccupé',
+    landUse: 'espace agricole',
+    geometry,
+  };
 }
 
 const asAdmin = (path: string, method: string, body: unknown) =>
-  send(path, { method, headers: { ...bearer(keys.admin), 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  send(path, {
+    method,
+    headers: { ...bearer(keys.admin), 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 
 /** A live site of the territory, created by admin so every case starts from a known state. */
 async function freshSite(): Promise<string> {
@@ -98,13 +141,48 @@ interface Case {
 }
 
 const cases: Record<string, Case> = {
-  'POST /sites': { prepare: async () => ({ path: '/sites', body: await newSiteBody() }), ok: 201, roles: ['editor', 'admin'], scope: 'body' },
-  'PATCH /sites/{id}': { prepare: async () => ({ path: `/sites/${await freshSite()}`, body: { powerMw: 42 }, ifMatch: true }), ok: 200, roles: ['editor', 'admin'], scope: 'path' },
-  'DELETE /sites/{id}': { prepare: async () => ({ path: `/sites/${await freshSite()}`, ifMatch: true }), ok: 204, roles: ['editor', 'admin'], scope: 'path' },
-  'POST /plots': { prepare: async () => ({ path: '/plots', body: await plotBody(await freshSite()) }), ok: 201, roles: ['editor', 'admin'], scope: 'body' },
-  'PATCH /plots/{id}': { prepare: async () => ({ path: `/plots/${await freshPlot()}`, body: { priceEurM2: 31.5 }, ifMatch: true }), ok: 200, roles: ['editor', 'admin'], scope: 'path' },
-  'DELETE /plots/{id}': { prepare: async () => ({ path: `/plots/${await freshPlot()}`, ifMatch: true }), ok: 204, roles: ['editor', 'admin'], scope: 'path' },
-  'GET /sites/{id}/label': { prepare: async () => ({ path: `/sites/${await freshSite()}/label` }), ok: 200, roles: ['editor', 'labeller', 'admin'], scope: 'path' },
+  'POST /sites': {
+    prepare: async () => ({ path: '/sites', body: await newSiteBody() }),
+    ok: 201,
+    roles: ['editor', 'admin'],
+    scope: 'body',
+  },
+  'PATCH /sites/{id}': {
+    prepare: async () => ({ path: `/sites/${await freshSite()}`, body: { powerMw: 42 }, ifMatch: true }),
+    ok: 200,
+    roles: ['editor', 'admin'],
+    scope: 'path',
+  },
+  'DELETE /sites/{id}': {
+    prepare: async () => ({ path: `/sites/${await freshSite()}`, ifMatch: true }),
+    ok: 204,
+    roles: ['editor', 'admin'],
+    scope: 'path',
+  },
+  'POST /plots': {
+    prepare: async () => ({ path: '/plots', body: await plotBody(await freshSite()) }),
+    ok: 201,
+    roles: ['editor', 'admin'],
+    scope: 'body',
+  },
+  'PATCH /plots/{id}': {
+    prepare: async () => ({ path: `/plots/${await freshPlot()}`, body: { priceEurM2: 31.5 }, ifMatch: true }),
+    ok: 200,
+    roles: ['editor', 'admin'],
+    scope: 'path',
+  },
+  'DELETE /plots/{id}': {
+    prepare: async () => ({ path: `/plots/${await freshPlot()}`, ifMatch: true }),
+    ok: 204,
+    roles: ['editor', 'admin'],
+    scope: 'path',
+  },
+  'GET /sites/{id}/label': {
+    prepare: async () => ({ path: `/sites/${await freshSite()}/label` }),
+    ok: 200,
+    roles: ['editor', 'labeller', 'admin'],
+    scope: 'path',
+  },
   'POST /sites/{id}/label/transitions': {
     prepare: async () => ({ path: `/sites/${await freshSite()}/label/transitions`, body: { to: 'draft' } }),
     ok: 200,
@@ -117,7 +195,10 @@ const cases: Record<string, Case> = {
     prepare: async () => {
       const id = await freshSite();
       expect((await asAdmin(`/sites/${id}/label/transitions`, 'POST', { to: 'draft' })).status).toBe(200);
-      return { path: `/sites/${id}/label/criteria/land_control`, body: { status: 'met', evidence: [{ title: 'Acte de vente', date: '2025-03-01', author: 'Notaire' }] } };
+      return {
+        path: `/sites/${id}/label/criteria/land_control`,
+        body: { status: 'met', evidence: [{ title: 'Acte de vente', date: '2025-03-01', author: 'Notaire' }] },
+      };
     },
     ok: 200,
     roles: ['editor', 'labeller', 'admin'],
@@ -125,15 +206,26 @@ const cases: Record<string, Case> = {
     // Labellers assess while they review; a draft is the territory team's.
     overrides: { labeller: 409 },
   },
-  'GET /audit': { prepare: async () => ({ path: '/audit?limit=5' }), ok: 200, roles: ['labeller', 'admin'], scope: 'none' },
+  'GET /audit': {
+    prepare: async () => ({ path: '/audit?limit=5' }),
+    ok: 200,
+    roles: ['labeller', 'admin'],
+    scope: 'none',
+  },
   'POST /imports': {
-    prepare: async () => ({ path: '/imports?kind=site-eco', raw: { body: await (await send('/exports/cnig/site-eco.csv')).text(), type: 'text/csv' } }),
+    prepare: async () => ({
+      path: '/imports?kind=site-eco',
+      raw: { body: await (await send('/exports/cnig/site-eco.csv')).text(), type: 'text/csv' },
+    }),
     ok: 200,
     roles: ['admin'],
     scope: 'none',
   },
   'POST /zan/simulate': {
-    prepare: async () => ({ path: '/zan/simulate', body: { geometry: (await squareIn(t.handle.db, IN, 80)).geometry } }),
+    prepare: async () => ({
+      path: '/zan/simulate',
+      body: { geometry: (await squareIn(t.handle.db, IN, 80)).geometry },
+    }),
     ok: 200,
     roles: ['editor', 'labeller', 'admin'],
     scope: 'none',
@@ -172,7 +264,8 @@ function endlessBody(chunkBytes = 16 * 1024) {
   return { stream, counter, chunkBytes };
 }
 
-const streamed = (init: RequestInit & { body: ReadableStream<Uint8Array> }) => ({ ...init, duplex: 'half' }) as RequestInit;
+const streamed = (init: RequestInit & { body: ReadableStream<Uint8Array> }) =>
+  ({ ...init, duplex: 'half' }) as RequestInit;
 
 describe('authorization matrix (generated from /openapi.json)', () => {
   it('covers every write route and restricted read the API publishes, and nothing else', () => {
@@ -210,7 +303,12 @@ describe('authorization matrix (generated from /openapi.json)', () => {
         const endless = endlessBody();
         const beforeHostile = await fingerprint(t.handle.db);
         const path = `${probe.path}${probe.path.includes('?') ? '&' : '?'}unexpected=1`;
-        const hostile = await send(path, method === 'GET' ? { headers: hostileHeaders } : streamed({ method, headers: hostileHeaders, body: endless.stream }));
+        const hostile = await send(
+          path,
+          method === 'GET'
+            ? { headers: hostileHeaders }
+            : streamed({ method, headers: hostileHeaders, body: endless.stream }),
+        );
         expect(await fingerprint(t.handle.db)).toBe(beforeHostile);
         if (refusedFirst !== undefined) {
           expect(hostile.status).toBe(refusedFirst);
@@ -230,10 +328,20 @@ describe('authorization matrix (generated from /openapi.json)', () => {
 describe('request bodies', () => {
   for (const { name, method } of jsonBodied) {
     it(`${name}: a JSON body with no length is cut off with 413 soon after ${BODY_LIMIT} bytes`, async () => {
-      const path = name.split(' ')[1]!.replaceAll('{id}', '00000000-0000-4000-8000-000000000000').replaceAll('{criterion}', 'land_control');
+      const path = name
+        .split(' ')[1]!
+        .replaceAll('{id}', '00000000-0000-4000-8000-000000000000')
+        .replaceAll('{criterion}', 'land_control');
       const endless = endlessBody();
       const before = await fingerprint(t.handle.db);
-      const res = await send(path, streamed({ method, headers: { ...bearer(keys.admin), 'content-type': 'application/json', 'if-match': '"x"' }, body: endless.stream }));
+      const res = await send(
+        path,
+        streamed({
+          method,
+          headers: { ...bearer(keys.admin), 'content-type': 'application/json', 'if-match': '"x"' },
+          body: endless.stream,
+        }),
+      );
       expect(res.status).toBe(413);
       expect(res.headers.get('content-type')).toBe('application/problem+json');
       expect((await res.json()).maxBytes).toBe(BODY_LIMIT);
@@ -247,18 +355,38 @@ describe('request bodies', () => {
     const chunked = (bytes: number) =>
       new ReadableStream<Uint8Array>({
         start(controller) {
-          for (let sent = 0; sent < bytes; sent += 1000) controller.enqueue(new TextEncoder().encode('x'.repeat(Math.min(1000, bytes - sent))));
+          for (let sent = 0; sent < bytes; sent += 1000)
+            controller.enqueue(new TextEncoder().encode('x'.repeat(Math.min(1000, bytes - sent))));
           controller.close();
         },
       });
-    const post = (bytes: number) => send('/sites', streamed({ method: 'POST', headers: { ...bearer(keys.admin), 'content-type': 'application/json' }, body: chunked(bytes) }));
+    const post = (bytes: number) =>
+      send(
+        '/sites',
+        streamed({
+          method: 'POST',
+          headers: { ...bearer(keys.admin), 'content-type': 'application/json' },
+          body: chunked(bytes),
+        }),
+      );
     expect((await post(BODY_LIMIT)).status).toBe(400);
     expect((await post(BODY_LIMIT + 1)).status).toBe(413);
   });
 
   it('a declared Content-Length past the limit is 413 before the body is read', async () => {
     const endless = endlessBody();
-    const res = await send('/sites', streamed({ method: 'POST', headers: { ...bearer(keys.admin), 'content-type': 'application/json', 'content-length': String(BODY_LIMIT + 1) }, body: endless.stream }));
+    const res = await send(
+      '/sites',
+      streamed({
+        method: 'POST',
+        headers: {
+          ...bearer(keys.admin),
+          'content-type': 'application/json',
+          'content-length': String(BODY_LIMIT + 1),
+        },
+        body: endless.stream,
+      }),
+    );
     expect(res.status).toBe(413);
     expect(endless.counter.pulled).toBeLessThanOrEqual(endless.chunkBytes);
   });
@@ -267,10 +395,21 @@ describe('request bodies', () => {
     const { geometry, communeInsee } = await squareIn(t.handle.db, IN, 150);
     const [lon, lat] = geometry.coordinates[0]!.reduce(([x, y], [a, b]) => [x! + a! / 5, y! + b! / 5], [0, 0]);
     // 99,999 points on a 50 m circle and the closing one; no rounding: 17 significant digits.
-    const ring = Array.from({ length: 99_999 }, (_, i) => [lon! + 0.0006 * Math.cos((2 * Math.PI * i) / 99_999) + 1e-13 * Math.PI, lat! + 0.00045 * Math.sin((2 * Math.PI * i) / 99_999) + 1e-13 * Math.E]);
-    const body = JSON.stringify({ ...(await newSiteBody()), communeInsee, geometry: { type: 'Polygon', coordinates: [[...ring, ring[0]]] } });
+    const ring = Array.from({ length: 99_999 }, (_, i) => [
+      lon! + 0.0006 * Math.cos((2 * Math.PI * i) / 99_999) + 1e-13 * Math.PI,
+      lat! + 0.00045 * Math.sin((2 * Math.PI * i) / 99_999) + 1e-13 * Math.E,
+    ]);
+    const body = JSON.stringify({
+      ...(await newSiteBody()),
+      communeInsee,
+      geometry: { type: 'Polygon', coordinates: [[...ring, ring[0]]] },
+    });
     expect(body.length).toBeGreaterThan(3_500_000);
-    const res = await t.get('/sites', { method: 'POST', headers: { ...bearer(keys.admin), 'content-type': 'application/json' }, body });
+    const res = await t.get('/sites', {
+      method: 'POST',
+      headers: { ...bearer(keys.admin), 'content-type': 'application/json' },
+      body,
+    });
     expect(res.status, await res.clone().text()).toBe(201);
   });
 });
@@ -284,7 +423,13 @@ describe('API keys', () => {
 
   it('malformed, unknown, revoked and expired keys get one answer; the log says which it was', async () => {
     const lines: string[] = [];
-    const logged = createApp({ clock: testClock, db: t.handle.db, backend: t.handle.kind, logger: createLogger('warn', (l) => lines.push(l)), failureLimiter: new FailureLimiter({ maxFailures: 100, windowMs: 60_000 }) });
+    const logged = createApp({
+      clock: testClock,
+      db: t.handle.db,
+      backend: t.handle.kind,
+      logger: createLogger('warn', (l) => lines.push(l)),
+      failureLimiter: new FailureLimiter({ maxFailures: 100, windowMs: 60_000 }),
+    });
     const answers = [];
     for (const caller of badKeys) {
       const res = await logged.request('http://localhost/audit', { headers: bearer(keyOf(caller)) });
@@ -292,15 +437,25 @@ describe('API keys', () => {
     }
     expect(new Set(answers.map((a) => JSON.stringify(a))).size).toBe(1);
     expect(answers[0]).toMatchObject({ status: 401, body: { detail: invalidKeyMessage } });
-    const reasons = lines.map((l) => JSON.parse(l)).filter((l) => l.message === 'authentication failed').map((l) => l.reason);
+    const reasons = lines
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.message === 'authentication failed')
+      .map((l) => l.reason);
     expect(reasons).toEqual(['malformed', 'unknown', 'revoked', 'expired']);
     // The secret is never logged.
-    for (const key of [keys.unknown, keys.revoked, keys.expired]) expect(lines.join('\n')).not.toContain(key.slice('fnc_xxxxxxxx_'.length));
+    for (const key of [keys.unknown, keys.revoked, keys.expired])
+      expect(lines.join('\n')).not.toContain(key.slice('fnc_xxxxxxxx_'.length));
   });
 
   it('rate-limits failed authentications with 429 and Retry-After', async () => {
-    const limited = createApp({ clock: testClock, db: t.handle.db, backend: t.handle.kind, failureLimiter: new FailureLimiter({ maxFailures: 3, windowMs: 60_000 }) });
-    const attempt = () => limited.request('http://localhost/audit', { headers: bearer('fnc_aaaaaaaa_bbbbbbbbbbbbbbbbbbbbbbbbbbb') });
+    const limited = createApp({
+      clock: testClock,
+      db: t.handle.db,
+      backend: t.handle.kind,
+      failureLimiter: new FailureLimiter({ maxFailures: 3, windowMs: 60_000 }),
+    });
+    const attempt = () =>
+      limited.request('http://localhost/audit', { headers: bearer('fnc_aaaaaaaa_bbbbbbbbbbbbbbbbbbbbbbbbbbb') });
     for (let i = 0; i < 3; i++) expect((await attempt()).status).toBe(401);
     const blocked = await attempt();
     expect(blocked.status).toBe(429);
@@ -308,7 +463,12 @@ describe('API keys', () => {
   });
 
   it('a valid key from an address locked out by failures still works: failures are throttled, not keys', async () => {
-    const limited = createApp({ clock: testClock, db: t.handle.db, backend: t.handle.kind, failureLimiter: new FailureLimiter({ maxFailures: 11, windowMs: 60_000 }) });
+    const limited = createApp({
+      clock: testClock,
+      db: t.handle.db,
+      backend: t.handle.kind,
+      failureLimiter: new FailureLimiter({ maxFailures: 11, windowMs: 60_000 }),
+    });
     const audit = (key: string) => limited.request('http://localhost/audit', { headers: bearer(key) });
     for (let i = 0; i < 11; i++) expect((await audit(keys.unknown)).status).toBe(401);
     expect((await audit(keys.unknown)).status).toBe(429);
@@ -319,8 +479,17 @@ describe('API keys', () => {
   });
 
   it('behind a trusted proxy, counts failures per forwarded client', async () => {
-    const proxied = createApp({ clock: testClock, db: t.handle.db, backend: t.handle.kind, trustProxy: true, failureLimiter: new FailureLimiter({ maxFailures: 2, windowMs: 60_000 }) });
-    const attempt = (client: string) => proxied.request('http://localhost/audit', { headers: { ...bearer('fnc_aaaaaaaa_bbbbbbbbbbbbbbbbbbbbbbbbbbb'), 'x-forwarded-for': client } });
+    const proxied = createApp({
+      clock: testClock,
+      db: t.handle.db,
+      backend: t.handle.kind,
+      trustProxy: true,
+      failureLimiter: new FailureLimiter({ maxFailures: 2, windowMs: 60_000 }),
+    });
+    const attempt = (client: string) =>
+      proxied.request('http://localhost/audit', {
+        headers: { ...bearer('fnc_aaaaaaaa_bbbbbbbbbbbbbbbbbbbbbbbbbbb'), 'x-forwarded-for': client },
+      });
     for (let i = 0; i < 2; i++) expect((await attempt('203.0.113.7')).status).toBe(401);
     expect((await attempt('203.0.113.7')).status).toBe(429);
     // Another client behind the same proxy is not locked out.

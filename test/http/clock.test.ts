@@ -20,7 +20,9 @@ describe("the app's clock", () => {
   it("scores a 2029 plot's availability on the clock day: partly in 2026 and 2028, fully from its date on", async () => {
     const { rows } = await sql<{ id: string; from: string }>`
       SELECT id, to_char(available_from, 'YYYY-MM-DD') AS from FROM plots
-      WHERE deleted_at IS NULL AND available_from BETWEEN '2029-01-01' AND '2029-12-31' ORDER BY id LIMIT 1`.execute(t.handle.db);
+      WHERE deleted_at IS NULL AND available_from BETWEEN '2029-01-01' AND '2029-12-31' ORDER BY id LIMIT 1`.execute(
+      t.handle.db,
+    );
     const plot = rows[0]!;
     const readiness = async (day: string) => {
       const page = await (await get(day, `/plots?limit=1000&sort=id`)).json();
@@ -38,7 +40,14 @@ describe("the app's clock", () => {
   });
 
   it('dates the sheet, the ZAN report and the programme dashboard on the clock day', async () => {
-    const site = (await t.handle.db.selectFrom('sites').select('id').where('deletedAt', 'is', null).orderBy('id').executeTakeFirstOrThrow()).id;
+    const site = (
+      await t.handle.db
+        .selectFrom('sites')
+        .select('id')
+        .where('deletedAt', 'is', null)
+        .orderBy('id')
+        .executeTakeFirstOrThrow()
+    ).id;
     expect((await (await get('2031-02-03', `/sites/${site}/sheet`)).json()).generatedOn).toBe('2031-02-03');
     expect(await (await get('2031-02-03', '/territories/ti-8401/zan/report')).text()).toContain('2031-02-03');
     expect((await (await get('2031-02-03', '/programme/turnkey-sites')).json()).asOf).toBe('2031-02-03');
@@ -56,7 +65,14 @@ describe("the app's clock", () => {
 
   it('writes the clock day as updatedOn', async () => {
     const keys = await createKeys(t.handle.db, 'ti-8401', 'ti-7606');
-    const plot = (await t.handle.db.selectFrom('plots').select('id').where('deletedAt', 'is', null).orderBy('id').executeTakeFirstOrThrow()).id;
+    const plot = (
+      await t.handle.db
+        .selectFrom('plots')
+        .select('id')
+        .where('deletedAt', 'is', null)
+        .orderBy('id')
+        .executeTakeFirstOrThrow()
+    ).id;
     const app = appOn('2031-02-03');
     const read = await app.request(`http://localhost/plots/${plot}`);
     const res = await app.request(`http://localhost/plots/${plot}`, {
@@ -65,7 +81,9 @@ describe("the app's clock", () => {
       body: JSON.stringify({ priceEurM2: 17 }),
     });
     expect(res.status).toBe(200);
-    const row = await sql<{ on: string }>`SELECT to_char(updated_on, 'YYYY-MM-DD') AS on FROM plots WHERE id = ${plot}`.execute(t.handle.db);
+    const row = await sql<{
+      on: string;
+    }>`SELECT to_char(updated_on, 'YYYY-MM-DD') AS on FROM plots WHERE id = ${plot}`.execute(t.handle.db);
     expect(row.rows[0]!.on).toBe('2031-02-03');
   });
 });

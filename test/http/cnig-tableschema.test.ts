@@ -12,8 +12,14 @@ import { openTestApp, type TestContext } from '../support/app.js';
 
 // The standard as published (shared/reference beside the checkout, or beside a worktree's
 // parent), else the vendored copy (the same bytes; data, not code).
-const referenceDir = ['../../../shared', '../../../../shared'].map((up) => join(import.meta.dirname, up, 'reference/cnig-sites-economiques')).find((dir) => existsSync(dir)) ?? null;
-const schemaPath = (kind: string) => (referenceDir ? join(referenceDir, `${kind}.schema.json`) : join(import.meta.dirname, `../../src/cnig/schemas/${kind}.schema.json`));
+const referenceDir =
+  ['../../../shared', '../../../../shared']
+    .map((up) => join(import.meta.dirname, up, 'reference/cnig-sites-economiques'))
+    .find((dir) => existsSync(dir)) ?? null;
+const schemaPath = (kind: string) =>
+  referenceDir
+    ? join(referenceDir, `${kind}.schema.json`)
+    : join(import.meta.dirname, `../../src/cnig/schemas/${kind}.schema.json`);
 const schemaOf = (kind: string) => JSON.parse(readFileSync(schemaPath(kind), 'utf8')) as object;
 
 // tableschema-js 1.12 checks `geojson` fields with tv4 against its GeoJSON profile, whose $refs
@@ -29,12 +35,19 @@ type CastError = Error & { rowNumber?: number; errors?: { message: string }[] };
 
 let dir: string;
 /** The messages of every row tableschema-js rejects in a ';'-separated CNIG file. */
-async function tableSchemaErrors(kind: 'site-eco' | 'terrain-eco', csv: string | Uint8Array): Promise<{ rows: number; errors: string[] }> {
+async function tableSchemaErrors(
+  kind: 'site-eco' | 'terrain-eco',
+  csv: string | Uint8Array,
+): Promise<{ rows: number; errors: string[] }> {
   const path = join(dir, `${kind}-${Math.random().toString(36).slice(2)}.csv`);
   writeFileSync(path, csv);
   const table = await Table.load(path, { schema: schemaOf(kind), delimiter: ';' });
   const rows = (await table.read({ forceCast: true })) as unknown[];
-  const errors = rows.filter((row): row is CastError => row instanceof Error).flatMap((e) => (e.errors?.length ? e.errors.map((x) => `row ${e.rowNumber}: ${x.message}`) : [`row ${e.rowNumber}: ${e.message}`]));
+  const errors = rows
+    .filter((row): row is CastError => row instanceof Error)
+    .flatMap((e) =>
+      e.errors?.length ? e.errors.map((x) => `row ${e.rowNumber}: ${x.message}`) : [`row ${e.rowNumber}: ${e.message}`],
+    );
   return { rows: rows.length, errors };
 }
 
@@ -64,7 +77,10 @@ describe('CNIG CSV exports against the TableSchemas (tableschema-js)', () => {
     expect(res.status).toBe(200);
     const live = await t.handle.db.selectFrom('sites').select('id').where('deletedAt', 'is', null).execute();
     expect(live.length).toBeGreaterThan(0);
-    expect(await tableSchemaErrors('site-eco', new Uint8Array(await res.arrayBuffer()))).toEqual({ rows: live.length, errors: [] });
+    expect(await tableSchemaErrors('site-eco', new Uint8Array(await res.arrayBuffer()))).toEqual({
+      rows: live.length,
+      errors: [],
+    });
   });
 
   it('GET /exports/cnig/terrain-eco.csv: every plot valid', async () => {
@@ -72,7 +88,10 @@ describe('CNIG CSV exports against the TableSchemas (tableschema-js)', () => {
     expect(res.status).toBe(200);
     const live = await t.handle.db.selectFrom('plots').select('id').where('deletedAt', 'is', null).execute();
     expect(live.length).toBeGreaterThan(0);
-    expect(await tableSchemaErrors('terrain-eco', new Uint8Array(await res.arrayBuffer()))).toEqual({ rows: live.length, errors: [] });
+    expect(await tableSchemaErrors('terrain-eco', new Uint8Array(await res.arrayBuffer()))).toEqual({
+      rows: live.length,
+      errors: [],
+    });
   });
 
   it('rejects an export with pole_id emptied or a broken geometry (the check can fail)', async () => {
@@ -82,7 +101,10 @@ describe('CNIG CSV exports against the TableSchemas (tableschema-js)', () => {
     cells[1] = '';
     const noPole = await tableSchemaErrors('site-eco', [header, cells.join(';'), ...rest].join('\n'));
     expect(noPole.errors).toEqual([expect.stringMatching(/^row 2: .*"required" constraint for column "pole_id"/)]);
-    const broken = await tableSchemaErrors('site-eco', text.replace('"{""type"":""MultiPolygon""', '"{""type"":""Blob""'));
+    const broken = await tableSchemaErrors(
+      'site-eco',
+      text.replace('"{""type"":""MultiPolygon""', '"{""type"":""Blob""'),
+    );
     expect(broken.errors).toEqual([expect.stringMatching(/^row 2: .*column "site_geomsurf" is not type "geojson"/)]);
   });
 

@@ -19,18 +19,33 @@ let tilePath: string;
 
 beforeAll(async () => {
   t = await openTestApp();
-  restricted = createApp({ db: t.handle.db, backend: t.handle.kind, failureLimiter: new FailureLimiter({ maxFailures: 1_000_000, windowMs: 60_000 }), cors: { readOrigins: [trusted], writeOrigins: [trusted] } });
+  restricted = createApp({
+    db: t.handle.db,
+    backend: t.handle.kind,
+    failureLimiter: new FailureLimiter({ maxFailures: 1_000_000, windowMs: 60_000 }),
+    cors: { readOrigins: [trusted], writeOrigins: [trusted] },
+  });
   const { x, y } = tileAt(4.9, 45.0, 6);
   tilePath = `/tiles/6/${x}/${y}.mvt`;
 });
 afterAll(async () => t?.close());
 
 const on = (app: App, path: string, init: RequestInit = {}) => app.request(`http://localhost${path}`, init);
-const varyTokens = (res: Response) => (res.headers.get('vary') ?? '').split(',').map((v) => v.trim().toLowerCase()).filter(Boolean);
+const varyTokens = (res: Response) =>
+  (res.headers.get('vary') ?? '')
+    .split(',')
+    .map((v) => v.trim().toLowerCase())
+    .filter(Boolean);
 
 describe(`CORS with the default policy (${backendName()})`, () => {
   it('the MapLibre style, TileJSON, tiles and OGC items are readable from any origin', async () => {
-    for (const path of ['/tiles/style.json', '/tiles/composite.json', tilePath, '/ogc/collections/sites/items?limit=1', '/ogc']) {
+    for (const path of [
+      '/tiles/style.json',
+      '/tiles/composite.json',
+      tilePath,
+      '/ogc/collections/sites/items?limit=1',
+      '/ogc',
+    ]) {
       const res = await t.get(path, { headers: { origin: elsewhere } });
       expect(res.status, path).toBe(200);
       expect(res.headers.get('access-control-allow-origin'), path).toBe('*');
@@ -60,7 +75,11 @@ describe(`CORS with the default policy (${backendName()})`, () => {
   it('OPTIONS preflight of a read with If-None-Match and Authorization is a 204 naming the allowed methods and headers', async () => {
     const res = await t.get('/ogc/collections/plots/items', {
       method: 'OPTIONS',
-      headers: { origin: elsewhere, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization, if-none-match' },
+      headers: {
+        origin: elsewhere,
+        'access-control-request-method': 'GET',
+        'access-control-request-headers': 'authorization, if-none-match',
+      },
     });
     expect(res.status).toBe(204);
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
@@ -72,7 +91,14 @@ describe(`CORS with the default policy (${backendName()})`, () => {
   });
 
   it('a preflight asking for a header the API does not take is refused with a 403 problem', async () => {
-    const res = await t.get('/tiles/style.json', { method: 'OPTIONS', headers: { origin: elsewhere, 'access-control-request-method': 'GET', 'access-control-request-headers': 'x-custom' } });
+    const res = await t.get('/tiles/style.json', {
+      method: 'OPTIONS',
+      headers: {
+        origin: elsewhere,
+        'access-control-request-method': 'GET',
+        'access-control-request-headers': 'x-custom',
+      },
+    });
     expect(res.status).toBe(403);
     expect(res.headers.get('content-type')).toBe('application/problem+json');
     expect((await res.json()).detail).toContain('x-custom');
@@ -80,17 +106,36 @@ describe(`CORS with the default policy (${backendName()})`, () => {
   });
 
   it('a preflight of a write from another origin is refused (403, no Access-Control-Allow-Origin)', async () => {
-    const res = await t.get('/sites', { method: 'OPTIONS', headers: { origin: elsewhere, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' } });
+    const res = await t.get('/sites', {
+      method: 'OPTIONS',
+      headers: {
+        origin: elsewhere,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization, content-type',
+      },
+    });
     expect(res.status).toBe(403);
     expect(res.headers.get('access-control-allow-origin')).toBeNull();
     expect((await res.json()).detail).toContain(elsewhere);
   });
 
   it('a write sent from another origin is refused before it runs (403, not 401), one from our own origin reaches authentication', async () => {
-    const foreign = await t.get('/sites', { method: 'POST', headers: { origin: elsewhere, 'content-type': 'text/plain' }, body: '{}' });
+    const foreign = await t.get('/sites', {
+      method: 'POST',
+      headers: { origin: elsewhere, 'content-type': 'text/plain' },
+      body: '{}',
+    });
     expect(foreign.status).toBe(403);
     expect(foreign.headers.get('content-type')).toBe('application/problem+json');
-    const own = await t.get('/sites', { method: 'POST', headers: { origin: 'http://localhost', authorization: 'Bearer fnc_not-a-key', 'content-type': 'application/json' }, body: '{}' });
+    const own = await t.get('/sites', {
+      method: 'POST',
+      headers: {
+        origin: 'http://localhost',
+        authorization: 'Bearer fnc_not-a-key',
+        'content-type': 'application/json',
+      },
+      body: '{}',
+    });
     expect(own.status).toBe(401);
   });
 
@@ -118,19 +163,30 @@ describe('CORS with reads and writes restricted to one origin', () => {
   });
 
   it('a read preflight from an origin not listed is refused', async () => {
-    const res = await on(restricted, '/tiles/style.json', { method: 'OPTIONS', headers: { origin: elsewhere, 'access-control-request-method': 'GET' } });
+    const res = await on(restricted, '/tiles/style.json', {
+      method: 'OPTIONS',
+      headers: { origin: elsewhere, 'access-control-request-method': 'GET' },
+    });
     expect(res.status).toBe(403);
   });
 
   it('a write preflight from the write origin is granted with the write methods, and the write itself reaches authentication with the grant', async () => {
     const pre = await on(restricted, '/sites/00000000-0000-0000-0000-000000000000', {
       method: 'OPTIONS',
-      headers: { origin: trusted, 'access-control-request-method': 'PATCH', 'access-control-request-headers': 'authorization, content-type, if-match' },
+      headers: {
+        origin: trusted,
+        'access-control-request-method': 'PATCH',
+        'access-control-request-headers': 'authorization, content-type, if-match',
+      },
     });
     expect(pre.status).toBe(204);
     expect(pre.headers.get('access-control-allow-origin')).toBe(trusted);
     expect(pre.headers.get('access-control-allow-methods')).toContain('PATCH');
-    const write = await on(restricted, '/sites', { method: 'POST', headers: { origin: trusted, authorization: 'Bearer fnc_not-a-key', 'content-type': 'application/json' }, body: '{}' });
+    const write = await on(restricted, '/sites', {
+      method: 'POST',
+      headers: { origin: trusted, authorization: 'Bearer fnc_not-a-key', 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(write.status).toBe(401);
     expect(write.headers.get('access-control-allow-origin')).toBe(trusted);
     expect(varyTokens(write)).toContain('origin');
@@ -143,7 +199,10 @@ describe('CORS configuration', () => {
   });
 
   it('reads comma-separated origins', () => {
-    const config = loadConfig({ FONCIER_CORS_READ_ORIGINS: `${trusted}, ${elsewhere}`, FONCIER_CORS_WRITE_ORIGINS: trusted });
+    const config = loadConfig({
+      FONCIER_CORS_READ_ORIGINS: `${trusted}, ${elsewhere}`,
+      FONCIER_CORS_WRITE_ORIGINS: trusted,
+    });
     expect(config.cors).toEqual({ readOrigins: [trusted, elsewhere], writeOrigins: [trusted] });
   });
 

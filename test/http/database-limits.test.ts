@@ -20,7 +20,10 @@ const limits: DatabaseLimits = {
   connectTimeoutMs: 400,
 };
 const onPostgres = backendName() === 'postgres';
-if (!onPostgres) console.log('database-limits: session limits, lock waits and the pool timeout are PostgreSQL tests (set DATABASE_URL); the embedded database has one connection and no pool');
+if (!onPostgres)
+  console.log(
+    'database-limits: session limits, lock waits and the pool timeout are PostgreSQL tests (set DATABASE_URL); the embedded database has one connection and no pool',
+  );
 
 /** A promise to hold a connection with, and the call that lets it go. */
 function gate(): { held: Promise<void>; release: () => void } {
@@ -52,36 +55,57 @@ describe('database faults: configuration', () => {
       idleInTransactionTimeoutMs: 60_000,
       connectTimeoutMs: 1_500,
     });
-    expect(loadConfig({ DATABASE_STATEMENT_TIMEOUT_MS: '2500', DATABASE_CONNECT_TIMEOUT_MS: '800' }).databaseLimits).toMatchObject({ statementTimeoutMs: 2_500, connectTimeoutMs: 800 });
+    expect(
+      loadConfig({ DATABASE_STATEMENT_TIMEOUT_MS: '2500', DATABASE_CONNECT_TIMEOUT_MS: '800' }).databaseLimits,
+    ).toMatchObject({ statementTimeoutMs: 2_500, connectTimeoutMs: 800 });
   });
 
   it('rejects 0 (no limit to PostgreSQL), negative and non-numeric limits, naming the variable', () => {
     expect(() => loadConfig({ DATABASE_STATEMENT_TIMEOUT_MS: '0' })).toThrow(/DATABASE_STATEMENT_TIMEOUT_MS/);
     expect(() => loadConfig({ DATABASE_LOCK_TIMEOUT_MS: '-1' })).toThrow(/DATABASE_LOCK_TIMEOUT_MS/);
-    expect(() => loadConfig({ DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: 'soon' })).toThrow(/DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS/);
+    expect(() => loadConfig({ DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: 'soon' })).toThrow(
+      /DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS/,
+    );
   });
 });
 
 describe('database faults: answers', () => {
   it('maps a refused connection, a server shutdown and the pool timeout to 503 database_unavailable', async () => {
     // A real refused connection: nothing listens on this port of the test range.
-    const refused = await new pg.Client({ host: '127.0.0.1', port: 9109, user: 'postgres', connectionTimeoutMillis: 2_000 }).connect().then(
-      () => undefined,
-      (error: unknown) => error,
-    );
-    expect(databaseProblem(refused)).toMatchObject({ status: 503, code: 'database_unavailable', headers: { 'retry-after': '5' } });
+    const refused = await new pg.Client({
+      host: '127.0.0.1',
+      port: 9109,
+      user: 'postgres',
+      connectionTimeoutMillis: 2_000,
+    })
+      .connect()
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    expect(databaseProblem(refused)).toMatchObject({
+      status: 503,
+      code: 'database_unavailable',
+      headers: { 'retry-after': '5' },
+    });
     for (const code of ['57P01', '57P03', '08006', '08001', '53300']) {
-      expect(databaseProblem(Object.assign(new Error('terminating connection due to administrator command'), { code }))?.code).toBe('database_unavailable');
+      expect(
+        databaseProblem(Object.assign(new Error('terminating connection due to administrator command'), { code }))
+          ?.code,
+      ).toBe('database_unavailable');
     }
     expect(databaseProblem(new Error('Connection terminated unexpectedly'))?.code).toBe('database_unavailable');
     expect(databaseProblem(new Error('timeout exceeded when trying to connect'))?.code).toBe('database_unavailable');
     for (const code of ['57014', '55P03']) {
-      expect(databaseProblem(Object.assign(new Error('canceling statement due to statement timeout'), { code }))).toMatchObject({ status: 503, code: 'database_timeout' });
+      expect(
+        databaseProblem(Object.assign(new Error('canceling statement due to statement timeout'), { code })),
+      ).toMatchObject({ status: 503, code: 'database_timeout' });
     }
   });
 
   it('leaves errors that are not the database failing alone (unique violation, syntax, plain errors)', () => {
-    for (const code of ['23505', '42601', '22P02']) expect(databaseProblem(Object.assign(new Error('x'), { code }))).toBeUndefined();
+    for (const code of ['23505', '42601', '22P02'])
+      expect(databaseProblem(Object.assign(new Error('x'), { code }))).toBeUndefined();
     expect(databaseProblem(new Error('something else'))).toBeUndefined();
     expect(databaseProblem('not an error')).toBeUndefined();
   });
@@ -106,7 +130,12 @@ describe('database faults: answers', () => {
 
 describe.skipIf(!onPostgres)('database faults: session limits (PostgreSQL)', () => {
   it('every session of the pool carries the configured limits', async () => {
-    const { rows } = await sql<{ statement: string; lock: string; idle: string; long: string }>`SELECT current_setting('statement_timeout') AS statement,
+    const { rows } = await sql<{
+      statement: string;
+      lock: string;
+      idle: string;
+      long: string;
+    }>`SELECT current_setting('statement_timeout') AS statement,
       current_setting('lock_timeout') AS lock, current_setting('idle_in_transaction_session_timeout') AS idle,
       current_setting('foncier.long_statement_timeout') AS long`.execute(t.handle.db);
     expect(rows[0]).toEqual({ statement: '1s', lock: '300ms', idle: '4s', long: '3000' });
@@ -124,19 +153,36 @@ describe.skipIf(!onPostgres)('database faults: session limits (PostgreSQL)', () 
   it('a streamed download (search cursor) and an import lift the limits inside their transaction only', async () => {
     const inside = await t.handle.db.transaction().execute(async (trx) => {
       await allowLongStatements(trx);
-      return (await sql<{ s: string; l: string }>`SELECT current_setting('statement_timeout') AS s, current_setting('lock_timeout') AS l`.execute(trx)).rows[0];
+      return (
+        await sql<{
+          s: string;
+          l: string;
+        }>`SELECT current_setting('statement_timeout') AS s, current_setting('lock_timeout') AS l`.execute(trx)
+      ).rows[0];
     });
     expect(inside).toEqual({ s: '3s', l: '300ms' });
-    const importing = await inImportTransaction(t.handle.db, new ImportReportBuilder('site-eco', 'x.csv', { dryRun: true }), async (trx) =>
-      (await sql<{ s: string; l: string }>`SELECT current_setting('statement_timeout') AS s, current_setting('lock_timeout') AS l`.execute(trx)).rows[0],
+    const importing = await inImportTransaction(
+      t.handle.db,
+      new ImportReportBuilder('site-eco', 'x.csv', { dryRun: true }),
+      async (trx) =>
+        (
+          await sql<{
+            s: string;
+            l: string;
+          }>`SELECT current_setting('statement_timeout') AS s, current_setting('lock_timeout') AS l`.execute(trx)
+        ).rows[0],
     );
     expect(importing.value).toEqual({ s: '3s', l: '3s' });
-    const after = (await sql<{ s: string }>`SELECT current_setting('statement_timeout') AS s`.execute(t.handle.db)).rows[0];
+    const after = (await sql<{ s: string }>`SELECT current_setting('statement_timeout') AS s`.execute(t.handle.db))
+      .rows[0];
     expect(after).toEqual({ s: '1s' });
   });
 
   it('an idle transaction is ended by the server after idle_in_transaction_session_timeout', async () => {
-    const client = new pg.Client({ connectionString: t.handle.url, idle_in_transaction_session_timeout: 200 } as pg.ClientConfig);
+    const client = new pg.Client({
+      connectionString: t.handle.url,
+      idle_in_transaction_session_timeout: 200,
+    } as pg.ClientConfig);
     client.on('error', () => {});
     await client.connect();
     await client.query('BEGIN');
@@ -196,7 +242,11 @@ describe.skipIf(!onPostgres)('database faults: session limits (PostgreSQL)', () 
     try {
       await locker.query('BEGIN');
       await locker.query('LOCK TABLE sites IN ACCESS EXCLUSIVE MODE');
-      res = await t.get('/imports?kind=site-eco&filename=site-eco.csv', { method: 'POST', body: csv, headers: { 'content-type': 'text/csv', authorization: `Bearer ${admin}` } });
+      res = await t.get('/imports?kind=site-eco&filename=site-eco.csv', {
+        method: 'POST',
+        body: csv,
+        headers: { 'content-type': 'text/csv', authorization: `Bearer ${admin}` },
+      });
     } finally {
       await locker.query('ROLLBACK');
       await locker.end();
@@ -207,7 +257,11 @@ describe.skipIf(!onPostgres)('database faults: session limits (PostgreSQL)', () 
     expect(res.headers.get('retry-after')).toBe('5');
     const body = await res.json();
     expect(body).toMatchObject({ code: 'database_timeout', importRunId: expect.any(String) });
-    const run = await t.handle.db.selectFrom('importRuns').select(['status']).where('id', '=', body.importRunId).executeTakeFirstOrThrow();
+    const run = await t.handle.db
+      .selectFrom('importRuns')
+      .select(['status'])
+      .where('id', '=', body.importRunId)
+      .executeTakeFirstOrThrow();
     expect(run.status).toBe('failed');
   });
 

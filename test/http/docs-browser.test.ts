@@ -25,7 +25,15 @@ describe.skipIf(!chromiumAvailable)('GET /docs in headless Chromium', () => {
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     browser = await chromium.launch({
       executablePath,
-      args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--no-sandbox',
+        '--headless',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
   }, 60_000);
   afterAll(async () => {
@@ -43,9 +51,14 @@ describe.skipIf(!chromiumAvailable)('GET /docs in headless Chromium', () => {
     const response = await page.goto(`${base}/docs`, { waitUntil: 'networkidle' });
     expect(response?.status()).toBe(200);
     // Scalar lists operations by summary once it has loaded /openapi.json.
-    await page.getByText("List the Territoires d'industrie with their catalogue figures").first().waitFor({ timeout: 30_000 });
+    await page
+      .getByText("List the Territoires d'industrie with their catalogue figures")
+      .first()
+      .waitFor({ timeout: 30_000 });
     expect(await page.title()).toBe('Foncier API reference');
-    const foreign = requests.filter((r) => !r.url.startsWith(`${base}/`) && !r.url.startsWith('data:') && !r.url.startsWith('blob:'));
+    const foreign = requests.filter(
+      (r) => !r.url.startsWith(`${base}/`) && !r.url.startsWith('data:') && !r.url.startsWith('blob:'),
+    );
     expect(foreign).toEqual([]);
     expect(requests.filter((r) => r.type === 'script').map((r) => r.url)).toEqual([`${base}/docs/api-reference.js`]);
     expect(requests.map((r) => r.url)).toContain(`${base}/openapi.json`);

@@ -13,7 +13,11 @@ beforeAll(async () => {
 afterAll(async () => t?.close());
 
 const send = (method: string, path: string, key: string, body?: unknown, headers: Record<string, string> = {}) =>
-  t.get(path, { method, headers: { ...bearer(key), ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+  t.get(path, {
+    method,
+    headers: { ...bearer(key), ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
 
 async function anyPlotIn(territory: string) {
   const { rows } = await sql<{ id: string }>`
@@ -26,7 +30,11 @@ describe('optimistic concurrency', () => {
   it('two concurrent updates with the same If-Match: exactly one succeeds, the other gets 412; the audit log shows one change', async () => {
     const id = await anyPlotIn('ti-8401');
     const etag = (await t.get(`/plots/${id}`)).headers.get('etag')!;
-    const auditBefore = await t.handle.db.selectFrom('auditLog').where('entityId', '=', id).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const auditBefore = await t.handle.db
+      .selectFrom('auditLog')
+      .where('entityId', '=', id)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     const [a, b] = await Promise.all([
       send('PATCH', `/plots/${id}`, keys.editorIn, { priceEurM2: 21 }, { 'if-match': etag }),
       send('PATCH', `/plots/${id}`, keys.admin, { priceEurM2: 99 }, { 'if-match': etag }),
@@ -54,12 +62,23 @@ describe('optimistic concurrency', () => {
     const id = await anyPlotIn('ti-8401');
     const res0 = await t.get(`/plots/${id}`);
     const v0 = (await res0.json()).version;
-    const res = await send('PATCH', `/plots/${id}`, keys.editorIn, { marketingStage: 'réservé par option de réservation' }, { 'if-match': res0.headers.get('etag')! });
+    const res = await send(
+      'PATCH',
+      `/plots/${id}`,
+      keys.editorIn,
+      { marketingStage: 'réservé par option de réservation' },
+      { 'if-match': res0.headers.get('etag')! },
+    );
     expect(res.status).toBe(200);
     expect(res.headers.get('etag')).toBe(`"plot-${id}-v${v0 + 1}"`);
     const audit = await (await t.get(`/audit?entity=plot&entity_id=${id}`, { headers: bearer(keys.admin) })).json();
     const last = audit.items.at(-1);
-    expect(last).toMatchObject({ action: 'update', entity: 'plot', entityId: id, actor: { name: 'editor in scope', role: 'editor' } });
+    expect(last).toMatchObject({
+      action: 'update',
+      entity: 'plot',
+      entityId: id,
+      actor: { name: 'editor in scope', role: 'editor' },
+    });
     expect(last.changedFields).toEqual(['marketingStage']);
     expect(last.after.marketingStage).toBe('réservé par option de réservation');
   });
@@ -72,29 +91,128 @@ describe('geometry and list updates', () => {
     const plot = await res0.json();
     const [lon, lat] = plot.point.coordinates;
     const d = 0.0005;
-    const ring = [[lon - d, lat - d], [lon + d, lat - d], [lon + d, lat + d], [lon - d, lat + d], [lon - d, lat - d]];
-    const res = await send('PATCH', `/plots/${id}`, keys.editorIn, { geometry: { type: 'Polygon', coordinates: [ring] }, cadastralRefs: ['07010000AB0001', '07010000AB0002'] }, { 'if-match': res0.headers.get('etag')! });
+    const ring = [
+      [lon - d, lat - d],
+      [lon + d, lat - d],
+      [lon + d, lat + d],
+      [lon - d, lat + d],
+      [lon - d, lat - d],
+    ];
+    const res = await send(
+      'PATCH',
+      `/plots/${id}`,
+      keys.editorIn,
+      { geometry: { type: 'Polygon', coordinates: [ring] }, cadastralRefs: ['07010000AB0001', '07010000AB0002'] },
+      { 'if-match': res0.headers.get('etag')! },
+    );
     expect(res.status).toBe(200);
     const after = await res.json();
     expect(after.cadastralRefs).toEqual(['07010000AB0001', '07010000AB0002']);
     expect(after.areaHa).not.toBeCloseTo(plot.areaHa, 3);
     expect(after.grossAreaHa).toBeCloseTo(after.areaHa, 3);
     const audit = await (await t.get(`/audit?entity=plot&entity_id=${id}`, { headers: bearer(keys.admin) })).json();
-    expect(audit.items.at(-1).changedFields).toEqual(expect.arrayContaining(['geometry', 'grossAreaHa', 'cadastralRefs']));
+    expect(audit.items.at(-1).changedFields).toEqual(
+      expect.arrayContaining(['geometry', 'grossAreaHa', 'cadastralRefs']),
+    );
   });
 });
 
 describe('bad input changes nothing', () => {
   const base = async () => {
     const { geometry, communeInsee } = await squareIn(t.handle.db, 'ti-8401', 150);
-    return { name: 'Parc test', siteType: "zone d'activité économique", mainVocation: 'industrielle', state: 'en projet', usableAreaHa: 2, communeInsee, ownerType: 'epci', geometry };
+    return {
+      name: 'Parc test',
+      siteType: "zone d'activité économique",
+      mainVocation: 'industrielle',
+      state: 'en projet',
+      usableAreaHa: 2,
+      communeInsee,
+      ownerType: 'epci',
+      geometry,
+    };
   };
   const cases: [string, (b: Record<string, any>) => Record<string, any>, number, string][] = [
-    ['a self-intersecting polygon', (b) => ({ ...b, geometry: { type: 'Polygon', coordinates: [[[4.8, 45.0], [4.81, 45.01], [4.81, 45.0], [4.8, 45.01], [4.8, 45.0]]] } }), 400, 'geometry'],
-    ['an open ring', (b) => ({ ...b, geometry: { type: 'Polygon', coordinates: [b.geometry.coordinates[0].slice(0, 4)] } }), 400, 'geometry.coordinates.0'],
-    ['a geometry outside France', (b) => ({ ...b, geometry: { type: 'Polygon', coordinates: [[[13.4, 52.5], [13.41, 52.5], [13.41, 52.51], [13.4, 52.5]]] } }), 400, 'geometry'],
-    ['a geometry outside the territory', (b) => ({ ...b, geometry: { type: 'Polygon', coordinates: [[[2.35, 48.85], [2.36, 48.85], [2.36, 48.86], [2.35, 48.85]]] } }), 422, 'geometry'],
-    ['too many vertices', (b) => ({ ...b, geometry: { type: 'Polygon', coordinates: [[...Array.from({ length: 100_001 }, (_, i) => [4.8 + Math.cos(i) * 1e-3, 45 + Math.sin(i) * 1e-3]), [4.801, 45]]] } }), 400, 'geometry.coordinates'],
+    [
+      'a self-intersecting polygon',
+      (b) => ({
+        ...b,
+        geometry: {
+          type: 'Polygon',
+          coordinates: [
+            [
+              [4.8, 45.0],
+              [4.81, 45.01],
+              [4.81, 45.0],
+              [4.8, 45.01],
+              [4.8, 45.0],
+            ],
+          ],
+        },
+      }),
+      400,
+      'geometry',
+    ],
+    [
+      'an open ring',
+      (b) => ({ ...b, geometry: { type: 'Polygon', coordinates: [b.geometry.coordinates[0].slice(0, 4)] } }),
+      400,
+      'geometry.coordinates.0',
+    ],
+    [
+      'a geometry outside France',
+      (b) => ({
+        ...b,
+        geometry: {
+          type: 'Polygon',
+          coordinates: [
+            [
+              [13.4, 52.5],
+              [13.41, 52.5],
+              [13.41, 52.51],
+              [13.4, 52.5],
+            ],
+          ],
+        },
+      }),
+      400,
+      'geometry',
+    ],
+    [
+      'a geometry outside the territory',
+      (b) => ({
+        ...b,
+        geometry: {
+          type: 'Polygon',
+          coordinates: [
+            [
+              [2.35, 48.85],
+              [2.36, 48.85],
+              [2.36, 48.86],
+              [2.35, 48.85],
+            ],
+          ],
+        },
+      }),
+      422,
+      'geometry',
+    ],
+    [
+      'too many vertices',
+      (b) => ({
+        ...b,
+        geometry: {
+          type: 'Polygon',
+          coordinates: [
+            [
+              ...Array.from({ length: 100_001 }, (_, i) => [4.8 + Math.cos(i) * 1e-3, 45 + Math.sin(i) * 1e-3]),
+              [4.801, 45],
+            ],
+          ],
+        },
+      }),
+      400,
+      'geometry.coordinates',
+    ],
     ['an unknown enum value', (b) => ({ ...b, siteType: 'usine' }), 400, 'siteType'],
     ['an unknown field', (b) => ({ ...b, colour: 'red' }), 400, 'colour'],
     ['a commune outside the catalogue', (b) => ({ ...b, communeInsee: '75056' }), 400, 'communeInsee'],
@@ -112,7 +230,11 @@ describe('bad input changes nothing', () => {
   }
 
   it('malformed JSON is a 400 problem', async () => {
-    const res = await t.get('/sites', { method: 'POST', headers: { ...bearer(keys.editorIn), 'content-type': 'application/json' }, body: '{"name": ' });
+    const res = await t.get('/sites', {
+      method: 'POST',
+      headers: { ...bearer(keys.editorIn), 'content-type': 'application/json' },
+      body: '{"name": ',
+    });
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toBe('application/problem+json');
   });
@@ -138,14 +260,20 @@ describe('bad input changes nothing', () => {
     await expect(sql`DELETE FROM audit_log`.execute(t.handle.db)).rejects.toThrow(/append-only/);
   });
 
-  it('the audit log withholds natural persons\' names from labellers', async () => {
+  it("the audit log withholds natural persons' names from labellers", async () => {
     const { rows } = await sql<{ id: string; ownerName: string }>`
       SELECT p.id, p.owner_name FROM plots p JOIN sites s ON s.id = p.site_id JOIN territory_epci te ON te.epci_siren = s.epci_siren
-      WHERE te.territory_id = 'ti-8401' AND p.owner_is_natural_person AND p.deleted_at IS NULL LIMIT 1`.execute(t.handle.db);
+      WHERE te.territory_id = 'ti-8401' AND p.owner_is_natural_person AND p.deleted_at IS NULL LIMIT 1`.execute(
+      t.handle.db,
+    );
     const { id, ownerName } = rows[0]!;
     const etag = (await t.get(`/plots/${id}`)).headers.get('etag')!;
-    expect((await send('PATCH', `/plots/${id}`, keys.editorIn, { priceEurM2: 12 }, { 'if-match': etag })).status).toBe(200);
-    const asLabeller = await (await t.get(`/audit?entity=plot&entity_id=${id}`, { headers: bearer(keys.labeller) })).text();
+    expect((await send('PATCH', `/plots/${id}`, keys.editorIn, { priceEurM2: 12 }, { 'if-match': etag })).status).toBe(
+      200,
+    );
+    const asLabeller = await (
+      await t.get(`/audit?entity=plot&entity_id=${id}`, { headers: bearer(keys.labeller) })
+    ).text();
     expect(asLabeller).not.toContain(ownerName);
     const asAdmin = await (await t.get(`/audit?entity=plot&entity_id=${id}`, { headers: bearer(keys.admin) })).text();
     expect(asAdmin).toContain(ownerName);

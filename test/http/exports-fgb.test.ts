@@ -27,7 +27,11 @@ let territory: string;
 let territoryName: string;
 beforeAll(async () => {
   t = await openTestApp();
-  ({ id: territory, name: territoryName } = await t.handle.db.selectFrom('territories').select(['id', 'name']).orderBy('id').executeTakeFirstOrThrow());
+  ({ id: territory, name: territoryName } = await t.handle.db
+    .selectFrom('territories')
+    .select(['id', 'name'])
+    .orderBy('id')
+    .executeTakeFirstOrThrow());
   // The demo leaves jobs_count empty; one site in the territory gets a head count so that the
   // Int column is written and read.
   const site = await t.handle.db
@@ -44,10 +48,13 @@ afterAll(async () => t?.close());
 const magicBytes = [0x66, 0x67, 0x62, 0x03, 0x66, 0x67, 0x62, 0x00];
 
 /** Decodes a .fgb body with flatgeobuf's streaming reader, as a client reading the download would. */
-async function decode(body: ReadableStream<Uint8Array> | Uint8Array): Promise<{ header: HeaderMeta; features: Feature[] }> {
+async function decode(
+  body: ReadableStream<Uint8Array> | Uint8Array,
+): Promise<{ header: HeaderMeta; features: Feature[] }> {
   let header: HeaderMeta | undefined;
   const features: Feature[] = [];
-  for await (const feature of deserialize(body, { headerMetaFn: (meta: HeaderMeta) => (header = meta) })) features.push(feature as Feature);
+  for await (const feature of deserialize(body, { headerMetaFn: (meta: HeaderMeta) => (header = meta) }))
+    features.push(feature as Feature);
   return { header: header!, features };
 }
 
@@ -62,7 +69,12 @@ function headerTable(bytes: Uint8Array) {
   const bb = new flatbuffers.ByteBuffer(bytes);
   bb.setPosition(magicBytes.length);
   const header = Header.getSizePrefixedRootAsHeader(bb);
-  return { name: header.name(), title: header.title(), description: header.description(), bytes: 4 + bb.readUint32(magicBytes.length) };
+  return {
+    name: header.name(),
+    title: header.title(),
+    description: header.description(),
+    bytes: 4 + bb.readUint32(magicBytes.length),
+  };
 }
 
 function fromFlatGeobuf(feature: Feature) {
@@ -92,14 +104,30 @@ describe('GET /exports/*.fgb', () => {
     const { res, header, table } = await expectSameAsGeoJson('plots', `?territory=${territory}`);
     expect(res.headers.get('content-disposition')).toBe(`attachment; filename="plots-${territory}.fgb"`);
     // The layer is named after the download, with a title and description a GIS can show.
-    expect(table).toMatchObject({ name: `plots-${territory}`, title: `Terrains économiques (CNIG terrain-eco), Territoire d'industrie ${territoryName} (${territory})` });
+    expect(table).toMatchObject({
+      name: `plots-${territory}`,
+      title: `Terrains économiques (CNIG terrain-eco), Territoire d'industrie ${territoryName} (${territory})`,
+    });
     expect(table.description).toContain(findCollection('plots')!.description);
-    expect(header.columns!.find((c) => c.name === 'cadastralRefs')!.description).toBe("CNIG terr_refcad, '|'-separated");
+    expect(header.columns!.find((c) => c.name === 'cadastralRefs')!.description).toBe(
+      "CNIG terr_refcad, '|'-separated",
+    );
     // Streamable: no feature count, no spatial index; one geometry type; WGS 84.
-    expect(header).toMatchObject({ featuresCount: 0, indexNodeSize: 0, geometryType: GeometryType.MultiPolygon, crs: { code: 4326 } });
+    expect(header).toMatchObject({
+      featuresCount: 0,
+      indexNodeSize: 0,
+      geometryType: GeometryType.MultiPolygon,
+      crs: { code: 4326 },
+    });
     expect(header.columns!.map((c) => c.name)).toEqual(['id', ...Object.keys(findCollection('plots')!.properties)]);
     const types = Object.fromEntries(header.columns!.map((c) => [c.name, c.type]));
-    expect(types).toMatchObject({ id: ColumnType.String, cadastralRefs: ColumnType.String, grossAreaHa: ColumnType.Double, turnkey: ColumnType.Bool, updatedOn: ColumnType.DateTime });
+    expect(types).toMatchObject({
+      id: ColumnType.String,
+      cadastralRefs: ColumnType.String,
+      grossAreaHa: ColumnType.Double,
+      turnkey: ColumnType.Bool,
+      updatedOn: ColumnType.DateTime,
+    });
   });
 
   it('downloads every site of the nation, with integer columns typed as such', async () => {
@@ -109,13 +137,17 @@ describe('GET /exports/*.fgb', () => {
     const live = await t.handle.db.selectFrom('sites').select('id').where('deletedAt', 'is', null).execute();
     expect(features.length).toBe(live.length);
     expect(header.columns!.find((c) => c.name === 'jobsCount')!.type).toBe(ColumnType.Int);
-    expect(features.filter((f) => f.properties!.jobsCount !== undefined).map((f) => f.properties!.jobsCount)).toEqual([240]);
+    expect(features.filter((f) => f.properties!.jobsCount !== undefined).map((f) => f.properties!.jobsCount)).toEqual([
+      240,
+    ]);
   });
 
   it('writes one chunk per keyset page, and the pages join into the whole layer', async () => {
     const chunks: Uint8Array[] = [];
     for await (const chunk of flatGeobufChunks(t.handle.db, 'plots', { territory, pageSize: 7 })) chunks.push(chunk);
-    const whole = await decode(new Uint8Array(await (await t.get(`/exports/plots.fgb?territory=${territory}`)).arrayBuffer()));
+    const whole = await decode(
+      new Uint8Array(await (await t.get(`/exports/plots.fgb?territory=${territory}`)).arrayBuffer()),
+    );
     // The header chunk, then ceil(n / 7) pages.
     expect(chunks.length).toBe(1 + Math.ceil(whole.features.length / 7));
     const paged = await decode(new Uint8Array(Buffer.concat(chunks)));
@@ -128,7 +160,11 @@ describe('GET /exports/*.fgb', () => {
       for (const name of ['plots', 'p'.repeat(n), `plots-ti-${'x'.repeat(n)}`]) {
         const bytes = headerBytes(header, name);
         expect(bytes.length % 8, `${name}, title of ${n}`).toBe(0);
-        expect(headerTable(new Uint8Array([...magicBytes, ...bytes]))).toMatchObject({ name, title: header.title, description: header.description });
+        expect(headerTable(new Uint8Array([...magicBytes, ...bytes]))).toMatchObject({
+          name,
+          title: header.title,
+          description: header.description,
+        });
       }
     }
   });
@@ -176,7 +212,15 @@ describe.skipIf(!gdal)('GDAL FlatGeobuf driver on the downloads', () => {
     expect(Number(/Feature Count: (\d+)/.exec(stdout)?.[1])).toBe(live.length);
     expect(stdout).toContain('Geometry: Multi Polygon');
     expect(stdout).toContain('ID["EPSG",4326]');
-    for (const field of ['id: String', 'cnigId: String', 'cadastralRefs: String', 'grossAreaHa: Real', 'turnkey: Integer(Boolean)', 'priceEurM2: Real', 'updatedOn: DateTime']) {
+    for (const field of [
+      'id: String',
+      'cnigId: String',
+      'cadastralRefs: String',
+      'grossAreaHa: Real',
+      'turnkey: Integer(Boolean)',
+      'priceEurM2: Real',
+      'updatedOn: DateTime',
+    ]) {
       expect(stdout).toContain(field);
     }
     for (const name of ['ownerName', 'buyerName', 'owner_name', 'buyer_name']) expect(stdout).not.toContain(name);

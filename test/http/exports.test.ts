@@ -58,7 +58,12 @@ describe('GET /exports/cnig/*.csv', () => {
     expect(text.split('\n')[0]!.trim().split(';')).toEqual(cnigSchemas['terrain-eco'].fields.map((f) => f.name));
     const rows = readCsv(text);
     for (const row of rows) expect(validateRow(cnigSchemas['terrain-eco'], row), row.terr_id).toEqual([]);
-    const people = await t.handle.db.selectFrom('plots').select('buyerName').where('buyerIsNaturalPerson', '=', true).where('buyerName', 'is not', null).execute();
+    const people = await t.handle.db
+      .selectFrom('plots')
+      .select('buyerName')
+      .where('buyerIsNaturalPerson', '=', true)
+      .where('buyerName', 'is not', null)
+      .execute();
     for (const p of people) expect(text).not.toContain(p.buyerName!);
   });
 
@@ -95,13 +100,16 @@ describe('GET /exports/*.geojson', () => {
 });
 
 describe('GET /exports/cnig/*.geojson', () => {
-  const geometryFields = (kind: CnigClass) => cnigSchemas[kind].fields.filter((f) => f.type === 'geojson' || f.type === 'geopoint').map((f) => f.name);
+  const geometryFields = (kind: CnigClass) =>
+    cnigSchemas[kind].fields.filter((f) => f.type === 'geojson' || f.type === 'geopoint').map((f) => f.name);
 
   async function download(kind: CnigClass, query = '') {
     const res = await t.get(`/exports/cnig/${kind}.geojson${query}`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('application/geo+json');
-    expect(res.headers.get('content-disposition')).toBe(`attachment; filename="${kind}${query ? `-${query.split('=')[1]}` : ''}.geojson"`);
+    expect(res.headers.get('content-disposition')).toBe(
+      `attachment; filename="${kind}${query ? `-${query.split('=')[1]}` : ''}.geojson"`,
+    );
     return { text: await res.text(), csv: readCsv(await (await t.get(`/exports/cnig/${kind}.csv${query}`)).text()) };
   }
 
@@ -129,7 +137,8 @@ describe('GET /exports/cnig/*.geojson', () => {
           if (geometryFields(kind).includes(field.name)) continue;
           const value = properties[field.name];
           if (value === null) expect(row[field.name], field.name).toBe('');
-          else if (field.type === 'number' || field.type === 'integer') expect(value, field.name).toBe(Number(row[field.name]));
+          else if (field.type === 'number' || field.type === 'integer')
+            expect(value, field.name).toBe(Number(row[field.name]));
           else expect(value, field.name).toBe(row[field.name]);
         }
         expect(JSON.parse(row[geomsurf]!)).toEqual(feature.geometry);
@@ -150,7 +159,12 @@ describe('GET /exports/cnig/*.geojson', () => {
     const expected = await plotsIn(territory.id);
     const body = JSON.parse(text) as FeatureCollection;
     expect(body.features.map((f) => f.properties!.terr_id).sort()).toEqual(expected.map((p) => p.cnigId).sort());
-    const people = await t.handle.db.selectFrom('plots').select('buyerName').where('buyerIsNaturalPerson', '=', true).where('buyerName', 'is not', null).execute();
+    const people = await t.handle.db
+      .selectFrom('plots')
+      .select('buyerName')
+      .where('buyerIsNaturalPerson', '=', true)
+      .where('buyerName', 'is not', null)
+      .execute();
     expect(people.length).toBeGreaterThan(0);
     const national = (await download('terrain-eco')).text;
     for (const p of people) expect(national).not.toContain(p.buyerName!);

@@ -16,7 +16,13 @@ const prototypeWords = ['toString', 'constructor', 'valueOf', 'hasOwnProperty', 
 
 describe('prototype words in query values', () => {
   const cases = prototypeWords.flatMap((word) =>
-    ['/plots?land_control=', '/sites?land_control=', '/plots?marketing_stage=', '/sites?development_stage=', '/plots?planning_zone='].map((prefix) => [`${prefix}${word}`, prefix.split('?')[1]!.replace('=', '')] as const),
+    [
+      '/plots?land_control=',
+      '/sites?land_control=',
+      '/plots?marketing_stage=',
+      '/sites?development_stage=',
+      '/plots?planning_zone=',
+    ].map((prefix) => [`${prefix}${word}`, prefix.split('?')[1]!.replace('=', '')] as const),
   );
   it.each(cases)('GET %s is a 400 problem naming %s', async (path, name) => {
     const res = await t.get(path);

@@ -16,7 +16,11 @@ beforeAll(async () => {
 afterAll(async () => t?.close());
 
 const post = (query: string, body: string, key?: string, type = 'text/csv') =>
-  t.get(`/imports?${query}`, { method: 'POST', body, headers: { 'content-type': type, ...(key ? { authorization: `Bearer ${key}` } : {}) } });
+  t.get(`/imports?${query}`, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': type, ...(key ? { authorization: `Bearer ${key}` } : {}) },
+  });
 
 describe('POST /imports', () => {
   it('is for admins only: 401 without a key, 403 for another role', async () => {
@@ -31,14 +35,34 @@ describe('POST /imports', () => {
     const res = await post('kind=terrain-eco&filename=terrain-eco.csv', csv, admin);
     expect(res.status).toBe(200);
     const report = await res.json();
-    expect(report).toMatchObject({ kind: 'terrain-eco', file: 'terrain-eco.csv', written: true, inserted: 0, updated: 0, rejected: [] });
+    expect(report).toMatchObject({
+      kind: 'terrain-eco',
+      file: 'terrain-eco.csv',
+      written: true,
+      inserted: 0,
+      updated: 0,
+      rejected: [],
+    });
     expect(report.unchanged).toBe(report.rowsRead);
-    const run = await t.handle.db.selectFrom('importRuns').selectAll().where('id', '=', report.id).executeTakeFirstOrThrow();
+    const run = await t.handle.db
+      .selectFrom('importRuns')
+      .selectAll()
+      .where('id', '=', report.id)
+      .executeTakeFirstOrThrow();
     expect(run).toMatchObject({ kind: 'terrain-eco', status: 'committed', unchanged: report.unchanged });
   });
 
   it('dry-runs a GeoJSON body and reports rejected features without writing', async () => {
-    const body = JSON.stringify({ type: 'FeatureCollection', features: [{ type: 'Feature', properties: { code: '99999x', nom: 'Nowhere' }, geometry: { type: 'Point', coordinates: [4, 45] } }] });
+    const body = JSON.stringify({
+      type: 'FeatureCollection',
+      features: [
+        {
+          type: 'Feature',
+          properties: { code: '99999x', nom: 'Nowhere' },
+          geometry: { type: 'Point', coordinates: [4, 45] },
+        },
+      ],
+    });
     const res = await post('kind=communes&dryRun=true', body, admin, 'application/geo+json');
     const report = await res.json();
     expect(report).toMatchObject({ dryRun: true, written: false });
@@ -57,7 +81,13 @@ describe('POST /imports', () => {
 
 /** The same app with a small import limit, so that a test does not send 100 MB. */
 const appWithLimit = (maxImportBytes: number) =>
-  createApp({ clock: testClock, db: t.handle.db, backend: t.handle.kind, maxImportBytes, failureLimiter: new FailureLimiter({ maxFailures: 1e6, windowMs: 60_000 }) });
+  createApp({
+    clock: testClock,
+    db: t.handle.db,
+    backend: t.handle.kind,
+    maxImportBytes,
+    failureLimiter: new FailureLimiter({ maxFailures: 1e6, windowMs: 60_000 }),
+  });
 
 /** A body without Content-Length (chunked on the wire), in pieces of `size` bytes. */
 function chunked(bytes: Uint8Array, size: number): ReadableStream<Uint8Array> {
@@ -72,7 +102,12 @@ function chunked(bytes: Uint8Array, size: number): ReadableStream<Uint8Array> {
 }
 
 const postStream = (app: ReturnType<typeof createApp>, query: string, body: ReadableStream<Uint8Array>) =>
-  app.request(`http://localhost/imports?${query}`, { method: 'POST', body, duplex: 'half', headers: { 'content-type': 'text/csv', authorization: `Bearer ${admin}` } } as RequestInit);
+  app.request(`http://localhost/imports?${query}`, {
+    method: 'POST',
+    body,
+    duplex: 'half',
+    headers: { 'content-type': 'text/csv', authorization: `Bearer ${admin}` },
+  } as RequestInit);
 
 describe('POST /imports bodies', () => {
   it('imports a chunked body up to the limit and answers 413 one byte past it', async () => {
@@ -111,8 +146,18 @@ describe('POST /imports bodies', () => {
   });
 
   it('streams GeoJSON Lines sent as application/geo+json to the importer (no JSON parse of the body)', async () => {
-    const feature = (code: string) => JSON.stringify({ type: 'Feature', properties: { code, nom: code }, geometry: { type: 'Point', coordinates: [4, 45] } });
-    const res = await post('kind=communes&dryRun=true', `${feature('99998')}\n${feature('99999')}\n`, admin, 'application/geo+json');
+    const feature = (code: string) =>
+      JSON.stringify({
+        type: 'Feature',
+        properties: { code, nom: code },
+        geometry: { type: 'Point', coordinates: [4, 45] },
+      });
+    const res = await post(
+      'kind=communes&dryRun=true',
+      `${feature('99998')}\n${feature('99999')}\n`,
+      admin,
+      'application/geo+json',
+    );
     expect(res.status, await res.clone().text()).toBe(200);
     expect(await res.json()).toMatchObject({ dryRun: true, rowsRead: 2, written: false });
   });
@@ -124,10 +169,16 @@ describe('POST /imports bodies', () => {
 });
 
 describe('POST /imports runs in import_runs', () => {
-  const runOf = (id: string) => t.handle.db.selectFrom('importRuns').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  const runOf = (id: string) =>
+    t.handle.db.selectFrom('importRuns').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 
   it('records an import whose file cannot be read as failed, with its error, and answers 422', async () => {
-    const res = await post('kind=communes&filename=communes.geojson', JSON.stringify({ type: 'Topology', objects: {} }), admin, 'application/geo+json');
+    const res = await post(
+      'kind=communes&filename=communes.geojson',
+      JSON.stringify({ type: 'Topology', objects: {} }),
+      admin,
+      'application/geo+json',
+    );
     expect(res.status).toBe(422);
     const problem = await res.json();
     expect(problem).toMatchObject({ code: 'unprocessable' });
@@ -151,7 +202,16 @@ describe('POST /imports runs in import_runs', () => {
   });
 
   it('records an all-or-nothing import that rejected a row as rolled back', async () => {
-    const body = JSON.stringify({ type: 'FeatureCollection', features: [{ type: 'Feature', properties: { code: '99999', nom: 'Nowhere' }, geometry: { type: 'Point', coordinates: [4, 45] } }] });
+    const body = JSON.stringify({
+      type: 'FeatureCollection',
+      features: [
+        {
+          type: 'Feature',
+          properties: { code: '99999', nom: 'Nowhere' },
+          geometry: { type: 'Point', coordinates: [4, 45] },
+        },
+      ],
+    });
     const res = await post('kind=communes', body, admin, 'application/geo+json');
     expect(res.status).toBe(200);
     const report = await res.json();

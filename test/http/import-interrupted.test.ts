@@ -32,7 +32,9 @@ beforeAll(async () => {
     adminKey = (await createApiKey(handle.db, { name: 'interrupted import', role: 'admin' })).key;
     // A CNIG terrain-eco file of the catalogue's own plots, repeated to about 24 MiB: long
     // enough to import that the kill lands while the importer reads it.
-    const csv = await (await createApp({ db: handle.db, backend: handle.kind }).request('http://localhost/exports/cnig/terrain-eco.csv')).text();
+    const csv = await (
+      await createApp({ db: handle.db, backend: handle.kind }).request('http://localhost/exports/cnig/terrain-eco.csv')
+    ).text();
     const [header, ...rows] = csv.trimEnd().split('\n');
     const block = `${rows.join('\n')}\n`;
     body = `${header}\n${block.repeat(Math.ceil((24 * 1024 * 1024) / block.length))}`;
@@ -57,7 +59,15 @@ interface Server {
 function startServer(): Promise<Server> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: root,
-    env: { ...process.env, ...copy.env, PORT: String(PORT), HOST: '127.0.0.1', FONCIER_SPOOL_DIR: spoolDir, FONCIER_DEMO_DATA: 'false', LOG_LEVEL: 'info' },
+    env: {
+      ...process.env,
+      ...copy.env,
+      PORT: String(PORT),
+      HOST: '127.0.0.1',
+      FONCIER_SPOOL_DIR: spoolDir,
+      FONCIER_DEMO_DATA: 'false',
+      LOG_LEVEL: 'info',
+    },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   children.push(child);
@@ -80,7 +90,9 @@ function startServer(): Promise<Server> {
       const found = seen.find((l) => l.message === message);
       if (found) return resolve(found);
       waiting.set(message, resolve);
-      void exited.then(() => reject(new Error(`server exited before logging ${message}: ${stderr.join('\n').slice(-2000)}`)));
+      void exited.then(() =>
+        reject(new Error(`server exited before logging ${message}: ${stderr.join('\n').slice(-2000)}`)),
+      );
     });
   return logged('listening').then(() => ({ child, logged, exited }));
 }
@@ -116,15 +128,51 @@ describe(`an import killed midway (${backendName()})`, () => {
     const live = randomUUID();
     let handle = await copy.open();
     try {
-      const run = await handle.db.selectFrom('importRuns').selectAll().where('id', '=', runId).executeTakeFirstOrThrow();
-      expect(run).toMatchObject({ status: 'running', kind: 'terrain-eco', finishedAt: null, error: null, host: hostname(), pid: killedPid });
+      const run = await handle.db
+        .selectFrom('importRuns')
+        .selectAll()
+        .where('id', '=', runId)
+        .executeTakeFirstOrThrow();
+      expect(run).toMatchObject({
+        status: 'running',
+        kind: 'terrain-eco',
+        finishedAt: null,
+        error: null,
+        host: hostname(),
+        pid: killedPid,
+      });
       // Runs recovery must leave: another host's, and one of a live process of this host.
-      const base = { kind: 'epci', source: 'test', dryRun: false, partial: false, status: 'running' as const, created: 0, updated: 0, unchanged: 0, rejected: 0, error: null, report: '{}', finishedAt: null };
+      const base = {
+        kind: 'epci',
+        source: 'test',
+        dryRun: false,
+        partial: false,
+        status: 'running' as const,
+        created: 0,
+        updated: 0,
+        unchanged: 0,
+        rejected: 0,
+        error: null,
+        report: '{}',
+        finishedAt: null,
+      };
       await handle.db
         .insertInto('importRuns')
         .values([
-          { ...base, id: elsewhere, host: `not-${hostname()}`, pid: 1, startedAt: new Date(run.startedAt.getTime() - 1000) },
-          { ...base, id: live, host: hostname(), pid: process.pid, startedAt: new Date(run.startedAt.getTime() + 1000) },
+          {
+            ...base,
+            id: elsewhere,
+            host: `not-${hostname()}`,
+            pid: 1,
+            startedAt: new Date(run.startedAt.getTime() - 1000),
+          },
+          {
+            ...base,
+            id: live,
+            host: hostname(),
+            pid: process.pid,
+            startedAt: new Date(run.startedAt.getTime() + 1000),
+          },
         ])
         .execute();
     } finally {
@@ -133,7 +181,11 @@ describe(`an import killed midway (${backendName()})`, () => {
 
     const second = await startServer();
     const recovered = await second.logged('interrupted imports recovered');
-    expect(recovered).toMatchObject({ interruptedRuns: [runId], removedSpools: leftSpools, runningElsewhere: [elsewhere, live] });
+    expect(recovered).toMatchObject({
+      interruptedRuns: [runId],
+      removedSpools: leftSpools,
+      runningElsewhere: [elsewhere, live],
+    });
     const health = await fetch(`http://127.0.0.1:${PORT}/healthz`);
     expect(health.status).toBe(200);
     second.child.kill('SIGTERM');
@@ -143,10 +195,19 @@ describe(`an import killed midway (${backendName()})`, () => {
     expect(readdirSync(spoolDir).sort()).toEqual([liveSpool, 'notes.txt'].sort());
     handle = await copy.open();
     try {
-      const runs = await handle.db.selectFrom('importRuns').select(['id', 'status', 'error', 'finishedAt', 'report']).where('id', 'in', [runId, elsewhere, live]).execute();
+      const runs = await handle.db
+        .selectFrom('importRuns')
+        .select(['id', 'status', 'error', 'finishedAt', 'report'])
+        .where('id', 'in', [runId, elsewhere, live])
+        .execute();
       const byId = new Map(runs.map((r) => [r.id, r]));
       expect(byId.get(runId)).toMatchObject({ status: 'failed', error: 'interrupted', finishedAt: expect.any(Date) });
-      expect(byId.get(runId)!.report).toMatchObject({ kind: 'terrain-eco', file: 'terrain-eco.csv', written: false, error: 'interrupted' });
+      expect(byId.get(runId)!.report).toMatchObject({
+        kind: 'terrain-eco',
+        file: 'terrain-eco.csv',
+        written: false,
+        error: 'interrupted',
+      });
       expect(byId.get(elsewhere)).toMatchObject({ status: 'running', error: null, finishedAt: null });
       expect(byId.get(live)).toMatchObject({ status: 'running', error: null, finishedAt: null });
     } finally {

@@ -13,14 +13,23 @@ beforeAll(async () => {
 afterAll(async () => t?.close());
 
 const send = (method: string, path: string, key: string, body?: unknown) =>
-  t.get(path, { method, headers: { ...bearer(key), 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-const move = (id: string, key: string, to: string, reason?: string) => send('POST', `/sites/${id}/label/transitions`, key, { to, ...(reason ? { reason } : {}) });
-const evidence = (title: string) => [{ title, reference: `REF-${title.length}`, date: '2025-06-30', author: 'Service développement économique' }];
+  t.get(path, {
+    method,
+    headers: { ...bearer(key), 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+const move = (id: string, key: string, to: string, reason?: string) =>
+  send('POST', `/sites/${id}/label/transitions`, key, { to, ...(reason ? { reason } : {}) });
+const evidence = (title: string) => [
+  { title, reference: `REF-${title.length}`, date: '2025-06-30', author: 'Service développement économique' },
+];
 
 async function ordinarySiteIn(territory: string) {
   const { rows } = await sql<{ id: string }>`
     SELECT s.id FROM sites s JOIN territory_epci te ON te.epci_siren = s.epci_siren
-    WHERE te.territory_id = ${territory} AND s.turnkey_programme IS NULL AND s.deleted_at IS NULL ORDER BY s.cnig_id LIMIT 1`.execute(t.handle.db);
+    WHERE te.territory_id = ${territory} AND s.turnkey_programme IS NULL AND s.deleted_at IS NULL ORDER BY s.cnig_id LIMIT 1`.execute(
+    t.handle.db,
+  );
   return rows[0]!.id;
 }
 
@@ -35,13 +44,18 @@ describe('labelling journey', () => {
 
     // The territory team documents every blocking criterion but one, and submits.
     for (const criterion of blocking.slice(1)) {
-      const res = await send('PUT', `/sites/${id}/label/criteria/${criterion}`, keys.editorIn, { status: 'met', evidence: evidence(criterion) });
+      const res = await send('PUT', `/sites/${id}/label/criteria/${criterion}`, keys.editorIn, {
+        status: 'met',
+        evidence: evidence(criterion),
+      });
       expect(res.status).toBe(200);
     }
     let file = await (await t.get(`/sites/${id}/label`, { headers: bearer(keys.editorIn) })).json();
     expect(file.readiness.ready).toBe(false);
     expect(file.readiness.blocking).toEqual([blocking[0]]);
-    const sobriety = file.readiness.items.find((i: { criterion: { id: string } }) => i.criterion.id === 'land_sobriety');
+    const sobriety = file.readiness.items.find(
+      (i: { criterion: { id: string } }) => i.criterion.id === 'land_sobriety',
+    );
     expect(sobriety.catalogue).toMatch(/ha of NAF land/);
     expect((await move(id, keys.editorIn, 'submitted')).status).toBe(200);
 
@@ -53,7 +67,14 @@ describe('labelling journey', () => {
     expect((await move(id, keys.labeller, 'changes_requested', 'Maîtrise foncière à justifier')).status).toBe(200);
 
     // The team completes the file and resubmits; the labeller labels.
-    expect((await send('PUT', `/sites/${id}/label/criteria/${blocking[0]}`, keys.editorIn, { status: 'met', evidence: evidence('Promesse de vente') })).status).toBe(200);
+    expect(
+      (
+        await send('PUT', `/sites/${id}/label/criteria/${blocking[0]}`, keys.editorIn, {
+          status: 'met',
+          evidence: evidence('Promesse de vente'),
+        })
+      ).status,
+    ).toBe(200);
     expect((await move(id, keys.editorIn, 'submitted')).status).toBe(200);
     expect((await move(id, keys.labeller, 'under_review', 'Reprise de l’instruction')).status).toBe(200);
     expect((await move(id, keys.labeller, 'labelled', 'Tous les critères bloquants sont levés')).status).toBe(200);
@@ -67,9 +88,22 @@ describe('labelling journey', () => {
 
     expect((await move(id, keys.labeller, 'withdrawn', 'Projet abandonné par la collectivité')).status).toBe(200);
 
-    const audit = await (await t.get(`/audit?entity=site&entity_id=${id}&limit=1000`, { headers: bearer(keys.admin) })).json();
-    const transitions = audit.items.filter((i: { action: string }) => i.action === 'label_transition').map((i: { after: { labelStatus: string }; reason: string | null }) => [i.after.labelStatus, i.reason]);
-    expect(transitions.map((x: string[]) => x[0])).toEqual(['draft', 'submitted', 'under_review', 'changes_requested', 'submitted', 'under_review', 'labelled', 'withdrawn']);
+    const audit = await (
+      await t.get(`/audit?entity=site&entity_id=${id}&limit=1000`, { headers: bearer(keys.admin) })
+    ).json();
+    const transitions = audit.items
+      .filter((i: { action: string }) => i.action === 'label_transition')
+      .map((i: { after: { labelStatus: string }; reason: string | null }) => [i.after.labelStatus, i.reason]);
+    expect(transitions.map((x: string[]) => x[0])).toEqual([
+      'draft',
+      'submitted',
+      'under_review',
+      'changes_requested',
+      'submitted',
+      'under_review',
+      'labelled',
+      'withdrawn',
+    ]);
     expect(transitions.find((x: string[]) => x[0] === 'changes_requested')[1]).toBe('Maîtrise foncière à justifier');
     expect(audit.items.filter((i: { action: string }) => i.action === 'label_assessment').length).toBe(blocking.length);
   });
@@ -89,9 +123,15 @@ describe('labelling journey', () => {
     const admin = keys.admin;
     await move(id, admin, 'draft');
     const before = await fingerprint(t.handle.db);
-    const unknown = await send('PUT', `/sites/${id}/label/criteria/charm`, admin, { status: 'met', evidence: evidence('x') });
+    const unknown = await send('PUT', `/sites/${id}/label/criteria/charm`, admin, {
+      status: 'met',
+      evidence: evidence('x'),
+    });
     expect(unknown.status).toBe(404);
-    const undated = await send('PUT', `/sites/${id}/label/criteria/land_control`, admin, { status: 'met', evidence: [{ title: 'Acte', author: 'Notaire' }] });
+    const undated = await send('PUT', `/sites/${id}/label/criteria/land_control`, admin, {
+      status: 'met',
+      evidence: [{ title: 'Acte', author: 'Notaire' }],
+    });
     expect(undated.status).toBe(400);
     expect((await undated.json()).invalidParams[0].name).toBe('evidence.0.date');
     expect((await send('PUT', `/sites/${id}/label/criteria/land_control`, admin, { status: 'met' })).status).toBe(400);

@@ -39,7 +39,9 @@ function raw(request: string): Promise<RawResponse> {
       const end = data.indexOf('\r\n\r\n');
       if (end === -1) return reject(new Error(`no response head in ${JSON.stringify(data.slice(0, 200))}`));
       const [statusLine, ...lines] = data.slice(0, end).split('\r\n');
-      const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+      const headers = Object.fromEntries(
+        lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]),
+      );
       resolve({ status: Number(statusLine!.split(' ')[1]), headers, body: data.slice(end + 4) });
     };
     socket.setEncoding('utf8');

@@ -36,20 +36,32 @@ beforeAll(async () => {
     .selectFrom('plots')
     .where('deletedAt', 'is', null)
     .select(['id', 'turnkey', 'grossAreaHa', 'areaHa', 'priceEurM2', 'landUse', 'marketingStage'])
-    .select([day('identified_on').as('identifiedOn'), day('updated_on').as('updatedOn'), day('available_from').as('availableFrom')])
+    .select([
+      day('identified_on').as('identifiedOn'),
+      day('updated_on').as('updatedOn'),
+      day('available_from').as('availableFrom'),
+    ])
     .execute()) as unknown as PlotRow[];
-  sites = (await t.handle.db.selectFrom('sites').where('deletedAt', 'is', null).select(['id', 'name', 'jobsCount']).execute()) as unknown as SiteRow[];
+  sites = (await t.handle.db
+    .selectFrom('sites')
+    .where('deletedAt', 'is', null)
+    .select(['id', 'name', 'jobsCount'])
+    .execute()) as unknown as SiteRow[];
 });
 afterAll(async () => t?.close());
 
 const items = (collection: string, query: string) => t.get(`/ogc/collections/${collection}/items?${query}`);
 const matched = async (collection: string, cql: string, lang?: string) => {
-  const res = await items(collection, `limit=10000&filter=${encodeURIComponent(cql)}${lang ? `&filter-lang=${lang}` : ''}`);
+  const res = await items(
+    collection,
+    `limit=10000&filter=${encodeURIComponent(cql)}${lang ? `&filter-lang=${lang}` : ''}`,
+  );
   const body: any = await res.json();
   expect(res.status, `${cql}: ${JSON.stringify(body)}`).toBe(200);
   return { count: body.numberMatched as number, ids: (body.features as any[]).map((f) => f.id as string) };
 };
-const expectCount = async (collection: string, cql: string, expected: number) => expect((await matched(collection, cql)).count, cql).toBe(expected);
+const expectCount = async (collection: string, cql: string, expected: number) =>
+  expect((await matched(collection, cql)).count, cql).toBe(expected);
 const problem = async (collection: string, cql: string, lang?: string) => {
   const res = await items(collection, `filter=${encodeURIComponent(cql)}${lang ? `&filter-lang=${lang}` : ''}`);
   expect(res.status, cql).toBe(400);
@@ -61,7 +73,10 @@ const fold = (text: string) => text.normalize('NFD').replace(/\p{M}/gu, '');
 describe('GET /ogc/conformance (CQL2)', () => {
   it('claims exactly the CQL2 classes that are implemented and tested below', async () => {
     const { conformsTo } = await (await t.get('/ogc/conformance')).json();
-    const cql2 = (conformsTo as string[]).filter((uri) => uri.startsWith('http://www.opengis.net/spec/cql2/')).map((uri) => uri.split('/').pop()).sort();
+    const cql2 = (conformsTo as string[])
+      .filter((uri) => uri.startsWith('http://www.opengis.net/spec/cql2/'))
+      .map((uri) => uri.split('/').pop())
+      .sort();
     expect(cql2).toEqual(
       [
         'accent-insensitive-comparison',
@@ -97,9 +112,21 @@ describe('basic-cql2 and advanced-comparison-operators over plots', () => {
   });
 
   it('negates LIKE, IN and BETWEEN', async () => {
-    await expectCount('plots', "landUse NOT LIKE 'espace%'", plots.filter((p) => !p.landUse.startsWith('espace')).length);
-    await expectCount('plots', "marketingStage NOT IN ('en vente', 'vendu')", plots.filter((p) => !['en vente', 'vendu'].includes(p.marketingStage)).length);
-    await expectCount('plots', 'grossAreaHa NOT BETWEEN 1 AND 5', plots.filter((p) => p.grossAreaHa < 1 || p.grossAreaHa > 5).length);
+    await expectCount(
+      'plots',
+      "landUse NOT LIKE 'espace%'",
+      plots.filter((p) => !p.landUse.startsWith('espace')).length,
+    );
+    await expectCount(
+      'plots',
+      "marketingStage NOT IN ('en vente', 'vendu')",
+      plots.filter((p) => !['en vente', 'vendu'].includes(p.marketingStage)).length,
+    );
+    await expectCount(
+      'plots',
+      'grossAreaHa NOT BETWEEN 1 AND 5',
+      plots.filter((p) => p.grossAreaHa < 1 || p.grossAreaHa > 5).length,
+    );
   });
 });
 
@@ -133,7 +160,11 @@ describe('basic-spatial-functions, basic-spatial-functions-plus and spatial-func
     const ring: number[][] = one.features[0].geometry.coordinates[0][0];
     // The mean of a convex ring's vertices is inside it (demo plots are rotated rectangles).
     const vertices = ring.slice(0, -1);
-    target = { id: one.features[0].id, x: vertices.reduce((s, v) => s + v[0]!, 0) / vertices.length, y: vertices.reduce((s, v) => s + v[1]!, 0) / vertices.length };
+    target = {
+      id: one.features[0].id,
+      x: vertices.reduce((s, v) => s + v[0]!, 0) / vertices.length,
+      y: vertices.reduce((s, v) => s + v[1]!, 0) / vertices.length,
+    };
   });
 
   it('S_INTERSECTS with a BBOX or a POINT (basic)', async () => {
@@ -184,37 +215,103 @@ describe('temporal-functions on the date properties', () => {
   const withDates = () => plots.filter((p) => p.identifiedOn && p.updatedOn);
   let pivot: string;
   beforeAll(() => {
-    const days = withDates().map((p) => p.updatedOn!).sort();
+    const days = withDates()
+      .map((p) => p.updatedOn!)
+      .sort();
     pivot = days[Math.floor(days.length / 2)]!;
   });
 
   it('compares an instant with an instant: T_AFTER, T_BEFORE, T_EQUALS, T_DISJOINT, T_INTERSECTS', async () => {
     const u = (p: PlotRow) => p.updatedOn;
-    await expectCount('plots', `T_AFTER(updatedOn, DATE('${pivot}'))`, plots.filter((p) => u(p) && u(p)! > pivot).length);
-    await expectCount('plots', `T_BEFORE(updatedOn, DATE('${pivot}'))`, plots.filter((p) => u(p) && u(p)! < pivot).length);
+    await expectCount(
+      'plots',
+      `T_AFTER(updatedOn, DATE('${pivot}'))`,
+      plots.filter((p) => u(p) && u(p)! > pivot).length,
+    );
+    await expectCount(
+      'plots',
+      `T_BEFORE(updatedOn, DATE('${pivot}'))`,
+      plots.filter((p) => u(p) && u(p)! < pivot).length,
+    );
     await expectCount('plots', `T_EQUALS(updatedOn, DATE('${pivot}'))`, plots.filter((p) => u(p) === pivot).length);
-    await expectCount('plots', `T_DISJOINT(updatedOn, DATE('${pivot}'))`, plots.filter((p) => u(p) && u(p) !== pivot).length);
+    await expectCount(
+      'plots',
+      `T_DISJOINT(updatedOn, DATE('${pivot}'))`,
+      plots.filter((p) => u(p) && u(p) !== pivot).length,
+    );
     await expectCount('plots', `T_INTERSECTS(DATE('${pivot}'), updatedOn)`, plots.filter((p) => u(p) === pivot).length);
     // A date meets a timestamp as its midnight UTC.
-    await expectCount('plots', `T_AFTER(updatedOn, TIMESTAMP('${pivot}T12:00:00Z'))`, plots.filter((p) => u(p) && u(p)! > pivot).length);
+    await expectCount(
+      'plots',
+      `T_AFTER(updatedOn, TIMESTAMP('${pivot}T12:00:00Z'))`,
+      plots.filter((p) => u(p) && u(p)! > pivot).length,
+    );
   });
 
   it('relates intervals: T_DURING, T_CONTAINS, T_INTERSECTS, T_STARTS, T_STARTEDBY, T_FINISHES, T_FINISHEDBY, T_MEETS, T_METBY, T_OVERLAPS, T_OVERLAPPEDBY', async () => {
     const rows = withDates();
     const lifespan = 'INTERVAL(identifiedOn, updatedOn)';
     const n = (keep: (p: PlotRow) => boolean) => rows.filter(keep).length;
-    await expectCount('plots', `T_INTERSECTS(updatedOn, INTERVAL('${pivot}', '..'))`, plots.filter((p) => p.updatedOn && p.updatedOn >= pivot).length);
-    await expectCount('plots', `T_DURING(updatedOn, INTERVAL('..', '${pivot}'))`, plots.filter((p) => p.updatedOn && p.updatedOn < pivot).length);
-    await expectCount('plots', `T_CONTAINS(${lifespan}, DATE('${pivot}'))`, n((p) => p.identifiedOn! < pivot && p.updatedOn! > pivot));
-    await expectCount('plots', `T_INTERSECTS(${lifespan}, INTERVAL('${pivot}', '${pivot}'))`, n((p) => p.identifiedOn! <= pivot && p.updatedOn! >= pivot));
-    await expectCount('plots', `T_STARTS(${lifespan}, INTERVAL(identifiedOn, '..'))`, n(() => true));
-    await expectCount('plots', `T_STARTEDBY(INTERVAL(identifiedOn, '..'), ${lifespan})`, n(() => true));
-    await expectCount('plots', `T_FINISHES(${lifespan}, INTERVAL('..', updatedOn))`, n(() => true));
-    await expectCount('plots', `T_FINISHEDBY(INTERVAL('..', updatedOn), ${lifespan})`, n(() => true));
-    await expectCount('plots', `T_MEETS(${lifespan}, INTERVAL(updatedOn, '..'))`, n(() => true));
-    await expectCount('plots', `T_METBY(INTERVAL(updatedOn, '..'), ${lifespan})`, n(() => true));
-    await expectCount('plots', `T_OVERLAPS(${lifespan}, INTERVAL('${pivot}', '..'))`, n((p) => p.identifiedOn! < pivot && p.updatedOn! > pivot));
-    await expectCount('plots', `T_OVERLAPPEDBY(${lifespan}, INTERVAL('..', '${pivot}'))`, n((p) => p.identifiedOn! > '0000' && p.identifiedOn! < pivot && p.updatedOn! > pivot));
+    await expectCount(
+      'plots',
+      `T_INTERSECTS(updatedOn, INTERVAL('${pivot}', '..'))`,
+      plots.filter((p) => p.updatedOn && p.updatedOn >= pivot).length,
+    );
+    await expectCount(
+      'plots',
+      `T_DURING(updatedOn, INTERVAL('..', '${pivot}'))`,
+      plots.filter((p) => p.updatedOn && p.updatedOn < pivot).length,
+    );
+    await expectCount(
+      'plots',
+      `T_CONTAINS(${lifespan}, DATE('${pivot}'))`,
+      n((p) => p.identifiedOn! < pivot && p.updatedOn! > pivot),
+    );
+    await expectCount(
+      'plots',
+      `T_INTERSECTS(${lifespan}, INTERVAL('${pivot}', '${pivot}'))`,
+      n((p) => p.identifiedOn! <= pivot && p.updatedOn! >= pivot),
+    );
+    await expectCount(
+      'plots',
+      `T_STARTS(${lifespan}, INTERVAL(identifiedOn, '..'))`,
+      n(() => true),
+    );
+    await expectCount(
+      'plots',
+      `T_STARTEDBY(INTERVAL(identifiedOn, '..'), ${lifespan})`,
+      n(() => true),
+    );
+    await expectCount(
+      'plots',
+      `T_FINISHES(${lifespan}, INTERVAL('..', updatedOn))`,
+      n(() => true),
+    );
+    await expectCount(
+      'plots',
+      `T_FINISHEDBY(INTERVAL('..', updatedOn), ${lifespan})`,
+      n(() => true),
+    );
+    await expectCount(
+      'plots',
+      `T_MEETS(${lifespan}, INTERVAL(updatedOn, '..'))`,
+      n(() => true),
+    );
+    await expectCount(
+      'plots',
+      `T_METBY(INTERVAL(updatedOn, '..'), ${lifespan})`,
+      n(() => true),
+    );
+    await expectCount(
+      'plots',
+      `T_OVERLAPS(${lifespan}, INTERVAL('${pivot}', '..'))`,
+      n((p) => p.identifiedOn! < pivot && p.updatedOn! > pivot),
+    );
+    await expectCount(
+      'plots',
+      `T_OVERLAPPEDBY(${lifespan}, INTERVAL('..', '${pivot}'))`,
+      n((p) => p.identifiedOn! > '0000' && p.identifiedOn! < pivot && p.updatedOn! > pivot),
+    );
   });
 
   it('refuses a temporal function on a property that is not a date', async () => {
@@ -225,19 +322,43 @@ describe('temporal-functions on the date properties', () => {
 describe('property-property and arithmetic', () => {
   it('compares two properties of the same type, refuses two of different types', async () => {
     await expectCount('plots', 'grossAreaHa > areaHa', plots.filter((p) => p.grossAreaHa > p.areaHa).length);
-    await expectCount('plots', 'identifiedOn < updatedOn', plots.filter((p) => p.identifiedOn && p.updatedOn && p.identifiedOn < p.updatedOn).length);
-    await expectCount('plots', 'availableFrom >= updatedOn', plots.filter((p) => p.availableFrom && p.updatedOn && p.availableFrom >= p.updatedOn).length);
+    await expectCount(
+      'plots',
+      'identifiedOn < updatedOn',
+      plots.filter((p) => p.identifiedOn && p.updatedOn && p.identifiedOn < p.updatedOn).length,
+    );
+    await expectCount(
+      'plots',
+      'availableFrom >= updatedOn',
+      plots.filter((p) => p.availableFrom && p.updatedOn && p.availableFrom >= p.updatedOn).length,
+    );
     expect(await problem('plots', 'areaHa = marketingStage')).toMatch(/cannot compare number with string/);
   });
 
   it('computes + - * / % div ^ with the precedence of the standard', async () => {
-    await expectCount('plots', 'grossAreaHa - areaHa > 0.5', plots.filter((p) => p.grossAreaHa - p.areaHa > 0.5).length);
-    await expectCount('plots', 'priceEurM2 * 10000 * grossAreaHa > 5000000', plots.filter((p) => p.priceEurM2 !== null && p.priceEurM2 * 10000 * p.grossAreaHa > 5000000).length);
-    await expectCount('plots', 'areaHa / grossAreaHa < 0.99', plots.filter((p) => p.areaHa / p.grossAreaHa < 0.99).length);
+    await expectCount(
+      'plots',
+      'grossAreaHa - areaHa > 0.5',
+      plots.filter((p) => p.grossAreaHa - p.areaHa > 0.5).length,
+    );
+    await expectCount(
+      'plots',
+      'priceEurM2 * 10000 * grossAreaHa > 5000000',
+      plots.filter((p) => p.priceEurM2 !== null && p.priceEurM2 * 10000 * p.grossAreaHa > 5000000).length,
+    );
+    await expectCount(
+      'plots',
+      'areaHa / grossAreaHa < 0.99',
+      plots.filter((p) => p.areaHa / p.grossAreaHa < 0.99).length,
+    );
     await expectCount('plots', '2 + 3 * 2 ^ 2 = 14 AND -(1 + 1) = -2', plots.length);
     const jobs = sites.filter((s) => s.jobsCount !== null);
     await expectCount('sites', 'jobsCount % 2 = 0', jobs.filter((s) => s.jobsCount! % 2 === 0).length);
-    await expectCount('sites', 'jobsCount div 100 = 1', jobs.filter((s) => Math.floor(s.jobsCount! / 100) === 1).length);
+    await expectCount(
+      'sites',
+      'jobsCount div 100 = 1',
+      jobs.filter((s) => Math.floor(s.jobsCount! / 100) === 1).length,
+    );
     expect(await problem('plots', 'areaHa / 0 > 1')).toMatch(/division by zero/);
     expect(await problem('plots', "areaHa + 'x' > 1")).toMatch(/not a number/);
   });
@@ -245,16 +366,43 @@ describe('property-property and arithmetic', () => {
 
 describe('cql2-json', () => {
   it('filter-lang=cql2-json gives what the text twin gives', async () => {
-    const json = { op: 'and', args: [{ op: '=', args: [{ property: 'turnkey' }, true] }, { op: 's_intersects', args: [{ property: 'geometry' }, { bbox: [-6, 41, 10, 52] }] }] };
+    const json = {
+      op: 'and',
+      args: [
+        { op: '=', args: [{ property: 'turnkey' }, true] },
+        { op: 's_intersects', args: [{ property: 'geometry' }, { bbox: [-6, 41, 10, 52] }] },
+      ],
+    };
     const viaJson = await matched('plots', JSON.stringify(json), 'cql2-json');
     expect(viaJson.count).toBe(plots.filter((p) => p.turnkey).length);
-    expect(viaJson.ids).toEqual((await matched('plots', 'turnkey = TRUE AND S_INTERSECTS(geometry, BBOX(-6, 41, 10, 52))')).ids);
-    const polygon = { op: 's_intersects', args: [{ property: 'geometry' }, { type: 'Polygon', coordinates: [[[-6, 41], [10, 41], [10, 52], [-6, 52], [-6, 41]]] }] };
+    expect(viaJson.ids).toEqual(
+      (await matched('plots', 'turnkey = TRUE AND S_INTERSECTS(geometry, BBOX(-6, 41, 10, 52))')).ids,
+    );
+    const polygon = {
+      op: 's_intersects',
+      args: [
+        { property: 'geometry' },
+        {
+          type: 'Polygon',
+          coordinates: [
+            [
+              [-6, 41],
+              [10, 41],
+              [10, 52],
+              [-6, 52],
+              [-6, 41],
+            ],
+          ],
+        },
+      ],
+    };
     expect((await matched('plots', JSON.stringify(polygon), 'cql2-json')).count).toBe(plots.length);
   });
 
   it('answers 400 to JSON that is not CQL2', async () => {
-    expect(await problem('plots', '{"op":"=","args":[', 'cql2-json')).toMatch(/CQL2 syntax error: the filter is not valid JSON/);
+    expect(await problem('plots', '{"op":"=","args":[', 'cql2-json')).toMatch(
+      /CQL2 syntax error: the filter is not valid JSON/,
+    );
     expect(await problem('plots', '{"op":"=","args":[{"prop":"x"},1]}', 'cql2-json')).toMatch(/CQL2 syntax error/);
     const deep = `${'{"op":"not","args":['.repeat(300)}true${']}'.repeat(300)}`;
     expect(await problem('plots', deep, 'cql2-json')).toMatch(/deeper than 100 levels/);
@@ -263,7 +411,9 @@ describe('cql2-json', () => {
 
 describe('filter errors', () => {
   it('says "unknown property" for a property that is not a queryable, apart from syntax errors', async () => {
-    expect(await problem('plots', 'cloudCover < 10')).toMatch(/unknown property "cloudCover": not a queryable of plots/);
+    expect(await problem('plots', 'cloudCover < 10')).toMatch(
+      /unknown property "cloudCover": not a queryable of plots/,
+    );
     expect(await problem('plots', 'cloudCover <')).toMatch(/CQL2 syntax error/);
     expect(await problem('plots', 'cloudCover <')).not.toMatch(/unknown property/);
     expect(await problem('plots', 'avg(areaHa) > 1')).toMatch(/unknown function "avg"/);
@@ -275,8 +425,12 @@ describe('filter errors', () => {
     expect(await problem('plots', 'S_INTERSECTS(geometry, POINT(1e999 0))')).toMatch(/number out of range/);
     expect(await problem('plots', 'areaHa ^ 1000 > 1')).toMatch(/out of range/);
     expect(await problem('plots', 'areaHa % 0 = 1')).toMatch(/division by zero/);
-    expect(await problem('plots', JSON.stringify({ op: 'like', args: [{ property: 'landUse' }, 'a\\'] }), 'cql2-json')).toMatch(/LIKE pattern/);
-    expect(await problem('plots', 'S_INTERSECTS(geometry, POLYGON((0 0, 1 0, 1 1, 2 2)))')).toMatch(/a linear ring ends where it starts/);
+    expect(
+      await problem('plots', JSON.stringify({ op: 'like', args: [{ property: 'landUse' }, 'a\\'] }), 'cql2-json'),
+    ).toMatch(/LIKE pattern/);
+    expect(await problem('plots', 'S_INTERSECTS(geometry, POLYGON((0 0, 1 0, 1 1, 2 2)))')).toMatch(
+      /a linear ring ends where it starts/,
+    );
     expect(await problem('plots', "updatedOn > DATE('0000-01-01')")).toMatch(/date/);
   });
 
@@ -289,14 +443,19 @@ describe('filter errors', () => {
 
   // The standard's examples name properties of their own: evaluated on plots, each is a 200 or a
   // 400 problem, never a 500.
-  const reference = ['../../../shared', '../../../../shared'].map((up) => join(import.meta.dirname, up, 'reference/ogc-cql2/examples')).find((dir) => existsSync(dir));
+  const reference = ['../../../shared', '../../../../shared']
+    .map((up) => join(import.meta.dirname, up, 'reference/ogc-cql2/examples'))
+    .find((dir) => existsSync(dir));
   it.skipIf(!reference)('answers every example of the standard, text and JSON, with 200 or 400', async () => {
     const statuses: Record<string, number> = {};
     for (const lang of ['text', 'json'] as const) {
       for (const file of readdirSync(join(reference!, lang))) {
         if (!/\.(txt|json)$/.test(file)) continue;
         const text = readFileSync(join(reference!, lang, file), 'utf8');
-        const res = await items('plots', `filter=${encodeURIComponent(text)}&filter-lang=${lang === 'text' ? 'cql2-text' : 'cql2-json'}`);
+        const res = await items(
+          'plots',
+          `filter=${encodeURIComponent(text)}&filter-lang=${lang === 'text' ? 'cql2-text' : 'cql2-json'}`,
+        );
         statuses[`${lang}/${file}`] = res.status;
         if (res.status !== 200) expect((await res.json()).detail, file).not.toMatch(/syntax error/);
       }

@@ -35,7 +35,8 @@ function lambert93([lon, lat]: Position): [number, number] {
   const f = 1 / 298.257_222_101;
   const e = Math.sqrt(f * (2 - f));
   const m = (phi: number) => Math.cos(phi) / Math.sqrt(1 - e * e * Math.sin(phi) ** 2);
-  const t = (phi: number) => Math.tan(Math.PI / 4 - phi / 2) / ((1 - e * Math.sin(phi)) / (1 + e * Math.sin(phi))) ** (e / 2);
+  const t = (phi: number) =>
+    Math.tan(Math.PI / 4 - phi / 2) / ((1 - e * Math.sin(phi)) / (1 + e * Math.sin(phi))) ** (e / 2);
   const [phi1, phi2, phi0] = [44 * rad, 49 * rad, 46.5 * rad];
   const n = Math.log(m(phi1) / m(phi2)) / Math.log(t(phi1) / t(phi2));
   const F = m(phi1) / (n * t(phi1) ** n);
@@ -62,7 +63,10 @@ let plotCount: number;
 beforeAll(async () => {
   t = await openTestApp();
   dir = mkdtempSync(join(tmpdir(), 'foncier-crs-'));
-  const { rows } = await sql<{ id: string; g: MultiPolygon }>`SELECT CAST(id AS text) AS id, ST_AsGeoJSON(ST_ForcePolygonCCW(geom), 15)::json AS g
+  const { rows } = await sql<{
+    id: string;
+    g: MultiPolygon;
+  }>`SELECT CAST(id AS text) AS id, ST_AsGeoJSON(ST_ForcePolygonCCW(geom), 15)::json AS g
     FROM plots WHERE deleted_at IS NULL`.execute(t.handle.db);
   stored = new Map(rows.map((r) => [r.id, r.g]));
   plotCount = rows.length;
@@ -92,7 +96,13 @@ function maxDeviation(features: Feature<MultiPolygon>[], expected: (p: Position)
 
 describe('OGC API Features Part 2: crs', () => {
   it('finds EPSG:2154, EPSG:3857 and EPSG:4326 in the spatial_ref_sys of the backend', async () => {
-    const { rows } = await sql<{ srid: number; authName: string; authSrid: number }>`SELECT srid, auth_name, auth_srid FROM spatial_ref_sys WHERE srid IN (2154, 3857, 4326) ORDER BY srid`.execute(t.handle.db);
+    const { rows } = await sql<{
+      srid: number;
+      authName: string;
+      authSrid: number;
+    }>`SELECT srid, auth_name, auth_srid FROM spatial_ref_sys WHERE srid IN (2154, 3857, 4326) ORDER BY srid`.execute(
+      t.handle.db,
+    );
     expect(rows).toEqual([2154, 3857, 4326].map((srid) => ({ srid, authName: 'EPSG', authSrid: srid })));
   });
 
@@ -102,7 +112,12 @@ describe('OGC API Features Part 2: crs', () => {
     const { collections } = await (await t.get('/ogc/collections')).json();
     expect(collections.length).toBeGreaterThan(0);
     for (const collection of collections) {
-      expect(collection.crs, collection.id).toEqual([crsUri.crs84, crsUri.epsg4326, crsUri.lambert93, crsUri.webMercator]);
+      expect(collection.crs, collection.id).toEqual([
+        crsUri.crs84,
+        crsUri.epsg4326,
+        crsUri.lambert93,
+        crsUri.webMercator,
+      ]);
       expect(collection.storageCrs, collection.id).toBe(crsUri.crs84);
     }
   });
@@ -119,7 +134,10 @@ describe('OGC API Features Part 2: crs', () => {
   it('crs=EPSG:2154 answers Lambert-93 within 1 mm of the conic projection, with Content-Crs and a crs member', async () => {
     const { res, body } = await allPlots(`crs=${encodeURIComponent(crsUri.lambert93)}`);
     expect(res.headers.get('content-crs')).toBe(`<${crsUri.lambert93}>`);
-    expect((body as unknown as { crs: unknown }).crs).toEqual({ type: 'name', properties: { name: 'urn:ogc:def:crs:EPSG::2154' } });
+    expect((body as unknown as { crs: unknown }).crs).toEqual({
+      type: 'name',
+      properties: { name: 'urn:ogc:def:crs:EPSG::2154' },
+    });
     expect(body.features).toHaveLength(plotCount);
     const [x, y] = positions(body.features[0]!.geometry)[0]!;
     expect(x).toBeGreaterThan(100_000);
@@ -139,7 +157,9 @@ describe('OGC API Features Part 2: crs', () => {
     expect(res.headers.get('content-crs')).toBe(`<${crsUri.epsg4326}>`);
     expect(body).not.toHaveProperty('crs');
     expect(body.features.map((f) => f.id)).toEqual(plain.features.map((f) => f.id));
-    body.features.forEach((f, i) => expect(positions(f.geometry)).toEqual(positions(plain.features[i]!.geometry).map(([lon, lat]) => [lat, lon])));
+    body.features.forEach((f, i) =>
+      expect(positions(f.geometry)).toEqual(positions(plain.features[i]!.geometry).map(([lon, lat]) => [lat, lon])),
+    );
     const [lat, lon] = positions(body.features[0]!.geometry)[0]!;
     expect(lat).toBeGreaterThan(41);
     expect(lon).toBeLessThan(10);
@@ -155,7 +175,12 @@ describe('OGC API Features Part 2: crs', () => {
 
   it('takes the short spellings of a CRS: EPSG:2154, [EPSG:2154], the URN, https, CRS84', async () => {
     const reference = JSON.stringify((await allPlots(`crs=${encodeURIComponent(crsUri.lambert93)}`, 5)).body.features);
-    for (const spelling of ['EPSG:2154', '[EPSG:2154]', 'urn:ogc:def:crs:EPSG::2154', 'https://www.opengis.net/def/crs/EPSG/0/2154']) {
+    for (const spelling of [
+      'EPSG:2154',
+      '[EPSG:2154]',
+      'urn:ogc:def:crs:EPSG::2154',
+      'https://www.opengis.net/def/crs/EPSG/0/2154',
+    ]) {
       const { res, body } = await allPlots(`crs=${encodeURIComponent(spelling)}`, 5);
       expect(res.headers.get('content-crs'), spelling).toBe(`<${crsUri.lambert93}>`);
       expect(JSON.stringify(body.features), spelling).toBe(reference);
@@ -176,7 +201,10 @@ describe('OGC API Features Part 2: crs', () => {
       expect(res.status, path).toBe(400);
       expect(res.headers.get('content-type')).toContain('application/problem+json');
       const problem = await res.json();
-      expect(problem.invalidParams.map((p: { name: string }) => p.name), path).toEqual([name]);
+      expect(
+        problem.invalidParams.map((p: { name: string }) => p.name),
+        path,
+      ).toEqual([name]);
       expect(problem.detail).toContain('unsupported CRS');
     }
   });
@@ -197,7 +225,9 @@ describe('OGC API Features Part 2: bbox-crs', () => {
     const plain = (await allPlots('bbox=4.5,44.5,5.5,45.5')).body;
     const swapped = (await allPlots(`bbox=44.5,4.5,45.5,5.5&bbox-crs=${encodeURIComponent(crsUri.epsg4326)}`)).body;
     expect(ids(swapped)).toEqual(ids(plain));
-    const res = await t.get(`/ogc/collections/plots/items?bbox=44.5,4.5,95.5,5.5&bbox-crs=${encodeURIComponent(crsUri.epsg4326)}`);
+    const res = await t.get(
+      `/ogc/collections/plots/items?bbox=44.5,4.5,95.5,5.5&bbox-crs=${encodeURIComponent(crsUri.epsg4326)}`,
+    );
     expect(res.status).toBe(400);
     expect((await res.json()).invalidParams[0].name).toBe('bbox');
   });
@@ -206,7 +236,9 @@ describe('OGC API Features Part 2: bbox-crs', () => {
     const [x1, y1] = webMercator([4.5, 44.5]);
     const [x2, y2] = webMercator([5.5, 45.5]);
     const plain = (await allPlots('bbox=4.5,44.5,5.5,45.5')).body;
-    const mercator = (await allPlots(`bbox=${[x1, y1, x2, y2].join(',')}&bbox-crs=${encodeURIComponent(crsUri.webMercator)}`)).body;
+    const mercator = (
+      await allPlots(`bbox=${[x1, y1, x2, y2].join(',')}&bbox-crs=${encodeURIComponent(crsUri.webMercator)}`)
+    ).body;
     expect(ids(mercator)).toEqual(ids(plain));
   });
 
@@ -215,25 +247,50 @@ describe('OGC API Features Part 2: bbox-crs', () => {
     // A box around one plot, 30 m wider each side: it reaches into the plots around it.
     const xs = positions(lambert[0]!.geometry).map((p) => p[0]!);
     const ys = positions(lambert[0]!.geometry).map((p) => p[1]!);
-    const box: [number, number, number, number] = [Math.min(...xs) - 30, Math.min(...ys) - 30, Math.max(...xs) + 30, Math.max(...ys) + 30];
-    const boxPolygon = polygon([[[box[0], box[1]], [box[2], box[1]], [box[2], box[3]], [box[0], box[3]], [box[0], box[1]]]]);
+    const box: [number, number, number, number] = [
+      Math.min(...xs) - 30,
+      Math.min(...ys) - 30,
+      Math.max(...xs) + 30,
+      Math.max(...ys) + 30,
+    ];
+    const boxPolygon = polygon([
+      [
+        [box[0], box[1]],
+        [box[2], box[1]],
+        [box[2], box[3]],
+        [box[0], box[3]],
+        [box[0], box[1]],
+      ],
+    ]);
     const expected = lambert
-      .filter((f) => f.geometry.coordinates.some((rings) => intersect(featureCollection([polygon(rings), boxPolygon])) !== null))
+      .filter((f) =>
+        f.geometry.coordinates.some((rings) => intersect(featureCollection([polygon(rings), boxPolygon])) !== null),
+      )
       .map((f) => String(f.id))
       .sort();
     expect(expected.length).toBeGreaterThan(1);
     for (const query of [`bbox=${box.join(',')}`, `bbox=${box[0]},${box[1]},0,${box[2]},${box[3]},100`]) {
-      const { res, body } = await allPlots(`${query}&bbox-crs=${encodeURIComponent(crsUri.lambert93)}&crs=${encodeURIComponent(crsUri.lambert93)}`);
+      const { res, body } = await allPlots(
+        `${query}&bbox-crs=${encodeURIComponent(crsUri.lambert93)}&crs=${encodeURIComponent(crsUri.lambert93)}`,
+      );
       expect(res.headers.get('content-crs')).toBe(`<${crsUri.lambert93}>`);
       expect(ids(body), query).toEqual(expected);
     }
   });
 
   it('a bbox out of the range of its bbox-crs, or upside down, is a 400 problem naming bbox', async () => {
-    for (const query of ['bbox=0,0,1e9,1e9&bbox-crs=EPSG:2154', 'bbox=800000,6500000,700000,6600000&bbox-crs=EPSG:2154', 'bbox=1,2,3&bbox-crs=EPSG:3857', 'bbox=0,0,3e7,1&bbox-crs=EPSG:3857']) {
+    for (const query of [
+      'bbox=0,0,1e9,1e9&bbox-crs=EPSG:2154',
+      'bbox=800000,6500000,700000,6600000&bbox-crs=EPSG:2154',
+      'bbox=1,2,3&bbox-crs=EPSG:3857',
+      'bbox=0,0,3e7,1&bbox-crs=EPSG:3857',
+    ]) {
       const res = await t.get(`/ogc/collections/plots/items?${query}`);
       expect(res.status, query).toBe(400);
-      expect((await res.json()).invalidParams.map((p: { name: string }) => p.name), query).toEqual(['bbox']);
+      expect(
+        (await res.json()).invalidParams.map((p: { name: string }) => p.name),
+        query,
+      ).toEqual(['bbox']);
     }
   });
 });
@@ -262,15 +319,24 @@ describe('downloads take crs=', () => {
     expect(res.headers.get('content-crs')).toBe(`<${crsUri.webMercator}>`);
     let header: HeaderMeta | undefined;
     const features: Feature<MultiPolygon>[] = [];
-    for await (const f of deserialize(res.body!, { headerMetaFn: (meta: HeaderMeta) => (header = meta) })) features.push(f as Feature<MultiPolygon>);
+    for await (const f of deserialize(res.body!, { headerMetaFn: (meta: HeaderMeta) => (header = meta) }))
+      features.push(f as Feature<MultiPolygon>);
     expect(header!.crs).toMatchObject({ org: 'EPSG', code: 3857 });
     expect(header!.description).toContain('EPSG:3857');
     expect(features).toHaveLength(plotCount);
-    expect(maxDeviation(features.map((f) => ({ ...f, id: f.properties!.id })), webMercator)).toBeLessThan(0.001);
+    expect(
+      maxDeviation(
+        features.map((f) => ({ ...f, id: f.properties!.id })),
+        webMercator,
+      ),
+    ).toBeLessThan(0.001);
   });
 
   it('CNIG GeoJSON and CSV with crs=EPSG:2154 carry Lambert-93 and re-import with nothing created or rejected, each plot within 1 mm', async () => {
-    const before = await sql<{ id: string; g: string }>`SELECT cnig_id AS id, ST_AsText(geom) AS g FROM plots WHERE deleted_at IS NULL`.execute(t.handle.db);
+    const before = await sql<{
+      id: string;
+      g: string;
+    }>`SELECT cnig_id AS id, ST_AsText(geom) AS g FROM plots WHERE deleted_at IS NULL`.execute(t.handle.db);
     for (const format of ['geojson', 'csv'] as const) {
       for (const kind of ['site-eco', 'terrain-eco'] as CnigClass[]) {
         const res = await download(`/exports/cnig/${kind}.${format}?crs=EPSG:2154`);
@@ -280,12 +346,23 @@ describe('downloads take crs=', () => {
           const body = JSON.parse(text) as FeatureCollection<MultiPolygon> & { crs: unknown };
           expect(body.crs).toEqual({ type: 'name', properties: { name: 'urn:ogc:def:crs:EPSG::2154' } });
           if (kind === 'terrain-eco') {
-            const byCnigId = new Map((await t.handle.db.selectFrom('plots').select(['id', 'cnigId']).where('deletedAt', 'is', null).execute()).map((p) => [p.cnigId, p.id]));
-            expect(maxDeviation(body.features.map((f) => ({ ...f, id: byCnigId.get(String(f.properties!.terr_id)) })), lambert93)).toBeLessThan(0.001);
+            const byCnigId = new Map(
+              (
+                await t.handle.db.selectFrom('plots').select(['id', 'cnigId']).where('deletedAt', 'is', null).execute()
+              ).map((p) => [p.cnigId, p.id]),
+            );
+            expect(
+              maxDeviation(
+                body.features.map((f) => ({ ...f, id: byCnigId.get(String(f.properties!.terr_id)) })),
+                lambert93,
+              ),
+            ).toBeLessThan(0.001);
           }
         } else {
           const rows: Record<string, string>[] = parse(text, { delimiter: ';', columns: true, bom: true });
-          const geometry = JSON.parse(rows[0]![kind === 'site-eco' ? 'site_geomsurf' : 'terr_geomsurf']!) as MultiPolygon;
+          const geometry = JSON.parse(
+            rows[0]![kind === 'site-eco' ? 'site_geomsurf' : 'terr_geomsurf']!,
+          ) as MultiPolygon;
           expect(positions(geometry)[0]![0]).toBeGreaterThan(100_000);
           if (kind === 'site-eco') {
             const [x, y] = rows[0]!.site_geompoint!.split(', ').map(Number);
@@ -302,17 +379,30 @@ describe('downloads take crs=', () => {
       }
     }
     // Through Lambert-93 at 1 mm and back, no plot moved by 1 mm or more.
-    const moved = await sql<{ n: number; worst: number }>`SELECT count(*)::int AS n, max(ST_HausdorffDistance(ST_Transform(p.geom, 2154), ST_Transform(ST_GeomFromText(b.g, 4326), 2154))) AS worst
-      FROM plots p JOIN json_to_recordset(${JSON.stringify(before.rows)}) AS b(id text, g text) ON b.id = p.cnig_id`.execute(t.handle.db);
+    const moved = await sql<{
+      n: number;
+      worst: number;
+    }>`SELECT count(*)::int AS n, max(ST_HausdorffDistance(ST_Transform(p.geom, 2154), ST_Transform(ST_GeomFromText(b.g, 4326), 2154))) AS worst
+      FROM plots p JOIN json_to_recordset(${JSON.stringify(before.rows)}) AS b(id text, g text) ON b.id = p.cnig_id`.execute(
+      t.handle.db,
+    );
     expect(moved.rows[0]!.n).toBe(before.rows.length);
     expect(moved.rows[0]!.worst).toBeLessThan(0.001);
   });
 
   it('a download refuses a crs it cannot write: EPSG:4326 (latitude first) anywhere, EPSG:3857 in the CNIG files', async () => {
-    for (const path of ['/exports/plots.geojson?crs=EPSG:4326', '/exports/sites.fgb?crs=EPSG:27572', '/exports/cnig/site-eco.geojson?crs=EPSG:3857', '/exports/cnig/terrain-eco.csv?crs=EPSG:3857']) {
+    for (const path of [
+      '/exports/plots.geojson?crs=EPSG:4326',
+      '/exports/sites.fgb?crs=EPSG:27572',
+      '/exports/cnig/site-eco.geojson?crs=EPSG:3857',
+      '/exports/cnig/terrain-eco.csv?crs=EPSG:3857',
+    ]) {
       const res = await t.get(path);
       expect(res.status, path).toBe(400);
-      expect((await res.json()).invalidParams.map((p: { name: string }) => p.name), path).toEqual(['crs']);
+      expect(
+        (await res.json()).invalidParams.map((p: { name: string }) => p.name),
+        path,
+      ).toEqual(['crs']);
     }
   });
 });

@@ -17,8 +17,19 @@ const browserAccept = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*
 
 describe(`OGC API in HTML (${backendName()})`, () => {
   it('f=html answers each page as French HTML that links its JSON and loads only project assets', async () => {
-    const site = await t.handle.db.selectFrom('sites').select(['id', 'name']).where('deletedAt', 'is', null).orderBy('cnigId').executeTakeFirstOrThrow();
-    for (const path of ['/ogc', '/ogc/collections', '/ogc/collections/plots', '/ogc/collections/plots/items', `/ogc/collections/sites/items/${site.id}`]) {
+    const site = await t.handle.db
+      .selectFrom('sites')
+      .select(['id', 'name'])
+      .where('deletedAt', 'is', null)
+      .orderBy('cnigId')
+      .executeTakeFirstOrThrow();
+    for (const path of [
+      '/ogc',
+      '/ogc/collections',
+      '/ogc/collections/plots',
+      '/ogc/collections/plots/items',
+      `/ogc/collections/sites/items/${site.id}`,
+    ]) {
       const res = await t.get(`${path}?f=html`);
       expect(res.status, path).toBe(200);
       expect(res.headers.get('content-type'), path).toBe('text/html; charset=UTF-8');
@@ -26,7 +37,8 @@ describe(`OGC API in HTML (${backendName()})`, () => {
       expect(html.startsWith('<!doctype html><html lang="fr">'), path).toBe(true);
       expect(html).toMatch(/<link rel="alternate" type="application\/(geo\+)?json"/);
       // Every script and stylesheet is ours, by path on this server.
-      for (const [, src] of html.matchAll(/(?:src|href)="([^"]+\.(?:m?js|css))"/g)) expect(src!.startsWith('/assets/'), src).toBe(true);
+      for (const [, src] of html.matchAll(/(?:src|href)="([^"]+\.(?:m?js|css))"/g))
+        expect(src!.startsWith('/assets/'), src).toBe(true);
     }
   });
 
@@ -56,7 +68,9 @@ describe(`OGC API in HTML (${backendName()})`, () => {
     expect(doc.collections[0]).not.toHaveProperty('extentOrNull');
     const forced = await t.get('/ogc/collections/plots/items?f=json', { headers: { accept: browserAccept } });
     expect(forced.headers.get('content-type')).toBe('application/geo+json');
-    const gdal = await t.get('/ogc/collections/plots/items', { headers: { accept: 'application/geo+json, application/json' } });
+    const gdal = await t.get('/ogc/collections/plots/items', {
+      headers: { accept: 'application/geo+json, application/json' },
+    });
     expect(gdal.headers.get('content-type')).toBe('application/geo+json');
   });
 
@@ -88,7 +102,13 @@ describe(`OGC API in HTML (${backendName()})`, () => {
 describe('page assets', () => {
   it('MapLibre GL JS, its worker and CSS and the pages’ own files are served under versioned or hashed paths, cached for a year, with 304', async () => {
     const worker = assetPaths().maplibreJs.replace('maplibre-gl.mjs', 'maplibre-gl-worker.mjs');
-    for (const path of [assetPaths().maplibreJs, worker, assetPaths().maplibreCss, assetPaths().ogcMapJs, assetPaths().pagesCss]) {
+    for (const path of [
+      assetPaths().maplibreJs,
+      worker,
+      assetPaths().maplibreCss,
+      assetPaths().ogcMapJs,
+      assetPaths().pagesCss,
+    ]) {
       expect(path).toMatch(/^\/assets\/(maplibre-gl@\d+\.\d+\.\d+\/|[a-z-]+\.[0-9a-f]{10}\.)/);
       const res = await t.get(path, { headers: { origin: 'http://elsewhere.example' } });
       expect(res.status, path).toBe(200);
@@ -103,7 +123,11 @@ describe('page assets', () => {
   });
 
   it('an unknown asset, or an old hash, is a 404 problem', async () => {
-    for (const path of ['/assets/maplibre-gl@0.0.1/maplibre-gl.mjs', '/assets/ogc-map.0000000000.js', '/assets/../package.json']) {
+    for (const path of [
+      '/assets/maplibre-gl@0.0.1/maplibre-gl.mjs',
+      '/assets/ogc-map.0000000000.js',
+      '/assets/../package.json',
+    ]) {
       const res = await t.get(path);
       expect(res.status, path).toBe(404);
     }

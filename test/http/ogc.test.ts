@@ -8,24 +8,42 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.close());
 
-const items = (collection: string, query = '') => t.get(`/ogc/collections/${collection}/items${query ? `?${query}` : ''}`);
+const items = (collection: string, query = '') =>
+  t.get(`/ogc/collections/${collection}/items${query ? `?${query}` : ''}`);
 const filter = (cql: string) => `filter=${encodeURIComponent(cql)}`;
 const count = async (table: 'plots' | 'sites', where: (qb: any) => any = (qb) => qb) =>
-  Number((await where(t.handle.db.selectFrom(table).where('deletedAt', 'is', null)).select((eb: any) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  Number(
+    (
+      await where(t.handle.db.selectFrom(table).where('deletedAt', 'is', null))
+        .select((eb: any) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 
 describe('GET /ogc', () => {
   it('links service-desc, service-doc, conformance and data with their media types', async () => {
     const res = await t.get('/ogc');
     expect(res.status).toBe(200);
     const rels = Object.fromEntries((await res.json()).links.map((l: any) => [l.rel, l.type]));
-    expect(rels).toMatchObject({ 'service-desc': 'application/vnd.oai.openapi+json;version=3.0', 'service-doc': 'text/html', conformance: 'application/json', data: 'application/json' });
+    expect(rels).toMatchObject({
+      'service-desc': 'application/vnd.oai.openapi+json;version=3.0',
+      'service-doc': 'text/html',
+      conformance: 'application/json',
+      data: 'application/json',
+    });
     const api = await t.get('/ogc/api');
     expect((await api.json()).openapi).toBe('3.0.3');
   });
 
   it('declares core, geojson, oas30, filter and cql2-text conformance', async () => {
     const { conformsTo } = await (await t.get('/ogc/conformance')).json();
-    for (const suffix of ['features-1/1.0/conf/core', 'features-1/1.0/conf/geojson', 'features-1/1.0/conf/oas30', 'features-3/1.0/conf/filter', 'cql2/1.0/conf/cql2-text']) {
+    for (const suffix of [
+      'features-1/1.0/conf/core',
+      'features-1/1.0/conf/geojson',
+      'features-1/1.0/conf/oas30',
+      'features-3/1.0/conf/filter',
+      'cql2/1.0/conf/cql2-text',
+    ]) {
       expect(conformsTo.some((c: string) => c.endsWith(suffix))).toBe(true);
     }
   });
@@ -38,7 +56,9 @@ describe('GET /ogc', () => {
     const [minX, minY, maxX, maxY] = plots.extent.spatial.bbox[0];
     expect(minX).toBeLessThan(maxX);
     expect(minY).toBeLessThan(maxY);
-    expect(plots.links.some((l: any) => l.rel.endsWith('/queryables') && l.type === 'application/schema+json')).toBe(true);
+    expect(plots.links.some((l: any) => l.rel.endsWith('/queryables') && l.type === 'application/schema+json')).toBe(
+      true,
+    );
   });
 
   it('answers 404 for an unknown collection and 400 for an unknown parameter', async () => {
@@ -97,17 +117,26 @@ describe('GET /ogc/collections/{id}/items', () => {
   it('filters with CQL2 comparisons, IN, BETWEEN, LIKE, IS NULL, NOT and S_INTERSECTS', async () => {
     const forSale = await count('plots', (qb) => qb.where('marketingStage', '=', 'en vente'));
     expect((await (await items('plots', filter("marketingStage = 'en vente'"))).json()).numberMatched).toBe(forSale);
-    const inList = await count('plots', (qb) => qb.where('marketingStage', 'in', ['en vente', 'en vente avec contraintes']));
-    expect((await (await items('plots', filter("marketingStage IN ('en vente', 'en vente avec contraintes')"))).json()).numberMatched).toBe(inList);
+    const inList = await count('plots', (qb) =>
+      qb.where('marketingStage', 'in', ['en vente', 'en vente avec contraintes']),
+    );
+    expect(
+      (await (await items('plots', filter("marketingStage IN ('en vente', 'en vente avec contraintes')"))).json())
+        .numberMatched,
+    ).toBe(inList);
     const between = await count('plots', (qb) => qb.where('grossAreaHa', '>=', 1).where('grossAreaHa', '<=', 5));
     expect((await (await items('plots', filter('grossAreaHa BETWEEN 1 AND 5'))).json()).numberMatched).toBe(between);
     const notForSale = await count('plots', (qb) => qb.where('marketingStage', '<>', 'en vente'));
-    expect((await (await items('plots', filter("NOT marketingStage = 'en vente'"))).json()).numberMatched).toBe(notForSale);
+    expect((await (await items('plots', filter("NOT marketingStage = 'en vente'"))).json()).numberMatched).toBe(
+      notForSale,
+    );
     const noZone = await count('plots', (qb) => qb.where('planningZone', 'is', null));
     expect((await (await items('plots', filter('planningZone IS NULL'))).json()).numberMatched).toBe(noZone);
     const like = await count('plots', (qb) => qb.where('landUse', 'like', 'espace%'));
     expect((await (await items('plots', filter("landUse LIKE 'espace%'"))).json()).numberMatched).toBe(like);
-    const world = await (await items('plots', filter('S_INTERSECTS(geometry, POLYGON((-10 40, 10 40, 10 52, -10 52, -10 40)))'))).json();
+    const world = await (
+      await items('plots', filter('S_INTERSECTS(geometry, POLYGON((-10 40, 10 40, 10 52, -10 52, -10 40)))'))
+    ).json();
     expect(world.numberMatched).toBe(await count('plots'));
     const nowhere = await (await items('plots', filter('S_INTERSECTS(geometry, POINT(0 0))'))).json();
     expect(nowhere.numberMatched).toBe(0);
@@ -127,7 +156,11 @@ describe('GET /ogc/collections/{id}/items', () => {
   });
 
   it('never exposes owner or buyer names in plots', async () => {
-    const person = await t.handle.db.selectFrom('plots').select(['id', 'ownerName']).where('ownerIsNaturalPerson', '=', true).executeTakeFirstOrThrow();
+    const person = await t.handle.db
+      .selectFrom('plots')
+      .select(['id', 'ownerName'])
+      .where('ownerIsNaturalPerson', '=', true)
+      .executeTakeFirstOrThrow();
     const text = await (await t.get(`/ogc/collections/plots/items/${person.id}`)).text();
     expect(text).toContain(person.id);
     expect(text).not.toContain(person.ownerName!);
@@ -149,11 +182,11 @@ describe('GET /ogc/collections/{id}/items', () => {
       filter("S_INTERSECTS(geometry, POINT(0 0)); DELETE FROM plots; --')"),
       filter('owner_name IS NOT NULL'),
       filter('ownerName IS NOT NULL'),
-      'sortby=' + encodeURIComponent('areaHa; DROP TABLE plots'),
-      'sortby=' + encodeURIComponent('(SELECT 1)'),
+      `sortby=${encodeURIComponent('areaHa; DROP TABLE plots')}`,
+      `sortby=${encodeURIComponent('(SELECT 1)')}`,
       'sortby=ownerName',
-      encodeURIComponent('marketing_stage) OR (1=1') + '=x',
-      filter('grossAreaHa > \'1; DROP TABLE plots\''),
+      `${encodeURIComponent('marketing_stage) OR (1=1')}=x`,
+      filter("grossAreaHa > '1; DROP TABLE plots'"),
     ];
     for (const query of attempts) {
       const res = await items('plots', query);
@@ -161,7 +194,9 @@ describe('GET /ogc/collections/{id}/items', () => {
       expect(res.headers.get('content-type')).toContain('application/problem+json');
     }
     // A quoted value with SQL in it is just a string that matches nothing.
-    expect((await (await items('plots', filter("marketingStage = 'x''; DROP TABLE plots; --'"))).json()).numberMatched).toBe(0);
+    expect(
+      (await (await items('plots', filter("marketingStage = 'x''; DROP TABLE plots; --'"))).json()).numberMatched,
+    ).toBe(0);
     expect(await count('plots')).toBe(before);
   });
 

@@ -5,13 +5,20 @@ import { createConfig, lintFromString } from '@redocly/openapi-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestApp, type TestContext } from '../support/app.js';
 
-type Operation = { operationId?: string; security?: Record<string, string[]>[]; parameters?: { name: string; in: string; schema?: { pattern?: string } }[] };
+type Operation = {
+  operationId?: string;
+  security?: Record<string, string[]>[];
+  parameters?: { name: string; in: string; schema?: { pattern?: string } }[];
+};
 
 describe('/openapi.json', () => {
   let t: TestContext;
   let text: string;
   let doc: { paths: Record<string, Record<string, Operation>> };
-  const operations = () => Object.entries(doc.paths).flatMap(([path, item]) => Object.entries(item).map(([method, op]) => ({ path, method, op })));
+  const operations = () =>
+    Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.entries(item).map(([method, op]) => ({ path, method, op })),
+    );
 
   beforeAll(async () => {
     t = await openTestApp();
@@ -28,10 +35,17 @@ describe('/openapi.json', () => {
   it('has 0 errors under Redocly recommended rules', async () => {
     const config = await createConfig({ extends: ['recommended'] });
     const problems = await lintFromString({ source: text, absoluteRef: 'openapi.json', config });
-    const errors = problems.filter((p) => p.severity === 'error').map((p) => `${p.ruleId}: ${p.message} at ${p.location[0]?.pointer}`);
+    const errors = problems
+      .filter((p) => p.severity === 'error')
+      .map((p) => `${p.ruleId}: ${p.message} at ${p.location[0]?.pointer}`);
     expect(errors).toEqual([]);
     // operationIds and examples are warnings in the recommended set: held to zero too.
-    const warnings = problems.filter((p) => p.ruleId === 'operation-operationId' || p.ruleId === 'no-invalid-schema-examples' || p.ruleId === 'operation-operationId-unique');
+    const warnings = problems.filter(
+      (p) =>
+        p.ruleId === 'operation-operationId' ||
+        p.ruleId === 'no-invalid-schema-examples' ||
+        p.ruleId === 'operation-operationId-unique',
+    );
     expect(warnings.map((p) => `${p.ruleId}: ${p.location[0]?.pointer}`)).toEqual([]);
   });
 
@@ -45,7 +59,14 @@ describe('/openapi.json', () => {
 
   it('declares bearerAuth on restricted operations and none on public reads', () => {
     const bearer = [{ bearerAuth: [] }];
-    for (const [path, method] of [['/sites', 'post'], ['/sites/{id}', 'patch'], ['/plots/{id}', 'delete'], ['/imports', 'post'], ['/audit', 'get'], ['/sites/{id}/label/transitions', 'post']] as const) {
+    for (const [path, method] of [
+      ['/sites', 'post'],
+      ['/sites/{id}', 'patch'],
+      ['/plots/{id}', 'delete'],
+      ['/imports', 'post'],
+      ['/audit', 'get'],
+      ['/sites/{id}/label/transitions', 'post'],
+    ] as const) {
       expect(doc.paths[path]![method]!.security, `${method} ${path}`).toEqual(bearer);
     }
     expect((doc as { security?: unknown }).security).toEqual([]);

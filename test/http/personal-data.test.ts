@@ -27,7 +27,14 @@ beforeAll(async () => {
     FROM plots p JOIN sites s ON s.id = p.site_id JOIN territory_epci te ON te.epci_siren = s.epci_siren
     WHERE p.owner_is_natural_person AND p.deleted_at IS NULL ORDER BY p.cnig_id LIMIT 1`.execute(t.handle.db);
   plot = rows[0]!;
-  otherSite = (await t.handle.db.selectFrom('sites').select('id').where('id', '<>', plot.siteId).orderBy('cnigId').executeTakeFirstOrThrow()).id;
+  otherSite = (
+    await t.handle.db
+      .selectFrom('sites')
+      .select('id')
+      .where('id', '<>', plot.siteId)
+      .orderBy('cnigId')
+      .executeTakeFirstOrThrow()
+  ).id;
 });
 afterAll(async () => t?.close());
 
@@ -63,7 +70,9 @@ async function bodyText(res: Response): Promise<string> {
   }
   if (!res.headers.get('content-type')?.includes('vnd.mapbox-vector-tile')) return res.text();
   const tile = new VectorTile(new PbfReader(new Uint8Array(await res.arrayBuffer())));
-  const features = Object.values(tile.layers).flatMap((layer) => Array.from({ length: layer.length }, (_, i) => layer.feature(i).properties));
+  const features = Object.values(tile.layers).flatMap((layer) =>
+    Array.from({ length: layer.length }, (_, i) => layer.feature(i).properties),
+  );
   return JSON.stringify(features);
 }
 
@@ -92,7 +101,11 @@ describe('personal data', () => {
 });
 
 describe('personal data cannot be unmasked by an editor', () => {
-  const json = (key: string, extra: Record<string, string> = {}) => ({ ...bearer(key), 'content-type': 'application/json', ...extra });
+  const json = (key: string, extra: Record<string, string> = {}) => ({
+    ...bearer(key),
+    'content-type': 'application/json',
+    ...extra,
+  });
   let own: { id: string; ownerName: string; siteId: string };
 
   beforeAll(async () => {
@@ -103,14 +116,19 @@ describe('personal data cannot be unmasked by an editor', () => {
     own = rows[0]!;
   });
 
-  const audit = async (key: string, id: string) => (await t.get(`/audit?entity=plot&entity_id=${id}`, { headers: bearer(key) })).text();
+  const audit = async (key: string, id: string) =>
+    (await t.get(`/audit?entity=plot&entity_id=${id}`, { headers: bearer(key) })).text();
 
   for (const field of ['ownerIsNaturalPerson', 'buyerIsNaturalPerson'] as const) {
     it(`an in-scope editor's PATCH /plots/{id} with ${field}: false is a 403 naming the field, with or without If-Match; nothing changes`, async () => {
       const before = await fingerprint(t.handle.db);
       const etag = (await t.get(`/plots/${own.id}`)).headers.get('etag')!;
       for (const headers of [json(keys.editorIn, { 'if-match': etag }), json(keys.editorIn)]) {
-        const res = await t.get(`/plots/${own.id}`, { method: 'PATCH', headers, body: JSON.stringify({ [field]: false }) });
+        const res = await t.get(`/plots/${own.id}`, {
+          method: 'PATCH',
+          headers,
+          body: JSON.stringify({ [field]: false }),
+        });
         expect(res.status).toBe(403);
         expect(res.headers.get('content-type')).toBe('application/problem+json');
         const problem = await res.json();
@@ -125,41 +143,78 @@ describe('personal data cannot be unmasked by an editor', () => {
 
   it('an editor may not create a plot declaring its owner not a natural person (403); a name given without the flag is withheld', async () => {
     const { geometry } = await squareIn(t.handle.db, 'ti-8401', 50);
-    const base = { siteId: own.siteId, landControl: 'personne physique', developmentStage: 'viabilisé et aménagé', marketingStage: 'en vente', occupation: 'inoccupé', landUse: 'espace agricole', geometry };
+    const base = {
+      siteId: own.siteId,
+      landControl: 'personne physique',
+      developmentStage: 'viabilisé et aménagé',
+      marketingStage: 'en vente',
+      occupation: 'inoccupé',
+      landUse: 'espace agricole',
+      geometry,
+    };
     const before = await fingerprint(t.handle.db);
-    const refused = await t.get('/plots', { method: 'POST', headers: json(keys.editorIn), body: JSON.stringify({ ...base, ownerName: 'Paulette Martin', ownerIsNaturalPerson: false }) });
+    const refused = await t.get('/plots', {
+      method: 'POST',
+      headers: json(keys.editorIn),
+      body: JSON.stringify({ ...base, ownerName: 'Paulette Martin', ownerIsNaturalPerson: false }),
+    });
     expect(refused.status).toBe(403);
     expect((await refused.json()).invalidParams[0].name).toBe('ownerIsNaturalPerson');
     expect(await fingerprint(t.handle.db)).toBe(before);
 
-    const created = await t.get('/plots', { method: 'POST', headers: json(keys.editorIn), body: JSON.stringify({ ...base, ownerName: 'Paulette Martin' }) });
+    const created = await t.get('/plots', {
+      method: 'POST',
+      headers: json(keys.editorIn),
+      body: JSON.stringify({ ...base, ownerName: 'Paulette Martin' }),
+    });
     expect(created.status).toBe(201);
     const { id } = await created.json();
     expect(await (await t.get(`/plots/${id}`)).text()).not.toContain('Paulette Martin');
-    expect(await (await t.get(`/plots/${id}`, { headers: bearer(keys.editorIn) })).text()).not.toContain('Paulette Martin');
+    expect(await (await t.get(`/plots/${id}`, { headers: bearer(keys.editorIn) })).text()).not.toContain(
+      'Paulette Martin',
+    );
     expect(await audit(keys.labeller, id)).not.toContain('Paulette Martin');
-    expect((await (await t.get(`/plots/${id}`, { headers: bearer(keys.admin) })).json()).owner).toEqual({ name: 'Paulette Martin', naturalPerson: true, withheld: false });
+    expect((await (await t.get(`/plots/${id}`, { headers: bearer(keys.admin) })).json()).owner).toEqual({
+      name: 'Paulette Martin',
+      naturalPerson: true,
+      withheld: false,
+    });
   });
 
   it("an editor renaming a legal person's plot owner: the new name is presumed a natural person's", async () => {
     const { rows } = await sql<{ id: string }>`
       SELECT p.id FROM plots p JOIN sites s ON s.id = p.site_id JOIN territory_epci te ON te.epci_siren = s.epci_siren
-      WHERE te.territory_id = 'ti-8401' AND NOT p.owner_is_natural_person AND p.deleted_at IS NULL ORDER BY p.cnig_id LIMIT 1`.execute(t.handle.db);
+      WHERE te.territory_id = 'ti-8401' AND NOT p.owner_is_natural_person AND p.deleted_at IS NULL ORDER BY p.cnig_id LIMIT 1`.execute(
+      t.handle.db,
+    );
     const id = rows[0]!.id;
     const etag = (await t.get(`/plots/${id}`)).headers.get('etag')!;
-    const res = await t.get(`/plots/${id}`, { method: 'PATCH', headers: json(keys.editorIn, { 'if-match': etag }), body: JSON.stringify({ ownerName: 'Gaston Lefèvre' }) });
+    const res = await t.get(`/plots/${id}`, {
+      method: 'PATCH',
+      headers: json(keys.editorIn, { 'if-match': etag }),
+      body: JSON.stringify({ ownerName: 'Gaston Lefèvre' }),
+    });
     expect(res.status).toBe(200);
     expect(await res.text()).not.toContain('Gaston Lefèvre');
     expect(await (await t.get(`/plots/${id}`)).text()).not.toContain('Gaston Lefèvre');
   });
 
-  it("an admin may declare the owner a legal person; the audit log still withholds the name from labellers, before and after", async () => {
+  it('an admin may declare the owner a legal person; the audit log still withholds the name from labellers, before and after', async () => {
     const etag = (await t.get(`/plots/${own.id}`)).headers.get('etag')!;
-    const res = await t.get(`/plots/${own.id}`, { method: 'PATCH', headers: json(keys.admin, { 'if-match': etag }), body: JSON.stringify({ ownerIsNaturalPerson: false }) });
+    const res = await t.get(`/plots/${own.id}`, {
+      method: 'PATCH',
+      headers: json(keys.admin, { 'if-match': etag }),
+      body: JSON.stringify({ ownerIsNaturalPerson: false }),
+    });
     expect(res.status).toBe(200);
     expect((await (await t.get(`/plots/${own.id}`)).json()).owner.name).toBe(own.ownerName);
-    const entries = JSON.parse(await audit(keys.labeller, own.id)).items as Array<{ before: Record<string, unknown> | null; after: Record<string, unknown> | null }>;
-    const declaration = entries.find((e) => e.before?.ownerIsNaturalPerson === true && e.after?.ownerIsNaturalPerson === false)!;
+    const entries = JSON.parse(await audit(keys.labeller, own.id)).items as Array<{
+      before: Record<string, unknown> | null;
+      after: Record<string, unknown> | null;
+    }>;
+    const declaration = entries.find(
+      (e) => e.before?.ownerIsNaturalPerson === true && e.after?.ownerIsNaturalPerson === false,
+    )!;
     expect(declaration).toBeDefined();
     expect(declaration.before!.ownerName).toBeNull();
     expect(declaration.after!.ownerName).toBeNull();

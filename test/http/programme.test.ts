@@ -15,7 +15,12 @@ describe('GET /programme/turnkey-sites', () => {
     const res = await t.get('/programme/turnkey-sites?target=50');
     expect(res.status).toBe(200);
     const d = await res.json();
-    const { rows } = await sql<{ n: number; ha: number }>`SELECT count(*) AS n, sum(area_ha) AS ha FROM sites WHERE turnkey_programme IS NOT NULL AND deleted_at IS NULL`.execute(t.handle.db);
+    const { rows } = await sql<{
+      n: number;
+      ha: number;
+    }>`SELECT count(*) AS n, sum(area_ha) AS ha FROM sites WHERE turnkey_programme IS NOT NULL AND deleted_at IS NULL`.execute(
+      t.handle.db,
+    );
     expect(d.sites).toBe(rows[0]!.n);
     expect(d.areaHa).toBeCloseTo(rows[0]!.ha, 0);
     expect(d.target).toBe(50);

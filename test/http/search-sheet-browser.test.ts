@@ -29,7 +29,15 @@ describe.skipIf(!chromiumAvailable)('GET /sites/{id}/sheet in headless Chromium'
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     browser = await chromium.launch({
       executablePath,
-      args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--no-sandbox',
+        '--headless',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
   }, 60_000);
   afterAll(async () => {
@@ -40,15 +48,22 @@ describe.skipIf(!chromiumAvailable)('GET /sites/{id}/sheet in headless Chromium'
   });
 
   it('renders the sheet of a turnkey site with its name, plots, utilities and contacts', async () => {
-    const site = await t.handle.db.selectFrom('sites').select(['id', 'name', 'powerMw']).where('turnkeyProgramme', 'is not', null).orderBy('cnigId').executeTakeFirstOrThrow();
-    const plotCount = (await t.handle.db.selectFrom('plots').select('id').where('siteId', '=', site.id).execute()).length;
+    const site = await t.handle.db
+      .selectFrom('sites')
+      .select(['id', 'name', 'powerMw'])
+      .where('turnkeyProgramme', 'is not', null)
+      .orderBy('cnigId')
+      .executeTakeFirstOrThrow();
+    const plotCount = (await t.handle.db.selectFrom('plots').select('id').where('siteId', '=', site.id).execute())
+      .length;
     const page = await browser.newPage();
     const response = await page.goto(`${base}/sites/${site.id}/sheet`, { waitUntil: 'load' });
     expect(response?.status()).toBe(200);
     expect(response?.headers()['content-type']).toContain('text/html');
     expect(await page.textContent('h1')).toBe(site.name);
     const text = await page.textContent('body');
-    for (const heading of ['Location', 'Areas', 'Plots', 'Utilities', 'Access', 'Turnkey site', 'Contacts']) expect(text).toContain(heading);
+    for (const heading of ['Location', 'Areas', 'Plots', 'Utilities', 'Access', 'Turnkey site', 'Contacts'])
+      expect(text).toContain(heading);
     if (site.powerMw !== null) expect(text).toContain(`${site.powerMw} MW`);
     // One header row plus one row per plot in the plots table.
     expect(await page.locator('h2:has-text("Plots") + table tr').count()).toBe(plotCount + 1);

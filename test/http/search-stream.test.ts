@@ -11,11 +11,17 @@ beforeAll(async () => {
 afterAll(async () => t?.close());
 
 const within = <T>(promise: Promise<T>, ms: number) =>
-  Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms))]);
+  Promise.race([
+    promise,
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)),
+  ]);
 
 describe('streamed exports', () => {
   it('let other queries run between chunks, and close their cursor when the client goes away', async () => {
-    const stream = searchChunks(t.handle.db, sql<{ id: string }>`SELECT id FROM plots ORDER BY id`, { chunkSize: 10, singleConnection: t.handle.kind === 'pglite' });
+    const stream = searchChunks(t.handle.db, sql<{ id: string }>`SELECT id FROM plots ORDER BY id`, {
+      chunkSize: 10,
+      singleConnection: t.handle.kind === 'pglite',
+    });
     const first = await stream.next();
     expect(first.value).toHaveLength(10);
     // Mid-download, the catalogue still answers.

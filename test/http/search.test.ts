@@ -64,21 +64,32 @@ beforeAll(async () => {
   sites = (
     await sql<SiteFact>`SELECT id, name, epci_siren, commune_insee, usable_area_ha, max_plot_area_ha, turnkey_programme, available_from, power_mw,
       network_electricity, network_gas, network_drinking_water, network_sewerage, network_fibre, rail_siding, river_quay,
-      motorway_interchange_km, freight_station_km, port_km, ST_AsGeoJSON(geom)::json AS geometry FROM sites WHERE deleted_at IS NULL`.execute(db)
+      motorway_interchange_km, freight_station_km, port_km, ST_AsGeoJSON(geom)::json AS geometry FROM sites WHERE deleted_at IS NULL`.execute(
+      db,
+    )
   ).rows;
   plots = (
     await sql<PlotFact>`SELECT id, site_id, cnig_id, commune_insee, area_ha, turnkey, development_stage, marketing_stage, land_control, planning_zone,
-      price_eur_m2, available_from, occupation, cartofriches_url, ST_AsGeoJSON(geom)::json AS geometry FROM plots WHERE deleted_at IS NULL`.execute(db)
+      price_eur_m2, available_from, occupation, cartofriches_url, ST_AsGeoJSON(geom)::json AS geometry FROM plots WHERE deleted_at IS NULL`.execute(
+      db,
+    )
   ).rows;
   siteById = new Map(sites.map((s) => [s.id, s]));
-  departmentOf = new Map((await db.selectFrom('communes').select(['insee', 'department']).execute()).map((c) => [c.insee, c.department]));
+  departmentOf = new Map(
+    (await db.selectFrom('communes').select(['insee', 'department']).execute()).map((c) => [c.insee, c.department]),
+  );
   territoryEpci = await db
     .selectFrom('territoryEpci as te')
     .innerJoin('territories as tt', 'tt.id', 'te.territoryId')
     .select(['te.territoryId', 'te.epciSiren', 'tt.regionCode'])
     .execute();
   territoryGeometry = new Map(
-    (await sql<{ id: string; geometry: MultiPolygon }>`SELECT id, ST_AsGeoJSON(geom)::json AS geometry FROM territories WHERE geom IS NOT NULL`.execute(db)).rows.map((r) => [r.id, r.geometry]),
+    (
+      await sql<{
+        id: string;
+        geometry: MultiPolygon;
+      }>`SELECT id, ST_AsGeoJSON(geom)::json AS geometry FROM territories WHERE geom IS NOT NULL`.execute(db)
+    ).rows.map((r) => [r.id, r.geometry]),
   );
 }, 60_000);
 afterAll(async () => t?.close());
@@ -101,14 +112,23 @@ async function allIds(path: string): Promise<string[]> {
   return ids;
 }
 
-const fold = (s: string) => s.normalize('NFD').replace(/\p{Diacritic}/gu, '').toLowerCase();
+const fold = (s: string) =>
+  s
+    .normalize('NFD')
+    .replace(/\p{Diacritic}/gu, '')
+    .toLowerCase();
 const vertices = (g: MultiPolygon): Position[] => g.coordinates.flat(2);
 const isBrownfield = (p: PlotFact) => p.occupation === 'friche' || p.cartofrichesUrl !== null;
 const available = ['en vente', 'en vente avec contraintes'];
 const sorted = (ids: string[]) => [...ids].sort();
 
 // Predicates written from the issue's wording, independent of the SQL.
-type Case = { query: string; site?: (s: SiteFact) => boolean; plot: (p: PlotFact, s: SiteFact) => boolean; sitePlot?: (p: PlotFact) => boolean };
+type Case = {
+  query: string;
+  site?: (s: SiteFact) => boolean;
+  plot: (p: PlotFact, s: SiteFact) => boolean;
+  sitePlot?: (p: PlotFact) => boolean;
+};
 
 function cases(): Record<string, Case> {
   const territory = territoryEpci[0]!.territoryId;
@@ -119,40 +139,135 @@ function cases(): Record<string, Case> {
   const department = departmentOf.get(someSite.communeInsee)!;
   const today = '2027-06-01';
   return {
-    territory: { query: `territory=${territory}`, site: (s) => inTerritory.has(s.epciSiren), plot: (_p, s) => inTerritory.has(s.epciSiren) },
-    epci: { query: `epci=${someSite.epciSiren}`, site: (s) => s.epciSiren === someSite.epciSiren, plot: (_p, s) => s.epciSiren === someSite.epciSiren },
-    commune: { query: `commune=${someSite.communeInsee}`, site: (s) => s.communeInsee === someSite.communeInsee, plot: (p) => p.communeInsee === someSite.communeInsee },
-    department: { query: `department=${department}`, site: (s) => departmentOf.get(s.communeInsee) === department, plot: (p) => departmentOf.get(p.communeInsee ?? '') === department },
-    region: { query: `region=${region}`, site: (s) => inRegion.has(s.epciSiren), plot: (_p, s) => inRegion.has(s.epciSiren) },
-    min_area_ha: { query: 'min_area_ha=12', site: (s) => s.usableAreaHa >= 12 || (s.maxPlotAreaHa ?? -1) >= 12, plot: (p) => p.areaHa >= 12 },
-    max_area_ha: { query: 'max_area_ha=8', site: (s) => s.usableAreaHa <= 8 || (s.maxPlotAreaHa !== null && s.maxPlotAreaHa <= 8), plot: (p) => p.areaHa <= 8 },
+    territory: {
+      query: `territory=${territory}`,
+      site: (s) => inTerritory.has(s.epciSiren),
+      plot: (_p, s) => inTerritory.has(s.epciSiren),
+    },
+    epci: {
+      query: `epci=${someSite.epciSiren}`,
+      site: (s) => s.epciSiren === someSite.epciSiren,
+      plot: (_p, s) => s.epciSiren === someSite.epciSiren,
+    },
+    commune: {
+      query: `commune=${someSite.communeInsee}`,
+      site: (s) => s.communeInsee === someSite.communeInsee,
+      plot: (p) => p.communeInsee === someSite.communeInsee,
+    },
+    department: {
+      query: `department=${department}`,
+      site: (s) => departmentOf.get(s.communeInsee) === department,
+      plot: (p) => departmentOf.get(p.communeInsee ?? '') === department,
+    },
+    region: {
+      query: `region=${region}`,
+      site: (s) => inRegion.has(s.epciSiren),
+      plot: (_p, s) => inRegion.has(s.epciSiren),
+    },
+    min_area_ha: {
+      query: 'min_area_ha=12',
+      site: (s) => s.usableAreaHa >= 12 || (s.maxPlotAreaHa ?? -1) >= 12,
+      plot: (p) => p.areaHa >= 12,
+    },
+    max_area_ha: {
+      query: 'max_area_ha=8',
+      site: (s) => s.usableAreaHa <= 8 || (s.maxPlotAreaHa !== null && s.maxPlotAreaHa <= 8),
+      plot: (p) => p.areaHa <= 8,
+    },
     turnkey: { query: 'turnkey=true', site: (s) => s.turnkeyProgramme !== null, plot: (p) => p.turnkey === true },
-    development_stage: { query: 'development_stage=viabilisé et aménagé', plot: (p) => p.developmentStage === 'viabilisé et aménagé', sitePlot: (p) => p.developmentStage === 'viabilisé et aménagé' },
-    marketing_stage: { query: 'marketing_stage=available', plot: (p) => available.includes(p.marketingStage), sitePlot: (p) => available.includes(p.marketingStage) },
-    marketing_stage_cnig: { query: 'marketing_stage=réservé par option de réservation', plot: (p) => p.marketingStage === 'réservé par option de réservation', sitePlot: (p) => p.marketingStage === 'réservé par option de réservation' },
-    available_before: { query: `available_before=${today}`, site: (s) => s.availableFrom !== null && s.availableFrom <= today, plot: (p) => p.availableFrom !== null && p.availableFrom <= today },
-    land_control: { query: 'land_control=commune,aménageur', plot: (p) => ['commune', 'aménageur'].includes(p.landControl), sitePlot: (p) => ['commune', 'aménageur'].includes(p.landControl) },
-    electricity: { query: 'electricity=true', site: (s) => s.networkElectricity === true, plot: (_p, s) => s.networkElectricity === true },
-    min_power_mw: { query: 'min_power_mw=20', site: (s) => (s.powerMw ?? -1) >= 20, plot: (_p, s) => (s.powerMw ?? -1) >= 20 },
+    development_stage: {
+      query: 'development_stage=viabilisé et aménagé',
+      plot: (p) => p.developmentStage === 'viabilisé et aménagé',
+      sitePlot: (p) => p.developmentStage === 'viabilisé et aménagé',
+    },
+    marketing_stage: {
+      query: 'marketing_stage=available',
+      plot: (p) => available.includes(p.marketingStage),
+      sitePlot: (p) => available.includes(p.marketingStage),
+    },
+    marketing_stage_cnig: {
+      query: 'marketing_stage=réservé par option de réservation',
+      plot: (p) => p.marketingStage === 'réservé par option de réservation',
+      sitePlot: (p) => p.marketingStage === 'réservé par option de réservation',
+    },
+    available_before: {
+      query: `available_before=${today}`,
+      site: (s) => s.availableFrom !== null && s.availableFrom <= today,
+      plot: (p) => p.availableFrom !== null && p.availableFrom <= today,
+    },
+    land_control: {
+      query: 'land_control=commune,aménageur',
+      plot: (p) => ['commune', 'aménageur'].includes(p.landControl),
+      sitePlot: (p) => ['commune', 'aménageur'].includes(p.landControl),
+    },
+    electricity: {
+      query: 'electricity=true',
+      site: (s) => s.networkElectricity === true,
+      plot: (_p, s) => s.networkElectricity === true,
+    },
+    min_power_mw: {
+      query: 'min_power_mw=20',
+      site: (s) => (s.powerMw ?? -1) >= 20,
+      plot: (_p, s) => (s.powerMw ?? -1) >= 20,
+    },
     gas: { query: 'gas=true', site: (s) => s.networkGas === true, plot: (_p, s) => s.networkGas === true },
-    drinking_water: { query: 'drinking_water=false', site: (s) => s.networkDrinkingWater !== true, plot: (_p, s) => s.networkDrinkingWater !== true },
-    sewerage: { query: 'sewerage=true', site: (s) => s.networkSewerage === true, plot: (_p, s) => s.networkSewerage === true },
+    drinking_water: {
+      query: 'drinking_water=false',
+      site: (s) => s.networkDrinkingWater !== true,
+      plot: (_p, s) => s.networkDrinkingWater !== true,
+    },
+    sewerage: {
+      query: 'sewerage=true',
+      site: (s) => s.networkSewerage === true,
+      plot: (_p, s) => s.networkSewerage === true,
+    },
     fibre: { query: 'fibre=true', site: (s) => s.networkFibre === true, plot: (_p, s) => s.networkFibre === true },
-    rail_siding: { query: 'rail_siding=true', site: (s) => s.railSiding === true, plot: (_p, s) => s.railSiding === true },
+    rail_siding: {
+      query: 'rail_siding=true',
+      site: (s) => s.railSiding === true,
+      plot: (_p, s) => s.railSiding === true,
+    },
     river_quay: { query: 'river_quay=true', site: (s) => s.riverQuay === true, plot: (_p, s) => s.riverQuay === true },
-    max_motorway_km: { query: 'max_motorway_km=10', site: (s) => (s.motorwayInterchangeKm ?? 1e9) <= 10, plot: (_p, s) => (s.motorwayInterchangeKm ?? 1e9) <= 10 },
-    max_freight_station_km: { query: 'max_freight_station_km=15', site: (s) => (s.freightStationKm ?? 1e9) <= 15, plot: (_p, s) => (s.freightStationKm ?? 1e9) <= 15 },
-    max_port_km: { query: 'max_port_km=60', site: (s) => (s.portKm ?? 1e9) <= 60, plot: (_p, s) => (s.portKm ?? 1e9) <= 60 },
+    max_motorway_km: {
+      query: 'max_motorway_km=10',
+      site: (s) => (s.motorwayInterchangeKm ?? 1e9) <= 10,
+      plot: (_p, s) => (s.motorwayInterchangeKm ?? 1e9) <= 10,
+    },
+    max_freight_station_km: {
+      query: 'max_freight_station_km=15',
+      site: (s) => (s.freightStationKm ?? 1e9) <= 15,
+      plot: (_p, s) => (s.freightStationKm ?? 1e9) <= 15,
+    },
+    max_port_km: {
+      query: 'max_port_km=60',
+      site: (s) => (s.portKm ?? 1e9) <= 60,
+      plot: (_p, s) => (s.portKm ?? 1e9) <= 60,
+    },
     brownfield: { query: 'brownfield=true', plot: (p) => isBrownfield(p), sitePlot: (p) => isBrownfield(p) },
-    planning_zone: { query: 'planning_zone=AU', plot: (p) => p.planningZone === 'AU', sitePlot: (p) => p.planningZone === 'AU' },
-    max_price_eur_m2: { query: 'max_price_eur_m2=20', plot: (p) => p.priceEurM2 !== null && p.priceEurM2 <= 20, sitePlot: (p) => p.priceEurM2 !== null && p.priceEurM2 <= 20 },
-    q: { query: `q=${encodeURIComponent('CLE EN MAIN')}`, site: (s) => fold(s.name).includes('cle en main'), plot: (p, s) => fold(s.name).includes('cle en main') || fold(p.cnigId).includes('cle en main') },
+    planning_zone: {
+      query: 'planning_zone=AU',
+      plot: (p) => p.planningZone === 'AU',
+      sitePlot: (p) => p.planningZone === 'AU',
+    },
+    max_price_eur_m2: {
+      query: 'max_price_eur_m2=20',
+      plot: (p) => p.priceEurM2 !== null && p.priceEurM2 <= 20,
+      sitePlot: (p) => p.priceEurM2 !== null && p.priceEurM2 <= 20,
+    },
+    q: {
+      query: `q=${encodeURIComponent('CLE EN MAIN')}`,
+      site: (s) => fold(s.name).includes('cle en main'),
+      plot: (p, s) => fold(s.name).includes('cle en main') || fold(p.cnigId).includes('cle en main'),
+    },
   };
 }
 
 function expectedSites(c: Case): string[] {
   return sites
-    .filter((s) => (c.site ? c.site(s) : true) && (c.sitePlot ? plots.some((p) => p.siteId === s.id && c.sitePlot!(p)) : true))
+    .filter(
+      (s) =>
+        (c.site ? c.site(s) : true) && (c.sitePlot ? plots.some((p) => p.siteId === s.id && c.sitePlot!(p)) : true),
+    )
     .map((s) => s.id);
 }
 const expectedPlots = (c: Case) => plots.filter((p) => c.plot(p, siteById.get(p.siteId)!)).map((p) => p.id);
@@ -186,7 +301,10 @@ describe('GET /sites and GET /plots filters', () => {
       const plotLevel = parts.filter((c) => c.sitePlot);
       const siteExpected = sites
         .filter((s) => parts.every((c) => !c.site || c.site(s)))
-        .filter((s) => plotLevel.length === 0 || plots.some((p) => p.siteId === s.id && plotLevel.every((c) => c.sitePlot!(p))))
+        .filter(
+          (s) =>
+            plotLevel.length === 0 || plots.some((p) => p.siteId === s.id && plotLevel.every((c) => c.sitePlot!(p))),
+        )
         .map((s) => s.id);
       expect(sorted(await allIds(`/plots?${query}`)), `plots ${names}`).toEqual(sorted(plotExpected));
       expect(sorted(await allIds(`/sites?${query}`)), `sites ${names}`).toEqual(sorted(siteExpected));
@@ -194,7 +312,9 @@ describe('GET /sites and GET /plots filters', () => {
   }, 120_000);
 
   it('the investor brief of the issue answers in one query, and nothing-matches is 200 with an empty list', async () => {
-    const res = await t.get('/sites?min_area_ha=12&max_area_ha=40&marketing_stage=available&min_power_mw=20&rail_siding=true&max_motorway_km=10&available_before=2028-06-01');
+    const res = await t.get(
+      '/sites?min_area_ha=12&max_area_ha=40&marketing_stage=available&min_power_mw=20&rail_siding=true&max_motorway_km=10&available_before=2028-06-01',
+    );
     expect(res.status).toBe(200);
     const empty = await t.get('/sites?min_power_mw=100000');
     expect(empty.status).toBe(200);
@@ -205,8 +325,12 @@ describe('GET /sites and GET /plots filters', () => {
     const near = { lon: 4.85, lat: 45.3 };
     const radius = 40;
     // A vertex's distance bounds the polygon's from above; features are under 1.5 km across.
-    const minVertexKm = (g: MultiPolygon) => Math.min(...vertices(g).map((v) => turfDistance([near.lon, near.lat], v, { units: 'kilometers' })));
-    for (const [kind, rows] of [['plots', plots], ['sites', sites]] as const) {
+    const minVertexKm = (g: MultiPolygon) =>
+      Math.min(...vertices(g).map((v) => turfDistance([near.lon, near.lat], v, { units: 'kilometers' })));
+    for (const [kind, rows] of [
+      ['plots', plots],
+      ['sites', sites],
+    ] as const) {
       const ids = new Set(await allIds(`/${kind}?near=${near.lon},${near.lat}&radius_km=${radius}`));
       const inside = rows.filter((r) => minVertexKm(r.geometry) <= radius - 0.3);
       const outside = rows.filter((r) => minVertexKm(r.geometry) > radius + 3);
@@ -214,7 +338,9 @@ describe('GET /sites and GET /plots filters', () => {
       for (const r of inside) expect(ids.has(r.id), `${kind} ${r.id} inside`).toBe(true);
       for (const r of outside) expect(ids.has(r.id), `${kind} ${r.id} outside`).toBe(false);
     }
-    const body = await (await t.get(`/plots?near=${near.lon},${near.lat}&radius_km=${radius}&sort=distance&limit=20`)).json();
+    const body = await (
+      await t.get(`/plots?near=${near.lon},${near.lat}&radius_km=${radius}&sort=distance&limit=20`)
+    ).json();
     const km = body.items.map((i: { distanceKm: number }) => i.distanceKm);
     expect(km).toEqual([...km].sort((a, b) => a - b));
     for (const item of body.items) {
@@ -231,7 +357,12 @@ describe('GET /sites and GET /plots filters', () => {
     const inside = plots.filter((p) => vertices(p.geometry).every(inBox));
     const outside = plots.filter((p) => {
       const v = vertices(p.geometry);
-      return Math.max(...v.map((q) => q[0]!)) < box[0] || Math.min(...v.map((q) => q[0]!)) > box[2] || Math.max(...v.map((q) => q[1]!)) < box[1] || Math.min(...v.map((q) => q[1]!)) > box[3];
+      return (
+        Math.max(...v.map((q) => q[0]!)) < box[0] ||
+        Math.min(...v.map((q) => q[0]!)) > box[2] ||
+        Math.max(...v.map((q) => q[1]!)) < box[1] ||
+        Math.min(...v.map((q) => q[1]!)) > box[3]
+      );
     });
     expect(inside.length).toBeGreaterThan(0);
     expect(inside.length + outside.length).toBeGreaterThan(plots.length - 20);
@@ -276,11 +407,16 @@ describe('sorting, score and keyset paging', () => {
         const paged = await allIds(`/plots?sort=${sort}`);
         expect(paged, sort).toEqual(whole.map((i) => i.id));
         const values = whole.map(value[key]!).filter((v): v is number => v !== null);
-        const nulls = whole.map(value[key]!).findIndex((v) => v === null);
-        if (nulls >= 0) expect(whole.slice(nulls).every((i) => value[key]!(i) === null), `${sort} nulls last`).toBe(true);
+        const nulls = whole.map(value[key]!).indexOf(null);
+        if (nulls >= 0)
+          expect(
+            whole.slice(nulls).every((i) => value[key]!(i) === null),
+            `${sort} nulls last`,
+          ).toBe(true);
         const direction = sort.startsWith('-') ? -1 : 1;
         // Rounded output values: allow equal neighbours, never a real inversion.
-        for (let i = 1; i < values.length; i++) expect(direction * (values[i]! - values[i - 1]!), `${sort} at ${i}`).toBeGreaterThanOrEqual(-0.0011);
+        for (let i = 1; i < values.length; i++)
+          expect(direction * (values[i]! - values[i - 1]!), `${sort} at ${i}`).toBeGreaterThanOrEqual(-0.0011);
       }
     }
   }, 120_000);
@@ -290,17 +426,27 @@ describe('sorting, score and keyset paging', () => {
       const out: { id: string; distanceKm: number }[] = [];
       let url: string | null = `http://localhost${path}&limit=${limit}`;
       while (url) {
-        const body = (await (await t.app.request(url)).json()) as { items: { id: string; distanceKm: number }[]; links: { next: string | null } };
+        const body = (await (await t.app.request(url)).json()) as {
+          items: { id: string; distanceKm: number }[];
+          links: { next: string | null };
+        };
         out.push(...body.items);
         url = body.links.next;
       }
       return out;
     };
-    for (const path of ['/plots?near=4.85,45.3&sort=distance', '/plots?near=4.85,45.3&radius_km=40&marketing_stage=available&sort=distance', '/sites?near=2.35,48.85&sort=distance']) {
+    for (const path of [
+      '/plots?near=4.85,45.3&sort=distance',
+      '/plots?near=4.85,45.3&radius_km=40&marketing_stage=available&sort=distance',
+      '/sites?near=2.35,48.85&sort=distance',
+    ]) {
       const whole = (await (await t.get(`${path}&limit=1000`)).json()).items as { id: string; distanceKm: number }[];
       expect(whole.length, path).toBeGreaterThan(7);
       const pages = await paged(path, 7);
-      expect(pages.map((i) => i.id), path).toEqual(whole.map((i) => i.id));
+      expect(
+        pages.map((i) => i.id),
+        path,
+      ).toEqual(whole.map((i) => i.id));
       const km = whole.map((i) => i.distanceKm);
       expect(km, path).toEqual([...km].sort((a, b) => a - b));
     }
@@ -310,10 +456,15 @@ describe('sorting, score and keyset paging', () => {
     const capped = await (await t.get('/plots?limit=1')).json();
     if (plots.length <= 1000) expect(capped).toMatchObject({ total: plots.length, totalExact: true });
     else expect(capped).toMatchObject({ total: 1000, totalExact: false });
-    expect(await (await t.get('/plots?limit=1&count=exact')).json()).toMatchObject({ total: plots.length, totalExact: true });
+    expect(await (await t.get('/plots?limit=1&count=exact')).json()).toMatchObject({
+      total: plots.length,
+      totalExact: true,
+    });
     const near = await (await t.get('/plots?near=4.85,45.3&radius_km=40&limit=1')).json();
     expect(near.totalExact).toBe(true);
-    expect(near.total).toBe((await (await t.get('/plots?near=4.85,45.3&radius_km=40&limit=1&count=exact')).json()).total);
+    expect(near.total).toBe(
+      (await (await t.get('/plots?near=4.85,45.3&radius_km=40&limit=1&count=exact')).json()).total,
+    );
   });
 
   it('sort=id and -id page in id order', async () => {
@@ -323,13 +474,27 @@ describe('sorting, score and keyset paging', () => {
   });
 
   it('explains the score: total = 100 × Σ weight × value / Σ weight, every component has a reason', async () => {
-    const body = await (await t.get('/sites?min_area_ha=12&max_area_ha=40&min_power_mw=20&max_motorway_km=10&near=4.85,45.3&limit=20')).json();
+    const body = await (
+      await t.get('/sites?min_area_ha=12&max_area_ha=40&min_power_mw=20&max_motorway_km=10&near=4.85,45.3&limit=20')
+    ).json();
     expect(body.items.length).toBeGreaterThan(0);
     for (const item of body.items) {
       const { total, components } = item.score;
-      expect(components.map((c: { name: string }) => c.name)).toEqual(['size', 'readiness', 'power', 'motorway', 'distance', 'rail', 'price', 'brownfield', 'territory']);
+      expect(components.map((c: { name: string }) => c.name)).toEqual([
+        'size',
+        'readiness',
+        'power',
+        'motorway',
+        'distance',
+        'rail',
+        'price',
+        'brownfield',
+        'territory',
+      ]);
       const weights = components.reduce((s: number, c: { weight: number }) => s + c.weight, 0);
-      const recomputed = (100 * components.reduce((s: number, c: { weight: number; value: number }) => s + c.weight * c.value, 0)) / weights;
+      const recomputed =
+        (100 * components.reduce((s: number, c: { weight: number; value: number }) => s + c.weight * c.value, 0)) /
+        weights;
       expect(total).toBeCloseTo(recomputed, 0);
       for (const c of components) {
         expect(c.value).toBeGreaterThanOrEqual(0);
@@ -343,7 +508,9 @@ describe('sorting, score and keyset paging', () => {
   });
 
   it('sites sort by distance to near, nearest first', async () => {
-    const items = (await (await t.get('/sites?near=2.35,48.85&sort=distance&limit=1000')).json()).items as { distanceKm: number }[];
+    const items = (await (await t.get('/sites?near=2.35,48.85&sort=distance&limit=1000')).json()).items as {
+      distanceKm: number;
+    }[];
     const km = items.map((i) => i.distanceKm);
     expect(km).toEqual([...km].sort((a, b) => a - b));
   });
@@ -352,7 +519,10 @@ describe('sorting, score and keyset paging', () => {
 describe('output formats', () => {
   it('GeoJSON FeatureCollection with f=geojson or Accept: application/geo+json, streamed whole without limit', async () => {
     const total = (await (await t.get('/plots?marketing_stage=available&limit=1')).json()).total;
-    for (const res of [await t.get('/plots?marketing_stage=available&f=geojson'), await t.get('/plots?marketing_stage=available', { headers: { accept: 'application/geo+json' } })]) {
+    for (const res of [
+      await t.get('/plots?marketing_stage=available&f=geojson'),
+      await t.get('/plots?marketing_stage=available', { headers: { accept: 'application/geo+json' } }),
+    ]) {
       expect(res.headers.get('content-type')).toContain('application/geo+json');
       const fc = (await res.json()) as FeatureCollection;
       expect(fc.type).toBe('FeatureCollection');
@@ -360,7 +530,10 @@ describe('output formats', () => {
       expect((fc.features[0]!.geometry as Geometry).type).toBe('MultiPolygon');
       expect(fc.features[0]!.properties!.score.total).toBeTypeOf('number');
     }
-    const page = (await (await t.get('/sites?f=geojson&limit=3')).json()) as FeatureCollection & { numberMatched: number; links: { next: string } };
+    const page = (await (await t.get('/sites?f=geojson&limit=3')).json()) as FeatureCollection & {
+      numberMatched: number;
+      links: { next: string };
+    };
     expect(page.features.length).toBe(3);
     expect(page.numberMatched).toBe(sites.length);
     expect(page.links.next).toContain('cursor=');
@@ -427,7 +600,11 @@ describe('GET /sites/{id}/sheet and /sites/compare', () => {
     expect(body.contacts.length).toBeGreaterThan(0);
     // The ZAN figures agree with the site's own ZAN document.
     const zan = await (await t.get(`/sites/${site.id}/zan`)).json();
-    expect(body.zan).toMatchObject({ ruleSet: zan.ruleSet.id, nafConsumptionHa: zan.expected.nafConsumptionHa, consumptionHa: zan.expected.consumptionHa });
+    expect(body.zan).toMatchObject({
+      ruleSet: zan.ruleSet.id,
+      nafConsumptionHa: zan.expected.nafConsumptionHa,
+      consumptionHa: zan.expected.consumptionHa,
+    });
     expect(JSON.stringify(body)).not.toMatch(/ownerName":"[^"]|buyer/);
     const html = await t.get(`/sites/${site.id}/sheet`, { headers: { accept: 'text/html' } });
     expect(html.headers.get('content-type')).toContain('text/html');
@@ -442,9 +619,20 @@ describe('GET /sites/{id}/sheet and /sites/compare', () => {
     const ids = sites.slice(0, 3).map((s) => s.id);
     const body = await (await t.get(`/sites/compare?ids=${ids.join(',')}`)).json();
     expect(body.sites.map((s: { id: string }) => s.id)).toEqual(ids);
-    expect(body.rows.find((r: { criterion: string }) => r.criterion === 'powerMw').values).toEqual(ids.map((id) => siteById.get(id)!.powerMw));
+    expect(body.rows.find((r: { criterion: string }) => r.criterion === 'powerMw').values).toEqual(
+      ids.map((id) => siteById.get(id)!.powerMw),
+    );
     expect((await t.get(`/sites/compare?ids=${ids[0]}`)).status).toBe(400);
-    expect((await t.get(`/sites/compare?ids=${sites.slice(0, 6).map((s) => s.id).join(',')}`)).status).toBe(400);
+    expect(
+      (
+        await t.get(
+          `/sites/compare?ids=${sites
+            .slice(0, 6)
+            .map((s) => s.id)
+            .join(',')}`,
+        )
+      ).status,
+    ).toBe(400);
     expect((await t.get(`/sites/compare?ids=${ids[0]},00000000-0000-4000-8000-000000000000`)).status).toBe(404);
   });
 });

@@ -9,11 +9,17 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.close());
 
-const anyId = async (table: 'sites' | 'plots') => (await t.handle.db.selectFrom(table).select('id').orderBy('cnigId').executeTakeFirstOrThrow()).id;
+const anyId = async (table: 'sites' | 'plots') =>
+  (await t.handle.db.selectFrom(table).select('id').orderBy('cnigId').executeTakeFirstOrThrow()).id;
 
 describe('GET /sites/{id}', () => {
   it('returns the site with its EPCI, commune, territory, utilities and plot summary', async () => {
-    const site = await t.handle.db.selectFrom('sites').selectAll().where('turnkeyProgramme', 'is not', null).orderBy('cnigId').executeTakeFirstOrThrow();
+    const site = await t.handle.db
+      .selectFrom('sites')
+      .selectAll()
+      .where('turnkeyProgramme', 'is not', null)
+      .orderBy('cnigId')
+      .executeTakeFirstOrThrow();
     const res = await t.get(`/sites/${site.id}`);
     expect(res.status).toBe(200);
     const body = await res.json();
@@ -25,14 +31,20 @@ describe('GET /sites/{id}', () => {
     expect(body.utilities.powerMw).toBe(site.powerMw);
     const plots = await t.handle.db.selectFrom('plots').where('siteId', '=', site.id).select(['areaHa']).execute();
     expect(body.plots.count).toBe(plots.length);
-    expect(body.plots.areaHa).toBeCloseTo(plots.reduce((s, p) => s + p.areaHa, 0), 1);
+    expect(body.plots.areaHa).toBeCloseTo(
+      plots.reduce((s, p) => s + p.areaHa, 0),
+      1,
+    );
     expect(rfc7946Problems(body.geometry)).toEqual([]);
     expect(res.headers.get('etag')).toBe(`"site-${site.id}-v1"`);
   });
 
   it('is a GeoJSON Feature with f=geojson or Accept: application/geo+json', async () => {
     const id = await anyId('sites');
-    for (const res of [await t.get(`/sites/${id}?f=geojson`), await t.get(`/sites/${id}`, { headers: { accept: 'application/geo+json' } })]) {
+    for (const res of [
+      await t.get(`/sites/${id}?f=geojson`),
+      await t.get(`/sites/${id}`, { headers: { accept: 'application/geo+json' } }),
+    ]) {
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toContain('application/geo+json');
       const feature = (await res.json()) as Feature;
@@ -62,7 +74,11 @@ describe('GET /plots/{id}', () => {
   });
 
   it('withholds the name of a natural-person owner or buyer, and shows a legal entity', async () => {
-    const person = await t.handle.db.selectFrom('plots').select(['id', 'ownerName']).where('ownerIsNaturalPerson', '=', true).executeTakeFirstOrThrow();
+    const person = await t.handle.db
+      .selectFrom('plots')
+      .select(['id', 'ownerName'])
+      .where('ownerIsNaturalPerson', '=', true)
+      .executeTakeFirstOrThrow();
     const body = await (await t.get(`/plots/${person.id}`)).json();
     expect(body.owner).toEqual({ name: null, naturalPerson: true, withheld: true });
     expect(JSON.stringify(body)).not.toContain(person.ownerName!);
@@ -85,7 +101,11 @@ describe('bad ids', () => {
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toBe('application/problem+json');
     const problem = await res.json();
-    expect(problem).toMatchObject({ status: 400, code: 'validation_failed', type: 'urn:foncier:problem:validation-failed' });
+    expect(problem).toMatchObject({
+      status: 400,
+      code: 'validation_failed',
+      type: 'urn:foncier:problem:validation-failed',
+    });
     expect(problem.invalidParams).toEqual([{ in: 'path', name: 'id', message: expect.stringContaining('UUID') }]);
   });
 
@@ -104,7 +124,9 @@ describe('bad ids', () => {
     expect(bad.invalidParams[0]).toMatchObject({ in: 'query', name: 'f' });
     const unknown = await t.get(`/plots/${id}?colour=red`);
     expect(unknown.status).toBe(400);
-    expect((await unknown.json()).invalidParams).toEqual([{ in: 'query', name: 'colour', message: 'unknown parameter' }]);
+    expect((await unknown.json()).invalidParams).toEqual([
+      { in: 'query', name: 'colour', message: 'unknown parameter' },
+    ]);
   });
 
   it('an unknown route is a 404 problem, never HTML', async () => {

@@ -22,7 +22,14 @@ describe('GET /territories', () => {
     const ids = body.items.map((i: { id: string }) => i.id);
     for (const territory of facts) expect(ids).toContain(territory.id);
     const names = body.items.map((i: { name: string }) => i.name);
-    for (const name of ['Ardèche-Drôme Nord', 'Valence Romans Agglo', 'Nord Ardennes', 'Morlaix Communauté', 'Douaisis Agglo']) expect(names).toContain(name);
+    for (const name of [
+      'Ardèche-Drôme Nord',
+      'Valence Romans Agglo',
+      'Nord Ardennes',
+      'Morlaix Communauté',
+      'Douaisis Agglo',
+    ])
+      expect(names).toContain(name);
     for (const item of body.items) {
       expect(item.areaHa).toBeGreaterThan(1000);
       expect(item.sites.count).toBeGreaterThan(0);
@@ -45,7 +52,16 @@ describe('GET /territories', () => {
         .execute();
       expect(item.sites.count).toBe(sites.length);
       const plots = sites.length
-        ? await db.selectFrom('plots').where('siteId', 'in', sites.map((s) => s.id)).where('deletedAt', 'is', null).select('id').execute()
+        ? await db
+            .selectFrom('plots')
+            .where(
+              'siteId',
+              'in',
+              sites.map((s) => s.id),
+            )
+            .where('deletedAt', 'is', null)
+            .select('id')
+            .execute()
         : [];
       expect(item.plots.count).toBe(plots.length);
     }
@@ -55,11 +71,20 @@ describe('GET /territories', () => {
     const body = await (await t.get('/territories/ti-8401')).json();
     expect(body.name).toBe('Ardèche-Drôme Nord');
     expect(body.epciCount).toBe(8);
-    expect(body.epci.map((e: { siren: string }) => e.siren).sort()).toEqual(
-      ['200016905', '200040491', '200041366', '200041465', '200042901', '200072015', '200073096', '240700716'],
-    );
+    expect(body.epci.map((e: { siren: string }) => e.siren).sort()).toEqual([
+      '200016905',
+      '200040491',
+      '200041366',
+      '200041465',
+      '200042901',
+      '200072015',
+      '200073096',
+      '240700716',
+    ]);
     expect(body.rebondIndustriel).toEqual({ laureate: true, date: '2024-01-15' });
-    expect(body.communesCount).toBe(facts.find((f) => f.id === 'ti-8401')!.epci.reduce((n, e) => n + e.communes.length, 0));
+    expect(body.communesCount).toBe(
+      facts.find((f) => f.id === 'ti-8401')!.epci.reduce((n, e) => n + e.communes.length, 0),
+    );
     expect(body.bbox).toHaveLength(4);
   });
 });

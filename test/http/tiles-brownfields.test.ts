@@ -17,7 +17,10 @@ import { openTestApp, type TestContext } from '../support/app.js';
 
 const sample = join(process.cwd(), '../shared/data/friches/friches_standard_test.csv');
 const haveSample = existsSync(sample);
-if (!haveSample) console.warn(`skipping the Cartofriches sample tile tests: ${sample} is absent (../shared is not next to this clone)`);
+if (!haveSample)
+  console.warn(
+    `skipping the Cartofriches sample tile tests: ${sample} is absent (../shared is not next to this clone)`,
+  );
 
 let t: TestContext;
 beforeAll(async () => {
@@ -26,19 +29,32 @@ beforeAll(async () => {
 afterAll(async () => t?.close());
 
 const decode = async (res: Response) => new VectorTile(new PbfReader(new Uint8Array(await res.arrayBuffer())));
-const features = (layer: VectorTileLayer | undefined) => (layer ? Array.from({ length: layer.length }, (_, i) => layer.feature(i)) : []);
+const features = (layer: VectorTileLayer | undefined) =>
+  layer ? Array.from({ length: layer.length }, (_, i) => layer.feature(i)) : [];
 const layer = findTileLayer('brownfields')!;
 
 describe('brownfields layer', () => {
   it('draws the demo friches as polygons from zoom 13 with their public fields, in the composite and per territory', async () => {
-    const { rows } = await sql<{ id: string; name: string; status: string; lon: number; lat: number; territoryId: string; other: string }>`
+    const { rows } = await sql<{
+      id: string;
+      name: string;
+      status: string;
+      lon: number;
+      lat: number;
+      territoryId: string;
+      other: string;
+    }>`
       SELECT b.id, b.name, b.status, ST_X(ST_PointOnSurface(b.geom)) AS lon, ST_Y(ST_PointOnSurface(b.geom)) AS lat, te.territory_id,
         (SELECT id FROM territories WHERE id <> te.territory_id ORDER BY id LIMIT 1) AS other
       FROM brownfields b JOIN communes c ON c.insee = b.commune_insee JOIN territory_epci te ON te.epci_siren = c.epci_siren
       ORDER BY b.id LIMIT 1`.execute(t.handle.db);
     const friche = rows[0]!;
     const { z, x, y } = tileAt(friche.lon, friche.lat, 14);
-    for (const path of [`/tiles/brownfields/${z}/${x}/${y}.mvt`, `/tiles/${z}/${x}/${y}.mvt`, `/tiles/${z}/${x}/${y}.mvt?territory=${friche.territoryId}`]) {
+    for (const path of [
+      `/tiles/brownfields/${z}/${x}/${y}.mvt`,
+      `/tiles/${z}/${x}/${y}.mvt`,
+      `/tiles/${z}/${x}/${y}.mvt?territory=${friche.territoryId}`,
+    ]) {
       const res = await t.get(path);
       expect(res.status, path).toBe(200);
       const found = features((await decode(res)).layers.brownfields).find((f) => f.properties.id === friche.id);
@@ -48,7 +64,10 @@ describe('brownfields layer', () => {
       expect(found?.properties.cartofrichesUrl).toBeUndefined();
     }
     const elsewhere = await t.get(`/tiles/brownfields/${z}/${x}/${y}.mvt?territory=${friche.other}`);
-    if (elsewhere.status === 200) expect(features((await decode(elsewhere)).layers.brownfields).some((f) => f.properties.id === friche.id)).toBe(false);
+    if (elsewhere.status === 200)
+      expect(features((await decode(elsewhere)).layers.brownfields).some((f) => f.properties.id === friche.id)).toBe(
+        false,
+      );
     else expect(elsewhere.status).toBe(204);
     // Below zoom 13 the friches of a tile are clusters counting each once: the deepest cluster
     // tile around this friche that no friche crosses the edge of, so that the count is exact.
@@ -57,9 +76,13 @@ describe('brownfields layer', () => {
       const envelope = sql`ST_Transform(ST_TileEnvelope(${low.z}::int, ${low.x}::int, ${low.y}::int), 4326)`;
       const { rows: held } = await sql<{ inside: number; straddling: number }>`
         SELECT (count(*) FILTER (WHERE ST_Intersects(geom, ${envelope})))::int AS inside,
-          (count(*) FILTER (WHERE ST_Intersects(geom, ST_Boundary(${envelope}))))::int AS straddling FROM brownfields`.execute(t.handle.db);
+          (count(*) FILTER (WHERE ST_Intersects(geom, ST_Boundary(${envelope}))))::int AS straddling FROM brownfields`.execute(
+        t.handle.db,
+      );
       if (held[0]!.straddling > 0) continue;
-      const clusters = features((await decode(await t.get(`/tiles/brownfields/${low.z}/${low.x}/${low.y}.mvt`))).layers.brownfields);
+      const clusters = features(
+        (await decode(await t.get(`/tiles/brownfields/${low.z}/${low.x}/${low.y}.mvt`))).layers.brownfields,
+      );
       expect(clusters.every((f) => f.type === 1)).toBe(true);
       expect(clusters.reduce((n, f) => n + Number(f.properties.count), 0)).toBe(held[0]!.inside);
       expect(held[0]!.inside).toBeGreaterThan(0);
@@ -74,7 +97,10 @@ describe.runIf(haveSample)('the Cartofriches sample in the tiles', () => {
   const [lon, lat] = [-1.453596, 48.97212];
   const { z, x, y } = tileAt(lon, lat, 14);
   const path = `/tiles/brownfields/${z}/${x}/${y}.mvt`;
-  const versionOf = async () => new URL((await (await t.get('/tiles/brownfields.json')).json()).tiles[0].replace(/[{}]/g, '')).searchParams.get('v')!;
+  const versionOf = async () =>
+    new URL((await (await t.get('/tiles/brownfields.json')).json()).tiles[0].replace(/[{}]/g, '')).searchParams.get(
+      'v',
+    )!;
   let before: { version: string; status: number; cache: string | null };
   let imported: Awaited<ReturnType<typeof importBrownfields>>;
 
@@ -114,7 +140,9 @@ describe.runIf(haveSample)('the Cartofriches sample in the tiles', () => {
     const [w, s, e, n] = turfBbox(found.toGeoJSON(x, y, z));
     const metresPerDegree = 111_320;
     const tolerance = 2 * tileUnitMetres(z) * Math.cos((lat * Math.PI) / 180);
-    expect(Math.abs(((e - w) / 2) * metresPerDegree * Math.cos((lat * Math.PI) / 180) - 59.9)).toBeLessThan(tolerance + 1);
+    expect(Math.abs(((e - w) / 2) * metresPerDegree * Math.cos((lat * Math.PI) / 180) - 59.9)).toBeLessThan(
+      tolerance + 1,
+    );
     expect(Math.abs(((n - s) / 2) * metresPerDegree - 59.9)).toBeLessThan(tolerance + 1);
     expect(Math.abs((w + e) / 2 - lon)).toBeLessThan(0.0002);
     expect(Math.abs((s + n) / 2 - lat)).toBeLessThan(0.0002);
@@ -136,9 +164,13 @@ describe.runIf(haveSample)('the Cartofriches sample in the tiles', () => {
 
   it('the cluster tiles of zoom 6 add up to every friche, nothing capped', async () => {
     const { rows } = await sql<{ lon: number; lat: number }>`
-      SELECT ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat FROM brownfields`.execute(t.handle.db);
+      SELECT ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat FROM brownfields`.execute(
+      t.handle.db,
+    );
     const { rows: totals } = await sql<{ all: number; withoutProject: number }>`
-      SELECT count(*)::int AS all, (count(*) FILTER (WHERE status = 'friche sans projet'))::int AS without_project FROM brownfields`.execute(t.handle.db);
+      SELECT count(*)::int AS all, (count(*) FILTER (WHERE status = 'friche sans projet'))::int AS without_project FROM brownfields`.execute(
+      t.handle.db,
+    );
     expect(totals[0]!.all).toBeGreaterThan(2000);
     // Every tile holding a friche, and its neighbours (a cluster goes by the box centre of its members).
     const z = 6;

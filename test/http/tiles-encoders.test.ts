@@ -20,7 +20,9 @@ beforeAll(async () => {
   // Tiles around a few sites of different territories, at every kind of zoom.
   const { rows } = await sql<{ lon: number; lat: number }>`
     SELECT DISTINCT ON (te.territory_id) ST_X(ST_PointOnSurface(s.geom)) AS lon, ST_Y(ST_PointOnSurface(s.geom)) AS lat
-    FROM sites s JOIN territory_epci te ON te.epci_siren = s.epci_siren ORDER BY te.territory_id, s.area_ha DESC LIMIT 3`.execute(t.handle.db);
+    FROM sites s JOIN territory_epci te ON te.epci_siren = s.epci_siren ORDER BY te.territory_id, s.area_ha DESC LIMIT 3`.execute(
+    t.handle.db,
+  );
   tiles = rows.flatMap(({ lon, lat }) => [5, 8, 10, 12, 13, 14, 16].map((z) => tileAt(lon, lat, z)));
 });
 afterAll(async () => t?.close());
@@ -35,7 +37,8 @@ function featuresOf(bytes: Uint8Array | null, layer: string): Map<number, Vector
 }
 
 // The embedded database has no ST_AsMVT: the comparison runs on the PostgreSQL pass.
-if (!process.env.DATABASE_URL) console.warn('skipping the ST_AsMVT comparison: the embedded database has no ST_AsMVT (it runs with DATABASE_URL)');
+if (!process.env.DATABASE_URL)
+  console.warn('skipping the ST_AsMVT comparison: the embedded database has no ST_AsMVT (it runs with DATABASE_URL)');
 describe.runIf(process.env.DATABASE_URL)('ST_AsMVT and the TypeScript encoder (PostgreSQL)', () => {
   it('decode to the same features, ids, properties and outlines on the same tiles, grid clusters included', async () => {
     let compared = 0;
@@ -47,7 +50,8 @@ describe.runIf(process.env.DATABASE_URL)('ST_AsMVT and the TypeScript encoder (P
         const a = featuresOf(await native.tile(z, x, y), layer.id);
         const b = featuresOf(await ours.tile(z, x, y), layer.id);
         // Both drop what collapses below a tile unit; they may disagree on a sliver or two.
-        const missing = [...a.keys()].filter((id) => !b.has(id)).length + [...b.keys()].filter((id) => !a.has(id)).length;
+        const missing =
+          [...a.keys()].filter((id) => !b.has(id)).length + [...b.keys()].filter((id) => !a.has(id)).length;
         expect(missing, `${layer.id} ${z}/${x}/${y}`).toBeLessThanOrEqual(Math.max(1, Math.ceil(a.size * 0.02)));
         for (const [id, fa] of a) {
           const fb = b.get(id);
@@ -58,7 +62,13 @@ describe.runIf(process.env.DATABASE_URL)('ST_AsMVT and the TypeScript encoder (P
           expect(fb.type).toBe(fa.type);
           const [ax0, ay0, ax1, ay1] = fa.bbox();
           const [bx0, by0, bx1, by1] = fb.bbox();
-          for (const [p, q] of [[ax0, bx0], [ay0, by0], [ax1, bx1], [ay1, by1]] as const) expect(Math.abs(p! - q!), `${layer.id} ${z}/${x}/${y} ${id}`).toBeLessThanOrEqual(2);
+          for (const [p, q] of [
+            [ax0, bx0],
+            [ay0, by0],
+            [ax1, bx1],
+            [ay1, by1],
+          ] as const)
+            expect(Math.abs(p! - q!), `${layer.id} ${z}/${x}/${y} ${id}`).toBeLessThanOrEqual(2);
         }
       }
     }
@@ -85,7 +95,8 @@ describe('the TypeScript encoder on this backend', () => {
             }
           }
           // classifyRings needs the first ring of a polygon to be an exterior (positive) one.
-          if (feature.type === 3) expect(ringArea(feature.loadGeometry()[0]!.map((p) => [p.x, p.y]))).toBeGreaterThan(0);
+          if (feature.type === 3)
+            expect(ringArea(feature.loadGeometry()[0]!.map((p) => [p.x, p.y]))).toBeGreaterThan(0);
         }
       }
     }

@@ -33,7 +33,9 @@ afterAll(async () => t?.close());
 describe.runIf(gdal)(`GDAL (${gdal}) reads a composite tile`, () => {
   it('ogrinfo with the MVT driver lists the layers and the feature count of each', async () => {
     const { rows } = await sql<{ lon: number; lat: number }>`
-      SELECT ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat FROM plots ORDER BY area_ha DESC LIMIT 1`.execute(t.handle.db);
+      SELECT ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat FROM plots ORDER BY area_ha DESC LIMIT 1`.execute(
+      t.handle.db,
+    );
     const { z, x, y } = tileAt(rows[0]!.lon, rows[0]!.lat, 14);
     const res = await t.get(`/tiles/${z}/${x}/${y}.mvt`);
     expect(res.status).toBe(200);
@@ -49,7 +51,8 @@ describe.runIf(gdal)(`GDAL (${gdal}) reads a composite tile`, () => {
       const out = execFileSync('ogrinfo', ['-ro', '-al', '-so', file], { encoding: 'utf8' });
       expect(out).toContain("using driver `MVT'");
       const counts: Record<string, number> = {};
-      for (const [, name, count] of out.matchAll(/Layer name: (\S+)[\s\S]*?Feature Count: (\d+)/g)) counts[name!] = Number(count);
+      for (const [, name, count] of out.matchAll(/Layer name: (\S+)[\s\S]*?Feature Count: (\d+)/g))
+        counts[name!] = Number(count);
       expect(counts).toEqual(expected);
       expect(Object.keys(counts)).toEqual(expect.arrayContaining(['plots', 'sites', 'territories']));
       // The driver georeferences from the z/x/y path: EPSG:3857 extents near the tile's.

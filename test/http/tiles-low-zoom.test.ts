@@ -15,7 +15,9 @@ let territories: { id: string; lon: number; lat: number }[];
 beforeAll(async () => {
   t = await openTestApp();
   const { rows } = await sql<{ id: string; lon: number; lat: number }>`
-    SELECT id, ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat FROM territories ORDER BY id`.execute(t.handle.db);
+    SELECT id, ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat FROM territories ORDER BY id`.execute(
+    t.handle.db,
+  );
   territories = rows;
 });
 afterAll(async () => t?.close());
@@ -25,7 +27,9 @@ async function territoryIds(z: number, x: number, y: number, layer = ''): Promis
   if (res.status !== 200) return { status: res.status, ids: [] };
   const tile = new VectorTile(new PbfReader(new Uint8Array(await res.arrayBuffer())));
   const territoriesLayer = tile.layers.territories;
-  const ids = territoriesLayer ? Array.from({ length: territoriesLayer.length }, (_, i) => String(territoriesLayer.feature(i).properties.id)) : [];
+  const ids = territoriesLayer
+    ? Array.from({ length: territoriesLayer.length }, (_, i) => String(territoriesLayer.feature(i).properties.id))
+    : [];
   return { status: res.status, ids: ids.sort() };
 }
 
@@ -52,7 +56,9 @@ describe(`tiles at zooms 0 to 2 (${backendName()})`, () => {
           const [west, south, east, north] = tileSearchBox({ z, x, y });
           expect(west).toBeGreaterThanOrEqual(-180);
           expect(east).toBeLessThanOrEqual(180);
-          const near = territories.some((tr) => tr.lon >= west - 10 && tr.lon <= east + 10 && tr.lat >= south - 10 && tr.lat <= north + 10);
+          const near = territories.some(
+            (tr) => tr.lon >= west - 10 && tr.lon <= east + 10 && tr.lat >= south - 10 && tr.lat <= north + 10,
+          );
           if (!near) expect(status, `${z}/${x}/${y}`).toBe(204);
           else expect([200, 204]).toContain(status);
         }

@@ -50,7 +50,24 @@ function decodeGlyphs(bytes: Uint8Array): { name: string; range: string; glyphs:
 /** The expression operators (not legacy filters: `all`, `==`, `in`, `has` are read by QGIS) in a JSON value. */
 function expressionOperators(value: unknown, found = new Set<string>()): Set<string> {
   if (Array.isArray(value)) {
-    if (typeof value[0] === 'string' && ['case', 'get', 'match', 'interpolate', 'step', 'coalesce', 'literal', 'number-format', 'geometry-type', 'zoom', 'to-number', 'to-string'].includes(value[0])) found.add(value[0]);
+    if (
+      typeof value[0] === 'string' &&
+      [
+        'case',
+        'get',
+        'match',
+        'interpolate',
+        'step',
+        'coalesce',
+        'literal',
+        'number-format',
+        'geometry-type',
+        'zoom',
+        'to-number',
+        'to-string',
+      ].includes(value[0])
+    )
+      found.add(value[0]);
     for (const v of value) expressionOperators(v, found);
   } else if (value && typeof value === 'object') for (const v of Object.values(value)) expressionOperators(v, found);
   return found;
@@ -65,7 +82,9 @@ describe(`MapLibre styles and glyphs (${backendName()})`, () => {
     expect(style.sources.foncier.url).toBe('http://localhost/tiles/composite.json');
     expect(style.sprite).toBeUndefined();
     expect(JSON.stringify(style)).not.toMatch(/https?:\/\/(?!localhost)/);
-    const fonts = new Set(style.layers.flatMap((l: { layout?: { 'text-font'?: string[] } }) => l.layout?.['text-font'] ?? []));
+    const fonts = new Set(
+      style.layers.flatMap((l: { layout?: { 'text-font'?: string[] } }) => l.layout?.['text-font'] ?? []),
+    );
     expect([...fonts]).toEqual(['Noto Sans Regular']);
   });
 
@@ -75,7 +94,9 @@ describe(`MapLibre styles and glyphs (${backendName()})`, () => {
     expect(res.headers.get('content-type')).toBe('application/x-protobuf');
     expect(res.headers.get('cache-control')).toContain('max-age=');
     expect(res.headers.get('content-encoding')).toBeNull();
-    const zipped = await t.get('/tiles/fonts/Noto%20Sans%20Regular/0-255.pbf', { headers: { 'accept-encoding': 'gzip' } });
+    const zipped = await t.get('/tiles/fonts/Noto%20Sans%20Regular/0-255.pbf', {
+      headers: { 'accept-encoding': 'gzip' },
+    });
     expect(zipped.headers.get('content-encoding')).toBe('gzip');
     expect(zipped.headers.get('vary')).toContain('accept-encoding');
     const range = decodeGlyphs(new Uint8Array(await res.arrayBuffer()));
@@ -87,7 +108,11 @@ describe(`MapLibre styles and glyphs (${backendName()})`, () => {
     expect(a.bitmap!.length).toBe((a.width + 6) * (a.height + 6));
     expect(a.advance).toBeGreaterThan(10);
     // Digits (cluster counts) and the accented letters of French names are there.
-    for (const c of '0123456789éèàçÉ') expect(range.glyphs.some((g) => g.id === c.codePointAt(0)), c).toBe(true);
+    for (const c of '0123456789éèàçÉ')
+      expect(
+        range.glyphs.some((g) => g.id === c.codePointAt(0)),
+        c,
+      ).toBe(true);
     // A space has an advance and no bitmap.
     const space = range.glyphs.find((g) => g.id === 32)!;
     expect(space.advance).toBeGreaterThan(0);
@@ -117,16 +142,26 @@ describe(`MapLibre styles and glyphs (${backendName()})`, () => {
   });
 
   it('GET /tiles/style-qgis.json has no expression QGIS skips, the same sources, glyphs and centre, and a layer for each colour of the main style', async () => {
-    const [main, qgis] = await Promise.all([(await t.get('/tiles/style.json')).json(), (await t.get('/tiles/style-qgis.json')).json()]);
+    const [main, qgis] = await Promise.all([
+      (await t.get('/tiles/style.json')).json(),
+      (await t.get('/tiles/style-qgis.json')).json(),
+    ]);
     expect(expressionOperators(main.layers)).toContain('case');
     expect([...expressionOperators(qgis.layers)]).toEqual([]);
     expect(qgis.sources).toEqual(main.sources);
     expect(qgis.glyphs).toBe(main.glyphs);
     expect(qgis.center).toEqual(main.center);
     const colours = (style: { layers: { paint?: Record<string, unknown> }[] }) =>
-      new Set(style.layers.flatMap((l) => Object.entries(l.paint ?? {}).filter(([k]) => k.endsWith('-color')).flatMap(([, v]) => JSON.stringify(v).match(/#[0-9a-f]{6}/g) ?? [])));
+      new Set(
+        style.layers.flatMap((l) =>
+          Object.entries(l.paint ?? {})
+            .filter(([k]) => k.endsWith('-color'))
+            .flatMap(([, v]) => JSON.stringify(v).match(/#[0-9a-f]{6}/g) ?? []),
+        ),
+      );
     expect([...colours(main)].filter((c) => !colours(qgis).has(c))).toEqual([]);
-    const sourceLayers = (style: { layers: { 'source-layer'?: string }[] }) => new Set(style.layers.map((l) => l['source-layer']).filter(Boolean));
+    const sourceLayers = (style: { layers: { 'source-layer'?: string }[] }) =>
+      new Set(style.layers.map((l) => l['source-layer']).filter(Boolean));
     expect(sourceLayers(qgis)).toEqual(sourceLayers(main));
   });
 });

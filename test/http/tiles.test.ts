@@ -35,7 +35,9 @@ beforeAll(async () => {
     SELECT p.id::text AS id, p.site_id::text AS site_id, p.area_ha, ST_X(ST_PointOnSurface(p.geom)) AS lon, ST_Y(ST_PointOnSurface(p.geom)) AS lat,
       ST_AsGeoJSON(p.geom)::json AS geometry, ('x' || left(md5(p.id::text), 12))::bit(48)::bigint AS fid
     FROM plots p JOIN sites s ON s.id = p.site_id JOIN territory_epci te ON te.epci_siren = s.epci_siren
-    WHERE te.territory_id = ${territoryId} AND p.deleted_at IS NULL ORDER BY p.area_ha DESC LIMIT 1`.execute(t.handle.db);
+    WHERE te.territory_id = ${territoryId} AND p.deleted_at IS NULL ORDER BY p.area_ha DESC LIMIT 1`.execute(
+    t.handle.db,
+  );
   plot = plots[0]!;
 });
 afterAll(async () => t?.close());
@@ -137,7 +139,14 @@ describe('GET /tiles/{layer}/{z}/{x}/{y}.mvt', () => {
   });
 
   it('rejects z/x/y out of range or not integers with 400, an unknown layer or territory with 404', async () => {
-    for (const path of ['/tiles/plots/23/0/0.mvt', '/tiles/plots/2/4/0.mvt', '/tiles/plots/2/0/4.mvt', '/tiles/plots/1.5/0/0.mvt', '/tiles/plots/2/0/x.mvt', '/tiles/2/-1/0.mvt']) {
+    for (const path of [
+      '/tiles/plots/23/0/0.mvt',
+      '/tiles/plots/2/4/0.mvt',
+      '/tiles/plots/2/0/4.mvt',
+      '/tiles/plots/1.5/0/0.mvt',
+      '/tiles/plots/2/0/x.mvt',
+      '/tiles/2/-1/0.mvt',
+    ]) {
       const res = await t.get(path);
       expect(res.status, path).toBe(400);
       expect(res.headers.get('content-type')).toContain('application/problem+json');
@@ -150,7 +159,8 @@ describe('GET /tiles/{layer}/{z}/{x}/{y}.mvt', () => {
 });
 
 const FOR_SALE = ['en vente', 'en vente avec contraintes'];
-const sum = (list: { properties: Record<string, unknown> }[], key: string) => list.reduce((n, f) => n + Number(f.properties[key] ?? 0), 0);
+const sum = (list: { properties: Record<string, unknown> }[], key: string) =>
+  list.reduce((n, f) => n + Number(f.properties[key] ?? 0), 0);
 
 /** The highest zoom ≤ maxZoom at which a lon/lat box lies in one tile. */
 function singleTile([w, s, e, n]: number[], maxZoom: number): TileCoord {
@@ -170,35 +180,45 @@ function cellOfClusterId(z: number, id: number): { cx: number; cy: number } {
 }
 
 describe('grid clusters below the polygon zooms', () => {
-  const envelopeOf = ({ z, x, y }: TileCoord) => sql`ST_Transform(ST_TileEnvelope(${z}::int, ${x}::int, ${y}::int), 4326)`;
+  const envelopeOf = ({ z, x, y }: TileCoord) =>
+    sql`ST_Transform(ST_TileEnvelope(${z}::int, ${x}::int, ${y}::int), 4326)`;
   const inTerritory = (siteColumn: string, territory?: string) =>
-    territory === undefined ? sql`true` : sql`${sql.ref(siteColumn)} IN (SELECT s.id FROM sites s JOIN territory_epci te ON te.epci_siren = s.epci_siren WHERE te.territory_id = ${territory})`;
+    territory === undefined
+      ? sql`true`
+      : sql`${sql.ref(siteColumn)} IN (SELECT s.id FROM sites s JOIN territory_epci te ON te.epci_siren = s.epci_siren WHERE te.territory_id = ${territory})`;
 
   /** The plots the database holds in a tile's square, found with ST_Intersects, apart from the tiles. */
   async function plotsIn(tile: TileCoord, territory?: string) {
     const { rows } = await sql<{ id: string; areaHa: number; forSale: boolean; straddling: boolean }>`
       SELECT p.id::text AS id, p.area_ha, p.marketing_stage IN (${sql.join(FOR_SALE)}) AS for_sale, ST_Intersects(p.geom, ST_Boundary(${envelopeOf(tile)})) AS straddling
-      FROM plots p WHERE p.deleted_at IS NULL AND ST_Intersects(p.geom, ${envelopeOf(tile)}) AND ${inTerritory('p.site_id', territory)}`.execute(t.handle.db);
+      FROM plots p WHERE p.deleted_at IS NULL AND ST_Intersects(p.geom, ${envelopeOf(tile)}) AND ${inTerritory('p.site_id', territory)}`.execute(
+      t.handle.db,
+    );
     return rows;
   }
 
   async function sitesIn(tile: TileCoord, territory?: string) {
     const { rows } = await sql<{ id: string; turnkey: boolean; availableAreaHa: number | null; straddling: boolean }>`
       SELECT s.id::text AS id, s.turnkey_programme IS NOT NULL AS turnkey, s.available_area_ha, ST_Intersects(s.geom, ST_Boundary(${envelopeOf(tile)})) AS straddling
-      FROM sites s WHERE s.deleted_at IS NULL AND ST_Intersects(s.geom, ${envelopeOf(tile)}) AND ${inTerritory('s.id', territory)}`.execute(t.handle.db);
+      FROM sites s WHERE s.deleted_at IS NULL AND ST_Intersects(s.geom, ${envelopeOf(tile)}) AND ${inTerritory('s.id', territory)}`.execute(
+      t.handle.db,
+    );
     return rows;
   }
 
   /** No name, owner or buyer of anyone in a cluster: only the layer's cluster properties. */
   function expectClusterProperties(layer: string, list: { properties: Record<string, unknown> }[]) {
     const allowed = Object.keys(findTileLayer(layer)!.clusterFields);
-    for (const f of list) for (const key of Object.keys(f.properties)) expect(allowed, `${layer}.${key}`).toContain(key);
+    for (const f of list)
+      for (const key of Object.keys(f.properties)) expect(allowed, `${layer}.${key}`).toContain(key);
   }
 
   it('counts every site of a zoom 5-9 tile around a territory in its clusters, nothing dropped', async () => {
     const { rows } = await sql<{ w: number; s: number; e: number; n: number }>`
       SELECT ST_XMin(b) AS w, ST_YMin(b) AS s, ST_XMax(b) AS e, ST_YMax(b) AS n FROM (
-        SELECT ST_Extent(s.geom)::geometry AS b FROM sites s JOIN territory_epci te ON te.epci_siren = s.epci_siren WHERE te.territory_id = ${territoryId}) x`.execute(t.handle.db);
+        SELECT ST_Extent(s.geom)::geometry AS b FROM sites s JOIN territory_epci te ON te.epci_siren = s.epci_siren WHERE te.territory_id = ${territoryId}) x`.execute(
+      t.handle.db,
+    );
     const { w, s, e, n } = rows[0]!;
     const tile = singleTile([w, s, e, n], 9);
     const { z, x, y } = tile;
@@ -211,11 +231,19 @@ describe('grid clusters below the polygon zooms', () => {
       expect(sites.every((f) => f.type === 1)).toBe(true);
       expect(sum(sites, 'count'), path).toBe(held.length);
       expect(sum(sites, 'turnkeyCount'), path).toBe(held.filter((site) => site.turnkey).length);
-      expect(sum(sites, 'availableAreaHa')).toBeCloseTo(held.reduce((a, site) => a + (site.availableAreaHa ?? 0), 0), 1);
+      expect(sum(sites, 'availableAreaHa')).toBeCloseTo(
+        held.reduce((a, site) => a + (site.availableAreaHa ?? 0), 0),
+        1,
+      );
       expectClusterProperties('sites', sites);
     }
     const mine = await sitesIn(tile, territoryId);
-    expect(sum(features((await decode(await t.get(`/tiles/sites/${z}/${x}/${y}.mvt?territory=${territoryId}`))).layers.sites), 'count')).toBe(mine.length);
+    expect(
+      sum(
+        features((await decode(await t.get(`/tiles/sites/${z}/${x}/${y}.mvt?territory=${territoryId}`))).layers.sites),
+        'count',
+      ),
+    ).toBe(mine.length);
   });
 
   it('counts every plot of a zoom 10 tile in its clusters, for sale and area included; a cluster of 1 names its plot', async () => {
@@ -227,7 +255,9 @@ describe('grid clusters below the polygon zooms', () => {
           WHERE te.territory_id = ${territoryId}) p)
       SELECT x, y FROM tiles t
       WHERE NOT EXISTS (SELECT 1 FROM plots p WHERE ST_Intersects(p.geom, ST_Boundary(ST_Transform(ST_TileEnvelope(10, t.x, t.y), 4326))))
-      ORDER BY (SELECT count(*) FROM plots p WHERE p.geom && ST_Transform(ST_TileEnvelope(10, t.x, t.y), 4326)) DESC, x, y LIMIT 1`.execute(t.handle.db);
+      ORDER BY (SELECT count(*) FROM plots p WHERE p.geom && ST_Transform(ST_TileEnvelope(10, t.x, t.y), 4326)) DESC, x, y LIMIT 1`.execute(
+      t.handle.db,
+    );
     const tile = { z: 10, x: rows[0]!.x, y: rows[0]!.y };
     const held = await plotsIn(tile);
     expect(held.filter((p) => p.straddling)).toEqual([]);
@@ -238,8 +268,14 @@ describe('grid clusters below the polygon zooms', () => {
       expect(plots.every((f) => f.type === 1)).toBe(true);
       expect(sum(plots, 'count'), path).toBe(held.length);
       expect(sum(plots, 'availableCount'), path).toBe(held.filter((p) => p.forSale).length);
-      expect(sum(plots, 'availableAreaHa')).toBeCloseTo(held.filter((p) => p.forSale).reduce((a, p) => a + p.areaHa, 0), 1);
-      expect(sum(plots, 'areaHa')).toBeCloseTo(held.reduce((a, p) => a + p.areaHa, 0), 1);
+      expect(sum(plots, 'availableAreaHa')).toBeCloseTo(
+        held.filter((p) => p.forSale).reduce((a, p) => a + p.areaHa, 0),
+        1,
+      );
+      expect(sum(plots, 'areaHa')).toBeCloseTo(
+        held.reduce((a, p) => a + p.areaHa, 0),
+        1,
+      );
       for (const f of plots) {
         if (f.properties.count === 1) expect(plotIds.has(String(f.properties.id))).toBe(true);
         else expect(f.properties.id).toBeUndefined();
@@ -249,9 +285,14 @@ describe('grid clusters below the polygon zooms', () => {
   });
 
   it('the cluster tiles of one zoom add up to the whole layer, each cluster id naming a cell of its tile', async () => {
-    for (const [layer, z] of [['sites', 6], ['plots', 10]] as const) {
+    for (const [layer, z] of [
+      ['sites', 6],
+      ['plots', 10],
+    ] as const) {
       const { rows } = await sql<{ lon: number; lat: number }>`
-        SELECT ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat FROM ${sql.table(layer)} WHERE deleted_at IS NULL`.execute(t.handle.db);
+        SELECT ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat FROM ${sql.table(layer)} WHERE deleted_at IS NULL`.execute(
+        t.handle.db,
+      );
       // Every tile holding a feature, and its neighbours (a feature goes by its box centre).
       const tiles = new Set<string>();
       for (const { lon, lat } of rows) {
@@ -297,14 +338,24 @@ describe('GET /tiles/{z}/{x}/{y}.mvt (composite) and territory filters', () => {
 
   it('restricts a tile to one territory with ?territory= and under /territories/{id}/tiles', async () => {
     const { z, x, y } = plotTile(10);
-    const other = await t.handle.db.selectFrom('territories').select('id').where('id', '!=', territoryId).orderBy('id').executeTakeFirstOrThrow();
+    const other = await t.handle.db
+      .selectFrom('territories')
+      .select('id')
+      .where('id', '!=', territoryId)
+      .orderBy('id')
+      .executeTakeFirstOrThrow();
     const filtered = await decode(await t.get(`/tiles/${z}/${x}/${y}.mvt?territory=${territoryId}`));
     expect(features(filtered.layers.territories).map((f) => f.properties.id)).toEqual([territoryId]);
-    const nested = new Uint8Array(await (await t.get(`/territories/${territoryId}/tiles/${z}/${x}/${y}.mvt`)).arrayBuffer());
-    const query = new Uint8Array(await (await t.get(`/tiles/${z}/${x}/${y}.mvt?territory=${territoryId}`)).arrayBuffer());
+    const nested = new Uint8Array(
+      await (await t.get(`/territories/${territoryId}/tiles/${z}/${x}/${y}.mvt`)).arrayBuffer(),
+    );
+    const query = new Uint8Array(
+      await (await t.get(`/tiles/${z}/${x}/${y}.mvt?territory=${territoryId}`)).arrayBuffer(),
+    );
     expect(nested).toEqual(query);
     const elsewhere = await t.get(`/tiles/plots/${z}/${x}/${y}.mvt?territory=${other.id}`);
-    if (elsewhere.status === 200) expect(features((await decode(elsewhere)).layers.plots).some((f) => f.properties.id === plot.id)).toBe(false);
+    if (elsewhere.status === 200)
+      expect(features((await decode(elsewhere)).layers.plots).some((f) => f.properties.id === plot.id)).toBe(false);
     else expect(elsewhere.status).toBe(204);
   });
 });
@@ -327,9 +378,16 @@ describe('TileJSON and style', () => {
     expect(doc.center).toHaveLength(3);
     expect(doc.attribution).toContain('CNIG');
     const composite = await (await t.get(`/tiles/composite.json?territory=${territoryId}`)).json();
-    expect(composite.vector_layers.map((l: { id: string }) => l.id)).toEqual(['territories', 'sites', 'plots', 'brownfields']);
+    expect(composite.vector_layers.map((l: { id: string }) => l.id)).toEqual([
+      'territories',
+      'sites',
+      'plots',
+      'brownfields',
+    ]);
     const brownfields = composite.vector_layers.find((l: { id: string }) => l.id === 'brownfields');
-    expect(Object.keys(brownfields.fields)).toEqual(expect.arrayContaining(['name', 'status', 'surfaceM2', 'cartofrichesUrl', 'count']));
+    expect(Object.keys(brownfields.fields)).toEqual(
+      expect.arrayContaining(['name', 'status', 'surfaceM2', 'cartofrichesUrl', 'count']),
+    );
     expect(Object.keys(brownfields.fields).filter((k) => /owner|proprio/i.test(k))).toEqual([]);
     expect(composite.tiles[0]).toContain(`territory=${territoryId}`);
     expect((await t.get('/tiles/parcels.json')).status).toBe(404);
@@ -337,14 +395,31 @@ describe('TileJSON and style', () => {
 
   it('documents the tile routes in the OpenAPI document', async () => {
     const doc = await (await t.get('/openapi.json')).json();
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/tiles/{z}/{x}/{y}.mvt', '/tiles/{layer}/{z}/{x}/{y}.mvt', '/tiles/{layer}.json', '/territories/{id}/tiles/{z}/{x}/{y}.mvt', '/territories/{id}/plots.geojson']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/tiles/{z}/{x}/{y}.mvt',
+        '/tiles/{layer}/{z}/{x}/{y}.mvt',
+        '/tiles/{layer}.json',
+        '/territories/{id}/tiles/{z}/{x}/{y}.mvt',
+        '/territories/{id}/plots.geojson',
+      ]),
+    );
   });
 
   it('serves a MapLibre style drawing the four layers from the composite TileJSON, clusters sized and labelled by count', async () => {
     const style = await (await t.get('/tiles/style.json')).json();
     expect(style.version).toBe(8);
     expect(style.sources.foncier.url).toBe('http://localhost/tiles/composite.json');
-    type StyleLayer = { id: string; type: string; 'source-layer'?: string; filter?: unknown; minzoom?: number; maxzoom?: number; paint?: Record<string, unknown>; layout?: Record<string, unknown> };
+    type StyleLayer = {
+      id: string;
+      type: string;
+      'source-layer'?: string;
+      filter?: unknown;
+      minzoom?: number;
+      maxzoom?: number;
+      paint?: Record<string, unknown>;
+      layout?: Record<string, unknown>;
+    };
     const layers = style.layers as StyleLayer[];
     const sourceLayers = new Set(layers.map((l) => l['source-layer']).filter(Boolean));
     expect([...sourceLayers].sort()).toEqual(['brownfields', 'plots', 'sites', 'territories']);
@@ -371,19 +446,38 @@ describe('TileJSON and style', () => {
 describe('tile cache freshness', () => {
   it('after a plot write, the tiles the plot touches are rebuilt and an untouched tile stays cached', async () => {
     const changes = new ChangeFeed();
-    const app = createApp({ clock: testClock, db: t.handle.db, backend: t.handle.kind, changes, failureLimiter: new FailureLimiter({ maxFailures: 1e6, windowMs: 60_000 }) });
+    const app = createApp({
+      clock: testClock,
+      db: t.handle.db,
+      backend: t.handle.kind,
+      changes,
+      failureLimiter: new FailureLimiter({ maxFailures: 1e6, windowMs: 60_000 }),
+    });
     const get = (path: string) => app.request(`http://localhost${path}`);
     const touched = plotTile(16);
-    const far = await t.handle.db.selectFrom('territories').select((eb) => [sql<number>`ST_X(ST_PointOnSurface(geom))`.as('lon'), sql<number>`ST_Y(ST_PointOnSurface(geom))`.as('lat')]).where('id', '!=', territoryId).orderBy('id').executeTakeFirstOrThrow();
+    const far = await t.handle.db
+      .selectFrom('territories')
+      .select((_eb) => [
+        sql<number>`ST_X(ST_PointOnSurface(geom))`.as('lon'),
+        sql<number>`ST_Y(ST_PointOnSurface(geom))`.as('lat'),
+      ])
+      .where('id', '!=', territoryId)
+      .orderBy('id')
+      .executeTakeFirstOrThrow();
     const untouched = tileAt(far.lon, far.lat, 12);
-    const paths = [`/tiles/plots/${touched.z}/${touched.x}/${touched.y}.mvt`, `/tiles/${untouched.z}/${untouched.x}/${untouched.y}.mvt`];
+    const paths = [
+      `/tiles/plots/${touched.z}/${touched.x}/${touched.y}.mvt`,
+      `/tiles/${untouched.z}/${untouched.x}/${untouched.y}.mvt`,
+    ];
     for (const path of paths) expect((await get(path)).headers.get('x-tile-cache')).toBe('miss');
     for (const path of paths) expect((await get(path)).headers.get('x-tile-cache')).toBe('hit');
 
     // Move the plot 40 m east, as the write side would, and announce it.
     const before = plot.geometry;
     const { rows } = await sql<{ geometry: Geometry }>`
-      UPDATE plots SET geom = ST_Translate(geom, 0.0005, 0), updated_at = now() WHERE id = ${plot.id} RETURNING ST_AsGeoJSON(geom)::json AS geometry`.execute(t.handle.db);
+      UPDATE plots SET geom = ST_Translate(geom, 0.0005, 0), updated_at = now() WHERE id = ${plot.id} RETURNING ST_AsGeoJSON(geom)::json AS geometry`.execute(
+      t.handle.db,
+    );
     const after = rows[0]!.geometry;
     changes.publish({ entity: 'plot', id: plot.id, action: 'update', before, after });
 
@@ -401,22 +495,41 @@ describe('tile cache freshness', () => {
 describe('tile cache freshness of the cluster zooms', () => {
   it('an edit seen at zoom 16 drops the cluster tiles above it, layer and composite, and nothing far away', async () => {
     const changes = new ChangeFeed();
-    const app = createApp({ clock: testClock, db: t.handle.db, backend: t.handle.kind, changes, failureLimiter: new FailureLimiter({ maxFailures: 1e6, windowMs: 60_000 }) });
+    const app = createApp({
+      clock: testClock,
+      db: t.handle.db,
+      backend: t.handle.kind,
+      changes,
+      failureLimiter: new FailureLimiter({ maxFailures: 1e6, windowMs: 60_000 }),
+    });
     const get = (path: string) => app.request(`http://localhost${path}`);
-    const pathsOf = (layer: string, zooms: number[]) => zooms.map((zoom) => plotTile(zoom)).flatMap(({ z, x, y }) => [`/tiles/${layer}/${z}/${x}/${y}.mvt`, `/tiles/${z}/${x}/${y}.mvt`]);
+    const pathsOf = (layer: string, zooms: number[]) =>
+      zooms
+        .map((zoom) => plotTile(zoom))
+        .flatMap(({ z, x, y }) => [`/tiles/${layer}/${z}/${x}/${y}.mvt`, `/tiles/${z}/${x}/${y}.mvt`]);
     const plotPaths = pathsOf('plots', [10, 12]);
     const sitePaths = pathsOf('sites', [5, 9]);
-    const far = await t.handle.db.selectFrom('territories').select((eb) => [sql<number>`ST_X(ST_PointOnSurface(geom))`.as('lon'), sql<number>`ST_Y(ST_PointOnSurface(geom))`.as('lat')]).where('id', '!=', territoryId).orderBy('id').executeTakeFirstOrThrow();
+    const far = await t.handle.db
+      .selectFrom('territories')
+      .select((_eb) => [
+        sql<number>`ST_X(ST_PointOnSurface(geom))`.as('lon'),
+        sql<number>`ST_Y(ST_PointOnSurface(geom))`.as('lat'),
+      ])
+      .where('id', '!=', territoryId)
+      .orderBy('id')
+      .executeTakeFirstOrThrow();
     const farTile = tileAt(far.lon, far.lat, 10);
     const farPath = `/tiles/plots/${farTile.z}/${farTile.x}/${farTile.y}.mvt`;
     expect(plotPaths).not.toContain(farPath);
-    const totalOf = async (res: Response, layer: string, key: string) => sum(features((await decode(res)).layers[layer]), key);
+    const totalOf = async (res: Response, layer: string, key: string) =>
+      sum(features((await decode(res)).layers[layer]), key);
 
     const before = new Map<string, number>();
     for (const path of plotPaths) before.set(path, await totalOf(await get(path), 'plots', 'availableCount'));
     for (const path of sitePaths) before.set(path, await totalOf(await get(path), 'sites', 'availableAreaHa'));
     await get(farPath);
-    for (const path of [...plotPaths, ...sitePaths, farPath]) expect((await get(path)).headers.get('x-tile-cache'), path).toBe('hit');
+    for (const path of [...plotPaths, ...sitePaths, farPath])
+      expect((await get(path)).headers.get('x-tile-cache'), path).toBe('hit');
 
     // Take the plot off the market (or put it on), and give its site 1 ha more available, as
     // the write side would, and announce both.
@@ -425,8 +538,12 @@ describe('tile cache freshness of the cluster zooms', () => {
       FROM plots p JOIN sites s ON s.id = p.site_id WHERE p.id = ${plot.id}`.execute(t.handle.db);
     const { marketingStage, siteGeometry, availableAreaHa } = rows[0]!;
     const wasForSale = FOR_SALE.includes(marketingStage);
-    await sql`UPDATE plots SET marketing_stage = ${wasForSale ? 'vendu, commercialisation achevée' : 'en vente'}, updated_at = now() WHERE id = ${plot.id}`.execute(t.handle.db);
-    await sql`UPDATE sites SET available_area_ha = coalesce(available_area_ha, 0) + 1, updated_at = now() WHERE id = ${plot.siteId}`.execute(t.handle.db);
+    await sql`UPDATE plots SET marketing_stage = ${wasForSale ? 'vendu, commercialisation achevée' : 'en vente'}, updated_at = now() WHERE id = ${plot.id}`.execute(
+      t.handle.db,
+    );
+    await sql`UPDATE sites SET available_area_ha = coalesce(available_area_ha, 0) + 1, updated_at = now() WHERE id = ${plot.siteId}`.execute(
+      t.handle.db,
+    );
     changes.publish({ entity: 'plot', id: plot.id, action: 'update', before: plot.geometry, after: plot.geometry });
     changes.publish({ entity: 'site', id: plot.siteId, action: 'update', before: siteGeometry, after: siteGeometry });
 
@@ -449,7 +566,13 @@ describe('tile cache freshness of the cluster zooms', () => {
 describe('tile cache freshness through the HTTP write side', () => {
   it('a label move rebuilds the tiles of the site; a bulk import resets the cache', async () => {
     const changes = new ChangeFeed();
-    const app = createApp({ clock: testClock, db: t.handle.db, backend: t.handle.kind, changes, failureLimiter: new FailureLimiter({ maxFailures: 1e6, windowMs: 60_000 }) });
+    const app = createApp({
+      clock: testClock,
+      db: t.handle.db,
+      backend: t.handle.kind,
+      changes,
+      failureLimiter: new FailureLimiter({ maxFailures: 1e6, windowMs: 60_000 }),
+    });
     const { key } = await createApiKey(t.handle.db, { name: 'tile admin', role: 'admin' });
     const { rows } = await sql<{ id: string; lon: number; lat: number }>`
       SELECT id, ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat FROM sites
@@ -458,11 +581,16 @@ describe('tile cache freshness through the HTTP write side', () => {
     const tile = tileAt(site.lon, site.lat, 14);
     const path = `/tiles/sites/${tile.z}/${tile.x}/${tile.y}.mvt`;
     const get = () => app.request(`http://localhost${path}`);
-    const labelOf = async (res: Response) => features((await decode(res)).layers.sites).find((f) => f.properties.id === site.id)?.properties.labelStatus;
+    const labelOf = async (res: Response) =>
+      features((await decode(res)).layers.sites).find((f) => f.properties.id === site.id)?.properties.labelStatus;
     expect(await labelOf(await get())).toBeUndefined();
     expect((await get()).headers.get('x-tile-cache')).toBe('hit');
 
-    const moved = await app.request(`http://localhost/sites/${site.id}/label/transitions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ to: 'draft' }) });
+    const moved = await app.request(`http://localhost/sites/${site.id}/label/transitions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ to: 'draft' }),
+    });
     expect(moved.status).toBe(200);
     const fresh = await get();
     expect(fresh.headers.get('x-tile-cache')).toBe('miss');
@@ -476,9 +604,15 @@ describe('tile cache freshness through the HTTP write side', () => {
 
 describe('tile cache and data versions', () => {
   it('does not serve a versioned URL a tile cached from older data, even after a write it was not told about', async () => {
-    const app = createApp({ clock: testClock, db: t.handle.db, backend: t.handle.kind, failureLimiter: new FailureLimiter({ maxFailures: 1e6, windowMs: 60_000 }) });
+    const app = createApp({
+      clock: testClock,
+      db: t.handle.db,
+      backend: t.handle.kind,
+      failureLimiter: new FailureLimiter({ maxFailures: 1e6, windowMs: 60_000 }),
+    });
     const get = (path: string) => app.request(`http://localhost${path}`);
-    const versionOf = async () => new URL((await (await get('/tiles/plots.json')).json()).tiles[0].replace(/[{}]/g, '')).searchParams.get('v')!;
+    const versionOf = async () =>
+      new URL((await (await get('/tiles/plots.json')).json()).tiles[0].replace(/[{}]/g, '')).searchParams.get('v')!;
     const { z, x, y } = plotTile(16);
     const layerPath = `/tiles/plots/${z}/${x}/${y}.mvt`;
     const compositePath = `/tiles/${z}/${x}/${y}.mvt`;
@@ -493,7 +627,9 @@ describe('tile cache and data versions', () => {
 
     // Another process (foncier import, a second instance) moves the plot: no change is announced here.
     const { rows } = await sql<{ geometry: Geometry }>`
-      UPDATE plots SET geom = ST_Translate(geom, 0.001, 0), updated_at = now() WHERE id = ${plot.id} RETURNING ST_AsGeoJSON(geom)::json AS geometry`.execute(t.handle.db);
+      UPDATE plots SET geom = ST_Translate(geom, 0.001, 0), updated_at = now() WHERE id = ${plot.id} RETURNING ST_AsGeoJSON(geom)::json AS geometry`.execute(
+      t.handle.db,
+    );
     const [west] = turfBbox(rows[0]!.geometry);
     const v2 = await versionOf();
     expect(parseInt(v2, 36)).toBeGreaterThan(parseInt(v1, 36));
@@ -512,16 +648,29 @@ describe('tile cache and data versions', () => {
   });
 
   it('never stamps a composite newer than the layer tiles it was built from', async () => {
-    const app = createApp({ clock: testClock, db: t.handle.db, backend: t.handle.kind, failureLimiter: new FailureLimiter({ maxFailures: 1e6, windowMs: 60_000 }) });
+    const app = createApp({
+      clock: testClock,
+      db: t.handle.db,
+      backend: t.handle.kind,
+      failureLimiter: new FailureLimiter({ maxFailures: 1e6, windowMs: 60_000 }),
+    });
     const get = (path: string) => app.request(`http://localhost${path}`);
-    const versionOf = async () => new URL((await (await get('/tiles/plots.json')).json()).tiles[0].replace(/[{}]/g, '')).searchParams.get('v')!;
+    const versionOf = async () =>
+      new URL((await (await get('/tiles/plots.json')).json()).tiles[0].replace(/[{}]/g, '')).searchParams.get('v')!;
     const { z, x, y } = plotTile(16);
-    const westOf = async (res: Response) => turfBbox(features((await decode(res)).layers.plots).find((f) => f.properties.id === plot.id)!.toGeoJSON(x, y, z))[0];
+    const westOf = async (res: Response) =>
+      turfBbox(
+        features((await decode(res)).layers.plots)
+          .find((f) => f.properties.id === plot.id)!
+          .toGeoJSON(x, y, z),
+      )[0];
     // The layer tile is cached from the data as it is now.
     expect((await get(`/tiles/plots/${z}/${x}/${y}.mvt`)).status).toBe(200);
     // Another process moves the plot; then a bare composite URL is asked for first.
     const { rows } = await sql<{ geometry: Geometry }>`
-      UPDATE plots SET geom = ST_Translate(geom, 0.001, 0), updated_at = now() WHERE id = ${plot.id} RETURNING ST_AsGeoJSON(geom)::json AS geometry`.execute(t.handle.db);
+      UPDATE plots SET geom = ST_Translate(geom, 0.001, 0), updated_at = now() WHERE id = ${plot.id} RETURNING ST_AsGeoJSON(geom)::json AS geometry`.execute(
+      t.handle.db,
+    );
     const [west] = turfBbox(rows[0]!.geometry);
     expect((await get(`/tiles/${z}/${x}/${y}.mvt`)).status).toBe(200);
     // The URL of the new version, cached for a day by clients, shows the plot where it is now.
@@ -573,10 +722,16 @@ describe('GET /territories/{id}/sites.geojson and plots.geojson', () => {
     const doc = JSON.parse(text) as FeatureCollection;
     expect(doc.type).toBe('FeatureCollection');
     const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM plots p JOIN sites s ON s.id = p.site_id
-      JOIN territory_epci te ON te.epci_siren = s.epci_siren WHERE te.territory_id = ${territoryId} AND p.deleted_at IS NULL`.execute(t.handle.db);
+      JOIN territory_epci te ON te.epci_siren = s.epci_siren WHERE te.territory_id = ${territoryId} AND p.deleted_at IS NULL`.execute(
+      t.handle.db,
+    );
     expect(doc.features).toHaveLength(rows[0]!.n);
     expect(doc.features.some((f) => f.id === plot.id)).toBe(true);
-    const people = await t.handle.db.selectFrom('plots').select(['ownerName', 'buyerName']).where((eb) => eb.or([eb('ownerIsNaturalPerson', '=', true), eb('buyerIsNaturalPerson', '=', true)])).execute();
+    const people = await t.handle.db
+      .selectFrom('plots')
+      .select(['ownerName', 'buyerName'])
+      .where((eb) => eb.or([eb('ownerIsNaturalPerson', '=', true), eb('buyerIsNaturalPerson', '=', true)]))
+      .execute();
     for (const p of people) for (const name of [p.ownerName, p.buyerName]) if (name) expect(text).not.toContain(name);
   });
 

@@ -21,12 +21,19 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.close());
 
-const cached = () => t.handle.db.selectFrom('zanPlotMeasures').where('plotId', '=', plotId).selectAll().executeTakeFirst();
-const referenceVersion = async () => (await t.handle.db.selectFrom('zanReferenceVersion').select('version').executeTakeFirstOrThrow()).version;
-const plotVersion = async () => (await t.handle.db.selectFrom('plots').where('id', '=', plotId).select('version').executeTakeFirstOrThrow()).version;
+const cached = () =>
+  t.handle.db.selectFrom('zanPlotMeasures').where('plotId', '=', plotId).selectAll().executeTakeFirst();
+const referenceVersion = async () =>
+  (await t.handle.db.selectFrom('zanReferenceVersion').select('version').executeTakeFirstOrThrow()).version;
+const plotVersion = async () =>
+  (await t.handle.db.selectFrom('plots').where('id', '=', plotId).select('version').executeTakeFirstOrThrow()).version;
 /** Makes the cached row claim the plot is wholly NAF off any brownfield. */
 const tamper = () =>
-  t.handle.db.updateTable('zanPlotMeasures').where('plotId', '=', plotId).set((eb) => ({ nafM2: eb.ref('areaM2'), brownfieldM2: 0, nafOnBrownfieldM2: 0 })).execute();
+  t.handle.db
+    .updateTable('zanPlotMeasures')
+    .where('plotId', '=', plotId)
+    .set((eb) => ({ nafM2: eb.ref('areaM2'), brownfieldM2: 0, nafOnBrownfieldM2: 0 }))
+    .execute();
 const zan = async () => {
   const res = await t.get(`/plots/${plotId}/zan`);
   expect(res.status).toBe(200);
@@ -70,9 +77,19 @@ describe('ZAN plot measure cache', () => {
     await tamper();
     const version = await referenceVersion();
     const { rows } = await sql<{ geometry: string }>`
-      SELECT ST_AsGeoJSON(ST_Buffer(geom::geography, 10)::geometry) AS geometry FROM plots WHERE id = ${plotId}`.execute(t.handle.db);
+      SELECT ST_AsGeoJSON(ST_Buffer(geom::geography, 10)::geometry) AS geometry FROM plots WHERE id = ${plotId}`.execute(
+      t.handle.db,
+    );
     const path = join(mkdtempSync(join(tmpdir(), 'zan-cache-')), 'pene.geojson');
-    writeFileSync(path, JSON.stringify({ type: 'FeatureCollection', features: [{ type: 'Feature', properties: { id: 'PENE-CACHE', nom: 'Test' }, geometry: JSON.parse(rows[0]!.geometry) }] }));
+    writeFileSync(
+      path,
+      JSON.stringify({
+        type: 'FeatureCollection',
+        features: [
+          { type: 'Feature', properties: { id: 'PENE-CACHE', nom: 'Test' }, geometry: JSON.parse(rows[0]!.geometry) },
+        ],
+      }),
+    );
     expect((await importPene(t.handle.db, path, { vintage: 'pene-cache-test' })).inserted).toBe(1);
     expect(await referenceVersion()).toBeGreaterThan(version);
 
@@ -90,7 +107,10 @@ describe('ZAN plot measure cache', () => {
     const cold = byKey(await measurePlots(t.handle.db, rules, {}));
     const warm = byKey(await measurePlots(t.handle.db, rules, {}));
     expect(warm).toEqual(cold);
-    const stored = await t.handle.db.selectFrom('zanPlotMeasures').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    const stored = await t.handle.db
+      .selectFrom('zanPlotMeasures')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(Number(stored.n)).toBe(cold.length);
   });
 });

@@ -16,8 +16,13 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.close());
 
-const json = (body: unknown) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-const firstTerritory = async () => (await t.handle.db.selectFrom('territories').select('id').orderBy('id').executeTakeFirstOrThrow()).id;
+const json = (body: unknown) => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+});
+const firstTerritory = async () =>
+  (await t.handle.db.selectFrom('territories').select('id').orderBy('id').executeTakeFirstOrThrow()).id;
 
 describe('GET /plots/{id}/zan', () => {
   it('charges a plot half on a brownfield and half on farmland exactly the farmland half', async () => {
@@ -37,7 +42,9 @@ describe('GET /plots/{id}/zan', () => {
 
   it('charges nothing locally for a plot in the PENE perimeter', async () => {
     const { rows } = await sql<{ id: string }>`
-      SELECT p.id FROM plots p JOIN pene_perimeters pp ON ST_Within(p.geom, pp.geom) ORDER BY p.cnig_id LIMIT 1`.execute(t.handle.db);
+      SELECT p.id FROM plots p JOIN pene_perimeters pp ON ST_Within(p.geom, pp.geom) ORDER BY p.cnig_id LIMIT 1`.execute(
+      t.handle.db,
+    );
     const body = await (await t.get(`/plots/${rows[0]!.id}/zan`)).json();
     expect(body.inPene).toBe(true);
     expect(body.consumptionHa).toBe(0);
@@ -45,14 +52,24 @@ describe('GET /plots/{id}/zan', () => {
   });
 
   it('classes plots of a renewal site as already urbanised, with no consumption', async () => {
-    const plot = await t.handle.db.selectFrom('plots as p').innerJoin('sites as s', 's.id', 'p.siteId').where('s.urbanisationType', '=', 'renouvellement urbain').select('p.id').orderBy('p.cnigId').executeTakeFirstOrThrow();
+    const plot = await t.handle.db
+      .selectFrom('plots as p')
+      .innerJoin('sites as s', 's.id', 'p.siteId')
+      .where('s.urbanisationType', '=', 'renouvellement urbain')
+      .select('p.id')
+      .orderBy('p.cnigId')
+      .executeTakeFirstOrThrow();
     const body = await (await t.get(`/plots/${plot.id}/zan`)).json();
     expect(body.class).toBe('already_urbanised');
     expect(body.consumptionHa).toBe(0);
   });
 
   it('finds the plot area within 0.5 % of the laid-out one', async () => {
-    const plot = await t.handle.db.selectFrom('plots').select(['id', 'grossAreaHa']).orderBy('cnigId').executeTakeFirstOrThrow();
+    const plot = await t.handle.db
+      .selectFrom('plots')
+      .select(['id', 'grossAreaHa'])
+      .orderBy('cnigId')
+      .executeTakeFirstOrThrow();
     const body = await (await t.get(`/plots/${plot.id}/zan`)).json();
     expect(Math.abs(body.areaHa - plot.grossAreaHa) / plot.grossAreaHa).toBeLessThan(0.005);
   });
@@ -87,8 +104,15 @@ describe('areas against GDAL', () => {
   function gdalArea(geometry: unknown): number {
     const dir = mkdtempSync(join(tmpdir(), 'zan-gdal-'));
     const path = join(dir, 'g.geojson');
-    writeFileSync(path, JSON.stringify({ type: 'FeatureCollection', features: [{ type: 'Feature', properties: {}, geometry }] }));
-    const out = execFileSync('ogrinfo', ['-q', '-dialect', 'SQLite', '-sql', 'SELECT ST_Area(geometry, 1) AS a FROM g', path], { encoding: 'utf8' });
+    writeFileSync(
+      path,
+      JSON.stringify({ type: 'FeatureCollection', features: [{ type: 'Feature', properties: {}, geometry }] }),
+    );
+    const out = execFileSync(
+      'ogrinfo',
+      ['-q', '-dialect', 'SQLite', '-sql', 'SELECT ST_Area(geometry, 1) AS a FROM g', path],
+      { encoding: 'utf8' },
+    );
     return Number(/a \(Real\) = ([0-9.e+-]+)/.exec(out)![1]);
   }
 
@@ -113,12 +137,25 @@ describe('areas against GDAL', () => {
 
 describe('GET /sites/{id}/zan', () => {
   it('sums the plots and states the share of the remaining envelopes; the reform leaves industry out', async () => {
-    const site = await t.handle.db.selectFrom('sites').where('urbanisationType', '=', 'extension urbaine').where('mainVocation', '=', 'industrielle').select('id').orderBy('cnigId').executeTakeFirstOrThrow();
+    const site = await t.handle.db
+      .selectFrom('sites')
+      .where('urbanisationType', '=', 'extension urbaine')
+      .where('mainVocation', '=', 'industrielle')
+      .select('id')
+      .orderBy('cnigId')
+      .executeTakeFirstOrThrow();
     const body = await (await t.get(`/sites/${site.id}/zan`)).json();
     expect(body.totals.plots).toBe(body.plots.length);
-    expect(body.totals.areaHa).toBeCloseTo(body.plots.reduce((s: number, p: { areaHa: number }) => s + p.areaHa, 0), 2);
+    expect(body.totals.areaHa).toBeCloseTo(
+      body.plots.reduce((s: number, p: { areaHa: number }) => s + p.areaHa, 0),
+      2,
+    );
     expect(body.renewal.declared).toBe('extension urbaine');
-    if (body.commune.envelope.remainingHa > 0) expect(body.commune.shareOfRemaining).toBeCloseTo(body.expected.consumptionHa / body.commune.envelope.remainingHa, 3);
+    if (body.commune.envelope.remainingHa > 0)
+      expect(body.commune.shareOfRemaining).toBeCloseTo(
+        body.expected.consumptionHa / body.commune.envelope.remainingHa,
+        3,
+      );
     const reform = await (await t.get(`/sites/${site.id}/zan?rule_set=reforme-trace-2025`)).json();
     expect(reform.ruleSet.id).toBe('reforme-trace-2025');
     expect(reform.totals.consumptionHa).toBe(0);
@@ -132,20 +169,29 @@ describe('GET /territories/{id}/zan', () => {
     const res = await t.get(`/territories/${id}/zan`);
     expect(res.status).toBe(200);
     const body = await res.json();
-    const sum = (key: string) => body.communes.reduce((s: number, c: { envelope: Record<string, number> }) => s + c.envelope[key]!, 0);
+    const sum = (key: string) =>
+      body.communes.reduce((s: number, c: { envelope: Record<string, number> }) => s + c.envelope[key]!, 0);
     expect(body.envelope.allowedHa).toBeCloseTo(sum('allowedHa'), 2);
     expect(body.envelope.referenceHa).toBeCloseTo(sum('referenceHa'), 2);
     for (const c of body.communes) expect(c.envelope.allowedHa).toBeGreaterThanOrEqual(1);
-    expect(body.envelope.guaranteedCommunes).toBe(body.communes.filter((c: { envelope: { guaranteedCommunes: number } }) => c.envelope.guaranteedCommunes === 1).length);
+    expect(body.envelope.guaranteedCommunes).toBe(
+      body.communes.filter((c: { envelope: { guaranteedCommunes: number } }) => c.envelope.guaranteedCommunes === 1)
+        .length,
+    );
     expect(body.series.map((s: { year: number }) => s.year)).toEqual(Array.from({ length: 13 }, (_, i) => 2011 + i));
     expect(body.series.at(-1).provisional).toBe(true);
     expect(body.provisionalYears).toEqual([2023]);
     expect(body.envelope.observedYears).toEqual([2021, 2022, 2023]);
-    if (body.envelope.remainingHa > 0) expect(body.pipeline.pressure).toBeCloseTo(body.pipeline.consumptionHa / body.envelope.remainingHa, 3);
+    if (body.envelope.remainingHa > 0)
+      expect(body.pipeline.pressure).toBeCloseTo(body.pipeline.consumptionHa / body.envelope.remainingHa, 3);
   });
 
   it('answers for an EPCI and a commune too, and switches rule set on request', async () => {
-    const commune = await t.handle.db.selectFrom('communes').select(['insee', 'epciSiren']).orderBy('insee').executeTakeFirstOrThrow();
+    const commune = await t.handle.db
+      .selectFrom('communes')
+      .select(['insee', 'epciSiren'])
+      .orderBy('insee')
+      .executeTakeFirstOrThrow();
     const epci = await (await t.get(`/territories/${commune.epciSiren}/zan`)).json();
     expect(epci.territory.kind).toBe('epci');
     const one = await (await t.get(`/territories/${commune.insee}/zan`)).json();
@@ -177,7 +223,15 @@ describe('GET /territories/{id}/zan', () => {
 describe('POST /zan/simulate', () => {
   const square = (lon: number, lat: number, d = 0.002) => ({
     type: 'Polygon',
-    coordinates: [[[lon, lat], [lon + d, lat], [lon + d, lat + d], [lon, lat + d], [lon, lat]]],
+    coordinates: [
+      [
+        [lon, lat],
+        [lon + d, lat],
+        [lon + d, lat + d],
+        [lon, lat + d],
+        [lon, lat],
+      ],
+    ],
   });
 
   it('gives the envelope before and after for plot ids, and writes nothing', async () => {
@@ -188,11 +242,18 @@ describe('POST /zan/simulate', () => {
     const body = await res.json();
     expect(body.written).toBe(false);
     for (const c of body.communes) expect(c.after.remainingHa).toBeCloseTo(c.before.remainingHa - c.consumptionHa, 3);
-    expect((await sql<{ n: number }>`SELECT count(*)::int AS n FROM commune_consumption`.execute(t.handle.db)).rows).toEqual(before.rows);
+    expect(
+      (await sql<{ n: number }>`SELECT count(*)::int AS n FROM commune_consumption`.execute(t.handle.db)).rows,
+    ).toEqual(before.rows);
   });
 
   it('cuts a drawn geometry along commune boundaries', async () => {
-    const { rows } = await sql<{ lon: number; lat: number }>`SELECT ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat FROM communes ORDER BY insee LIMIT 1`.execute(t.handle.db);
+    const { rows } = await sql<{
+      lon: number;
+      lat: number;
+    }>`SELECT ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat FROM communes ORDER BY insee LIMIT 1`.execute(
+      t.handle.db,
+    );
     const res = await t.get('/zan/simulate', json({ geometry: square(rows[0]!.lon, rows[0]!.lat) }));
     expect(res.status).toBe(200);
     const body = await res.json();
@@ -201,10 +262,51 @@ describe('POST /zan/simulate', () => {
   });
 
   it.each([
-    ['a self-intersecting ring', { type: 'Polygon', coordinates: [[[4.8, 45], [4.81, 45.01], [4.81, 45], [4.8, 45.01], [4.8, 45]]] }],
-    ['an open ring', { type: 'Polygon', coordinates: [[[4.8, 45], [4.81, 45], [4.81, 45.01], [4.8, 45.01]]] }],
+    [
+      'a self-intersecting ring',
+      {
+        type: 'Polygon',
+        coordinates: [
+          [
+            [4.8, 45],
+            [4.81, 45.01],
+            [4.81, 45],
+            [4.8, 45.01],
+            [4.8, 45],
+          ],
+        ],
+      },
+    ],
+    [
+      'an open ring',
+      {
+        type: 'Polygon',
+        coordinates: [
+          [
+            [4.8, 45],
+            [4.81, 45],
+            [4.81, 45.01],
+            [4.8, 45.01],
+          ],
+        ],
+      },
+    ],
     ['a geometry outside France', square(13.4, 52.5)],
-    ['more than 100,000 vertices', { type: 'Polygon', coordinates: [[...Array.from({ length: 100_001 }, (_, i) => [4.8 + Math.cos((2 * Math.PI * i) / 100_001) * 0.01, 45 + Math.sin((2 * Math.PI * i) / 100_001) * 0.01]), [4.81, 45]]] }],
+    [
+      'more than 100,000 vertices',
+      {
+        type: 'Polygon',
+        coordinates: [
+          [
+            ...Array.from({ length: 100_001 }, (_, i) => [
+              4.8 + Math.cos((2 * Math.PI * i) / 100_001) * 0.01,
+              45 + Math.sin((2 * Math.PI * i) / 100_001) * 0.01,
+            ]),
+            [4.81, 45],
+          ],
+        ],
+      },
+    ],
   ])('rejects %s with 400 naming the geometry field', async (_label, geometry) => {
     const res = await t.get('/zan/simulate', json({ geometry }));
     expect(res.status).toBe(400);
@@ -213,7 +315,9 @@ describe('POST /zan/simulate', () => {
   });
 
   it('rejects unknown plot ids and both inputs at once with 400', async () => {
-    expect((await t.get('/zan/simulate', json({ plotIds: ['00000000-0000-4000-8000-000000000000'] }))).status).toBe(400);
+    expect((await t.get('/zan/simulate', json({ plotIds: ['00000000-0000-4000-8000-000000000000'] }))).status).toBe(
+      400,
+    );
     expect((await t.get('/zan/simulate', json({}))).status).toBe(400);
   });
 });
@@ -222,6 +326,13 @@ describe('OpenAPI', () => {
   it('documents the ZAN routes', async () => {
     // The ZAN sub-app's own document: the app-wide one also depends on every other resource.
     const doc = zanRoutes().getOpenAPI31Document({ openapi: '3.1.0', info: { title: 'zan', version: '1' } });
-    for (const path of ['/territories/{id}/zan', '/territories/{id}/zan/report', '/sites/{id}/zan', '/plots/{id}/zan', '/zan/simulate']) expect(doc.paths).toHaveProperty([path]);
+    for (const path of [
+      '/territories/{id}/zan',
+      '/territories/{id}/zan/report',
+      '/sites/{id}/zan',
+      '/plots/{id}/zan',
+      '/zan/simulate',
+    ])
+      expect(doc.paths).toHaveProperty([path]);
   });
 });

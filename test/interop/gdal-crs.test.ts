@@ -21,7 +21,12 @@ import { gdalAvailable } from '../support/interop.js';
 
 const run = promisify(execFile);
 const gdal = await gdalAvailable();
-const gdalVersion = gdal ? /GDAL (\d+)\.(\d+)/.exec((await run('ogrinfo', ['--version'])).stdout)!.slice(1).map(Number) : [0, 0];
+const gdalVersion = gdal
+  ? /GDAL (\d+)\.(\d+)/
+      .exec((await run('ogrinfo', ['--version'])).stdout)!
+      .slice(1)
+      .map(Number)
+  : [0, 0];
 const template = join(import.meta.dirname, '../../../shared/reference/cnig-sites-economiques/sites_economiques.gpkg');
 
 const lambert93 = 'http://www.opengis.net/def/crs/EPSG/0/2154';
@@ -32,7 +37,11 @@ const positions = (g: Surface): Position[] => (g.type === 'Polygon' ? g.coordina
 
 /** The largest distance, in the units of the coordinates, between matching vertices of the
  *  features of two collections paired by `key`. */
-function maxDeviation(ours: FeatureCollection<Surface>, theirs: FeatureCollection<Surface>, key: (f: FeatureCollection<Surface>['features'][number]) => string): number {
+function maxDeviation(
+  ours: FeatureCollection<Surface>,
+  theirs: FeatureCollection<Surface>,
+  key: (f: FeatureCollection<Surface>['features'][number]) => string,
+): number {
   const byKey = new Map(theirs.features.map((f) => [key(f), f]));
   expect(byKey.size).toBe(ours.features.length);
   let worst = 0;
@@ -66,7 +75,14 @@ describe.skipIf(!gdal)('GDAL and Lambert-93 (EPSG:2154)', () => {
     await sql`UPDATE sites SET geom = ST_SnapToGrid(geom, 1e-6)`.execute(t.handle.db);
     dir = mkdtempSync(join(tmpdir(), 'foncier-gdal-crs-'));
     await new Promise<void>((resolve) => {
-      server = serve({ fetch: (request: Request) => (requested.push(request.url), t.app.fetch(request)), port: 0, hostname: '127.0.0.1' }, () => resolve());
+      server = serve(
+        {
+          fetch: (request: Request) => (requested.push(request.url), t.app.fetch(request)),
+          port: 0,
+          hostname: '127.0.0.1',
+        },
+        () => resolve(),
+      );
     });
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
@@ -78,15 +94,40 @@ describe.skipIf(!gdal)('GDAL and Lambert-93 (EPSG:2154)', () => {
 
   it('items with crs=EPSG:2154 are within 1 mm of ogr2ogr -t_srs EPSG:2154 of the CRS84 items read through OAPIF', async () => {
     const gdalCopy = join(dir, 'plots-gdal-2154.geojson');
-    await run('ogr2ogr', ['-f', 'GeoJSON', '-lco', 'COORDINATE_PRECISION=6', '-t_srs', 'EPSG:2154', gdalCopy, `OAPIF:${origin}/ogc/collections/plots`, '-oo', 'PAGE_SIZE=1000'], { env: gdalEnv });
-    const ours = await fetchTo(`/ogc/collections/plots/items?limit=10000&crs=${encodeURIComponent(lambert93)}`, 'plots-2154.geojson');
+    await run(
+      'ogr2ogr',
+      [
+        '-f',
+        'GeoJSON',
+        '-lco',
+        'COORDINATE_PRECISION=6',
+        '-t_srs',
+        'EPSG:2154',
+        gdalCopy,
+        `OAPIF:${origin}/ogc/collections/plots`,
+        '-oo',
+        'PAGE_SIZE=1000',
+      ],
+      { env: gdalEnv },
+    );
+    const ours = await fetchTo(
+      `/ogc/collections/plots/items?limit=10000&crs=${encodeURIComponent(lambert93)}`,
+      'plots-2154.geojson',
+    );
     const deviation = maxDeviation(readJson(ours), readJson(gdalCopy), (f) => String(f.properties?.id ?? f.id));
     expect(deviation, 'metres').toBeLessThan(0.001);
   });
 
   it('GDAL reads an items page with crs=EPSG:2154 as Lambert-93, its extent in metres', async () => {
-    const ours = await fetchTo(`/ogc/collections/plots/items?limit=10000&crs=${encodeURIComponent(lambert93)}`, 'plots-2154.geojson');
-    const { stdout } = await run('ogrinfo', ['-ro', '-so', '-al', `${origin}/ogc/collections/plots/items?limit=10000&crs=${encodeURIComponent(lambert93)}`], { env: gdalEnv });
+    const ours = await fetchTo(
+      `/ogc/collections/plots/items?limit=10000&crs=${encodeURIComponent(lambert93)}`,
+      'plots-2154.geojson',
+    );
+    const { stdout } = await run(
+      'ogrinfo',
+      ['-ro', '-so', '-al', `${origin}/ogc/collections/plots/items?limit=10000&crs=${encodeURIComponent(lambert93)}`],
+      { env: gdalEnv },
+    );
     expect(stdout).toMatch(/Lambert-93/);
     expect(stdout).toMatch(/ID\["EPSG",2154\]\]\s*$|ID\["EPSG",2154\]\]/m);
     const xs = readJson(ours).features.flatMap((f) => positions(f.geometry).map((p) => p[0]!));
@@ -96,52 +137,123 @@ describe.skipIf(!gdal)('GDAL and Lambert-93 (EPSG:2154)', () => {
   });
 
   it('ogr2ogr -spat … -spat_srs EPSG:2154 over OAPIF copies the plots that bbox-crs=EPSG:2154 selects', async () => {
-    const all = readJson(await fetchTo(`/ogc/collections/plots/items?limit=10000&crs=${encodeURIComponent(lambert93)}`, 'plots-2154.geojson'));
+    const all = readJson(
+      await fetchTo(
+        `/ogc/collections/plots/items?limit=10000&crs=${encodeURIComponent(lambert93)}`,
+        'plots-2154.geojson',
+      ),
+    );
     const first = positions(all.features[0]!.geometry);
-    const box = [Math.min(...first.map((p) => p[0]!)) - 400, Math.min(...first.map((p) => p[1]!)) - 400, Math.max(...first.map((p) => p[0]!)) + 400, Math.max(...first.map((p) => p[1]!)) + 400].map((v) => Math.round(v));
-    const server = (await (await t.get(`/ogc/collections/plots/items?limit=10000&bbox=${box.join(',')}&bbox-crs=${encodeURIComponent(lambert93)}`)).json()) as FeatureCollection;
+    const box = [
+      Math.min(...first.map((p) => p[0]!)) - 400,
+      Math.min(...first.map((p) => p[1]!)) - 400,
+      Math.max(...first.map((p) => p[0]!)) + 400,
+      Math.max(...first.map((p) => p[1]!)) + 400,
+    ].map((v) => Math.round(v));
+    const server = (await (
+      await t.get(
+        `/ogc/collections/plots/items?limit=10000&bbox=${box.join(',')}&bbox-crs=${encodeURIComponent(lambert93)}`,
+      )
+    ).json()) as FeatureCollection;
     expect(server.features.length).toBeGreaterThan(1);
     expect(server.features.length).toBeLessThan(all.features.length);
     const out = join(dir, 'spat.geojson');
     requested.length = 0;
-    await run('ogr2ogr', ['-f', 'GeoJSON', out, `OAPIF:${origin}/ogc/collections/plots`, '-spat', ...box.map(String), '-spat_srs', 'EPSG:2154'], { env: gdalEnv });
-    expect(requested.some((url) => new URL(url).searchParams.has('bbox')), 'the box went to the server').toBe(true);
-    const copied = readJson(out).features.map((f) => String(f.properties?.id ?? f.id)).sort();
+    await run(
+      'ogr2ogr',
+      [
+        '-f',
+        'GeoJSON',
+        out,
+        `OAPIF:${origin}/ogc/collections/plots`,
+        '-spat',
+        ...box.map(String),
+        '-spat_srs',
+        'EPSG:2154',
+      ],
+      { env: gdalEnv },
+    );
+    expect(
+      requested.some((url) => new URL(url).searchParams.has('bbox')),
+      'the box went to the server',
+    ).toBe(true);
+    const copied = readJson(out)
+      .features.map((f) => String(f.properties?.id ?? f.id))
+      .sort();
     expect(copied).toEqual(server.features.map((f) => String(f.id)).sort());
   });
 
   // GDAL 3.7 added Part 2 to the OAPIF driver (open option CRS); 3.6 always asks for CRS84.
-  it.skipIf(gdalVersion[0]! * 100 + gdalVersion[1]! < 307)('ogr2ogr -oo CRS=EPSG:2154 asks the server for Lambert-93 and writes it as it comes', async () => {
-    const out = join(dir, 'oapif-2154.geojson');
-    requested.length = 0;
-    await run('ogr2ogr', ['-f', 'GeoJSON', '-lco', 'COORDINATE_PRECISION=6', out, `OAPIF:${origin}/ogc/collections/plots`, '-oo', 'CRS=EPSG:2154'], { env: gdalEnv });
-    expect(requested.some((url) => new URL(url).searchParams.get('crs') === lambert93)).toBe(true);
-    const ours = await fetchTo(`/ogc/collections/plots/items?limit=10000&crs=${encodeURIComponent(lambert93)}`, 'plots-2154.geojson');
-    expect(maxDeviation(readJson(ours), readJson(out), (f) => String(f.properties?.id ?? f.id))).toBeLessThan(0.001);
-  });
+  it.skipIf(gdalVersion[0]! * 100 + gdalVersion[1]! < 307)(
+    'ogr2ogr -oo CRS=EPSG:2154 asks the server for Lambert-93 and writes it as it comes',
+    async () => {
+      const out = join(dir, 'oapif-2154.geojson');
+      requested.length = 0;
+      await run(
+        'ogr2ogr',
+        [
+          '-f',
+          'GeoJSON',
+          '-lco',
+          'COORDINATE_PRECISION=6',
+          out,
+          `OAPIF:${origin}/ogc/collections/plots`,
+          '-oo',
+          'CRS=EPSG:2154',
+        ],
+        { env: gdalEnv },
+      );
+      expect(requested.some((url) => new URL(url).searchParams.get('crs') === lambert93)).toBe(true);
+      const ours = await fetchTo(
+        `/ogc/collections/plots/items?limit=10000&crs=${encodeURIComponent(lambert93)}`,
+        'plots-2154.geojson',
+      );
+      expect(maxDeviation(readJson(ours), readJson(out), (f) => String(f.properties?.id ?? f.id))).toBeLessThan(0.001);
+    },
+  );
 
-  it.skipIf(!existsSync(template))('the CNIG GeoPackage template takes the crs=EPSG:2154 downloads with no -t_srs, within 1 mm of ogr2ogr -t_srs EPSG:2154 of the CRS84 downloads', async () => {
-    const gpkg = join(dir, 'sites_economiques.gpkg');
-    copyFileSync(template, gpkg);
-    for (const { kind, layer, key, shape } of [
-      { kind: 'site-eco', layer: 'site_eco', key: 'site_id', shape: ['-append'] },
-      { kind: 'terrain-eco', layer: 'terrain_eco', key: 'terr_id', shape: ['-append', '-addfields', '-nlt', 'POLYGON'] },
-    ]) {
-      // The README's commands.
-      const lambert = await fetchTo(`/exports/cnig/${kind}.geojson?crs=EPSG:2154`, `${kind}-2154.geojson`);
-      await run('ogr2ogr', ['-update', ...shape, '-oo', 'DATE_AS_STRING=YES', '-nln', layer, gpkg, lambert]);
-      const { stdout } = await run('ogrinfo', ['-ro', '-so', gpkg, layer]);
-      expect(stdout).toMatch(/Lambert-93/);
-      const back = join(dir, `${layer}-back.geojson`);
-      await run('ogr2ogr', ['-f', 'GeoJSON', '-lco', 'COORDINATE_PRECISION=6', back, gpkg, layer]);
+  it.skipIf(!existsSync(template))(
+    'the CNIG GeoPackage template takes the crs=EPSG:2154 downloads with no -t_srs, within 1 mm of ogr2ogr -t_srs EPSG:2154 of the CRS84 downloads',
+    async () => {
+      const gpkg = join(dir, 'sites_economiques.gpkg');
+      copyFileSync(template, gpkg);
+      for (const { kind, layer, key, shape } of [
+        { kind: 'site-eco', layer: 'site_eco', key: 'site_id', shape: ['-append'] },
+        {
+          kind: 'terrain-eco',
+          layer: 'terrain_eco',
+          key: 'terr_id',
+          shape: ['-append', '-addfields', '-nlt', 'POLYGON'],
+        },
+      ]) {
+        // The README's commands.
+        const lambert = await fetchTo(`/exports/cnig/${kind}.geojson?crs=EPSG:2154`, `${kind}-2154.geojson`);
+        await run('ogr2ogr', ['-update', ...shape, '-oo', 'DATE_AS_STRING=YES', '-nln', layer, gpkg, lambert]);
+        const { stdout } = await run('ogrinfo', ['-ro', '-so', gpkg, layer]);
+        expect(stdout).toMatch(/Lambert-93/);
+        const back = join(dir, `${layer}-back.geojson`);
+        await run('ogr2ogr', ['-f', 'GeoJSON', '-lco', 'COORDINATE_PRECISION=6', back, gpkg, layer]);
 
-      const crs84 = await fetchTo(`/exports/cnig/${kind}.geojson`, `${kind}.geojson`);
-      const gdalCopy = join(dir, `${kind}-gdal-2154.geojson`);
-      await run('ogr2ogr', ['-f', 'GeoJSON', '-lco', 'COORDINATE_PRECISION=6', '-t_srs', 'EPSG:2154', gdalCopy, crs84]);
-      const inPackage = readJson(back);
-      expect(inPackage.features.length).toBeGreaterThan(0);
-      expect(positions(inPackage.features[0]!.geometry)[0]![0], 'metres, not degrees').toBeGreaterThan(100_000);
-      expect(maxDeviation(inPackage, readJson(gdalCopy), (f) => String(f.properties![key])), layer).toBeLessThan(0.001);
-    }
-  });
+        const crs84 = await fetchTo(`/exports/cnig/${kind}.geojson`, `${kind}.geojson`);
+        const gdalCopy = join(dir, `${kind}-gdal-2154.geojson`);
+        await run('ogr2ogr', [
+          '-f',
+          'GeoJSON',
+          '-lco',
+          'COORDINATE_PRECISION=6',
+          '-t_srs',
+          'EPSG:2154',
+          gdalCopy,
+          crs84,
+        ]);
+        const inPackage = readJson(back);
+        expect(inPackage.features.length).toBeGreaterThan(0);
+        expect(positions(inPackage.features[0]!.geometry)[0]![0], 'metres, not degrees').toBeGreaterThan(100_000);
+        expect(
+          maxDeviation(inPackage, readJson(gdalCopy), (f) => String(f.properties![key])),
+          layer,
+        ).toBeLessThan(0.001);
+      }
+    },
+  );
 });

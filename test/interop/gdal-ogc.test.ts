@@ -27,7 +27,14 @@ describe.skipIf(!gdal)('GDAL OAPIF driver against /ogc', () => {
     t = await openTestApp();
     dir = mkdtempSync(join(tmpdir(), 'foncier-gdal-'));
     await new Promise<void>((resolve) => {
-      server = serve({ fetch: (request: Request) => (requested.push(request.url), t.app.fetch(request)), port: 0, hostname: '127.0.0.1' }, () => resolve());
+      server = serve(
+        {
+          fetch: (request: Request) => (requested.push(request.url), t.app.fetch(request)),
+          port: 0,
+          hostname: '127.0.0.1',
+        },
+        () => resolve(),
+      );
     });
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/ogc`;
   });
@@ -41,14 +48,24 @@ describe.skipIf(!gdal)('GDAL OAPIF driver against /ogc', () => {
 
   it('ogrinfo lists every collection', async () => {
     const { stdout } = await run('ogrinfo', ['-ro', '-q', `OAPIF:${base}`], { env: gdalEnv });
-    for (const id of ['territories', 'sites', 'plots', 'communes', 'epci', 'brownfields']) expect(stdout).toMatch(new RegExp(`\\b${id}\\b`));
+    for (const id of ['territories', 'sites', 'plots', 'communes', 'epci', 'brownfields'])
+      expect(stdout).toMatch(new RegExp(`\\b${id}\\b`));
   });
 
   it('ogr2ogr copies plots filtered with CQL2 to a GeoPackage with the expected count', async () => {
-    const expected = (await t.handle.db.selectFrom('plots').where('deletedAt', 'is', null).where('marketingStage', '=', 'en vente').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n;
+    const expected = (
+      await t.handle.db
+        .selectFrom('plots')
+        .where('deletedAt', 'is', null)
+        .where('marketingStage', '=', 'en vente')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n;
     const out = join(dir, 'plots.gpkg');
     // The -where clause is translated by the driver into a server-side CQL2 `filter`.
-    await run('ogr2ogr', ['-f', 'GPKG', out, `OAPIF:${base}`, 'plots', '-where', "marketingStage = 'en vente'"], { env: gdalEnv });
+    await run('ogr2ogr', ['-f', 'GPKG', out, `OAPIF:${base}`, 'plots', '-where', "marketingStage = 'en vente'"], {
+      env: gdalEnv,
+    });
     const { stdout } = await run('ogrinfo', ['-ro', '-so', out, 'plots'], { env: gdalEnv });
     expect(Number(/Feature Count: (\d+)/.exec(stdout)?.[1])).toBe(Number(expected));
     const filtered = requested.filter((url) => new URL(url).searchParams.has('filter'));
@@ -56,14 +73,28 @@ describe.skipIf(!gdal)('GDAL OAPIF driver against /ogc', () => {
     expect(new URL(filtered[0]!).searchParams.get('filter')).toContain('en vente');
   });
 
-  const countIn = async (file: string, layer: string) => Number(/Feature Count: (\d+)/.exec((await run('ogrinfo', ['-ro', '-so', file, layer], { env: gdalEnv })).stdout)?.[1]);
-  const serverFilters = (since: number) => requested.slice(since).map((url) => new URL(url).searchParams).filter((p) => p.has('filter') || p.has('bbox'));
+  const countIn = async (file: string, layer: string) =>
+    Number(
+      /Feature Count: (\d+)/.exec((await run('ogrinfo', ['-ro', '-so', file, layer], { env: gdalEnv })).stdout)?.[1],
+    );
+  const serverFilters = (since: number) =>
+    requested
+      .slice(since)
+      .map((url) => new URL(url).searchParams)
+      .filter((p) => p.has('filter') || p.has('bbox'));
 
   it.each([
     ['turnkey = 1', true],
     ['NOT turnkey = 1', false],
   ] as const)('ogr2ogr -where "%s" filters a boolean on the server with 1/0', async (where, turnkey) => {
-    const expected = (await t.handle.db.selectFrom('plots').where('deletedAt', 'is', null).where('turnkey', '=', turnkey).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n;
+    const expected = (
+      await t.handle.db
+        .selectFrom('plots')
+        .where('deletedAt', 'is', null)
+        .where('turnkey', '=', turnkey)
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n;
     expect(Number(expected)).toBeGreaterThan(0);
     const since = requested.length;
     const out = join(dir, `turnkey-${turnkey}.gpkg`);
@@ -77,25 +108,63 @@ describe.skipIf(!gdal)('GDAL OAPIF driver against /ogc', () => {
   it('ogr2ogr -spat sends a bbox, and with -where both run on the server', async () => {
     const [minX, minY, maxX, maxY] = [4.5, 45, 5.5, 46];
     const box = sql<boolean>`ST_Intersects(geom, ST_MakeEnvelope(${minX}, ${minY}, ${maxX}, ${maxY}, 4326))`;
-    const inBox = Number((await t.handle.db.selectFrom('plots').where('deletedAt', 'is', null).where(box).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
-    const inBoxTurnkey = Number((await t.handle.db.selectFrom('plots').where('deletedAt', 'is', null).where(box).where('turnkey', '=', true).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    const inBox = Number(
+      (
+        await t.handle.db
+          .selectFrom('plots')
+          .where('deletedAt', 'is', null)
+          .where(box)
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+    const inBoxTurnkey = Number(
+      (
+        await t.handle.db
+          .selectFrom('plots')
+          .where('deletedAt', 'is', null)
+          .where(box)
+          .where('turnkey', '=', true)
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
     expect(inBox).toBeGreaterThan(inBoxTurnkey);
     const since = requested.length;
     const spat = ['-spat', ...[minX, minY, maxX, maxY].map(String)];
     const out = join(dir, 'spat.gpkg');
     await run('ogr2ogr', ['-f', 'GPKG', out, `OAPIF:${base}`, 'plots', ...spat], { env: gdalEnv });
     expect(await countIn(out, 'plots')).toBe(inBox);
-    expect(serverFilters(since).some((p) => p.has('bbox')), 'the bbox ran on the server').toBe(true);
+    expect(
+      serverFilters(since).some((p) => p.has('bbox')),
+      'the bbox ran on the server',
+    ).toBe(true);
     const since2 = requested.length;
     const both = join(dir, 'spat-where.gpkg');
-    await run('ogr2ogr', ['-f', 'GPKG', both, `OAPIF:${base}`, 'plots', ...spat, '-where', 'turnkey = 1'], { env: gdalEnv });
+    await run('ogr2ogr', ['-f', 'GPKG', both, `OAPIF:${base}`, 'plots', ...spat, '-where', 'turnkey = 1'], {
+      env: gdalEnv,
+    });
     expect(await countIn(both, 'plots')).toBe(inBoxTurnkey);
     expect(serverFilters(since2).some((p) => p.has('bbox') && p.get('filter')?.includes('turnkey'))).toBe(true);
   });
 
   it('ogrinfo -where counts on the server with a boolean written 0 and a comparison', async () => {
-    const expected = Number((await t.handle.db.selectFrom('plots').where('deletedAt', 'is', null).where('turnkey', '=', false).where('grossAreaHa', '>', 2).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
-    const { stdout } = await run('ogrinfo', ['-ro', '-so', `OAPIF:${base}`, 'plots', '-where', 'turnkey = 0 AND grossAreaHa > 2'], { env: gdalEnv });
+    const expected = Number(
+      (
+        await t.handle.db
+          .selectFrom('plots')
+          .where('deletedAt', 'is', null)
+          .where('turnkey', '=', false)
+          .where('grossAreaHa', '>', 2)
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+    const { stdout } = await run(
+      'ogrinfo',
+      ['-ro', '-so', `OAPIF:${base}`, 'plots', '-where', 'turnkey = 0 AND grossAreaHa > 2'],
+      { env: gdalEnv },
+    );
     expect(Number(/Feature Count: (\d+)/.exec(stdout)?.[1])).toBe(expected);
   });
 
@@ -103,8 +172,14 @@ describe.skipIf(!gdal)('GDAL OAPIF driver against /ogc', () => {
     const ids = await t.handle.db.selectFrom('plots').where('deletedAt', 'is', null).select('id').execute();
     const out = join(dir, 'all.gpkg');
     // A small page size forces many `next` hops.
-    await run('ogr2ogr', ['-f', 'GPKG', out, `OAPIF:${base}/collections/plots`, '-oo', 'PAGE_SIZE=7'], { env: gdalEnv });
-    const { stdout } = await run('ogrinfo', ['-ro', '-q', '-sql', 'SELECT count(*) AS n, count(DISTINCT id) AS d FROM plots', out], { env: gdalEnv });
+    await run('ogr2ogr', ['-f', 'GPKG', out, `OAPIF:${base}/collections/plots`, '-oo', 'PAGE_SIZE=7'], {
+      env: gdalEnv,
+    });
+    const { stdout } = await run(
+      'ogrinfo',
+      ['-ro', '-q', '-sql', 'SELECT count(*) AS n, count(DISTINCT id) AS d FROM plots', out],
+      { env: gdalEnv },
+    );
     expect(Number(/n \(Integer\) = (\d+)/.exec(stdout)?.[1])).toBe(ids.length);
     expect(Number(/d \(Integer\) = (\d+)/.exec(stdout)?.[1])).toBe(ids.length);
   });

@@ -29,7 +29,8 @@ function watch(page: Page, allowedOrigins: string[]) {
   page.on('request', (request) => {
     seen.requests.push(request.url());
     const url = new URL(request.url());
-    if (!['data:', 'blob:'].includes(url.protocol) && !allowedOrigins.includes(url.origin)) seen.foreign.push(request.url());
+    if (!['data:', 'blob:'].includes(url.protocol) && !allowedOrigins.includes(url.origin))
+      seen.foreign.push(request.url());
   });
   page.on('console', (message) => {
     if (message.type() === 'error') seen.errors.push(message.text());
@@ -70,7 +71,17 @@ map.once('idle', () => document.body.dataset.ready = 'true');
     otherOrigin = `http://localhost:${(other.address() as AddressInfo).port}`;
     browser = await chromium.launch({
       executablePath,
-      args: ['--no-sandbox', '--headless', '--disable-gpu', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--no-sandbox',
+        '--headless',
+        '--disable-gpu',
+        '--use-angle=swiftshader',
+        '--enable-unsafe-swiftshader',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
     mkdirSync(shots, { recursive: true });
   }, 120_000);
@@ -95,15 +106,25 @@ map.once('idle', () => document.body.dataset.ready = 'true');
     expect(view.zoom).toBe(5);
     expect(view.lng).toBeCloseTo(2.5, 5);
     const rendered = await page.evaluate(() => {
-      const map = (window as unknown as { map: { queryRenderedFeatures(o: object): { layer: { id: string }; properties: Record<string, unknown> }[] } }).map;
+      const map = (
+        window as unknown as {
+          map: { queryRenderedFeatures(o: object): { layer: { id: string }; properties: Record<string, unknown> }[] };
+        }
+      ).map;
       const count = (layer: string) => map.queryRenderedFeatures({ layers: [layer] }).length;
-      return { territories: count('territories-fill'), sites: count('sites-cluster'), labels: count('sites-cluster-count') };
+      return {
+        territories: count('territories-fill'),
+        sites: count('sites-cluster'),
+        labels: count('sites-cluster-count'),
+      };
     });
     expect(rendered.territories).toBeGreaterThan(0);
     expect(rendered.sites).toBeGreaterThan(0);
     // Cluster counts are labels: drawn with the glyphs the project serves.
     expect(rendered.labels).toBeGreaterThan(0);
-    expect(seen.requests.some((url) => url.startsWith(`${apiOrigin}/tiles/fonts/Noto%20Sans%20Regular/0-255.pbf`))).toBe(true);
+    expect(
+      seen.requests.some((url) => url.startsWith(`${apiOrigin}/tiles/fonts/Noto%20Sans%20Regular/0-255.pbf`)),
+    ).toBe(true);
     expect(seen.requests.filter((url) => url.includes('.mvt')).length).toBeGreaterThan(0);
     expect(seen.failed).toEqual([]);
     expect(seen.foreign).toEqual([]);
@@ -119,13 +140,35 @@ map.once('idle', () => document.body.dataset.ready = 'true');
 
   for (const viewport of viewports) {
     it(`the OGC pages in HTML (${viewport.width}×${viewport.height}): French, no sideways scrolling, maps drawing the features, nothing from another host`, async () => {
-      const site = await t.handle.db.selectFrom('sites').select(['id', 'name']).where('deletedAt', 'is', null).orderBy('cnigId').executeTakeFirstOrThrow();
+      const site = await t.handle.db
+        .selectFrom('sites')
+        .select(['id', 'name'])
+        .where('deletedAt', 'is', null)
+        .orderBy('cnigId')
+        .executeTakeFirstOrThrow();
       const pages = [
         { name: 'landing', path: '/ogc?f=html', h1: 'Foncier — OGC API Features', map: false },
         { name: 'collections', path: '/ogc/collections?f=html', h1: 'Collections', map: false },
-        { name: 'collection', path: '/ogc/collections/sites?f=html', h1: 'Sites économiques (CNIG site-eco)', map: true },
-        { name: 'items', path: '/ogc/collections/sites/items?f=html&limit=10', h1: 'Sites économiques (CNIG site-eco) : entités', map: true, features: true },
-        { name: 'item', path: `/ogc/collections/sites/items/${site.id}?f=html`, h1: site.name, map: true, features: true },
+        {
+          name: 'collection',
+          path: '/ogc/collections/sites?f=html',
+          h1: 'Sites économiques (CNIG site-eco)',
+          map: true,
+        },
+        {
+          name: 'items',
+          path: '/ogc/collections/sites/items?f=html&limit=10',
+          h1: 'Sites économiques (CNIG site-eco) : entités',
+          map: true,
+          features: true,
+        },
+        {
+          name: 'item',
+          path: `/ogc/collections/sites/items/${site.id}?f=html`,
+          h1: site.name,
+          map: true,
+          features: true,
+        },
       ];
       const page = await browser.newPage({ viewport: { width: viewport.width, height: viewport.height } });
       const seen = watch(page, [apiOrigin]);
@@ -139,14 +182,21 @@ map.once('idle', () => document.body.dataset.ready = 'true');
         if (p.map) {
           await page.waitForSelector('.map[data-ready="true"]', { timeout: 60_000 });
           if (p.features) {
-            const drawn = await page.evaluate(() => (window as unknown as { foncierMap: { queryRenderedFeatures(o: object): unknown[] } }).foncierMap.queryRenderedFeatures({ layers: ['page-fill', 'page-centre'] }).length);
+            const drawn = await page.evaluate(
+              () =>
+                (
+                  window as unknown as { foncierMap: { queryRenderedFeatures(o: object): unknown[] } }
+                ).foncierMap.queryRenderedFeatures({ layers: ['page-fill', 'page-centre'] }).length,
+            );
             expect(drawn, p.path).toBeGreaterThan(0);
           }
           const box = await page.locator('.map').boundingBox();
           expect(box!.height).toBeGreaterThan(200);
         }
         // Usable at 390 px: the page itself never scrolls sideways (wide tables scroll in their box).
-        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        const overflow = await page.evaluate(
+          () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+        );
         expect(overflow, `${p.path} overflows by ${overflow}px`).toBeLessThanOrEqual(0);
         const shot = `${shots}/${p.name}-${viewport.width}x${viewport.height}.png`;
         await page.screenshot({ path: shot, fullPage: true });

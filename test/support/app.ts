@@ -22,7 +22,13 @@ export async function openTestApp(database: CopyOptions = {}): Promise<TestConte
   // Many tests fail authentication on purpose from the same 'client'; the limiter itself
   // is tested on its own app.
   const failureLimiter = new FailureLimiter({ maxFailures: 1_000_000, windowMs: 60_000 });
-  const app = createApp({ clock: testClock, db: handle.db, backend: handle.kind, migrations: new SqlFileMigrationProvider(), failureLimiter });
+  const app = createApp({
+    clock: testClock,
+    db: handle.db,
+    backend: handle.kind,
+    migrations: new SqlFileMigrationProvider(),
+    failureLimiter,
+  });
   return {
     handle,
     app,

@@ -3,8 +3,11 @@ import booleanClockwise from '@turf/boolean-clockwise';
 import type { Geometry, Position } from 'geojson';
 
 export function* rings(geometry: Geometry): Generator<{ ring: Position[]; exterior: boolean }> {
-  if (geometry.type === 'Polygon') for (const [i, ring] of geometry.coordinates.entries()) yield { ring, exterior: i === 0 };
-  if (geometry.type === 'MultiPolygon') for (const polygon of geometry.coordinates) for (const [i, ring] of polygon.entries()) yield { ring, exterior: i === 0 };
+  if (geometry.type === 'Polygon')
+    for (const [i, ring] of geometry.coordinates.entries()) yield { ring, exterior: i === 0 };
+  if (geometry.type === 'MultiPolygon')
+    for (const polygon of geometry.coordinates)
+      for (const [i, ring] of polygon.entries()) yield { ring, exterior: i === 0 };
 }
 
 /** Lists every RFC 7946 violation found: winding, closure, CRS84 range, precision. */
@@ -15,10 +18,13 @@ export function rfc7946Problems(geometry: Geometry): string[] {
     const last = ring[ring.length - 1]!;
     if (ring.length < 4 || first[0] !== last[0] || first[1] !== last[1]) problems.push('ring not closed');
     // RFC 7946 §3.1.6: exterior rings counter-clockwise, holes clockwise.
-    if (booleanClockwise(ring) === exterior) problems.push(exterior ? 'exterior ring clockwise' : 'hole counter-clockwise');
+    if (booleanClockwise(ring) === exterior)
+      problems.push(exterior ? 'exterior ring clockwise' : 'hole counter-clockwise');
     for (const [lon, lat] of ring) {
-      if (lon! < -180 || lon! > 180 || lat! < -90 || lat! > 90) problems.push(`position out of CRS84 range: ${lon},${lat}`);
-      for (const value of [lon!, lat!]) if ((String(value).split('.')[1]?.length ?? 0) > 6) problems.push(`more than 6 decimals: ${value}`);
+      if (lon! < -180 || lon! > 180 || lat! < -90 || lat! > 90)
+        problems.push(`position out of CRS84 range: ${lon},${lat}`);
+      for (const value of [lon!, lat!])
+        if ((String(value).split('.')[1]?.length ?? 0) > 6) problems.push(`more than 6 decimals: ${value}`);
     }
   }
   return [...new Set(problems)];

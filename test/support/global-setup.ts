@@ -11,7 +11,9 @@ declare module 'vitest' {
 export default async function setup(project: TestProject) {
   const started = performance.now();
   const location = await buildTemplate();
-  console.log(`test database template (${databaseUrl() ? 'PostgreSQL' : 'embedded PGlite'}) ready in ${Math.round(performance.now() - started)} ms`);
+  console.log(
+    `test database template (${databaseUrl() ? 'PostgreSQL' : 'embedded PGlite'}) ready in ${Math.round(performance.now() - started)} ms`,
+  );
   project.provide('templateLocation', location);
   return async () => dropTemplate(location);
 }

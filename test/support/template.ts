@@ -67,7 +67,10 @@ export interface CopyOptions extends PostgresOptions {
 }
 
 /** A private, seeded copy of the template for one test file. */
-export async function openCopy(location: string, options: CopyOptions = {}): Promise<DatabaseHandle & { url?: string }> {
+export async function openCopy(
+  location: string,
+  options: CopyOptions = {},
+): Promise<DatabaseHandle & { url?: string }> {
   const url = databaseUrl();
   if (url) {
     const name = `foncier_test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
@@ -111,7 +114,8 @@ export async function copyTemplate(location: string): Promise<TemplateCopy> {
     return {
       env: { DATABASE_URL: childUrl },
       open: async () => openPostgres(childUrl, 2),
-      drop: () => admin(url, (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined),
+      drop: () =>
+        admin(url, (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined),
     };
   }
   const dir = mkdtempSync(join(tmpdir(), 'foncier-child-'));

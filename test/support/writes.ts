@@ -29,10 +29,16 @@ export async function createKeys(db: Kysely<Database>, territoryIn: string, terr
   };
 }
 
-export const bearer = (key: string | undefined): Record<string, string> => (key ? { authorization: `Bearer ${key}` } : {});
+export const bearer = (key: string | undefined): Record<string, string> =>
+  key ? { authorization: `Bearer ${key}` } : {};
 
 /** A square of `sideM` metres around a point inside the commune of a live site of the territory. */
-export async function squareIn(db: Kysely<Database>, territoryId: string, sideM = 120, offset = 0): Promise<{ geometry: Polygon; communeInsee: string; siteId: string }> {
+export async function squareIn(
+  db: Kysely<Database>,
+  territoryId: string,
+  sideM = 120,
+  offset = 0,
+): Promise<{ geometry: Polygon; communeInsee: string; siteId: string }> {
   const { rows } = await sql<{ lon: number; lat: number; communeInsee: string; siteId: string }>`
     SELECT ST_X(ST_Centroid(s.geom)) AS lon, ST_Y(ST_Centroid(s.geom)) AS lat, s.commune_insee, s.id AS site_id
     FROM sites s JOIN territory_epci te ON te.epci_siren = s.epci_siren
@@ -42,7 +48,13 @@ export async function squareIn(db: Kysely<Database>, territoryId: string, sideM 
   const dLat = sideM / 2 / 111_000;
   const dLon = sideM / 2 / (111_000 * Math.cos((lat * Math.PI) / 180));
   const r = (v: number) => Math.round(v * 1e6) / 1e6;
-  const ring = [[lon - dLon, lat - dLat], [lon + dLon, lat - dLat], [lon + dLon, lat + dLat], [lon - dLon, lat + dLat], [lon - dLon, lat - dLat]].map(([x, y]) => [r(x!), r(y!)]);
+  const ring = [
+    [lon - dLon, lat - dLat],
+    [lon + dLon, lat - dLat],
+    [lon + dLon, lat + dLat],
+    [lon - dLon, lat + dLat],
+    [lon - dLon, lat - dLat],
+  ].map(([x, y]) => [r(x!), r(y!)]);
   return { geometry: { type: 'Polygon', coordinates: [ring] }, communeInsee, siteId };
 }
 

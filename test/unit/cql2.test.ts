@@ -7,10 +7,17 @@ import { Cql2SyntaxError, maxFilterDepth, parseCql2Json, parseCql2Text } from '.
 
 // The shared reference folder sits next to the repository (CI), or next to the folder of
 // worktrees that hold it.
-const reference = ['../../../shared', '../../../../shared'].map((up) => join(import.meta.dirname, up, 'reference/ogc-cql2/examples')).find((dir) => existsSync(dir));
-if (!reference && process.env.CI) throw new Error('shared/reference/ogc-cql2/examples is missing next to the repository');
+const reference = ['../../../shared', '../../../../shared']
+  .map((up) => join(import.meta.dirname, up, 'reference/ogc-cql2/examples'))
+  .find((dir) => existsSync(dir));
+if (!reference && process.env.CI)
+  throw new Error('shared/reference/ogc-cql2/examples is missing next to the repository');
 if (!reference) console.warn('skipping the CQL2 examples: shared/reference/ogc-cql2 is not next to the repository');
-const textExamples = reference ? readdirSync(join(reference, 'text')).filter((f) => f.endsWith('.txt')).sort() : [];
+const textExamples = reference
+  ? readdirSync(join(reference, 'text'))
+      .filter((f) => f.endsWith('.txt'))
+      .sort()
+  : [];
 // example36-alt01 and its kind write example36 another way: their JSON twin is example36's.
 const twinOf = (name: string) => join(reference!, 'json', `${name.replace(/-alt\d+$/, '')}.json`);
 
@@ -45,31 +52,79 @@ describe('CQL2 text parser', () => {
   });
 
   it('reads signs: a binary minus, a negative literal, a negated property', () => {
-    expect(parseCql2Text('balance-150.0 > -2')).toStrictEqual({ op: '>', args: [{ op: '-', args: [{ property: 'balance' }, 150] }, -2] });
-    expect(parseCql2Text('x = -y')).toStrictEqual({ op: '=', args: [{ property: 'x' }, { op: '*', args: [-1, { property: 'y' }] }] });
+    expect(parseCql2Text('balance-150.0 > -2')).toStrictEqual({
+      op: '>',
+      args: [{ op: '-', args: [{ property: 'balance' }, 150] }, -2],
+    });
+    expect(parseCql2Text('x = -y')).toStrictEqual({
+      op: '=',
+      args: [{ property: 'x' }, { op: '*', args: [-1, { property: 'y' }] }],
+    });
     expect(parseCql2Text('x = 1e-3')).toStrictEqual({ op: '=', args: [{ property: 'x' }, 0.001] });
   });
 
   it('writes NOT LIKE, NOT IN, NOT BETWEEN and IS NOT NULL as not(...), as the JSON encoding does', () => {
-    expect(parseCql2Text("a NOT LIKE 'x%'")).toStrictEqual({ op: 'not', args: [{ op: 'like', args: [{ property: 'a' }, 'x%'] }] });
-    expect(parseCql2Text('a NOT IN (1, 2)')).toStrictEqual({ op: 'not', args: [{ op: 'in', args: [{ property: 'a' }, [1, 2]] }] });
-    expect(parseCql2Text("x IN ('a', 'b''c', 'd\\'e')")).toStrictEqual({ op: 'in', args: [{ property: 'x' }, ['a', "b'c", "d'e"]] });
+    expect(parseCql2Text("a NOT LIKE 'x%'")).toStrictEqual({
+      op: 'not',
+      args: [{ op: 'like', args: [{ property: 'a' }, 'x%'] }],
+    });
+    expect(parseCql2Text('a NOT IN (1, 2)')).toStrictEqual({
+      op: 'not',
+      args: [{ op: 'in', args: [{ property: 'a' }, [1, 2]] }],
+    });
+    expect(parseCql2Text("x IN ('a', 'b''c', 'd\\'e')")).toStrictEqual({
+      op: 'in',
+      args: [{ property: 'x' }, ['a', "b'c", "d'e"]],
+    });
   });
 
   it("reads GDAL's ILIKE as LIKE on CASEI of both sides", () => {
-    expect(parseCql2Text("name ILIKE '%parc%'")).toStrictEqual({ op: 'like', args: [{ op: 'casei', args: [{ property: 'name' }] }, { op: 'casei', args: ['%parc%'] }] });
+    expect(parseCql2Text("name ILIKE '%parc%'")).toStrictEqual({
+      op: 'like',
+      args: [
+        { op: 'casei', args: [{ property: 'name' }] },
+        { op: 'casei', args: ['%parc%'] },
+      ],
+    });
   });
 
   it('reads BBOX, WKT with or without Z, and normalises timestamps', () => {
-    expect(parseCql2Text('S_INTERSECTS(geometry, BBOX(-1, 2, 3.5, 4))')).toStrictEqual({ op: 's_intersects', args: [{ property: 'geometry' }, { bbox: [-1, 2, 3.5, 4] }] });
-    expect(parseCql2Text('s_within(POINT Z (1 2 3), geometry)')).toStrictEqual({ op: 's_within', args: [{ type: 'Point', coordinates: [1, 2, 3] }, { property: 'geometry' }] });
-    expect(parseCql2Text('MULTIPOINT (1 2, 3 4) IS NULL')).toStrictEqual({ op: 'isNull', args: [{ type: 'MultiPoint', coordinates: [[1, 2], [3, 4]] }] });
-    expect(parseCql2Text("t_after(d, TIMESTAMP('2020-01-01T10:00:00.500Z'))")).toStrictEqual({ op: 't_after', args: [{ property: 'd' }, { timestamp: '2020-01-01T10:00:00.5Z' }] });
+    expect(parseCql2Text('S_INTERSECTS(geometry, BBOX(-1, 2, 3.5, 4))')).toStrictEqual({
+      op: 's_intersects',
+      args: [{ property: 'geometry' }, { bbox: [-1, 2, 3.5, 4] }],
+    });
+    expect(parseCql2Text('s_within(POINT Z (1 2 3), geometry)')).toStrictEqual({
+      op: 's_within',
+      args: [{ type: 'Point', coordinates: [1, 2, 3] }, { property: 'geometry' }],
+    });
+    expect(parseCql2Text('MULTIPOINT (1 2, 3 4) IS NULL')).toStrictEqual({
+      op: 'isNull',
+      args: [
+        {
+          type: 'MultiPoint',
+          coordinates: [
+            [1, 2],
+            [3, 4],
+          ],
+        },
+      ],
+    });
+    expect(parseCql2Text("t_after(d, TIMESTAMP('2020-01-01T10:00:00.500Z'))")).toStrictEqual({
+      op: 't_after',
+      args: [{ property: 'd' }, { timestamp: '2020-01-01T10:00:00.5Z' }],
+    });
   });
 
   it('accepts any property name: prefixed, dotted, quoted, accented', () => {
-    const tree = parseCql2Text('landsat:wrs_row = 28 AND "eo:cloud_cover" < 0.1 AND a.b = 1 AND surfaceBâtie > 1') as { args: { args: unknown[] }[] };
-    expect(tree.args.map((a) => a.args[0])).toStrictEqual([{ property: 'landsat:wrs_row' }, { property: 'eo:cloud_cover' }, { property: 'a.b' }, { property: 'surfaceBâtie' }]);
+    const tree = parseCql2Text('landsat:wrs_row = 28 AND "eo:cloud_cover" < 0.1 AND a.b = 1 AND surfaceBâtie > 1') as {
+      args: { args: unknown[] }[];
+    };
+    expect(tree.args.map((a) => a.args[0])).toStrictEqual([
+      { property: 'landsat:wrs_row' },
+      { property: 'eo:cloud_cover' },
+      { property: 'a.b' },
+      { property: 'surfaceBâtie' },
+    ]);
   });
 
   it('rejects unterminated strings, stray input, bad literals and quotes inside WKT', () => {
@@ -102,8 +157,16 @@ describe('CQL2 nesting bound (issue #12)', () => {
   });
 
   it('bounds NOT chains, function calls, left-deep arithmetic chains and JSON nesting the same way', () => {
-    for (const text of ['NOT '.repeat(2000) + 'a = 1', `${'f('.repeat(2000)}1${')'.repeat(2000)} = 1`, `a = 1${' + 1'.repeat(2000)}`, `a = ${'-'.repeat(4000)}1`]) {
-      expect(syntaxError(() => parseCql2Text(text)), text.slice(0, 20)).toBeInstanceOf(Cql2SyntaxError);
+    for (const text of [
+      `${'NOT '.repeat(2000)}a = 1`,
+      `${'f('.repeat(2000)}1${')'.repeat(2000)} = 1`,
+      `a = 1${' + 1'.repeat(2000)}`,
+      `a = ${'-'.repeat(4000)}1`,
+    ]) {
+      expect(
+        syntaxError(() => parseCql2Text(text)),
+        text.slice(0, 20),
+      ).toBeInstanceOf(Cql2SyntaxError);
     }
     const json = `${'{"op":"not","args":['.repeat(300)}true${']}'.repeat(300)}`;
     expect(syntaxError(() => parseCql2Json(json))).toBeInstanceOf(Cql2SyntaxError);
@@ -111,15 +174,24 @@ describe('CQL2 nesting bound (issue #12)', () => {
 
   it(`still parses ${maxFilterDepth - 2} levels of parentheses`, () => {
     const depth = maxFilterDepth - 2;
-    expect(parseCql2Text(`${'('.repeat(depth)}a = 1${')'.repeat(depth)}`)).toStrictEqual({ op: '=', args: [{ property: 'a' }, 1] });
+    expect(parseCql2Text(`${'('.repeat(depth)}a = 1${')'.repeat(depth)}`)).toStrictEqual({
+      op: '=',
+      args: [{ property: 'a' }, 1],
+    });
   });
 });
 
 describe('CQL2 JSON reader', () => {
   it('rejects what is not CQL2 JSON with a syntax error naming where', () => {
     expect(() => parseCql2Json('{"op":"=","args":[{"property":"a"}')).toThrow(/not valid JSON/);
-    expect(() => parseCql2Json('{"op":"=","args":[{"property":"a","x":1},1]}')).toThrow(/unexpected member "x" at \/args\/0/);
-    expect(() => parseCql2Json('{"op":"t_after","args":[{"property":"a"},{"date":"2024-13-01"}]}')).toThrow(/invalid date/);
-    expect(() => parseCql2Json('{"op":"s_intersects","args":[{"property":"g"},{"type":"Polygon","coordinates":[[[0,0],[1,1]]]}]}')).toThrow(/at least 4 positions/);
+    expect(() => parseCql2Json('{"op":"=","args":[{"property":"a","x":1},1]}')).toThrow(
+      /unexpected member "x" at \/args\/0/,
+    );
+    expect(() => parseCql2Json('{"op":"t_after","args":[{"property":"a"},{"date":"2024-13-01"}]}')).toThrow(
+      /invalid date/,
+    );
+    expect(() =>
+      parseCql2Json('{"op":"s_intersects","args":[{"property":"g"},{"type":"Polygon","coordinates":[[[0,0],[1,1]]]}]}'),
+    ).toThrow(/at least 4 positions/);
   });
 });

@@ -6,7 +6,13 @@ import { AppError, problemDocument, ValidationError } from '../../src/http/error
 
 describe('configuration', () => {
   it('defaults to port 8787, the .data directory and the embedded database', () => {
-    expect(loadConfig({})).toMatchObject({ port: 8787, dataDir: '.data', databaseUrl: undefined, logLevel: 'info', demoData: true });
+    expect(loadConfig({})).toMatchObject({
+      port: 8787,
+      dataDir: '.data',
+      databaseUrl: undefined,
+      logLevel: 'info',
+      demoData: true,
+    });
   });
   it('rejects a malformed DATABASE_URL and a non-numeric PORT, naming them', () => {
     expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(ConfigError);
@@ -19,14 +25,24 @@ describe('configuration', () => {
     expect(() => loadConfig({ FONCIER_MAX_BODY_BYTES: '8MB' })).toThrow(/FONCIER_MAX_BODY_BYTES/);
   });
   it('accepts a PostgreSQL URL', () => {
-    expect(loadConfig({ DATABASE_URL: 'postgres://u@localhost:5432/foncier' }).databaseUrl).toBe('postgres://u@localhost:5432/foncier');
+    expect(loadConfig({ DATABASE_URL: 'postgres://u@localhost:5432/foncier' }).databaseUrl).toBe(
+      'postgres://u@localhost:5432/foncier',
+    );
   });
 });
 
 describe('problem documents', () => {
   it('carry a stable type and code, and the invalid parameters', () => {
-    const doc = problemDocument(new ValidationError([{ in: 'query', name: 'bbox', message: 'latitude above 90' }]), '/plots');
-    expect(doc).toMatchObject({ type: 'urn:foncier:problem:validation-failed', status: 400, code: 'validation_failed', instance: '/plots' });
+    const doc = problemDocument(
+      new ValidationError([{ in: 'query', name: 'bbox', message: 'latitude above 90' }]),
+      '/plots',
+    );
+    expect(doc).toMatchObject({
+      type: 'urn:foncier:problem:validation-failed',
+      status: 400,
+      code: 'validation_failed',
+      instance: '/plots',
+    });
     expect(doc.invalidParams).toEqual([{ in: 'query', name: 'bbox', message: 'latitude above 90' }]);
     expect(new AppError('precondition_failed', 'stale').status).toBe(412);
   });

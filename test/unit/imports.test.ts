@@ -19,14 +19,31 @@ describe('bulk loads', () => {
   });
 
   it('estimates the records of a file from its first MiB', async () => {
-    const line = `${JSON.stringify({ type: 'Feature', properties: { terr_id: 'X' }, geometry: { type: 'Polygon', coordinates: [[[4.8, 44.9], [4.81, 44.9], [4.81, 44.91], [4.8, 44.9]]] } })}\n`;
+    const line = `${JSON.stringify({
+      type: 'Feature',
+      properties: { terr_id: 'X' },
+      geometry: {
+        type: 'Polygon',
+        coordinates: [
+          [
+            [4.8, 44.9],
+            [4.81, 44.9],
+            [4.81, 44.91],
+            [4.8, 44.9],
+          ],
+        ],
+      },
+    })}\n`;
     const lines = join(dir, 'plots.geojsonl');
     writeFileSync(lines, line.repeat(30_000));
     expect(await estimateRecords(lines)).toBeGreaterThan(29_000);
     expect(await estimateRecords(lines)).toBeLessThan(31_000);
     const collection = join(dir, 'plots.geojson');
     const feature = line.trim();
-    writeFileSync(collection, `{"type":"FeatureCollection","features":[${Array.from({ length: 20_000 }, () => feature).join(',')}]}`);
+    writeFileSync(
+      collection,
+      `{"type":"FeatureCollection","features":[${Array.from({ length: 20_000 }, () => feature).join(',')}]}`,
+    );
     const estimate = await estimateRecords(collection);
     expect(estimate).toBeGreaterThan(19_000);
     expect(estimate).toBeLessThan(21_000);
@@ -39,7 +56,9 @@ describe('time-ordered ids', () => {
     const later = timeOrderedId(Date.UTC(2026, 0, 1) + 1);
     expect(earlier).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(earlier < later).toBe(true);
-    expect(earlier.slice(0, 13)).toBe(`${Date.UTC(2026, 0, 1).toString(16).padStart(12, '0').slice(0, 8)}-${Date.UTC(2026, 0, 1).toString(16).padStart(12, '0').slice(8)}`);
+    expect(earlier.slice(0, 13)).toBe(
+      `${Date.UTC(2026, 0, 1).toString(16).padStart(12, '0').slice(0, 8)}-${Date.UTC(2026, 0, 1).toString(16).padStart(12, '0').slice(8)}`,
+    );
     expect(new Set(Array.from({ length: 1000 }, () => timeOrderedId(0))).size).toBe(1000);
   });
 });

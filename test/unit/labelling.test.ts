@@ -7,7 +7,11 @@ describe('labelling workflow', () => {
   it('follows draft → submitted → under_review → (changes_requested → submitted)* → labelled | rejected, labelled → withdrawn', () => {
     expect(allowedMoves('none').map((m) => m.to)).toEqual(['draft']);
     expect(allowedMoves('draft').map((m) => m.to)).toEqual(['submitted']);
-    expect(allowedMoves('under_review').map((m) => m.to).sort()).toEqual(['changes_requested', 'labelled', 'rejected']);
+    expect(
+      allowedMoves('under_review')
+        .map((m) => m.to)
+        .sort(),
+    ).toEqual(['changes_requested', 'labelled', 'rejected']);
     expect(allowedMoves('changes_requested').map((m) => m.to)).toEqual(['submitted']);
     expect(allowedMoves('labelled').map((m) => m.to)).toEqual(['withdrawn']);
     expect(allowedMoves('rejected')).toEqual([]);
@@ -24,8 +28,21 @@ describe('labelling workflow', () => {
 
 describe('readiness', () => {
   const facts: SiteFacts = {
-    powerMw: 20, networkElectricity: true, networkDrinkingWater: true, networkSewerage: true, networkGas: false, networkFibre: true,
-    motorwayInterchangeKm: 4, railSiding: true, portKm: 80, availableFrom: '2031-01-01', usableAreaHa: 40, largestPlotHa: 12, brownfieldShare: 0.5, planningZones: ['AU'], zan: { ruleSet: 'climat-resilience-2021+zan-2023', nafConsumptionHa: 3.5, consumptionHa: 3.5, urbanisedShare: 0.6 },
+    powerMw: 20,
+    networkElectricity: true,
+    networkDrinkingWater: true,
+    networkSewerage: true,
+    networkGas: false,
+    networkFibre: true,
+    motorwayInterchangeKm: 4,
+    railSiding: true,
+    portKm: 80,
+    availableFrom: '2031-01-01',
+    usableAreaHa: 40,
+    largestPlotHa: 12,
+    brownfieldShare: 0.5,
+    planningZones: ['AU'],
+    zan: { ruleSet: 'climat-resilience-2021+zan-2023', nafConsumptionHa: 3.5, consumptionHa: 3.5, urbanisedShare: 0.6 },
   };
   const criteria = [
     { id: 'land_control', group: 'foncier', title: 'Maîtrise foncière', blocking: true, hint: '' },
@@ -33,7 +50,11 @@ describe('readiness', () => {
     { id: 'network_gas', group: 'réseaux', title: 'Gaz', blocking: false, hint: '' },
   ];
   it('blocks on every blocking criterion not assessed met or not applicable', () => {
-    const r = readiness(criteria, [{ criterionId: 'land_control', status: 'met', evidence: [], comment: null, assessedAt: '', assessedBy: 'x' }], facts);
+    const r = readiness(
+      criteria,
+      [{ criterionId: 'land_control', status: 'met', evidence: [], comment: null, assessedAt: '', assessedBy: 'x' }],
+      facts,
+    );
     expect(r.ready).toBe(false);
     expect(r.blocking).toEqual(['maturity']);
     expect(r.items.find((i) => i.criterion.id === 'maturity')!.catalogue).toBe('ready on 2031-01-01, after 2030');
@@ -45,8 +66,19 @@ describe('readiness', () => {
     );
   });
   it('is ready when the blocking criteria are met, whatever the optional ones say', () => {
-    const met = (id: string) => ({ criterionId: id, status: 'met' as const, evidence: [], comment: null, assessedAt: '', assessedBy: 'x' });
-    const r = readiness(criteria, [met('land_control'), met('maturity'), { ...met('network_gas'), status: 'not_met' }], facts);
+    const met = (id: string) => ({
+      criterionId: id,
+      status: 'met' as const,
+      evidence: [],
+      comment: null,
+      assessedAt: '',
+      assessedBy: 'x',
+    });
+    const r = readiness(
+      criteria,
+      [met('land_control'), met('maturity'), { ...met('network_gas'), status: 'not_met' }],
+      facts,
+    );
     expect(r).toMatchObject({ ready: true, blocking: [], assessed: 3, total: 3 });
   });
 });

@@ -16,7 +16,9 @@ describe('search cursors', () => {
   });
   it('refuses garbage, a wrong shape, and a cursor of another sort', () => {
     expect(() => decodeCursor('bm90IGpzb24', 'score')).toThrow(ValidationError);
-    expect(() => decodeCursor(Buffer.from('["score","1","x"]').toString('base64url'), 'score')).toThrow(ValidationError);
+    expect(() => decodeCursor(Buffer.from('["score","1","x"]').toString('base64url'), 'score')).toThrow(
+      ValidationError,
+    );
     expect(() => decodeCursor(encodeCursor({ sort: 'area', key: 1, id }), 'price')).toThrow(/issued for sort=area/);
   });
 });
@@ -39,7 +41,11 @@ describe('bboxQuery', () => {
 describe('briefQuery', () => {
   it('expands marketing shorthands, reads flags, and defaults the sort to score', () => {
     const brief = toBrief(briefQuery.parse({ marketing_stage: 'available,sold', rail_siding: 'true', sort: '-price' }));
-    expect(brief.filters.marketing_stage).toEqual(['en vente', 'en vente avec contraintes', 'vendu, commercialisation achevée']);
+    expect(brief.filters.marketing_stage).toEqual([
+      'en vente',
+      'en vente avec contraintes',
+      'vendu, commercialisation achevée',
+    ]);
     expect(brief.filters.rail_siding).toBe(true);
     expect(brief.sort).toEqual({ key: 'price', reverse: true });
     expect(toBrief(briefQuery.parse({})).sort).toEqual({ key: 'score', reverse: false });

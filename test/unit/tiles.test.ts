@@ -73,13 +73,51 @@ describe('grid clusters', () => {
 });
 
 describe('MVT encoder', () => {
-  const square: Polygon = { type: 'Polygon', coordinates: [[[0, 0], [100, 0], [100, 100], [0, 100], [0, 0]], [[25, 25], [25, 75], [75, 75], [75, 25], [25, 25]]] };
+  const square: Polygon = {
+    type: 'Polygon',
+    coordinates: [
+      [
+        [0, 0],
+        [100, 0],
+        [100, 100],
+        [0, 100],
+        [0, 0],
+      ],
+      [
+        [25, 25],
+        [25, 75],
+        [75, 75],
+        [75, 25],
+        [25, 25],
+      ],
+    ],
+  };
 
   it('encodes commands and zigzag parameters as spec 2.1 §4.3 example "Polygon" does', () => {
     // Spec example: POLYGON ((3 6, 8 12, 20 34, 3 6)) -> [9, 6, 12, 18, 10, 12, 24, 44, 15]
-    expect(encodeGeometry({ type: 'Polygon', coordinates: [[[3, 6], [8, 12], [20, 34], [3, 6]]] })!.commands).toEqual([9, 6, 12, 18, 10, 12, 24, 44, 15]);
+    expect(
+      encodeGeometry({
+        type: 'Polygon',
+        coordinates: [
+          [
+            [3, 6],
+            [8, 12],
+            [20, 34],
+            [3, 6],
+          ],
+        ],
+      })!.commands,
+    ).toEqual([9, 6, 12, 18, 10, 12, 24, 44, 15]);
     // Spec example: MULTIPOINT (5 7, 3 2) -> [17, 10, 14, 3, 9]
-    expect(encodeGeometry({ type: 'MultiPoint', coordinates: [[5, 7], [3, 2]] })!.commands).toEqual([17, 10, 14, 3, 9]);
+    expect(
+      encodeGeometry({
+        type: 'MultiPoint',
+        coordinates: [
+          [5, 7],
+          [3, 2],
+        ],
+      })!.commands,
+    ).toEqual([17, 10, 14, 3, 9]);
   });
 
   it('writes layers that @mapbox/vector-tile reads back: ids, typed properties, winding, holes', () => {
@@ -88,9 +126,31 @@ describe('MVT encoder', () => {
         name: 'plots',
         types: { areaHa: 'number', count: 'integer', turnkey: 'boolean', stage: 'string' },
         features: [
-          { id: 2 ** 48 - 1, geometry: square, properties: { areaHa: 1.25, count: 3, turnkey: true, stage: 'en vente', owner: null } },
-          { id: 7, geometry: { type: 'Point', coordinates: [10, 4090] }, properties: { areaHa: 2, count: -4, turnkey: false, stage: 'en vente' } },
-          { id: 8, geometry: { type: 'Polygon', coordinates: [[[1, 1], [1, 1], [1, 1], [1, 1]]] }, properties: {} },
+          {
+            id: 2 ** 48 - 1,
+            geometry: square,
+            properties: { areaHa: 1.25, count: 3, turnkey: true, stage: 'en vente', owner: null },
+          },
+          {
+            id: 7,
+            geometry: { type: 'Point', coordinates: [10, 4090] },
+            properties: { areaHa: 2, count: -4, turnkey: false, stage: 'en vente' },
+          },
+          {
+            id: 8,
+            geometry: {
+              type: 'Polygon',
+              coordinates: [
+                [
+                  [1, 1],
+                  [1, 1],
+                  [1, 1],
+                  [1, 1],
+                ],
+              ],
+            },
+            properties: {},
+          },
         ],
       },
       { name: 'empty', types: {}, features: [] },

@@ -18,10 +18,15 @@ async function serve(request: Request, env: Parameters<typeof worker.fetch>[1]):
 }
 
 /** A request as Cloudflare hands it to a Worker: its own Accept-Encoding, the client's in `cf`. */
-function edgeRequest(path: string, client: { acceptEncoding?: string; address?: string; headers?: Record<string, string> } = {}): Request {
+function edgeRequest(
+  path: string,
+  client: { acceptEncoding?: string; address?: string; headers?: Record<string, string> } = {},
+): Request {
   const headers: Record<string, string> = { 'accept-encoding': 'br, gzip', ...client.headers };
   if (client.address) headers['cf-connecting-ip'] = client.address;
-  return Object.assign(new Request(`https://foncier.example${path}`, { headers }), { cf: { clientAcceptEncoding: client.acceptEncoding ?? '' } });
+  return Object.assign(new Request(`https://foncier.example${path}`, { headers }), {
+    cf: { clientAcceptEncoding: client.acceptEncoding ?? '' },
+  });
 }
 
 afterEach(async () => {
@@ -36,7 +41,11 @@ describe('Workers entry', () => {
     const response = await serve(edgeRequest('/sites'), {});
     expect(response.status).toBe(500);
     expect(response.headers.get('content-type')).toBe('application/problem+json');
-    expect(await response.json()).toMatchObject({ code: 'internal_error', instance: '/sites', detail: expect.stringMatching(/HYPERDRIVE or set DATABASE_URL/) });
+    expect(await response.json()).toMatchObject({
+      code: 'internal_error',
+      instance: '/sites',
+      detail: expect.stringMatching(/HYPERDRIVE or set DATABASE_URL/),
+    });
   });
 
   it('answers 500 problem+json for a malformed DATABASE_URL, logging the reason but not echoing the URL', async () => {
@@ -54,7 +63,9 @@ describe('Workers entry', () => {
     const spec = (await plain.json()) as { openapi: string };
     expect(spec.openapi).toMatch(/^3\.1/);
 
-    const gzipped = await serve(edgeRequest('/openapi.json', { acceptEncoding: 'gzip, deflate' }), { DATABASE_URL: unreachable });
+    const gzipped = await serve(edgeRequest('/openapi.json', { acceptEncoding: 'gzip, deflate' }), {
+      DATABASE_URL: unreachable,
+    });
     expect(gzipped.headers.get('content-encoding')).toBe('gzip');
     expect(JSON.parse(gunzipSync(Buffer.from(await gzipped.arrayBuffer())).toString('utf8'))).toEqual(spec);
   });

@@ -1,13 +1,29 @@
 // Golden tests of the ZAN formulas, every expected figure computed by hand in the comment.
 import { describe, expect, it } from 'vitest';
-import { aggregateEnvelopes, communeEnvelope, countedM2, envelopeShare, plotMeasure, type ConsumptionYear } from '../../src/zan/formulas.js';
+import {
+  aggregateEnvelopes,
+  communeEnvelope,
+  countedM2,
+  envelopeShare,
+  plotMeasure,
+  type ConsumptionYear,
+} from '../../src/zan/formulas.js';
 import { climatResilience2021Zan2023 as law, reformTrace2025 as reform, ruleSet } from '../../src/zan/rule-sets.js';
 
 /** A year where `activity` of `total` m² went to activity and the rest to housing. */
 const year = (y: number, total: number, activity = 0, provisional = false): ConsumptionYear => ({
-  year: y, nafM2: total, activityM2: activity, housingM2: total - activity, mixedM2: 0, roadM2: 0, railM2: 0, unknownM2: 0, provisional,
+  year: y,
+  nafM2: total,
+  activityM2: activity,
+  housingM2: total - activity,
+  mixedM2: 0,
+  roadM2: 0,
+  railM2: 0,
+  unknownM2: 0,
+  provisional,
 });
-const flat = (from: number, to: number, total: number, activity = 0) => Array.from({ length: to - from + 1 }, (_, i) => year(from + i, total, activity));
+const flat = (from: number, to: number, total: number, activity = 0) =>
+  Array.from({ length: to - from + 1 }, (_, i) => year(from + i, total, activity));
 
 describe('communeEnvelope', () => {
   it('gives a commune below 2 ha of reference consumption the 1 ha floor', () => {
@@ -42,7 +58,10 @@ describe('communeEnvelope', () => {
 
   it('counts years to exhaustion from the remaining envelope and the pace', () => {
     // Reference 20 ha → 10 ha; consumed 2021-2023 = 3 × 5,000 m² = 1.5 ha; remaining 8.5 ha; pace 0.5 ha/y → 17 years.
-    const e = communeEnvelope(law, { insee: '07004', series: [...flat(2011, 2020, 20_000), ...flat(2021, 2023, 5_000)] });
+    const e = communeEnvelope(law, {
+      insee: '07004',
+      series: [...flat(2011, 2020, 20_000), ...flat(2021, 2023, 5_000)],
+    });
     expect(e.remainingHa).toBeCloseTo(8.5, 10);
     expect(e.yearsToExhaustion).toBeCloseTo(17, 10);
   });
@@ -65,14 +84,28 @@ describe('aggregateEnvelopes', () => {
 describe('plotMeasure', () => {
   it('charges a plot half on a brownfield and half on farmland exactly the farmland half', () => {
     // 2 ha plot, no artificial land cover: NAF 20,000 m², of which 10,000 m² on the brownfield.
-    const m = plotMeasure(law, { areaM2: 20_000, nafM2: 20_000, brownfieldM2: 10_000, nafOnBrownfieldM2: 10_000, peneM2: 0, nafInPeneM2: 0 });
+    const m = plotMeasure(law, {
+      areaM2: 20_000,
+      nafM2: 20_000,
+      brownfieldM2: 10_000,
+      nafOnBrownfieldM2: 10_000,
+      peneM2: 0,
+      nafInPeneM2: 0,
+    });
     expect(m.consumptionM2).toBe(10_000);
     expect(m.urbanisedShare).toBe(0.5);
     expect(m.class).toBe('mixed');
   });
 
   it('charges nothing locally for a plot in a PENE perimeter; the national envelope takes it', () => {
-    const m = plotMeasure(law, { areaM2: 30_000, nafM2: 30_000, brownfieldM2: 0, nafOnBrownfieldM2: 0, peneM2: 30_000, nafInPeneM2: 30_000 });
+    const m = plotMeasure(law, {
+      areaM2: 30_000,
+      nafM2: 30_000,
+      brownfieldM2: 0,
+      nafOnBrownfieldM2: 0,
+      peneM2: 30_000,
+      nafInPeneM2: 30_000,
+    });
     expect(m.inPene).toBe(true);
     expect(m.consumptionM2).toBe(0);
     expect(m.nationalM2).toBe(30_000);
@@ -80,7 +113,14 @@ describe('plotMeasure', () => {
   });
 
   it('classes a plot on artificial land as already urbanised with no consumption', () => {
-    const m = plotMeasure(law, { areaM2: 5_000, nafM2: 100, brownfieldM2: 0, nafOnBrownfieldM2: 0, peneM2: 0, nafInPeneM2: 0 });
+    const m = plotMeasure(law, {
+      areaM2: 5_000,
+      nafM2: 100,
+      brownfieldM2: 0,
+      nafOnBrownfieldM2: 0,
+      peneM2: 0,
+      nafInPeneM2: 0,
+    });
     expect(m.class).toBe('already_urbanised');
     expect(m.artificialisedShare).toBeCloseTo(0.98, 10);
     expect(m.consumptionM2).toBe(100);
@@ -102,7 +142,15 @@ describe('rule set switch', () => {
   });
 
   it('does not count a plot of an industrial site under the reform, and does under the law', () => {
-    const areas = { areaM2: 10_000, nafM2: 10_000, brownfieldM2: 0, nafOnBrownfieldM2: 0, peneM2: 0, nafInPeneM2: 0, siteVocation: 'industrielle' };
+    const areas = {
+      areaM2: 10_000,
+      nafM2: 10_000,
+      brownfieldM2: 0,
+      nafOnBrownfieldM2: 0,
+      peneM2: 0,
+      nafInPeneM2: 0,
+      siteVocation: 'industrielle',
+    };
     expect(plotMeasure(law, areas).consumptionM2).toBe(10_000);
     expect(plotMeasure(reform, areas).consumptionM2).toBe(0);
     expect(plotMeasure(reform, areas).nafConsumptionM2).toBe(10_000);
