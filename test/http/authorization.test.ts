@@ -51,8 +51,14 @@ const operations = Object.entries(spec.paths).flatMap(([path, item]) =>
     .filter(([method]) => ['get', 'put', 'post', 'delete', 'patch'].includes(method))
     .map(([method, op]) => ({ name: `${method.toUpperCase()} ${path}`, method: method.toUpperCase(), op })),
 );
-/** Writes (every method but GET) and restricted reads (GET declaring security). */
-const guarded = operations.filter((o) => o.method !== 'GET' || (o.op.security?.length ?? 0) > 0);
+/**
+ * Writes (every method but GET) and restricted reads: a GET declaring security without the empty
+ * requirement `{}`. A read whose key is optional (`[{}, { bearerAuth: [] }]`: an admin's key
+ * shows more, anyone may read) is public and tested in personal-data.test.ts.
+ */
+const keyOptional = (security: unknown[] | undefined) =>
+  (security ?? []).some((requirement) => typeof requirement === 'object' && requirement !== null && Object.keys(requirement).length === 0);
+const guarded = operations.filter((o) => o.method !== 'GET' || ((o.op.security?.length ?? 0) > 0 && !keyOptional(o.op.security)));
 const jsonBodied = operations.filter((o) => o.op.requestBody?.content?.['application/json']);
 
 const callers = [
