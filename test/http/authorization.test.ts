@@ -57,8 +57,12 @@ const operations = Object.entries(spec.paths).flatMap(([path, item]) =>
  * shows more, anyone may read) is public and tested in personal-data.test.ts.
  */
 const keyOptional = (security: unknown[] | undefined) =>
-  (security ?? []).some((requirement) => typeof requirement === 'object' && requirement !== null && Object.keys(requirement).length === 0);
-const guarded = operations.filter((o) => o.method !== 'GET' || ((o.op.security?.length ?? 0) > 0 && !keyOptional(o.op.security)));
+  (security ?? []).some(
+    (requirement) => typeof requirement === 'object' && requirement !== null && Object.keys(requirement).length === 0,
+  );
+const guarded = operations.filter(
+  (o) => o.method !== 'GET' || ((o.op.security?.length ?? 0) > 0 && !keyOptional(o.op.security)),
+);
 const jsonBodied = operations.filter((o) => o.op.requestBody?.content?.['application/json']);
 
 const callers = [
