@@ -12,7 +12,7 @@ import { openApiRoutes } from './http/openapi.js';
 import { healthRoutes } from './health/routes.js';
 import { ogcRoutes } from './ogc/routes.js';
 import { assetRoutes } from './web/assets.js';
-import { exportRoutes } from './exports/routes.js';
+import { exportRoutes, territoryDownloadRoutes } from './exports/routes.js';
 import { importRoutes } from './importers/routes.js';
 import { plotRoutes } from './plots/routes.js';
 import { authenticate, FailureLimiter } from './auth/middleware.js';
@@ -25,6 +25,7 @@ import { programmeRoutes } from './programme/routes.js';
 import { siteRoutes } from './sites/routes.js';
 import { siteInvestorRoutes } from './search/routes.js';
 import { territoryRoutes } from './territories/routes.js';
+import { tileInvalidations } from './tiles/layers.js';
 import { territoryTileRoutes, tileRoutes } from './tiles/routes.js';
 import { TileCache } from '../tiles/cache.js';
 import { zanRoutes } from './zan/routes.js';
@@ -112,8 +113,9 @@ export function createApp(deps: AppDeps) {
   app.route('/', healthRoutes());
   app.route('/territories', territoryRoutes());
   const tileCache = deps.tileCacheBytes === 0 ? null : new TileCache(deps.tileCacheBytes);
-  tileCache?.listen(changes);
+  tileCache?.listen(tileInvalidations(changes));
   app.route('/territories', territoryTileRoutes(tileCache));
+  app.route('/territories', territoryDownloadRoutes());
   app.route('/tiles', tileRoutes(tileCache));
   app.route('/sites', siteInvestorRoutes()); // before siteRoutes: /sites/compare is not an {id}
   app.route('/sites', siteRoutes());

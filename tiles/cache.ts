@@ -3,10 +3,12 @@
 // geometry; we drop the tiles of that layer whose buffered square meets either geometry, at
 // every zoom of the layer, and nothing else. Composite tiles are cached whole (a hit then hands
 // out the very bytes, ETag and gzip of the last time) and dropped with their layers; the layer
-// tiles built for a composite are not stored a second time (tiles/source.ts). The cluster tiles
-// of the low zooms need nothing more: a feature counts in the cell of its box centre, which lies
-// inside the box, so the same tile ranges cover them.
-// Each entry also keeps the data version (tiles/source.ts dataVersion) read before it was built.
+// tiles built for a composite are not stored a second time (source.ts). Grid clusters at low
+// zooms need nothing more as long as a feature counts in a cell inside its box (Foncier's count
+// it at the box centre, src/tiles/clusters.ts), so the same tile ranges cover them.
+// The cache hears of writes through the subscribe function it is given, which says which layer
+// (with its zooms) and which geometries; the app maps its own change feed onto it.
+// Each entry also keeps the data version (Foncier's: src/tiles/versions.ts) read before it was built.
 // A versioned URL (?v= from TileJSON) is cached by clients for a day, so it only takes an entry
 // built at that version or later: writes this process never heard of (`foncier import` from the
 // command line, another instance on the same PostgreSQL) cannot pin an old tile under a new
@@ -16,8 +18,6 @@
 // multiply memory nor escape the invalidation by tile.
 import bbox from '@turf/bbox';
 import type { BBox, Geometry } from 'geojson';
-import type { ChangeFeed } from '../src/changes.js';
-import { findTileLayer, layerOfEntity } from './layers.js';
 import { tileRange } from './tile-math.js';
 
 export interface TileKey {
@@ -45,6 +45,21 @@ const ENTRY_OVERHEAD = 128;
 
 const tileId = (k: TileKey) => `${k.layer}/${k.z}/${k.x}/${k.y}`;
 const entryKey = (k: TileKey) => `${tileId(k)}?${k.territory ?? ''}`;
+
+/** The layer a write touched: its tiles at zooms minzoom..maxzoom are the ones to drop. */
+export interface TileLayerZooms {
+  id: string;
+  minzoom: number;
+  maxzoom: number;
+}
+
+/** What the cache listens to: a write's geometries (before and after) in a layer, or a reset. */
+export type TileInvalidation =
+  | { action: 'invalidate'; layer: TileLayerZooms | undefined; geometries: (Geometry | null | undefined)[] }
+  | { action: 'reset' };
+
+/** Registers a listener and returns the unsubscribe function (a change feed's `subscribe`). */
+export type SubscribeToInvalidations = (listener: (event: TileInvalidation) => void) => () => void;
 
 export interface TileCacheStats {
   entries: number;
@@ -134,15 +149,15 @@ export class TileCache {
   }
 
   /**
-   * Drops the tiles of `layer` (and the composite tiles) that the geometries (lon/lat GeoJSON, e.g. a plot before and
+   * Drops the tiles of `definition` (and the composite tiles) that the geometries (lon/lat GeoJSON, e.g. a plot before and
    * after a write) touch at every zoom of the layer, buffer included. Returns how many
    * entries went.
    */
-  invalidateGeometries(layer: string, geometries: (Geometry | null | undefined)[]): number {
+  invalidateGeometries(definition: TileLayerZooms | undefined, geometries: (Geometry | null | undefined)[]): number {
     this.generation++;
-    const definition = findTileLayer(layer);
     const boxes = geometries.filter((g): g is Geometry => !!g).map((g) => bbox(g) as BBox);
     if (!definition || boxes.length === 0) return 0;
+    const layer = definition.id;
     let dropped = 0;
     for (let z = definition.minzoom; z <= definition.maxzoom; z++) {
       for (const box of boxes) {
@@ -180,11 +195,11 @@ export class TileCache {
     this.#bytes = 0;
   }
 
-  /** Subscribes to committed catalogue writes; returns the unsubscribe function. */
-  listen(changes: ChangeFeed): () => void {
-    return changes.subscribe((change) => {
-      if (change.action === 'reset') this.clear();
-      else this.invalidateGeometries(layerOfEntity[change.entity], [change.before, change.after]);
+  /** Listens to committed writes; returns the unsubscribe function. */
+  listen(subscribe: SubscribeToInvalidations): () => void {
+    return subscribe((event) => {
+      if (event.action === 'reset') this.clear();
+      else this.invalidateGeometries(event.layer, event.geometries);
     });
   }
 

@@ -1,12 +1,14 @@
 // /exports: CNIG CSV and GeoJSON (site-eco, terrain-eco), GeoJSON and FlatGeobuf downloads,
 // national or per territory, streamed; in CRS84 or, with `crs=`, a projected CRS (ogc/crs.ts),
-// named by the Content-Crs header.
+// named by the Content-Crs header. Also /territories/{id}/sites.geojson and plots.geojson, the
+// same GeoJSON download under the territory's path.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { Kysely } from 'kysely';
 import type { AppEnv } from '../app.js';
 import type { Database } from '../db/schema.js';
 import { NotFoundError } from '../http/errors.js';
+import { territoryIdParam } from '../http/params.js';
 import { mediaTypes } from '../http/media.js';
 import { problemResponses } from '../http/schemas.js';
 import type { CnigClass } from '../cnig/fields.js';
@@ -128,6 +130,41 @@ export function exportRoutes() {
           'content-type': contentType,
           ...contentCrs(crs),
           'content-disposition': `attachment; filename="${file}.${download.format}"`,
+        }) as never;
+      },
+    );
+  }
+  return app;
+}
+
+/** Mounted at /territories, after territoryRoutes: one territory's sites or plots as GeoJSON. */
+export function territoryDownloadRoutes() {
+  const app = new OpenAPIHono<AppEnv>();
+  // The tags they have had since they were served next to the territory's tiles.
+  const tags = ['territories', 'tiles'];
+  for (const layer of ['sites', 'plots'] as DownloadLayer[]) {
+    app.openapi(
+      createRoute({
+        method: 'get',
+        path: `/{id}/${layer}.geojson`,
+        tags,
+        summary: `The territory's ${layer} as one streamed RFC 7946 FeatureCollection`,
+        request: { params: z.object({ id: territoryIdParam }), query: z.object({}).strict() },
+        responses: {
+          200: {
+            description: `${layer} features`,
+            content: { [mediaTypes.geojson]: { schema: z.record(z.string(), z.any()) } },
+          },
+          ...problemResponses,
+        },
+      }),
+      async (c) => {
+        const { id } = c.req.valid('param');
+        await checkTerritory(c, id);
+        // The OGC whitelist of properties: no buyer or owner name ever leaves here.
+        return c.body(textStream(geoJsonChunks(c.var.db, layer, id)), 200, {
+          'content-type': mediaTypes.geojson,
+          'cache-control': 'no-cache',
         }) as never;
       },
     );

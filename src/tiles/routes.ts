@@ -1,5 +1,6 @@
 // /tiles and /territories/{id}/tiles: Mapbox Vector Tiles, TileJSON 3.0.0 and the MapLibre
-// style. The tiles themselves come from tiles/ (no HTTP there); this module parses z/x/y,
+// style. The tiles themselves come from sources.ts over the tile core in tiles/ (no HTTP, no
+// routes there: the tile URLs of TileJSON are built here); this module parses z/x/y,
 // negotiates gzip and answers with ETag, 304, 204 and explicit Cache-Control. The gzip and the
 // plain bytes are two representations of one URL (Vary: accept-encoding), so they carry two
 // strong ETags; If-None-Match is compared with the one the response would carry.
@@ -13,23 +14,15 @@ import { invalidParam, NotFoundError } from '../http/errors.js';
 import { mediaTypes } from '../http/media.js';
 import { territoryIdParam } from '../http/params.js';
 import { problemResponses } from '../http/schemas.js';
-import { geoJsonChunks, type DownloadLayer } from '../exports/geojson.js';
 import type { TileCache } from '../../tiles/cache.js';
-import { findTileLayer, tileLayers } from '../../tiles/layers.js';
-import {
-  createTileSources,
-  dataBounds,
-  dataVersion,
-  encoderFor,
-  parseDataVersion,
-  territoryExists,
-  type TileSource,
-} from '../../tiles/source.js';
+import type { TileSource } from '../../tiles/source.js';
 import { tileProblem } from '../../tiles/tile-math.js';
 import { glyphFonts, glyphRange, parseGlyphRange } from '../../tiles/glyphs.js';
 import style from '../../tiles/style.json' with { type: 'json' };
 import qgisStyle from '../../tiles/style-qgis.json' with { type: 'json' };
-import { textStream } from '../http/stream.js';
+import { findTileLayer, tileLayers } from './layers.js';
+import { createTileSources, encoderFor } from './sources.js';
+import { dataBounds, dataVersion, parseDataVersion, territoryExists } from './versions.js';
 
 const territoryFilter = z
   .string()
@@ -166,8 +159,17 @@ async function renderTileJson(
 ): Promise<Response> {
   await checkTerritory(c, territory);
   const [version, bounds] = await Promise.all([dataVersion(c.var.db), dataBounds(c.var.db, territory)]);
-  const doc = source.tilejson(new URL(c.req.url), { version, territory, bounds });
+  const doc = source.tilejson({ tiles: tileUrlTemplate(c.req.url, source.id, version, territory), bounds });
   return c.json(doc, 200, { 'cache-control': 'no-cache' });
+}
+
+/** The URL template of a source's tiles on this server, carrying the data version (and filter). */
+function tileUrlTemplate(requestUrl: string, sourceId: string, version: string, territory: string | undefined): string {
+  const params = new URLSearchParams({ v: version });
+  if (territory) params.set('territory', territory);
+  const path = sourceId === 'composite' ? '/tiles' : `/tiles/${sourceId}`;
+  // Braces must stay literal for the {z}/{x}/{y} template.
+  return `${new URL(path, requestUrl).href}/{z}/{x}/{y}.mvt?${params}`;
 }
 
 function sourcesFor(c: Context<AppEnv>, cache: TileCache | null) {
@@ -369,7 +371,7 @@ export function tileRoutes(cache: TileCache | null) {
   return app;
 }
 
-/** Mounted at /territories, after territoryRoutes: one territory's tiles and GeoJSON. */
+/** Mounted at /territories, after territoryRoutes: one territory's tiles. */
 export function territoryTileRoutes(cache: TileCache | null) {
   const app = new OpenAPIHono<AppEnv>();
   const tags = ['territories', 'tiles'];
@@ -390,34 +392,6 @@ export function territoryTileRoutes(cache: TileCache | null) {
       return renderTile(c, sourcesFor(c, cache).composite, zoom, x, y, id, c.req.valid('query').v) as never;
     },
   );
-
-  for (const layer of ['sites', 'plots'] as DownloadLayer[]) {
-    app.openapi(
-      createRoute({
-        method: 'get',
-        path: `/{id}/${layer}.geojson`,
-        tags,
-        summary: `The territory's ${layer} as one streamed RFC 7946 FeatureCollection`,
-        request: { params: z.object({ id: territoryIdParam }), query: z.object({}).strict() },
-        responses: {
-          200: {
-            description: `${layer} features`,
-            content: { [mediaTypes.geojson]: { schema: z.record(z.string(), z.any()) } },
-          },
-          ...problemResponses,
-        },
-      }),
-      async (c) => {
-        const { id } = c.req.valid('param');
-        await checkTerritory(c, id);
-        // The OGC whitelist of properties: no buyer or owner name ever leaves here.
-        return c.body(textStream(geoJsonChunks(c.var.db, layer, id)), 200, {
-          'content-type': mediaTypes.geojson,
-          'cache-control': 'no-cache',
-        }) as never;
-      },
-    );
-  }
 
   return app;
 }

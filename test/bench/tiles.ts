@@ -19,8 +19,8 @@ import { openPGlite, openPostgres } from '../../src/db/open.js';
 import { seedDemoData } from '../../src/fixtures/demo.js';
 import { generateFixtures } from '../../src/fixtures/generate.js';
 import { createRandom } from '../../src/fixtures/random.js';
-import { tileLayers } from '../../tiles/layers.js';
-import { asMvtStatement, createTileSources } from '../../tiles/source.js';
+import { tileLayers } from '../../src/tiles/layers.js';
+import { asMvtStatement, createTileSources } from '../../src/tiles/sources.js';
 import { tileAt, type TileCoord } from '../../tiles/tile-math.js';
 
 const url = process.env.DATABASE_URL;

@@ -11,7 +11,7 @@ import turfBbox from '@turf/bbox';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importBrownfields } from '../../src/importers/brownfields.js';
-import { findTileLayer } from '../../tiles/layers.js';
+import { findTileLayer } from '../../src/tiles/layers.js';
 import { tileAt, tileUnitMetres } from '../../tiles/tile-math.js';
 import { openTestApp, type TestContext } from '../support/app.js';
 

@@ -7,8 +7,8 @@ import { PbfReader } from 'pbf';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ringArea } from '../../tiles/mvt-encoder.js';
-import { tileLayers } from '../../tiles/layers.js';
-import { PostgisLayerSource } from '../../tiles/source.js';
+import { tileLayers } from '../../src/tiles/layers.js';
+import { PostgisLayerSource } from '../../src/tiles/sources.js';
 import { tileAt, type TileCoord } from '../../tiles/tile-math.js';
 import { openTestApp, type TestContext } from '../support/app.js';
 

@@ -14,9 +14,9 @@ import { ChangeFeed } from '../../src/changes.js';
 import { FailureLimiter } from '../../src/auth/middleware.js';
 import { createApiKey } from '../../src/auth/keys.js';
 import { TileCache } from '../../tiles/cache.js';
-import { CELL_LEVELS, CELLS_PER_SIDE } from '../../tiles/clusters.js';
-import { findTileLayer } from '../../tiles/layers.js';
-import { createTileSources, encoderFor } from '../../tiles/source.js';
+import { CELL_LEVELS, CELLS_PER_SIDE } from '../../src/tiles/clusters.js';
+import { findTileLayer } from '../../src/tiles/layers.js';
+import { createTileSources, encoderFor } from '../../src/tiles/sources.js';
 import { EXTENT, tileAt, tileUnitMetres, type TileCoord } from '../../tiles/tile-math.js';
 import { backendName, openTestApp, type TestContext } from '../support/app.js';
 
@@ -680,7 +680,7 @@ describe('tile cache and data versions', () => {
   });
 
   it('reads a hand-made ?v= far ahead of the data as any version, not as a cache miss for ever', async () => {
-    const { parseDataVersion } = await import('../../tiles/source.js');
+    const { parseDataVersion } = await import('../../src/tiles/versions.js');
     const now = Date.UTC(2026, 10, 25);
     expect(parseDataVersion(now.toString(36), now)).toBe(now);
     expect(parseDataVersion('zzzzzzzzzz', now)).toBe(0);
@@ -707,7 +707,7 @@ describe('tile cache and data versions', () => {
     expect(cache.stats().entries).toBe(2);
 
     // A write under the plot drops the layer tile and the composite that holds it.
-    cache.invalidateGeometries('plots', [plot.geometry]);
+    cache.invalidateGeometries(findTileLayer('plots'), [plot.geometry]);
     expect(cache.has({ layer: 'composite', z, x, y })).toBe(false);
     expect(cache.has({ layer: 'plots', z, x, y })).toBe(false);
   });

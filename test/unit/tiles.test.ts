@@ -1,11 +1,14 @@
-// Tile math, the MVT encoder and the tile cache, without a database.
+// Tile math, the MVT encoder and the tile cache, without a database; the tile core's edge.
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { VectorTile } from '@mapbox/vector-tile';
 import { PbfReader } from 'pbf';
 import type { Point, Polygon } from 'geojson';
 import { describe, expect, it } from 'vitest';
 import { TileCache } from '../../tiles/cache.js';
-import { CELLS_PER_SIDE, clusterCell, clusterId } from '../../tiles/clusters.js';
-import { tileLayers } from '../../tiles/layers.js';
+import { CELLS_PER_SIDE, clusterCell, clusterId } from '../../src/tiles/clusters.js';
+import { findTileLayer, tileLayers } from '../../src/tiles/layers.js';
 import { encodeGeometry, encodeTile, ringArea } from '../../tiles/mvt-encoder.js';
 import { ORIGIN, tileAt, tileEnvelope, tileProblem, tileRange, tileUnitMetres } from '../../tiles/tile-math.js';
 
@@ -197,7 +200,7 @@ describe('tile cache', () => {
       cache.set({ layer: 'plots', ...tileAt(5.5, 45.764, z) }, bytes(10));
     }
     const generation = cache.generation;
-    const dropped = cache.invalidateGeometries('plots', [plot, moved]);
+    const dropped = cache.invalidateGeometries(findTileLayer('plots'), [plot, moved]);
     expect(cache.generation).toBe(generation + 1);
     for (let z = 10; z <= 16; z++) {
       expect(cache.has({ layer: 'plots', ...tileAt(4.8357, 45.764, z) })).toBe(false);
@@ -216,7 +219,7 @@ describe('tile cache', () => {
       cache.set({ layer: 'sites', ...here }, bytes(10));
       cache.set({ layer: 'composite', ...here }, bytes(10));
     }
-    cache.invalidateGeometries('sites', [{ type: 'Point', coordinates: [4.8357, 45.764] }]);
+    cache.invalidateGeometries(findTileLayer('sites'), [{ type: 'Point', coordinates: [4.8357, 45.764] }]);
     expect(cache.stats().entries).toBe(0);
   });
 
@@ -236,7 +239,7 @@ describe('tile cache', () => {
   it('does not store a tile built across an invalidation', () => {
     const cache = new TileCache();
     const started = cache.generation;
-    cache.invalidateGeometries('plots', [{ type: 'Point', coordinates: [0, 0] }]);
+    cache.invalidateGeometries(findTileLayer('plots'), [{ type: 'Point', coordinates: [0, 0] }]);
     cache.set({ layer: 'plots', z: 12, x: 0, y: 0 }, bytes(10), started);
     expect(cache.has({ layer: 'plots', z: 12, x: 0, y: 0 })).toBe(false);
   });
@@ -254,5 +257,41 @@ describe('Accept-Encoding', () => {
     expect(acceptsGzip('identity')).toBe(false);
     expect(acceptsGzip(undefined)).toBe(false);
     expect(acceptsGzip('deflate, GZIP')).toBe(true);
+  });
+});
+
+describe('the tile core (tiles/)', () => {
+  const core = resolve(dirname(fileURLToPath(import.meta.url)), '../../tiles');
+  const files = (readdirSync(core, { recursive: true }) as string[])
+    .filter((name) => name.endsWith('.ts'))
+    .map((name) => join(core, name));
+  /** Every module specifier of a source text: static and type imports, re-exports, import(). */
+  const specifiers = (text: string) =>
+    [...text.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*)(['"])([^'"]+)\1/g)].map((m) => m[2]!);
+
+  it('finds the specifiers of imports, type imports, re-exports and dynamic imports', () => {
+    const text = [
+      "import { sql } from 'kysely';",
+      "import type { Database } from '../src/db/schema.js';",
+      "export { x } from './x.js';",
+      "const m = await import('../src/app.js');",
+      "import './side-effect.js';",
+    ].join('\n');
+    expect(specifiers(text)).toEqual(['kysely', '../src/db/schema.js', './x.js', '../src/app.js', './side-effect.js']);
+  });
+
+  it('imports nothing from src/ and nothing from Hono: relative imports stay inside tiles/', () => {
+    expect(files.map((f) => relative(core, f))).toEqual(
+      expect.arrayContaining(['cache.ts', 'source.ts', 'tile-math.ts']),
+    );
+    const outside: string[] = [];
+    for (const file of files) {
+      for (const spec of specifiers(readFileSync(file, 'utf8'))) {
+        const leaves = spec.startsWith('.') && relative(core, resolve(dirname(file), spec)).startsWith('..');
+        if (leaves || spec === 'hono' || spec.startsWith('hono/') || spec.startsWith('@hono/'))
+          outside.push(`${relative(core, file)}: ${spec}`);
+      }
+    }
+    expect(outside).toEqual([]);
   });
 });

@@ -18,8 +18,7 @@
 //   backends and data changes: (4^L − 1)/3 + cy·2^L + cx with L = z + 3 and cx, cy the cell's
 //   column and row over the whole world at that level.
 import { sql, type RawBuilder } from 'kysely';
-import type { TileQuery } from './layers.js';
-import { lonLatToTileFraction, ORIGIN } from './tile-math.js';
+import { lonLatToTileFraction, ORIGIN, type TileCoord } from '../../tiles/tile-math.js';
 
 /** log2 of the cells per tile side: 8 × 8 cells. */
 export const CELL_LEVELS = 3;
@@ -57,7 +56,7 @@ export interface ClusterSource {
  * cell holds one feature, and `wrap(mean point in EPSG:3857)` as geom. Cells in row-major order.
  */
 export function clusterFeatures(
-  q: TileQuery,
+  q: TileCoord,
   wrap: (geom: RawBuilder<unknown>) => RawBuilder<unknown>,
   source: ClusterSource,
 ): RawBuilder<unknown> {

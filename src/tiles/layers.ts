@@ -2,7 +2,7 @@
 // query per layer and tile feeds both encoders (ST_AsMVT on PostgreSQL, the TypeScript
 // encoder on the embedded database), so both paths see the same features, ids and values.
 //
-// Below the zoom where a layer draws polygons it is drawn as grid clusters (tiles/clusters.ts):
+// Below the zoom where a layer draws polygons it is drawn as grid clusters (clusters.ts):
 // counts and sums per cell, nothing capped or dropped. The polygon zooms keep a feature cap.
 //
 // Feature ids: MVT wants unsigned integers and our ids are UUIDs (sites, plots) or text
@@ -11,9 +11,11 @@
 // one tile sharing an id is about n²/2^49 (4e-9 for 1,000 features). No migration needed;
 // clients that need the catalogue id read the `id` property.
 import { sql, type RawBuilder } from 'kysely';
+import type { SubscribeToInvalidations } from '../../tiles/cache.js';
+import type { ChangeFeed } from '../changes.js';
 import { clusterFeatures } from './clusters.js';
-import type { PropertyType } from './mvt-encoder.js';
-import { tileSearchBox, tileUnitMetres } from './tile-math.js';
+import type { PropertyType } from '../../tiles/mvt-encoder.js';
+import { tileSearchBox, tileUnitMetres } from '../../tiles/tile-math.js';
 
 export type LayerId = 'territories' | 'sites' | 'plots' | 'brownfields';
 
@@ -40,7 +42,7 @@ export interface TileLayer {
    * + territories stay under the 500 KB bound. Cluster tiles hold at most 64 points per layer.
    */
   featureCap: number;
-  /** Below this zoom the layer is grid clusters (tiles/clusters.ts); 0 for never. */
+  /** Below this zoom the layer is grid clusters (clusters.ts); 0 for never. */
   clusterBelow: number;
   /** Properties of the features (polygon zooms). */
   fields: Record<string, LayerField>;
@@ -320,3 +322,19 @@ export function findTileLayer(id: string): TileLayer | undefined {
 
 /** Which layer a catalogue write touches (the change feed's entity names). */
 export const layerOfEntity = { site: 'sites', plot: 'plots' } as const satisfies Record<string, LayerId>;
+
+/** The change feed as the tile cache hears it: a site or plot write names its layer and geometries. */
+export function tileInvalidations(changes: ChangeFeed): SubscribeToInvalidations {
+  return (listener) =>
+    changes.subscribe((change) =>
+      listener(
+        change.action === 'reset'
+          ? { action: 'reset' }
+          : {
+              action: 'invalidate',
+              layer: findTileLayer(layerOfEntity[change.entity]),
+              geometries: [change.before, change.after],
+            },
+      ),
+    );
+}
