@@ -5,7 +5,7 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../app.js';
 import { mediaTypes } from '../http/media.js';
-import { featureText as geoJsonFeatureText } from '../http/features.js';
+import { featureCollectionChunks, featureText as geoJsonFeatureText } from '../http/features.js';
 import { cnigCsvHeader, cnigCsvLines } from '../cnig/write.js';
 import { round } from '../round.js';
 import { toBrief, type BriefQuery } from './brief.js';
@@ -13,13 +13,19 @@ import { decodeCursor, encodeCursor } from './cursor.js';
 import {
   cnigClassOf,
   countMatches,
-  featureExportStatement,
   searchChunks,
   searchPage,
   searchStatement,
   type SearchOutput,
 } from './repository.js';
-import { explainScore, type ComponentDefinition, type Facts, type SearchKind } from './score.js';
+import {
+  explainScore,
+  type ComponentDefinition,
+  type Facts,
+  type PlotFacts,
+  type SearchKind,
+  type SiteFacts,
+} from './score.js';
 import { textStream } from '../http/stream.js';
 
 // The search's CSV is a download for people: a UTF-8 byte order mark makes Excel (French
@@ -27,87 +33,93 @@ import { textStream } from '../http/stream.js';
 // under /exports/cnig keep the standard's bare UTF-8 (README, "CSV files").
 const spreadsheetBom = '\uFEFF';
 
-const parsed = (text: unknown) => (typeof text === 'string' ? (JSON.parse(text) as unknown) : null);
+const parsed = (text: string | null) => (text === null ? null : (JSON.parse(text) as unknown));
 
-export function siteItem(f: Facts, definition: ComponentDefinition[]) {
+export function siteItem(f: SiteFacts, definition: ComponentDefinition<SiteFacts>[]) {
   return {
-    id: f.id as string,
-    cnigId: f.cnigId as string,
-    name: f.name as string,
-    siteType: f.siteType as string,
-    mainVocation: f.mainVocation as string,
-    state: f.state as string,
+    id: f.id,
+    cnigId: f.cnigId,
+    name: f.name,
+    siteType: f.siteType,
+    mainVocation: f.mainVocation,
+    state: f.state,
     location: {
-      epci: { siren: f.epciSiren as string, name: f.epciName as string },
-      commune: { insee: f.communeInsee as string, name: f.communeName as string, department: f.department as string },
-      inTerritory: f.inTerritory as boolean,
+      epci: { siren: f.epciSiren, name: f.epciName },
+      commune: { insee: f.communeInsee, name: f.communeName, department: f.department },
+      inTerritory: f.inTerritory,
       point: parsed(f.point),
     },
     areas: {
-      areaHa: round(f.areaHa as number | null, 2),
-      usableAreaHa: round(f.usableAreaHa as number | null, 2),
-      availableAreaHa: round(f.availableAreaHa as number | null, 2),
-      maxPlotAreaHa: round(f.maxPlotAreaHa as number | null, 2),
+      areaHa: round(f.areaHa, 2),
+      usableAreaHa: round(f.usableAreaHa, 2),
+      availableAreaHa: round(f.availableAreaHa, 2),
+      maxPlotAreaHa: round(f.maxPlotAreaHa, 2),
     },
     utilities: {
-      electricity: f.networkElectricity as boolean | null,
-      powerMw: f.powerMw as number | null,
-      gas: f.networkGas as boolean | null,
-      drinkingWater: f.networkDrinkingWater as boolean | null,
-      sewerage: f.networkSewerage as boolean | null,
-      fibre: f.networkFibre as boolean | null,
+      electricity: f.networkElectricity,
+      powerMw: f.powerMw,
+      gas: f.networkGas,
+      drinkingWater: f.networkDrinkingWater,
+      sewerage: f.networkSewerage,
+      fibre: f.networkFibre,
     },
     access: {
-      railSiding: f.railSiding as boolean | null,
-      riverQuay: f.riverQuay as boolean | null,
-      motorwayInterchangeKm: f.motorwayInterchangeKm as number | null,
-      freightStationKm: f.freightStationKm as number | null,
-      portKm: f.portKm as number | null,
+      railSiding: f.railSiding,
+      riverQuay: f.riverQuay,
+      motorwayInterchangeKm: f.motorwayInterchangeKm,
+      freightStationKm: f.freightStationKm,
+      portKm: f.portKm,
     },
-    turnkey: { programme: f.turnkeyProgramme as string | null, labelStatus: f.labelStatus as string | null },
-    lowestPriceEurM2: f.priceEurM2 as number | null,
-    brownfield: f.brownfield as boolean,
-    availableFrom: f.availableFrom as string | null,
-    distanceKm: round(f.distanceKm as number | null, 3),
+    turnkey: { programme: f.turnkeyProgramme, labelStatus: f.labelStatus },
+    lowestPriceEurM2: f.priceEurM2,
+    brownfield: f.brownfield,
+    availableFrom: f.availableFrom,
+    distanceKm: round(f.distanceKm, 3),
     score: explainScore(definition, f),
   };
 }
 
-export function plotItem(f: Facts, definition: ComponentDefinition[]) {
+export function plotItem(f: PlotFacts, definition: ComponentDefinition<PlotFacts>[]) {
   return {
-    id: f.id as string,
-    cnigId: f.cnigId as string,
-    site: { id: f.siteId as string, cnigId: f.siteCnigId as string, name: f.siteName as string },
-    communeInsee: f.communeInsee as string | null,
+    id: f.id,
+    cnigId: f.cnigId,
+    site: { id: f.siteId, cnigId: f.siteCnigId, name: f.siteName },
+    communeInsee: f.communeInsee,
     point: parsed(f.point),
-    areaHa: round(f.areaHa as number | null, 4),
-    landControl: f.landControl as string,
-    developmentStage: f.developmentStage as string,
-    marketingStage: f.marketingStage as string,
-    occupation: f.occupation as string,
-    planningZone: f.planningZone as string | null,
-    turnkey: f.turnkey as boolean | null,
-    priceEurM2: f.priceEurM2 as number | null,
-    availableFrom: f.availableFrom as string | null,
-    brownfield: f.brownfield as boolean,
+    areaHa: round(f.areaHa, 4),
+    landControl: f.landControl,
+    developmentStage: f.developmentStage,
+    marketingStage: f.marketingStage,
+    occupation: f.occupation,
+    planningZone: f.planningZone,
+    turnkey: f.turnkey,
+    priceEurM2: f.priceEurM2,
+    availableFrom: f.availableFrom,
+    brownfield: f.brownfield,
     siteUtilities: {
-      electricity: f.networkElectricity as boolean | null,
-      powerMw: f.powerMw as number | null,
-      railSiding: f.railSiding as boolean | null,
+      electricity: f.networkElectricity,
+      powerMw: f.powerMw,
+      railSiding: f.railSiding,
     },
-    siteAccess: { motorwayInterchangeKm: f.motorwayInterchangeKm as number | null },
-    distanceKm: round(f.distanceKm as number | null, 3),
+    siteAccess: { motorwayInterchangeKm: f.motorwayInterchangeKm },
+    distanceKm: round(f.distanceKm, 3),
     score: explainScore(definition, f),
   };
 }
 
-const itemOf = (kind: SearchKind) => (kind === 'site' ? siteItem : plotItem);
+/** The one shape of a result, per kind: JSON items, and the properties of every GeoJSON Feature, paged or streamed. */
+const shapers: {
+  [K in SearchKind]: (f: Facts<K>, definition: ComponentDefinition<Facts<K>>[]) => Record<string, unknown>;
+} = {
+  site: siteItem,
+  plot: plotItem,
+};
 
-function featureText(kind: SearchKind, f: Facts, definition: ComponentDefinition[]): string {
-  const properties: Record<string, unknown> = itemOf(kind)(f, definition);
+function featureText<K extends SearchKind>(kind: K, f: Facts<K>, definition: ComponentDefinition<Facts<K>>[]): string {
+  const properties = shapers[kind](f, definition);
   delete properties.point;
   // The geometry is already GeoJSON text from ST_AsGeoJSON: spliced in, never re-parsed.
-  return geoJsonFeatureText({ id: f.id as string, geometry: String(f.geometry), properties });
+  return geoJsonFeatureText({ id: f.id, geometry: String(f.geometry), properties });
 }
 
 function negotiate(c: Context, f: SearchOutput | undefined): SearchOutput {
@@ -126,7 +138,11 @@ function pageLink(c: Context, cursor: string | undefined): string {
 }
 
 /** GET /sites and GET /plots. */
-export async function renderSearch(c: Context<AppEnv>, kind: SearchKind, query: BriefQuery): Promise<Response> {
+export async function renderSearch<K extends SearchKind>(
+  c: Context<AppEnv>,
+  kind: K,
+  query: BriefQuery,
+): Promise<Response> {
   const brief = toBrief(query);
   const sortName = `${brief.sort.reverse ? '-' : ''}${brief.sort.key}`;
   const cursor = query.cursor ? decodeCursor(query.cursor, sortName) : undefined;
@@ -134,24 +150,23 @@ export async function renderSearch(c: Context<AppEnv>, kind: SearchKind, query: 
   const db = c.var.db;
   const today = c.var.clock.today();
   const chunks = { singleConnection: c.var.backend === 'pglite' };
-  const fileName = kind === 'site' ? 'sites' : 'plots';
+  // One name per resource, paged or streamed.
+  const csvDisposition = `attachment; filename="${kind === 'site' ? 'sites' : 'plots'}-search.csv"`;
 
   if (output !== 'json' && query.limit === undefined) {
     if (output === 'geojson') {
-      async function* features(): AsyncGenerator<string> {
-        yield '{"type":"FeatureCollection","features":[';
-        let first = true;
-        for await (const rows of searchChunks(
-          db,
-          featureExportStatement({ kind, brief, output, cursor, today }),
-          chunks,
-        )) {
-          yield (first ? '' : ',') + rows.map((row) => row.feature).join(',');
-          first = false;
-        }
-        yield ']}';
+      // Each chunk of rows is shaped by the page's own function: the same Features, memory one chunk deep.
+      // It costs throughput against Features built as text in SQL (the former export): 3,300 against
+      // 9,500 features/s at 20,000 plots on a loaded 2-core machine (npm run bench -- search).
+      const { statement, definition } = searchStatement({ kind, brief, output, cursor, today });
+      async function* features(): AsyncGenerator<string[]> {
+        for await (const rows of searchChunks(db, statement, chunks))
+          yield rows.map((row) => featureText(kind, row, definition));
       }
-      return c.body(textStream(features()), 200, { 'content-type': mediaTypes.geojson, vary: 'accept' });
+      return c.body(textStream(featureCollectionChunks(features())), 200, {
+        'content-type': mediaTypes.geojson,
+        vary: 'accept',
+      });
     }
     async function* lines(): AsyncGenerator<string> {
       yield spreadsheetBom + cnigCsvHeader(cnigClassOf(kind));
@@ -164,7 +179,7 @@ export async function renderSearch(c: Context<AppEnv>, kind: SearchKind, query: 
     }
     return c.body(textStream(lines()), 200, {
       'content-type': `${mediaTypes.csv}; charset=utf-8`,
-      'content-disposition': `attachment; filename="${kind === 'site' ? 'site-eco' : 'terrain-eco'}-search.csv"`,
+      'content-disposition': csvDisposition,
       vary: 'accept',
     });
   }
@@ -175,10 +190,7 @@ export async function renderSearch(c: Context<AppEnv>, kind: SearchKind, query: 
     countMatches(db, kind, brief, query.count === 'exact'),
   ]);
   const last = page.rows[page.rows.length - 1];
-  const next =
-    page.more && last
-      ? pageLink(c, encodeCursor({ sort: sortName, key: Number(last.sortKey), id: String(last.id) }))
-      : null;
+  const next = page.more && last ? pageLink(c, encodeCursor({ sort: sortName, key: last.sortKey, id: last.id })) : null;
   const links = { self: pageLink(c, query.cursor), next };
 
   if (output === 'geojson') {
@@ -199,7 +211,7 @@ export async function renderSearch(c: Context<AppEnv>, kind: SearchKind, query: 
   if (output === 'csv') {
     const headers: Record<string, string> = {
       'content-type': `${mediaTypes.csv}; charset=utf-8`,
-      'content-disposition': `attachment; filename="${fileName}-search.csv"`,
+      'content-disposition': csvDisposition,
       vary: 'accept',
     };
     if (next) headers.link = `<${next}>; rel="next"`;
@@ -209,7 +221,7 @@ export async function renderSearch(c: Context<AppEnv>, kind: SearchKind, query: 
       headers,
     );
   }
-  const item = itemOf(kind);
+  const item = shapers[kind];
   return c.json(
     {
       total,

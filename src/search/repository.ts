@@ -18,6 +18,7 @@ import {
   scoreDefinition,
   totalExpression,
   type ComponentDefinition,
+  type ComponentSql,
   type Facts,
   type SearchKind,
 } from './score.js';
@@ -196,7 +197,7 @@ function factColumns(kind: SearchKind, brief: Brief, output: SearchOutput): RawB
 }
 
 /** The sort key, always non-null and ascending; nulls sort last whichever the direction. */
-function sortKeyExpression(kind: SearchKind, brief: Brief, definition: ComponentDefinition[]): RawBuilder<number> {
+function sortKeyExpression(kind: SearchKind, brief: Brief, definition: ComponentSql[]): RawBuilder<number> {
   const { key, reverse } = brief.sort;
   const ascending = (value: RawBuilder<unknown>) =>
     reverse ? sql<number>`-coalesce((${value})::float8, -1e15)` : sql<number>`coalesce((${value})::float8, 1e15)`;
@@ -220,8 +221,8 @@ function sortKeyExpression(kind: SearchKind, brief: Brief, definition: Component
   }
 }
 
-export interface SearchQuery {
-  kind: SearchKind;
+export interface SearchQuery<K extends SearchKind = SearchKind> {
+  kind: K;
   brief: Brief;
   output: SearchOutput;
   cursor?: Cursor;
@@ -253,10 +254,11 @@ function nearestFirst(q: SearchQuery): RawBuilder<unknown> | undefined {
 }
 
 /** The full search as one SQL statement (the benchmark runs the same text through pg). */
-export function searchStatement(q: SearchQuery): {
-  statement: RawBuilder<Facts>;
-  definition: ComponentDefinition[];
-  order: RawBuilder<unknown>;
+export function searchStatement<K extends SearchKind>(
+  q: SearchQuery<K>,
+): {
+  statement: RawBuilder<Facts<K>>;
+  definition: ComponentDefinition<Facts<K>>[];
 } {
   const definition = scoreDefinition(q.kind, q.brief, q.today);
   // Sorting by id alone lets the planner walk the primary key (a fast-starting export).
@@ -268,13 +270,13 @@ export function searchStatement(q: SearchQuery): {
       ? sql`WHERE r.id ${sql.raw(descending ? '<' : '>')} ${q.cursor.id}::uuid`
       : sql`WHERE (r.sort_key, r.id) > (${q.cursor.key}::float8, ${q.cursor.id}::uuid)`;
   const order = byId ? sql`r.id ${sql.raw(descending ? 'DESC' : 'ASC')}` : sql`r.sort_key, r.id`;
-  const statement = sql<Facts>`SELECT * FROM (
+  const statement = sql<Facts<K>>`SELECT * FROM (
       SELECT f.*, ${sql.join(definition.map((c) => sql`(${c.expression})::float8 AS ${sql.id(componentColumn(c.name))}`))},
         ${sortKeyExpression(q.kind, q.brief, definition)} AS sort_key
       FROM (${nearestFirst(q) ?? sql`SELECT ${factColumns(q.kind, q.brief, q.output)} FROM ${fromClause(q.kind)} WHERE ${briefConditions(q.kind, q.brief.filters)}`}) f
     ) r ${after}
     ORDER BY ${order} ${q.limit !== undefined ? sql`LIMIT ${q.limit}` : sql``}`;
-  return { statement, definition, order };
+  return { statement, definition };
 }
 
 /**
@@ -311,53 +313,10 @@ export async function countMatches(
   return exact || n <= TOTAL_CAP ? { total: n, exact: true } : { total: TOTAL_CAP, exact: false };
 }
 
-export async function searchPage(db: Kysely<Database>, q: SearchQuery & { limit: number }) {
+export async function searchPage<K extends SearchKind>(db: Kysely<Database>, q: SearchQuery<K> & { limit: number }) {
   const { statement, definition } = searchStatement({ ...q, limit: q.limit + 1 });
   const { rows } = await statement.execute(db);
   return { rows: rows.slice(0, q.limit), more: rows.length > q.limit, definition };
-}
-
-// float8 arithmetic rather than round(numeric): the same digits in JSON at a fraction of the cost.
-const roundedValue = (value: RawBuilder<unknown>, digits: number) =>
-  sql`(round((${value}) * ${sql.lit(10 ** digits)}) / ${sql.lit(10 ** digits)})`;
-const rounded = (column: string, digits: number) => roundedValue(sql`${sql.ref(`r.${column}`)}::float8`, digits);
-
-/**
- * The streamed GeoJSON export: each Feature is built as text by the database, so that the
- * application joins strings instead of mapping some forty columns per row (the CamelCasePlugin
- * renames every key of every row) and re-serialising them; that is what makes 100,000
- * features a second-scale export. Properties are the page item's, with the score's total and
- * component values (the reasons are in the JSON pages).
- */
-export function featureExportStatement(q: SearchQuery): RawBuilder<{ feature: string }> {
-  const { statement, definition, order } = searchStatement({ ...q, output: 'geojson' });
-  const weights = definition.reduce((sum, c) => sum + c.weight, 0);
-  const total = roundedValue(
-    sql`100.0 * (${sql.join(
-      definition.map((c) => sql`${sql.lit(c.weight)} * ${sql.ref(`r.${componentColumn(c.name)}`)}`),
-      sql` + `,
-    )}) / ${sql.lit(weights)}`,
-    1,
-  );
-  const components = sql`json_build_object(${sql.join(definition.flatMap((c) => [sql.lit(c.name), roundedValue(sql.ref(`r.${componentColumn(c.name)}`), 3)]))})`;
-  const score = sql`json_build_object('total', ${total}, 'components', ${components})`;
-  const properties =
-    q.kind === 'site'
-      ? sql`json_build_object('cnigId', r.cnig_id, 'name', r.name, 'siteType', r.site_type, 'mainVocation', r.main_vocation, 'state', r.state,
-          'commune', json_build_object('insee', r.commune_insee, 'name', r.commune_name, 'department', r.department),
-          'epci', json_build_object('siren', r.epci_siren, 'name', r.epci_name), 'inTerritory', r.in_territory,
-          'usableAreaHa', ${rounded('usable_area_ha', 2)}, 'availableAreaHa', ${rounded('available_area_ha', 2)}, 'maxPlotAreaHa', ${rounded('max_plot_area_ha', 2)},
-          'powerMw', r.power_mw, 'railSiding', r.rail_siding, 'motorwayInterchangeKm', r.motorway_interchange_km,
-          'turnkeyProgramme', r.turnkey_programme, 'labelStatus', r.label_status, 'lowestPriceEurM2', r.price_eur_m2,
-          'brownfield', r.brownfield, 'availableFrom', r.available_from, 'distanceKm', ${rounded('distance_km', 3)}, 'score', ${score})`
-      : sql`json_build_object('cnigId', r.cnig_id, 'site', json_build_object('id', r.site_id, 'cnigId', r.site_cnig_id, 'name', r.site_name),
-          'communeInsee', r.commune_insee, 'areaHa', ${rounded('area_ha', 4)}, 'landControl', r.land_control, 'developmentStage', r.development_stage,
-          'marketingStage', r.marketing_stage, 'occupation', r.occupation, 'planningZone', r.planning_zone, 'turnkey', r.turnkey,
-          'priceEurM2', r.price_eur_m2, 'availableFrom', r.available_from, 'brownfield', r.brownfield, 'distanceKm', ${rounded('distance_km', 3)}, 'score', ${score})`;
-  return sql<{
-    feature: string;
-  }>`SELECT '{"type":"Feature","id":"' || r.id || '","geometry":' || r.geometry || ',"properties":' || (${properties})::text || '}' AS feature
-    FROM (${statement}) r ORDER BY ${order}`;
 }
 
 /**

@@ -34,16 +34,87 @@ export interface ScoreComponent {
   reason: string;
 }
 
-/** The facts row a component reads (snake_case columns of the search's inner select, camelCased). */
-export type Facts = Record<string, unknown>;
+/**
+ * A row of the search (repository.ts `factColumns`, then the score columns and the sort key), as
+ * the CamelCasePlugin reads it: numeric and int8 arrive as numbers, dates as 'YYYY-MM-DD' (db/open.ts).
+ * `point` is filled for JSON pages, `geometry` for GeoJSON, the `cnig<n>` columns for CSV.
+ */
+type SharedFacts = {
+  id: string;
+  cnigId: string;
+  areaHa: number | null;
+  availableFrom: string | null;
+  priceEurM2: number | null;
+  brownfield: boolean;
+  powerMw: number | null;
+  networkElectricity: boolean | null;
+  networkGas: boolean | null;
+  networkDrinkingWater: boolean | null;
+  networkSewerage: boolean | null;
+  networkFibre: boolean | null;
+  railSiding: boolean | null;
+  riverQuay: boolean | null;
+  motorwayInterchangeKm: number | null;
+  freightStationKm: number | null;
+  portKm: number | null;
+  turnkeyProgramme: string | null;
+  labelStatus: string | null;
+  inTerritory: boolean;
+  distanceM: number | null;
+  distanceKm: number | null;
+  point: string | null;
+  geometry: string | null;
+  sortKey: number;
+  /** The `score_<name>` columns (componentColumn), each in [0, 1]. */
+  [scoreColumn: `score${string}`]: number | null;
+};
 
-export interface ComponentDefinition {
+export type SiteFacts = SharedFacts & {
+  name: string;
+  siteType: string;
+  mainVocation: string;
+  state: string;
+  usableAreaHa: number | null;
+  availableAreaHa: number | null;
+  maxPlotAreaHa: number | null;
+  epciSiren: string;
+  epciName: string;
+  communeInsee: string;
+  communeName: string;
+  department: string;
+};
+
+export type PlotFacts = SharedFacts & {
+  siteId: string;
+  siteCnigId: string;
+  siteName: string;
+  communeInsee: string | null;
+  landControl: string;
+  developmentStage: string;
+  marketingStage: string;
+  occupation: string;
+  planningZone: string | null;
+  turnkey: boolean | null;
+};
+
+export interface FactsByKind {
+  site: SiteFacts;
+  plot: PlotFacts;
+}
+
+/** The facts row a search of `kind` reads. */
+export type Facts<K extends SearchKind = SearchKind> = FactsByKind[K];
+
+export interface ComponentDefinition<F extends SharedFacts = Facts> {
   name: string;
   weight: number;
   /** An SQL value in [0, 1] over the facts select aliased `f`. */
   expression: RawBuilder<number>;
-  reason(facts: Facts): string;
+  reason: (facts: F) => string;
 }
+
+/** What SQL reads of a component, whatever the kind of its facts. */
+export type ComponentSql = Pick<ComponentDefinition, 'name' | 'weight' | 'expression'>;
 
 /** A plant project's horizon: availability further out than this scores 0. */
 const AVAILABILITY_HORIZON_DAYS = 1095;
@@ -69,7 +140,11 @@ const availabilityOn = (
 ) => sql<number>`CASE WHEN f.available_from IS NULL THEN 0 WHEN f.available_from <= ${today}::date THEN 1
   ELSE greatest(0, 1 - (f.available_from - ${today}::date)::float8 / ${AVAILABILITY_HORIZON_DAYS}) END`;
 
-export function scoreDefinition(kind: SearchKind, brief: Brief, today: string): ComponentDefinition[] {
+export function scoreDefinition<K extends SearchKind>(
+  kind: K,
+  brief: Brief,
+  today: string,
+): ComponentDefinition<Facts<K>>[] {
   const availability = availabilityOn(today);
   const b = brief.filters;
   const hasRange = b.min_area_ha !== undefined || b.max_area_ha !== undefined;
@@ -78,10 +153,12 @@ export function scoreDefinition(kind: SearchKind, brief: Brief, today: string): 
   const motorwayScale = b.max_motorway_km && b.max_motorway_km > 0 ? b.max_motorway_km : 50;
   const priceScale = b.max_price_eur_m2 && b.max_price_eur_m2 > 0 ? b.max_price_eur_m2 : 80;
   const radius = b.radius_km ?? 50;
-  const components: ComponentDefinition[] = [];
+  const siteComponents: ComponentDefinition<SiteFacts>[] = [];
+  const plotComponents: ComponentDefinition<PlotFacts>[] = [];
+  const components: ComponentDefinition<SharedFacts>[] = [];
 
   if (kind === 'site') {
-    components.push(
+    siteComponents.push(
       hasRange
         ? {
             name: 'size',
@@ -106,7 +183,7 @@ export function scoreDefinition(kind: SearchKind, brief: Brief, today: string): 
       },
     );
   } else {
-    components.push(
+    plotComponents.push(
       hasRange
         ? {
             name: 'size',
@@ -182,11 +259,12 @@ export function scoreDefinition(kind: SearchKind, brief: Brief, today: string): 
       reason: (f) => (f.inTerritory ? "in a Territoire d'industrie" : "outside the Territoires d'industrie"),
     },
   );
-  return components;
+  // `kind` decides the facts type, which TypeScript cannot follow from the comparison to K.
+  return [...(kind === 'site' ? siteComponents : plotComponents), ...components] as ComponentDefinition<Facts<K>>[];
 }
 
 /** The total as SQL (0..100), for sorting and paging. */
-export function totalExpression(definition: ComponentDefinition[]): RawBuilder<number> {
+export function totalExpression(definition: ComponentSql[]): RawBuilder<number> {
   const weights = definition.reduce((sum, c) => sum + c.weight, 0);
   return sql<number>`(100.0 * (${sql.join(
     definition.map((c) => sql`${sql.lit(c.weight)} * (${c.expression})`),
@@ -197,12 +275,12 @@ export function totalExpression(definition: ComponentDefinition[]): RawBuilder<n
 export const componentColumn = (name: string) => `score_${name}`;
 
 /** The per-result explanation; values come from the `score_<name>` columns of the row (camelCased). */
-export function explainScore(
-  definition: ComponentDefinition[],
-  row: Facts,
+export function explainScore<F extends SharedFacts>(
+  definition: ComponentDefinition<F>[],
+  row: F,
 ): { total: number; components: ScoreComponent[] } {
   const weights = definition.reduce((sum, c) => sum + c.weight, 0);
-  const componentValue = (name: string) => Number(row[`score${name[0]!.toUpperCase()}${name.slice(1)}`] ?? 0);
+  const componentValue = (name: string) => row[`score${name[0]!.toUpperCase()}${name.slice(1)}`] ?? 0;
   const total = (100 * definition.reduce((sum, c) => sum + c.weight * componentValue(c.name), 0)) / weights;
   const components = definition.map((c) => ({
     name: c.name,
