@@ -1,6 +1,6 @@
 // /sites/{id}/label: the labelling file, assessments against the grid, workflow moves.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import type { AppEnv } from '../app.js';
+import type { AppEnv } from '../app-env.js';
 import { allowInScope } from '../auth/guard.js';
 import { limitBody } from '../http/body-limit.js';
 import { uuidParam } from '../http/params.js';

@@ -3,7 +3,7 @@
 // filters, sortby or property names become 400 problem documents.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import type { AppEnv } from '../app.js';
+import type { AppEnv } from '../app-env.js';
 import { invalidParam, NotFoundError } from '../http/errors.js';
 import { feature } from '../http/features.js';
 import { geoJson, mediaTypes } from '../http/media.js';

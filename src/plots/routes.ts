@@ -1,6 +1,6 @@
 // /plots: one plot (CNIG terrain-eco) as JSON or GeoJSON.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import type { AppEnv } from '../app.js';
+import type { AppEnv } from '../app-env.js';
 import { renderEntity } from '../http/entity.js';
 import { NotFoundError } from '../http/errors.js';
 import { mediaTypes } from '../http/media.js';

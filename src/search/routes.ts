@@ -2,7 +2,7 @@
 // GET /sites/{id}/sheet (JSON, or a printable HTML page on f=html or Accept: text/html).
 // Mounted under /sites before the site routes, so that `compare` is never read as an {id}.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import type { AppEnv } from '../app.js';
+import type { AppEnv } from '../app-env.js';
 import { invalidParam, NotFoundError } from '../http/errors.js';
 import { mediaTypes } from '../http/media.js';
 import { uuidParam, uuidPattern } from '../http/params.js';

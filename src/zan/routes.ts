@@ -2,7 +2,7 @@
 // plot, a simulation that writes nothing, and the printable report. Registered with their full
 // paths and mounted at '/', so the catalogue's own sub-apps stay untouched.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import type { AppEnv } from '../app.js';
+import type { AppEnv } from '../app-env.js';
 import { NotFoundError, invalidParam } from '../http/errors.js';
 import { limitBody } from '../http/body-limit.js';
 import { mediaTypes } from '../http/media.js';
