@@ -16,12 +16,10 @@ import { plotRoutes } from './plots/routes.js';
 import { authenticate, FailureLimiter } from './auth/middleware.js';
 import { anonymousViewer } from './auth/viewer.js';
 import { ChangeFeed } from './changes.js';
-import { plotWriteRoutes, siteWriteRoutes } from './editing/routes.js';
 import { auditRoutes } from './audit/routes.js';
 import { labellingRoutes } from './labelling/routes.js';
 import { programmeRoutes } from './programme/routes.js';
 import { siteRoutes } from './sites/routes.js';
-import { siteInvestorRoutes } from './search/routes.js';
 import { territoryRoutes } from './territories/routes.js';
 import { territoryTileRoutes, tileRoutes } from './tiles/routes.js';
 import { TileCache } from '../tiles/cache.js';
@@ -72,11 +70,8 @@ export function createApp(deps: AppDeps) {
   tileCache?.listen(changes);
   app.route('/territories', territoryTileRoutes(tileCache));
   app.route('/tiles', tileRoutes(tileCache));
-  app.route('/sites', siteInvestorRoutes()); // before siteRoutes: /sites/compare is not an {id}
   app.route('/sites', siteRoutes());
-  app.route('/sites', siteWriteRoutes());
   app.route('/plots', plotRoutes());
-  app.route('/plots', plotWriteRoutes());
   app.route('/', labellingRoutes());
   app.route('/audit', auditRoutes());
   app.route('/programme', programmeRoutes(deps.turnkeyTarget ?? 50));
@@ -84,7 +79,7 @@ export function createApp(deps: AppDeps) {
   app.route('/assets', assetRoutes());
   app.route('/exports', exportRoutes());
   app.route('/imports', importRoutes({ maxBytes: deps.maxImportBytes, spoolDir: deps.spoolDir }));
-  // ZAN measures register full paths under /territories, /sites, /plots and /zan.
+  // ZAN measures of territories and the simulation register full paths under /territories and /zan.
   app.route('/', zanRoutes());
   openApiRoutes(app);
 

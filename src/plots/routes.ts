@@ -1,4 +1,5 @@
-// /plots: one plot (CNIG terrain-eco) as JSON or GeoJSON.
+// /plots: the one router of the resource. Its own handlers (the search, one plot as JSON or
+// GeoJSON) and the parts it mounts: the writes (editing/routes.ts) and the ZAN measures (zan/routes.ts).
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../app-env.js';
 import { renderEntity } from '../http/entity.js';
@@ -9,6 +10,8 @@ import { featureSchema, problemResponses } from '../http/schemas.js';
 import { briefQuery } from '../search/brief.js';
 import { renderSearch } from '../search/listing.js';
 import { searchResponses } from '../search/openapi.js';
+import { plotWriteRoutes } from '../editing/routes.js';
+import { plotZanRoutes } from '../zan/routes.js';
 import { findPlot } from './repository.js';
 import { plotSchema, toPlotJson } from './representation.js';
 
@@ -59,5 +62,7 @@ export function plotRoutes() {
     },
   );
 
+  app.route('/', plotWriteRoutes());
+  app.route('/', plotZanRoutes());
   return app;
 }

@@ -1,6 +1,6 @@
 // Investor views of sites: GET /sites/compare?ids= (2 to 5 sites side by side) and
 // GET /sites/{id}/sheet (JSON, or a printable HTML page on f=html or Accept: text/html).
-// Mounted under /sites before the site routes, so that `compare` is never read as an {id}.
+// Mounted by the sites router (sites/routes.ts) before its {id} routes, so that `compare` is never read as an {id}.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../app-env.js';
 import { invalidParam, NotFoundError } from '../http/errors.js';

@@ -1,4 +1,6 @@
-// /sites: one site (CNIG site-eco) as JSON or GeoJSON.
+// /sites: the one router of the resource. Its own handlers (the search, one site as JSON or
+// GeoJSON) and the parts it mounts: the investor views (search/routes.ts), the writes
+// (editing/routes.ts), the labelling file (labelling/routes.ts) and the ZAN measures (zan/routes.ts).
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../app-env.js';
 import { renderEntity } from '../http/entity.js';
@@ -9,11 +11,17 @@ import { featureSchema, problemResponses } from '../http/schemas.js';
 import { briefQuery } from '../search/brief.js';
 import { renderSearch } from '../search/listing.js';
 import { searchResponses } from '../search/openapi.js';
+import { siteInvestorRoutes } from '../search/routes.js';
+import { siteWriteRoutes } from '../editing/routes.js';
+import { siteLabelRoutes } from '../labelling/routes.js';
+import { siteZanRoutes } from '../zan/routes.js';
 import { findSite } from './repository.js';
 import { siteSchema, toSiteJson } from './representation.js';
 
 export function siteRoutes() {
   const app = new OpenAPIHono<AppEnv>();
+  // First: /compare is a path of its own, never an {id}.
+  app.route('/', siteInvestorRoutes());
 
   app.openapi(
     createRoute({
@@ -54,5 +62,8 @@ export function siteRoutes() {
     },
   );
 
+  app.route('/', siteWriteRoutes());
+  app.route('/', siteLabelRoutes());
+  app.route('/', siteZanRoutes());
   return app;
 }
