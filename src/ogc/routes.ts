@@ -9,9 +9,9 @@ import { feature } from '../http/features.js';
 import { geoJson, mediaTypes } from '../http/media.js';
 import { problemResponses } from '../http/schemas.js';
 import { collections, findCollection, queryablesDocument, type CollectionDefinition } from './collections.js';
-import { bboxCondition, contentCrs, crs84 as crs84Definition, crsQuery, legacyCrsMember, supportedCrs } from './crs.js';
-import { Cql2SyntaxError, parseCql2Json, parseCql2Text } from './cql2.js';
-import { datetimeExpression, filterExpression, propertyEquals, QueryError } from './filter-sql.js';
+import { contentCrs, crs84 as crs84Definition, crsQuery, legacyCrsMember, supportedCrs } from './crs.js';
+import { Cql2SyntaxError } from './cql2.js';
+import { QueryError } from './filter-sql.js';
 import { collectionExtent, findFeature, findFeatures } from './repository.js';
 import {
   collectionPage,
@@ -373,19 +373,18 @@ export function ogcRoutes(options: { basemapStyleUrl?: string } = {}) {
       const limit = Math.min(requested ?? defaultLimit, maxLimit);
       let page: Awaited<ReturnType<typeof findFeatures>>;
       try {
-        const conditions = [
-          ...(bbox !== undefined ? [bboxCondition(collection, bbox, bboxCrs)] : []),
-          ...(datetime !== undefined ? [datetimeExpression(collection, datetime)] : []),
-          ...Object.entries(properties).map(([name, value]) => {
-            if (!Object.hasOwn(collection.properties, name)) throw new QueryError(name, 'unknown parameter');
-            return propertyEquals(collection, name, String(value));
-          }),
-          ...(filter !== undefined
-            ? [filterExpression(collection, lang === 'cql2-json' ? parseCql2Json(filter) : parseCql2Text(filter))]
-            : []),
-        ];
-        // sortby names are checked while the ORDER BY is built.
-        page = await findFeatures(c.var.db, collection, { conditions, sortby, crs, limit, offset });
+        page = await findFeatures(c.var.db, collection, {
+          bbox,
+          bboxCrs,
+          datetime,
+          properties,
+          filter,
+          filterLang: lang,
+          sortby,
+          crs,
+          limit,
+          offset,
+        });
       } catch (error) {
         rethrowQueryError(error);
       }
