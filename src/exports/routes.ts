@@ -128,7 +128,7 @@ export function exportRoutes() {
           'content-type': contentType,
           ...contentCrs(crs),
           'content-disposition': `attachment; filename="${file}.${download.format}"`,
-        }) as never;
+        });
       },
     );
   }

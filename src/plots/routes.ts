@@ -31,7 +31,7 @@ export function plotRoutes() {
       request: { query: briefQuery },
       responses: searchResponses('plot'),
     }),
-    async (c) => renderSearch(c, 'plot', c.req.valid('query')) as never,
+    async (c) => renderSearch(c, 'plot', c.req.valid('query')),
   );
 
   app.openapi(
@@ -58,7 +58,7 @@ export function plotRoutes() {
       const { id } = c.req.valid('param');
       const row = await findPlot(c.var.db, id);
       if (!row) throw new NotFoundError('plot', id);
-      return renderEntity(c, 'plot', toPlotJson(row, c.var.viewer), c.req.valid('query').f) as never;
+      return renderEntity(c, 'plot', toPlotJson(row, c.var.viewer), c.req.valid('query').f);
     },
   );
 

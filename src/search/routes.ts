@@ -75,7 +75,7 @@ export function siteInvestorRoutes() {
       }
       const summaries = sites.map(({ geometry: _geometry, ...rest }) => rest);
       const rows = comparedRows.map(([criterion, read]) => ({ criterion, values: sites.map(read) }));
-      return c.json({ ids, rows, sites: summaries }, 200) as never;
+      return c.json({ ids, rows, sites: summaries }, 200);
     },
   );
 
@@ -111,8 +111,8 @@ export function siteInvestorRoutes() {
       if (!sheet) throw new NotFoundError('site', id);
       const f = c.req.valid('query').f;
       const html = f ? f === 'html' : (c.req.header('accept') ?? '').includes(mediaTypes.html);
-      if (html) return c.html(sheetHtml(sheet), 200, { vary: 'accept' }) as never;
-      return c.json(sheet, 200, { vary: 'accept' }) as never;
+      if (html) return c.html(sheetHtml(sheet), 200, { vary: 'accept' });
+      return c.json(sheet, 200, { vary: 'accept' });
     },
   );
 

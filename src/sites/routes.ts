@@ -32,7 +32,7 @@ export function siteRoutes() {
       request: { query: briefQuery },
       responses: searchResponses('site'),
     }),
-    async (c) => renderSearch(c, 'site', c.req.valid('query')) as never,
+    async (c) => renderSearch(c, 'site', c.req.valid('query')),
   );
 
   app.openapi(
@@ -58,7 +58,7 @@ export function siteRoutes() {
       const { id } = c.req.valid('param');
       const row = await findSite(c.var.db, id);
       if (!row) throw new NotFoundError('site', id);
-      return renderEntity(c, 'site', toSiteJson(row), c.req.valid('query').f) as never;
+      return renderEntity(c, 'site', toSiteJson(row), c.req.valid('query').f);
     },
   );
 

@@ -126,7 +126,7 @@ export function zanRoutes() {
       if (!territory) throw new NotFoundError('territory', id);
       const zan = await territoryZan(c.var.db, rules, territory);
       const html = territoryReportHtml(rules, territory, zan, c.var.clock.today());
-      return c.body(html, 200, { 'content-type': `${mediaTypes.html}; charset=utf-8` }) as never;
+      return c.body(html, 200, { 'content-type': `${mediaTypes.html}; charset=utf-8` });
     },
   );
 
