@@ -1,13 +1,11 @@
 // The app factory: every entry point (Node, Workers, tests) builds the same app from deps.
 import { OpenAPIHono } from '@hono/zod-openapi';
-import type { Kysely, MigrationProvider } from 'kysely';
 import { compress } from 'hono/compress';
-import type { Database } from './db/schema.js';
-import type { BackendKind } from './db/open.js';
+import type { AppDeps, AppEnv } from './app-env.js';
 import { AppError, problemResponse, renderError } from './http/errors.js';
 import { defaultHook } from './http/validation.js';
 import { defaultMaxBodyBytes } from './http/body-limit.js';
-import { cors, defaultCorsPolicy, type CorsPolicy } from './http/cors.js';
+import { cors, defaultCorsPolicy } from './http/cors.js';
 import { openApiRoutes } from './http/openapi.js';
 import { healthRoutes } from './health/routes.js';
 import { ogcRoutes } from './ogc/routes.js';
@@ -16,64 +14,21 @@ import { exportRoutes, territoryDownloadRoutes } from './exports/routes.js';
 import { importRoutes } from './importers/routes.js';
 import { plotRoutes } from './plots/routes.js';
 import { authenticate, FailureLimiter } from './auth/middleware.js';
-import { anonymousViewer, type Viewer } from './auth/viewer.js';
+import { anonymousViewer } from './auth/viewer.js';
 import { ChangeFeed } from './changes.js';
-import { plotWriteRoutes, siteWriteRoutes } from './editing/routes.js';
 import { auditRoutes } from './audit/routes.js';
 import { labellingRoutes } from './labelling/routes.js';
 import { programmeRoutes } from './programme/routes.js';
 import { siteRoutes } from './sites/routes.js';
-import { siteInvestorRoutes } from './search/routes.js';
 import { territoryRoutes } from './territories/routes.js';
 import { tileInvalidations } from './tiles/layers.js';
 import { territoryTileRoutes, tileRoutes } from './tiles/routes.js';
 import { TileCache } from '../tiles/cache.js';
 import { zanRoutes } from './zan/routes.js';
-import { silentLogger, type Logger } from './logger.js';
-import { systemClock, type Clock } from './clock.js';
+import { silentLogger } from './logger.js';
+import { systemClock } from './clock.js';
 
-export interface AppDeps {
-  db: Kysely<Database>;
-  backend: BackendKind | 'unknown';
-  /** The migrations the schema should be at; /readyz compares. Absent on Workers (no file system). */
-  migrations?: MigrationProvider;
-  logger?: Logger;
-  /** Failed-authentication limiter; one per process (tests pass their own). */
-  failureLimiter?: FailureLimiter;
-  /** Count failed authentications per X-Forwarded-For client (only behind a proxy that sets it). */
-  trustProxy?: boolean;
-  /** Where committed writes are announced (the tile cache listens). */
-  changes?: ChangeFeed;
-  /** Turnkey sites the programme aims to label (dashboard default). */
-  turnkeyTarget?: number;
-  /** Bytes of vector tiles kept in memory; 0 turns the tile cache off (benchmarks). */
-  tileCacheBytes?: number;
-  /** Largest POST /imports body in bytes (default 100 MB; tests lower it). */
-  maxImportBytes?: number;
-  /** The app's one clock (src/clock.ts); the system clock unless pinned (FONCIER_TODAY, tests). */
-  clock?: Clock;
-  /** Largest JSON request body in bytes (default 8 MiB); 413 past it. */
-  maxBodyBytes?: number;
-  /** Where POST /imports spools bodies (default foncier-spool under the OS temp dir). */
-  spoolDir?: string;
-  /** Cross-origin access (default: reads from any origin, writes from none but our own). */
-  cors?: CorsPolicy;
-  /** MapLibre style drawn under the HTML pages' maps (none by default: the pages work offline). */
-  basemapStyleUrl?: string;
-}
-
-export interface AppEnv {
-  Variables: {
-    db: Kysely<Database>;
-    backend: string;
-    migrations: MigrationProvider | undefined;
-    logger: Logger;
-    viewer: Viewer;
-    changes: ChangeFeed;
-    clock: Clock;
-    maxBodyBytes: number;
-  };
-}
+export type { AppDeps, AppEnv } from './app-env.js';
 
 export function createApp(deps: AppDeps) {
   const logger = deps.logger ?? silentLogger;
@@ -117,11 +72,8 @@ export function createApp(deps: AppDeps) {
   app.route('/territories', territoryTileRoutes(tileCache));
   app.route('/territories', territoryDownloadRoutes());
   app.route('/tiles', tileRoutes(tileCache));
-  app.route('/sites', siteInvestorRoutes()); // before siteRoutes: /sites/compare is not an {id}
   app.route('/sites', siteRoutes());
-  app.route('/sites', siteWriteRoutes());
   app.route('/plots', plotRoutes());
-  app.route('/plots', plotWriteRoutes());
   app.route('/', labellingRoutes());
   app.route('/audit', auditRoutes());
   app.route('/programme', programmeRoutes(deps.turnkeyTarget ?? 50));
@@ -129,7 +81,7 @@ export function createApp(deps: AppDeps) {
   app.route('/assets', assetRoutes());
   app.route('/exports', exportRoutes());
   app.route('/imports', importRoutes({ maxBytes: deps.maxImportBytes, spoolDir: deps.spoolDir }));
-  // ZAN measures register full paths under /territories, /sites, /plots and /zan.
+  // ZAN measures of territories and the simulation register full paths under /territories and /zan.
   app.route('/', zanRoutes());
   openApiRoutes(app);
 

@@ -1,12 +1,10 @@
 // Configuration from the environment, parsed once by each entry point (never at module load).
 import { z } from 'zod';
+import { type LogLevel, logLevels } from './logger.js';
 import { defaultMaxBodyBytes } from './http/body-limit.js';
 import type { DatabaseLimits } from './db/limits.js';
 import { defaultSpoolDir } from './importers/spool.js';
 import type { CorsPolicy } from './http/cors.js';
-
-export const logLevels = ['debug', 'info', 'warn', 'error', 'silent'] as const;
-export type LogLevel = (typeof logLevels)[number];
 
 const emptyToUndefined = (value: unknown) => (value === '' ? undefined : value);
 

@@ -1,5 +1,6 @@
 // A small leveled logger writing one JSON object per line to stderr.
-import type { LogLevel } from './config.js';
+export const logLevels = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+export type LogLevel = (typeof logLevels)[number];
 
 const order: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
 

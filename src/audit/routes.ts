@@ -3,7 +3,7 @@
 // when the party is a natural person in either, so that an entry declaring it a legal
 // person (or an older one from before editors were refused that) does not show the name.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import type { AppEnv } from '../app.js';
+import type { AppEnv } from '../app-env.js';
 import { allow } from '../auth/guard.js';
 import { canSeePersonalData, type Viewer } from '../auth/viewer.js';
 import { problemSchema } from '../http/schemas.js';

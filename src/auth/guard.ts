@@ -8,7 +8,7 @@
 // role may not set (natural persons). The writes check scope again under their row lock.
 import type { MiddlewareHandler } from 'hono';
 import { sql, type Kysely } from 'kysely';
-import type { AppEnv } from '../app.js';
+import type { AppEnv } from '../app-env.js';
 import type { Database } from '../db/schema.js';
 import { NotFoundError } from '../http/errors.js';
 import { uuidPattern } from '../http/params.js';

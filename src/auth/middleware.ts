@@ -5,40 +5,13 @@
 // key is never refused by the limiter: behind a proxy without FONCIER_TRUST_PROXY every client
 // shares one address, and one client's failures must not lock the others out.
 import type { MiddlewareHandler } from 'hono';
-import type { AppEnv } from '../app.js';
+import type { AppEnv } from '../app-env.js';
 import { AppError } from '../http/errors.js';
 import { authenticateKey } from './keys.js';
 import { anonymousViewer } from './viewer.js';
+import type { FailureLimiter } from './failure-limiter.js';
 
-export interface FailureLimiterOptions {
-  maxFailures: number;
-  windowMs: number;
-}
-
-/** Sliding-window counter of failed authentications per client. */
-export class FailureLimiter {
-  readonly #failures = new Map<string, number[]>();
-  constructor(private readonly options: FailureLimiterOptions = { maxFailures: 10, windowMs: 60_000 }) {}
-
-  #recent(client: string, now: number): number[] {
-    const kept = (this.#failures.get(client) ?? []).filter((t) => now - t < this.options.windowMs);
-    if (kept.length === 0) this.#failures.delete(client);
-    else this.#failures.set(client, kept);
-    return kept;
-  }
-
-  blockedFor(client: string, now = Date.now()): number {
-    const recent = this.#recent(client, now);
-    if (recent.length < this.options.maxFailures) return 0;
-    return Math.max(1, Math.ceil((recent[0]! + this.options.windowMs - now) / 1000));
-  }
-
-  fail(client: string, now = Date.now()): void {
-    this.#failures.set(client, [...this.#recent(client, now), now]);
-    // Bound memory under a spray of addresses.
-    if (this.#failures.size > 10_000) this.#failures.delete(this.#failures.keys().next().value!);
-  }
-}
+export { FailureLimiter, type FailureLimiterOptions } from './failure-limiter.js';
 
 /** The one answer to a bad key: telling malformed, unknown, revoked and expired apart would
  * tell a caller holding a leaked key whether it was ever valid. */

@@ -2,7 +2,7 @@
 // (200 + new ETag; 428 without it, 412 when stale), DELETE with If-Match (soft, 204).
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import type { AppEnv } from '../app.js';
+import type { AppEnv } from '../app-env.js';
 import { allow, allowInScope } from '../auth/guard.js';
 import { limitBody } from '../http/body-limit.js';
 import { entityTag } from '../http/entity.js';

@@ -5,7 +5,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { Kysely } from 'kysely';
-import type { AppEnv } from '../app.js';
+import type { AppEnv } from '../app-env.js';
 import type { Database } from '../db/schema.js';
 import { NotFoundError } from '../http/errors.js';
 import { territoryIdParam } from '../http/params.js';
@@ -130,7 +130,7 @@ export function exportRoutes() {
           'content-type': contentType,
           ...contentCrs(crs),
           'content-disposition': `attachment; filename="${file}.${download.format}"`,
-        }) as never;
+        });
       },
     );
   }

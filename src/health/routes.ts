@@ -1,7 +1,7 @@
 // /healthz (the process answers) and /readyz (the database answers and its schema is current).
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { sql } from 'kysely';
-import type { AppEnv } from '../app.js';
+import type { AppEnv } from '../app-env.js';
 import { migrationStatus } from '../db/migrate.js';
 import { DATABASE_RETRY_AFTER_S } from '../http/errors.js';
 

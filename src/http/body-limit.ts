@@ -5,7 +5,7 @@
 // POST /imports streams its body to disk under its own, larger limit (importers/routes.ts).
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import type { AppEnv } from '../app.js';
+import type { AppEnv } from '../app-env.js';
 import { AppError } from './errors.js';
 
 /** Default: a 100,000-vertex geometry (geometry/input.ts MAX_VERTICES) written with full

@@ -18,6 +18,12 @@ export function wantsGeoJson(c: Context, f: string | undefined): boolean {
   return accept.includes(mediaTypes.geojson);
 }
 
-export function geoJson(c: Context, body: unknown, status: 200 = 200, headers: Record<string, string> = {}): Response {
-  return c.body(JSON.stringify(body), status, { 'content-type': mediaTypes.geojson, vary: 'accept', ...headers });
+/** GeoJSON is JSON under its own media type: c.json's typed response, so routes keep their response types. */
+export function geoJson<T extends object>(
+  c: Context,
+  body: T,
+  status: 200 = 200,
+  headers: Record<string, string> = {},
+) {
+  return c.json(body, status, { 'content-type': mediaTypes.geojson, vary: 'accept', ...headers });
 }

@@ -2,7 +2,7 @@
 // over it (/docs, Scalar served from the project's own assets), and the landing document at /.
 // The document passes swagger-parser and Redocly's recommended rules (test/http/openapi-lint.test.ts).
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import type { AppEnv } from '../app.js';
+import type { AppEnv } from '../app-env.js';
 import { referencePage, referenceScript, referenceScriptPath } from './reference-page.js';
 
 export const apiInfo = {

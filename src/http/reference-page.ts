@@ -5,7 +5,7 @@
 // offline and loads nothing from another origin.
 import { Scalar } from '@scalar/hono-api-reference';
 import type { MiddlewareHandler } from 'hono';
-import type { AppEnv } from '../app.js';
+import type { AppEnv } from '../app-env.js';
 import { AppError } from './errors.js';
 
 export const referenceScriptPath = '/docs/api-reference.js';

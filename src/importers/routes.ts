@@ -10,7 +10,7 @@ import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import type { AppEnv } from '../app.js';
+import type { AppEnv } from '../app-env.js';
 import { allow } from '../auth/guard.js';
 import { AppError, databaseProblem } from '../http/errors.js';
 import { problemResponses } from '../http/schemas.js';

@@ -1,6 +1,6 @@
 // /sites/{id}/label: the labelling file, assessments against the grid, workflow moves.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import type { AppEnv } from '../app.js';
+import type { AppEnv } from '../app-env.js';
 import { allowInScope } from '../auth/guard.js';
 import { limitBody } from '../http/body-limit.js';
 import { uuidParam } from '../http/params.js';
@@ -82,10 +82,17 @@ export function labellingRoutes() {
     async (c) => c.json(await currentGrid(c.var.db), 200),
   );
 
+  return app;
+}
+
+/** A site's labelling file and its moves, mounted by the sites router (sites/routes.ts). */
+export function siteLabelRoutes() {
+  const app = new OpenAPIHono<AppEnv>();
+
   app.openapi(
     createRoute({
       method: 'get',
-      path: '/sites/{id}/label',
+      path: '/{id}/label',
       tags: ['labelling'],
       summary: "A site's labelling file: state, assessments with evidence, readiness, allowed moves",
       security,
@@ -102,7 +109,7 @@ export function labellingRoutes() {
   app.openapi(
     createRoute({
       method: 'put',
-      path: '/sites/{id}/label/criteria/{criterion}',
+      path: '/{id}/label/criteria/{criterion}',
       tags: ['labelling'],
       summary: 'Assess one criterion of the grid, with evidence',
       security,
@@ -129,7 +136,7 @@ export function labellingRoutes() {
   app.openapi(
     createRoute({
       method: 'post',
-      path: '/sites/{id}/label/transitions',
+      path: '/{id}/label/transitions',
       tags: ['labelling'],
       summary:
         'Move the site in the labelling workflow (draft, submitted, under_review, changes_requested, labelled, rejected, withdrawn)',

@@ -3,15 +3,15 @@
 // filters, sortby or property names become 400 problem documents.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import type { AppEnv } from '../app.js';
+import type { AppEnv } from '../app-env.js';
 import { invalidParam, NotFoundError } from '../http/errors.js';
 import { feature } from '../http/features.js';
 import { geoJson, mediaTypes } from '../http/media.js';
 import { problemResponses } from '../http/schemas.js';
 import { collections, findCollection, queryablesDocument, type CollectionDefinition } from './collections.js';
-import { bboxCondition, contentCrs, crs84 as crs84Definition, crsQuery, legacyCrsMember, supportedCrs } from './crs.js';
-import { Cql2SyntaxError, parseCql2Json, parseCql2Text } from './cql2.js';
-import { datetimeExpression, filterExpression, propertyEquals, QueryError } from './filter-sql.js';
+import { contentCrs, crs84 as crs84Definition, crsQuery, legacyCrsMember, supportedCrs } from './crs.js';
+import { Cql2SyntaxError } from './cql2.js';
+import { QueryError } from './filter-sql.js';
 import { collectionExtent, findFeature, findFeatures } from './repository.js';
 import {
   collectionPage,
@@ -75,6 +75,8 @@ const collectionParams = z.object({
   collectionId: z.string().openapi({ param: { name: 'collectionId', in: 'path' }, example: 'plots' }),
 });
 const looseJson = z.record(z.string(), z.any());
+// The HTML encoding (f=html, or a browser's Accept) of the landing, collection and item resources.
+const htmlPage = { [mediaTypes.html]: { schema: z.string().openapi({ description: 'a browsable page' }) } };
 
 const itemsQuery = z
   .object({
@@ -215,7 +217,7 @@ export function ogcRoutes(options: { basemapStyleUrl?: string } = {}) {
       summary: 'OGC API landing page',
       request: { query: plainQuery },
       responses: {
-        200: { description: 'Landing page', content: { 'application/json': { schema: looseJson } } },
+        200: { description: 'Landing page', content: { 'application/json': { schema: looseJson }, ...htmlPage } },
         ...problemResponses,
       },
     }),
@@ -239,7 +241,7 @@ export function ogcRoutes(options: { basemapStyleUrl?: string } = {}) {
           { rel: 'alternate', type: mediaTypes.html, href: `${base}?f=html`, title: 'This document as HTML' },
         ],
       };
-      if (wantsHtml(c, c.req.valid('query').f)) return html(c, landingPage(doc, base)) as never;
+      if (wantsHtml(c, c.req.valid('query').f)) return html(c, landingPage(doc, base));
       return c.json(doc, 200, { vary: 'accept' });
     },
   );
@@ -270,7 +272,7 @@ export function ogcRoutes(options: { basemapStyleUrl?: string } = {}) {
       summary: 'Feature collections',
       request: { query: plainQuery },
       responses: {
-        200: { description: 'Collections', content: { 'application/json': { schema: looseJson } } },
+        200: { description: 'Collections', content: { 'application/json': { schema: looseJson }, ...htmlPage } },
         ...problemResponses,
       },
     }),
@@ -284,7 +286,7 @@ export function ogcRoutes(options: { basemapStyleUrl?: string } = {}) {
             documents.map((doc, i) => collectionSummary(c, collections[i]!, doc.extentOrNull)),
             base,
           ),
-        ) as never;
+        );
       return c.json(
         {
           links: [
@@ -307,7 +309,7 @@ export function ogcRoutes(options: { basemapStyleUrl?: string } = {}) {
       summary: 'One feature collection',
       request: { params: collectionParams, query: plainQuery },
       responses: {
-        200: { description: 'Collection', content: { 'application/json': { schema: looseJson } } },
+        200: { description: 'Collection', content: { 'application/json': { schema: looseJson }, ...htmlPage } },
         ...problemResponses,
       },
     }),
@@ -315,10 +317,7 @@ export function ogcRoutes(options: { basemapStyleUrl?: string } = {}) {
       const collection = collectionOrThrow(c.req.valid('param').collectionId);
       const { extentOrNull, ...doc } = await collectionDocument(c, collection);
       if (wantsHtml(c, c.req.valid('query').f))
-        return html(
-          c,
-          collectionPage(collectionSummary(c, collection, extentOrNull), baseUrl(c), mapSettings(c)),
-        ) as never;
+        return html(c, collectionPage(collectionSummary(c, collection, extentOrNull), baseUrl(c), mapSettings(c)));
       return c.json(doc, 200, { vary: 'accept' });
     },
   );
@@ -338,7 +337,7 @@ export function ogcRoutes(options: { basemapStyleUrl?: string } = {}) {
     (c) => {
       const collection = collectionOrThrow(c.req.valid('param').collectionId);
       const body = queryablesDocument(collection, `${baseUrl(c)}/collections/${collection.id}/queryables`);
-      return c.body(JSON.stringify(body), 200, { 'content-type': schemaJson }) as never;
+      return c.json(body, 200, { 'content-type': schemaJson });
     },
   );
 
@@ -350,7 +349,10 @@ export function ogcRoutes(options: { basemapStyleUrl?: string } = {}) {
       summary: 'Features of a collection: bbox, datetime, property filters, CQL2 filter, sortby, paging',
       request: { params: collectionParams, query: itemsQuery },
       responses: {
-        200: { description: 'GeoJSON FeatureCollection', content: { [mediaTypes.geojson]: { schema: looseJson } } },
+        200: {
+          description: 'GeoJSON FeatureCollection',
+          content: { [mediaTypes.geojson]: { schema: looseJson }, ...htmlPage },
+        },
         ...problemResponses,
       },
     }),
@@ -373,19 +375,18 @@ export function ogcRoutes(options: { basemapStyleUrl?: string } = {}) {
       const limit = Math.min(requested ?? defaultLimit, maxLimit);
       let page: Awaited<ReturnType<typeof findFeatures>>;
       try {
-        const conditions = [
-          ...(bbox !== undefined ? [bboxCondition(collection, bbox, bboxCrs)] : []),
-          ...(datetime !== undefined ? [datetimeExpression(collection, datetime)] : []),
-          ...Object.entries(properties).map(([name, value]) => {
-            if (!Object.hasOwn(collection.properties, name)) throw new QueryError(name, 'unknown parameter');
-            return propertyEquals(collection, name, String(value));
-          }),
-          ...(filter !== undefined
-            ? [filterExpression(collection, lang === 'cql2-json' ? parseCql2Json(filter) : parseCql2Text(filter))]
-            : []),
-        ];
-        // sortby names are checked while the ORDER BY is built.
-        page = await findFeatures(c.var.db, collection, { conditions, sortby, crs, limit, offset });
+        page = await findFeatures(c.var.db, collection, {
+          bbox,
+          bboxCrs,
+          datetime,
+          properties,
+          filter,
+          filterLang: lang,
+          sortby,
+          crs,
+          limit,
+          offset,
+        });
       } catch (error) {
         rethrowQueryError(error);
       }
@@ -417,7 +418,7 @@ export function ogcRoutes(options: { basemapStyleUrl?: string } = {}) {
             baseUrl(c),
             mapSettings(c),
           ),
-        ) as never;
+        );
       }
       const body = {
         type: 'FeatureCollection',
@@ -428,7 +429,7 @@ export function ogcRoutes(options: { basemapStyleUrl?: string } = {}) {
         features,
         links,
       };
-      return geoJson(c, body, 200, contentCrs(crs)) as never;
+      return geoJson(c, body, 200, contentCrs(crs));
     },
   );
 
@@ -448,7 +449,7 @@ export function ogcRoutes(options: { basemapStyleUrl?: string } = {}) {
         query: plainQuery.extend({ crs: crsParam }),
       },
       responses: {
-        200: { description: 'GeoJSON Feature', content: { [mediaTypes.geojson]: { schema: looseJson } } },
+        200: { description: 'GeoJSON Feature', content: { [mediaTypes.geojson]: { schema: looseJson }, ...htmlPage } },
         ...problemResponses,
       },
     }),
@@ -464,7 +465,7 @@ export function ogcRoutes(options: { basemapStyleUrl?: string } = {}) {
         return html(
           c,
           itemPage(summary, feature(row), baseUrl(c), mapSettings(c), `${base}/items/${encodeURIComponent(row.id)}`),
-        ) as never;
+        );
       }
       return geoJson(
         c,
@@ -476,7 +477,7 @@ export function ogcRoutes(options: { basemapStyleUrl?: string } = {}) {
         }),
         200,
         contentCrs(crs),
-      ) as never;
+      );
     },
   );
 

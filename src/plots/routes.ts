@@ -1,6 +1,7 @@
-// /plots: one plot (CNIG terrain-eco) as JSON or GeoJSON.
+// /plots: the one router of the resource. Its own handlers (the search, one plot as JSON or
+// GeoJSON) and the parts it mounts: the writes (editing/routes.ts) and the ZAN measures (zan/routes.ts).
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import type { AppEnv } from '../app.js';
+import type { AppEnv } from '../app-env.js';
 import { renderEntity } from '../http/entity.js';
 import { NotFoundError } from '../http/errors.js';
 import { mediaTypes } from '../http/media.js';
@@ -9,6 +10,8 @@ import { featureSchema, problemResponses } from '../http/schemas.js';
 import { briefQuery } from '../search/brief.js';
 import { renderSearch } from '../search/listing.js';
 import { searchResponses } from '../search/openapi.js';
+import { plotWriteRoutes } from '../editing/routes.js';
+import { plotZanRoutes } from '../zan/routes.js';
 import { findPlot } from './repository.js';
 import { plotSchema, toPlotJson } from './representation.js';
 
@@ -28,7 +31,7 @@ export function plotRoutes() {
       request: { query: briefQuery },
       responses: searchResponses('plot'),
     }),
-    async (c) => renderSearch(c, 'plot', c.req.valid('query')) as never,
+    async (c) => renderSearch(c, 'plot', c.req.valid('query')),
   );
 
   app.openapi(
@@ -55,9 +58,11 @@ export function plotRoutes() {
       const { id } = c.req.valid('param');
       const row = await findPlot(c.var.db, id);
       if (!row) throw new NotFoundError('plot', id);
-      return renderEntity(c, 'plot', toPlotJson(row, c.var.viewer), c.req.valid('query').f) as never;
+      return renderEntity(c, 'plot', toPlotJson(row, c.var.viewer), c.req.valid('query').f);
     },
   );
 
+  app.route('/', plotWriteRoutes());
+  app.route('/', plotZanRoutes());
   return app;
 }

@@ -1,6 +1,6 @@
 // GET /programme/turnkey-sites: the programme dashboard (public figures).
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import type { AppEnv } from '../app.js';
+import type { AppEnv } from '../app-env.js';
 import { problemResponses } from '../http/schemas.js';
 import { programmeDashboard } from './dashboard.js';
 

@@ -3,7 +3,7 @@
 // total, exact up to TOTAL_CAP or on count=exact). GeoJSON and CSV without `limit` export every match, streamed chunk by chunk
 // from a database cursor so that memory stays flat; with `limit` they are one page too.
 import type { Context } from 'hono';
-import type { AppEnv } from '../app.js';
+import type { AppEnv } from '../app-env.js';
 import { mediaTypes } from '../http/media.js';
 import { featureCollectionChunks, featureText as geoJsonFeatureText } from '../http/features.js';
 import { cnigCsvHeader, cnigCsvLines } from '../cnig/write.js';

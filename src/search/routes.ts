@@ -1,8 +1,8 @@
 // Investor views of sites: GET /sites/compare?ids= (2 to 5 sites side by side) and
 // GET /sites/{id}/sheet (JSON, or a printable HTML page on f=html or Accept: text/html).
-// Mounted under /sites before the site routes, so that `compare` is never read as an {id}.
+// Mounted by the sites router (sites/routes.ts) before its {id} routes, so that `compare` is never read as an {id}.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import type { AppEnv } from '../app.js';
+import type { AppEnv } from '../app-env.js';
 import { invalidParam, NotFoundError } from '../http/errors.js';
 import { mediaTypes } from '../http/media.js';
 import { uuidParam, uuidPattern } from '../http/params.js';
@@ -75,7 +75,7 @@ export function siteInvestorRoutes() {
       }
       const summaries = sites.map(({ geometry: _geometry, ...rest }) => rest);
       const rows = comparedRows.map(([criterion, read]) => ({ criterion, values: sites.map(read) }));
-      return c.json({ ids, rows, sites: summaries }, 200) as never;
+      return c.json({ ids, rows, sites: summaries }, 200);
     },
   );
 
@@ -111,8 +111,8 @@ export function siteInvestorRoutes() {
       if (!sheet) throw new NotFoundError('site', id);
       const f = c.req.valid('query').f;
       const html = f ? f === 'html' : (c.req.header('accept') ?? '').includes(mediaTypes.html);
-      if (html) return c.html(sheetHtml(sheet), 200, { vary: 'accept' }) as never;
-      return c.json(sheet, 200, { vary: 'accept' }) as never;
+      if (html) return c.html(sheetHtml(sheet), 200, { vary: 'accept' });
+      return c.json(sheet, 200, { vary: 'accept' });
     },
   );
 

@@ -1,6 +1,8 @@
-// /sites: one site (CNIG site-eco) as JSON or GeoJSON.
+// /sites: the one router of the resource. Its own handlers (the search, one site as JSON or
+// GeoJSON) and the parts it mounts: the investor views (search/routes.ts), the writes
+// (editing/routes.ts), the labelling file (labelling/routes.ts) and the ZAN measures (zan/routes.ts).
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import type { AppEnv } from '../app.js';
+import type { AppEnv } from '../app-env.js';
 import { renderEntity } from '../http/entity.js';
 import { NotFoundError } from '../http/errors.js';
 import { mediaTypes } from '../http/media.js';
@@ -9,11 +11,17 @@ import { featureSchema, problemResponses } from '../http/schemas.js';
 import { briefQuery } from '../search/brief.js';
 import { renderSearch } from '../search/listing.js';
 import { searchResponses } from '../search/openapi.js';
+import { siteInvestorRoutes } from '../search/routes.js';
+import { siteWriteRoutes } from '../editing/routes.js';
+import { siteLabelRoutes } from '../labelling/routes.js';
+import { siteZanRoutes } from '../zan/routes.js';
 import { findSite } from './repository.js';
 import { siteSchema, toSiteJson } from './representation.js';
 
 export function siteRoutes() {
   const app = new OpenAPIHono<AppEnv>();
+  // First: /compare is a path of its own, never an {id}.
+  app.route('/', siteInvestorRoutes());
 
   app.openapi(
     createRoute({
@@ -24,7 +32,7 @@ export function siteRoutes() {
       request: { query: briefQuery },
       responses: searchResponses('site'),
     }),
-    async (c) => renderSearch(c, 'site', c.req.valid('query')) as never,
+    async (c) => renderSearch(c, 'site', c.req.valid('query')),
   );
 
   app.openapi(
@@ -50,9 +58,12 @@ export function siteRoutes() {
       const { id } = c.req.valid('param');
       const row = await findSite(c.var.db, id);
       if (!row) throw new NotFoundError('site', id);
-      return renderEntity(c, 'site', toSiteJson(row), c.req.valid('query').f) as never;
+      return renderEntity(c, 'site', toSiteJson(row), c.req.valid('query').f);
     },
   );
 
+  app.route('/', siteWriteRoutes());
+  app.route('/', siteLabelRoutes());
+  app.route('/', siteZanRoutes());
   return app;
 }

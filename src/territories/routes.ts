@@ -1,6 +1,6 @@
 // /territories: the Territoires d'industrie, their figures and boundaries.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import type { AppEnv } from '../app.js';
+import type { AppEnv } from '../app-env.js';
 import { NotFoundError } from '../http/errors.js';
 import { feature } from '../http/features.js';
 import { geoJson, mediaTypes } from '../http/media.js';

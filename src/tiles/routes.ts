@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import type { AppEnv } from '../app.js';
+import type { AppEnv } from '../app-env.js';
 import { noneMatch } from '../http/entity.js';
 import { invalidParam, NotFoundError } from '../http/errors.js';
 import { mediaTypes } from '../http/media.js';
@@ -274,9 +274,8 @@ export function tileRoutes(cache: TileCache | null) {
         'cache-control': 'public, max-age=604800',
         vary: 'accept-encoding',
       };
-      if (!acceptsGzip(c.req.header('accept-encoding')))
-        return c.body(bytes as Uint8Array<ArrayBuffer>, 200, headers) as never;
-      return c.body(gzip(bytes) as Uint8Array<ArrayBuffer>, 200, { ...headers, 'content-encoding': 'gzip' }) as never;
+      if (!acceptsGzip(c.req.header('accept-encoding'))) return c.body(bytes as Uint8Array<ArrayBuffer>, 200, headers);
+      return c.body(gzip(bytes) as Uint8Array<ArrayBuffer>, 200, { ...headers, 'content-encoding': 'gzip' });
     },
   );
 
@@ -338,7 +337,7 @@ export function tileRoutes(cache: TileCache | null) {
       const { territory, v } = c.req.valid('query');
       checkTile(zoom, x, y);
       await checkTerritory(c, territory);
-      return renderTile(c, sourcesFor(c, cache).composite, zoom, x, y, territory, v) as never;
+      return renderTile(c, sourcesFor(c, cache).composite, zoom, x, y, territory, v);
     },
   );
 
@@ -364,7 +363,7 @@ export function tileRoutes(cache: TileCache | null) {
       if (!findTileLayer(layer)) throw new NotFoundError('tile layer', layer);
       checkTile(zoom, x, y);
       await checkTerritory(c, territory);
-      return renderTile(c, sourcesFor(c, cache).layers.get(layer)!, zoom, x, y, territory, v) as never;
+      return renderTile(c, sourcesFor(c, cache).layers.get(layer)!, zoom, x, y, territory, v);
     },
   );
 
@@ -389,7 +388,7 @@ export function territoryTileRoutes(cache: TileCache | null) {
       const { id, z: zoom, x, 'y.mvt': y } = c.req.valid('param');
       checkTile(zoom, x, y);
       await checkTerritory(c, id);
-      return renderTile(c, sourcesFor(c, cache).composite, zoom, x, y, id, c.req.valid('query').v) as never;
+      return renderTile(c, sourcesFor(c, cache).composite, zoom, x, y, id, c.req.valid('query').v);
     },
   );
 

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
 import maplibrePackage from 'maplibre-gl/package.json' with { type: 'json' };
-import type { AppEnv } from '../app.js';
+import type { AppEnv } from '../app-env.js';
 import { noneMatch } from '../http/entity.js';
 import { NotFoundError } from '../http/errors.js';
 

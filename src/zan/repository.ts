@@ -329,6 +329,16 @@ export async function epciCommunes(db: Kysely<Database>, siren: string): Promise
     .execute();
 }
 
+/** The communes of these INSEE codes, in code order (unknown codes are left out). */
+export async function communeRefs(db: Kysely<Database>, insees: string[]): Promise<CommuneRef[]> {
+  return db
+    .selectFrom('communes')
+    .where('insee', 'in', [...insees, '-']) // '-' matches nothing and keeps the list non-empty
+    .select(['insee', 'name', 'epciSiren'])
+    .orderBy('insee')
+    .execute();
+}
+
 /** Where every figure comes from: the vintages of the reference data behind them. */
 export async function dataVintages(db: Kysely<Database>, insees: string[]) {
   const distinct = async (table: 'landCover' | 'brownfields' | 'penePerimeters') =>

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { halfBrownfieldPlot } from '../../src/fixtures/zan.js';
-import { zanRoutes } from '../../src/zan/routes.js';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { plotZanRoutes, siteZanRoutes, zanRoutes } from '../../src/zan/routes.js';
 import { openTestApp, type TestContext } from '../support/app.js';
 import { interopAvailable } from '../support/interop.js';
 
@@ -324,8 +325,13 @@ describe('POST /zan/simulate', () => {
 
 describe('OpenAPI', () => {
   it('documents the ZAN routes', async () => {
-    // The ZAN sub-app's own document: the app-wide one also depends on every other resource.
-    const doc = zanRoutes().getOpenAPI31Document({ openapi: '3.1.0', info: { title: 'zan', version: '1' } });
+    // The ZAN sub-apps' own document (the site and plot measures mounted as the sites and plots
+    // routers mount them): the app-wide one also depends on every other resource.
+    const zan = new OpenAPIHono()
+      .route('/', zanRoutes())
+      .route('/sites', siteZanRoutes())
+      .route('/plots', plotZanRoutes());
+    const doc = zan.getOpenAPI31Document({ openapi: '3.1.0', info: { title: 'zan', version: '1' } });
     for (const path of [
       '/territories/{id}/zan',
       '/territories/{id}/zan/report',
