@@ -14,6 +14,7 @@ import { sql, type RawBuilder } from 'kysely';
 import { clusterFeatures } from './clusters.js';
 import type { PropertyType } from './mvt-encoder.js';
 import { tileSearchBox, tileUnitMetres } from './tile-math.js';
+import { forSaleStages } from '../src/plots/vocabulary.js';
 
 export type LayerId = 'territories' | 'sites' | 'plots' | 'brownfields';
 
@@ -168,9 +169,6 @@ export function plotMinimumAreaHa(z: number): number {
   return (2 * tileUnitMetres(z)) ** 2 / 10_000 / 4;
 }
 
-/** CNIG terr_stade_comm values of a plot an investor can buy now. */
-const FOR_SALE = ['en vente', 'en vente avec contraintes'];
-
 const plots: TileLayer = {
   id: 'plots',
   description: 'Terrains économiques (CNIG terrain-eco); grid clusters below zoom 13',
@@ -213,7 +211,7 @@ const plots: TileLayer = {
         ? sql``
         : sql`AND p.site_id IN (SELECT s.id FROM sites s JOIN territory_epci te ON te.epci_siren = s.epci_siren WHERE te.territory_id = ${q.territory})`;
     if (q.z < PLOT_CLUSTER_BELOW) {
-      const forSale = sql`c.marketing_stage IN (${sql.join(FOR_SALE)})`;
+      const forSale = sql`c.marketing_stage IN (${sql.join(forSaleStages)})`;
       return clusterFeatures(q, wrap, {
         members: sql`SELECT p.id::text AS id, Box2D(p.geom) AS box, p.area_ha, p.marketing_stage, p.turnkey, p.occupation
           FROM plots p WHERE p.deleted_at IS NULL AND p.geom && ${searchBox(q)} ${territory}`,

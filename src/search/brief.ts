@@ -3,14 +3,14 @@
 // parameters into a typed `Brief` the SQL builder reads; nothing here touches the database.
 import { z } from '@hono/zod-openapi';
 import { bboxQuery, cursorQuery, limitQuery } from '../http/params.js';
-import { developmentStages, landControls, marketingStages, planningZones } from '../plots/vocabulary.js';
+import { developmentStages, forSaleStages, landControls, marketingStages, planningZones } from '../plots/vocabulary.js';
 
 export const sortKeys = ['score', 'area', 'price', 'distance', 'motorway', 'readiness', 'id'] as const;
 export type SortKey = (typeof sortKeys)[number];
 
 /** Shorthands for CNIG terr_stade_comm values an investor uses in a brief. */
 export const marketingShorthands: Record<string, readonly (typeof marketingStages)[number][]> = {
-  available: ['en vente', 'en vente avec contraintes'],
+  available: forSaleStages,
   under_option: ['réservé par option de réservation', "réservé par une délibération de l'EPCI"],
   sold: ['vendu, commercialisation achevée'],
   not_marketed: ['non commercialisé', 'non commercialisable'],
