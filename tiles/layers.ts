@@ -15,6 +15,7 @@ import { clusterFeatures } from './clusters.js';
 import type { PropertyType } from './mvt-encoder.js';
 import { tileSearchBox, tileUnitMetres } from './tile-math.js';
 import { forSaleStages } from '../src/plots/vocabulary.js';
+import { codeSyntax } from '../src/territories/codes.js';
 
 export type LayerId = 'territories' | 'sites' | 'plots' | 'brownfields';
 
@@ -244,7 +245,7 @@ const BROWNFIELD_CLUSTER_BELOW = 13;
  * ids (the demo's synthetic friches, another producer's) get no link.
  */
 const CARTOFRICHES_SITE_URL = 'https://cartofriches.cerema.fr/cartofriches/?site=';
-const CARTOFRICHES_ID = '^[0-9][0-9AB][0-9]{3}_[0-9]+$';
+const CARTOFRICHES_ID = `^${codeSyntax.inseeCommune}_[0-9]+$`;
 
 const brownfields: TileLayer = {
   id: 'brownfields',

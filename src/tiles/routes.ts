@@ -11,7 +11,7 @@ import type { AppEnv } from '../app.js';
 import { noneMatch } from '../http/entity.js';
 import { invalidParam, NotFoundError } from '../http/errors.js';
 import { mediaTypes } from '../http/media.js';
-import { territoryIdParam } from '../http/params.js';
+import { territoryId, territoryIdParam } from '../http/params.js';
 import { problemResponses } from '../http/schemas.js';
 import { geoJsonChunks, type DownloadLayer } from '../exports/geojson.js';
 import type { TileCache } from '../../tiles/cache.js';
@@ -31,15 +31,11 @@ import style from '../../tiles/style.json' with { type: 'json' };
 import qgisStyle from '../../tiles/style-qgis.json' with { type: 'json' };
 import { textStream } from '../http/stream.js';
 
-const territoryFilter = z
-  .string()
-  .regex(/^ti-[a-z0-9-]{1,60}$/, { message: 'not a territory id (expected e.g. ti-8401)' })
-  .optional()
-  .openapi({
-    param: { name: 'territory', in: 'query' },
-    description: 'Only the features of this Territoire d’industrie',
-    example: 'ti-8401',
-  });
+const territoryFilter = territoryId.optional().openapi({
+  param: { name: 'territory', in: 'query' },
+  description: 'Only the features of this Territoire d’industrie',
+  example: 'ti-8401',
+});
 
 const versionParam = z
   .string()

@@ -10,6 +10,7 @@ import { uuidParam, uuidPattern } from '../http/params.js';
 import { problemResponses } from '../http/schemas.js';
 import { checkGeometry, polygonalGeometrySchema } from '../geometry/input.js';
 import { round } from '../round.js';
+import { codeSyntax } from '../territories/codes.js';
 import { envelopeShare } from './formulas.js';
 import { defaultRuleSetId, ruleSet, ruleSetIds } from './rule-sets.js';
 import {
@@ -43,7 +44,7 @@ const ruleSetQuery = z
 
 const zanTerritoryIdParam = z
   .string()
-  .regex(/^(ti-[a-z0-9-]{1,60}|[0-9]{9}|[0-9][0-9AB][0-9]{3})$/, {
+  .regex(new RegExp(`^(${codeSyntax.territoryId}|${codeSyntax.siren}|${codeSyntax.inseeCommune})$`), {
     message: 'not a territory id (ti-…, an EPCI SIREN or a commune INSEE code)',
   })
   .openapi({

@@ -1,7 +1,16 @@
-// The helpers that every edge shares: the If-Match parser and the HTML escaper.
+// The helpers and constants that every edge shares: the If-Match parser, the HTML escaper,
+// the id patterns and the "for sale" stages.
 import { describe, expect, it } from 'vitest';
 import { escapeHtml } from '../../src/http/html.js';
 import { checkVersion, parseIfMatch, requireIfMatch } from '../../src/http/preconditions.js';
+import { forSaleStages, marketingStages } from '../../src/plots/vocabulary.js';
+import {
+  departmentPattern,
+  inseeCommunePattern,
+  regionPattern,
+  sirenPattern,
+  territoryIdPattern,
+} from '../../src/territories/codes.js';
 
 describe('If-Match', () => {
   const tag = '"site-3f1c0a9e-5b7d-4e2a-9c61-0d8f4b2a7e15-v2"';
@@ -36,5 +45,35 @@ describe('escapeHtml', () => {
   it('leaves other text, accents included, as it is, and escapes an ampersand once', () => {
     expect(escapeHtml('Zone d’activité — Étang-Salé')).toBe('Zone d’activité — Étang-Salé');
     expect(escapeHtml('&amp;')).toBe('&amp;amp;');
+  });
+});
+
+describe('id patterns', () => {
+  const accepts = (pattern: RegExp, values: string[]) => values.filter((v) => !pattern.test(v));
+  it('accept the codes as INSEE and ANCT write them', () => {
+    expect(accepts(territoryIdPattern, ['ti-8401', 'ti-2a-01'])).toEqual([]);
+    expect(accepts(inseeCommunePattern, ['07186', '2A004', '2B033', '97411'])).toEqual([]);
+    expect(accepts(sirenPattern, ['200042935'])).toEqual([]);
+    expect(accepts(departmentPattern, ['07', '2A', '2B', '974', '988'])).toEqual([]);
+    expect(accepts(regionPattern, ['84'])).toEqual([]);
+  });
+  it('refuse look-alikes, padding and a code of another kind', () => {
+    const refused = (pattern: RegExp, values: string[]) => values.filter((v) => pattern.test(v));
+    expect(refused(territoryIdPattern, ['TI-8401', 'ti-', 'ti_8401', ' ti-8401', `ti-${'x'.repeat(61)}`])).toEqual([]);
+    expect(refused(inseeCommunePattern, ['7186', '2C004', '070186', '07186 ', '2a004'])).toEqual([]);
+    expect(refused(sirenPattern, ['20004293', '2000429355', '20004293A'])).toEqual([]);
+    expect(refused(departmentPattern, ['7', '2C', '964', '07186'])).toEqual([]);
+    expect(refused(regionPattern, ['8', '840'])).toEqual([]);
+  });
+  it('carry no flags, so that OpenAPI shows the very pattern that is checked', () => {
+    for (const pattern of [territoryIdPattern, inseeCommunePattern, sirenPattern, departmentPattern, regionPattern])
+      expect(pattern.flags).toBe('');
+  });
+});
+
+describe('for sale', () => {
+  it('is the two CNIG marketing stages under which an investor can still buy', () => {
+    expect(forSaleStages).toEqual(['en vente', 'en vente avec contraintes']);
+    expect(forSaleStages.every((stage) => (marketingStages as readonly string[]).includes(stage))).toBe(true);
   });
 });
