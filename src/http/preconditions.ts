@@ -2,7 +2,7 @@
 // GET). A missing If-Match is 428, a stale one 412 carrying the current ETag. Writes and label
 // transitions read the header through the one parser here.
 import { AppError } from './errors.js';
-import { entityTag } from './entity.js';
+import { entityTag, strongTag } from './entity.js';
 
 /**
  * The entity tag an If-Match header names, or undefined when there is none. A weak tag
@@ -11,7 +11,7 @@ import { entityTag } from './entity.js';
  */
 export function parseIfMatch(header: string | undefined): string | undefined {
   if (!header) return undefined;
-  return header.trim().replace(/^W\//, '');
+  return strongTag(header);
 }
 
 /** The If-Match of a write, which must name a version: 428 without one. */

@@ -1,6 +1,7 @@
 // The helpers and constants that every edge shares: the If-Match parser, the HTML escaper,
 // the id patterns and the "for sale" stages.
 import { describe, expect, it } from 'vitest';
+import { noneMatch } from '../../src/http/entity.js';
 import { escapeHtml } from '../../src/http/html.js';
 import { checkVersion, parseIfMatch, requireIfMatch } from '../../src/http/preconditions.js';
 import { forSaleStages, marketingStages } from '../../src/plots/vocabulary.js';
@@ -19,6 +20,11 @@ describe('If-Match', () => {
     expect(parseIfMatch(`W/${tag}`)).toBe(tag);
     expect(parseIfMatch(`  W/${tag} `)).toBe(tag);
     expect(parseIfMatch('*')).toBe('*');
+  });
+  it('compares weak and strong tags the same way as If-None-Match does', () => {
+    expect(noneMatch(`"other", W/${tag}`, tag)).toBe(true);
+    expect(noneMatch(`W/${tag}`, `W/${tag}`)).toBe(true);
+    expect(noneMatch('"other"', tag)).toBe(false);
   });
   it('has no tag without a header', () => {
     expect(parseIfMatch(undefined)).toBeUndefined();
