@@ -11,6 +11,7 @@ import {
   occupations,
   planningZones,
 } from '../plots/vocabulary.js';
+import { inseeCommunePattern } from '../territories/codes.js';
 import { ownerTypes, siteStates, siteTypes, siteVocations, urbanisationTypes } from '../sites/vocabulary.js';
 
 const isoDate = z.iso.date({ message: 'expected an ISO date YYYY-MM-DD' });
@@ -27,7 +28,7 @@ export const siteInputSchema = z
     mainVocation: z.enum(siteVocations),
     state: z.enum(siteStates),
     usableAreaHa: z.number().min(0).max(100_000),
-    communeInsee: z.string().regex(/^[0-9][0-9AB][0-9]{3}$/, { message: 'expected an INSEE commune code' }),
+    communeInsee: z.string().regex(inseeCommunePattern, { message: 'expected an INSEE commune code' }),
     ownerType: z.enum(ownerTypes),
     identifiedOn: isoDate.optional(),
     creationYear: z.number().int().min(1800).max(2100).nullable().optional(),

@@ -10,6 +10,7 @@ import type { Database } from '../db/schema.js';
 import { NotFoundError } from '../http/errors.js';
 import { territoryIdParam } from '../http/params.js';
 import { mediaTypes } from '../http/media.js';
+import { territoryId } from '../http/params.js';
 import { problemResponses } from '../http/schemas.js';
 import type { CnigClass } from '../cnig/fields.js';
 import { cnigCrs, contentCrs, crsQuery, downloadCrs, type CrsDefinition } from '../ogc/crs.js';
@@ -22,9 +23,7 @@ import { byteStream, textStream } from '../http/stream.js';
 const territoryQuery = (crs: CrsDefinition[]) =>
   z
     .object({
-      territory: z
-        .string()
-        .regex(/^ti-[a-z0-9-]{1,60}$/, { message: 'not a territory id (expected e.g. ti-8401)' })
+      territory: territoryId
         .optional()
         .openapi({ description: "Territoire d'industrie id; national export when absent", example: 'ti-8401' }),
       crs: crsQuery(crs, 'CRS of the coordinates (CRS84 by default)'),

@@ -16,11 +16,15 @@ export function entityTag(kind: string, id: string, version: number): string {
   return `"${kind}-${id}-v${version}"`;
 }
 
+/** A tag without its weak marker: `W/"x"` compares as `"x"` (RFC 9110 §8.8.3.2, weak comparison). */
+export function strongTag(tag: string): string {
+  return tag.trim().replace(/^W\//, '');
+}
+
 /** If-None-Match: a list of tags, weak or strong, or `*` (RFC 9110 §13.1.2, weak comparison). */
 export function noneMatch(header: string | undefined, etag: string): boolean {
   if (!header) return false;
-  const bare = (tag: string) => tag.trim().replace(/^W\//, '');
-  return header.split(',').some((tag) => tag.trim() === '*' || bare(tag) === bare(etag));
+  return header.split(',').some((tag) => tag.trim() === '*' || strongTag(tag) === strongTag(etag));
 }
 
 export function renderEntity<T extends VersionedEntity>(

@@ -1,6 +1,7 @@
 // Query and path schemas shared by every resource: ids, formats, bbox, limit.
 // Query objects are strict: an unknown parameter is a 400 that names it.
 import { z } from '@hono/zod-openapi';
+import { territoryIdPattern } from '../territories/codes.js';
 
 // No /i flag: JSON Schema patterns carry no flags, and the document shows this source verbatim.
 export const uuidPattern = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
@@ -16,14 +17,16 @@ export const uuidParam = (resource: string) =>
       description: `${resource} id (UUID)`,
     });
 
-export const territoryIdParam = z
+/** A territory id in a query; `territoryIdParam` is the path parameter. */
+export const territoryId = z
   .string()
-  .regex(/^ti-[a-z0-9-]{1,60}$/, { message: 'not a territory id (expected e.g. ti-8401)' })
-  .openapi({
-    param: { name: 'id', in: 'path' },
-    example: 'ti-8401',
-    description: "Territoire d'industrie id as ANCT writes it",
-  });
+  .regex(territoryIdPattern, { message: 'not a territory id (expected e.g. ti-8401)' });
+
+export const territoryIdParam = territoryId.openapi({
+  param: { name: 'id', in: 'path' },
+  example: 'ti-8401',
+  description: "Territoire d'industrie id as ANCT writes it",
+});
 
 /** `f=` overrides the Accept header. */
 export const featureFormat = z

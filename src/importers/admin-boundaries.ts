@@ -7,6 +7,7 @@
 import { extname } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
+import { departmentPattern, inseeCommunePattern, regionPattern, sirenPattern } from '../territories/codes.js';
 import {
   upsertCommunes,
   upsertDepartments,
@@ -88,14 +89,14 @@ function rowOf(kind: BoundaryKind, row: number, feature: GeoFeature, report: Imp
       const siren = pick(p, 'CODE_SIREN', 'SIREN_EPCI', 'siren', 'code');
       const natureText = pick(p, 'NATURE', 'nature', 'nature_juridique') ?? '';
       const nature = epciNature(natureText);
-      if (!siren || !/^\d{9}$/.test(siren)) report.reject(row, 'CODE_SIREN', 'not a SIREN (9 digits)', siren);
+      if (!siren || !sirenPattern.test(siren)) report.reject(row, 'CODE_SIREN', 'not a SIREN (9 digits)', siren);
       if (!nature)
         report.reject(row, 'NATURE', 'not a nature of EPCI à fiscalité propre (CC, CA, CU, METRO, EPT)', natureText);
       return report.isRejected(row) ? undefined : { siren, name, nature, ...geometry };
     }
     case 'communes': {
       const insee = pick(p, 'INSEE_COM', 'code', 'insee', 'CODE_INSEE');
-      if (!insee || !/^[0-9][0-9AB][0-9]{3}$/.test(insee)) {
+      if (!insee || !inseeCommunePattern.test(insee)) {
         report.reject(row, 'code', 'not an INSEE commune code', insee);
         return undefined;
       }
@@ -103,7 +104,7 @@ function rowOf(kind: BoundaryKind, row: number, feature: GeoFeature, report: Imp
     }
     case 'departments': {
       const code = pick(p, 'INSEE_DEP', 'code', 'DEP');
-      if (!code || !/^([0-9]{2}|2A|2B|9[78][0-9])$/.test(code)) {
+      if (!code || !departmentPattern.test(code)) {
         report.reject(row, 'code', 'not a département code', code);
         return undefined;
       }
@@ -111,7 +112,7 @@ function rowOf(kind: BoundaryKind, row: number, feature: GeoFeature, report: Imp
     }
     case 'regions': {
       const code = pick(p, 'INSEE_REG', 'code', 'REG');
-      if (!code || !/^[0-9]{2}$/.test(code)) {
+      if (!code || !regionPattern.test(code)) {
         report.reject(row, 'code', 'not a région code', code);
         return undefined;
       }

@@ -7,6 +7,7 @@ import { basename } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { CRS84, LAMBERT_93 } from '../cnig/read.js';
+import { inseeCommunePattern } from '../territories/codes.js';
 import { checkGeometryRows, geometryExpression, type GeometryRow } from './geometry-rows.js';
 import { ImportReportBuilder, type ImportOptions, type ImportReport } from './import-report.js';
 import { csvHeader, csvRecords } from './sources.js';
@@ -42,7 +43,7 @@ export async function importBrownfields(
     const polygon = value(record.geomsurf);
     const point = value(record.geompoint);
     const insee = value(record.comm_insee);
-    if (insee !== null && !/^[0-9][0-9AB][0-9]{3}$/.test(insee))
+    if (insee !== null && !inseeCommunePattern.test(insee))
       report.reject(row, 'comm_insee', 'not an INSEE commune code', insee);
     if (!polygon && !point) report.reject(row, 'geomsurf', 'neither geomsurf nor geompoint');
     else if (!polygon && surface === null)

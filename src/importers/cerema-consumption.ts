@@ -5,6 +5,7 @@
 import { basename } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
+import { inseeCommunePattern } from '../territories/codes.js';
 import { csvHeader, csvRecords } from './sources.js';
 import { ImportReportBuilder, type ImportOptions, type ImportReport } from './import-report.js';
 
@@ -17,7 +18,6 @@ const destinations = [
   ['inc', 'unknownM2'],
 ] as const;
 
-const inseePattern = /^[0-9][0-9AB][0-9]{3}$/;
 const numberPattern = /^-?\d+(?:[.,]\d+)?$/;
 const BATCH = 2_000;
 
@@ -69,7 +69,7 @@ export async function importCeremaConsumption(
   for await (const { row, record } of csvRecords(path)) {
     report.read();
     const insee = (record.idcom ?? '').trim();
-    if (!inseePattern.test(insee)) report.reject(row, 'idcom', 'not an INSEE commune code', insee);
+    if (!inseeCommunePattern.test(insee)) report.reject(row, 'idcom', 'not an INSEE commune code', insee);
     else if (seen.has(insee)) report.reject(row, 'idcom', `duplicate commune (first on row ${seen.get(insee)})`, insee);
     else seen.set(insee, row);
     const parsed: Record<string, unknown>[] = [];

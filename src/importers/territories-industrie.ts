@@ -11,6 +11,7 @@
 import { extname } from 'node:path';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
+import { inseeCommunePattern, sirenPattern } from '../territories/codes.js';
 import { refreshTerritoryGeometry } from '../territories/repository.js';
 import { epciNature } from './admin-boundaries.js';
 import { ImportReportBuilder, type ImportOptions, type ImportReport } from './import-report.js';
@@ -131,7 +132,7 @@ export async function importTerritories(
     if (!territories.has(id)) territories.set(id, { id, name, regionCode: regionOf(id) });
     if (layout === 'anct-communes' || layout === 'first-phase-communes') {
       const insee = (record.insee_com ?? record.code_commune ?? '').trim();
-      if (!/^[0-9][0-9AB][0-9]{3}$/.test(insee))
+      if (!inseeCommunePattern.test(insee))
         report.reject(
           row,
           layout === 'anct-communes' ? 'insee_com' : 'code_commune',
@@ -141,7 +142,7 @@ export async function importTerritories(
       else communeMembers.push({ row, territoryId: id, insee });
     } else if (layout === 'anct-groupements') {
       const siren = (record.siren_groupement ?? '').trim();
-      if (!/^\d{9}$/.test(siren)) report.reject(row, 'siren_groupement', 'not a SIREN', siren);
+      if (!sirenPattern.test(siren)) report.reject(row, 'siren_groupement', 'not a SIREN', siren);
       else epciMembers.push({ row, territoryId: id, epciSiren: siren });
     } else if (record.epci_sirens !== undefined) {
       for (const siren of record.epci_sirens.split('|').filter(Boolean))
@@ -211,8 +212,8 @@ export async function importEpcicom(
     const siren = (record.siren ?? '').trim();
     const insee = (record.insee ?? '').trim();
     const nature = record.nature_juridique;
-    if (!/^\d{9}$/.test(siren)) report.reject(row, 'siren', 'not a SIREN', siren);
-    if (!/^[0-9][0-9AB][0-9]{3}$/.test(insee)) report.reject(row, 'insee', 'not an INSEE commune code', insee);
+    if (!sirenPattern.test(siren)) report.reject(row, 'siren', 'not a SIREN', siren);
+    if (!inseeCommunePattern.test(insee)) report.reject(row, 'insee', 'not an INSEE commune code', insee);
     if (nature !== undefined && !epciNature(nature))
       report.reject(row, 'nature_juridique', 'not an EPCI à fiscalité propre', nature);
     if (report.isRejected(row)) continue;

@@ -26,6 +26,7 @@ import { basename } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { round } from '../round.js';
+import { inseeCommunePattern, regionPattern, sirenPattern } from '../territories/codes.js';
 import { ImportReportBuilder, type ImportOptions, type ImportReport } from './import-report.js';
 import { inImportTransaction } from './import-transaction.js';
 import { regionNames } from './territory-upsert.js';
@@ -34,11 +35,11 @@ const MODEL = 'public_data.territorialisationobjectif';
 
 /** sparte land types (LandModel.land_type); the table holds the first two. */
 const landKinds = {
-  COMM: { held: 'commune', code: /^[0-9][0-9AB][0-9]{3}$/, what: 'an INSEE commune code' },
-  EPCI: { held: 'epci', code: /^[0-9]{9}$/, what: 'a SIREN' },
+  COMM: { held: 'commune', code: inseeCommunePattern, what: 'an INSEE commune code' },
+  EPCI: { held: 'epci', code: sirenPattern, what: 'a SIREN' },
   REGION: {
     held: null,
-    code: /^[0-9]{2}$/,
+    code: regionPattern,
     what: 'an INSEE region code',
     why: 'a regional (SRADDET) figure: the table holds commune and EPCI targets only',
   },

@@ -114,7 +114,7 @@ export async function transition(
   const result = await db.transaction().execute(async (trx) => {
     const site = await loadSite(trx, siteId, true);
     requireTerritoryScope(viewer, site.territories);
-    if (ifMatch) checkVersion('site', siteId, site.version, ifMatch);
+    if (ifMatch !== undefined) checkVersion('site', siteId, site.version, ifMatch);
     const from: WorkflowState = site.labelStatus ?? 'none';
     const move = findMove(from, to);
     const allowedForAnyone = allowedMoves(from).map((m) => m.to);

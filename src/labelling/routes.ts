@@ -4,6 +4,7 @@ import type { AppEnv } from '../app-env.js';
 import { allowInScope } from '../auth/guard.js';
 import { limitBody } from '../http/body-limit.js';
 import { uuidParam } from '../http/params.js';
+import { parseIfMatch } from '../http/preconditions.js';
 import { problemEntry } from '../http/schemas.js';
 import { labelStates } from '../sites/vocabulary.js';
 import { currentGrid } from './grid.js';
@@ -166,7 +167,7 @@ export function siteLabelRoutes() {
         c.req.valid('param').id,
         to,
         reason,
-        c.req.header('if-match'),
+        parseIfMatch(c.req.header('if-match')),
         c.var.clock.today(),
       );
       return c.json(result, 200);

@@ -73,5 +73,8 @@ export const landUses = [
   'sans objet',
 ] as const;
 export const planningZones = ['U', 'AU', 'A', 'N'] as const;
-/** Marketing stages under which an investor can still buy. */
-export const availableMarketingStages = ['en vente', 'en vente avec contraintes'] as const;
+/** Marketing stages under which an investor can still buy: a plot "for sale". */
+export const forSaleStages = [
+  'en vente',
+  'en vente avec contraintes',
+] as const satisfies readonly (typeof marketingStages)[number][];

@@ -2,15 +2,16 @@
 // Every filter is optional and they combine with AND. Parsing turns the flat snake_case
 // parameters into a typed `Brief` the SQL builder reads; nothing here touches the database.
 import { z } from '@hono/zod-openapi';
-import { bboxQuery, cursorQuery, limitQuery } from '../http/params.js';
-import { developmentStages, landControls, marketingStages, planningZones } from '../plots/vocabulary.js';
+import { bboxQuery, cursorQuery, limitQuery, territoryId } from '../http/params.js';
+import { departmentPattern, inseeCommunePattern, regionPattern, sirenPattern } from '../territories/codes.js';
+import { developmentStages, forSaleStages, landControls, marketingStages, planningZones } from '../plots/vocabulary.js';
 
 export const sortKeys = ['score', 'area', 'price', 'distance', 'motorway', 'readiness', 'id'] as const;
 export type SortKey = (typeof sortKeys)[number];
 
 /** Shorthands for CNIG terr_stade_comm values an investor uses in a brief. */
 export const marketingShorthands: Record<string, readonly (typeof marketingStages)[number][]> = {
-  available: ['en vente', 'en vente avec contraintes'],
+  available: forSaleStages,
   under_option: ['réservé par option de réservation', "réservé par une délibération de l'EPCI"],
   sold: ['vendu, commercialisation achevée'],
   not_marketed: ['non commercialisé', 'non commercialisable'],
@@ -74,8 +75,6 @@ const lonLat = z
     description: 'lon,lat (CRS84): the point distances are measured from',
   });
 
-const territoryId = z.string().regex(/^ti-[a-z0-9-]{1,60}$/, { message: 'not a territory id (expected e.g. ti-8401)' });
-
 export const briefQuery = z
   .object({
     // where
@@ -83,22 +82,13 @@ export const briefQuery = z
     within: territoryId
       .optional()
       .openapi({ description: "Territoire d'industrie id: results whose point on surface lies inside its boundary" }),
-    epci: z
-      .string()
-      .regex(/^[0-9]{9}$/, { message: 'expected an EPCI SIREN (9 digits)' })
-      .optional(),
-    commune: z
-      .string()
-      .regex(/^[0-9][0-9AB][0-9]{3}$/, { message: 'expected an INSEE commune code' })
-      .optional(),
+    epci: z.string().regex(sirenPattern, { message: 'expected an EPCI SIREN (9 digits)' }).optional(),
+    commune: z.string().regex(inseeCommunePattern, { message: 'expected an INSEE commune code' }).optional(),
     department: z
       .string()
-      .regex(/^(?:[0-9]{2}|2A|2B|9[78][0-9])$/, { message: 'expected a department code (e.g. 07, 2A, 974)' })
+      .regex(departmentPattern, { message: 'expected a department code (e.g. 07, 2A, 974)' })
       .optional(),
-    region: z
-      .string()
-      .regex(/^[0-9]{2}$/, { message: 'expected an INSEE region code (2 digits)' })
-      .optional(),
+    region: z.string().regex(regionPattern, { message: 'expected an INSEE region code (2 digits)' }).optional(),
     bbox: bboxQuery.optional(),
     near: lonLat,
     radius_km: z.coerce

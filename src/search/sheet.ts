@@ -5,6 +5,7 @@
 // site_moa_* fields; plot owners and buyers are never shown here, whoever they are.
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
+import { escapeHtml } from '../http/html.js';
 import { round } from '../round.js';
 import { findSite } from '../sites/repository.js';
 import { toSiteJson, type SiteJson } from '../sites/representation.js';
@@ -120,16 +121,13 @@ async function sheetZan(db: Kysely<Database>, id: string): Promise<SheetZan | nu
   };
 }
 
-const escapeHtml = (value: unknown) =>
-  String(value ?? '—').replace(
-    /[&<>"']/g,
-    (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!,
-  );
+/** A cell's text: an absent value reads as a dash. */
+const cell = (value: unknown) => escapeHtml(String(value ?? '—'));
 const yesNo = (v: boolean | null) => (v === null ? 'unknown' : v ? 'yes' : 'no');
 const km = (v: number | null) => (v === null ? '—' : `${v} km`);
 
 function table(rows: [string, unknown][]): string {
-  return `<table>${rows.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('')}</table>`;
+  return `<table>${rows.map(([k, v]) => `<tr><th>${cell(k)}</th><td>${cell(v)}</td></tr>`).join('')}</table>`;
 }
 
 /** A self-contained printable page (no script, no external resource). */
@@ -138,18 +136,18 @@ export function sheetHtml(sheet: SiteSheet): string {
   const plotsRows = sheet.plots
     .map(
       (p) =>
-        `<tr><td>${escapeHtml(p.cnigId)}</td><td class="n">${escapeHtml(p.areaHa)}</td><td>${escapeHtml(p.marketingStage)}</td><td>${escapeHtml(p.developmentStage)}</td><td>${escapeHtml(p.planningZone)}</td><td class="n">${escapeHtml(p.priceEurM2)}</td><td>${escapeHtml(p.availableFrom)}</td></tr>`,
+        `<tr><td>${cell(p.cnigId)}</td><td class="n">${cell(p.areaHa)}</td><td>${cell(p.marketingStage)}</td><td>${cell(p.developmentStage)}</td><td>${cell(p.planningZone)}</td><td class="n">${cell(p.priceEurM2)}</td><td>${cell(p.availableFrom)}</td></tr>`,
     )
     .join('');
   return `<!doctype html>
-<html lang="fr"><head><meta charset="utf-8"><title>${escapeHtml(s.name)} — fiche site</title>
+<html lang="fr"><head><meta charset="utf-8"><title>${cell(s.name)} — fiche site</title>
 <style>
 body{font:14px/1.4 system-ui,sans-serif;margin:2rem;color:#111}h1{margin:0 0 .2rem}h2{border-bottom:1px solid #999;margin-top:1.4rem}
 table{border-collapse:collapse;width:100%}th,td{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;vertical-align:top}th{width:35%;background:#f4f4f4}
 .n{text-align:right}.muted{color:#555}@media print{body{margin:1cm}a{color:inherit}}
 </style></head><body>
-<h1>${escapeHtml(s.name)}</h1>
-<p class="muted">${escapeHtml(s.cnigId)} · ${escapeHtml(s.siteType)} · ${escapeHtml(s.state)} · fiche du ${escapeHtml(sheet.generatedOn)}</p>
+<h1>${cell(s.name)}</h1>
+<p class="muted">${cell(s.cnigId)} · ${cell(s.siteType)} · ${cell(s.state)} · fiche du ${cell(sheet.generatedOn)}</p>
 <h2>Location</h2>
 ${table([
   ['Commune', `${s.location.commune.name} (${s.location.commune.insee}), département ${s.location.commune.department}`],

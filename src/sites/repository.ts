@@ -2,6 +2,9 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { asGeoJson, bbox, pointOnSurfaceGeoJson } from '../db/postgis.js';
+import { forSaleStages } from '../plots/vocabulary.js';
+
+const forSale = sql`p.marketing_stage IN (${sql.join(forSaleStages)})`;
 
 export async function findSite(db: Kysely<Database>, id: string) {
   return db
@@ -32,9 +35,9 @@ export async function findSite(db: Kysely<Database>, id: string) {
         SELECT json_build_object(
           'count', count(*),
           'areaHa', coalesce(sum(p.area_ha), 0),
-          'availableCount', count(*) FILTER (WHERE p.marketing_stage IN ('en vente', 'en vente avec contraintes')),
-          'availableAreaHa', coalesce(sum(p.area_ha) FILTER (WHERE p.marketing_stage IN ('en vente', 'en vente avec contraintes')), 0),
-          'largestAvailableHa', max(p.area_ha) FILTER (WHERE p.marketing_stage IN ('en vente', 'en vente avec contraintes')))
+          'availableCount', count(*) FILTER (WHERE ${forSale}),
+          'availableAreaHa', coalesce(sum(p.area_ha) FILTER (WHERE ${forSale}), 0),
+          'largestAvailableHa', max(p.area_ha) FILTER (WHERE ${forSale}))
         FROM plots p WHERE p.site_id = s.id AND p.deleted_at IS NULL)`.as('plotStats'),
     ])
     .executeTakeFirst();

@@ -2,9 +2,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { asGeoJson, bbox } from '../db/postgis.js';
-
-/** Plot marketing stages that an investor can still buy (CNIG terr_stade_comm). */
-export const availableMarketingStages = ['en vente', 'en vente avec contraintes'] as const;
+import { forSaleStages } from '../plots/vocabulary.js';
 
 function catalogueStats(db: Kysely<Database>) {
   // One pass over the live sites and plots, grouped by territory.
@@ -26,10 +24,8 @@ function catalogueStats(db: Kysely<Database>) {
       'te.territoryId',
       eb.fn.countAll<number>().as('plotsCount'),
       sql<number>`coalesce(sum(p.area_ha), 0)`.as('plotsHa'),
-      sql<number>`count(*) FILTER (WHERE p.marketing_stage IN ('en vente', 'en vente avec contraintes'))`.as(
-        'availablePlotsCount',
-      ),
-      sql<number>`coalesce(sum(p.area_ha) FILTER (WHERE p.marketing_stage IN ('en vente', 'en vente avec contraintes')), 0)`.as(
+      sql<number>`count(*) FILTER (WHERE p.marketing_stage IN (${sql.join(forSaleStages)}))`.as('availablePlotsCount'),
+      sql<number>`coalesce(sum(p.area_ha) FILTER (WHERE p.marketing_stage IN (${sql.join(forSaleStages)})), 0)`.as(
         'availablePlotsHa',
       ),
     ])

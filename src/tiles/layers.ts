@@ -16,6 +16,8 @@ import type { ChangeFeed } from '../changes.js';
 import { clusterFeatures } from './clusters.js';
 import type { PropertyType } from '../../tiles/mvt-encoder.js';
 import { tileSearchBox, tileUnitMetres } from '../../tiles/tile-math.js';
+import { forSaleStages } from '../plots/vocabulary.js';
+import { codeSyntax } from '../territories/codes.js';
 
 export type LayerId = 'territories' | 'sites' | 'plots' | 'brownfields';
 
@@ -170,9 +172,6 @@ export function plotMinimumAreaHa(z: number): number {
   return (2 * tileUnitMetres(z)) ** 2 / 10_000 / 4;
 }
 
-/** CNIG terr_stade_comm values of a plot an investor can buy now. */
-const FOR_SALE = ['en vente', 'en vente avec contraintes'];
-
 const plots: TileLayer = {
   id: 'plots',
   description: 'Terrains économiques (CNIG terrain-eco); grid clusters below zoom 13',
@@ -215,7 +214,7 @@ const plots: TileLayer = {
         ? sql``
         : sql`AND p.site_id IN (SELECT s.id FROM sites s JOIN territory_epci te ON te.epci_siren = s.epci_siren WHERE te.territory_id = ${q.territory})`;
     if (q.z < PLOT_CLUSTER_BELOW) {
-      const forSale = sql`c.marketing_stage IN (${sql.join(FOR_SALE)})`;
+      const forSale = sql`c.marketing_stage IN (${sql.join(forSaleStages)})`;
       return clusterFeatures(q, wrap, {
         members: sql`SELECT p.id::text AS id, Box2D(p.geom) AS box, p.area_ha, p.marketing_stage, p.turnkey, p.occupation
           FROM plots p WHERE p.deleted_at IS NULL AND p.geom && ${searchBox(q)} ${territory}`,
@@ -248,7 +247,7 @@ const BROWNFIELD_CLUSTER_BELOW = 13;
  * ids (the demo's synthetic friches, another producer's) get no link.
  */
 const CARTOFRICHES_SITE_URL = 'https://cartofriches.cerema.fr/cartofriches/?site=';
-const CARTOFRICHES_ID = '^[0-9][0-9AB][0-9]{3}_[0-9]+$';
+const CARTOFRICHES_ID = `^${codeSyntax.inseeCommune}_[0-9]+$`;
 
 const brownfields: TileLayer = {
   id: 'brownfields',

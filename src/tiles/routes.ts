@@ -12,7 +12,7 @@ import type { AppEnv } from '../app-env.js';
 import { noneMatch } from '../http/entity.js';
 import { invalidParam, NotFoundError } from '../http/errors.js';
 import { mediaTypes } from '../http/media.js';
-import { territoryIdParam } from '../http/params.js';
+import { territoryId, territoryIdParam } from '../http/params.js';
 import { problemResponses } from '../http/schemas.js';
 import type { TileCache } from '../../tiles/cache.js';
 import type { TileSource } from '../../tiles/source.js';
@@ -24,15 +24,11 @@ import { findTileLayer, tileLayers } from './layers.js';
 import { createTileSources, encoderFor } from './sources.js';
 import { dataBounds, dataVersion, parseDataVersion, territoryExists } from './versions.js';
 
-const territoryFilter = z
-  .string()
-  .regex(/^ti-[a-z0-9-]{1,60}$/, { message: 'not a territory id (expected e.g. ti-8401)' })
-  .optional()
-  .openapi({
-    param: { name: 'territory', in: 'query' },
-    description: 'Only the features of this Territoire d’industrie',
-    example: 'ti-8401',
-  });
+const territoryFilter = territoryId.optional().openapi({
+  param: { name: 'territory', in: 'query' },
+  description: 'Only the features of this Territoire d’industrie',
+  example: 'ti-8401',
+});
 
 const versionParam = z
   .string()

@@ -1,11 +1,11 @@
 // The printable ZAN report of a territory: one self-contained HTML page (inline CSS and SVG,
 // no script, no CDN) a planner can print or attach to a file.
+import { escapeHtml } from '../http/html.js';
 import type { ZanRuleSet } from './rule-sets.js';
 import type { territoryZan, ZanTerritory } from './repository.js';
 
 type TerritoryZan = Awaited<ReturnType<typeof territoryZan>>;
 
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 const ha = (value: number | null | undefined, digits = 2) =>
   value === null || value === undefined
     ? '—'

@@ -15,6 +15,7 @@ import {
   type PlotAreas,
   type PlotMeasure,
 } from './formulas.js';
+import { sirenPattern } from '../territories/codes.js';
 import type { ZanRuleSet } from './rule-sets.js';
 
 const M2_PER_HA = 10_000;
@@ -305,7 +306,7 @@ export async function resolveTerritory(db: Kysely<Database>, id: string): Promis
       .execute();
     return { kind: 'territory', id: t.id, name: t.name, communes: list };
   }
-  if (/^[0-9]{9}$/.test(id)) {
+  if (sirenPattern.test(id)) {
     const e = await db.selectFrom('epci').where('siren', '=', id).select(['siren', 'name']).executeTakeFirst();
     if (!e) return undefined;
     return {

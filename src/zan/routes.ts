@@ -11,6 +11,7 @@ import { uuidParam, uuidPattern } from '../http/params.js';
 import { problemResponses } from '../http/schemas.js';
 import { polygonalGeometrySchema } from '../geometry/input.js';
 import { round } from '../round.js';
+import { codeSyntax } from '../territories/codes.js';
 import { defaultRuleSetId, ruleSet, ruleSetIds } from './rule-sets.js';
 import { dataVintages, measurePlots, resolveTerritory, territoryZan } from './repository.js';
 import { territoryReportHtml } from './report.js';
@@ -37,7 +38,7 @@ const ruleSetQuery = z
 
 const zanTerritoryIdParam = z
   .string()
-  .regex(/^(ti-[a-z0-9-]{1,60}|[0-9]{9}|[0-9][0-9AB][0-9]{3})$/, {
+  .regex(new RegExp(`^(${codeSyntax.territoryId}|${codeSyntax.siren}|${codeSyntax.inseeCommune})$`), {
     message: 'not a territory id (ti-…, an EPCI SIREN or a commune INSEE code)',
   })
   .openapi({

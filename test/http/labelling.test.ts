@@ -143,6 +143,28 @@ describe('labelling journey', () => {
     expect(before).not.toBe(mid);
   });
 
+  it('reads a weak If-Match on a label transition as writes do: W/ of the current ETag moves, W/ of a stale one is 412', async () => {
+    const { rows } = await sql<{ id: string }>`
+      SELECT s.id FROM sites s JOIN territory_epci te ON te.epci_siren = s.epci_siren
+      WHERE te.territory_id = 'ti-4407' AND s.label_status IS NULL AND s.deleted_at IS NULL
+      ORDER BY s.cnig_id DESC LIMIT 1`.execute(t.handle.db);
+    const id = rows[0]!.id;
+    const etag = (await t.get(`/sites/${id}`)).headers.get('etag')!;
+    const transition = (ifMatch: string, to: string) =>
+      t.get(`/sites/${id}/label/transitions`, {
+        method: 'POST',
+        headers: { ...bearer(keys.admin), 'content-type': 'application/json', 'if-match': ifMatch },
+        body: JSON.stringify({ to }),
+      });
+    const moved = await transition(`W/${etag}`, 'draft');
+    expect(moved.status).toBe(200);
+    const before = await fingerprint(t.handle.db);
+    const stale = await transition(`W/${etag}`, 'submitted');
+    expect(stale.status).toBe(412);
+    expect((await stale.json()).currentETag).toBe((await t.get(`/sites/${id}`)).headers.get('etag'));
+    expect(await fingerprint(t.handle.db)).toBe(before);
+  });
+
   it('keeps the labelling file from anonymous callers and from editors of other territories', async () => {
     const id = await ordinarySiteIn('ti-8401');
     expect((await t.get(`/sites/${id}/label`)).status).toBe(401);
