@@ -20,6 +20,7 @@ import { migrateToLatest } from '../../src/db/migrate.js';
 import { openPostgres } from '../../src/db/open.js';
 import { seedDemoData } from '../../src/fixtures/demo.js';
 import { importCnig } from '../../src/importers/cnig-sites-economiques.js';
+import { createScratchDatabase } from './scratch-database.js';
 
 const { values } = parseArgs({
   args: process.argv.slice(3),
@@ -42,16 +43,14 @@ if (!url) {
   process.exit(0);
 }
 
-const admin = new URL(url);
-admin.pathname = '/postgres';
-const scratch = new URL(url);
-scratch.pathname = '/foncier_bench_import';
-const adminClient = new pg.Client({ connectionString: admin.toString() });
-await adminClient.connect();
-await adminClient.query('DROP DATABASE IF EXISTS foncier_bench_import WITH (FORCE)');
-await adminClient.query('CREATE DATABASE foncier_bench_import');
+// A database of its own, dropped when the run ends (or fails); never one it did not create.
+const scratch = await createScratchDatabase(url, 'foncier_bench_import');
+let finished = false;
+process.once('exit', () => {
+  if (!finished) console.error(`import benchmark: stopped early; drop ${scratch.name} by hand if it is still there`);
+});
 
-const handle = openPostgres(scratch.toString(), 4);
+const handle = openPostgres(scratch.url, 4);
 await migrateToLatest(handle.db);
 await seedDemoData(handle.db);
 const sites = await handle.db.selectFrom('sites').select(['cnigId', 'id']).execute();
@@ -152,7 +151,7 @@ if (report.rejected.length > 0 || report.inserted !== total)
   console.log('unexpected report', { inserted: report.inserted, rejected: report.rejected.slice(0, 3) });
 
 // Baseline: the same rows through pg, one INSERT â€¦ json_to_recordset per 2,000, no checks.
-const client = new pg.Client({ connectionString: scratch.toString() });
+const client = new pg.Client({ connectionString: scratch.url });
 await client.connect();
 await client.query("DELETE FROM plots WHERE cnig_id LIKE 'BENCH%'");
 const siteIds = new Map(sites.map((s) => [s.cnigId, s.id]));
@@ -207,6 +206,6 @@ console.log(`  ratio importer / raw: ${(importSeconds / rawSeconds).toFixed(2)}Ã
 
 await client.end();
 await handle.close();
-await adminClient.query('DROP DATABASE IF EXISTS foncier_bench_import WITH (FORCE)');
-await adminClient.end();
+await scratch.drop();
+finished = true;
 rmSync(dir, { recursive: true, force: true });

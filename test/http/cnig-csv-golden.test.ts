@@ -1,7 +1,8 @@
 // The CNIG CSV as the /exports downloads and the search (f=csv) write it, pinned byte for byte
 // on the demo data of one territory (ti-8401 has buyers who are natural persons, withheld).
 // Both writers go through cnig/export.ts; these files say what it writes. One set per backend
-// (the demo's synthetic geometry is not placed identically by PGlite's PostGIS). Regenerate on
+// (the demo is placed identically on both, test/http/fixtures-placement.test.ts, but the
+// geometry PostGIS/GEOS derive from it may differ in the last digits). Regenerate on
 // purpose, and review the diff: REGEN=1 npx vitest run test/http/cnig-csv-golden.test.ts
 // (and again with DATABASE_URL set).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';

@@ -51,6 +51,13 @@ function features(layer: VectorTileLayer | undefined) {
 }
 
 const plotTile = (z = 15) => tileAt(plot.lon, plot.lat, z);
+/** The tile holding the plot's west-most vertex once moved `dx` degrees east: there the
+ * feature's west edge is the plot's own, not the tile's clip (a large plot spans z16 tiles). */
+const westTile = (z: number, dx: number) => {
+  const ring = (plot.geometry as { coordinates: number[][][][] }).coordinates.flat(2);
+  const [lon, lat] = ring.reduce((best, p) => (p[0]! < best[0]! ? p : best));
+  return tileAt(lon! + dx + 1e-5, lat!, z);
+};
 
 describe('GET /tiles/{layer}/{z}/{x}/{y}.mvt', () => {
   it('returns the plots of the tile with integer ids, typed properties and coordinates matching the source', async () => {
@@ -454,7 +461,7 @@ describe('tile cache freshness', () => {
       failureLimiter: new FailureLimiter({ maxFailures: 1e6, windowMs: 60_000 }),
     });
     const get = (path: string) => app.request(`http://localhost${path}`);
-    const touched = plotTile(16);
+    const touched = westTile(16, 0.0005);
     const far = await t.handle.db
       .selectFrom('territories')
       .select((_eb) => [
@@ -613,7 +620,7 @@ describe('tile cache and data versions', () => {
     const get = (path: string) => app.request(`http://localhost${path}`);
     const versionOf = async () =>
       new URL((await (await get('/tiles/plots.json')).json()).tiles[0].replace(/[{}]/g, '')).searchParams.get('v')!;
-    const { z, x, y } = plotTile(16);
+    const { z, x, y } = westTile(16, 0.001);
     const layerPath = `/tiles/plots/${z}/${x}/${y}.mvt`;
     const compositePath = `/tiles/${z}/${x}/${y}.mvt`;
     const westOf = async (res: Response) => {
@@ -657,7 +664,7 @@ describe('tile cache and data versions', () => {
     const get = (path: string) => app.request(`http://localhost${path}`);
     const versionOf = async () =>
       new URL((await (await get('/tiles/plots.json')).json()).tiles[0].replace(/[{}]/g, '')).searchParams.get('v')!;
-    const { z, x, y } = plotTile(16);
+    const { z, x, y } = westTile(16, 0.001);
     const westOf = async (res: Response) =>
       turfBbox(
         features((await decode(res)).layers.plots)

@@ -114,7 +114,8 @@ describe('areas against GDAL', () => {
       ['-q', '-dialect', 'SQLite', '-sql', 'SELECT ST_Area(geometry, 1) AS a FROM g', path],
       { encoding: 'utf8' },
     );
-    return Number(/a \(Real\) = ([0-9.e+-]+)/.exec(out)![1]);
+    // An empty geometry (a plot wholly covered by several artificial polygons) prints no area.
+    return Number(/a \(Real\) = ([0-9.e+-]+)/.exec(out)?.[1] ?? 0);
   }
 
   it.skipIf(!hasOgr)('gives plot and NAF areas within 0.5 % of GDAL', async () => {
