@@ -148,16 +148,14 @@ async function renderTile(
   return c.body(bytes as Uint8Array<ArrayBuffer>, 200, headers);
 }
 
-async function renderTileJson(
-  c: Context<AppEnv>,
-  source: TileSource,
-  territory: string | undefined,
-): Promise<Response> {
+/** A source's TileJSON on this server, at the current data version (served with no-cache). */
+async function tileJsonOf(c: Context<AppEnv>, source: TileSource, territory: string | undefined) {
   await checkTerritory(c, territory);
   const [version, bounds] = await Promise.all([dataVersion(c.var.db), dataBounds(c.var.db, territory)]);
-  const doc = source.tilejson({ tiles: tileUrlTemplate(c.req.url, source.id, version, territory), bounds });
-  return c.json(doc, 200, { 'cache-control': 'no-cache' });
+  return { ...source.tilejson({ tiles: tileUrlTemplate(c.req.url, source.id, version, territory), bounds }) };
 }
+
+const tileJsonHeaders = { 'cache-control': 'no-cache' };
 
 /** The URL template of a source's tiles on this server, carrying the data version (and filter). */
 function tileUrlTemplate(requestUrl: string, sourceId: string, version: string, territory: string | undefined): string {
@@ -287,7 +285,8 @@ export function tileRoutes(cache: TileCache | null) {
         ...problemResponses,
       },
     }),
-    async (c) => renderTileJson(c, sourcesFor(c, cache).composite, c.req.valid('query').territory) as never,
+    async (c) =>
+      c.json(await tileJsonOf(c, sourcesFor(c, cache).composite, c.req.valid('query').territory), 200, tileJsonHeaders),
   );
 
   app.openapi(
@@ -315,7 +314,7 @@ export function tileRoutes(cache: TileCache | null) {
       const name = c.req.valid('param')['layer.json'].replace(/\.json$/, '');
       const source = sourcesFor(c, cache).layers.get(name);
       if (!source) throw new NotFoundError('tile layer', name);
-      return renderTileJson(c, source, c.req.valid('query').territory) as never;
+      return c.json(await tileJsonOf(c, source, c.req.valid('query').territory), 200, tileJsonHeaders);
     },
   );
 
