@@ -11,6 +11,7 @@ import type { Database } from '../db/schema.js';
 import { GEOJSON_DECIMALS } from '../db/postgis.js';
 import type { CnigClass } from '../cnig/fields.js';
 import { cnigSelect } from '../cnig/write.js';
+import { forSaleStages } from '../plots/vocabulary.js';
 import type { Brief } from './brief.js';
 import type { Cursor } from './cursor.js';
 import {
@@ -25,6 +26,10 @@ import {
 
 type Filters = Brief['filters'];
 export type SearchOutput = 'json' | 'geojson' | 'csv';
+
+// Inlined as literals, not parameters: the partial index on available plots (sql/008) names them,
+// and a generic plan over parameters could not use it.
+const forSaleList = sql.join(forSaleStages.map((stage) => sql.lit(stage)));
 
 const and = (conditions: RawBuilder<unknown>[]) =>
   conditions.length === 0 ? sql`TRUE` : sql.join(conditions, sql` AND `);
@@ -187,7 +192,7 @@ function factColumns(kind: SearchKind, brief: Brief, output: SearchOutput): RawB
     return sql`s.id, s.cnig_id, s.name, s.site_type, s.main_vocation, s.state, s.usable_area_ha, s.area_ha, s.available_area_ha,
       s.max_plot_area_ha, s.available_from, s.epci_siren, e.name AS epci_name, s.commune_insee, c.name AS commune_name, c.department,
       (SELECT min(b.price_eur_m2) FROM plots b WHERE b.site_id = s.id AND b.deleted_at IS NULL
-        AND b.marketing_stage IN ('en vente', 'en vente avec contraintes')) AS price_eur_m2,
+        AND b.marketing_stage IN (${forSaleList})) AS price_eur_m2,
       EXISTS (SELECT 1 FROM plots b WHERE b.site_id = s.id AND b.deleted_at IS NULL AND ${brownfieldPlot('b')} OFFSET 0) AS brownfield,
       ${shared}${cnig}`;
   }
