@@ -1,44 +1,25 @@
 // /docs in a real browser: headless Chromium renders Scalar's reference from the project's own
 // assets (no request leaves the server's origin) over /openapi.json, try-it client included.
-import { existsSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { serve, type ServerType } from '@hono/node-server';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestApp, type TestContext } from '../support/app.js';
-import { interopAvailable } from '../support/interop.js';
-
-const executablePath = '/usr/bin/chromium';
-const chromiumAvailable = interopAvailable(executablePath, existsSync(executablePath), 'apt-get install chromium');
+import { chromiumAvailable, launchChromium, type ServedApp, serveOnLoopback } from '../support/browser.js';
 
 describe.skipIf(!chromiumAvailable)('GET /docs in headless Chromium', () => {
   let t: TestContext;
-  let server: ServerType;
+  let server: ServedApp;
   let browser: Browser;
   let base: string;
 
   beforeAll(async () => {
     t = await openTestApp();
-    await new Promise<void>((resolve) => {
-      server = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve());
-    });
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath,
-      args: [
-        '--no-sandbox',
-        '--headless',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    server = await serveOnLoopback(t.app.fetch);
+    base = server.origin;
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
-    await new Promise((resolve) => server?.close(resolve));
+    await server?.close();
     await t?.close();
   });
 

@@ -1,21 +1,16 @@
 // The investor sheet in a real browser: headless Chromium opens GET /sites/{id}/sheet?f=html
 // served over HTTP, takes a screenshot (printable page renders) and reads its text.
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { serve, type ServerType } from '@hono/node-server';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestApp, type TestContext } from '../support/app.js';
-import { interopAvailable } from '../support/interop.js';
-
-const executablePath = '/usr/bin/chromium';
-const chromiumAvailable = interopAvailable(executablePath, existsSync(executablePath), 'apt-get install chromium');
+import { chromiumAvailable, launchChromium, type ServedApp, serveOnLoopback } from '../support/browser.js';
 
 describe.skipIf(!chromiumAvailable)('GET /sites/{id}/sheet in headless Chromium', () => {
   let t: TestContext;
-  let server: ServerType;
+  let server: ServedApp;
   let browser: Browser;
   let base: string;
   let dir: string;
@@ -23,26 +18,13 @@ describe.skipIf(!chromiumAvailable)('GET /sites/{id}/sheet in headless Chromium'
   beforeAll(async () => {
     t = await openTestApp();
     dir = mkdtempSync(join(tmpdir(), 'foncier-sheet-'));
-    await new Promise<void>((resolve) => {
-      server = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve());
-    });
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath,
-      args: [
-        '--no-sandbox',
-        '--headless',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    server = await serveOnLoopback(t.app.fetch);
+    base = server.origin;
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
-    await new Promise((resolve) => server?.close(resolve));
+    await server?.close();
     rmSync(dir, { recursive: true, force: true });
     await t?.close();
   });

@@ -5,18 +5,15 @@
 // 2. the OGC API pages in HTML (landing, collections, collection, items, item) at 1366×900 and
 //    390×844: French, no horizontal scrolling, a map drawing the page's features, nothing
 //    fetched from any other host. Screenshots go to /tmp/shots-ogchtml/.
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { serve, type ServerType } from '@hono/node-server';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assetPaths } from '../../src/web/assets.js';
 import { backendName, openTestApp, type TestContext } from '../support/app.js';
-import { interopAvailable } from '../support/interop.js';
+import { chromiumAvailable, launchChromium, type ServedApp, serveOnLoopback } from '../support/browser.js';
 
-const executablePath = '/usr/bin/chromium';
-const chromiumAvailable = interopAvailable(executablePath, existsSync(executablePath), 'apt-get install chromium');
 const shots = process.env.FONCIER_SHOTS_DIR ?? '/tmp/shots-ogchtml';
 
 /** What a page did on the network and the console, to assert nothing failed. */
@@ -41,7 +38,7 @@ function watch(page: Page, allowedOrigins: string[]) {
 
 describe.skipIf(!chromiumAvailable)(`MapLibre in headless Chromium (${backendName()})`, () => {
   let t: TestContext;
-  let api: ServerType;
+  let api: ServedApp;
   let other: Server;
   let apiOrigin: string;
   let otherOrigin: string;
@@ -49,10 +46,8 @@ describe.skipIf(!chromiumAvailable)(`MapLibre in headless Chromium (${backendNam
 
   beforeAll(async () => {
     t = await openTestApp();
-    await new Promise<void>((resolve) => {
-      api = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve());
-    });
-    apiOrigin = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
+    api = await serveOnLoopback(t.app.fetch);
+    apiOrigin = api.origin;
     // The other origin: a bare page that knows the API only by its URL.
     other = createServer((req, res) => {
       if (req.url !== '/') return void res.writeHead(404).end();
@@ -69,26 +64,13 @@ map.once('idle', () => document.body.dataset.ready = 'true');
     });
     await new Promise<void>((resolve) => other.listen(0, 'localhost', resolve));
     otherOrigin = `http://localhost:${(other.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath,
-      args: [
-        '--no-sandbox',
-        '--headless',
-        '--disable-gpu',
-        '--use-angle=swiftshader',
-        '--enable-unsafe-swiftshader',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium(['--use-angle=swiftshader', '--enable-unsafe-swiftshader']);
     mkdirSync(shots, { recursive: true });
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
     await new Promise((resolve) => other?.close(resolve));
-    await new Promise((resolve) => api?.close(resolve));
+    await api?.close();
     await t?.close();
   });
 
