@@ -27,7 +27,15 @@ const gdalVersion = gdal
       .slice(1)
       .map(Number)
   : [0, 0];
+const gdalHasOapifCrs = gdalVersion[0]! * 100 + gdalVersion[1]! >= 307;
+if (gdal && !gdalHasOapifCrs)
+  console.warn(
+    `skipping the -oo CRS=EPSG:2154 test: GDAL ${gdalVersion.join('.')} has no OAPIF CRS option (3.7 added it)`,
+  );
 const template = join(import.meta.dirname, '../../../shared/reference/cnig-sites-economiques/sites_economiques.gpkg');
+
+if (!existsSync(template))
+  console.warn(`skipping the CNIG GeoPackage test: ${template} is absent (../shared beside the clone)`);
 
 const lambert93 = 'http://www.opengis.net/def/crs/EPSG/0/2154';
 const gdalEnv = { ...process.env, GDAL_HTTP_TIMEOUT: '30', CPL_CURL_VERBOSE: 'NO' };
@@ -184,7 +192,7 @@ describe.skipIf(!gdal)('GDAL and Lambert-93 (EPSG:2154)', () => {
   });
 
   // GDAL 3.7 added Part 2 to the OAPIF driver (open option CRS); 3.6 always asks for CRS84.
-  it.skipIf(gdalVersion[0]! * 100 + gdalVersion[1]! < 307)(
+  it.skipIf(!gdalHasOapifCrs)(
     'ogr2ogr -oo CRS=EPSG:2154 asks the server for Lambert-93 and writes it as it comes',
     async () => {
       const out = join(dir, 'oapif-2154.geojson');
