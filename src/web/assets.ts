@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildSync } from 'esbuild';
 import { Hono } from 'hono';
 import maplibrePackage from 'maplibre-gl/package.json' with { type: 'json' };
 import type { AppEnv } from '../app-env.js';
@@ -81,6 +82,34 @@ function build(): { paths: AssetPaths; assets: Map<string, Asset> } {
   ]);
   built = { paths, assets };
   return built;
+}
+
+// The pages' client scripts: each `src/web/client/<name>.ts` bundled by esbuild (ES module,
+// minified) the first time a page links it, kept in memory and served under the hash of its bytes.
+// MapLibre stays outside the bundle: a script imports it from the URL the page hands it.
+const clientBundles = new Map<string, { path: string; asset: Asset }>();
+
+/** The content-hashed path of the bundle of `src/web/client/<name>.ts` (built on first use). */
+export function clientScript(name: string): string {
+  const known = clientBundles.get(name);
+  if (known) return known.path;
+  const here = dirname(fileURLToPath(import.meta.url));
+  const result = buildSync({
+    entryPoints: [join(here, 'client', `${name}.ts`)],
+    bundle: true,
+    format: 'esm',
+    minify: true,
+    target: 'es2022',
+    write: false,
+    legalComments: 'none',
+  });
+  const bytes = result.outputFiles[0]?.contents ?? new Uint8Array();
+  const digest = createHash('sha256').update(bytes).digest('hex').slice(0, 10);
+  const path = `/assets/${name}.${digest}.js`;
+  const asset: Asset = { file: '', type: javascript, bytes, etag: `"${digest}"` };
+  clientBundles.set(name, { path, asset });
+  build().assets.set(path.slice('/assets'.length), asset);
+  return path;
 }
 
 function safeHash(hash: (file: string) => string, file: string): string {

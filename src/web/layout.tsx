@@ -16,6 +16,15 @@ export interface AlternateLink {
   title: string;
 }
 
+/**
+ * The sections of the site, in the header of every page. Each application adds its entry here
+ * (one line): the investor search, the labelling workspace, the territory pages.
+ */
+export const sections: Array<{ label: string; href: string }> = [
+  { label: 'Données (OGC API)', href: '/ogc' },
+  { label: 'API', href: '/docs' },
+];
+
 export function Layout(props: {
   title: string;
   crumbs: Crumb[];
@@ -42,6 +51,18 @@ export function Layout(props: {
           Aller au contenu
         </a>
         <header>
+          <nav aria-label="Sections" class="sections">
+            <a class="brand" href="/">
+              Foncier
+            </a>
+            <ul>
+              {sections.map((section) => (
+                <li>
+                  <a href={section.href}>{section.label}</a>
+                </li>
+              ))}
+            </ul>
+          </nav>
           <nav aria-label="Fil d’Ariane">
             <ol class="crumbs">
               {props.crumbs.map((crumb, i) => (
