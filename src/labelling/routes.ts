@@ -8,7 +8,7 @@ import { parseIfMatch } from '../http/preconditions.js';
 import { problemEntry } from '../http/schemas.js';
 import { labelStates } from '../sites/vocabulary.js';
 import { currentGrid } from './grid.js';
-import { assess, labellingFile, transition } from './repository.js';
+import { assess, labellingFile, transition } from './service.js';
 
 const problems = {
   400: problemEntry('Invalid body or parameter'),

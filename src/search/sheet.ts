@@ -10,7 +10,7 @@ import { round } from '../round.js';
 import { findSite } from '../sites/repository.js';
 import { toSiteJson, type SiteJson } from '../sites/representation.js';
 import { ruleSet } from '../zan/rule-sets.js';
-import { siteZan } from '../zan/documents.js';
+import { siteZan } from '../zan/representation.js';
 
 export interface SheetPlot {
   id: string;

@@ -25,7 +25,7 @@ import {
   ruleSetSummary,
   siteZan,
   totalsJson,
-} from './documents.js';
+} from './representation.js';
 
 const ruleSetQuery = z
   .object({

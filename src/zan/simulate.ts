@@ -5,7 +5,7 @@ import type { Database } from '../db/schema.js';
 import { checkGeometry, type PolygonalGeometry } from '../geometry/input.js';
 import { invalidParam } from '../http/errors.js';
 import { round } from '../round.js';
-import { M2_PER_HA, ruleSetSummary } from './documents.js';
+import { M2_PER_HA, ruleSetSummary } from './representation.js';
 import { envelopeShare } from './formulas.js';
 import { communeEnvelopes, communeRefs, dataVintages, measureGeometry, measurePlots } from './repository.js';
 import type { ZanRuleSet } from './rule-sets.js';
