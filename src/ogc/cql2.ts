@@ -148,12 +148,14 @@ type Token =
   | { type: 'op'; value: string; pos: number }
   | { type: 'end'; pos: number };
 
-// The BNF's identifierStart and identifierPart ranges.
-const identifierStart =
-  /[:_A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFE\u200C-\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\u{10000}-\u{EFFFF}]/u;
-const identifier =
-  // biome-ignore lint/suspicious/noMisleadingCharacterClass: the BNF's identifierPart includes U+0300-U+036F (combining marks) as a range on purpose.
-  /[:_A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFE\u200C-\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\u{10000}-\u{EFFFF}][:_A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFE\u200C-\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\u{10000}-\u{EFFFF}.0-9\u0300-\u036F\u203F-\u2040]*/uy;
+// The BNF's identifierStart ranges; identifierPart is those plus digits, '.', U+203F-U+2040 and U+0300-U+036F
+// (combining marks, a range on purpose).
+const startRanges =
+  String.raw`:_A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFE\u200C-\u200D` +
+  String.raw`\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\u{10000}-\u{EFFFF}`;
+const partRanges = String.raw`${startRanges}.0-9\u0300-\u036F\u203F-\u2040`;
+const identifierStart = new RegExp(`[${startRanges}]`, 'u');
+const identifier = new RegExp(`[${startRanges}][${partRanges}]*`, 'uy');
 const unsignedNumber = /(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?/y;
 const whitespace = /[\t\n\v\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]/;
 

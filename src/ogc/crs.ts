@@ -99,6 +99,8 @@ export function findCrs(text: string, allowed: CrsDefinition[] = supportedCrs): 
 
 /** A `crs`-like query parameter, optional, parsed to its definition (CRS84 when absent). */
 export function crsQuery(allowed: CrsDefinition[], description: string) {
+  const uris = allowed.map((c) => c.uri).join(', ');
+  const codes = allowed.map((c) => c.code).join(', ');
   return (
     z
       .string()
@@ -109,14 +111,14 @@ export function crsQuery(allowed: CrsDefinition[], description: string) {
         if (found) return found;
         ctx.addIssue({
           code: 'custom',
-          message: `unsupported CRS ${JSON.stringify(text)}; one of ${allowed.map((c) => c.uri).join(', ')}`,
+          message: `unsupported CRS ${JSON.stringify(text)}; one of ${uris}`,
         });
         return z.NEVER;
       })
       // No enum: the short forms (EPSG:2154, CRS84) are accepted as well as the URIs.
       .openapi({
         type: 'string',
-        description: `${description}: ${allowed.map((c) => c.uri).join(', ')}, or ${allowed.map((c) => c.code).join(', ')}`,
+        description: `${description}: ${uris}, or ${codes}`,
         example: lambert93.uri,
       })
   );
@@ -157,7 +159,8 @@ export function bboxCondition(collection: CollectionDefinition, text: string, cr
   if ((parts.length !== 4 && parts.length !== 6) || parts.some((p) => !Number.isFinite(p))) {
     throw new QueryError(
       'bbox',
-      `expected 4 or 6 numbers in ${crs.code} (${crs.latitudeFirst ? 'minLat,minLon,maxLat,maxLon' : 'minX,minY,maxX,maxY'})`,
+      `expected 4 or 6 numbers in ${crs.code} ` +
+        `(${crs.latitudeFirst ? 'minLat,minLon,maxLat,maxLon' : 'minX,minY,maxX,maxY'})`,
     );
   }
   const [a, b, c, d] =
@@ -171,7 +174,8 @@ export function bboxCondition(collection: CollectionDefinition, text: string, cr
   // A straight edge in metres is a curve in degrees: the box is densified (16 vertices a side)
   // before it is transformed, so the condition follows the box the client drew.
   const step = Math.max(c - a, d - b) / 16 || 1;
-  const box = sql`ST_Transform(ST_Segmentize(ST_MakeEnvelope(${a}, ${b}, ${c}, ${d}, ${sql.lit(crs.srid)}), ${step}), 4326)`;
+  const envelope = sql`ST_MakeEnvelope(${a}, ${b}, ${c}, ${d}, ${sql.lit(crs.srid)})`;
+  const box = sql`ST_Transform(ST_Segmentize(${envelope}, ${step}), 4326)`;
   const geom = sql.ref(collection.geometryColumn);
   return sql<boolean>`(${geom} && ${box} AND ST_Intersects(${geom}, ${box}))`;
 }

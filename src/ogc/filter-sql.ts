@@ -28,7 +28,8 @@ export function queryable(collection: CollectionDefinition, name: string, parame
   if (!q)
     throw new QueryError(
       parameter,
-      `unknown property ${JSON.stringify(name)}: not a queryable of ${collection.id} (see /ogc/collections/${collection.id}/queryables)`,
+      `unknown property ${JSON.stringify(name)}: not a queryable of ${collection.id} ` +
+        `(see /ogc/collections/${collection.id}/queryables)`,
     );
   return q;
 }
@@ -275,7 +276,8 @@ class FilterTranslator {
     if (hasOwnScalar(e)) {
       if (arrayFunctions.has(e.op))
         throw this.error(
-          `${e.op.toUpperCase()} is not offered: array functions are not among the conformance classes of /ogc/conformance`,
+          `${e.op.toUpperCase()} is not offered: ` +
+            'array functions are not among the conformance classes of /ogc/conformance',
         );
       throw this.error(`unknown function ${JSON.stringify(e.op)}: this server offers no custom functions`);
     }
@@ -385,7 +387,8 @@ export function parseBbox(text: string): BBox {
 
 export function bboxExpression(collection: CollectionDefinition, box: BBox): RawBuilder<boolean> {
   const envelope = sql`ST_MakeEnvelope(${box[0]}, ${box[1]}, ${box[2]}, ${box[3]}, 4326)`;
-  return sql<boolean>`(${sql.ref(collection.geometryColumn)} && ${envelope} AND ST_Intersects(${sql.ref(collection.geometryColumn)}, ${envelope}))`;
+  const geom = sql.ref(collection.geometryColumn);
+  return sql<boolean>`(${geom} && ${envelope} AND ST_Intersects(${geom}, ${envelope}))`;
 }
 
 /** RFC 3339 instant or interval (`a/b`, open ends `..` or empty), compared on the date. */

@@ -97,10 +97,9 @@ export async function findFeature(
   crs: CrsDefinition = crs84,
 ): Promise<FeatureRow | undefined> {
   const where = whereClause(collection, [sql<boolean>`CAST(${sql.ref(collection.idColumn)} AS text) = ${id}`]);
-  const result =
-    await sql<FeatureRow>`SELECT ${featureColumns(collection, crs)} FROM ${sql.table(collection.table)} ${where}`.execute(
-      db,
-    );
+  const result = await sql<FeatureRow>`
+    SELECT ${featureColumns(collection, crs)}
+    FROM ${sql.table(collection.table)} ${where}`.execute(db);
   return result.rows[0];
 }
 
@@ -114,7 +113,8 @@ export async function collectionExtent(
   const result = await sql<{
     e: [number, number, number, number] | null;
   }>`SELECT CASE WHEN count(${geom}) = 0 THEN NULL ELSE json_build_array(
-      ST_XMin(ST_Extent(${geom})), ST_YMin(ST_Extent(${geom})), ST_XMax(ST_Extent(${geom})), ST_YMax(ST_Extent(${geom}))) END AS e
+      ST_XMin(ST_Extent(${geom})), ST_YMin(ST_Extent(${geom})),
+      ST_XMax(ST_Extent(${geom})), ST_YMax(ST_Extent(${geom}))) END AS e
     FROM ${sql.table(collection.table)} ${where}`.execute(db);
   return result.rows[0]?.e ?? null;
 }

@@ -68,7 +68,8 @@ const formatParam = z
   .openapi({
     param: { name: 'f', in: 'query' },
     description:
-      'json (GeoJSON for items), or html: a browsable page with a map; without f, a browser asking for text/html gets the page',
+      'json (GeoJSON for items), or html: a browsable page with a map; ' +
+      'without f, a browser asking for text/html gets the page',
   });
 const plainQuery = z.object({ f: formatParam }).strict();
 const collectionParams = z.object({
@@ -226,7 +227,8 @@ export function ogcRoutes(options: { basemapStyleUrl?: string } = {}) {
       const doc = {
         title: 'Foncier — OGC API Features',
         description:
-          "Sites and plots of economic land in France's Territoires d'industrie (CNIG Sites économiques), with territories, EPCI and communes",
+          "Sites and plots of economic land in France's Territoires d'industrie (CNIG Sites économiques), " +
+          'with territories, EPCI and communes',
         links: [
           { rel: 'self', type: mediaTypes.json, href: base, title: 'This document' },
           { rel: 'service-desc', type: openApi30, href: `${base}/api`, title: 'OpenAPI 3.0 definition' },

@@ -180,11 +180,13 @@ describe('basic-spatial-functions, basic-spatial-functions-plus and spatial-func
 
   it('S_INTERSECTS with lines, polygons, multi-geometries and collections (plus)', async () => {
     const { x, y } = target;
+    const [x0, y0, x1, y1] = [x - 0.001, y - 0.001, x + 0.001, y + 0.001];
+    const ring = `${x0} ${y0}, ${x1} ${y0}, ${x1} ${y1}, ${x0} ${y0}`;
     for (const wkt of [
       `LINESTRING(${x - 0.1} ${y}, ${x + 0.1} ${y})`,
-      `POLYGON((${x - 0.001} ${y - 0.001}, ${x + 0.001} ${y - 0.001}, ${x + 0.001} ${y + 0.001}, ${x - 0.001} ${y - 0.001}))`,
+      `POLYGON((${ring}))`,
       `MULTIPOINT((0 0), (${x} ${y}))`,
-      `MULTIPOLYGON(((0 0, 1 0, 1 1, 0 0)), ((${x - 0.001} ${y - 0.001}, ${x + 0.001} ${y - 0.001}, ${x + 0.001} ${y + 0.001}, ${x - 0.001} ${y - 0.001})))`,
+      `MULTIPOLYGON(((0 0, 1 0, 1 1, 0 0)), ((${ring})))`,
       `GEOMETRYCOLLECTION(POINT(0 0), LINESTRING(${x - 0.1} ${y}, ${x + 0.1} ${y}))`,
       `POINT Z (${x} ${y} 100)`,
     ]) {
@@ -248,71 +250,75 @@ describe('temporal-functions on the date properties', () => {
     );
   });
 
-  it('relates intervals: T_DURING, T_CONTAINS, T_INTERSECTS, T_STARTS, T_STARTEDBY, T_FINISHES, T_FINISHEDBY, T_MEETS, T_METBY, T_OVERLAPS, T_OVERLAPPEDBY', async () => {
-    const rows = withDates();
-    const lifespan = 'INTERVAL(identifiedOn, updatedOn)';
-    const n = (keep: (p: PlotRow) => boolean) => rows.filter(keep).length;
-    await expectCount(
-      'plots',
-      `T_INTERSECTS(updatedOn, INTERVAL('${pivot}', '..'))`,
-      plots.filter((p) => p.updatedOn && p.updatedOn >= pivot).length,
-    );
-    await expectCount(
-      'plots',
-      `T_DURING(updatedOn, INTERVAL('..', '${pivot}'))`,
-      plots.filter((p) => p.updatedOn && p.updatedOn < pivot).length,
-    );
-    await expectCount(
-      'plots',
-      `T_CONTAINS(${lifespan}, DATE('${pivot}'))`,
-      n((p) => p.identifiedOn! < pivot && p.updatedOn! > pivot),
-    );
-    await expectCount(
-      'plots',
-      `T_INTERSECTS(${lifespan}, INTERVAL('${pivot}', '${pivot}'))`,
-      n((p) => p.identifiedOn! <= pivot && p.updatedOn! >= pivot),
-    );
-    await expectCount(
-      'plots',
-      `T_STARTS(${lifespan}, INTERVAL(identifiedOn, '..'))`,
-      n(() => true),
-    );
-    await expectCount(
-      'plots',
-      `T_STARTEDBY(INTERVAL(identifiedOn, '..'), ${lifespan})`,
-      n(() => true),
-    );
-    await expectCount(
-      'plots',
-      `T_FINISHES(${lifespan}, INTERVAL('..', updatedOn))`,
-      n(() => true),
-    );
-    await expectCount(
-      'plots',
-      `T_FINISHEDBY(INTERVAL('..', updatedOn), ${lifespan})`,
-      n(() => true),
-    );
-    await expectCount(
-      'plots',
-      `T_MEETS(${lifespan}, INTERVAL(updatedOn, '..'))`,
-      n(() => true),
-    );
-    await expectCount(
-      'plots',
-      `T_METBY(INTERVAL(updatedOn, '..'), ${lifespan})`,
-      n(() => true),
-    );
-    await expectCount(
-      'plots',
-      `T_OVERLAPS(${lifespan}, INTERVAL('${pivot}', '..'))`,
-      n((p) => p.identifiedOn! < pivot && p.updatedOn! > pivot),
-    );
-    await expectCount(
-      'plots',
-      `T_OVERLAPPEDBY(${lifespan}, INTERVAL('..', '${pivot}'))`,
-      n((p) => p.identifiedOn! > '0000' && p.identifiedOn! < pivot && p.updatedOn! > pivot),
-    );
-  });
+  it(
+    'relates intervals: T_DURING, T_CONTAINS, T_INTERSECTS, T_STARTS, T_STARTEDBY, T_FINISHES, T_FINISHEDBY, ' +
+      'T_MEETS, T_METBY, T_OVERLAPS, T_OVERLAPPEDBY',
+    async () => {
+      const rows = withDates();
+      const lifespan = 'INTERVAL(identifiedOn, updatedOn)';
+      const n = (keep: (p: PlotRow) => boolean) => rows.filter(keep).length;
+      await expectCount(
+        'plots',
+        `T_INTERSECTS(updatedOn, INTERVAL('${pivot}', '..'))`,
+        plots.filter((p) => p.updatedOn && p.updatedOn >= pivot).length,
+      );
+      await expectCount(
+        'plots',
+        `T_DURING(updatedOn, INTERVAL('..', '${pivot}'))`,
+        plots.filter((p) => p.updatedOn && p.updatedOn < pivot).length,
+      );
+      await expectCount(
+        'plots',
+        `T_CONTAINS(${lifespan}, DATE('${pivot}'))`,
+        n((p) => p.identifiedOn! < pivot && p.updatedOn! > pivot),
+      );
+      await expectCount(
+        'plots',
+        `T_INTERSECTS(${lifespan}, INTERVAL('${pivot}', '${pivot}'))`,
+        n((p) => p.identifiedOn! <= pivot && p.updatedOn! >= pivot),
+      );
+      await expectCount(
+        'plots',
+        `T_STARTS(${lifespan}, INTERVAL(identifiedOn, '..'))`,
+        n(() => true),
+      );
+      await expectCount(
+        'plots',
+        `T_STARTEDBY(INTERVAL(identifiedOn, '..'), ${lifespan})`,
+        n(() => true),
+      );
+      await expectCount(
+        'plots',
+        `T_FINISHES(${lifespan}, INTERVAL('..', updatedOn))`,
+        n(() => true),
+      );
+      await expectCount(
+        'plots',
+        `T_FINISHEDBY(INTERVAL('..', updatedOn), ${lifespan})`,
+        n(() => true),
+      );
+      await expectCount(
+        'plots',
+        `T_MEETS(${lifespan}, INTERVAL(updatedOn, '..'))`,
+        n(() => true),
+      );
+      await expectCount(
+        'plots',
+        `T_METBY(INTERVAL(updatedOn, '..'), ${lifespan})`,
+        n(() => true),
+      );
+      await expectCount(
+        'plots',
+        `T_OVERLAPS(${lifespan}, INTERVAL('${pivot}', '..'))`,
+        n((p) => p.identifiedOn! < pivot && p.updatedOn! > pivot),
+      );
+      await expectCount(
+        'plots',
+        `T_OVERLAPPEDBY(${lifespan}, INTERVAL('..', '${pivot}'))`,
+        n((p) => p.identifiedOn! > '0000' && p.identifiedOn! < pivot && p.updatedOn! > pivot),
+      );
+    },
+  );
 
   it('refuses a temporal function on a property that is not a date', async () => {
     expect(await problem('plots', "T_AFTER(areaHa, DATE('2024-01-01'))")).toMatch(/not a date or a timestamp/);

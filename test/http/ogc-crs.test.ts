@@ -106,21 +106,25 @@ describe('OGC API Features Part 2: crs', () => {
     expect(rows).toEqual([2154, 3857, 4326].map((srid) => ({ srid, authName: 'EPSG', authSrid: srid })));
   });
 
-  it('declares the crs conformance class and lists CRS84, EPSG:4326, EPSG:2154, EPSG:3857 on every collection, stored in CRS84', async () => {
-    const { conformsTo } = await (await t.get('/ogc/conformance')).json();
-    expect(conformsTo).toContain('http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs');
-    const { collections } = await (await t.get('/ogc/collections')).json();
-    expect(collections.length).toBeGreaterThan(0);
-    for (const collection of collections) {
-      expect(collection.crs, collection.id).toEqual([
-        crsUri.crs84,
-        crsUri.epsg4326,
-        crsUri.lambert93,
-        crsUri.webMercator,
-      ]);
-      expect(collection.storageCrs, collection.id).toBe(crsUri.crs84);
-    }
-  });
+  it(
+    'declares the crs conformance class and lists CRS84, EPSG:4326, EPSG:2154, EPSG:3857 on every collection, ' +
+      'stored in CRS84',
+    async () => {
+      const { conformsTo } = await (await t.get('/ogc/conformance')).json();
+      expect(conformsTo).toContain('http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs');
+      const { collections } = await (await t.get('/ogc/collections')).json();
+      expect(collections.length).toBeGreaterThan(0);
+      for (const collection of collections) {
+        expect(collection.crs, collection.id).toEqual([
+          crsUri.crs84,
+          crsUri.epsg4326,
+          crsUri.lambert93,
+          crsUri.webMercator,
+        ]);
+        expect(collection.storageCrs, collection.id).toBe(crsUri.crs84);
+      }
+    },
+  );
 
   it('answers CRS84 by default, and says so in Content-Crs', async () => {
     const { res, body } = await allPlots('');
@@ -131,19 +135,22 @@ describe('OGC API Features Part 2: crs', () => {
     expect(maxDeviation(body.features, (p) => p)).toBeLessThanOrEqual(Math.SQRT2 * 0.5e-6 + 1e-12);
   });
 
-  it('crs=EPSG:2154 answers Lambert-93 within 1 mm of the conic projection, with Content-Crs and a crs member', async () => {
-    const { res, body } = await allPlots(`crs=${encodeURIComponent(crsUri.lambert93)}`);
-    expect(res.headers.get('content-crs')).toBe(`<${crsUri.lambert93}>`);
-    expect((body as unknown as { crs: unknown }).crs).toEqual({
-      type: 'name',
-      properties: { name: 'urn:ogc:def:crs:EPSG::2154' },
-    });
-    expect(body.features).toHaveLength(plotCount);
-    const [x, y] = positions(body.features[0]!.geometry)[0]!;
-    expect(x).toBeGreaterThan(100_000);
-    expect(y).toBeGreaterThan(6_000_000);
-    expect(maxDeviation(body.features, lambert93)).toBeLessThan(0.001);
-  });
+  it(
+    'crs=EPSG:2154 answers Lambert-93 within 1 mm of the conic projection, ' + 'with Content-Crs and a crs member',
+    async () => {
+      const { res, body } = await allPlots(`crs=${encodeURIComponent(crsUri.lambert93)}`);
+      expect(res.headers.get('content-crs')).toBe(`<${crsUri.lambert93}>`);
+      expect((body as unknown as { crs: unknown }).crs).toEqual({
+        type: 'name',
+        properties: { name: 'urn:ogc:def:crs:EPSG::2154' },
+      });
+      expect(body.features).toHaveLength(plotCount);
+      const [x, y] = positions(body.features[0]!.geometry)[0]!;
+      expect(x).toBeGreaterThan(100_000);
+      expect(y).toBeGreaterThan(6_000_000);
+      expect(maxDeviation(body.features, lambert93)).toBeLessThan(0.001);
+    },
+  );
 
   it('crs=EPSG:3857 answers Web Mercator within 1 mm of the spherical equations', async () => {
     const { res, body } = await allPlots(`crs=${encodeURIComponent(crsUri.webMercator)}`);
@@ -232,51 +239,58 @@ describe('OGC API Features Part 2: bbox-crs', () => {
     expect((await res.json()).invalidParams[0].name).toBe('bbox');
   });
 
-  it('bbox-crs=EPSG:3857 selects what the same box in degrees selects (Mercator keeps meridians and parallels straight)', async () => {
-    const [x1, y1] = webMercator([4.5, 44.5]);
-    const [x2, y2] = webMercator([5.5, 45.5]);
-    const plain = (await allPlots('bbox=4.5,44.5,5.5,45.5')).body;
-    const mercator = (
-      await allPlots(`bbox=${[x1, y1, x2, y2].join(',')}&bbox-crs=${encodeURIComponent(crsUri.webMercator)}`)
-    ).body;
-    expect(ids(mercator)).toEqual(ids(plain));
-  });
+  it(
+    'bbox-crs=EPSG:3857 selects what the same box in degrees selects ' +
+      '(Mercator keeps meridians and parallels straight)',
+    async () => {
+      const [x1, y1] = webMercator([4.5, 44.5]);
+      const [x2, y2] = webMercator([5.5, 45.5]);
+      const plain = (await allPlots('bbox=4.5,44.5,5.5,45.5')).body;
+      const mercator = (
+        await allPlots(`bbox=${[x1, y1, x2, y2].join(',')}&bbox-crs=${encodeURIComponent(crsUri.webMercator)}`)
+      ).body;
+      expect(ids(mercator)).toEqual(ids(plain));
+    },
+  );
 
-  it('bbox-crs=EPSG:2154 selects the plots a Lambert-93 box intersects, as planar geometry in Lambert-93 says', async () => {
-    const lambert = (await allPlots(`crs=${encodeURIComponent(crsUri.lambert93)}`)).body.features;
-    // A box around one plot, 30 m wider each side: it reaches into the plots around it.
-    const xs = positions(lambert[0]!.geometry).map((p) => p[0]!);
-    const ys = positions(lambert[0]!.geometry).map((p) => p[1]!);
-    const box: [number, number, number, number] = [
-      Math.min(...xs) - 30,
-      Math.min(...ys) - 30,
-      Math.max(...xs) + 30,
-      Math.max(...ys) + 30,
-    ];
-    const boxPolygon = polygon([
-      [
-        [box[0], box[1]],
-        [box[2], box[1]],
-        [box[2], box[3]],
-        [box[0], box[3]],
-        [box[0], box[1]],
-      ],
-    ]);
-    const expected = lambert
-      .filter((f) =>
-        f.geometry.coordinates.some((rings) => intersect(featureCollection([polygon(rings), boxPolygon])) !== null),
-      )
-      .map((f) => String(f.id))
-      .sort();
-    expect(expected.length).toBeGreaterThan(1);
-    for (const query of [`bbox=${box.join(',')}`, `bbox=${box[0]},${box[1]},0,${box[2]},${box[3]},100`]) {
-      const { res, body } = await allPlots(
-        `${query}&bbox-crs=${encodeURIComponent(crsUri.lambert93)}&crs=${encodeURIComponent(crsUri.lambert93)}`,
-      );
-      expect(res.headers.get('content-crs')).toBe(`<${crsUri.lambert93}>`);
-      expect(ids(body), query).toEqual(expected);
-    }
-  });
+  it(
+    'bbox-crs=EPSG:2154 selects the plots a Lambert-93 box intersects, ' + 'as planar geometry in Lambert-93 says',
+    async () => {
+      const lambert = (await allPlots(`crs=${encodeURIComponent(crsUri.lambert93)}`)).body.features;
+      // A box around one plot, 30 m wider each side: it reaches into the plots around it.
+      const xs = positions(lambert[0]!.geometry).map((p) => p[0]!);
+      const ys = positions(lambert[0]!.geometry).map((p) => p[1]!);
+      const box: [number, number, number, number] = [
+        Math.min(...xs) - 30,
+        Math.min(...ys) - 30,
+        Math.max(...xs) + 30,
+        Math.max(...ys) + 30,
+      ];
+      const boxPolygon = polygon([
+        [
+          [box[0], box[1]],
+          [box[2], box[1]],
+          [box[2], box[3]],
+          [box[0], box[3]],
+          [box[0], box[1]],
+        ],
+      ]);
+      const expected = lambert
+        .filter((f) =>
+          f.geometry.coordinates.some((rings) => intersect(featureCollection([polygon(rings), boxPolygon])) !== null),
+        )
+        .map((f) => String(f.id))
+        .sort();
+      expect(expected.length).toBeGreaterThan(1);
+      for (const query of [`bbox=${box.join(',')}`, `bbox=${box[0]},${box[1]},0,${box[2]},${box[3]},100`]) {
+        const { res, body } = await allPlots(
+          `${query}&bbox-crs=${encodeURIComponent(crsUri.lambert93)}&crs=${encodeURIComponent(crsUri.lambert93)}`,
+        );
+        expect(res.headers.get('content-crs')).toBe(`<${crsUri.lambert93}>`);
+        expect(ids(body), query).toEqual(expected);
+      }
+    },
+  );
 
   it('a bbox out of the range of its bbox-crs, or upside down, is a 400 problem naming bbox', async () => {
     for (const query of [
@@ -314,95 +328,111 @@ describe('downloads take crs=', () => {
     expect(await plain.json()).not.toHaveProperty('crs');
   });
 
-  it('/exports/plots.fgb?crs=EPSG:3857: the header names EPSG:3857 and the geometries are Web Mercator within 1 mm', async () => {
-    const res = await download('/exports/plots.fgb?crs=EPSG:3857');
-    expect(res.headers.get('content-crs')).toBe(`<${crsUri.webMercator}>`);
-    let header: HeaderMeta | undefined;
-    const features: Feature<MultiPolygon>[] = [];
-    for await (const f of deserialize(res.body!, { headerMetaFn: (meta: HeaderMeta) => (header = meta) }))
-      features.push(f as Feature<MultiPolygon>);
-    expect(header!.crs).toMatchObject({ org: 'EPSG', code: 3857 });
-    expect(header!.description).toContain('EPSG:3857');
-    expect(features).toHaveLength(plotCount);
-    expect(
-      maxDeviation(
-        features.map((f) => ({ ...f, id: f.properties!.id })),
-        webMercator,
-      ),
-    ).toBeLessThan(0.001);
-  });
-
-  it('CNIG GeoJSON and CSV with crs=EPSG:2154 carry Lambert-93 and re-import with nothing created or rejected, each plot within 1 mm', async () => {
-    const before = await sql<{
-      id: string;
-      g: string;
-    }>`SELECT cnig_id AS id, ST_AsText(geom) AS g FROM plots WHERE deleted_at IS NULL`.execute(t.handle.db);
-    for (const format of ['geojson', 'csv'] as const) {
-      for (const kind of ['site-eco', 'terrain-eco'] as CnigClass[]) {
-        const res = await download(`/exports/cnig/${kind}.${format}?crs=EPSG:2154`);
-        expect(res.headers.get('content-crs')).toBe(`<${crsUri.lambert93}>`);
-        const text = await res.text();
-        if (format === 'geojson') {
-          const body = JSON.parse(text) as FeatureCollection<MultiPolygon> & { crs: unknown };
-          expect(body.crs).toEqual({ type: 'name', properties: { name: 'urn:ogc:def:crs:EPSG::2154' } });
-          if (kind === 'terrain-eco') {
-            const byCnigId = new Map(
-              (
-                await t.handle.db.selectFrom('plots').select(['id', 'cnigId']).where('deletedAt', 'is', null).execute()
-              ).map((p) => [p.cnigId, p.id]),
-            );
-            expect(
-              maxDeviation(
-                body.features.map((f) => ({ ...f, id: byCnigId.get(String(f.properties!.terr_id)) })),
-                lambert93,
-              ),
-            ).toBeLessThan(0.001);
-          }
-        } else {
-          const rows: Record<string, string>[] = parse(text, { delimiter: ';', columns: true, bom: true });
-          const geometry = JSON.parse(
-            rows[0]![kind === 'site-eco' ? 'site_geomsurf' : 'terr_geomsurf']!,
-          ) as MultiPolygon;
-          expect(positions(geometry)[0]![0]).toBeGreaterThan(100_000);
-          if (kind === 'site-eco') {
-            const [x, y] = rows[0]!.site_geompoint!.split(', ').map(Number);
-            expect(x).toBeGreaterThan(100_000);
-            expect(y).toBeGreaterThan(6_000_000);
-          }
-        }
-        const path = join(dir, `${kind}.${format}`);
-        writeFileSync(path, text);
-        const report = await importCnig(t.handle.db, kind, path);
-        expect(report.rejected, `${kind}.${format}`).toEqual([]);
-        expect(report.rowsRead).toBeGreaterThan(0);
-        expect(report.inserted, `${kind}.${format}`).toBe(0);
-      }
-    }
-    // Through Lambert-93 at 1 mm and back, no plot moved by 1 mm or more.
-    const moved = await sql<{
-      n: number;
-      worst: number;
-    }>`SELECT count(*)::int AS n, max(ST_HausdorffDistance(ST_Transform(p.geom, 2154), ST_Transform(ST_GeomFromText(b.g, 4326), 2154))) AS worst
-      FROM plots p JOIN json_to_recordset(${JSON.stringify(before.rows)}) AS b(id text, g text) ON b.id = p.cnig_id`.execute(
-      t.handle.db,
-    );
-    expect(moved.rows[0]!.n).toBe(before.rows.length);
-    expect(moved.rows[0]!.worst).toBeLessThan(0.001);
-  });
-
-  it('a download refuses a crs it cannot write: EPSG:4326 (latitude first) anywhere, EPSG:3857 in the CNIG files', async () => {
-    for (const path of [
-      '/exports/plots.geojson?crs=EPSG:4326',
-      '/exports/sites.fgb?crs=EPSG:27572',
-      '/exports/cnig/site-eco.geojson?crs=EPSG:3857',
-      '/exports/cnig/terrain-eco.csv?crs=EPSG:3857',
-    ]) {
-      const res = await t.get(path);
-      expect(res.status, path).toBe(400);
+  it(
+    '/exports/plots.fgb?crs=EPSG:3857: the header names EPSG:3857 ' + 'and the geometries are Web Mercator within 1 mm',
+    async () => {
+      const res = await download('/exports/plots.fgb?crs=EPSG:3857');
+      expect(res.headers.get('content-crs')).toBe(`<${crsUri.webMercator}>`);
+      let header: HeaderMeta | undefined;
+      const features: Feature<MultiPolygon>[] = [];
+      for await (const f of deserialize(res.body!, { headerMetaFn: (meta: HeaderMeta) => (header = meta) }))
+        features.push(f as Feature<MultiPolygon>);
+      expect(header!.crs).toMatchObject({ org: 'EPSG', code: 3857 });
+      expect(header!.description).toContain('EPSG:3857');
+      expect(features).toHaveLength(plotCount);
       expect(
-        (await res.json()).invalidParams.map((p: { name: string }) => p.name),
-        path,
-      ).toEqual(['crs']);
-    }
-  });
+        maxDeviation(
+          features.map((f) => ({ ...f, id: f.properties!.id })),
+          webMercator,
+        ),
+      ).toBeLessThan(0.001);
+    },
+  );
+
+  it(
+    'CNIG GeoJSON and CSV with crs=EPSG:2154 carry Lambert-93 and re-import with nothing created or rejected, ' +
+      'each plot within 1 mm',
+    async () => {
+      const before = await sql<{
+        id: string;
+        g: string;
+      }>`SELECT cnig_id AS id, ST_AsText(geom) AS g FROM plots WHERE deleted_at IS NULL`.execute(t.handle.db);
+      for (const format of ['geojson', 'csv'] as const) {
+        for (const kind of ['site-eco', 'terrain-eco'] as CnigClass[]) {
+          const res = await download(`/exports/cnig/${kind}.${format}?crs=EPSG:2154`);
+          expect(res.headers.get('content-crs')).toBe(`<${crsUri.lambert93}>`);
+          const text = await res.text();
+          if (format === 'geojson') {
+            const body = JSON.parse(text) as FeatureCollection<MultiPolygon> & { crs: unknown };
+            expect(body.crs).toEqual({ type: 'name', properties: { name: 'urn:ogc:def:crs:EPSG::2154' } });
+            if (kind === 'terrain-eco') {
+              const byCnigId = new Map(
+                (
+                  await t.handle.db
+                    .selectFrom('plots')
+                    .select(['id', 'cnigId'])
+                    .where('deletedAt', 'is', null)
+                    .execute()
+                ).map((p) => [p.cnigId, p.id]),
+              );
+              expect(
+                maxDeviation(
+                  body.features.map((f) => ({ ...f, id: byCnigId.get(String(f.properties!.terr_id)) })),
+                  lambert93,
+                ),
+              ).toBeLessThan(0.001);
+            }
+          } else {
+            const rows: Record<string, string>[] = parse(text, { delimiter: ';', columns: true, bom: true });
+            const geometry = JSON.parse(
+              rows[0]![kind === 'site-eco' ? 'site_geomsurf' : 'terr_geomsurf']!,
+            ) as MultiPolygon;
+            expect(positions(geometry)[0]![0]).toBeGreaterThan(100_000);
+            if (kind === 'site-eco') {
+              const [x, y] = rows[0]!.site_geompoint!.split(', ').map(Number);
+              expect(x).toBeGreaterThan(100_000);
+              expect(y).toBeGreaterThan(6_000_000);
+            }
+          }
+          const path = join(dir, `${kind}.${format}`);
+          writeFileSync(path, text);
+          const report = await importCnig(t.handle.db, kind, path);
+          expect(report.rejected, `${kind}.${format}`).toEqual([]);
+          expect(report.rowsRead).toBeGreaterThan(0);
+          expect(report.inserted, `${kind}.${format}`).toBe(0);
+        }
+      }
+      // Through Lambert-93 at 1 mm and back, no plot moved by 1 mm or more.
+      const moved = await sql<{
+        n: number;
+        worst: number;
+      }>`SELECT count(*)::int AS n,
+        max(ST_HausdorffDistance(ST_Transform(p.geom, 2154), ST_Transform(ST_GeomFromText(b.g, 4326), 2154))) AS worst
+      FROM plots p
+      JOIN json_to_recordset(${JSON.stringify(before.rows)}) AS b(id text, g text) ON b.id = p.cnig_id`.execute(
+        t.handle.db,
+      );
+      expect(moved.rows[0]!.n).toBe(before.rows.length);
+      expect(moved.rows[0]!.worst).toBeLessThan(0.001);
+    },
+  );
+
+  it(
+    'a download refuses a crs it cannot write: EPSG:4326 (latitude first) anywhere, ' + 'EPSG:3857 in the CNIG files',
+    async () => {
+      for (const path of [
+        '/exports/plots.geojson?crs=EPSG:4326',
+        '/exports/sites.fgb?crs=EPSG:27572',
+        '/exports/cnig/site-eco.geojson?crs=EPSG:3857',
+        '/exports/cnig/terrain-eco.csv?crs=EPSG:3857',
+      ]) {
+        const res = await t.get(path);
+        expect(res.status, path).toBe(400);
+        expect(
+          (await res.json()).invalidParams.map((p: { name: string }) => p.name),
+          path,
+        ).toEqual(['crs']);
+      }
+    },
+  );
 });

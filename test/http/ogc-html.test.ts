@@ -42,19 +42,22 @@ describe(`OGC API in HTML (${backendName()})`, () => {
     }
   });
 
-  it('the items page names the count, links each feature and the next page in HTML, and escapes property text', async () => {
-    const res = await t.get('/ogc/collections/sites/items?f=html&limit=3&sortby=name');
-    const html = await res.text();
-    const { numberMatched } = await (await t.get('/ogc/collections/sites/items?limit=1')).json();
-    expect(html).toContain(`Entités 1 à 3 sur ${new Intl.NumberFormat('fr-FR').format(numberMatched)}.`);
-    expect(html.match(/<tbody>[\s\S]*<\/tbody>/)![0].match(/<tr>/g)).toHaveLength(3);
-    expect(html).toMatch(/href="http:\/\/localhost\/ogc\/collections\/sites\/items\?[^"]*f=html[^"]*" rel="next"/);
-    expect(html).toMatch(/href="http:\/\/localhost\/ogc\/collections\/sites\/items\/[0-9a-f-]{36}\?f=html"/);
-    // The features travel as JSON in a script element that no property can close.
-    const data = html.match(/<script type="application\/json" id="carte-data">([\s\S]*?)<\/script>/)![1]!;
-    expect(JSON.parse(data).features).toHaveLength(3);
-    expect(data).not.toContain('<');
-  });
+  it(
+    'the items page names the count, links each feature and the next page in HTML, ' + 'and escapes property text',
+    async () => {
+      const res = await t.get('/ogc/collections/sites/items?f=html&limit=3&sortby=name');
+      const html = await res.text();
+      const { numberMatched } = await (await t.get('/ogc/collections/sites/items?limit=1')).json();
+      expect(html).toContain(`Entités 1 à 3 sur ${new Intl.NumberFormat('fr-FR').format(numberMatched)}.`);
+      expect(html.match(/<tbody>[\s\S]*<\/tbody>/)![0].match(/<tr>/g)).toHaveLength(3);
+      expect(html).toMatch(/href="http:\/\/localhost\/ogc\/collections\/sites\/items\?[^"]*f=html[^"]*" rel="next"/);
+      expect(html).toMatch(/href="http:\/\/localhost\/ogc\/collections\/sites\/items\/[0-9a-f-]{36}\?f=html"/);
+      // The features travel as JSON in a script element that no property can close.
+      const data = html.match(/<script type="application\/json" id="carte-data">([\s\S]*?)<\/script>/)![1]!;
+      expect(JSON.parse(data).features).toHaveLength(3);
+      expect(data).not.toContain('<');
+    },
+  );
 
   it('a browser (Accept: text/html first) gets HTML; JSON clients and f=json get JSON, with Vary: accept', async () => {
     const browser = await t.get('/ogc/collections', { headers: { accept: browserAccept } });
@@ -100,27 +103,31 @@ describe(`OGC API in HTML (${backendName()})`, () => {
 });
 
 describe('page assets', () => {
-  it('MapLibre GL JS, its worker and CSS and the pages’ own files are served under versioned or hashed paths, cached for a year, with 304', async () => {
-    const worker = assetPaths().maplibreJs.replace('maplibre-gl.mjs', 'maplibre-gl-worker.mjs');
-    for (const path of [
-      assetPaths().maplibreJs,
-      worker,
-      assetPaths().maplibreCss,
-      assetPaths().ogcMapJs,
-      assetPaths().pagesCss,
-    ]) {
-      expect(path).toMatch(/^\/assets\/(maplibre-gl@\d+\.\d+\.\d+\/|[a-z-]+\.[0-9a-f]{10}\.)/);
-      const res = await t.get(path, { headers: { origin: 'http://elsewhere.example' } });
-      expect(res.status, path).toBe(200);
-      expect(res.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
-      expect(res.headers.get('content-type')).toMatch(path.endsWith('css') ? /^text\/css/ : /^text\/javascript/);
-      // Module scripts are fetched with CORS: a page elsewhere can load them.
-      expect(res.headers.get('access-control-allow-origin')).toBe('*');
-      expect((await res.arrayBuffer()).byteLength).toBeGreaterThan(500);
-      const again = await t.get(path, { headers: { 'if-none-match': res.headers.get('etag')! } });
-      expect(again.status).toBe(304);
-    }
-  });
+  it(
+    'MapLibre GL JS, its worker and CSS and the pages’ own files are served under versioned or hashed paths, ' +
+      'cached for a year, with 304',
+    async () => {
+      const worker = assetPaths().maplibreJs.replace('maplibre-gl.mjs', 'maplibre-gl-worker.mjs');
+      for (const path of [
+        assetPaths().maplibreJs,
+        worker,
+        assetPaths().maplibreCss,
+        assetPaths().ogcMapJs,
+        assetPaths().pagesCss,
+      ]) {
+        expect(path).toMatch(/^\/assets\/(maplibre-gl@\d+\.\d+\.\d+\/|[a-z-]+\.[0-9a-f]{10}\.)/);
+        const res = await t.get(path, { headers: { origin: 'http://elsewhere.example' } });
+        expect(res.status, path).toBe(200);
+        expect(res.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+        expect(res.headers.get('content-type')).toMatch(path.endsWith('css') ? /^text\/css/ : /^text\/javascript/);
+        // Module scripts are fetched with CORS: a page elsewhere can load them.
+        expect(res.headers.get('access-control-allow-origin')).toBe('*');
+        expect((await res.arrayBuffer()).byteLength).toBeGreaterThan(500);
+        const again = await t.get(path, { headers: { 'if-none-match': res.headers.get('etag')! } });
+        expect(again.status).toBe(304);
+      }
+    },
+  );
 
   it('an unknown asset, or an old hash, is a 404 problem', async () => {
     for (const path of [
