@@ -19,9 +19,8 @@ export async function insertJsonRows<T extends keyof Database & string>(
   const relation = tableName(table);
   const columnList = sql.join(columns.map((c) => sql.id(c)));
   await sql`INSERT INTO ${sql.id(relation)} (${columnList})
-    SELECT ${columnList} FROM json_populate_recordset(null::${sql.id(relation)}, ${JSON.stringify(payload)}::json)`.execute(
-    db,
-  );
+    SELECT ${columnList}
+    FROM json_populate_recordset(null::${sql.id(relation)}, ${JSON.stringify(payload)}::json)`.execute(db);
 }
 
 /**

@@ -6,8 +6,9 @@ import type { Geometry as GeoJsonGeometry, BBox } from 'geojson';
 
 export const GEOJSON_DECIMALS = 6;
 
-export function asGeoJson(geom: Expression<unknown>): RawBuilder<GeoJsonGeometry> {
-  return sql<GeoJsonGeometry>`ST_AsGeoJSON(ST_ForcePolygonCCW(${geom}), ${sql.lit(GEOJSON_DECIMALS)})::json`;
+/** The geometry as GeoJSON; `G` names the column's geometry type where it has one (MultiPolygon). */
+export function asGeoJson<G extends GeoJsonGeometry = GeoJsonGeometry>(geom: Expression<unknown>): RawBuilder<G> {
+  return sql<G>`ST_AsGeoJSON(ST_ForcePolygonCCW(${geom}), ${sql.lit(GEOJSON_DECIMALS)})::json`;
 }
 
 export function pointOnSurfaceGeoJson(geom: Expression<unknown>): RawBuilder<GeoJsonGeometry> {

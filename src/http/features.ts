@@ -3,14 +3,18 @@
 // streamed FeatureCollection (downloads, search exports), where the geometry is the database's
 // ST_AsGeoJSON text spliced in rather than parsed and serialised again.
 
-export interface FeatureParts {
+export interface FeatureParts<Geometry = unknown, Properties extends object = object> {
   id: string;
-  geometry: unknown;
-  properties: object;
+  geometry: Geometry;
+  properties: Properties;
 }
 
-/** A Feature object; `members` (bbox, links) come after the properties. */
-export function feature<Members extends object = object>(parts: FeatureParts, members?: Members) {
+/** A Feature object; `members` (bbox, links) come after the properties. Its type keeps the parts'
+ *  types, so a route's response schema checks what the handler returns. */
+export function feature<Geometry, Properties extends object, Members extends object = object>(
+  parts: FeatureParts<Geometry, Properties>,
+  members?: Members,
+) {
   return { type: 'Feature' as const, id: parts.id, geometry: parts.geometry, properties: parts.properties, ...members };
 }
 

@@ -32,7 +32,13 @@ export function clientErrorProblem(code: string | undefined, headLimit = maxHead
 export function rawProblemResponse(error: AppError): string {
   const body = JSON.stringify(problemDocument(error));
   const status = statusLines[error.code] ?? `${error.status} Error`;
-  return `HTTP/1.1 ${status}\r\nContent-Type: ${problemMediaType}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+  const head = [
+    `HTTP/1.1 ${status}`,
+    `Content-Type: ${problemMediaType}`,
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    'Connection: close',
+  ];
+  return `${head.join('\r\n')}\r\n\r\n${body}`;
 }
 
 const problemAsResponse = (error: AppError) =>

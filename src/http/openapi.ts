@@ -9,7 +9,9 @@ export const apiInfo = {
   title: 'Foncier API',
   version: '0.1.0',
   description:
-    'Inventory of industrial land and turnkey industrial sites in France\'s Territoires d\'industrie, aligned with the CNIG "Sites économiques" standard (site-eco = site, terrain-eco = plot). Errors are RFC 9457 application/problem+json.',
+    "Inventory of industrial land and turnkey industrial sites in France's Territoires d'industrie, " +
+    'aligned with the CNIG "Sites économiques" standard (site-eco = site, terrain-eco = plot). ' +
+    'Errors are RFC 9457 application/problem+json.',
   // OpenAPI 3.1 wants an SPDX identifier (or a URL) with the name.
   license: { name: 'MIT', identifier: 'MIT' },
 };

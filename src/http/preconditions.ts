@@ -30,7 +30,8 @@ export function checkVersion(kind: string, id: string, currentVersion: number, i
   if (ifMatch !== current && ifMatch !== '*') {
     throw new AppError(
       'precondition_failed',
-      `the ${kind} has changed since ${ifMatch}; its current version is ${current}: GET it again and reapply your change`,
+      `the ${kind} has changed since ${ifMatch}; its current version is ${current}: ` +
+        'GET it again and reapply your change',
       { currentETag: current },
       { etag: current },
     );

@@ -43,7 +43,8 @@ export async function referenceScript(): Promise<string> {
     bundle = undefined;
     throw new AppError(
       'service_unavailable',
-      'the API reference bundle is not installed here (npm ci installs @scalar/api-reference); /openapi.json is the reference',
+      'the API reference bundle is not installed here (npm ci installs @scalar/api-reference); ' +
+        '/openapi.json is the reference',
     );
   }
 }

@@ -32,13 +32,14 @@ export const problemResponses = {
   404: { description: 'No such resource', content: problemContent },
   503: {
     description:
-      'The database is unreachable or too slow (database_unavailable, database_timeout); retry after Retry-After seconds',
+      'The database is unreachable or too slow (database_unavailable, database_timeout); ' +
+      'retry after Retry-After seconds',
     headers: { 'Retry-After': { description: 'seconds to wait before retrying', schema: { type: 'integer' } } },
     content: problemContent,
   },
 } as const;
 
-export function featureSchema(name: string, properties: z.ZodTypeAny) {
+export function featureSchema<Properties extends z.ZodTypeAny>(name: string, properties: Properties) {
   return z
     .object({
       type: z.literal('Feature'),

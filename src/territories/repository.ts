@@ -1,4 +1,5 @@
 // Territoires d'industrie: lists with their catalogue figures, details, boundaries.
+import type { MultiPolygon } from 'geojson';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { asGeoJson, bbox } from '../db/postgis.js';
@@ -102,7 +103,7 @@ export async function findTerritoryBoundary(db: Kysely<Database>, id: string) {
       't.id',
       't.name',
       't.areaHa',
-      asGeoJson(eb.ref('t.geom')).as('geometry'),
+      asGeoJson<MultiPolygon>(eb.ref('t.geom')).as('geometry'),
       bbox(eb.ref('t.geom')).as('bbox'),
     ])
     .executeTakeFirst();

@@ -149,7 +149,7 @@ export function territoryRoutes() {
           },
           { bbox: row.bbox },
         ),
-      ) as never;
+      );
     },
   );
 
