@@ -9,6 +9,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { departmentPattern, inseeCommunePattern, regionPattern, sirenPattern } from '../territories/codes.js';
 import {
+  UpsertBatches,
   upsertCommunes,
   upsertDepartments,
   upsertEpci,
@@ -135,19 +136,10 @@ export async function importBoundaries(
   options: ImportOptions = {},
 ): Promise<ImportReport> {
   const report = new ImportReportBuilder(kind, path, options);
-  const totals = { accepted: 0, created: 0, updated: 0, unchanged: 0 };
+  const batches = new UpsertBatches(writers[kind], batchSize);
   const key = kind === 'epci' ? 'siren' : kind === 'communes' ? 'insee' : 'code';
   const { written } = await inImportTransaction(db, report, async (trx) => {
-    let batch: Row[] = [];
     const seen = new Map<string, number>();
-    const flush = async () => {
-      const counts = await writers[kind](trx, batch);
-      totals.accepted += batch.length;
-      totals.created += counts.created;
-      totals.updated += counts.updated;
-      totals.unchanged += counts.unchanged;
-      batch = [];
-    };
     for await (const { row, record } of features(path, options.srid)) {
       report.read();
       const value = rowOf(kind, row, record, report);
@@ -158,16 +150,9 @@ export async function importBoundaries(
         continue;
       }
       seen.set(id, row);
-      batch.push(value);
-      if (batch.length >= batchSize) await flush();
+      await batches.push(trx, value);
     }
-    if (batch.length > 0) await flush();
+    await batches.flush(trx);
   });
-  return report.finish({
-    accepted: totals.accepted,
-    inserted: totals.created,
-    updated: totals.updated,
-    unchanged: totals.unchanged,
-    written,
-  });
+  return report.finish({ ...batches.counts, written });
 }

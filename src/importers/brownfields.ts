@@ -87,15 +87,17 @@ export async function importBrownfields(
     for (let i = 0; i < valid.length; i += 2_000) {
       const batch = valid.slice(i, i + 2_000).map(({ row: _row, ...r }) => r);
       const { rows } = await sql<{ inserted: boolean }>`
-        INSERT INTO brownfields (id, name, site_type, status, commune_insee, surface_m2, geom, geom_approximate, source_name, source_producer, vintage)
+        INSERT INTO brownfields (id, name, site_type, status, commune_insee, surface_m2, geom, geom_approximate,
+                                 source_name, source_producer, vintage)
         SELECT x.id, x.name, x."siteType", x.status, x."communeInsee", x."surfaceM2",
                CASE WHEN x.approximate
                  -- a disc of the declared area around the point: r = sqrt(A / π), on the ellipsoid
                  THEN ST_Multi(ST_Buffer((${geometryExpression})::geography, sqrt(x."surfaceM2" / pi()))::geometry)
                  ELSE ST_Multi(ST_CollectionExtract(${geometryExpression}, 3)) END,
                x.approximate, x."sourceName", x."sourceProducer", ${vintage}
-        FROM json_to_recordset(${JSON.stringify(batch)}::json) AS x(id text, name text, "siteType" text, status text, "communeInsee" text,
-          "surfaceM2" float8, approximate boolean, "sourceName" text, "sourceProducer" text, geojson text, wkt text, srid int)
+        FROM json_to_recordset(${JSON.stringify(batch)}::json)
+          AS x(id text, name text, "siteType" text, status text, "communeInsee" text, "surfaceM2" float8,
+               approximate boolean, "sourceName" text, "sourceProducer" text, geojson text, wkt text, srid int)
         ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, site_type = EXCLUDED.site_type, status = EXCLUDED.status,
           commune_insee = EXCLUDED.commune_insee, surface_m2 = EXCLUDED.surface_m2, geom = EXCLUDED.geom,
           geom_approximate = EXCLUDED.geom_approximate, source_name = EXCLUDED.source_name,

@@ -4,7 +4,7 @@
 // so that plots can name their parcels (terr_refcad) and have their geometry derived.
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { upsertParcels } from './admin-upsert.js';
+import { UpsertBatches, upsertParcels } from './admin-upsert.js';
 import { ImportReportBuilder, type ImportOptions, type ImportReport } from './import-report.js';
 import { inImportTransaction } from './import-transaction.js';
 import { geoJsonFeatures } from './sources.js';
@@ -19,18 +19,9 @@ export async function importCadastre(
   options: ImportOptions = {},
 ): Promise<ImportReport> {
   const report = new ImportReportBuilder('cadastre', path, options);
-  const totals = { accepted: 0, created: 0, updated: 0, unchanged: 0 };
+  const batches = new UpsertBatches(upsertParcels, batchSize);
   const { written } = await inImportTransaction(db, report, async (trx) => {
-    let batch: Parameters<typeof upsertParcels>[1] = [];
     const seen = new Set<string>();
-    const flush = async () => {
-      const counts = await upsertParcels(trx, batch);
-      totals.accepted += batch.length;
-      totals.created += counts.created;
-      totals.updated += counts.updated;
-      totals.unchanged += counts.unchanged;
-      batch = [];
-    };
     for await (const { row, record } of geoJsonFeatures(path, options.srid ? { srid: options.srid } : {})) {
       report.read();
       const p = record.properties;
@@ -43,7 +34,7 @@ export async function importCadastre(
       seen.add(id);
       const area = Number(p.contenance);
       const date = (value: unknown) => (typeof value === 'string' && isoDate.test(value) ? value : null);
-      batch.push({
+      await batches.push(trx, {
         id,
         commune_insee: String(p.commune ?? id.slice(0, 5)),
         // Etalab writes numero without its leading zeros ('37'); the id has them ('0037').
@@ -56,15 +47,8 @@ export async function importCadastre(
         geom_json: JSON.stringify(record.geometry),
         srid: record.srid,
       });
-      if (batch.length >= batchSize) await flush();
     }
-    if (batch.length > 0) await flush();
+    await batches.flush(trx);
   });
-  return report.finish({
-    accepted: totals.accepted,
-    inserted: totals.created,
-    updated: totals.updated,
-    unchanged: totals.unchanged,
-    written,
-  });
+  return report.finish({ ...batches.counts, written });
 }

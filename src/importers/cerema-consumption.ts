@@ -102,13 +102,17 @@ export async function importCeremaConsumption(
       const batch = rows.slice(i, i + BATCH);
       // xmax = 0 on a freshly inserted tuple; an updated one carries the updating transaction.
       const { rows: result } = await sql<{ inserted: boolean }>`
-        INSERT INTO commune_consumption (insee, year, naf_m2, activity_m2, housing_m2, mixed_m2, road_m2, rail_m2, unknown_m2, vintage, provisional, source)
-        SELECT insee, year, "nafM2", "activityM2", "housingM2", "mixedM2", "roadM2", "railM2", "unknownM2", vintage, provisional, source
-        FROM json_to_recordset(${JSON.stringify(batch)}::json) AS x(insee text, year int, "nafM2" float8, "activityM2" float8, "housingM2" float8,
-          "mixedM2" float8, "roadM2" float8, "railM2" float8, "unknownM2" float8, vintage text, provisional boolean, source text)
+        INSERT INTO commune_consumption (insee, year, naf_m2, activity_m2, housing_m2, mixed_m2, road_m2, rail_m2,
+                                         unknown_m2, vintage, provisional, source)
+        SELECT insee, year, "nafM2", "activityM2", "housingM2", "mixedM2", "roadM2", "railM2",
+               "unknownM2", vintage, provisional, source
+        FROM json_to_recordset(${JSON.stringify(batch)}::json)
+          AS x(insee text, year int, "nafM2" float8, "activityM2" float8, "housingM2" float8, "mixedM2" float8,
+               "roadM2" float8, "railM2" float8, "unknownM2" float8, vintage text, provisional boolean, source text)
         ON CONFLICT (insee, year) DO UPDATE SET
-          naf_m2 = EXCLUDED.naf_m2, activity_m2 = EXCLUDED.activity_m2, housing_m2 = EXCLUDED.housing_m2, mixed_m2 = EXCLUDED.mixed_m2,
-          road_m2 = EXCLUDED.road_m2, rail_m2 = EXCLUDED.rail_m2, unknown_m2 = EXCLUDED.unknown_m2,
+          naf_m2 = EXCLUDED.naf_m2, activity_m2 = EXCLUDED.activity_m2, housing_m2 = EXCLUDED.housing_m2,
+          mixed_m2 = EXCLUDED.mixed_m2, road_m2 = EXCLUDED.road_m2, rail_m2 = EXCLUDED.rail_m2,
+          unknown_m2 = EXCLUDED.unknown_m2,
           vintage = EXCLUDED.vintage, provisional = EXCLUDED.provisional, source = EXCLUDED.source
         RETURNING (xmax = 0) AS inserted`.execute(trx);
       for (const r of result) r.inserted ? inserted++ : updated++;

@@ -21,13 +21,21 @@ interface Check {
   bbox: number[];
 }
 
-const checkQuery = (rows: GeometryRow[]) => sql<Check>`
-  SELECT x.row, ST_IsValid(g) AS valid, ST_IsValidReason(g) AS reason, upper(GeometryType(g)) AS type,
-         json_build_array(ST_XMin(g4), ST_YMin(g4), ST_XMax(g4), ST_YMax(g4)) AS bbox
-  FROM json_to_recordset(${JSON.stringify(rows.map((r) => ({ row: r.row, geojson: r.geojson ?? null, wkt: r.wkt ?? null, srid: r.srid })))}::json)
-    AS x("row" int, geojson text, wkt text, srid int),
-  LATERAL (SELECT CASE WHEN x.geojson IS NOT NULL THEN ST_SetSRID(ST_GeomFromGeoJSON(x.geojson), x.srid) ELSE ST_GeomFromText(x.wkt, x.srid) END AS g) a,
-  LATERAL (SELECT ST_Transform(a.g, 4326) AS g4) b`;
+/** A row's geometry as it came, in its own SRID: GeoJSON text, or else WKT. */
+const sourceGeometry = sql`CASE WHEN x.geojson IS NOT NULL
+  THEN ST_SetSRID(ST_GeomFromGeoJSON(x.geojson), x.srid)
+  ELSE ST_GeomFromText(x.wkt, x.srid) END`;
+
+const checkQuery = (rows: GeometryRow[]) => {
+  const payload = rows.map((r) => ({ row: r.row, geojson: r.geojson ?? null, wkt: r.wkt ?? null, srid: r.srid }));
+  return sql<Check>`
+    SELECT x.row, ST_IsValid(g) AS valid, ST_IsValidReason(g) AS reason, upper(GeometryType(g)) AS type,
+           json_build_array(ST_XMin(g4), ST_YMin(g4), ST_XMax(g4), ST_YMax(g4)) AS bbox
+    FROM json_to_recordset(${JSON.stringify(payload)}::json)
+      AS x("row" int, geojson text, wkt text, srid int),
+    LATERAL (SELECT ${sourceGeometry} AS g) a,
+    LATERAL (SELECT ST_Transform(a.g, 4326) AS g4) b`;
+};
 
 /** Rejects the rows whose geometry is unusable; returns the rows that pass. */
 export async function checkGeometryRows<T extends GeometryRow>(
@@ -65,4 +73,4 @@ export async function checkGeometryRows<T extends GeometryRow>(
 }
 
 /** SQL that turns a checked row's geometry into a 4326 MultiPolygon (or its point, as is). */
-export const geometryExpression = sql`ST_Transform(CASE WHEN x.geojson IS NOT NULL THEN ST_SetSRID(ST_GeomFromGeoJSON(x.geojson), x.srid) ELSE ST_GeomFromText(x.wkt, x.srid) END, 4326)`;
+export const geometryExpression = sql`ST_Transform(${sourceGeometry}, 4326)`;

@@ -84,7 +84,8 @@ export async function importLandCover(
       report.reject(
         row,
         missing,
-        `missing ${cover ? 'use (US…)' : 'cover (CS…)'} code: without an artificialised flag the cover × use matrix needs both`,
+        `missing ${cover ? 'use (US…)' : 'cover (CS…)'} code: ` +
+          'without an artificialised flag the cover × use matrix needs both',
       );
     } else {
       const c = matrix.classify(cover.value, use.value);
@@ -132,9 +133,11 @@ export async function importLandCover(
       const batch = valid.slice(i, i + 2_000).map(({ row: _row, ...r }) => r);
       await sql`
         INSERT INTO land_cover (geom, artificial, consumed, naf, classified_by, cover_code, use_code, vintage, source)
-        SELECT ST_Multi(ST_CollectionExtract(${geometryExpression}, 3)), x.artificial, x.consumed, x.naf, x."classifiedBy", x."coverCode", x."useCode", x.vintage, ${source}
-        FROM json_to_recordset(${JSON.stringify(batch)}::json) AS x(geojson text, wkt text, srid int, artificial boolean, consumed boolean, naf boolean,
-          "classifiedBy" text, "coverCode" text, "useCode" text, vintage text)`.execute(trx);
+        SELECT ST_Multi(ST_CollectionExtract(${geometryExpression}, 3)), x.artificial, x.consumed, x.naf,
+               x."classifiedBy", x."coverCode", x."useCode", x.vintage, ${source}
+        FROM json_to_recordset(${JSON.stringify(batch)}::json)
+          AS x(geojson text, wkt text, srid int, artificial boolean, consumed boolean, naf boolean,
+               "classifiedBy" text, "coverCode" text, "useCode" text, vintage text)`.execute(trx);
     }
   });
   return report.finish({ accepted: valid.length, inserted: valid.length, written: true, vintages });

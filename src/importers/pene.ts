@@ -42,9 +42,12 @@ export async function importPene(
   if (!report.shouldWrite) return report.finish({ accepted: valid.length, written: false, vintages: [vintage] });
   const { rows } = await sql<{ inserted: boolean }>`
     INSERT INTO pene_perimeters (id, name, legal_ref, geom, vintage, source)
-    SELECT x.id, x.name, x."legalRef", ST_Multi(ST_CollectionExtract(${geometryExpression}, 3)), ${vintage}, ${basename(path)}
-    FROM json_to_recordset(${JSON.stringify(valid.map(({ row: _row, ...r }) => r))}::json) AS x(id text, name text, "legalRef" text, geojson text, wkt text, srid int)
-    ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, legal_ref = EXCLUDED.legal_ref, geom = EXCLUDED.geom, vintage = EXCLUDED.vintage, source = EXCLUDED.source
+    SELECT x.id, x.name, x."legalRef", ST_Multi(ST_CollectionExtract(${geometryExpression}, 3)),
+           ${vintage}, ${basename(path)}
+    FROM json_to_recordset(${JSON.stringify(valid.map(({ row: _row, ...r }) => r))}::json)
+      AS x(id text, name text, "legalRef" text, geojson text, wkt text, srid int)
+    ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, legal_ref = EXCLUDED.legal_ref, geom = EXCLUDED.geom,
+      vintage = EXCLUDED.vintage, source = EXCLUDED.source
     RETURNING (xmax = 0) AS inserted`.execute(db);
   const inserted = rows.filter((r) => r.inserted).length;
   return report.finish({

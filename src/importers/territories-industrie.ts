@@ -112,7 +112,8 @@ export async function importTerritories(
     report.reject(
       0,
       null,
-      'unknown layout: expected the ANCT lists (insee_com/id_ti or id_ti/siren_groupement) or the first-phase list (code_commune/code_terrind)',
+      'unknown layout: expected the ANCT lists (insee_com/id_ti or id_ti/siren_groupement) ' +
+        'or the first-phase list (code_commune/code_terrind)',
     );
     return report.finish({ accepted: 0, written: false });
   }

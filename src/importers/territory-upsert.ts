@@ -52,15 +52,18 @@ export async function upsertTerritories(
   const result = await sql<{ inserted: boolean }>`
     INSERT INTO territories (id, name, region_code, region_name, phases)
     SELECT x.id, x.name, x.region_code, x.region_name, ARRAY[${phase}]::text[]
-    FROM json_to_recordset(CAST(${JSON.stringify(payload)} AS json)) AS x(id text, name text, region_code text, region_name text)
+    FROM json_to_recordset(CAST(${JSON.stringify(payload)} AS json))
+      AS x(id text, name text, region_code text, region_name text)
     ON CONFLICT (id) DO UPDATE SET
       phases = ARRAY(SELECT DISTINCT unnest(territories.phases || EXCLUDED.phases) ORDER BY 1),
-      name = CASE WHEN ${latest} OR NOT ('2023-2027' = ANY(territories.phases)) THEN EXCLUDED.name ELSE territories.name END,
+      name = CASE WHEN ${latest} OR NOT ('2023-2027' = ANY(territories.phases))
+                  THEN EXCLUDED.name ELSE territories.name END,
       region_code = EXCLUDED.region_code,
       region_name = EXCLUDED.region_name
     WHERE NOT (EXCLUDED.phases <@ territories.phases)
        OR territories.region_code IS DISTINCT FROM EXCLUDED.region_code
-       OR ((${latest} OR NOT ('2023-2027' = ANY(territories.phases))) AND territories.name IS DISTINCT FROM EXCLUDED.name)
+       OR ((${latest} OR NOT ('2023-2027' = ANY(territories.phases)))
+           AND territories.name IS DISTINCT FROM EXCLUDED.name)
     RETURNING (xmax = 0) AS inserted`.execute(db);
   const created = result.rows.filter((r) => r.inserted).length;
   return { created, updated: result.rows.length - created, unchanged: territories.length - result.rows.length };
@@ -74,7 +77,8 @@ export async function addTerritoryMembers(
   if (pairs.length === 0) return 0;
   const payload = pairs.map((p) => ({ territory_id: p.territoryId, epci_siren: p.epciSiren }));
   const result = await sql`INSERT INTO territory_epci (territory_id, epci_siren)
-    SELECT x.territory_id, x.epci_siren FROM json_to_recordset(CAST(${JSON.stringify(payload)} AS json)) AS x(territory_id text, epci_siren text)
+    SELECT x.territory_id, x.epci_siren
+    FROM json_to_recordset(CAST(${JSON.stringify(payload)} AS json)) AS x(territory_id text, epci_siren text)
     ON CONFLICT DO NOTHING`.execute(db);
   return Number(result.numAffectedRows ?? 0);
 }
@@ -91,8 +95,14 @@ export async function epciFromCommunes(
   if (members.length === 0) return [];
   const payload = members.map((m) => ({ territory_id: m.territoryId, insee: m.insee }));
   const { rows } = await sql<{ territoryId: string; epciSiren: string }>`
-    WITH m AS (SELECT DISTINCT x.territory_id, x.insee FROM json_to_recordset(CAST(${JSON.stringify(payload)} AS json)) AS x(territory_id text, insee text)),
-    per_epci AS (SELECT m.territory_id, c.epci_siren, count(*) AS n FROM m JOIN communes c ON c.insee = m.insee WHERE c.epci_siren IS NOT NULL GROUP BY 1, 2),
+    WITH m AS (
+      SELECT DISTINCT x.territory_id, x.insee
+      FROM json_to_recordset(CAST(${JSON.stringify(payload)} AS json)) AS x(territory_id text, insee text)),
+    per_epci AS (
+      SELECT m.territory_id, c.epci_siren, count(*) AS n
+      FROM m JOIN communes c ON c.insee = m.insee
+      WHERE c.epci_siren IS NOT NULL
+      GROUP BY 1, 2),
     totals AS (SELECT epci_siren, count(*) AS total FROM communes WHERE epci_siren IS NOT NULL GROUP BY 1)
     SELECT p.territory_id, p.epci_siren FROM per_epci p JOIN totals t USING (epci_siren)
     WHERE p.n::float / t.total >= ${coverage}
@@ -109,9 +119,9 @@ export async function setCommuneEpci(
   const payload = pairs.map((p) => ({ insee: p.insee, siren: p.siren, population: p.population }));
   const result = await sql`UPDATE communes c SET epci_siren = x.siren, population = coalesce(x.population, c.population)
     FROM json_to_recordset(CAST(${JSON.stringify(payload)} AS json)) AS x(insee text, siren text, population integer)
-    WHERE c.insee = x.insee AND (c.epci_siren IS DISTINCT FROM x.siren OR c.population IS DISTINCT FROM coalesce(x.population, c.population))`.execute(
-    db,
-  );
+    WHERE c.insee = x.insee
+      AND (c.epci_siren IS DISTINCT FROM x.siren OR c.population IS DISTINCT FROM coalesce(x.population, c.population))
+  `.execute(db);
   const updated = Number(result.numAffectedRows ?? 0);
   return { updated, unchanged: pairs.length - updated };
 }

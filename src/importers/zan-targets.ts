@@ -254,7 +254,8 @@ export async function importZanTargets(
     const { rows: changed } = await sql<{ inserted: boolean }>`
       INSERT INTO zan_reduction_targets (land_kind, land_code, reduction_rate, document, source)
       SELECT "landKind", "landCode", "reductionRate", document, source
-      FROM json_to_recordset(${JSON.stringify(rows)}::json) AS x("landKind" text, "landCode" text, "reductionRate" float8, document text, source text)
+      FROM json_to_recordset(${JSON.stringify(rows)}::json)
+        AS x("landKind" text, "landCode" text, "reductionRate" float8, document text, source text)
       ON CONFLICT (land_kind, land_code) DO UPDATE SET
         reduction_rate = EXCLUDED.reduction_rate, document = EXCLUDED.document, source = EXCLUDED.source
       WHERE (zan_reduction_targets.reduction_rate, zan_reduction_targets.document, zan_reduction_targets.source)
