@@ -27,6 +27,21 @@ interface Glyph {
   advance: number;
 }
 
+/** What @mapbox/tiny-sdf's `draw` returns for one character. */
+interface SdfGlyph {
+  data: Uint8ClampedArray;
+  width: number;
+  height: number;
+  glyphWidth: number;
+  glyphHeight: number;
+  glyphTop: number;
+  glyphLeft: number;
+  glyphAdvance: number;
+}
+
+/** The TinySDF class, as the page's script defines it on window. */
+type TinySdfWindow = { TinySDF: new (options: object) => { draw(c: string): SdfGlyph } };
+
 const require = createRequire(import.meta.url);
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -36,7 +51,10 @@ function fontFaceCss(): string {
   // Inline the woff2 files (the page has no server) and drop the woff fallbacks.
   return css
     .replace(/, url\(\.\/files\/[^)]+\.woff\) format\('woff'\)/g, '')
-    .replace(/url\(\.\/files\/([^)]+\.woff2)\)/g, (_, file: string) => `url(data:font/woff2;base64,${readFileSync(join(dir, 'files', file)).toString('base64')})`)
+    .replace(/url\(\.\/files\/([^)]+\.woff2)\)/g, (_, file: string) => {
+      const base64 = readFileSync(join(dir, 'files', file)).toString('base64');
+      return `url(data:font/woff2;base64,${base64})`;
+    })
     .replace(/font-family: 'Noto Sans'/g, "font-family: 'Noto Sans Build'");
 }
 
@@ -71,8 +89,14 @@ function encodeRange(start: number, glyphs: Glyph[]): Uint8Array {
 }
 
 async function main() {
-  const tinySdf = readFileSync(require.resolve('@mapbox/tiny-sdf'), 'utf8').replace('export default class TinySDF', 'window.TinySDF = class TinySDF');
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--headless', '--disable-gpu'] });
+  const tinySdf = readFileSync(require.resolve('@mapbox/tiny-sdf'), 'utf8').replace(
+    'export default class TinySDF',
+    'window.TinySDF = class TinySDF',
+  );
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--headless', '--disable-gpu'],
+  });
   try {
     const page = await browser.newPage();
     const css = fontFaceCss();
@@ -86,15 +110,31 @@ async function main() {
         const chars: string[] = [];
         for (let id = start; id < start + 256; id++) {
           const c = String.fromCodePoint(id);
-          if (id === 32 || (!/[\p{Cc}\p{Cs}\p{Cn}\p{Z}]/u.test(c) && covered.some(([lo, hi]) => id >= lo && id <= hi))) chars.push(c);
+          const drawable = !/[\p{Cc}\p{Cs}\p{Cn}\p{Z}]/u.test(c) && covered.some(([lo, hi]) => id >= lo && id <= hi);
+          if (id === 32 || drawable) chars.push(c);
         }
         await document.fonts.load('24px "Noto Sans Build"', chars.join(''));
-        const sdf = new (window as unknown as { TinySDF: new (o: object) => { draw(c: string): { data: Uint8ClampedArray; width: number; height: number; glyphWidth: number; glyphHeight: number; glyphTop: number; glyphLeft: number; glyphAdvance: number } } }).TinySDF({ fontSize: 24, buffer: 3, radius: 8, cutoff: 0.25, fontFamily: '"Noto Sans Build"', fontWeight: '400' });
+        const sdf = new (window as unknown as TinySdfWindow).TinySDF({
+          fontSize: 24,
+          buffer: 3,
+          radius: 8,
+          cutoff: 0.25,
+          fontFamily: '"Noto Sans Build"',
+          fontWeight: '400',
+        });
         return chars.map((c) => {
           const g = sdf.draw(c);
           const empty = g.glyphWidth === 0 || g.glyphHeight === 0;
-          // MapLibre places a glyph's top relative to a 24 px em box whose baseline is 27 units down.
-          return { id: c.codePointAt(0)!, bitmap: empty ? [] : Array.from(g.data), width: g.glyphWidth, height: g.glyphHeight, left: g.glyphLeft, top: g.glyphTop - 27, advance: Math.round(g.glyphAdvance) };
+          return {
+            id: c.codePointAt(0)!,
+            bitmap: empty ? [] : Array.from(g.data),
+            width: g.glyphWidth,
+            height: g.glyphHeight,
+            left: g.glyphLeft,
+            // MapLibre places a glyph's top relative to a 24 px em box whose baseline is 27 units down.
+            top: g.glyphTop - 27,
+            advance: Math.round(g.glyphAdvance),
+          };
         });
       }, { start, covered });
       const bytes = encodeRange(start, glyphs);
