@@ -17,27 +17,30 @@ const appOn = (day: string) => createApp({ db: t.handle.db, backend: t.handle.ki
 const get = (day: string, path: string) => appOn(day).request(`http://localhost${path}`);
 
 describe("the app's clock", () => {
-  it("scores a 2029 plot's availability on the clock day: partly in 2026 and 2028, fully from its date on", async () => {
-    const { rows } = await sql<{ id: string; from: string }>`
+  it(
+    "scores a 2029 plot's availability on the clock day: " + 'partly in 2026 and 2028, fully from its date on',
+    async () => {
+      const { rows } = await sql<{ id: string; from: string }>`
       SELECT id, to_char(available_from, 'YYYY-MM-DD') AS from FROM plots
       WHERE deleted_at IS NULL AND available_from BETWEEN '2029-01-01' AND '2029-12-31' ORDER BY id LIMIT 1`.execute(
-      t.handle.db,
-    );
-    const plot = rows[0]!;
-    const readiness = async (day: string) => {
-      const page = await (await get(day, `/plots?limit=1000&sort=id`)).json();
-      const item = page.items.find((i: { id: string }) => i.id === plot.id);
-      return item.score.components.find((c: { name: string }) => c.name === 'readiness').value as number;
-    };
-    const stage = (await readiness('2040-01-01')) - 0.5; // availability 1 on a far day
-    // ½ stage + ½ availability, availability falling linearly to 0 over 1,095 days.
-    const daysAhead = (d: string) => (Date.parse(plot.from) - Date.parse(d)) / 86_400_000;
-    const expected = (d: string) => stage + 0.5 * Math.max(0, 1 - daysAhead(d) / 1095);
-    expect(await readiness('2026-11-25')).toBeCloseTo(expected('2026-11-25'), 3);
-    expect(await readiness('2028-06-01')).toBeCloseTo(expected('2028-06-01'), 3);
-    expect(await readiness('2033-01-01')).toBeCloseTo(stage + 0.5, 3);
-    expect(await readiness('2028-06-01')).toBeGreaterThan(await readiness('2026-11-25'));
-  });
+        t.handle.db,
+      );
+      const plot = rows[0]!;
+      const readiness = async (day: string) => {
+        const page = await (await get(day, `/plots?limit=1000&sort=id`)).json();
+        const item = page.items.find((i: { id: string }) => i.id === plot.id);
+        return item.score.components.find((c: { name: string }) => c.name === 'readiness').value as number;
+      };
+      const stage = (await readiness('2040-01-01')) - 0.5; // availability 1 on a far day
+      // ½ stage + ½ availability, availability falling linearly to 0 over 1,095 days.
+      const daysAhead = (d: string) => (Date.parse(plot.from) - Date.parse(d)) / 86_400_000;
+      const expected = (d: string) => stage + 0.5 * Math.max(0, 1 - daysAhead(d) / 1095);
+      expect(await readiness('2026-11-25')).toBeCloseTo(expected('2026-11-25'), 3);
+      expect(await readiness('2028-06-01')).toBeCloseTo(expected('2028-06-01'), 3);
+      expect(await readiness('2033-01-01')).toBeCloseTo(stage + 0.5, 3);
+      expect(await readiness('2028-06-01')).toBeGreaterThan(await readiness('2026-11-25'));
+    },
+  );
 
   it('dates the sheet, the ZAN report and the programme dashboard on the clock day', async () => {
     const site = (

@@ -66,29 +66,37 @@ describe(`CORS with the default policy (${backendName()})`, () => {
     expect(missing.headers.get('access-control-allow-origin')).toBe('*');
   });
 
-  it('with reads open to all, the answer does not depend on Origin: no Vary: Origin, the tile still varies on accept-encoding', async () => {
-    const res = await t.get(tilePath, { headers: { origin: elsewhere } });
-    expect(varyTokens(res)).toContain('accept-encoding');
-    expect(varyTokens(res)).not.toContain('origin');
-  });
+  it(
+    'with reads open to all, the answer does not depend on Origin: no Vary: Origin, ' +
+      'the tile still varies on accept-encoding',
+    async () => {
+      const res = await t.get(tilePath, { headers: { origin: elsewhere } });
+      expect(varyTokens(res)).toContain('accept-encoding');
+      expect(varyTokens(res)).not.toContain('origin');
+    },
+  );
 
-  it('OPTIONS preflight of a read with If-None-Match and Authorization is a 204 naming the allowed methods and headers', async () => {
-    const res = await t.get('/ogc/collections/plots/items', {
-      method: 'OPTIONS',
-      headers: {
-        origin: elsewhere,
-        'access-control-request-method': 'GET',
-        'access-control-request-headers': 'authorization, if-none-match',
-      },
-    });
-    expect(res.status).toBe(204);
-    expect(res.headers.get('access-control-allow-origin')).toBe('*');
-    expect(res.headers.get('access-control-allow-methods')).toBe('GET, HEAD');
-    expect(res.headers.get('access-control-allow-headers')).toContain('authorization');
-    expect(res.headers.get('access-control-allow-headers')).toContain('if-none-match');
-    expect(Number(res.headers.get('access-control-max-age'))).toBeGreaterThan(0);
-    expect(varyTokens(res)).toEqual(['origin', 'access-control-request-method', 'access-control-request-headers']);
-  });
+  it(
+    'OPTIONS preflight of a read with If-None-Match and Authorization ' +
+      'is a 204 naming the allowed methods and headers',
+    async () => {
+      const res = await t.get('/ogc/collections/plots/items', {
+        method: 'OPTIONS',
+        headers: {
+          origin: elsewhere,
+          'access-control-request-method': 'GET',
+          'access-control-request-headers': 'authorization, if-none-match',
+        },
+      });
+      expect(res.status).toBe(204);
+      expect(res.headers.get('access-control-allow-origin')).toBe('*');
+      expect(res.headers.get('access-control-allow-methods')).toBe('GET, HEAD');
+      expect(res.headers.get('access-control-allow-headers')).toContain('authorization');
+      expect(res.headers.get('access-control-allow-headers')).toContain('if-none-match');
+      expect(Number(res.headers.get('access-control-max-age'))).toBeGreaterThan(0);
+      expect(varyTokens(res)).toEqual(['origin', 'access-control-request-method', 'access-control-request-headers']);
+    },
+  );
 
   it('a preflight asking for a header the API does not take is refused with a 403 problem', async () => {
     const res = await t.get('/tiles/style.json', {
@@ -119,25 +127,29 @@ describe(`CORS with the default policy (${backendName()})`, () => {
     expect((await res.json()).detail).toContain(elsewhere);
   });
 
-  it('a write sent from another origin is refused before it runs (403, not 401), one from our own origin reaches authentication', async () => {
-    const foreign = await t.get('/sites', {
-      method: 'POST',
-      headers: { origin: elsewhere, 'content-type': 'text/plain' },
-      body: '{}',
-    });
-    expect(foreign.status).toBe(403);
-    expect(foreign.headers.get('content-type')).toBe('application/problem+json');
-    const own = await t.get('/sites', {
-      method: 'POST',
-      headers: {
-        origin: 'http://localhost',
-        authorization: 'Bearer fnc_not-a-key',
-        'content-type': 'application/json',
-      },
-      body: '{}',
-    });
-    expect(own.status).toBe(401);
-  });
+  it(
+    'a write sent from another origin is refused before it runs (403, not 401), ' +
+      'one from our own origin reaches authentication',
+    async () => {
+      const foreign = await t.get('/sites', {
+        method: 'POST',
+        headers: { origin: elsewhere, 'content-type': 'text/plain' },
+        body: '{}',
+      });
+      expect(foreign.status).toBe(403);
+      expect(foreign.headers.get('content-type')).toBe('application/problem+json');
+      const own = await t.get('/sites', {
+        method: 'POST',
+        headers: {
+          origin: 'http://localhost',
+          authorization: 'Bearer fnc_not-a-key',
+          'content-type': 'application/json',
+        },
+        body: '{}',
+      });
+      expect(own.status).toBe(401);
+    },
+  );
 
   it('OPTIONS without a preflight is not a route (404 problem)', async () => {
     const res = await t.get('/tiles/style.json', { method: 'OPTIONS' });
@@ -146,21 +158,25 @@ describe(`CORS with the default policy (${backendName()})`, () => {
 });
 
 describe('CORS with reads and writes restricted to one origin', () => {
-  it('the trusted origin is echoed with Vary: Origin next to the ETag; another origin gets no grant; the ETag is the same', async () => {
-    const ok = await on(restricted, tilePath, { headers: { origin: trusted } });
-    expect(ok.status).toBe(200);
-    expect(ok.headers.get('access-control-allow-origin')).toBe(trusted);
-    expect(varyTokens(ok)).toEqual(expect.arrayContaining(['accept-encoding', 'origin']));
-    const other = await on(restricted, tilePath, { headers: { origin: elsewhere } });
-    expect(other.status).toBe(200);
-    expect(other.headers.get('access-control-allow-origin')).toBeNull();
-    expect(varyTokens(other)).toContain('origin');
-    expect(other.headers.get('etag')).toBe(ok.headers.get('etag'));
-    // No Origin at all (curl, GDAL): served, and still marked as depending on Origin for caches.
-    const plain = await on(restricted, '/ogc/collections', {});
-    expect(plain.status).toBe(200);
-    expect(varyTokens(plain)).toContain('origin');
-  });
+  it(
+    'the trusted origin is echoed with Vary: Origin next to the ETag; another origin gets no grant; ' +
+      'the ETag is the same',
+    async () => {
+      const ok = await on(restricted, tilePath, { headers: { origin: trusted } });
+      expect(ok.status).toBe(200);
+      expect(ok.headers.get('access-control-allow-origin')).toBe(trusted);
+      expect(varyTokens(ok)).toEqual(expect.arrayContaining(['accept-encoding', 'origin']));
+      const other = await on(restricted, tilePath, { headers: { origin: elsewhere } });
+      expect(other.status).toBe(200);
+      expect(other.headers.get('access-control-allow-origin')).toBeNull();
+      expect(varyTokens(other)).toContain('origin');
+      expect(other.headers.get('etag')).toBe(ok.headers.get('etag'));
+      // No Origin at all (curl, GDAL): served, and still marked as depending on Origin for caches.
+      const plain = await on(restricted, '/ogc/collections', {});
+      expect(plain.status).toBe(200);
+      expect(varyTokens(plain)).toContain('origin');
+    },
+  );
 
   it('a read preflight from an origin not listed is refused', async () => {
     const res = await on(restricted, '/tiles/style.json', {
@@ -170,27 +186,31 @@ describe('CORS with reads and writes restricted to one origin', () => {
     expect(res.status).toBe(403);
   });
 
-  it('a write preflight from the write origin is granted with the write methods, and the write itself reaches authentication with the grant', async () => {
-    const pre = await on(restricted, '/sites/00000000-0000-0000-0000-000000000000', {
-      method: 'OPTIONS',
-      headers: {
-        origin: trusted,
-        'access-control-request-method': 'PATCH',
-        'access-control-request-headers': 'authorization, content-type, if-match',
-      },
-    });
-    expect(pre.status).toBe(204);
-    expect(pre.headers.get('access-control-allow-origin')).toBe(trusted);
-    expect(pre.headers.get('access-control-allow-methods')).toContain('PATCH');
-    const write = await on(restricted, '/sites', {
-      method: 'POST',
-      headers: { origin: trusted, authorization: 'Bearer fnc_not-a-key', 'content-type': 'application/json' },
-      body: '{}',
-    });
-    expect(write.status).toBe(401);
-    expect(write.headers.get('access-control-allow-origin')).toBe(trusted);
-    expect(varyTokens(write)).toContain('origin');
-  });
+  it(
+    'a write preflight from the write origin is granted with the write methods, ' +
+      'and the write itself reaches authentication with the grant',
+    async () => {
+      const pre = await on(restricted, '/sites/00000000-0000-0000-0000-000000000000', {
+        method: 'OPTIONS',
+        headers: {
+          origin: trusted,
+          'access-control-request-method': 'PATCH',
+          'access-control-request-headers': 'authorization, content-type, if-match',
+        },
+      });
+      expect(pre.status).toBe(204);
+      expect(pre.headers.get('access-control-allow-origin')).toBe(trusted);
+      expect(pre.headers.get('access-control-allow-methods')).toContain('PATCH');
+      const write = await on(restricted, '/sites', {
+        method: 'POST',
+        headers: { origin: trusted, authorization: 'Bearer fnc_not-a-key', 'content-type': 'application/json' },
+        body: '{}',
+      });
+      expect(write.status).toBe(401);
+      expect(write.headers.get('access-control-allow-origin')).toBe(trusted);
+      expect(varyTokens(write)).toContain('origin');
+    },
+  );
 });
 
 describe('CORS configuration', () => {

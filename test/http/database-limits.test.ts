@@ -22,7 +22,8 @@ const limits: DatabaseLimits = {
 const onPostgres = backendName() === 'postgres';
 if (!onPostgres)
   console.log(
-    'database-limits: session limits, lock waits and the pool timeout are PostgreSQL tests (set DATABASE_URL); the embedded database has one connection and no pool',
+    'database-limits: session limits, lock waits and the pool timeout are PostgreSQL tests (set DATABASE_URL); ' +
+      'the embedded database has one connection and no pool',
   );
 
 /** A promise to hold a connection with, and the call that lets it go. */
@@ -110,22 +111,25 @@ describe('database faults: answers', () => {
     expect(databaseProblem('not an error')).toBeUndefined();
   });
 
-  it('GET /readyz answers 503 with Retry-After within 2 s while every connection is taken, then 200 again', async () => {
-    // Both backends: the pool (PostgreSQL: 2 connections) or the one embedded connection.
-    const holds = Array.from({ length: onPostgres ? 2 : 1 }, gate);
-    const held = holds.map(({ held }) => t.handle.db.connection().execute(() => held));
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const started = performance.now();
-    const res = await t.get('/readyz');
-    const ms = performance.now() - started;
-    expect(res.status).toBe(503);
-    expect(ms).toBeLessThan(2_000);
-    expect(res.headers.get('retry-after')).toBe('5');
-    expect((await res.json()).database.reachable).toBe(false);
-    for (const { release } of holds) release();
-    await Promise.all(held);
-    expect((await t.get('/readyz')).status).toBe(200);
-  });
+  it(
+    'GET /readyz answers 503 with Retry-After within 2 s ' + 'while every connection is taken, then 200 again',
+    async () => {
+      // Both backends: the pool (PostgreSQL: 2 connections) or the one embedded connection.
+      const holds = Array.from({ length: onPostgres ? 2 : 1 }, gate);
+      const held = holds.map(({ held }) => t.handle.db.connection().execute(() => held));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const started = performance.now();
+      const res = await t.get('/readyz');
+      const ms = performance.now() - started;
+      expect(res.status).toBe(503);
+      expect(ms).toBeLessThan(2_000);
+      expect(res.headers.get('retry-after')).toBe('5');
+      expect((await res.json()).database.reachable).toBe(false);
+      for (const { release } of holds) release();
+      await Promise.all(held);
+      expect((await t.get('/readyz')).status).toBe(200);
+    },
+  );
 });
 
 describe.skipIf(!onPostgres)('database faults: session limits (PostgreSQL)', () => {
@@ -232,38 +236,42 @@ describe.skipIf(!onPostgres)('database faults: session limits (PostgreSQL)', () 
     expect((await t.get('/exports/sites.geojson')).status).toBe(200);
   });
 
-  it('POST /imports waits for a lock up to the long limit, then answers 503 database_timeout naming the recorded run', async () => {
-    const admin = (await createApiKey(t.handle.db, { name: 'import admin', role: 'admin' })).key;
-    const csv = await (await t.get('/exports/cnig/site-eco.csv')).text();
-    const locker = new pg.Client({ connectionString: t.handle.url });
-    await locker.connect();
-    let res: Response;
-    const started = performance.now();
-    try {
-      await locker.query('BEGIN');
-      await locker.query('LOCK TABLE sites IN ACCESS EXCLUSIVE MODE');
-      res = await t.get('/imports?kind=site-eco&filename=site-eco.csv', {
-        method: 'POST',
-        body: csv,
-        headers: { 'content-type': 'text/csv', authorization: `Bearer ${admin}` },
-      });
-    } finally {
-      await locker.query('ROLLBACK');
-      await locker.end();
-    }
-    // Past the API's limits (300 ms for locks, 1 s for statements): the import had the long one.
-    expect(performance.now() - started).toBeGreaterThan(limits.longStatementTimeoutMs - 500);
-    expect(res.status).toBe(503);
-    expect(res.headers.get('retry-after')).toBe('5');
-    const body = await res.json();
-    expect(body).toMatchObject({ code: 'database_timeout', importRunId: expect.any(String) });
-    const run = await t.handle.db
-      .selectFrom('importRuns')
-      .select(['status'])
-      .where('id', '=', body.importRunId)
-      .executeTakeFirstOrThrow();
-    expect(run.status).toBe('failed');
-  });
+  it(
+    'POST /imports waits for a lock up to the long limit, ' +
+      'then answers 503 database_timeout naming the recorded run',
+    async () => {
+      const admin = (await createApiKey(t.handle.db, { name: 'import admin', role: 'admin' })).key;
+      const csv = await (await t.get('/exports/cnig/site-eco.csv')).text();
+      const locker = new pg.Client({ connectionString: t.handle.url });
+      await locker.connect();
+      let res: Response;
+      const started = performance.now();
+      try {
+        await locker.query('BEGIN');
+        await locker.query('LOCK TABLE sites IN ACCESS EXCLUSIVE MODE');
+        res = await t.get('/imports?kind=site-eco&filename=site-eco.csv', {
+          method: 'POST',
+          body: csv,
+          headers: { 'content-type': 'text/csv', authorization: `Bearer ${admin}` },
+        });
+      } finally {
+        await locker.query('ROLLBACK');
+        await locker.end();
+      }
+      // Past the API's limits (300 ms for locks, 1 s for statements): the import had the long one.
+      expect(performance.now() - started).toBeGreaterThan(limits.longStatementTimeoutMs - 500);
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('5');
+      const body = await res.json();
+      expect(body).toMatchObject({ code: 'database_timeout', importRunId: expect.any(String) });
+      const run = await t.handle.db
+        .selectFrom('importRuns')
+        .select(['status'])
+        .where('id', '=', body.importRunId)
+        .executeTakeFirstOrThrow();
+      expect(run.status).toBe('failed');
+    },
+  );
 
   it('a route answers 503 database_unavailable when no pool connection comes within the connect timeout', async () => {
     const holds = [gate(), gate()];

@@ -365,7 +365,8 @@ describe(`fuzzing the OpenAPI routes (${backendName()})`, () => {
     let requests = 0;
     const started = performance.now();
     console.log(
-      `fuzz: seed ${seed}, at most ${runs} requests or ${timeLimitMs} ms, ${operations.length} operations, ${targets.length} targets (replay with FUZZ_SEED=${seed})`,
+      `fuzz: seed ${seed}, at most ${runs} requests or ${timeLimitMs} ms, ` +
+        `${operations.length} operations, ${targets.length} targets (replay with FUZZ_SEED=${seed})`,
     );
     await fc.assert(
       fc.asyncProperty(request, async (r) => {
@@ -426,9 +427,8 @@ describe(`fuzzing the OpenAPI routes (${backendName()})`, () => {
       { seed, numRuns: runs, endOnFailure: true, plugins: [fc.interruptAfterTimeLimit(timeLimitMs)] },
     );
     const ms = Math.round(performance.now() - started);
-    console.log(
-      `fuzz: ${requests} requests in ${ms} ms, statuses ${JSON.stringify(Object.fromEntries([...statuses].sort(([a], [b]) => a - b)))}`,
-    );
+    const byStatus = Object.fromEntries([...statuses].sort(([a], [b]) => a - b));
+    console.log(`fuzz: ${requests} requests in ${ms} ms, statuses ${JSON.stringify(byStatus)}`);
     expect(requests).toBeGreaterThan(0);
 
     // Healthy afterwards: answering, database reachable, a real query still right.

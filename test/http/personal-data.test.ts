@@ -23,7 +23,8 @@ beforeAll(async () => {
     UNION SELECT buyer_name FROM plots WHERE buyer_is_natural_person AND buyer_name IS NOT NULL`.execute(t.handle.db);
   names = persons.rows.map((r) => r.name);
   const { rows } = await sql<typeof plot>`
-    SELECT p.id, p.site_id, te.territory_id, ST_X(ST_PointOnSurface(p.geom)) AS lon, ST_Y(ST_PointOnSurface(p.geom)) AS lat, p.owner_name
+    SELECT p.id, p.site_id, te.territory_id,
+           ST_X(ST_PointOnSurface(p.geom)) AS lon, ST_Y(ST_PointOnSurface(p.geom)) AS lat, p.owner_name
     FROM plots p JOIN sites s ON s.id = p.site_id JOIN territory_epci te ON te.epci_siren = s.epci_siren
     WHERE p.owner_is_natural_person AND p.deleted_at IS NULL ORDER BY p.cnig_id LIMIT 1`.execute(t.handle.db);
   plot = rows[0]!;
@@ -83,15 +84,19 @@ describe('personal data', () => {
   });
 
   for (const caller of ['anonymous', 'editor', 'labeller'] as const) {
-    it(`no endpoint returning plots shows a natural person's name to ${caller === 'anonymous' ? 'an anonymous caller' : caller === 'editor' ? 'an editor' : 'a labeller'}`, async () => {
-      const key = caller === 'anonymous' ? undefined : caller === 'editor' ? keys.editorIn : keys.labeller;
-      for (const path of endpoints()) {
-        const res = await t.get(path, { headers: bearer(key) });
-        expect(res.status, path).toBe(200);
-        const text = await bodyText(res);
-        for (const name of names) expect(text.includes(name), `${path} shows ${name}`).toBe(false);
-      }
-    });
+    it(
+      "no endpoint returning plots shows a natural person's name to " +
+        `${caller === 'anonymous' ? 'an anonymous caller' : caller === 'editor' ? 'an editor' : 'a labeller'}`,
+      async () => {
+        const key = caller === 'anonymous' ? undefined : caller === 'editor' ? keys.editorIn : keys.labeller;
+        for (const path of endpoints()) {
+          const res = await t.get(path, { headers: bearer(key) });
+          expect(res.status, path).toBe(200);
+          const text = await bodyText(res);
+          for (const name of names) expect(text.includes(name), `${path} shows ${name}`).toBe(false);
+        }
+      },
+    );
   }
 
   it('admins see the owner of a plot', async () => {
@@ -110,8 +115,12 @@ describe('personal data cannot be unmasked by an editor', () => {
 
   beforeAll(async () => {
     const { rows } = await sql<typeof own>`
-      SELECT p.id, p.owner_name, p.site_id FROM plots p JOIN sites s ON s.id = p.site_id JOIN territory_epci te ON te.epci_siren = s.epci_siren
-      WHERE te.territory_id = 'ti-8401' AND p.owner_is_natural_person AND p.owner_name IS NOT NULL AND p.deleted_at IS NULL AND p.id <> ${plot.id}
+      SELECT p.id, p.owner_name, p.site_id
+      FROM plots p
+      JOIN sites s ON s.id = p.site_id
+      JOIN territory_epci te ON te.epci_siren = s.epci_siren
+      WHERE te.territory_id = 'ti-8401' AND p.owner_is_natural_person AND p.owner_name IS NOT NULL
+        AND p.deleted_at IS NULL AND p.id <> ${plot.id}
       ORDER BY p.cnig_id LIMIT 1`.execute(t.handle.db);
     own = rows[0]!;
   });
@@ -120,73 +129,80 @@ describe('personal data cannot be unmasked by an editor', () => {
     (await t.get(`/audit?entity=plot&entity_id=${id}`, { headers: bearer(key) })).text();
 
   for (const field of ['ownerIsNaturalPerson', 'buyerIsNaturalPerson'] as const) {
-    it(`an in-scope editor's PATCH /plots/{id} with ${field}: false is a 403 naming the field, with or without If-Match; nothing changes`, async () => {
-      const before = await fingerprint(t.handle.db);
-      const etag = (await t.get(`/plots/${own.id}`)).headers.get('etag')!;
-      for (const headers of [json(keys.editorIn, { 'if-match': etag }), json(keys.editorIn)]) {
-        const res = await t.get(`/plots/${own.id}`, {
-          method: 'PATCH',
-          headers,
-          body: JSON.stringify({ [field]: false }),
-        });
-        expect(res.status).toBe(403);
-        expect(res.headers.get('content-type')).toBe('application/problem+json');
-        const problem = await res.json();
-        expect(problem.invalidParams.map((p: { name: string }) => p.name)).toEqual([field]);
-        expect(problem.detail).toContain(field);
-      }
-      expect(await fingerprint(t.handle.db)).toBe(before);
-      expect(await (await t.get(`/plots/${own.id}`)).text()).not.toContain(own.ownerName);
-      expect(await audit(keys.labeller, own.id)).not.toContain(own.ownerName);
-    });
+    it(
+      `an in-scope editor's PATCH /plots/{id} with ${field}: false is a 403 naming the field, ` +
+        'with or without If-Match; nothing changes',
+      async () => {
+        const before = await fingerprint(t.handle.db);
+        const etag = (await t.get(`/plots/${own.id}`)).headers.get('etag')!;
+        for (const headers of [json(keys.editorIn, { 'if-match': etag }), json(keys.editorIn)]) {
+          const res = await t.get(`/plots/${own.id}`, {
+            method: 'PATCH',
+            headers,
+            body: JSON.stringify({ [field]: false }),
+          });
+          expect(res.status).toBe(403);
+          expect(res.headers.get('content-type')).toBe('application/problem+json');
+          const problem = await res.json();
+          expect(problem.invalidParams.map((p: { name: string }) => p.name)).toEqual([field]);
+          expect(problem.detail).toContain(field);
+        }
+        expect(await fingerprint(t.handle.db)).toBe(before);
+        expect(await (await t.get(`/plots/${own.id}`)).text()).not.toContain(own.ownerName);
+        expect(await audit(keys.labeller, own.id)).not.toContain(own.ownerName);
+      },
+    );
   }
 
-  it('an editor may not create a plot declaring its owner not a natural person (403); a name given without the flag is withheld', async () => {
-    const { geometry } = await squareIn(t.handle.db, 'ti-8401', 50);
-    const base = {
-      siteId: own.siteId,
-      landControl: 'personne physique',
-      developmentStage: 'viabilisé et aménagé',
-      marketingStage: 'en vente',
-      occupation: 'inoccupé',
-      landUse: 'espace agricole',
-      geometry,
-    };
-    const before = await fingerprint(t.handle.db);
-    const refused = await t.get('/plots', {
-      method: 'POST',
-      headers: json(keys.editorIn),
-      body: JSON.stringify({ ...base, ownerName: 'Paulette Martin', ownerIsNaturalPerson: false }),
-    });
-    expect(refused.status).toBe(403);
-    expect((await refused.json()).invalidParams[0].name).toBe('ownerIsNaturalPerson');
-    expect(await fingerprint(t.handle.db)).toBe(before);
+  it(
+    'an editor may not create a plot declaring its owner not a natural person (403); ' +
+      'a name given without the flag is withheld',
+    async () => {
+      const { geometry } = await squareIn(t.handle.db, 'ti-8401', 50);
+      const base = {
+        siteId: own.siteId,
+        landControl: 'personne physique',
+        developmentStage: 'viabilisé et aménagé',
+        marketingStage: 'en vente',
+        occupation: 'inoccupé',
+        landUse: 'espace agricole',
+        geometry,
+      };
+      const before = await fingerprint(t.handle.db);
+      const refused = await t.get('/plots', {
+        method: 'POST',
+        headers: json(keys.editorIn),
+        body: JSON.stringify({ ...base, ownerName: 'Paulette Martin', ownerIsNaturalPerson: false }),
+      });
+      expect(refused.status).toBe(403);
+      expect((await refused.json()).invalidParams[0].name).toBe('ownerIsNaturalPerson');
+      expect(await fingerprint(t.handle.db)).toBe(before);
 
-    const created = await t.get('/plots', {
-      method: 'POST',
-      headers: json(keys.editorIn),
-      body: JSON.stringify({ ...base, ownerName: 'Paulette Martin' }),
-    });
-    expect(created.status).toBe(201);
-    const { id } = await created.json();
-    expect(await (await t.get(`/plots/${id}`)).text()).not.toContain('Paulette Martin');
-    expect(await (await t.get(`/plots/${id}`, { headers: bearer(keys.editorIn) })).text()).not.toContain(
-      'Paulette Martin',
-    );
-    expect(await audit(keys.labeller, id)).not.toContain('Paulette Martin');
-    expect((await (await t.get(`/plots/${id}`, { headers: bearer(keys.admin) })).json()).owner).toEqual({
-      name: 'Paulette Martin',
-      naturalPerson: true,
-      withheld: false,
-    });
-  });
+      const created = await t.get('/plots', {
+        method: 'POST',
+        headers: json(keys.editorIn),
+        body: JSON.stringify({ ...base, ownerName: 'Paulette Martin' }),
+      });
+      expect(created.status).toBe(201);
+      const { id } = await created.json();
+      expect(await (await t.get(`/plots/${id}`)).text()).not.toContain('Paulette Martin');
+      expect(await (await t.get(`/plots/${id}`, { headers: bearer(keys.editorIn) })).text()).not.toContain(
+        'Paulette Martin',
+      );
+      expect(await audit(keys.labeller, id)).not.toContain('Paulette Martin');
+      expect((await (await t.get(`/plots/${id}`, { headers: bearer(keys.admin) })).json()).owner).toEqual({
+        name: 'Paulette Martin',
+        naturalPerson: true,
+        withheld: false,
+      });
+    },
+  );
 
   it("an editor renaming a legal person's plot owner: the new name is presumed a natural person's", async () => {
     const { rows } = await sql<{ id: string }>`
       SELECT p.id FROM plots p JOIN sites s ON s.id = p.site_id JOIN territory_epci te ON te.epci_siren = s.epci_siren
-      WHERE te.territory_id = 'ti-8401' AND NOT p.owner_is_natural_person AND p.deleted_at IS NULL ORDER BY p.cnig_id LIMIT 1`.execute(
-      t.handle.db,
-    );
+      WHERE te.territory_id = 'ti-8401' AND NOT p.owner_is_natural_person AND p.deleted_at IS NULL
+      ORDER BY p.cnig_id LIMIT 1`.execute(t.handle.db);
     const id = rows[0]!.id;
     const etag = (await t.get(`/plots/${id}`)).headers.get('etag')!;
     const res = await t.get(`/plots/${id}`, {
@@ -199,25 +215,29 @@ describe('personal data cannot be unmasked by an editor', () => {
     expect(await (await t.get(`/plots/${id}`)).text()).not.toContain('Gaston Lefèvre');
   });
 
-  it('an admin may declare the owner a legal person; the audit log still withholds the name from labellers, before and after', async () => {
-    const etag = (await t.get(`/plots/${own.id}`)).headers.get('etag')!;
-    const res = await t.get(`/plots/${own.id}`, {
-      method: 'PATCH',
-      headers: json(keys.admin, { 'if-match': etag }),
-      body: JSON.stringify({ ownerIsNaturalPerson: false }),
-    });
-    expect(res.status).toBe(200);
-    expect((await (await t.get(`/plots/${own.id}`)).json()).owner.name).toBe(own.ownerName);
-    const entries = JSON.parse(await audit(keys.labeller, own.id)).items as Array<{
-      before: Record<string, unknown> | null;
-      after: Record<string, unknown> | null;
-    }>;
-    const declaration = entries.find(
-      (e) => e.before?.ownerIsNaturalPerson === true && e.after?.ownerIsNaturalPerson === false,
-    )!;
-    expect(declaration).toBeDefined();
-    expect(declaration.before!.ownerName).toBeNull();
-    expect(declaration.after!.ownerName).toBeNull();
-    expect(await audit(keys.admin, own.id)).toContain(own.ownerName);
-  });
+  it(
+    'an admin may declare the owner a legal person; the audit log still withholds the name from labellers, ' +
+      'before and after',
+    async () => {
+      const etag = (await t.get(`/plots/${own.id}`)).headers.get('etag')!;
+      const res = await t.get(`/plots/${own.id}`, {
+        method: 'PATCH',
+        headers: json(keys.admin, { 'if-match': etag }),
+        body: JSON.stringify({ ownerIsNaturalPerson: false }),
+      });
+      expect(res.status).toBe(200);
+      expect((await (await t.get(`/plots/${own.id}`)).json()).owner.name).toBe(own.ownerName);
+      const entries = JSON.parse(await audit(keys.labeller, own.id)).items as Array<{
+        before: Record<string, unknown> | null;
+        after: Record<string, unknown> | null;
+      }>;
+      const declaration = entries.find(
+        (e) => e.before?.ownerIsNaturalPerson === true && e.after?.ownerIsNaturalPerson === false,
+      )!;
+      expect(declaration).toBeDefined();
+      expect(declaration.before!.ownerName).toBeNull();
+      expect(declaration.after!.ownerName).toBeNull();
+      expect(await audit(keys.admin, own.id)).toContain(own.ownerName);
+    },
+  );
 });

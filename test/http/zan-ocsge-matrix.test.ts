@@ -56,9 +56,9 @@ describe.skipIf(!present)("the migrated matrix against sparte's files in ../shar
       isConsumed: boolean;
       isNatural: boolean;
     }>`
-      SELECT cover_code, use_code, label, is_artificial, is_consumed, is_natural FROM ocsge_cover_use_matrix WHERE version = '2022-04-26'`.execute(
-      t.handle.db,
-    );
+      SELECT cover_code, use_code, label, is_artificial, is_consumed, is_natural
+      FROM ocsge_cover_use_matrix
+      WHERE version = '2022-04-26'`.execute(t.handle.db);
     const held = rows
       .map((r) => [r.coverCode, r.useCode, r.label, r.isArtificial, r.isConsumed, r.isNatural])
       .sort((a, b) => `${a[0]}|${a[1]}`.localeCompare(`${b[0]}|${b[1]}`));
@@ -151,13 +151,16 @@ describe('importLandCover with only cover and use codes, into the ZAN figures of
           AND NOT EXISTS (SELECT 1 FROM brownfields b WHERE ST_Intersects(b.geom, p.geom))
           AND NOT EXISTS (SELECT 1 FROM pene_perimeters pp WHERE ST_Intersects(pp.geom, p.geom))
         ORDER BY p.cnig_id LIMIT 1)
-      SELECT id::text, ST_XMin(geom) - 1e-4 AS xmin, ST_YMin(geom) - 1e-4 AS ymin, ST_XMax(geom) + 1e-4 AS xmax, ST_YMax(geom) + 1e-4 AS ymax,
-        ST_Area(ST_Intersection(geom, ST_MakeEnvelope((ST_XMin(geom) + ST_XMax(geom)) / 2, ST_YMin(geom) - 1, ST_XMax(geom) + 1, ST_YMax(geom) + 1, 4326))::geography) / 10000 AS "eastHa"
+      SELECT id::text, ST_XMin(geom) - 1e-4 AS xmin, ST_YMin(geom) - 1e-4 AS ymin,
+        ST_XMax(geom) + 1e-4 AS xmax, ST_YMax(geom) + 1e-4 AS ymax,
+        ST_Area(ST_Intersection(geom, ST_MakeEnvelope(
+          (ST_XMin(geom) + ST_XMax(geom)) / 2, ST_YMin(geom) - 1, ST_XMax(geom) + 1, ST_YMax(geom) + 1, 4326
+        ))::geography) / 10000 AS "eastHa"
       FROM p`.execute(t.handle.db);
     plot = rows[0]!;
-    await sql`DELETE FROM land_cover lc USING plots p WHERE p.id = ${plot.id}::uuid AND ST_Intersects(lc.geom, p.geom)`.execute(
-      t.handle.db,
-    );
+    await sql`
+      DELETE FROM land_cover lc USING plots p
+      WHERE p.id = ${plot.id}::uuid AND ST_Intersects(lc.geom, p.geom)`.execute(t.handle.db);
   });
   const midX = () => (plot.xmin + plot.xmax) / 2;
   const zan = async () => (await t.get(`/plots/${plot.id}/zan`)).json();
@@ -171,47 +174,51 @@ describe('importLandCover with only cover and use codes, into the ZAN figures of
         naf: boolean | null;
         classifiedBy: string;
       }>`
-      SELECT cover_code, use_code, artificial, consumed, naf, classified_by FROM land_cover WHERE source = 'ocsge-occupation.geojson' ORDER BY cover_code`.execute(
-        t.handle.db,
-      )
+      SELECT cover_code, use_code, artificial, consumed, naf, classified_by
+      FROM land_cover
+      WHERE source = 'ocsge-occupation.geojson'
+      ORDER BY cover_code`.execute(t.handle.db)
     ).rows;
 
-  it('CS1.1.1.1 × US1.1 (farm buildings) is artificialised but not consumed: the plot is already urbanised', async () => {
-    write([
-      {
-        properties: { code_cs: 'CS1.1.1.1', code_us: 'US1.1', millesime: '2021' },
-        geometry: rect(plot.xmin, plot.ymin, plot.xmax, plot.ymax),
-      },
-    ]);
-    const report = await importLandCover(t.handle.db, path);
-    expect(report).toMatchObject({
-      rowsRead: 1,
-      accepted: 1,
-      inserted: 1,
-      written: true,
-      rejected: [],
-      vintages: ['2021'],
-    });
-    expect(await stored()).toEqual([
-      {
-        coverCode: 'CS1.1.1.1',
-        useCode: 'US1.1',
-        artificial: true,
-        consumed: false,
-        naf: false,
-        classifiedBy: 'ocsge-matrix:2022-04-26',
-      },
-    ]);
-    const body = await zan();
-    expect(body).toMatchObject({
-      nafHa: 0,
-      artificialisedShare: 1,
-      class: 'already_urbanised',
-      nafConsumptionHa: 0,
-      consumptionHa: 0,
-    });
-    expect(body.vintages.landCover).toContain('2021');
-  });
+  it(
+    'CS1.1.1.1 × US1.1 (farm buildings) is artificialised but not consumed: ' + 'the plot is already urbanised',
+    async () => {
+      write([
+        {
+          properties: { code_cs: 'CS1.1.1.1', code_us: 'US1.1', millesime: '2021' },
+          geometry: rect(plot.xmin, plot.ymin, plot.xmax, plot.ymax),
+        },
+      ]);
+      const report = await importLandCover(t.handle.db, path);
+      expect(report).toMatchObject({
+        rowsRead: 1,
+        accepted: 1,
+        inserted: 1,
+        written: true,
+        rejected: [],
+        vintages: ['2021'],
+      });
+      expect(await stored()).toEqual([
+        {
+          coverCode: 'CS1.1.1.1',
+          useCode: 'US1.1',
+          artificial: true,
+          consumed: false,
+          naf: false,
+          classifiedBy: 'ocsge-matrix:2022-04-26',
+        },
+      ]);
+      const body = await zan();
+      expect(body).toMatchObject({
+        nafHa: 0,
+        artificialisedShare: 1,
+        class: 'already_urbanised',
+        nafConsumptionHa: 0,
+        consumptionHa: 0,
+      });
+      expect(body.vintages.landCover).toContain('2021');
+    },
+  );
 
   it('CS2.2.1 × US2 (lawns of a works) is consumed but not artificialised: the whole plot is NAF', async () => {
     write([
@@ -237,73 +244,80 @@ describe('importLandCover with only cover and use codes, into the ZAN figures of
     expect(body.consumptionHa).toBe(body.areaHa);
   });
 
-  it('artificial roads on the west half and broadleaf farmland (NAF) on the east half: the east half is NAF', async () => {
-    write([
-      {
-        properties: { code_cs: 'CS1.1.1.2', code_us: 'US4.1.1', millesime: '2021' },
-        geometry: rect(plot.xmin, plot.ymin, midX(), plot.ymax),
-      },
-      {
-        properties: { code_cs: 'cs2.1.1.1', code_us: 'us1.1', millesime: '2021' },
-        geometry: rect(midX(), plot.ymin, plot.xmax, plot.ymax),
-      },
-    ]);
-    expect(await importLandCover(t.handle.db, path)).toMatchObject({ inserted: 2, written: true });
-    expect(await stored()).toEqual([
-      {
-        coverCode: 'CS1.1.1.2',
-        useCode: 'US4.1.1',
-        artificial: true,
-        consumed: true,
-        naf: false,
-        classifiedBy: 'ocsge-matrix:2022-04-26',
-      },
-      {
-        coverCode: 'CS2.1.1.1',
-        useCode: 'US1.1',
-        artificial: false,
-        consumed: false,
-        naf: true,
-        classifiedBy: 'ocsge-matrix:2022-04-26',
-      },
-    ]);
-    const body = await zan();
-    expect(plot.eastHa).toBeGreaterThan(0.2 * body.areaHa);
-    expect(plot.eastHa).toBeLessThan(0.8 * body.areaHa);
-    expect(body.class).toBe('mixed');
-    expect(body.nafHa).toBeCloseTo(plot.eastHa, 3);
-    expect(body.artificialisedShare).toBeCloseTo(1 - plot.eastHa / body.areaHa, 3);
-    expect(body.consumptionHa).toBeCloseTo(plot.eastHa, 3);
-  });
+  it(
+    'artificial roads on the west half and broadleaf farmland (NAF) on the east half: ' + 'the east half is NAF',
+    async () => {
+      write([
+        {
+          properties: { code_cs: 'CS1.1.1.2', code_us: 'US4.1.1', millesime: '2021' },
+          geometry: rect(plot.xmin, plot.ymin, midX(), plot.ymax),
+        },
+        {
+          properties: { code_cs: 'cs2.1.1.1', code_us: 'us1.1', millesime: '2021' },
+          geometry: rect(midX(), plot.ymin, plot.xmax, plot.ymax),
+        },
+      ]);
+      expect(await importLandCover(t.handle.db, path)).toMatchObject({ inserted: 2, written: true });
+      expect(await stored()).toEqual([
+        {
+          coverCode: 'CS1.1.1.2',
+          useCode: 'US4.1.1',
+          artificial: true,
+          consumed: true,
+          naf: false,
+          classifiedBy: 'ocsge-matrix:2022-04-26',
+        },
+        {
+          coverCode: 'CS2.1.1.1',
+          useCode: 'US1.1',
+          artificial: false,
+          consumed: false,
+          naf: true,
+          classifiedBy: 'ocsge-matrix:2022-04-26',
+        },
+      ]);
+      const body = await zan();
+      expect(plot.eastHa).toBeGreaterThan(0.2 * body.areaHa);
+      expect(plot.eastHa).toBeLessThan(0.8 * body.areaHa);
+      expect(body.class).toBe('mixed');
+      expect(body.nafHa).toBeCloseTo(plot.eastHa, 3);
+      expect(body.artificialisedShare).toBeCloseTo(1 - plot.eastHa / body.areaHa, 3);
+      expect(body.consumptionHa).toBeCloseTo(plot.eastHa, 3);
+    },
+  );
 
-  it('rejects unknown codes, a pair the matrix leaves unclassified and a missing code, by feature and column; writes nothing', async () => {
-    const square = rect(plot.xmin, plot.ymin, plot.xmax, plot.ymax);
-    write([
-      { properties: { code_cs: 'CS9.9', code_us: 'US1.1' }, geometry: square },
-      { properties: { code_cs: 'CS1.1.1.1', code_us: 'US7' }, geometry: square },
-      { properties: { code_cs: 'CS1.1', code_us: 'US1.1' }, geometry: square },
-      { properties: { code_cs: 'CS2.2.1' }, geometry: square },
-      { properties: {}, geometry: square },
-      // a flag given beside the codes is the producer's decision and wins over the matrix
-      { properties: { artif: 'non artif', code_cs: 'CS1.1.1.1', code_us: 'US2' }, geometry: square },
-    ]);
-    const report = await importLandCover(t.handle.db, path, { vintage: '2021' });
-    expect(report.written).toBe(false);
-    expect(report.rejected.map((r) => [r.row, r.column, r.value])).toEqual([
-      [1, 'properties.code_cs', 'CS9.9'],
-      [2, 'properties.code_us', 'US7'],
-      [3, 'properties.code_cs × properties.code_us', 'CS1.1 × US1.1'],
-      [4, 'properties.code_us', null],
-      [5, 'properties.artificial', null],
-    ]);
-    expect(report.rejected[0]!.reason).toBe('not a cover code (CS…) of the OCS GE nomenclature (matrix 2022-04-26)');
-    expect(report.rejected[2]!.reason).toMatch(/not classified by the OCS GE matrix 2022-04-26 \(NONE\)/);
-    // all-or-nothing: the previous import's rows are still there
-    expect((await stored()).map((r) => r.coverCode)).toEqual(['CS1.1.1.2', 'CS2.1.1.1']);
-    const partial = await importLandCover(t.handle.db, path, { vintage: '2021', partial: true });
-    expect(partial).toMatchObject({ accepted: 1, inserted: 1, written: true });
-    expect(await stored()).toEqual([
-      { coverCode: 'CS1.1.1.1', useCode: 'US2', artificial: false, consumed: null, naf: null, classifiedBy: 'flag' },
-    ]);
-  });
+  it(
+    'rejects unknown codes, a pair the matrix leaves unclassified and a missing code, by feature and column; ' +
+      'writes nothing',
+    async () => {
+      const square = rect(plot.xmin, plot.ymin, plot.xmax, plot.ymax);
+      write([
+        { properties: { code_cs: 'CS9.9', code_us: 'US1.1' }, geometry: square },
+        { properties: { code_cs: 'CS1.1.1.1', code_us: 'US7' }, geometry: square },
+        { properties: { code_cs: 'CS1.1', code_us: 'US1.1' }, geometry: square },
+        { properties: { code_cs: 'CS2.2.1' }, geometry: square },
+        { properties: {}, geometry: square },
+        // a flag given beside the codes is the producer's decision and wins over the matrix
+        { properties: { artif: 'non artif', code_cs: 'CS1.1.1.1', code_us: 'US2' }, geometry: square },
+      ]);
+      const report = await importLandCover(t.handle.db, path, { vintage: '2021' });
+      expect(report.written).toBe(false);
+      expect(report.rejected.map((r) => [r.row, r.column, r.value])).toEqual([
+        [1, 'properties.code_cs', 'CS9.9'],
+        [2, 'properties.code_us', 'US7'],
+        [3, 'properties.code_cs × properties.code_us', 'CS1.1 × US1.1'],
+        [4, 'properties.code_us', null],
+        [5, 'properties.artificial', null],
+      ]);
+      expect(report.rejected[0]!.reason).toBe('not a cover code (CS…) of the OCS GE nomenclature (matrix 2022-04-26)');
+      expect(report.rejected[2]!.reason).toMatch(/not classified by the OCS GE matrix 2022-04-26 \(NONE\)/);
+      // all-or-nothing: the previous import's rows are still there
+      expect((await stored()).map((r) => r.coverCode)).toEqual(['CS1.1.1.2', 'CS2.1.1.1']);
+      const partial = await importLandCover(t.handle.db, path, { vintage: '2021', partial: true });
+      expect(partial).toMatchObject({ accepted: 1, inserted: 1, written: true });
+      expect(await stored()).toEqual([
+        { coverCode: 'CS1.1.1.1', useCode: 'US2', artificial: false, consumed: null, naf: null, classifiedBy: 'flag' },
+      ]);
+    },
+  );
 });

@@ -78,41 +78,45 @@ describe('importZanTargets on a synthetic file', () => {
     ]);
   });
 
-  it('reports every rejected record by row and field, lists codes it cannot or does not hold as unmatched, and writes nothing', async () => {
-    const report = await importZanTargets(t.handle.db, path);
-    expect(report).toMatchObject({
-      kind: 'zan-targets',
-      rowsRead: 11,
-      accepted: 3,
-      written: false,
-      mode: 'all-or-nothing',
-    });
-    expect(report.rejected).toEqual([
-      { row: 6, column: 'fields.land', value: 'EPCI_12345', reason: 'EPCI code is not a SIREN' },
-      { row: 7, column: 'fields.objectif_de_reduction', value: '120', reason: 'not a percentage between 0 and 100' },
-      { row: 8, column: 'fields.land', value: `EPCI_${DOUAISIS}`, reason: 'duplicate land (first on row 2)' },
-      {
-        row: 9,
-        column: 'fields.land',
-        value: 'VILLE_59178',
-        reason: expect.stringMatching(/^unknown land kind "VILLE"/),
-      },
-      { row: 10, column: null, value: null, reason: 'not a sparte fixture record (an object with "fields")' },
-      { row: 11, column: 'fields.nom_document', value: '', reason: 'missing document name' },
-    ]);
-    expect(report.unmatched.map((u) => [u.row, u.code])).toEqual([
-      [1, 'REGION_32'],
-      [5, 'SCOT_10394'],
-      [4, 'EPCI_999999999'],
-    ]);
-    expect(report.unmatched[0]!.reason).toMatch(/regional \(SRADDET\) figure.*not written$/);
-    expect(report.unmatched[1]!.reason).toMatch(/no SCoT perimeters are held.*not written$/);
-    expect(report.unmatched[2]!.reason).toMatch(/^no such EPCI held .*written/);
-    expect(formatReport(report)).toContain(
-      'feature 7, column fields.objectif_de_reduction: not a percentage between 0 and 100 ("120")',
-    );
-    expect(await targets()).toEqual([]);
-  });
+  it(
+    'reports every rejected record by row and field, lists codes it cannot or does not hold as unmatched, ' +
+      'and writes nothing',
+    async () => {
+      const report = await importZanTargets(t.handle.db, path);
+      expect(report).toMatchObject({
+        kind: 'zan-targets',
+        rowsRead: 11,
+        accepted: 3,
+        written: false,
+        mode: 'all-or-nothing',
+      });
+      expect(report.rejected).toEqual([
+        { row: 6, column: 'fields.land', value: 'EPCI_12345', reason: 'EPCI code is not a SIREN' },
+        { row: 7, column: 'fields.objectif_de_reduction', value: '120', reason: 'not a percentage between 0 and 100' },
+        { row: 8, column: 'fields.land', value: `EPCI_${DOUAISIS}`, reason: 'duplicate land (first on row 2)' },
+        {
+          row: 9,
+          column: 'fields.land',
+          value: 'VILLE_59178',
+          reason: expect.stringMatching(/^unknown land kind "VILLE"/),
+        },
+        { row: 10, column: null, value: null, reason: 'not a sparte fixture record (an object with "fields")' },
+        { row: 11, column: 'fields.nom_document', value: '', reason: 'missing document name' },
+      ]);
+      expect(report.unmatched.map((u) => [u.row, u.code])).toEqual([
+        [1, 'REGION_32'],
+        [5, 'SCOT_10394'],
+        [4, 'EPCI_999999999'],
+      ]);
+      expect(report.unmatched[0]!.reason).toMatch(/regional \(SRADDET\) figure.*not written$/);
+      expect(report.unmatched[1]!.reason).toMatch(/no SCoT perimeters are held.*not written$/);
+      expect(report.unmatched[2]!.reason).toMatch(/^no such EPCI held .*written/);
+      expect(formatReport(report)).toContain(
+        'feature 7, column fields.objectif_de_reduction: not a percentage between 0 and 100 ("120")',
+      );
+      expect(await targets()).toEqual([]);
+    },
+  );
 
   it('counts a dry run for real and keeps nothing', async () => {
     const report = await importZanTargets(t.handle.db, path, { dryRun: true, partial: true });
@@ -120,35 +124,39 @@ describe('importZanTargets on a synthetic file', () => {
     expect(await targets()).toEqual([]);
   });
 
-  it('writes the valid targets with --partial, as shares with the document that gives them, and re-imports unchanged', async () => {
-    const report = await importers['zan-targets']!(t.handle.db, path, { partial: true });
-    expect(report).toMatchObject({ written: true, accepted: 3, inserted: 3, updated: 0, unchanged: 0 });
-    expect(await targets()).toEqual([
-      ['commune', commune, 0.7, `SCOT EPCI_${DOUAISIS}, written into the PLUi`],
-      [
-        'epci',
-        DOUAISIS,
-        0.625,
-        'SRADDET Hauts-de-France (REGION_32) <https://example.org/sraddet>, to be written into the SCOT',
-      ],
-      [
-        'epci',
-        '999999999',
-        0.5,
-        'SRADDET Hauts-de-France (REGION_32) <https://example.org/sraddet>, to be written into the PLUI',
-      ],
-    ]);
-    expect(await importZanTargets(t.handle.db, path, { partial: true })).toMatchObject({
-      inserted: 0,
-      updated: 0,
-      unchanged: 3,
-    });
-    const changed = JSON.parse(readFileSync(path, 'utf8'));
-    changed[1].fields.objectif_de_reduction = '60.00';
-    expect(
-      await importZanTargets(t.handle.db, file('territorialisation.json', changed), { partial: true }),
-    ).toMatchObject({ inserted: 0, updated: 1, unchanged: 2 });
-  });
+  it(
+    'writes the valid targets with --partial, ' +
+      'as shares with the document that gives them, and re-imports unchanged',
+    async () => {
+      const report = await importers['zan-targets']!(t.handle.db, path, { partial: true });
+      expect(report).toMatchObject({ written: true, accepted: 3, inserted: 3, updated: 0, unchanged: 0 });
+      expect(await targets()).toEqual([
+        ['commune', commune, 0.7, `SCOT EPCI_${DOUAISIS}, written into the PLUi`],
+        [
+          'epci',
+          DOUAISIS,
+          0.625,
+          'SRADDET Hauts-de-France (REGION_32) <https://example.org/sraddet>, to be written into the SCOT',
+        ],
+        [
+          'epci',
+          '999999999',
+          0.5,
+          'SRADDET Hauts-de-France (REGION_32) <https://example.org/sraddet>, to be written into the PLUI',
+        ],
+      ]);
+      expect(await importZanTargets(t.handle.db, path, { partial: true })).toMatchObject({
+        inserted: 0,
+        updated: 0,
+        unchanged: 3,
+      });
+      const changed = JSON.parse(readFileSync(path, 'utf8'));
+      changed[1].fields.objectif_de_reduction = '60.00';
+      expect(
+        await importZanTargets(t.handle.db, file('territorialisation.json', changed), { partial: true }),
+      ).toMatchObject({ inserted: 0, updated: 1, unchanged: 2 });
+    },
+  );
 
   it("applies the EPCI's rate to its communes and the commune's own rate to it, in the envelopes", async () => {
     const body = await (await t.get(`/territories/${DOUAISIS}/zan`)).json();
@@ -194,7 +202,8 @@ const epciFile = join(import.meta.dirname, '../../../shared/data/admin/EPCI.geoj
 const present = existsSync(real) && existsSync(epciFile);
 if (!present)
   console.warn(
-    `skipping the real territorialisation import: ${real} or ${epciFile} is absent (the shared data folder is outside the repository)`,
+    `skipping the real territorialisation import: ${real} or ${epciFile} is absent ` +
+      '(the shared data folder is outside the repository)',
   );
 
 describe.skipIf(!present)("importZanTargets on sparte's Hauts-de-France file", () => {
@@ -240,7 +249,8 @@ describe.skipIf(!present)("importZanTargets on sparte's Hauts-de-France file", (
       ['epci', '246000772', 0.662],
     ]);
     expect(rows.find((r) => r.landCode === '246000764')!.document).toBe(
-      'SRADDET Hauts-de-France (REGION_32) <https://www.hautsdefrance.fr/la-region-adopte-son-sraddet-modifie/>, to be written into the PLUI',
+      'SRADDET Hauts-de-France (REGION_32) <https://www.hautsdefrance.fr/la-region-adopte-son-sraddet-modifie/>, ' +
+        'to be written into the PLUI',
     );
     expect(await importZanTargets(t.handle.db, real)).toMatchObject({ inserted: 0, updated: 0, unchanged: 5 });
   });

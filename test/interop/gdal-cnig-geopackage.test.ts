@@ -35,7 +35,8 @@ const template = join(import.meta.dirname, '../../../shared/reference/cnig-sites
 const haveTemplate = existsSync(template);
 if (!haveTemplate)
   console.warn(
-    `skipping the CNIG GeoPackage interop tests: ${template} not found (the shared reference folder sits next to the repository)`,
+    `skipping the CNIG GeoPackage interop tests: ${template} not found ` +
+      '(the shared reference folder sits next to the repository)',
   );
 const gdal = await gdalAvailable();
 
@@ -52,7 +53,8 @@ async function templateFields(gpkg: string, layer: string): Promise<Map<string, 
 }
 
 describe.skipIf(!gdal || !haveTemplate)(
-  'GDAL fills the CNIG GeoPackage template from the CNIG GeoJSON downloads (template lacks terr_url_cartofriches; Integer where the TableSchema says number)',
+  'GDAL fills the CNIG GeoPackage template from the CNIG GeoJSON downloads ' +
+    '(template lacks terr_url_cartofriches; Integer where the TableSchema says number)',
   () => {
     let t: TestContext;
     let dir: string;
@@ -88,83 +90,94 @@ describe.skipIf(!gdal || !haveTemplate)(
       return { path, collection: JSON.parse(text) as FeatureCollection };
     };
 
-    it('lines up our properties with the template fields: all of them, plus terr_url_cartofriches on terrain_eco', async () => {
-      for (const { kind, layer } of layers) {
-        const ours = Object.keys((await download(kind)).collection.features[0]!.properties!);
-        const theirs = [...(await templateFields(gpkg, layer)).keys()];
-        expect(
-          theirs.filter((name) => !ours.includes(name)),
-          `${layer} fields we lack`,
-        ).toEqual([]);
-        expect(
-          ours.filter((name) => !theirs.includes(name)),
-          `${layer} fields the template lacks`,
-        ).toEqual(kind === 'site-eco' ? [] : ['terr_url_cartofriches']);
-      }
-    });
-
-    it('appends every site and plot with ogr2ogr, reads them back as GeoJSON, and the import changes nothing', async () => {
-      // Widen the template's Integer columns that hold decimal CNIG numbers.
-      const widened: string[] = [];
-      for (const { kind, layer } of layers) {
-        const decimal = new Set(
-          (kind === 'site-eco' ? siteEcoFields : terrainEcoFields)
-            .filter((f) => f.kind === 'number')
-            .map((f) => f.name),
-        );
-        for (const [name, type] of await templateFields(gpkg, layer)) {
-          if (type !== 'Integer' || !decimal.has(name)) continue;
-          await run('ogrinfo', [
-            '-q',
-            gpkg,
-            '-dialect',
-            'OGRSQL',
-            '-sql',
-            `ALTER TABLE ${layer} ALTER COLUMN ${name} TYPE float`,
-          ]);
-          widened.push(name);
+    it(
+      'lines up our properties with the template fields: all of them, ' + 'plus terr_url_cartofriches on terrain_eco',
+      async () => {
+        for (const { kind, layer } of layers) {
+          const ours = Object.keys((await download(kind)).collection.features[0]!.properties!);
+          const theirs = [...(await templateFields(gpkg, layer)).keys()];
+          expect(
+            theirs.filter((name) => !ours.includes(name)),
+            `${layer} fields we lack`,
+          ).toEqual([]);
+          expect(
+            ours.filter((name) => !theirs.includes(name)),
+            `${layer} fields the template lacks`,
+          ).toEqual(kind === 'site-eco' ? [] : ['terr_url_cartofriches']);
         }
-      }
-      expect(widened).toEqual([
-        'site_taux_vacance',
-        'autoroute_echang_dist',
-        'gare_dist',
-        'gare_fret_dist',
-        'aeroport_dist',
-        'port_dist',
-        'terr_vente_montant',
-        'terr_m2_prix',
-      ]);
-      const multiPart = await sql<{
-        n: number;
-      }>`SELECT count(*)::int AS n FROM plots WHERE ST_NumGeometries(geom) > 1`.execute(t.handle.db);
-      expect(multiPart.rows[0]!.n, 'plots that a Polygon layer cannot hold').toBe(0);
+      },
+    );
 
-      for (const { kind, layer, table } of layers) {
-        const { path } = await download(kind);
-        const shape = kind === 'terrain-eco' ? ['-addfields', '-nlt', 'POLYGON'] : ['-append'];
-        await run('ogr2ogr', [
-          ...shape,
-          '-update',
-          '-oo',
-          'DATE_AS_STRING=YES',
-          '-t_srs',
-          'EPSG:2154',
-          '-nln',
-          layer,
-          gpkg,
-          path,
+    it(
+      'appends every site and plot with ogr2ogr, ' + 'reads them back as GeoJSON, and the import changes nothing',
+      async () => {
+        // Widen the template's Integer columns that hold decimal CNIG numbers.
+        const widened: string[] = [];
+        for (const { kind, layer } of layers) {
+          const decimal = new Set(
+            (kind === 'site-eco' ? siteEcoFields : terrainEcoFields)
+              .filter((f) => f.kind === 'number')
+              .map((f) => f.name),
+          );
+          for (const [name, type] of await templateFields(gpkg, layer)) {
+            if (type !== 'Integer' || !decimal.has(name)) continue;
+            await run('ogrinfo', [
+              '-q',
+              gpkg,
+              '-dialect',
+              'OGRSQL',
+              '-sql',
+              `ALTER TABLE ${layer} ALTER COLUMN ${name} TYPE float`,
+            ]);
+            widened.push(name);
+          }
+        }
+        expect(widened).toEqual([
+          'site_taux_vacance',
+          'autoroute_echang_dist',
+          'gare_dist',
+          'gare_fret_dist',
+          'aeroport_dist',
+          'port_dist',
+          'terr_vente_montant',
+          'terr_m2_prix',
         ]);
-        const live = await t.handle.db.selectFrom(table).select('id').where('deletedAt', 'is', null).execute();
-        const { stdout } = await run('ogrinfo', ['-ro', '-so', gpkg, layer]);
-        expect(Number(/Feature Count: (\d+)/.exec(stdout)?.[1]), layer).toBe(live.length);
+        const multiPart = await sql<{
+          n: number;
+        }>`SELECT count(*)::int AS n FROM plots WHERE ST_NumGeometries(geom) > 1`.execute(t.handle.db);
+        expect(multiPart.rows[0]!.n, 'plots that a Polygon layer cannot hold').toBe(0);
 
-        const back = join(dir, `${layer}.geojson`);
-        await run('ogr2ogr', ['-f', 'GeoJSON', back, gpkg, layer]);
-        const report = await importCnig(t.handle.db, kind, back);
-        expect(report.rejected, layer).toEqual([]);
-        expect(report, layer).toMatchObject({ rowsRead: live.length, inserted: 0, updated: 0, unchanged: live.length });
-      }
-    });
+        for (const { kind, layer, table } of layers) {
+          const { path } = await download(kind);
+          const shape = kind === 'terrain-eco' ? ['-addfields', '-nlt', 'POLYGON'] : ['-append'];
+          await run('ogr2ogr', [
+            ...shape,
+            '-update',
+            '-oo',
+            'DATE_AS_STRING=YES',
+            '-t_srs',
+            'EPSG:2154',
+            '-nln',
+            layer,
+            gpkg,
+            path,
+          ]);
+          const live = await t.handle.db.selectFrom(table).select('id').where('deletedAt', 'is', null).execute();
+          const { stdout } = await run('ogrinfo', ['-ro', '-so', gpkg, layer]);
+          expect(Number(/Feature Count: (\d+)/.exec(stdout)?.[1]), layer).toBe(live.length);
+
+          const back = join(dir, `${layer}.geojson`);
+          await run('ogr2ogr', ['-f', 'GeoJSON', back, gpkg, layer]);
+          const report = await importCnig(t.handle.db, kind, back);
+          expect(report.rejected, layer).toEqual([]);
+          expect(report, layer).toMatchObject({
+            rowsRead: live.length,
+            inserted: 0,
+            updated: 0,
+            unchanged: live.length,
+          });
+        }
+      },
+    );
   },
 );

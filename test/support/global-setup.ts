@@ -11,9 +11,8 @@ declare module 'vitest' {
 export default async function setup(project: TestProject) {
   const started = performance.now();
   const location = await buildTemplate();
-  console.log(
-    `test database template (${databaseUrl() ? 'PostgreSQL' : 'embedded PGlite'}) ready in ${Math.round(performance.now() - started)} ms`,
-  );
+  const backend = databaseUrl() ? 'PostgreSQL' : 'embedded PGlite';
+  console.log(`test database template (${backend}) ready in ${Math.round(performance.now() - started)} ms`);
   project.provide('templateLocation', location);
   return async () => dropTemplate(location);
 }

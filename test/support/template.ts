@@ -98,7 +98,8 @@ export async function openCopy(
   };
 }
 
-/** A seeded copy for a child process (a server started by a test): its environment, a way to open it here, and to drop it. */
+/** A seeded copy for a child process (a server started by a test): its environment, a way to open it here,
+ *  and to drop it. */
 export interface TemplateCopy {
   env: Record<string, string>;
   open(): Promise<DatabaseHandle>;
