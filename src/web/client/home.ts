@@ -495,7 +495,11 @@ async function startMap(): Promise<void> {
       drawNear();
       changed();
     });
-    created.once('idle', () => mapElement.setAttribute('data-ready', 'true'));
+    created.once('idle', () => {
+      // The attribution starts folded behind its (i) button: at 390 px it would cover the map.
+      mapElement.querySelector('.maplibregl-ctrl-attrib')?.classList.remove('maplibregl-compact-show');
+      mapElement.setAttribute('data-ready', 'true');
+    });
   });
 }
 
