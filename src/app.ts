@@ -10,6 +10,8 @@ import { openApiRoutes } from './http/openapi.js';
 import { healthRoutes } from './health/routes.js';
 import { ogcRoutes } from './ogc/routes.js';
 import { assetRoutes } from './web/assets.js';
+import { investorRoutes } from './web/investor/routes.js';
+import { placeRoutes } from './territories/places.js';
 import { exportRoutes, territoryDownloadRoutes } from './exports/routes.js';
 import { importRoutes } from './importers/routes.js';
 import { plotRoutes } from './plots/routes.js';
@@ -66,6 +68,8 @@ export function createApp(deps: AppDeps) {
   app.use('*', authenticate(deps.failureLimiter ?? new FailureLimiter(), { trustProxy: deps.trustProxy ?? false }));
 
   app.route('/', healthRoutes());
+  app.route('/', investorRoutes({ basemapStyleUrl: deps.basemapStyleUrl }));
+  app.route('/places', placeRoutes());
   app.route('/territories', territoryRoutes());
   const tileCache = deps.tileCacheBytes === 0 ? null : new TileCache(deps.tileCacheBytes);
   tileCache?.listen(tileInvalidations(changes));

@@ -12,6 +12,15 @@ export const mediaTypes = {
   openapi: 'application/vnd.oai.openapi+json;version=3.1',
 } as const;
 
+/** The HTML encoding: f=html, or no f and an Accept that names text/html before any JSON (a browser). */
+export function wantsHtml(c: Context, f: string | undefined): boolean {
+  if (f) return f === 'html';
+  const accept = c.req.header('accept') ?? '';
+  const html = accept.indexOf(mediaTypes.html);
+  const json = accept.search(/application\/(geo\+)?json/);
+  return html !== -1 && (json === -1 || html < json);
+}
+
 export function wantsGeoJson(c: Context, f: string | undefined): boolean {
   if (f) return f === 'geojson';
   const accept = c.req.header('accept') ?? '';

@@ -1,5 +1,5 @@
 // The OpenAPI 3.1 document generated from the routes' zod schemas, the browsable reference
-// over it (/docs, Scalar served from the project's own assets), and the landing document at /.
+// over it (/docs, Scalar served from the project's own assets), and the landing document of /.
 // The document passes swagger-parser and Redocly's recommended rules (test/http/openapi-lint.test.ts).
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../app-env.js';
@@ -22,6 +22,8 @@ export const apiInfo = {
  * route) gets one derived from its method and path, and a route may set its own in createRoute.
  */
 const operationIds: Record<string, string> = {
+  'get /': 'getLanding',
+  'get /places': 'listPlaces',
   'get /healthz': 'getHealth',
   'get /readyz': 'getReadiness',
   'get /territories': 'listTerritories',
@@ -82,6 +84,22 @@ export function derivedOperationId(method: string, path: string): string {
   return method.toLowerCase() + words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
 }
 
+/** The JSON landing an API client gets at / (a browser gets the investor home page, web/investor/routes.ts). */
+export function landingDocument() {
+  return {
+    title: apiInfo.title,
+    description: apiInfo.description,
+    links: [
+      { rel: 'service-desc', href: '/openapi.json', type: 'application/vnd.oai.openapi+json;version=3.1' },
+      { rel: 'service-doc', href: '/docs', type: 'text/html' },
+      { rel: 'territories', href: '/territories', type: 'application/json' },
+      { rel: 'places', href: '/places', type: 'application/json' },
+      { rel: 'health', href: '/healthz' },
+      { rel: 'ready', href: '/readyz' },
+    ],
+  };
+}
+
 export function openApiRoutes(app: OpenAPIHono<AppEnv>): void {
   const document = () =>
     app.getOpenAPI31Document({
@@ -111,19 +129,6 @@ export function openApiRoutes(app: OpenAPIHono<AppEnv>): void {
     c.header('cache-control', 'public, max-age=3600');
     return c.body(script, 200, { 'content-type': 'text/javascript; charset=utf-8' });
   });
-  app.get('/', (c) =>
-    c.json({
-      title: apiInfo.title,
-      description: apiInfo.description,
-      links: [
-        { rel: 'service-desc', href: '/openapi.json', type: 'application/vnd.oai.openapi+json;version=3.1' },
-        { rel: 'service-doc', href: '/docs', type: 'text/html' },
-        { rel: 'territories', href: '/territories', type: 'application/json' },
-        { rel: 'health', href: '/healthz' },
-        { rel: 'ready', href: '/readyz' },
-      ],
-    }),
-  );
 }
 
 type Spec = ReturnType<OpenAPIHono<AppEnv>['getOpenAPI31Document']>;

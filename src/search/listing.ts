@@ -50,8 +50,8 @@ function negotiate(c: Context, f: SearchOutput | undefined): SearchOutput {
   return 'json';
 }
 
-function pageLink(c: Context, cursor: string | undefined): string {
-  const url = new URL(c.req.url);
+function pageLink(base: string, cursor: string | undefined): string {
+  const url = new URL(base);
   if (cursor) url.searchParams.set('cursor', cursor);
   else url.searchParams.delete('cursor');
   return url.toString();
@@ -104,14 +104,16 @@ export async function renderSearch<K extends SearchKind>(
     });
   }
 
+  if (output === 'json') return c.json(await searchJsonPage(c, kind, query), 200, { vary: 'accept' });
   const limit = query.limit ?? 50;
   const [page, { total, exact: totalExact }] = await Promise.all([
     searchPage(db, { kind, brief, output, cursor, limit, today }),
     countMatches(db, kind, brief, query.count === 'exact'),
   ]);
   const last = page.rows[page.rows.length - 1];
-  const next = page.more && last ? pageLink(c, encodeCursor({ sort: sortName, key: last.sortKey, id: last.id })) : null;
-  const links = { self: pageLink(c, query.cursor), next };
+  const next =
+    page.more && last ? pageLink(c.req.url, encodeCursor({ sort: sortName, key: last.sortKey, id: last.id })) : null;
+  const links = { self: pageLink(c.req.url, query.cursor), next };
 
   if (output === 'geojson') {
     const features = page.rows.map((row) => featureText(kind, row, page.definition)).join(',');
@@ -128,30 +130,48 @@ export async function renderSearch<K extends SearchKind>(
       vary: 'accept',
     });
   }
-  if (output === 'csv') {
-    const headers: Record<string, string> = {
-      'content-type': `${mediaTypes.csv}; charset=utf-8`,
-      'content-disposition': csvDisposition,
-      vary: 'accept',
-    };
-    if (next) headers.link = `<${next}>; rel="next"`;
-    return c.body(
-      spreadsheetBom + cnigCsvHeader(cnigClassOf(kind)) + cnigCsvLines(cnigClassOf(kind), page.rows),
-      200,
-      headers,
-    );
-  }
-  const item = shapers[kind];
-  return c.json(
-    {
-      total,
-      totalExact,
-      returned: page.rows.length,
-      sort: sortName,
-      items: page.rows.map((row) => item(row, page.definition)),
-      links,
-    },
+  const headers: Record<string, string> = {
+    'content-type': `${mediaTypes.csv}; charset=utf-8`,
+    'content-disposition': csvDisposition,
+    vary: 'accept',
+  };
+  if (next) headers.link = `<${next}>; rel="next"`;
+  return c.body(
+    spreadsheetBom + cnigCsvHeader(cnigClassOf(kind)) + cnigCsvLines(cnigClassOf(kind), page.rows),
     200,
-    { vary: 'accept' },
+    headers,
   );
+}
+
+/**
+ * One JSON page of a search, as GET /sites and GET /plots answer it. The investor home page
+ * renders the same page (`url`: the /sites URL its links then point to), so that its first list is
+ * the API's first page, item for item.
+ */
+export async function searchJsonPage<K extends SearchKind>(
+  c: Context<AppEnv>,
+  kind: K,
+  query: BriefQuery,
+  url: string = c.req.url,
+) {
+  const brief = toBrief(query);
+  const sortName = `${brief.sort.reverse ? '-' : ''}${brief.sort.key}`;
+  const cursor = query.cursor ? decodeCursor(query.cursor, sortName) : undefined;
+  const limit = query.limit ?? 50;
+  const [page, { total, exact: totalExact }] = await Promise.all([
+    searchPage(c.var.db, { kind, brief, output: 'json', cursor, limit, today: c.var.clock.today() }),
+    countMatches(c.var.db, kind, brief, query.count === 'exact'),
+  ]);
+  const last = page.rows[page.rows.length - 1];
+  const next =
+    page.more && last ? pageLink(url, encodeCursor({ sort: sortName, key: last.sortKey, id: last.id })) : null;
+  const item = shapers[kind];
+  return {
+    total,
+    totalExact,
+    returned: page.rows.length,
+    sort: sortName,
+    items: page.rows.map((row) => item(row, page.definition)),
+    links: { self: pageLink(url, query.cursor), next },
+  };
 }

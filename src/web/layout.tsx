@@ -21,6 +21,7 @@ export interface AlternateLink {
  * (one line): the investor search, the labelling workspace, the territory pages.
  */
 export const sections: Array<{ label: string; href: string }> = [
+  { label: 'Rechercher un site', href: '/' },
   { label: 'Données (OGC API)', href: '/ogc' },
   { label: 'API', href: '/docs' },
 ];
@@ -30,6 +31,8 @@ export function Layout(props: {
   crumbs: Crumb[];
   alternates?: AlternateLink[];
   map?: boolean;
+  /** Further elements of the head: a page's own script and the styles it needs. */
+  head?: Child;
   children?: Child;
 }) {
   return (
@@ -45,6 +48,7 @@ export function Layout(props: {
           <link rel="alternate" type={alt.type} href={alt.href} title={alt.title} />
         ))}
         {props.map ? <script type="module" src={assetPaths().ogcMapJs}></script> : null}
+        {props.head}
       </head>
       <body>
         <a class="skip" href="#contenu">

@@ -1,0 +1,108 @@
+// One search result as the home page shows it, from the JSON item GET /sites returns: the server
+// renders these parts in the first list and the client script in every later one, so both lists
+// say the same. Browser-safe: no Node import.
+import type { LabelState } from '../../sites/vocabulary.js';
+
+/** The fields of a GET /sites item the page reads (src/search/representation.ts, siteItem). */
+export interface SiteResult {
+  id: string;
+  name: string;
+  location: {
+    commune: { name: string | null; department: string | null };
+    epci: { name: string | null };
+    point: { type: string; coordinates: unknown } | null;
+  };
+  areas: { areaHa: number | null; usableAreaHa: number | null; maxPlotAreaHa: number | null };
+  utilities: { powerMw: number | null };
+  access: { railSiding: boolean | null; motorwayInterchangeKm: number | null };
+  turnkey: { programme: string | null; labelStatus: string | null };
+  lowestPriceEurM2: number | null;
+  brownfield: boolean | null;
+  availableFrom: string | null;
+  score: { total: number; components: Array<{ name: string; reason: string }> };
+}
+
+export interface ResultParts {
+  id: string;
+  name: string;
+  href: string;
+  place: string;
+  facts: string[];
+  score: string;
+  reasons: string[];
+  /** [lon, lat] of the site's point on surface, for the map. */
+  point: [number, number] | null;
+}
+
+/** The label's state in words (sites/vocabulary.ts, labelStates). */
+export const labelStateNames: Record<LabelState, string> = {
+  draft: 'dossier en préparation',
+  submitted: 'dossier déposé',
+  under_review: 'en instruction',
+  changes_requested: 'compléments demandés',
+  labelled: 'labellisé',
+  rejected: 'refusé',
+  withdrawn: 'label retiré',
+};
+
+const numbers = new Map<number, Intl.NumberFormat>();
+
+/** French figures (`12,5`), as every page writes them. */
+export function frenchNumber(value: number, maximumFractionDigits = 1): string {
+  let format = numbers.get(maximumFractionDigits);
+  if (!format) {
+    format = new Intl.NumberFormat('fr-FR', { maximumFractionDigits });
+    numbers.set(maximumFractionDigits, format);
+  }
+  return format.format(value);
+}
+
+const frenchDate = new Intl.DateTimeFormat('fr-FR', {
+  day: 'numeric',
+  month: 'long',
+  year: 'numeric',
+  timeZone: 'UTC',
+});
+
+export function resultParts(item: SiteResult): ResultParts {
+  const facts: string[] = [];
+  const { areas, utilities, access } = item;
+  if (areas.maxPlotAreaHa !== null)
+    facts.push(`plus grande parcelle disponible ${frenchNumber(areas.maxPlotAreaHa)} ha`);
+  else if (areas.usableAreaHa !== null) facts.push(`${frenchNumber(areas.usableAreaHa)} ha utiles`);
+  else if (areas.areaHa !== null) facts.push(`${frenchNumber(areas.areaHa)} ha`);
+  if (utilities.powerMw !== null) facts.push(`${frenchNumber(utilities.powerMw)} MW`);
+  if (access.railSiding) facts.push('embranchement ferroviaire');
+  if (access.motorwayInterchangeKm !== null) facts.push(`autoroute à ${frenchNumber(access.motorwayInterchangeKm)} km`);
+  if (item.lowestPriceEurM2 !== null) facts.push(`dès ${frenchNumber(item.lowestPriceEurM2, 2)} €/m²`);
+  if (item.availableFrom) facts.push(`disponible le ${frenchDate.format(new Date(item.availableFrom))}`);
+  if (item.brownfield) facts.push('friche');
+  if (item.turnkey.programme) facts.push('site clés en main');
+  const label = item.turnkey.labelStatus;
+  if (label) facts.push(`label : ${labelStateNames[label as LabelState] ?? label}`);
+  const commune = item.location.commune;
+  const communeText = [commune.name, commune.department ? `(${commune.department})` : null].filter(Boolean).join(' ');
+  const place = [communeText, item.location.epci.name].filter(Boolean).join(' · ');
+  const coordinates = item.location.point?.coordinates;
+  const point =
+    Array.isArray(coordinates) && typeof coordinates[0] === 'number' && typeof coordinates[1] === 'number'
+      ? ([coordinates[0], coordinates[1]] as [number, number])
+      : null;
+  return {
+    id: item.id,
+    name: item.name,
+    href: `/sites/${item.id}`,
+    place,
+    facts,
+    score: `Score ${frenchNumber(item.score.total)} / 100`,
+    reasons: item.score.components.map((c) => c.reason),
+    point,
+  };
+}
+
+/** "12 sites correspondent", with the cap the API counts to. */
+export function countText(total: number, exact: boolean): string {
+  if (total === 0) return 'Aucun site ne correspond à ces critères.';
+  const n = `${exact ? '' : 'plus de '}${frenchNumber(total, 0)}`;
+  return total === 1 && exact ? '1 site correspond' : `${n} sites correspondent`;
+}
