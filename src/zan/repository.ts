@@ -9,7 +9,9 @@ import {
   communeEnvelope,
   countedM2,
   envelopeShare,
+  guaranteeFor,
   plotMeasure,
+  type PlanningDocument,
   type ConsumptionYear,
   type Envelope,
   type PlotAreas,
@@ -187,13 +189,16 @@ export interface CommuneRef {
 }
 
 export interface CommuneEnvelope extends CommuneRef {
+  /** Null when the commune has no consumption data ("données manquantes"). */
   envelope: Envelope | null;
+  planningDocument: PlanningDocument | null;
+  guarantee: ReturnType<typeof guaranteeFor>;
   reductionRate: number;
   reductionSource: string | null;
   series: ConsumptionYear[];
 }
 
-/** Cerema series and territorialised reductions of communes; envelope null without data. */
+/** Cerema series, territorialised reductions and planning documents of communes; envelope null without data. */
 export async function communeEnvelopes(
   db: Kysely<Database>,
   rules: ZanRuleSet,
@@ -201,7 +206,7 @@ export async function communeEnvelopes(
 ): Promise<CommuneEnvelope[]> {
   if (communes.length === 0) return [];
   const insees = communes.map((c) => c.insee);
-  const [rows, targets] = await Promise.all([
+  const [rows, targets, documents] = await Promise.all([
     db
       .selectFrom('communeConsumption')
       .where('insee', 'in', insees)
@@ -233,7 +238,13 @@ export async function communeEnvelopes(
       )
       .selectAll()
       .execute(),
+    db
+      .selectFrom('communePlanningDocuments')
+      .where('insee', 'in', insees)
+      .select(['insee', 'status', sql<string | null>`status_on::text`.as('statusOn')])
+      .execute(),
   ]);
+  const planning = new Map(documents.map((d) => [d.insee, { status: d.status, statusOn: d.statusOn }]));
   const series = new Map<string, ConsumptionYear[]>();
   for (const r of rows) {
     const list = series.get(r.insee) ?? [];
@@ -245,23 +256,45 @@ export async function communeEnvelopes(
       targets.find((t) => t.landKind === 'commune' && t.landCode === c.insee) ??
       targets.find((t) => t.landKind === 'epci' && t.landCode === c.epciSiren);
     const own = series.get(c.insee) ?? [];
+    const planningDocument = planning.get(c.insee) ?? null;
+    const guarantee = guaranteeFor(rules, planningDocument);
     return {
       ...c,
       reductionRate: target?.reductionRate ?? rules.reductionRate,
       reductionSource: target ? `${target.document} (${target.source})` : null,
+      planningDocument,
+      guarantee,
       series: own,
       envelope: own.length
-        ? communeEnvelope(rules, { insee: c.insee, series: own, reductionRate: target?.reductionRate })
+        ? communeEnvelope(rules, {
+            insee: c.insee,
+            series: own,
+            reductionRate: target?.reductionRate,
+            guarantee: guarantee.applies,
+          })
         : null,
     };
   });
 }
 
-export function sumEnvelopes(rules: ZanRuleSet, communes: CommuneEnvelope[]): Envelope {
-  return aggregateEnvelopes(
-    rules,
-    communes.flatMap((c) => (c.envelope ? [c.envelope] : [])),
-  );
+/** The envelope of communes with data, summed; null when none has any (never a total of 0). */
+export function sumEnvelopes(rules: ZanRuleSet, communes: CommuneEnvelope[]): Envelope | null {
+  const known = communes.flatMap((c) => (c.envelope ? [c.envelope] : []));
+  return known.length ? aggregateEnvelopes(rules, known) : null;
+}
+
+/**
+ * What a level's figures leave out: the communes without consumption data, and the least their
+ * allowances would add (the guarantee of those that keep it), so that a total never reads as if
+ * their hectares were zero.
+ */
+export function missingData(rules: ZanRuleSet, communes: CommuneEnvelope[]) {
+  const missing = communes.filter((c) => !c.envelope);
+  return {
+    communes: missing.length,
+    insee: missing.map((c) => c.insee),
+    allowedAtLeastHa: missing.filter((c) => c.guarantee.applies).length * rules.communalGuaranteeHa,
+  };
 }
 
 /** Yearly totals across communes, with the counted figure and the provisional flag. */
@@ -395,8 +428,11 @@ export async function territoryZan(db: Kysely<Database>, rules: ZanRuleSet, terr
   return {
     communes,
     envelope,
-    missingCommunes: communes.filter((c) => !c.envelope).map((c) => c.insee),
-    pipeline: { ...expected, pressure: envelopeShare(expected.consumptionHa, envelope.remainingHa) },
+    missingData: missingData(rules, communes),
+    pipeline: {
+      ...expected,
+      pressure: envelope ? envelopeShare(expected.consumptionHa, envelope.remainingHa) : null,
+    },
     series: yearlySeries(rules, communes),
     vintages,
   };

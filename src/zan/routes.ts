@@ -18,8 +18,8 @@ import { territoryReportHtml } from './report.js';
 import { simulate } from './simulate.js';
 import {
   communeJson,
-  envelopeJson,
   envelopesAround,
+  levelJson,
   M2_PER_HA,
   plotJson,
   ruleSetSummary,
@@ -88,17 +88,17 @@ export function zanRoutes() {
           },
           ruleSet: ruleSetSummary(rules),
           vintages: zan.vintages,
-          provisionalYears: zan.envelope.provisionalYears,
-          envelope: envelopeJson(zan.envelope),
+          provisionalYears: zan.envelope?.provisionalYears ?? [],
+          ...levelJson(rules, zan.communes, zan.envelope),
           pipeline: { ...totalsJson(zan.pipeline), pressure: round(zan.pipeline.pressure, 4) },
-          missingCommunes: zan.missingCommunes,
+          missingCommunes: zan.missingData.insee,
           series: zan.series.map((s) => ({
             ...s,
             nafHa: round(s.nafHa, 4),
             activityHa: round(s.activityHa, 4),
             countedHa: round(s.countedHa, 4),
           })),
-          communes: zan.communes.map(communeJson),
+          communes: zan.communes.map((commune) => communeJson(rules, commune)),
           links: {
             report: `/territories/${territory.id}/zan/report${rules.id === defaultRuleSetId ? '' : `?rule_set=${encodeURIComponent(rules.id)}`}`,
           },
