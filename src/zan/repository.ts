@@ -416,6 +416,40 @@ export function plotTotals(plots: { measure: PlotMeasure }[]) {
   };
 }
 
+/** The planned sites of a pipeline, largest expected consumption first: what each would take. */
+async function pipelineBySite(db: Kysely<Database>, plots: MeasuredPlot[]) {
+  const bySite = new Map<string, { plots: number; consumptionHa: number }>();
+  for (const p of plots) {
+    if (!p.siteId) continue;
+    const entry = bySite.get(p.siteId) ?? { plots: 0, consumptionHa: 0 };
+    entry.plots += 1;
+    entry.consumptionHa += p.measure.consumptionM2 / M2_PER_HA;
+    bySite.set(p.siteId, entry);
+  }
+  if (bySite.size === 0) return [];
+  const sites = await db
+    .selectFrom('sites')
+    .where('id', 'in', [...bySite.keys()])
+    .select(['id', 'name', 'communeInsee'])
+    .execute();
+  return sites
+    .map((s) => ({ ...s, ...bySite.get(s.id)! }))
+    .sort((a, b) => b.consumptionHa - a.consumptionHa || a.name.localeCompare(b.name, 'fr'));
+}
+
+/** The box of a level's communes [west, south, east, north], for its map; null without geometry. */
+export async function communesBounds(
+  db: Kysely<Database>,
+  insees: string[],
+): Promise<[number, number, number, number] | null> {
+  if (insees.length === 0) return null;
+  const { rows } = await sql<{ w: number | null; s: number; e: number; n: number }>`
+    SELECT ST_XMin(b) AS w, ST_YMin(b) AS s, ST_XMax(b) AS e, ST_YMax(b) AS n
+    FROM (SELECT ST_Extent(geom)::geometry AS b FROM communes WHERE insee = ANY(${insees}::text[])) x`.execute(db);
+  const r = rows[0];
+  return r && r.w !== null ? [r.w, r.s, r.e, r.n] : null;
+}
+
 export async function territoryZan(db: Kysely<Database>, rules: ZanRuleSet, territory: ZanTerritory) {
   const insees = territory.communes.map((c) => c.insee);
   const [communes, pipeline, vintages] = await Promise.all([
@@ -429,6 +463,7 @@ export async function territoryZan(db: Kysely<Database>, rules: ZanRuleSet, terr
     communes,
     envelope,
     missingData: missingData(rules, communes),
+    pipelineSites: await pipelineBySite(db, pipeline),
     pipeline: {
       ...expected,
       pressure: envelope ? envelopeShare(expected.consumptionHa, envelope.remainingHa) : null,
