@@ -27,6 +27,7 @@ import { tileInvalidations } from './tiles/layers.js';
 import { territoryTileRoutes, tileRoutes } from './tiles/routes.js';
 import { TileCache } from '../tiles/cache.js';
 import { zanRoutes } from './zan/routes.js';
+import { territoryListRoutes } from './web/territory/list.js';
 import { silentLogger } from './logger.js';
 import { systemClock } from './clock.js';
 
@@ -86,7 +87,8 @@ export function createApp(deps: AppDeps) {
   app.route('/exports', exportRoutes());
   app.route('/imports', importRoutes({ maxBytes: deps.maxImportBytes, spoolDir: deps.spoolDir }));
   // ZAN measures of territories and the simulation register full paths under /territories and /zan.
-  app.route('/', zanRoutes());
+  app.route('/', zanRoutes({ basemapStyleUrl: deps.basemapStyleUrl }));
+  app.route('/', territoryListRoutes());
   openApiRoutes(app);
 
   app.notFound((c) =>

@@ -324,6 +324,17 @@ export interface ZanReductionTargetTable {
   source: string;
 }
 
+/** A commune's planning document and where it stands (sql/014_planning_documents.sql). */
+export interface CommunePlanningDocumentTable {
+  insee: string;
+  status: 'prescribed' | 'decided' | 'approved' | 'none';
+  /** ISO date; the pg driver is set to hand dates back as text. */
+  statusOn: string | null;
+  document: string | null;
+  source: string;
+  updatedAt: Generated<Date>;
+}
+
 /** Version of the ZAN reference layers, bumped by triggers (sql/007_zan_cache.sql). */
 export interface ZanReferenceVersionTable {
   singleton: Generated<boolean>;
@@ -365,6 +376,7 @@ export interface Database {
   brownfields: BrownfieldTable;
   penePerimeters: PenePerimeterTable;
   zanReductionTargets: ZanReductionTargetTable;
+  communePlanningDocuments: CommunePlanningDocumentTable;
   zanReferenceVersion: ZanReferenceVersionTable;
   zanPlotMeasures: ZanPlotMeasureTable;
 }

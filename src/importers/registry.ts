@@ -10,6 +10,7 @@ import { importCeremaConsumption } from './cerema-consumption.js';
 import type { ImportOptions, ImportReport } from './import-report.js';
 import { importLandCover } from './land-cover.js';
 import { importPene } from './pene.js';
+import { importPlanningDocuments } from './planning-documents.js';
 import { importEpcicom, importTerritories } from './territories-industrie.js';
 import { importZanTargets } from './zan-targets.js';
 
@@ -21,6 +22,7 @@ export const importers: Record<string, Importer> = {
   brownfields: importBrownfields,
   pene: importPene,
   'zan-targets': importZanTargets,
+  'planning-documents': importPlanningDocuments,
   epci: (db, path, options) => importBoundaries(db, 'epci', path, options),
   communes: (db, path, options) => importBoundaries(db, 'communes', path, options),
   departments: (db, path, options) => importBoundaries(db, 'departments', path, options),

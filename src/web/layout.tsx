@@ -24,6 +24,7 @@ export const sections: Array<{ label: string; href: string }> = [
   { label: 'Rechercher un site', href: '/' },
   { label: 'Données (OGC API)', href: '/ogc' },
   { label: 'API', href: '/docs' },
+  { label: 'Territoires', href: '/territoires' },
 ];
 
 export function Layout(props: {

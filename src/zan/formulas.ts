@@ -2,7 +2,7 @@
 // reduction, 1 ha guarantee), its aggregation to EPCI and territories, and what a plot would
 // consume. No database access and no HTTP here (only the row type), so the golden tests can
 // check them by hand.
-import type { Destination, ZanRuleSet } from './rule-sets.js';
+import type { Destination, PlanningStatus, ZanRuleSet } from './rule-sets.js';
 import type { Selectable } from 'kysely';
 import type { CommuneConsumptionTable } from '../db/schema.js';
 
@@ -33,10 +33,14 @@ export interface Envelope {
   referenceActivityHa: number;
   /** What the rule set counts of the reference (excluded destinations removed), ha. */
   countedReferenceHa: number;
+  /** The counted reference after the reduction, before any floor, ha. */
+  reducedHa: number;
   /** Allowed over the target window, ha (after reduction and guarantee). */
   allowedHa: number;
   /** Communes whose allowance is the communal guarantee rather than the reduced reference. */
   guaranteedCommunes: number;
+  /** Communes that do not keep the guarantee (no planning document in time). */
+  guaranteeWithheldCommunes: number;
   consumedHa: number;
   /** Mean counted consumption over the last observed years, ha/year. */
   paceHaPerYear: number;
@@ -45,6 +49,11 @@ export interface Envelope {
   remainingHa: number;
   /** Years of pace the remaining envelope lasts; 0 when exhausted; null at zero pace. */
   yearsToExhaustion: number | null;
+  /** The year the envelope runs out: the first observed year the cumulative consumption
+   * reaches it, else the year the pace takes it there; null at zero pace. */
+  exhaustionYear: number | null;
+  /** Counted consumption of each observed window year, ha. */
+  windowSeries: { year: number; countedHa: number }[];
   /** Years of the window with data; the last year of a vintage is provisional. */
   observedYears: number[];
   provisionalYears: number[];
@@ -56,6 +65,30 @@ export interface CommuneInput {
   series: ConsumptionYear[];
   /** A territorialised reduction (SRADDET, SCoT) replacing the rule set's default. */
   reductionRate?: number;
+  /** Whether the commune keeps the 1 ha guarantee (see `communalGuarantee`); kept when absent. */
+  guarantee?: boolean;
+}
+
+/** A commune's planning document as recorded (commune_planning_documents). */
+export interface PlanningDocument {
+  status: PlanningStatus;
+  /** When it was prescribed, decided or approved (ISO date); null when unknown or none. */
+  statusOn: string | null;
+}
+
+/**
+ * Whether a commune keeps the communal guarantee: a document prescribed, decided or approved
+ * strictly before the rule set's date; the rule set's default when nothing is recorded. A
+ * recorded document without its date counts as in time (the date is what may be unknown, the
+ * procedure is not).
+ */
+export function guaranteeFor(
+  rules: ZanRuleSet,
+  document: PlanningDocument | null,
+): { applies: boolean; basis: 'default' | 'recorded' } {
+  if (!document) return { applies: rules.communalGuarantee.default === 'applies', basis: 'default' };
+  const inTime = document.statusOn === null || document.statusOn < rules.communalGuarantee.documentBefore;
+  return { applies: document.status !== 'none' && inTime, basis: 'recorded' };
 }
 
 const inRange = (year: number, range: { from: number; to: number }) => year >= range.from && year <= range.to;
@@ -65,17 +98,32 @@ const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 function trajectory(
   rules: ZanRuleSet,
   allowedHa: number,
-  consumedHa: number,
+  windowSeries: { year: number; countedHa: number }[],
   paceHaPerYear: number,
   lastObservedYear: number | null,
 ) {
+  const consumedHa = sum(windowSeries.map((y) => y.countedHa));
   const lastCounted = Math.max(rules.target.from - 1, lastObservedYear ?? rules.target.from - 1);
   const yearsLeft = Math.max(0, rules.target.to - Math.min(lastCounted, rules.target.to));
   const remainingHa = allowedHa - consumedHa;
+  const yearsToExhaustion = remainingHa <= 0 ? 0 : paceHaPerYear > 0 ? remainingHa / paceHaPerYear : null;
+  let exhaustionYear: number | null = null;
+  let cumulative = 0;
+  for (const y of windowSeries) {
+    cumulative += y.countedHa;
+    if (exhaustionYear === null && cumulative >= allowedHa) exhaustionYear = y.year;
+  }
+  // Observed years end on 31 December of the last one: 3.6 years of pace after 2023 run out
+  // during 2027, 3 years exactly at the end of 2026.
+  if (exhaustionYear === null && yearsToExhaustion !== null)
+    exhaustionYear = lastCounted + Math.ceil(yearsToExhaustion);
   return {
+    consumedHa,
     projectedHa: consumedHa + paceHaPerYear * yearsLeft,
     remainingHa,
-    yearsToExhaustion: remainingHa <= 0 ? 0 : paceHaPerYear > 0 ? remainingHa / paceHaPerYear : null,
+    yearsToExhaustion,
+    exhaustionYear,
+    windowSeries,
   };
 }
 
@@ -86,9 +134,12 @@ export function communeEnvelope(rules: ZanRuleSet, commune: CommuneInput): Envel
   const referenceHa = sum(reference.map((y) => y.nafM2)) / M2_PER_HA;
   const countedReferenceHa = sum(reference.map((y) => countedM2(rules, y))) / M2_PER_HA;
   const reduced = countedReferenceHa * (1 - (commune.reductionRate ?? rules.reductionRate));
-  // Loi du 20 juillet 2023: at least 1 ha per commune, whatever its reference.
-  const allowedHa = Math.max(reduced, rules.communalGuaranteeHa);
-  const consumedHa = sum(window.map((y) => countedM2(rules, y))) / M2_PER_HA;
+  // Loi du 20 juillet 2023: at least 1 ha for a commune with a planning document in time.
+  const guarantee = commune.guarantee ?? true;
+  const allowedHa = guarantee ? Math.max(reduced, rules.communalGuaranteeHa) : reduced;
+  const windowSeries = window
+    .map((y) => ({ year: y.year, countedHa: countedM2(rules, y) / M2_PER_HA }))
+    .sort((a, b) => a.year - b.year);
   const recent = [...commune.series].sort((a, b) => a.year - b.year).slice(-rules.paceYears);
   const paceHaPerYear = recent.length ? sum(recent.map((y) => countedM2(rules, y))) / recent.length / M2_PER_HA : 0;
   const lastObservedYear = commune.series.length ? Math.max(...commune.series.map((y) => y.year)) : null;
@@ -96,11 +147,12 @@ export function communeEnvelope(rules: ZanRuleSet, commune: CommuneInput): Envel
     referenceHa,
     referenceActivityHa: sum(reference.map((y) => y.activityM2)) / M2_PER_HA,
     countedReferenceHa,
+    reducedHa: reduced,
     allowedHa,
-    guaranteedCommunes: reduced < rules.communalGuaranteeHa ? 1 : 0,
-    consumedHa,
+    guaranteedCommunes: guarantee && reduced < rules.communalGuaranteeHa ? 1 : 0,
+    guaranteeWithheldCommunes: guarantee ? 0 : 1,
     paceHaPerYear,
-    ...trajectory(rules, allowedHa, consumedHa, paceHaPerYear, lastObservedYear),
+    ...trajectory(rules, allowedHa, windowSeries, paceHaPerYear, lastObservedYear),
     observedYears: window.map((y) => y.year).sort((a, b) => a - b),
     provisionalYears: commune.series
       .filter((y) => y.provisional)
@@ -114,28 +166,56 @@ export function communeEnvelope(rules: ZanRuleSet, commune: CommuneInput): Envel
  * An EPCI's or a territory's envelope: the sum of its communes' envelopes, each with its own
  * floor (the guarantee is per commune, pooled upwards, never applied to the sum).
  */
-export function aggregateEnvelopes(_rules: ZanRuleSet, envelopes: Envelope[]): Envelope {
+export function aggregateEnvelopes(rules: ZanRuleSet, envelopes: Envelope[]): Envelope {
   const total = (key: keyof Envelope) => sum(envelopes.map((e) => e[key] as number));
   const allowedHa = total('allowedHa');
-  const consumedHa = total('consumedHa');
   const paceHaPerYear = total('paceHaPerYear');
   const union = (key: 'observedYears' | 'provisionalYears') =>
     [...new Set(envelopes.flatMap((e) => e[key]))].sort((a, b) => a - b);
-  const remainingHa = allowedHa - consumedHa;
+  const byYear = new Map<number, number>();
+  for (const e of envelopes)
+    for (const y of e.windowSeries) byYear.set(y.year, (byYear.get(y.year) ?? 0) + y.countedHa);
+  const windowSeries = [...byYear].map(([year, countedHa]) => ({ year, countedHa })).sort((a, b) => a.year - b.year);
+  const observedYears = union('observedYears');
+  const { projectedHa: _ownProjection, ...path } = trajectory(
+    rules,
+    allowedHa,
+    windowSeries,
+    paceHaPerYear,
+    observedYears.at(-1) ?? null,
+  );
   return {
     referenceHa: total('referenceHa'),
     referenceActivityHa: total('referenceActivityHa'),
     countedReferenceHa: total('countedReferenceHa'),
+    reducedHa: total('reducedHa'),
     allowedHa,
     guaranteedCommunes: total('guaranteedCommunes'),
-    consumedHa,
+    guaranteeWithheldCommunes: total('guaranteeWithheldCommunes'),
     paceHaPerYear,
+    ...path,
+    // Each commune projected from its own last year, then summed.
     projectedHa: total('projectedHa'),
-    remainingHa,
-    yearsToExhaustion: remainingHa <= 0 ? 0 : paceHaPerYear > 0 ? remainingHa / paceHaPerYear : null,
-    observedYears: union('observedYears'),
+    observedYears,
     provisionalYears: union('provisionalYears'),
     communes: total('communes'),
+  };
+}
+
+/**
+ * The same level read as SPARTE reads it: the reduction and the 1 ha floor applied once to the
+ * level's total (not commune by commune), and the projection as the mean yearly consumption
+ * since the window's first year times `rules.sparte.projectionYears`. Shown beside ours; ours
+ * follows the law, which gives the floor to each commune.
+ */
+export function sparteReading(rules: ZanRuleSet, e: Envelope) {
+  const floorKept = e.communes > e.guaranteeWithheldCommunes;
+  const allowedHa = floorKept ? Math.max(e.reducedHa, rules.communalGuaranteeHa) : e.reducedHa;
+  const paceHaPerYear = e.observedYears.length ? e.consumedHa / e.observedYears.length : null;
+  return {
+    allowedHa,
+    paceHaPerYear,
+    projectedHa: paceHaPerYear === null ? null : paceHaPerYear * rules.sparte.projectionYears,
   };
 }
 

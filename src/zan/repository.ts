@@ -9,7 +9,9 @@ import {
   communeEnvelope,
   countedM2,
   envelopeShare,
+  guaranteeFor,
   plotMeasure,
+  type PlanningDocument,
   type ConsumptionYear,
   type Envelope,
   type PlotAreas,
@@ -187,13 +189,16 @@ export interface CommuneRef {
 }
 
 export interface CommuneEnvelope extends CommuneRef {
+  /** Null when the commune has no consumption data ("données manquantes"). */
   envelope: Envelope | null;
+  planningDocument: PlanningDocument | null;
+  guarantee: ReturnType<typeof guaranteeFor>;
   reductionRate: number;
   reductionSource: string | null;
   series: ConsumptionYear[];
 }
 
-/** Cerema series and territorialised reductions of communes; envelope null without data. */
+/** Cerema series, territorialised reductions and planning documents of communes; envelope null without data. */
 export async function communeEnvelopes(
   db: Kysely<Database>,
   rules: ZanRuleSet,
@@ -201,7 +206,7 @@ export async function communeEnvelopes(
 ): Promise<CommuneEnvelope[]> {
   if (communes.length === 0) return [];
   const insees = communes.map((c) => c.insee);
-  const [rows, targets] = await Promise.all([
+  const [rows, targets, documents] = await Promise.all([
     db
       .selectFrom('communeConsumption')
       .where('insee', 'in', insees)
@@ -233,7 +238,13 @@ export async function communeEnvelopes(
       )
       .selectAll()
       .execute(),
+    db
+      .selectFrom('communePlanningDocuments')
+      .where('insee', 'in', insees)
+      .select(['insee', 'status', sql<string | null>`status_on::text`.as('statusOn')])
+      .execute(),
   ]);
+  const planning = new Map(documents.map((d) => [d.insee, { status: d.status, statusOn: d.statusOn }]));
   const series = new Map<string, ConsumptionYear[]>();
   for (const r of rows) {
     const list = series.get(r.insee) ?? [];
@@ -245,23 +256,45 @@ export async function communeEnvelopes(
       targets.find((t) => t.landKind === 'commune' && t.landCode === c.insee) ??
       targets.find((t) => t.landKind === 'epci' && t.landCode === c.epciSiren);
     const own = series.get(c.insee) ?? [];
+    const planningDocument = planning.get(c.insee) ?? null;
+    const guarantee = guaranteeFor(rules, planningDocument);
     return {
       ...c,
       reductionRate: target?.reductionRate ?? rules.reductionRate,
       reductionSource: target ? `${target.document} (${target.source})` : null,
+      planningDocument,
+      guarantee,
       series: own,
       envelope: own.length
-        ? communeEnvelope(rules, { insee: c.insee, series: own, reductionRate: target?.reductionRate })
+        ? communeEnvelope(rules, {
+            insee: c.insee,
+            series: own,
+            reductionRate: target?.reductionRate,
+            guarantee: guarantee.applies,
+          })
         : null,
     };
   });
 }
 
-export function sumEnvelopes(rules: ZanRuleSet, communes: CommuneEnvelope[]): Envelope {
-  return aggregateEnvelopes(
-    rules,
-    communes.flatMap((c) => (c.envelope ? [c.envelope] : [])),
-  );
+/** The envelope of communes with data, summed; null when none has any (never a total of 0). */
+export function sumEnvelopes(rules: ZanRuleSet, communes: CommuneEnvelope[]): Envelope | null {
+  const known = communes.flatMap((c) => (c.envelope ? [c.envelope] : []));
+  return known.length ? aggregateEnvelopes(rules, known) : null;
+}
+
+/**
+ * What a level's figures leave out: the communes without consumption data, and the least their
+ * allowances would add (the guarantee of those that keep it), so that a total never reads as if
+ * their hectares were zero.
+ */
+export function missingData(rules: ZanRuleSet, communes: CommuneEnvelope[]) {
+  const missing = communes.filter((c) => !c.envelope);
+  return {
+    communes: missing.length,
+    insee: missing.map((c) => c.insee),
+    allowedAtLeastHa: missing.filter((c) => c.guarantee.applies).length * rules.communalGuaranteeHa,
+  };
 }
 
 /** Yearly totals across communes, with the counted figure and the provisional flag. */
@@ -383,6 +416,40 @@ export function plotTotals(plots: { measure: PlotMeasure }[]) {
   };
 }
 
+/** The planned sites of a pipeline, largest expected consumption first: what each would take. */
+async function pipelineBySite(db: Kysely<Database>, plots: MeasuredPlot[]) {
+  const bySite = new Map<string, { plots: number; consumptionHa: number }>();
+  for (const p of plots) {
+    if (!p.siteId) continue;
+    const entry = bySite.get(p.siteId) ?? { plots: 0, consumptionHa: 0 };
+    entry.plots += 1;
+    entry.consumptionHa += p.measure.consumptionM2 / M2_PER_HA;
+    bySite.set(p.siteId, entry);
+  }
+  if (bySite.size === 0) return [];
+  const sites = await db
+    .selectFrom('sites')
+    .where('id', 'in', [...bySite.keys()])
+    .select(['id', 'name', 'communeInsee'])
+    .execute();
+  return sites
+    .map((s) => ({ ...s, ...bySite.get(s.id)! }))
+    .sort((a, b) => b.consumptionHa - a.consumptionHa || a.name.localeCompare(b.name, 'fr'));
+}
+
+/** The box of a level's communes [west, south, east, north], for its map; null without geometry. */
+export async function communesBounds(
+  db: Kysely<Database>,
+  insees: string[],
+): Promise<[number, number, number, number] | null> {
+  if (insees.length === 0) return null;
+  const { rows } = await sql<{ w: number | null; s: number; e: number; n: number }>`
+    SELECT ST_XMin(b) AS w, ST_YMin(b) AS s, ST_XMax(b) AS e, ST_YMax(b) AS n
+    FROM (SELECT ST_Extent(geom)::geometry AS b FROM communes WHERE insee = ANY(${insees}::text[])) x`.execute(db);
+  const r = rows[0];
+  return r && r.w !== null ? [r.w, r.s, r.e, r.n] : null;
+}
+
 export async function territoryZan(db: Kysely<Database>, rules: ZanRuleSet, territory: ZanTerritory) {
   const insees = territory.communes.map((c) => c.insee);
   const [communes, pipeline, vintages] = await Promise.all([
@@ -395,8 +462,12 @@ export async function territoryZan(db: Kysely<Database>, rules: ZanRuleSet, terr
   return {
     communes,
     envelope,
-    missingCommunes: communes.filter((c) => !c.envelope).map((c) => c.insee),
-    pipeline: { ...expected, pressure: envelopeShare(expected.consumptionHa, envelope.remainingHa) },
+    missingData: missingData(rules, communes),
+    pipelineSites: await pipelineBySite(db, pipeline),
+    pipeline: {
+      ...expected,
+      pressure: envelope ? envelopeShare(expected.consumptionHa, envelope.remainingHa) : null,
+    },
     series: yearlySeries(rules, communes),
     vintages,
   };

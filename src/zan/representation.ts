@@ -3,13 +3,14 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { round } from '../round.js';
-import { envelopeShare, type Envelope } from './formulas.js';
+import { envelopeShare, sparteReading, type Envelope } from './formulas.js';
 import type { ZanRuleSet } from './rule-sets.js';
 import {
   communeEnvelopes,
   dataVintages,
   epciCommunes,
   measurePlots,
+  missingData,
   plotTotals,
   sumEnvelopes,
   type CommuneEnvelope,
@@ -25,36 +26,126 @@ export const ruleSetSummary = (rules: ZanRuleSet) => ({
   targetPeriod: rules.target,
   reductionRate: rules.reductionRate,
   communalGuaranteeHa: rules.communalGuaranteeHa,
+  communalGuarantee: {
+    ha: rules.communalGuaranteeHa,
+    documentBefore: rules.communalGuarantee.documentBefore,
+    default: rules.communalGuarantee.default,
+  },
+  projection: projectionMethod(rules),
   excludedDestinations: rules.excludedDestinations,
   excludedSiteVocations: rules.excludedSiteVocations,
 });
 
-export function envelopeJson(e: Envelope) {
+/** How `projectedHa` is computed, named in every response that carries one. */
+export const projectionMethod = (rules: ZanRuleSet) => ({
+  method: 'consumed-plus-recent-pace',
+  paceYears: rules.paceYears,
+  to: rules.target.to,
+  description: `par commune : consommé depuis ${rules.target.from} + rythme moyen des ${rules.paceYears} dernières années observées × années restantes jusqu’à ${rules.target.to}, puis sommé`,
+});
+
+const MISSING = 'données manquantes';
+
+/** An envelope's figures; every figure null (never 0) when there is no data behind it. */
+export function envelopeJson(e: Envelope | null) {
   return {
-    referenceHa: round(e.referenceHa, 4),
-    referenceActivityHa: round(e.referenceActivityHa, 4),
-    countedReferenceHa: round(e.countedReferenceHa, 4),
-    allowedHa: round(e.allowedHa, 4),
-    guaranteedCommunes: e.guaranteedCommunes,
-    consumedHa: round(e.consumedHa, 4),
-    paceHaPerYear: round(e.paceHaPerYear, 4),
-    projectedHa: round(e.projectedHa, 4),
-    remainingHa: round(e.remainingHa, 4),
-    yearsToExhaustion: round(e.yearsToExhaustion, 2),
-    observedYears: e.observedYears,
-    provisionalYears: e.provisionalYears,
-    communes: e.communes,
+    referenceHa: e && round(e.referenceHa, 4),
+    referenceActivityHa: e && round(e.referenceActivityHa, 4),
+    countedReferenceHa: e && round(e.countedReferenceHa, 4),
+    reducedHa: e && round(e.reducedHa, 4),
+    allowedHa: e && round(e.allowedHa, 4),
+    guaranteedCommunes: e?.guaranteedCommunes ?? null,
+    guaranteeWithheldCommunes: e?.guaranteeWithheldCommunes ?? null,
+    consumedHa: e && round(e.consumedHa, 4),
+    paceHaPerYear: e && round(e.paceHaPerYear, 4),
+    projectedHa: e && round(e.projectedHa, 4),
+    remainingHa: e && round(e.remainingHa, 4),
+    yearsToExhaustion: e && round(e.yearsToExhaustion, 2),
+    exhaustionYear: e?.exhaustionYear ?? null,
+    observedYears: e?.observedYears ?? [],
+    provisionalYears: e?.provisionalYears ?? [],
+    communes: e?.communes ?? 0,
+    ...(e ? {} : { missingData: MISSING }),
   };
 }
 
-export function communeJson(c: CommuneEnvelope) {
+/** Whether the commune keeps the 1 ha guarantee, and on what basis: its recorded planning
+ * document, or the rule set's default (named). */
+function guaranteeJson(rules: ZanRuleSet, c: CommuneEnvelope) {
+  return {
+    applies: c.guarantee.applies,
+    guaranteeBasis: c.guarantee.basis,
+    ...(c.guarantee.basis === 'default'
+      ? { default: rules.communalGuarantee.default }
+      : { planningDocument: c.planningDocument }),
+  };
+}
+
+export function communeJson(rules: ZanRuleSet, c: CommuneEnvelope) {
   return {
     insee: c.insee,
     name: c.name,
     epciSiren: c.epciSiren,
     reductionRate: c.reductionRate,
     reductionSource: c.reductionSource,
-    envelope: c.envelope ? envelopeJson(c.envelope) : null,
+    guarantee: guaranteeJson(rules, c),
+    missingData: c.envelope ? [] : ['consommation Cerema'],
+    envelope: envelopeJson(c.envelope),
+  };
+}
+
+const haText = (value: number) =>
+  `${new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 2, minimumFractionDigits: 2 }).format(value)} ha`;
+
+/**
+ * A level's figures as SPARTE shows them beside ours, with the difference said in words. The
+ * law gives the 1 ha floor to each commune; SPARTE floors the level's total once, so a level
+ * with guaranteed communes has a larger envelope here.
+ */
+export function sparteComparison(rules: ZanRuleSet, e: Envelope | null) {
+  if (!e) return null;
+  const theirs = sparteReading(rules, e);
+  const allowedDifference = e.allowedHa - theirs.allowedHa;
+  const projectedDifference = theirs.projectedHa === null ? null : e.projectedHa - theirs.projectedHa;
+  const floor =
+    Math.abs(allowedDifference) < 0.005
+      ? 'Les deux enveloppes coïncident : aucune commune n’y est relevée au plancher.'
+      : `Foncier applique la réduction puis le plancher de ${haText(rules.communalGuaranteeHa)} commune par commune, comme la loi (${e.guaranteedCommunes} commune(s) relevée(s) au plancher) ; SPARTE l’applique une seule fois au total de l’échelon, d’où ${haText(Math.abs(allowedDifference))} d’écart.`;
+  const projection = `Projection : Foncier ajoute au consommé le rythme des ${rules.paceYears} dernières années sur les années restantes jusqu’à ${rules.target.to} ; SPARTE multiplie le rythme moyen depuis ${rules.target.from} par ${rules.sparte.projectionYears}.`;
+  return {
+    allowedHa: round(theirs.allowedHa, 4),
+    paceHaPerYear: round(theirs.paceHaPerYear, 4),
+    projectedHa: round(theirs.projectedHa, 4),
+    projection: {
+      method: 'sparte-mean-pace-since-window-start',
+      since: rules.target.from,
+      years: rules.sparte.projectionYears,
+    },
+    difference: { allowedHa: round(allowedDifference, 4), projectedHa: round(projectedDifference, 4) },
+    explanation: `${floor} ${projection}`,
+  };
+}
+
+/** The guarantee basis of a level: how many communes have a recorded status, how many the default. */
+export function guaranteeBasisJson(rules: ZanRuleSet, communes: CommuneEnvelope[]) {
+  const recorded = communes.filter((c) => c.guarantee.basis === 'recorded').length;
+  return {
+    guaranteeBasis: recorded === communes.length && communes.length > 0 ? 'recorded' : 'default',
+    recordedCommunes: recorded,
+    defaultCommunes: communes.length - recorded,
+    default: rules.communalGuarantee.default,
+    withheldCommunes: communes.filter((c) => !c.guarantee.applies).length,
+  };
+}
+
+/** The figures of a level (commune, EPCI, territory) as every ZAN response gives them. */
+export function levelJson(rules: ZanRuleSet, communes: CommuneEnvelope[], e: Envelope | null) {
+  return {
+    envelope: envelopeJson(e),
+    missingData: missingData(rules, communes),
+    guarantee: guaranteeBasisJson(rules, communes),
+    projection: projectionMethod(rules),
+    sparte: sparteComparison(rules, e),
   };
 }
 
@@ -112,14 +203,17 @@ export async function envelopesAround(
   const epci = commune.epciSiren ? sumEnvelopes(rules, epciList) : null;
   return {
     commune: {
-      ...communeJson(own!),
+      ...communeJson(rules, own!),
       shareOfRemaining: own!.envelope ? round(envelopeShare(consumptionHa, own!.envelope.remainingHa), 4) : null,
     },
-    epci: epci && {
-      siren: commune.epciSiren,
-      envelope: envelopeJson(epci),
-      shareOfRemaining: round(envelopeShare(consumptionHa, epci.remainingHa), 4),
-    },
+    epci: commune.epciSiren
+      ? {
+          siren: commune.epciSiren,
+          envelope: envelopeJson(epci),
+          missingData: missingData(rules, epciList),
+          shareOfRemaining: epci ? round(envelopeShare(consumptionHa, epci.remainingHa), 4) : null,
+        }
+      : null,
   };
 }
 

@@ -6,20 +6,31 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../app-env.js';
 import { NotFoundError } from '../http/errors.js';
 import { limitBody } from '../http/body-limit.js';
-import { mediaTypes } from '../http/media.js';
+import { mediaTypes, wantsHtml } from '../http/media.js';
 import { uuidParam, uuidPattern } from '../http/params.js';
 import { problemResponses } from '../http/schemas.js';
 import { polygonalGeometrySchema } from '../geometry/input.js';
 import { round } from '../round.js';
 import { codeSyntax } from '../territories/codes.js';
 import { defaultRuleSetId, ruleSet, ruleSetIds } from './rule-sets.js';
-import { dataVintages, measurePlots, resolveTerritory, territoryZan } from './repository.js';
+import { parseSort, sortValues, zanPage, type EpciEnvelope } from '../web/territory/zan.js';
+import {
+  communeEnvelopes,
+  communesBounds,
+  dataVintages,
+  epciCommunes,
+  measurePlots,
+  resolveTerritory,
+  sumEnvelopes,
+  territoryZan,
+  type ZanTerritory,
+} from './repository.js';
 import { territoryReportHtml } from './report.js';
 import { simulate } from './simulate.js';
 import {
   communeJson,
-  envelopeJson,
   envelopesAround,
+  levelJson,
   M2_PER_HA,
   plotJson,
   ruleSetSummary,
@@ -56,7 +67,55 @@ const zanDocument = (name: string) =>
     })
     .openapi(name);
 
-export function zanRoutes() {
+const territoryZanQuery = ruleSetQuery
+  .extend({
+    f: z
+      .enum(['json', 'html'])
+      .optional()
+      .openapi({
+        param: { name: 'f', in: 'query' },
+        description: 'json or html; without it, a browser (Accept: text/html first) gets the page',
+      }),
+    tri: z
+      .enum(sortValues)
+      .optional()
+      .openapi({
+        param: { name: 'tri', in: 'query' },
+        description:
+          'the page only: communes sorted by nom, enveloppe, consomme, restant or epuisement (- for descending)',
+      }),
+  })
+  .strict();
+
+/** The EPCI around a level, each with its envelope (floor per commune), for the page's cards. */
+async function epciEnvelopes(
+  c: { var: AppEnv['Variables'] },
+  rules: ReturnType<typeof ruleSet>,
+  territory: ZanTerritory,
+  communes: Awaited<ReturnType<typeof territoryZan>>['communes'],
+): Promise<EpciEnvelope[]> {
+  if (territory.kind === 'epci') return [];
+  const sirens = [...new Set(territory.communes.flatMap((x) => (x.epciSiren ? [x.epciSiren] : [])))];
+  if (sirens.length === 0) return [];
+  const names = await c.var.db.selectFrom('epci').where('siren', 'in', sirens).select(['siren', 'name']).execute();
+  const list: EpciEnvelope[] = [];
+  for (const e of names.sort((a, b) => a.name.localeCompare(b.name, 'fr'))) {
+    // A commune's page shows its whole EPCI, not the commune alone.
+    const members =
+      territory.kind === 'commune'
+        ? await communeEnvelopes(c.var.db, rules, await epciCommunes(c.var.db, e.siren))
+        : communes.filter((x) => x.epciSiren === e.siren);
+    list.push({
+      siren: e.siren,
+      name: e.name,
+      envelope: sumEnvelopes(rules, members),
+      missing: members.filter((x) => !x.envelope).length,
+    });
+  }
+  return list;
+}
+
+export function zanRoutes(options: { basemapStyleUrl?: string } = {}) {
   const app = new OpenAPIHono<AppEnv>();
 
   app.openapi(
@@ -66,18 +125,43 @@ export function zanRoutes() {
       tags: ['zan'],
       summary:
         "ZAN envelope of a Territoire d'industrie, an EPCI or a commune: reference, allowance, consumption, pace, pipeline pressure, yearly series",
-      request: { params: z.object({ id: zanTerritoryIdParam }), query: ruleSetQuery },
+      request: { params: z.object({ id: zanTerritoryIdParam }), query: territoryZanQuery },
       responses: {
-        200: { description: 'ZAN figures', content: { 'application/json': { schema: zanDocument('TerritoryZan') } } },
+        200: {
+          description: 'ZAN figures, or the ZAN page of the territory for a browser',
+          content: {
+            'application/json': { schema: zanDocument('TerritoryZan') },
+            [mediaTypes.html]: { schema: z.string().openapi({ description: 'the ZAN page (French)' }) },
+          },
+        },
         ...problemResponses,
       },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
-      const rules = ruleSet(c.req.valid('query').rule_set);
+      const query = c.req.valid('query');
+      const rules = ruleSet(query.rule_set);
       const territory = await resolveTerritory(c.var.db, id);
       if (!territory) throw new NotFoundError('territory', id);
       const zan = await territoryZan(c.var.db, rules, territory);
+      if (wantsHtml(c, query.f))
+        return c.html(
+          zanPage({
+            rules,
+            territory,
+            zan,
+            epci: await epciEnvelopes(c, rules, territory, zan.communes),
+            sort: parseSort(query.tri),
+            bounds: await communesBounds(
+              c.var.db,
+              territory.communes.map((x) => x.insee),
+            ),
+            styleUrl: `${new URL(c.req.url).origin}/tiles/style.json`,
+            basemapStyleUrl: options.basemapStyleUrl,
+          }),
+          200,
+          { vary: 'accept' },
+        );
       return c.json(
         {
           territory: {
@@ -88,22 +172,23 @@ export function zanRoutes() {
           },
           ruleSet: ruleSetSummary(rules),
           vintages: zan.vintages,
-          provisionalYears: zan.envelope.provisionalYears,
-          envelope: envelopeJson(zan.envelope),
+          provisionalYears: zan.envelope?.provisionalYears ?? [],
+          ...levelJson(rules, zan.communes, zan.envelope),
           pipeline: { ...totalsJson(zan.pipeline), pressure: round(zan.pipeline.pressure, 4) },
-          missingCommunes: zan.missingCommunes,
+          missingCommunes: zan.missingData.insee,
           series: zan.series.map((s) => ({
             ...s,
             nafHa: round(s.nafHa, 4),
             activityHa: round(s.activityHa, 4),
             countedHa: round(s.countedHa, 4),
           })),
-          communes: zan.communes.map(communeJson),
+          communes: zan.communes.map((commune) => communeJson(rules, commune)),
           links: {
             report: `/territories/${territory.id}/zan/report${rules.id === defaultRuleSetId ? '' : `?rule_set=${encodeURIComponent(rules.id)}`}`,
           },
         },
         200,
+        { vary: 'accept' },
       );
     },
   );

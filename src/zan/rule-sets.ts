@@ -6,6 +6,11 @@
 /** Cerema destinations of consumed land (fichiers fonciers), columns art{YY}{dest}{YY+1}. */
 export type Destination = 'activity' | 'housing' | 'mixed' | 'road' | 'rail' | 'unknown';
 
+/** Where a commune's planning document (PLU, PLUi, carte communale) stands: prescribed
+ * (prescrit), decided (arrêté), approved (approuvé), or none at all (RNU). */
+export const planningStatuses = ['prescribed', 'decided', 'approved', 'none'] as const;
+export type PlanningStatus = (typeof planningStatuses)[number];
+
 export interface ZanRuleSet {
   id: string;
   title: string;
@@ -19,6 +24,19 @@ export interface ZanRuleSet {
   reductionRate: number;
   /** Floor per commune over the window, hectares (garantie communale). */
   communalGuaranteeHa: number;
+  /**
+   * Who keeps the floor: a commune whose planning document was prescribed, decided or approved
+   * before `documentBefore` (exclusive). `default` is what a commune with no recorded status
+   * gets, and every response says when it was used.
+   */
+  communalGuarantee: { documentBefore: string; default: 'applies' | 'withheld' };
+  /**
+   * How SPARTE (the State's tool) reads the same data, to show beside ours: the reduction and
+   * the 1 ha floor applied once to the level's total (commune, EPCI or territory), and the
+   * projection as the mean yearly consumption since the window's first year times
+   * `projectionYears`.
+   */
+  sparte: { projectionYears: number };
   /** Projects of national or European scope are charged to a national envelope, not the commune. */
   peneChargedNationally: boolean;
   nationalPeneEnvelopeHa: number;
@@ -40,12 +58,22 @@ export const climatResilience2021Zan2023: ZanRuleSet = {
   legalBasis: [
     'Loi n° 2021-1104 du 22 août 2021, art. 191 et 194 (réduction de moitié 2021-2031, ZAN 2050)',
     'Loi n° 2023-630 du 20 juillet 2023 (PENE, garantie communale de 1 ha)',
+    // Art. 4 of loi 2023-630 inserts into art. 194, III, 3° of loi 2021-1104 that a commune
+    // covered by a PLU, a document standing in its place or a carte communale "prescrit, arrêté
+    // ou approuvé avant le 22 août 2026" cannot be denied, for 2021-2031, a consumption of
+    // natural, agricultural and forest land of at least one hectare.
+    'Loi n° 2023-630, art. 4 (art. 194, III, 3° loi 2021-1104): garantie de 1 ha pour une commune dotée d’un document d’urbanisme prescrit, arrêté ou approuvé avant le 22 août 2026',
     "Art. L.111-26 code de l'urbanisme (friches)",
   ],
   reference: { from: 2011, to: 2020 },
   target: { from: 2021, to: 2030 },
   reductionRate: 0.5,
   communalGuaranteeHa: 1,
+  // Presumed kept where nothing is recorded: most communes have a PLU or a carte communale, and
+  // withholding it by default would cut 1 ha from communes whose status is merely unknown.
+  communalGuarantee: { documentBefore: '2026-08-22', default: 'applies' },
+  // As SPARTE displays it (issue #16: 36.83 ha there against 38.23 ha here for CC du Val d'Ay).
+  sparte: { projectionYears: 9 },
   peneChargedNationally: true,
   nationalPeneEnvelopeHa: 12_500,
   brownfieldIsUrbanised: true,
@@ -67,8 +95,7 @@ export const reformTrace2025: ZanRuleSet = {
   title: 'Réforme en débat (PPL TRACE): trajectoire 2024-2034, industrie hors décompte',
   legalBasis: [
     'Proposition de loi n° 205 (2024-2025) dite TRACE, texte adopté au Sénat le 18 mars 2025 (non promulgué)',
-    'Loi n° 2023-630 du 20 juillet 2023 (PENE, garantie communale de 1 ha)',
-    "Art. L.111-26 code de l'urbanisme (friches)",
+    ...climatResilience2021Zan2023.legalBasis.slice(1),
   ],
   reference: { from: 2014, to: 2023 },
   target: { from: 2024, to: 2033 },

@@ -1,5 +1,6 @@
-// POST /zan/simulate without HTTP: the envelope of each commune before and after developing a set
-// of plots or a drawn geometry. Reads only; nothing is written.
+// POST /zan/simulate without HTTP: the envelope of each commune, of their EPCI and of their
+// Territoires d'industrie before and after developing a set of plots or a drawn geometry. Reads
+// only; nothing is written.
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { checkGeometry, type PolygonalGeometry } from '../geometry/input.js';
@@ -7,7 +8,19 @@ import { invalidParam } from '../http/errors.js';
 import { round } from '../round.js';
 import { M2_PER_HA, ruleSetSummary } from './representation.js';
 import { envelopeShare } from './formulas.js';
-import { communeEnvelopes, communeRefs, dataVintages, measureGeometry, measurePlots } from './repository.js';
+import type { Envelope } from './formulas.js';
+import {
+  communeEnvelopes,
+  communeRefs,
+  dataVintages,
+  measureGeometry,
+  measurePlots,
+  missingData,
+  resolveTerritory,
+  sumEnvelopes,
+  type CommuneEnvelope,
+  type CommuneRef,
+} from './repository.js';
 import type { ZanRuleSet } from './rule-sets.js';
 
 /** Either plot ids or a geometry (the route's body schema says one of the two). */
@@ -68,12 +81,60 @@ function usePerCommune(parts: MeasuredPart[]): Map<string, CommuneUse> {
   return byCommune;
 }
 
-/** The simulation document: per commune, the development's figures and its envelope before and after. */
+/** An envelope before and after charging `usedHa` to it; null figures without data. */
+function beforeAfter(envelope: Envelope | null, usedHa: number) {
+  return {
+    before: envelope && {
+      allowedHa: round(envelope.allowedHa, 4),
+      consumedHa: round(envelope.consumedHa, 4),
+      remainingHa: round(envelope.remainingHa, 4),
+    },
+    after: envelope && {
+      consumedHa: round(envelope.consumedHa + usedHa, 4),
+      remainingHa: round(envelope.remainingHa - usedHa, 4),
+    },
+    shareOfRemaining: envelope ? round(envelopeShare(usedHa, envelope.remainingHa), 4) : null,
+  };
+}
+
+/**
+ * The EPCI and the Territoires d'industrie of the touched communes, each with all its communes
+ * (their envelopes are summed with the floor per commune, as GET /territories/{id}/zan does).
+ */
+async function levelsAbove(db: Kysely<Database>, touched: CommuneRef[]) {
+  const sirens = [...new Set(touched.flatMap((c) => (c.epciSiren ? [c.epciSiren] : [])))].sort();
+  const territoryIds = sirens.length
+    ? (
+        await db
+          .selectFrom('territoryEpci')
+          .where('epciSiren', 'in', sirens)
+          .select('territoryId')
+          .distinct()
+          .orderBy('territoryId')
+          .execute()
+      ).map((r) => r.territoryId)
+    : [];
+  const levels = [];
+  for (const id of [...sirens, ...territoryIds]) {
+    const level = await resolveTerritory(db, id);
+    if (level) levels.push(level);
+  }
+  return levels;
+}
+
+/** The simulation document: the development's figures per commune, and the envelope of each
+ * commune, EPCI and territory it touches before and after. */
 export async function simulate(db: Kysely<Database>, rules: ZanRuleSet, input: SimulationInput) {
   const { parts, unallocatedHa } = await measuredParts(db, rules, input);
   const byCommune = usePerCommune(parts);
   const refs = await communeRefs(db, [...byCommune.keys()]);
-  const envelopes = await communeEnvelopes(db, rules, refs);
+  const levels = await levelsAbove(db, refs);
+  const everyCommune = new Map<string, CommuneRef>(refs.map((r) => [r.insee, r]));
+  for (const level of levels) for (const c of level.communes) everyCommune.set(c.insee, c);
+  const all = new Map(
+    (await communeEnvelopes(db, rules, [...everyCommune.values()])).map((e): [string, CommuneEnvelope] => [e.insee, e]),
+  );
+  const envelopes = refs.map((r) => all.get(r.insee)!);
   const communes = envelopes.map((e) => {
     const used = byCommune.get(e.insee)!;
     const before = e.envelope;
@@ -84,26 +145,35 @@ export async function simulate(db: Kysely<Database>, rules: ZanRuleSet, input: S
       nafConsumptionHa: round(used.nafConsumptionHa, 4),
       consumptionHa: round(used.consumptionHa, 4),
       nationalEnvelopeHa: round(used.nationalHa, 4),
-      before: before && {
-        allowedHa: round(before.allowedHa, 4),
-        consumedHa: round(before.consumedHa, 4),
-        remainingHa: round(before.remainingHa, 4),
-      },
-      after: before && {
-        consumedHa: round(before.consumedHa + used.consumptionHa, 4),
-        remainingHa: round(before.remainingHa - used.consumptionHa, 4),
-      },
-      shareOfRemaining: before ? round(envelopeShare(used.consumptionHa, before.remainingHa), 4) : null,
+      missingData: before ? [] : ['consommation Cerema'],
+      ...beforeAfter(before, used.consumptionHa),
     };
   });
-  const all = envelopes.flatMap((e) => (e.envelope ? [e.envelope] : []));
+  const aggregate = (kind: 'epci' | 'territory') =>
+    levels
+      .filter((l) => l.kind === kind)
+      .map((l) => {
+        const members = l.communes.map((c) => all.get(c.insee)!);
+        // What the level is charged: the development's part in its communes that have data (a
+        // commune without data has no envelope to charge, and says so in missingData).
+        const usedHa = members.reduce((s, c) => s + (c.envelope ? (byCommune.get(c.insee)?.consumptionHa ?? 0) : 0), 0);
+        return {
+          id: l.id,
+          name: l.name,
+          communes: l.communes.length,
+          consumptionHa: round(usedHa, 4),
+          missingData: missingData(rules, members),
+          ...beforeAfter(sumEnvelopes(rules, members), usedHa),
+        };
+      });
+  const known = envelopes.flatMap((e) => (e.envelope ? [e.envelope] : []));
   return {
     ruleSet: ruleSetSummary(rules),
     vintages: await dataVintages(
       db,
       refs.map((r) => r.insee),
     ),
-    provisionalYears: [...new Set(all.flatMap((e) => e.provisionalYears))].sort(),
+    provisionalYears: [...new Set(known.flatMap((e) => e.provisionalYears))].sort(),
     written: false,
     consumptionHa: round(
       communes.reduce((s, x) => s + (x.consumptionHa ?? 0), 0),
@@ -111,5 +181,7 @@ export async function simulate(db: Kysely<Database>, rules: ZanRuleSet, input: S
     ),
     unallocatedHa: round(unallocatedHa, 4),
     communes,
+    epci: aggregate('epci'),
+    territories: aggregate('territory'),
   };
 }
