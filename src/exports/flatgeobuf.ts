@@ -2,13 +2,13 @@
 // properties as the GeoJSON download (geojson.ts, ogc/collections.ts), as typed columns.
 // The file is written as a stream: magic bytes, a header that states no feature count and no
 // spatial index (header.fbs: features_count 0 = unknown, index_node_size 0 = no index), then
-// the features of each keyset page as they are read, so memory holds one page at a time.
+// the features of each keyset page as they are read, so memory holds one page at a time. Each
+// feature is built from the database's WKB and typed columns, never from GeoJSON (issue #18).
 // The header is built here with flatbuffers and flatgeobuf's generated tables: flatgeobuf's
 // own buildHeader names every layer 'L1' and writes no title, description or column
 // description, so a GIS would list every download as "L1".
 import * as flatbuffers from 'flatbuffers';
 import { sql, type Kysely } from 'kysely';
-import type { MultiPolygon } from 'geojson';
 import type { ColumnMeta } from 'flatgeobuf/lib/mjs/column-meta.js';
 import { magicbytes } from 'flatgeobuf/lib/mjs/constants.js';
 import { Column } from 'flatgeobuf/lib/mjs/flat-geobuf/column.js';
@@ -17,13 +17,13 @@ import { Crs } from 'flatgeobuf/lib/mjs/flat-geobuf/crs.js';
 import { GeometryType } from 'flatgeobuf/lib/mjs/flat-geobuf/geometry-type.js';
 import { Header } from 'flatgeobuf/lib/mjs/flat-geobuf/header.js';
 import { buildFeature, type IProperties } from 'flatgeobuf/lib/mjs/generic/feature.js';
-import { parseGeometry } from 'flatgeobuf/lib/mjs/geojson/geometry.js';
+import type { IParsedGeometry } from 'flatgeobuf/lib/mjs/generic/geometry.js';
 import type { HeaderMeta } from 'flatgeobuf/lib/mjs/header-meta.js';
 import type { Database } from '../db/schema.js';
 import type { QueryableType } from '../ogc/collections.js';
-import { crs84, type CrsDefinition } from '../ogc/crs.js';
-import type { FeatureRow } from '../ogc/repository.js';
-import { downloadCollection, featurePages, type DownloadLayer } from './geojson.js';
+import { crs84, wkbIn, type CrsDefinition } from '../ogc/crs.js';
+import { columnExpression } from '../ogc/filter-sql.js';
+import { downloadCollection, downloadPages, type DownloadLayer } from './geojson.js';
 
 // FlatGeobuf has no date-only type: a date travels as ISO 8601 text ('2024-03-01') in a
 // DateTime column, which GDAL reads as that day at midnight.
@@ -133,11 +133,68 @@ export function headerBytes(header: HeaderMeta, name: string): Uint8Array {
   return builder.asUint8Array();
 }
 
-function featureBytes(row: FeatureRow, header: HeaderMeta): Uint8Array {
+/** flatgeobuf's IParsedGeometry as its own parseGeometry returns it: `ends` and `parts` only when there are some. */
+type ParsedGeometry = Omit<IParsedGeometry, 'ends' | 'parts'> & { ends?: number[]; parts?: ParsedGeometry[] };
+
+/** A (multi)polygon's WKB as FlatGeobuf's parsed geometry: one part per polygon, its rings'
+ *  coordinates flat in `xy`, `ends` the ring ends in points. Coordinates stay the stored
+ *  doubles (FlatGeobuf is binary, as ogr2ogr writes it from PostGIS); the GeoJSON text rounds. */
+export function parseWkbPolygons(wkb: Uint8Array): ParsedGeometry {
+  const view = new DataView(wkb.buffer, wkb.byteOffset, wkb.byteLength);
+  let offset = 0;
+  const header = () => {
+    const little = view.getUint8(offset) === 1;
+    const type = view.getUint32(offset + 1, little);
+    offset += 5;
+    return { little, type };
+  };
+  const polygon = (little: boolean): ParsedGeometry => {
+    const rings = view.getUint32(offset, little);
+    offset += 4;
+    const xy: number[] = [];
+    const ends: number[] = [];
+    for (let r = 0; r < rings; r++) {
+      const points = view.getUint32(offset, little);
+      offset += 4;
+      for (let i = 0; i < points * 2; i++, offset += 8) xy.push(view.getFloat64(offset, little));
+      ends.push(xy.length / 2);
+    }
+    // One ring: no ends, as flatgeobuf writes a polygon without holes.
+    return { xy, ...(ends.length > 1 ? { ends } : {}), type: GeometryType.Polygon };
+  };
+  const top = header();
+  // sites.geom and plots.geom are 2D MultiPolygons (ISO or EWKB type codes would say otherwise).
+  if (top.type === 3) return { xy: [], type: GeometryType.MultiPolygon, parts: [polygon(top.little)] };
+  if (top.type !== 6) throw new Error(`WKB geometry type ${top.type}: a 2D (multi)polygon was expected`);
+  const count = view.getUint32(offset, top.little);
+  offset += 4;
+  const parts: ParsedGeometry[] = [];
+  for (let p = 0; p < count; p++) parts.push(polygon(header().little));
+  return { xy: [], type: GeometryType.MultiPolygon, parts };
+}
+
+interface FlatGeobufRow {
+  id: string;
+  wkb: Uint8Array;
+  [column: string]: unknown;
+}
+
+/** The select list: the id, the geometry as WKB, then each whitelisted property as column `c<i>`. */
+function flatGeobufSelect(layer: DownloadLayer, crs: CrsDefinition) {
+  const collection = downloadCollection(layer);
+  const properties = Object.values(collection.properties).map(
+    (q, i) => sql`${columnExpression(q)} AS ${sql.id(`c${i}`)}`,
+  );
+  return sql`CAST(t.${sql.id(collection.idColumn)} AS text) AS id,
+    ${wkbIn(sql.ref(`t.${collection.geometryColumn}`), crs)} AS wkb, ${sql.join(properties)}`;
+}
+
+function featureBytes(row: FlatGeobufRow, header: HeaderMeta): Uint8Array {
   const properties: IProperties = { id: row.id };
-  for (const { name } of header.columns!.slice(1))
-    properties[name] = (row.properties[name] ?? null) as IProperties[string];
-  return buildFeature(parseGeometry(row.geometry as MultiPolygon), properties, header);
+  header.columns!.slice(1).forEach(({ name }, i) => {
+    properties[name] = (row[`c${i}`] ?? null) as IProperties[string];
+  });
+  return buildFeature(parseWkbPolygons(row.wkb) as IParsedGeometry, properties, header);
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {
@@ -181,6 +238,7 @@ export async function* flatGeobufChunks(
   const crs = options.crs ?? crs84;
   const header = flatGeobufHeader(layer, await describe(db, layer, options.territory, crs), crs);
   yield concat([magicbytes, headerBytes(header, options.name ?? layer)]);
-  for await (const rows of featurePages(db, layer, options.territory, options.pageSize, crs))
+  const columns = flatGeobufSelect(layer, crs);
+  for await (const rows of downloadPages<FlatGeobufRow>(db, layer, columns, options.territory, options.pageSize))
     yield concat(rows.map((row) => featureBytes(row, header)));
 }

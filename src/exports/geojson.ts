@@ -1,14 +1,19 @@
 // GeoJSON downloads for desktop GIS: a FeatureCollection of a territory's (or the nation's)
-// sites or plots, written as it is read in keyset pages (featurePages, which the FlatGeobuf
+// sites or plots, written as it is read in keyset pages (downloadPages, which the FlatGeobuf
 // download reads too). The properties are the OGC collection's whitelist
 // (ogc/collections.ts), so no personal data can leave here either. CRS84 unless `crs` asks
 // for a projected CRS (ogc/crs.ts), which the FeatureCollection then names in its `crs` member.
-import { sql, type Kysely } from 'kysely';
+//
+// Linear at any size (issue #18): pages follow the uuid primary key itself (`t.id > $after
+// ORDER BY t.id`, an index walk that resumes where the last page stopped), never a text alias of
+// it, which made every page sort the whole table; and each Feature is one text the database
+// writes, spliced into the stream as it comes (no JSON parsed and written again here).
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { feature, featureCollectionChunks } from '../http/features.js';
+import { featureCollectionChunks } from '../http/features.js';
 import { findCollection, type CollectionDefinition } from '../ogc/collections.js';
-import { crs84, legacyCrsMember, type CrsDefinition } from '../ogc/crs.js';
-import { featureColumns, type FeatureRow } from '../ogc/repository.js';
+import { columnExpression } from '../ogc/filter-sql.js';
+import { crs84, geoJsonIn, legacyCrsMember, type CrsDefinition } from '../ogc/crs.js';
 
 export type DownloadLayer = 'sites' | 'plots';
 const defaultPageSize = 1000;
@@ -17,31 +22,61 @@ export function downloadCollection(layer: DownloadLayer): CollectionDefinition {
   return findCollection(layer)!;
 }
 
-/** The layer's live features in id order, one keyset page at a time (one page in memory). */
-export async function* featurePages(
+/** What a territory's rows are picked by: its EPCI for sites, its sites for plots. */
+async function territoryFilter(db: Kysely<Database>, layer: DownloadLayer, territory: string) {
+  if (layer === 'sites') {
+    const { rows } = await sql<{ siren: string }>`SELECT epci_siren AS siren FROM territory_epci
+      WHERE territory_id = ${territory}`.execute(db);
+    return sql`AND t.epci_siren = ANY(${rows.map((r) => r.siren)}::text[])`;
+  }
+  const { rows } = await sql<{ id: string }>`SELECT s.id FROM sites s
+    JOIN territory_epci te ON te.epci_siren = s.epci_siren WHERE te.territory_id = ${territory}`.execute(db);
+  return sql`AND t.site_id = ANY(${rows.map((r) => r.id)}::uuid[])`;
+}
+
+/**
+ * The layer's live rows (of a territory) in id order, one keyset page at a time; `columns` is
+ * the select list, over the table aliased `t`. The territory's sites (or EPCI) are read once
+ * and passed as an array, which PostgreSQL hashes: each page is then a walk of the primary key
+ * with a cheap filter, not a join per row. The next page is asked for as soon as this one has
+ * come, so the database reads it while the caller writes this one (two pages in memory).
+ */
+export async function* downloadPages<Row extends object>(
   db: Kysely<Database>,
   layer: DownloadLayer,
+  columns: RawBuilder<unknown>,
   territory?: string,
   pageSize = defaultPageSize,
-  crs: CrsDefinition = crs84,
-): AsyncGenerator<FeatureRow[]> {
-  const collection = downloadCollection(layer);
-  const inTerritory = territory
-    ? layer === 'sites'
-      ? sql`AND epci_siren IN (SELECT epci_siren FROM territory_epci WHERE territory_id = ${territory})`
-      : sql`AND site_id IN (SELECT s.id FROM sites s JOIN territory_epci te ON te.epci_siren = s.epci_siren WHERE te.territory_id = ${territory})`
-    : sql``;
-  let after: string | undefined;
-  for (;;) {
-    const { rows } = await sql<FeatureRow>`SELECT ${featureColumns(collection, crs)} FROM ${sql.table(collection.table)}
-      WHERE deleted_at IS NULL ${inTerritory} ${after !== undefined ? sql`AND id > ${after}` : sql``}
-      ORDER BY id LIMIT ${pageSize}`.execute(db);
-    if (rows.length > 0) {
-      yield rows;
-      after = rows[rows.length - 1]!.id;
+): AsyncGenerator<Row[]> {
+  const table = sql.table(downloadCollection(layer).table);
+  const inTerritory = territory ? await territoryFilter(db, layer, territory) : sql``;
+  const page = (after: string | undefined) =>
+    sql<Row & { cursor: string }>`SELECT ${columns}, t.id AS cursor FROM ${table} t
+      WHERE t.deleted_at IS NULL ${inTerritory} ${after !== undefined ? sql`AND t.id > ${after}::uuid` : sql``}
+      ORDER BY t.id LIMIT ${pageSize}`
+      .execute(db)
+      .then((result) => result.rows);
+  let next: Promise<(Row & { cursor: string })[]> | undefined = page(undefined);
+  try {
+    while (next) {
+      const rows: (Row & { cursor: string })[] = await next;
+      next = rows.length === pageSize ? page(rows[rows.length - 1]!.cursor) : undefined;
+      if (rows.length > 0) yield rows;
     }
-    if (rows.length < pageSize) return;
+  } finally {
+    // A client gone mid-download: the page asked for ahead is not left to reject unheard.
+    await next?.catch(() => undefined);
   }
+}
+
+/** A Feature as the text the database writes: `{"type":"Feature","id":…,"geometry":…,"properties":{…}}`. */
+function featureTextColumn(collection: CollectionDefinition, crs: CrsDefinition): RawBuilder<unknown> {
+  // Property keys are constants of ours, so sql.lit is safe for them; a uuid needs no escaping.
+  const pairs = Object.entries(collection.properties).flatMap(([name, q]) => [sql.lit(name), columnExpression(q)]);
+  const geom = sql.ref(`t.${collection.geometryColumn}`);
+  return sql`'{"type":"Feature","id":"' || CAST(${sql.ref(`t.${collection.idColumn}`)} AS text)
+    || '","geometry":' || COALESCE(${geoJsonIn(geom, crs)}, 'null')
+    || ',"properties":' || CAST(json_build_object(${sql.join(pairs)}) AS text) || '}' AS feature`;
 }
 
 async function* featureTexts(
@@ -50,8 +85,9 @@ async function* featureTexts(
   territory: string | undefined,
   crs: CrsDefinition,
 ): AsyncGenerator<string[]> {
-  for await (const rows of featurePages(db, layer, territory, defaultPageSize, crs))
-    yield rows.map((row) => JSON.stringify(feature(row)));
+  const columns = featureTextColumn(downloadCollection(layer), crs);
+  for await (const rows of downloadPages<{ feature: string }>(db, layer, columns, territory))
+    yield rows.map((row) => row.feature);
 }
 
 export function geoJsonChunks(

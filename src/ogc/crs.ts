@@ -152,6 +152,11 @@ export function geoJsonIn(geom: Expression<unknown>, crs: CrsDefinition): RawBui
   return sql<string>`ST_AsGeoJSON(${geometryIn(sql`ST_ForcePolygonCCW(${geom})`, crs)}, ${sql.lit(crs.decimals)}, 0)`;
 }
 
+/** The same geometry as geoJsonIn, as WKB at full precision (the FlatGeobuf download reads it). */
+export function wkbIn(geom: Expression<unknown>, crs: CrsDefinition): RawBuilder<Uint8Array> {
+  return sql<Uint8Array>`ST_AsBinary(${geometryIn(sql`ST_ForcePolygonCCW(${geom})`, crs)})`;
+}
+
 /** `bbox` given in `crs` (`bbox-crs`): 4 or 6 numbers in the CRS's own axis order. */
 export function bboxCondition(collection: CollectionDefinition, text: string, crs: CrsDefinition): RawBuilder<boolean> {
   if (crs === crs84) return bboxExpression(collection, parseBbox(text));

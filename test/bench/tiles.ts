@@ -14,14 +14,12 @@ import pg from 'pg';
 import { sql, type Kysely } from 'kysely';
 import { createApp } from '../../src/app.js';
 import type { Database } from '../../src/db/schema.js';
-import { migrateToLatest } from '../../src/db/migrate.js';
 import { openPGlite, openPostgres } from '../../src/db/open.js';
-import { seedDemoData } from '../../src/fixtures/demo.js';
-import { generateFixtures } from '../../src/fixtures/generate.js';
 import { createRandom } from '../../src/fixtures/random.js';
 import { tileLayers } from '../../src/tiles/layers.js';
 import { asMvtStatement, createTileSources } from '../../src/tiles/sources.js';
 import { tileAt, type TileCoord } from '../../tiles/tile-math.js';
+import { densestTerritory, ensureCatalogue } from './catalogue-data.js';
 
 const url = process.env.DATABASE_URL;
 if (!url) {
@@ -39,34 +37,9 @@ const quantile = (values: number[], q: number) => {
 };
 const ms = (v: number) => `${v.toFixed(2)} ms`;
 
-async function ensureData(db: Kysely<Database>, plots: number): Promise<number> {
-  await migrateToLatest(db);
-  const count = async (table: 'plots' | 'epci') =>
-    (
-      await db
-        .selectFrom(table)
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .executeTakeFirstOrThrow()
-    ).n;
-  if ((await count('epci')) === 0) await seedDemoData(db);
-  const existing = await count('plots');
-  if (existing < plots) {
-    console.log(`generating ${plots - existing} plots…`);
-    await generateFixtures(db, { plots: plots - existing, onProgress: (n) => process.stdout.write(`\r  ${n} plots`) });
-    process.stdout.write('\n');
-    await sql`ANALYZE`.execute(db);
-  }
-  return count('plots');
-}
-
 /** 500 tiles z6-z16 around the plots of the territory with the most plots. */
 async function tileList(db: Kysely<Database>): Promise<{ territory: string; plots: number; tiles: TileCoord[] }> {
-  const { rows: densest } = await sql<{ territoryId: string; n: number }>`
-    SELECT te.territory_id, count(*)::int AS n FROM plots p JOIN sites s ON s.id = p.site_id
-    JOIN territory_epci te ON te.epci_siren = s.epci_siren WHERE p.deleted_at IS NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1`.execute(
-    db,
-  );
-  const territory = densest[0]!.territoryId;
+  const { territory, plots } = await densestTerritory(db);
   const { rows: points } = await sql<{ lon: number; lat: number }>`
     SELECT ST_X(ST_PointOnSurface(p.geom)) AS lon, ST_Y(ST_PointOnSurface(p.geom)) AS lat
     FROM plots p JOIN sites s ON s.id = p.site_id JOIN territory_epci te ON te.epci_siren = s.epci_siren
@@ -77,12 +50,12 @@ async function tileList(db: Kysely<Database>): Promise<{ territory: string; plot
     const { lon, lat } = random.pick(points);
     tiles.push(tileAt(lon, lat, 6 + (i % 11)));
   }
-  return { territory, plots: densest[0]!.n, tiles };
+  return { territory, plots, tiles };
 }
 
 // 1. API (cache off) against raw ST_AsMVT through pg.
 const handle = openPostgres(url, 10);
-const plotCount = await ensureData(handle.db, targetPlots);
+const plotCount = await ensureCatalogue(handle.db, targetPlots);
 const { territory, plots: territoryPlots, tiles } = await tileList(handle.db);
 console.log(
   `database: ${plotCount} plots; densest territory ${territory} (${territoryPlots} plots); ${tiles.length} composite tiles z6-z16`,
@@ -166,7 +139,7 @@ await handle.close();
 if (pglitePlots > 0) {
   console.log(`embedded PGlite: seeding and generating ${pglitePlots} plots in memory…`);
   const embedded = await openPGlite(undefined);
-  const embeddedPlots = await ensureData(embedded.db, pglitePlots);
+  const embeddedPlots = await ensureCatalogue(embedded.db, pglitePlots);
   const embeddedList = await tileList(embedded.db);
   const sources = createTileSources(embedded.db, 'typescript', null);
   const times: number[] = [];
