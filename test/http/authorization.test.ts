@@ -9,7 +9,7 @@ import { FailureLimiter, invalidKeyMessage } from '../../src/auth/middleware.js'
 import { createApp, type App } from '../../src/app.js';
 import { createLogger } from '../../src/logger.js';
 import { openTestApp, type TestContext } from '../support/app.js';
-import { bearer, createKeys, fingerprint, squareIn, type Keys } from '../support/writes.js';
+import { bearer, createKeys, fingerprint, newSiteBody, squareIn, type Keys } from '../support/writes.js';
 
 const IN = 'ti-8401';
 const OUT = 'ti-4407';
@@ -80,20 +80,6 @@ type Caller = (typeof callers)[number];
 const badKeys: Caller[] = ['malformed', 'unknown', 'revoked', 'expired'];
 const keyOf = (caller: Caller) => (caller === 'anonymous' ? undefined : keys[caller]);
 
-async function newSiteBody() {
-  const { geometry, communeInsee } = await squareIn(t.handle.db, IN, 150);
-  return {
-    name: 'Parc test',
-    siteType: "zone d'activité économique",
-    mainVocation: 'industrielle',
-    state: 'en projet',
-    usableAreaHa: 2,
-    communeInsee,
-    ownerType: 'epci',
-    geometry,
-  };
-}
-
 async function plotBody(siteId: string) {
   const { geometry } = await squareIn(t.handle.db, IN, 60);
   return {
@@ -116,7 +102,7 @@ const asAdmin = (path: string, method: string, body: unknown) =>
 
 /** A live site of the territory, created by admin so every case starts from a known state. */
 async function freshSite(): Promise<string> {
-  const res = await asAdmin('/sites', 'POST', await newSiteBody());
+  const res = await asAdmin('/sites', 'POST', await newSiteBody(t.handle.db, IN));
   expect(res.status).toBe(201);
   return (await res.json()).id;
 }
@@ -152,7 +138,7 @@ interface Case {
 
 const cases: Record<string, Case> = {
   'POST /sites': {
-    prepare: async () => ({ path: '/sites', body: await newSiteBody() }),
+    prepare: async () => ({ path: '/sites', body: await newSiteBody(t.handle.db, IN) }),
     ok: 201,
     roles: ['editor', 'admin'],
     scope: 'body',
@@ -243,7 +229,8 @@ const cases: Record<string, Case> = {
   },
 };
 
-/** The answer the route's guard gives a caller, before anything of the request is read; undefined when it lets the caller through. */
+/** The answer the route's guard gives a caller, before anything of the request is read; undefined when it lets
+ *  the caller through. */
 function guardAnswer(c: Case, caller: Caller): number | undefined {
   if (badKeys.includes(caller)) return 401;
   if (caller === 'anonymous') return c.open ? undefined : 401;
@@ -410,7 +397,7 @@ describe('request bodies', () => {
       lat! + 0.00045 * Math.sin((2 * Math.PI * i) / 99_999) + 1e-13 * Math.E,
     ]);
     const body = JSON.stringify({
-      ...(await newSiteBody()),
+      ...(await newSiteBody(t.handle.db, IN)),
       communeInsee,
       geometry: { type: 'Polygon', coordinates: [[...ring, ring[0]]] },
     });

@@ -1,30 +1,20 @@
 // /docs in a real browser: headless Chromium renders Scalar's reference from the project's own
 // assets (no request leaves the server's origin) over /openapi.json, try-it client included.
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestApp, type TestContext } from '../support/app.js';
-import { chromiumAvailable, launchChromium, type ServedApp, serveOnLoopback } from '../support/browser.js';
+import { type BrowserSession, chromiumAvailable, openBrowserSession } from '../support/browser.js';
 
 describe.skipIf(!chromiumAvailable)('GET /docs in headless Chromium', () => {
-  let t: TestContext;
-  let server: ServedApp;
-  let browser: Browser;
+  let session: BrowserSession;
   let base: string;
 
   beforeAll(async () => {
-    t = await openTestApp();
-    server = await serveOnLoopback(t.app.fetch);
-    base = server.origin;
-    browser = await launchChromium();
+    session = await openBrowserSession();
+    base = session.origin;
   }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await t?.close();
-  });
+  afterAll(async () => session?.close());
 
   it('renders the reference from the project origin only, with the operations and a try-it client', async () => {
-    const page = await browser.newPage();
+    const page = await session.browser.newPage();
     const requests: { url: string; type: string }[] = [];
     page.on('request', (request) => requests.push({ url: request.url(), type: request.resourceType() }));
     const errors: string[] = [];

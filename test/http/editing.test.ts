@@ -2,22 +2,17 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestApp, type TestContext } from '../support/app.js';
-import { bearer, createKeys, fingerprint, squareIn, type Keys } from '../support/writes.js';
+import { bearer, createKeys, fingerprint, keyedSender, newSiteBody, type Keys } from '../support/writes.js';
 
 let t: TestContext;
 let keys: Keys;
+let send: ReturnType<typeof keyedSender>;
 beforeAll(async () => {
   t = await openTestApp();
   keys = await createKeys(t.handle.db, 'ti-8401', 'ti-4407');
+  send = keyedSender(t);
 });
 afterAll(async () => t?.close());
-
-const send = (method: string, path: string, key: string, body?: unknown, headers: Record<string, string> = {}) =>
-  t.get(path, {
-    method,
-    headers: { ...bearer(key), ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
 
 async function anyPlotIn(territory: string) {
   const { rows } = await sql<{ id: string }>`
@@ -27,28 +22,32 @@ async function anyPlotIn(territory: string) {
 }
 
 describe('optimistic concurrency', () => {
-  it('two concurrent updates with the same If-Match: exactly one succeeds, the other gets 412; the audit log shows one change', async () => {
-    const id = await anyPlotIn('ti-8401');
-    const etag = (await t.get(`/plots/${id}`)).headers.get('etag')!;
-    const auditBefore = await t.handle.db
-      .selectFrom('auditLog')
-      .where('entityId', '=', id)
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .executeTakeFirstOrThrow();
-    const [a, b] = await Promise.all([
-      send('PATCH', `/plots/${id}`, keys.editorIn, { priceEurM2: 21 }, { 'if-match': etag }),
-      send('PATCH', `/plots/${id}`, keys.admin, { priceEurM2: 99 }, { 'if-match': etag }),
-    ]);
-    expect([a.status, b.status].sort()).toEqual([200, 412]);
-    const loser = a.status === 412 ? a : b;
-    const problem = await loser.json();
-    expect(problem.code).toBe('precondition_failed');
-    expect(problem.currentETag).toBe(`"plot-${id}-v2"`);
-    const audit = await t.handle.db.selectFrom('auditLog').where('entityId', '=', id).selectAll().execute();
-    expect(audit.length).toBe(auditBefore.n + 1);
-    const winner = a.status === 200 ? 21 : 99;
-    expect((await (await t.get(`/plots/${id}`)).json()).priceEurM2).toBe(winner);
-  });
+  it(
+    'two concurrent updates with the same If-Match: exactly one succeeds, the other gets 412; ' +
+      'the audit log shows one change',
+    async () => {
+      const id = await anyPlotIn('ti-8401');
+      const etag = (await t.get(`/plots/${id}`)).headers.get('etag')!;
+      const auditBefore = await t.handle.db
+        .selectFrom('auditLog')
+        .where('entityId', '=', id)
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
+      const [a, b] = await Promise.all([
+        send('PATCH', `/plots/${id}`, keys.editorIn, { priceEurM2: 21 }, { 'if-match': etag }),
+        send('PATCH', `/plots/${id}`, keys.admin, { priceEurM2: 99 }, { 'if-match': etag }),
+      ]);
+      expect([a.status, b.status].sort()).toEqual([200, 412]);
+      const loser = a.status === 412 ? a : b;
+      const problem = await loser.json();
+      expect(problem.code).toBe('precondition_failed');
+      expect(problem.currentETag).toBe(`"plot-${id}-v2"`);
+      const audit = await t.handle.db.selectFrom('auditLog').where('entityId', '=', id).selectAll().execute();
+      expect(audit.length).toBe(auditBefore.n + 1);
+      const winner = a.status === 200 ? 21 : 99;
+      expect((await (await t.get(`/plots/${id}`)).json()).priceEurM2).toBe(winner);
+    },
+  );
 
   it('an update without If-Match is 428 and changes nothing', async () => {
     const id = await anyPlotIn('ti-8401');
@@ -118,19 +117,7 @@ describe('geometry and list updates', () => {
 });
 
 describe('bad input changes nothing', () => {
-  const base = async () => {
-    const { geometry, communeInsee } = await squareIn(t.handle.db, 'ti-8401', 150);
-    return {
-      name: 'Parc test',
-      siteType: "zone d'activité économique",
-      mainVocation: 'industrielle',
-      state: 'en projet',
-      usableAreaHa: 2,
-      communeInsee,
-      ownerType: 'epci',
-      geometry,
-    };
-  };
+  const base = () => newSiteBody(t.handle.db, 'ti-8401');
   const cases: [string, (b: Record<string, any>) => Record<string, any>, number, string][] = [
     [
       'a self-intersecting polygon',
@@ -262,7 +249,10 @@ describe('bad input changes nothing', () => {
 
   it("the audit log withholds natural persons' names from labellers", async () => {
     const { rows } = await sql<{ id: string; ownerName: string }>`
-      SELECT p.id, p.owner_name FROM plots p JOIN sites s ON s.id = p.site_id JOIN territory_epci te ON te.epci_siren = s.epci_siren
+      SELECT p.id, p.owner_name
+      FROM plots p
+      JOIN sites s ON s.id = p.site_id
+      JOIN territory_epci te ON te.epci_siren = s.epci_siren
       WHERE te.territory_id = 'ti-8401' AND p.owner_is_natural_person AND p.deleted_at IS NULL LIMIT 1`.execute(
       t.handle.db,
     );

@@ -21,6 +21,16 @@ afterAll(async () => {
   await t?.close();
 });
 
+/** The names of buyers who are natural persons: none may appear in a download. */
+const naturalPersonBuyers = async () =>
+  (
+    await t.handle.db
+      .selectFrom('plots')
+      .select('buyerName')
+      .where('buyerIsNaturalPerson', '=', true)
+      .where('buyerName', 'is not', null)
+      .execute()
+  ).map((p) => p.buyerName!);
 const readCsv = (text: string): Record<string, string>[] => parse(text, { delimiter: ';', columns: true, bom: true });
 
 /** The live plots of a territory (of its member EPCI's sites). */
@@ -58,13 +68,8 @@ describe('GET /exports/cnig/*.csv', () => {
     expect(text.split('\n')[0]!.trim().split(';')).toEqual(cnigSchemas['terrain-eco'].fields.map((f) => f.name));
     const rows = readCsv(text);
     for (const row of rows) expect(validateRow(cnigSchemas['terrain-eco'], row), row.terr_id).toEqual([]);
-    const people = await t.handle.db
-      .selectFrom('plots')
-      .select('buyerName')
-      .where('buyerIsNaturalPerson', '=', true)
-      .where('buyerName', 'is not', null)
-      .execute();
-    for (const p of people) expect(text).not.toContain(p.buyerName!);
+    const people = await naturalPersonBuyers();
+    for (const name of people) expect(text).not.toContain(name);
   });
 
   it('restricts to a territory, and answers 404 for an unknown one and 400 for an unknown parameter', async () => {
@@ -114,43 +119,49 @@ describe('GET /exports/cnig/*.geojson', () => {
   }
 
   for (const kind of ['site-eco', 'terrain-eco'] as CnigClass[]) {
-    it(`writes ${kind} with the surface as geometry and exactly the standard's other fields as properties, typed as its TableSchema declares`, async () => {
-      const { text, csv } = await download(kind);
-      const body = JSON.parse(text) as FeatureCollection & { name: string };
-      const schema = cnigSchemas[kind];
-      const geomsurf = kind === 'site-eco' ? 'site_geomsurf' : 'terr_geomsurf';
-      // Named like the standard's GeoPackage layer; the geometries (site_geomsurf, site_geompoint
-      // derived from it, terr_geomsurf) are not properties.
-      expect(body).toMatchObject({ type: 'FeatureCollection', name: kind.replace('-', '_') });
-      const expectedNames = schema.fields.map((f) => f.name).filter((name) => !geometryFields(kind).includes(name));
-      expect(body.features.length).toBe(csv.length);
-      expect(body.features.length).toBeGreaterThan(0);
-      body.features.forEach((feature, i) => {
-        const properties = feature.properties!;
-        expect(Object.keys(properties)).toEqual(expectedNames);
-        expect(feature.id).toBeUndefined();
-        expect((feature.geometry as Geometry).type).toBe('MultiPolygon');
-        expect(rfc7946Problems(feature.geometry as Geometry)).toEqual([]);
-        // The values are the CSV's, numbers as JSON numbers, the rest as the CSV writes them.
-        const row = csv[i]!;
-        for (const field of schema.fields) {
-          if (geometryFields(kind).includes(field.name)) continue;
-          const value = properties[field.name];
-          if (value === null) expect(row[field.name], field.name).toBe('');
-          else if (field.type === 'number' || field.type === 'integer')
-            expect(value, field.name).toBe(Number(row[field.name]));
-          else expect(value, field.name).toBe(row[field.name]);
-        }
-        expect(JSON.parse(row[geomsurf]!)).toEqual(feature.geometry);
-        const asText = Object.fromEntries(Object.entries(properties).map(([k, v]) => [k, v === null ? '' : String(v)]));
-        const problems = validateRow(schema, { ...asText, [geomsurf]: JSON.stringify(feature.geometry) });
-        expect(problems, asText[schema.fields[0]!.name]).toEqual([]);
-      });
-      const booleans = kind === 'site-eco' ? 'reseau_electrique' : 'terr_cle_en_main';
-      const values = new Set(body.features.map((f) => f.properties![booleans]));
-      expect([...values].every((v) => v === 'oui' || v === 'non' || v === null)).toBe(true);
-      expect(values.has('oui')).toBe(true);
-    });
+    it(
+      `writes ${kind} with the surface as geometry and exactly the standard's other fields as properties, ` +
+        'typed as its TableSchema declares',
+      async () => {
+        const { text, csv } = await download(kind);
+        const body = JSON.parse(text) as FeatureCollection & { name: string };
+        const schema = cnigSchemas[kind];
+        const geomsurf = kind === 'site-eco' ? 'site_geomsurf' : 'terr_geomsurf';
+        // Named like the standard's GeoPackage layer; the geometries (site_geomsurf, site_geompoint
+        // derived from it, terr_geomsurf) are not properties.
+        expect(body).toMatchObject({ type: 'FeatureCollection', name: kind.replace('-', '_') });
+        const expectedNames = schema.fields.map((f) => f.name).filter((name) => !geometryFields(kind).includes(name));
+        expect(body.features.length).toBe(csv.length);
+        expect(body.features.length).toBeGreaterThan(0);
+        body.features.forEach((feature, i) => {
+          const properties = feature.properties!;
+          expect(Object.keys(properties)).toEqual(expectedNames);
+          expect(feature.id).toBeUndefined();
+          expect((feature.geometry as Geometry).type).toBe('MultiPolygon');
+          expect(rfc7946Problems(feature.geometry as Geometry)).toEqual([]);
+          // The values are the CSV's, numbers as JSON numbers, the rest as the CSV writes them.
+          const row = csv[i]!;
+          for (const field of schema.fields) {
+            if (geometryFields(kind).includes(field.name)) continue;
+            const value = properties[field.name];
+            if (value === null) expect(row[field.name], field.name).toBe('');
+            else if (field.type === 'number' || field.type === 'integer')
+              expect(value, field.name).toBe(Number(row[field.name]));
+            else expect(value, field.name).toBe(row[field.name]);
+          }
+          expect(JSON.parse(row[geomsurf]!)).toEqual(feature.geometry);
+          const asText = Object.fromEntries(
+            Object.entries(properties).map(([k, v]) => [k, v === null ? '' : String(v)]),
+          );
+          const problems = validateRow(schema, { ...asText, [geomsurf]: JSON.stringify(feature.geometry) });
+          expect(problems, asText[schema.fields[0]!.name]).toEqual([]);
+        });
+        const booleans = kind === 'site-eco' ? 'reseau_electrique' : 'terr_cle_en_main';
+        const values = new Set(body.features.map((f) => f.properties![booleans]));
+        expect([...values].every((v) => v === 'oui' || v === 'non' || v === null)).toBe(true);
+        expect(values.has('oui')).toBe(true);
+      },
+    );
   }
 
   it('leaves out the name of a buyer who is a natural person, and restricts to a territory', async () => {
@@ -159,15 +170,10 @@ describe('GET /exports/cnig/*.geojson', () => {
     const expected = await plotsIn(territory.id);
     const body = JSON.parse(text) as FeatureCollection;
     expect(body.features.map((f) => f.properties!.terr_id).sort()).toEqual(expected.map((p) => p.cnigId).sort());
-    const people = await t.handle.db
-      .selectFrom('plots')
-      .select('buyerName')
-      .where('buyerIsNaturalPerson', '=', true)
-      .where('buyerName', 'is not', null)
-      .execute();
+    const people = await naturalPersonBuyers();
     expect(people.length).toBeGreaterThan(0);
     const national = (await download('terrain-eco')).text;
-    for (const p of people) expect(national).not.toContain(p.buyerName!);
+    for (const name of people) expect(national).not.toContain(name);
     expect((await t.get('/exports/cnig/terrain-eco.geojson?territory=ti-nowhere')).status).toBe(404);
     expect((await t.get('/exports/cnig/site-eco.geojson?f=json')).status).toBe(400);
   });

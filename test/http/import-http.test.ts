@@ -22,6 +22,15 @@ const post = (query: string, body: string, key?: string, type = 'text/csv') =>
     headers: { 'content-type': type, ...(key ? { authorization: `Bearer ${key}` } : {}) },
   });
 
+/** A communes GeoJSON body of one feature that no import accepts: a point where a boundary goes. */
+const nowhereCommune = (code: string) =>
+  JSON.stringify({
+    type: 'FeatureCollection',
+    features: [
+      { type: 'Feature', properties: { code, nom: 'Nowhere' }, geometry: { type: 'Point', coordinates: [4, 45] } },
+    ],
+  });
+
 describe('POST /imports', () => {
   it('is for admins only: 401 without a key, 403 for another role', async () => {
     const csv = await (await t.get('/exports/cnig/site-eco.csv')).text();
@@ -53,16 +62,7 @@ describe('POST /imports', () => {
   });
 
   it('dry-runs a GeoJSON body and reports rejected features without writing', async () => {
-    const body = JSON.stringify({
-      type: 'FeatureCollection',
-      features: [
-        {
-          type: 'Feature',
-          properties: { code: '99999x', nom: 'Nowhere' },
-          geometry: { type: 'Point', coordinates: [4, 45] },
-        },
-      ],
-    });
+    const body = nowhereCommune('99999x');
     const res = await post('kind=communes&dryRun=true', body, admin, 'application/geo+json');
     const report = await res.json();
     expect(report).toMatchObject({ dryRun: true, written: false });
@@ -202,16 +202,7 @@ describe('POST /imports runs in import_runs', () => {
   });
 
   it('records an all-or-nothing import that rejected a row as rolled back', async () => {
-    const body = JSON.stringify({
-      type: 'FeatureCollection',
-      features: [
-        {
-          type: 'Feature',
-          properties: { code: '99999', nom: 'Nowhere' },
-          geometry: { type: 'Point', coordinates: [4, 45] },
-        },
-      ],
-    });
+    const body = nowhereCommune('99999');
     const res = await post('kind=communes', body, admin, 'application/geo+json');
     expect(res.status).toBe(200);
     const report = await res.json();

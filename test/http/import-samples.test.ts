@@ -9,6 +9,7 @@ import { importBoundaries } from '../../src/importers/admin-boundaries.js';
 import { importCadastre } from '../../src/importers/cadastre.js';
 import { importEpcicom, importTerritories } from '../../src/importers/territories-industrie.js';
 import { openTestApp, type TestContext } from '../support/app.js';
+import { ardecheDromeNordEpci } from '../support/territories.js';
 
 const data = join(import.meta.dirname, '../../../shared/data');
 const present = existsSync(join(data, 'admin/EPCI.geojson'));
@@ -78,37 +79,32 @@ describe.skipIf(!present)('importing the real samples in ../shared/data', () => 
     expect(guilherand.population).toBeGreaterThan(0);
   });
 
-  it("imports the first-phase Territoires d'industrie at commune level and derives ti-8401's EPCI and boundary", async () => {
-    const report = await importTerritories(t.handle.db, join(data, 'territoires-industrie/terrind_communes_2020.csv'));
-    expect(report.rejected).toEqual([]);
-    expect(report.accepted).toBe(148);
-    expect(report.unmatched.length).toBeGreaterThan(0);
-    const members = await t.handle.db
-      .selectFrom('territoryEpci')
-      .select('epciSiren')
-      .where('territoryId', '=', 'ti-8401')
-      .orderBy('epciSiren')
-      .execute();
-    expect(members.map((m) => m.epciSiren)).toEqual(
-      expect.arrayContaining([
-        '200016905',
-        '200040491',
-        '200041366',
-        '200041465',
-        '200042901',
-        '200072015',
-        '200073096',
-        '240700716',
-      ]),
-    );
-    const territory = await t.handle.db
-      .selectFrom('territories')
-      .select(['phases', 'areaHa'])
-      .where('id', '=', 'ti-8401')
-      .executeTakeFirstOrThrow();
-    expect(territory.phases).toContain('2018-2022');
-    expect(territory.areaHa).toBeGreaterThan(1000);
-  });
+  it(
+    "imports the first-phase Territoires d'industrie at commune level " + "and derives ti-8401's EPCI and boundary",
+    async () => {
+      const report = await importTerritories(
+        t.handle.db,
+        join(data, 'territoires-industrie/terrind_communes_2020.csv'),
+      );
+      expect(report.rejected).toEqual([]);
+      expect(report.accepted).toBe(148);
+      expect(report.unmatched.length).toBeGreaterThan(0);
+      const members = await t.handle.db
+        .selectFrom('territoryEpci')
+        .select('epciSiren')
+        .where('territoryId', '=', 'ti-8401')
+        .orderBy('epciSiren')
+        .execute();
+      expect(members.map((m) => m.epciSiren)).toEqual(expect.arrayContaining(ardecheDromeNordEpci));
+      const territory = await t.handle.db
+        .selectFrom('territories')
+        .select(['phases', 'areaHa'])
+        .where('id', '=', 'ti-8401')
+        .executeTakeFirstOrThrow();
+      expect(territory.phases).toContain('2018-2022');
+      expect(territory.areaHa).toBeGreaterThan(1000);
+    },
+  );
 
   it('reads the first-phase EPCI-level and polygon layouts as the same territories', async () => {
     const epciLevel = await importTerritories(

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { assetPaths } from '../../src/web/assets.js';
-import { backendName, openTestApp, type TestContext } from '../support/app.js';
+import { backendName, firstLiveSite, openTestApp, type TestContext } from '../support/app.js';
 
 let t: TestContext;
 beforeAll(async () => {
@@ -17,12 +17,7 @@ const browserAccept = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*
 
 describe(`OGC API in HTML (${backendName()})`, () => {
   it('f=html answers each page as French HTML that links its JSON and loads only project assets', async () => {
-    const site = await t.handle.db
-      .selectFrom('sites')
-      .select(['id', 'name'])
-      .where('deletedAt', 'is', null)
-      .orderBy('cnigId')
-      .executeTakeFirstOrThrow();
+    const site = await firstLiveSite(t);
     for (const path of [
       '/ogc',
       '/ogc/collections',

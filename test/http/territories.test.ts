@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDemoFacts } from '../../src/fixtures/facts.js';
 import { openTestApp, type TestContext } from '../support/app.js';
 import { rfc7946Problems } from '../support/geojson.js';
+import { ardecheDromeNordEpci } from '../support/territories.js';
 
 let t: TestContext;
 beforeAll(async () => {
@@ -71,16 +72,7 @@ describe('GET /territories', () => {
     const body = await (await t.get('/territories/ti-8401')).json();
     expect(body.name).toBe('Ardèche-Drôme Nord');
     expect(body.epciCount).toBe(8);
-    expect(body.epci.map((e: { siren: string }) => e.siren).sort()).toEqual([
-      '200016905',
-      '200040491',
-      '200041366',
-      '200041465',
-      '200042901',
-      '200072015',
-      '200073096',
-      '240700716',
-    ]);
+    expect(body.epci.map((e: { siren: string }) => e.siren).sort()).toEqual(ardecheDromeNordEpci);
     expect(body.rebondIndustriel).toEqual({ laureate: true, date: '2024-01-15' });
     expect(body.communesCount).toBe(
       facts.find((f) => f.id === 'ti-8401')!.epci.reduce((n, e) => n + e.communes.length, 0),

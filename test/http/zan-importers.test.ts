@@ -11,6 +11,7 @@ import { formatReport } from '../../src/importers/import-report.js';
 import { importLandCover } from '../../src/importers/land-cover.js';
 import { importPene } from '../../src/importers/pene.js';
 import { openTestApp, type TestContext } from '../support/app.js';
+import { squareAt } from '../support/geojson.js';
 
 let t: TestContext;
 const dir = mkdtempSync(join(tmpdir(), 'zan-import-'));
@@ -116,18 +117,7 @@ describe('importCeremaConsumption', () => {
   });
 });
 
-const square = (lon: number, lat: number, d = 0.001) => ({
-  type: 'Polygon',
-  coordinates: [
-    [
-      [lon, lat],
-      [lon + d, lat],
-      [lon + d, lat + d],
-      [lon, lat + d],
-      [lon, lat],
-    ],
-  ],
-});
+const square = (lon: number, lat: number) => squareAt(lon, lat, 0.001);
 const collection = (features: unknown[]) => JSON.stringify({ type: 'FeatureCollection', features });
 
 describe('importLandCover and importPene', () => {
@@ -189,39 +179,56 @@ describe('importLandCover and importPene', () => {
 });
 
 describe('importBrownfields', () => {
-  const header =
-    'site_id;site_nom;site_type;site_statut;comm_insee;unite_fonciere_surface;source_nom;source_producteur;geompoint;geomsurf';
-  it('keeps polygons, turns a point with its area into a disc of that area, and rejects a point without area', async () => {
-    const path = file(
-      'friches.csv',
-      [
-        header,
-        `F1;Ancienne usine;friche industrielle;friche sans projet;07010;NA;EPF;EPF;NA;POLYGON ((4.7 45.0, 4.701 45.0, 4.701 45.001, 4.7 45.001, 4.7 45.0))`,
-        `F2;Ancienne laiterie;friche industrielle;friche sans projet;07010;10000;EPF;EPF;POINT (4.72 45.0);NA`,
-        `F3;Sans surface;friche industrielle;friche sans projet;07010;NA;EPF;EPF;POINT (4.73 45.0);NA`,
-      ].join('\n'),
-    );
-    const report = await importBrownfields(t.handle.db, path);
-    expect(report.rejected).toEqual([
-      {
-        row: 3,
-        line: 4,
-        column: 'unite_fonciere_surface',
-        value: null,
-        reason: 'a point-only friche needs its land unit area to be mapped',
-      },
-    ]);
-    expect(report.written).toBe(false);
-    expect(await importBrownfields(t.handle.db, path, { partial: true })).toMatchObject({ inserted: 2, written: true });
-    const disc = await t.handle.db
-      .selectFrom('brownfields')
-      .where('id', '=', 'F2')
-      .select(['geomApproximate', sql<number>`ST_Area(geom::geography)`.as('area')])
-      .executeTakeFirstOrThrow();
-    expect(disc.geomApproximate).toBe(true);
-    // a 32-gon inscribed in the circle: 0.64 % under πr²
-    expect(Math.abs(disc.area - 10_000) / 10_000).toBeLessThan(0.01);
-  });
+  const header = [
+    'site_id',
+    'site_nom',
+    'site_type',
+    'site_statut',
+    'comm_insee',
+    'unite_fonciere_surface',
+    'source_nom',
+    'source_producteur',
+    'geompoint',
+    'geomsurf',
+  ].join(';');
+  it(
+    'keeps polygons, ' + 'turns a point with its area into a disc of that area, and rejects a point without area',
+    async () => {
+      const path = file(
+        'friches.csv',
+        [
+          header,
+          'F1;Ancienne usine;friche industrielle;friche sans projet;07010;NA;EPF;EPF;NA;' +
+            'POLYGON ((4.7 45.0, 4.701 45.0, 4.701 45.001, 4.7 45.001, 4.7 45.0))',
+          `F2;Ancienne laiterie;friche industrielle;friche sans projet;07010;10000;EPF;EPF;POINT (4.72 45.0);NA`,
+          `F3;Sans surface;friche industrielle;friche sans projet;07010;NA;EPF;EPF;POINT (4.73 45.0);NA`,
+        ].join('\n'),
+      );
+      const report = await importBrownfields(t.handle.db, path);
+      expect(report.rejected).toEqual([
+        {
+          row: 3,
+          line: 4,
+          column: 'unite_fonciere_surface',
+          value: null,
+          reason: 'a point-only friche needs its land unit area to be mapped',
+        },
+      ]);
+      expect(report.written).toBe(false);
+      expect(await importBrownfields(t.handle.db, path, { partial: true })).toMatchObject({
+        inserted: 2,
+        written: true,
+      });
+      const disc = await t.handle.db
+        .selectFrom('brownfields')
+        .where('id', '=', 'F2')
+        .select(['geomApproximate', sql<number>`ST_Area(geom::geography)`.as('area')])
+        .executeTakeFirstOrThrow();
+      expect(disc.geomApproximate).toBe(true);
+      // a 32-gon inscribed in the circle: 0.64 % under πr²
+      expect(Math.abs(disc.area - 10_000) / 10_000).toBeLessThan(0.01);
+    },
+  );
 
   it('reads the Cartofriches CNIG sample when ../shared is present (dry run)', async (ctx) => {
     const sample = join(process.cwd(), '../shared/data/friches/friches_standard_test.csv');

@@ -8,16 +8,15 @@
 // the two is the two transformations and our rounding to the millimetre.
 import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { serve, type ServerType } from '@hono/node-server';
 import type { FeatureCollection, MultiPolygon, Polygon, Position } from 'geojson';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestApp, type TestContext } from '../support/app.js';
-import { gdalAvailable } from '../support/interop.js';
+import { gdalAvailable, gdalEnv } from '../support/interop.js';
+import { type ServedApp, serveOnLoopback } from '../support/loopback.js';
 
 const run = promisify(execFile);
 const gdal = await gdalAvailable();
@@ -38,7 +37,11 @@ if (!existsSync(template))
   console.warn(`skipping the CNIG GeoPackage test: ${template} is absent (../shared beside the clone)`);
 
 const lambert93 = 'http://www.opengis.net/def/crs/EPSG/0/2154';
-const gdalEnv = { ...process.env, GDAL_HTTP_TIMEOUT: '30', CPL_CURL_VERBOSE: 'NO' };
+/** Every plot, in Lambert-93, on one items page. */
+const lambertItems = `/ogc/collections/plots/items?limit=10000&crs=${encodeURIComponent(lambert93)}`;
+/** ogr2ogr to GeoJSON at our precision (6 decimals), `args` being the rest of its command line. */
+const toGeoJson = (args: string[], env?: NodeJS.ProcessEnv) =>
+  run('ogr2ogr', ['-f', 'GeoJSON', '-lco', 'COORDINATE_PRECISION=6', ...args], { env });
 
 type Surface = MultiPolygon | Polygon;
 const positions = (g: Surface): Position[] => (g.type === 'Polygon' ? g.coordinates.flat() : g.coordinates.flat(2));
@@ -65,7 +68,7 @@ function maxDeviation(
 
 describe.skipIf(!gdal)('GDAL and Lambert-93 (EPSG:2154)', () => {
   let t: TestContext;
-  let server: ServerType;
+  let server: ServedApp;
   let origin: string;
   let dir: string;
   const requested: string[] = [];
@@ -82,60 +85,32 @@ describe.skipIf(!gdal)('GDAL and Lambert-93 (EPSG:2154)', () => {
     await sql`UPDATE plots SET geom = ST_SnapToGrid(geom, 1e-6)`.execute(t.handle.db);
     await sql`UPDATE sites SET geom = ST_SnapToGrid(geom, 1e-6)`.execute(t.handle.db);
     dir = mkdtempSync(join(tmpdir(), 'foncier-gdal-crs-'));
-    await new Promise<void>((resolve) => {
-      server = serve(
-        {
-          fetch: (request: Request) => (requested.push(request.url), t.app.fetch(request)),
-          port: 0,
-          hostname: '127.0.0.1',
-        },
-        () => resolve(),
-      );
-    });
-    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await serveOnLoopback((request) => (requested.push(request.url), t.app.fetch(request)));
+    origin = server.origin;
   });
   afterAll(async () => {
-    await new Promise((resolve) => server?.close(resolve));
+    await server?.close();
     rmSync(dir, { recursive: true, force: true });
     await t?.close();
   });
 
-  it('items with crs=EPSG:2154 are within 1 mm of ogr2ogr -t_srs EPSG:2154 of the CRS84 items read through OAPIF', async () => {
-    const gdalCopy = join(dir, 'plots-gdal-2154.geojson');
-    await run(
-      'ogr2ogr',
-      [
-        '-f',
-        'GeoJSON',
-        '-lco',
-        'COORDINATE_PRECISION=6',
-        '-t_srs',
-        'EPSG:2154',
-        gdalCopy,
-        `OAPIF:${origin}/ogc/collections/plots`,
-        '-oo',
-        'PAGE_SIZE=1000',
-      ],
-      { env: gdalEnv },
-    );
-    const ours = await fetchTo(
-      `/ogc/collections/plots/items?limit=10000&crs=${encodeURIComponent(lambert93)}`,
-      'plots-2154.geojson',
-    );
-    const deviation = maxDeviation(readJson(ours), readJson(gdalCopy), (f) => String(f.properties?.id ?? f.id));
-    expect(deviation, 'metres').toBeLessThan(0.001);
-  });
+  it(
+    'items with crs=EPSG:2154 are within 1 mm of ogr2ogr -t_srs EPSG:2154 ' + 'of the CRS84 items read through OAPIF',
+    async () => {
+      const gdalCopy = join(dir, 'plots-gdal-2154.geojson');
+      await toGeoJson(
+        ['-t_srs', 'EPSG:2154', gdalCopy, `OAPIF:${origin}/ogc/collections/plots`, '-oo', 'PAGE_SIZE=1000'],
+        gdalEnv,
+      );
+      const ours = await fetchTo(lambertItems, 'plots-2154.geojson');
+      const deviation = maxDeviation(readJson(ours), readJson(gdalCopy), (f) => String(f.properties?.id ?? f.id));
+      expect(deviation, 'metres').toBeLessThan(0.001);
+    },
+  );
 
   it('GDAL reads an items page with crs=EPSG:2154 as Lambert-93, its extent in metres', async () => {
-    const ours = await fetchTo(
-      `/ogc/collections/plots/items?limit=10000&crs=${encodeURIComponent(lambert93)}`,
-      'plots-2154.geojson',
-    );
-    const { stdout } = await run(
-      'ogrinfo',
-      ['-ro', '-so', '-al', `${origin}/ogc/collections/plots/items?limit=10000&crs=${encodeURIComponent(lambert93)}`],
-      { env: gdalEnv },
-    );
+    const ours = await fetchTo(lambertItems, 'plots-2154.geojson');
+    const { stdout } = await run('ogrinfo', ['-ro', '-so', '-al', `${origin}${lambertItems}`], { env: gdalEnv });
     expect(stdout).toMatch(/Lambert-93/);
     expect(stdout).toMatch(/ID\["EPSG",2154\]\]\s*$|ID\["EPSG",2154\]\]/m);
     const xs = readJson(ours).features.flatMap((f) => positions(f.geometry).map((p) => p[0]!));
@@ -145,12 +120,7 @@ describe.skipIf(!gdal)('GDAL and Lambert-93 (EPSG:2154)', () => {
   });
 
   it('ogr2ogr -spat … -spat_srs EPSG:2154 over OAPIF copies the plots that bbox-crs=EPSG:2154 selects', async () => {
-    const all = readJson(
-      await fetchTo(
-        `/ogc/collections/plots/items?limit=10000&crs=${encodeURIComponent(lambert93)}`,
-        'plots-2154.geojson',
-      ),
-    );
+    const all = readJson(await fetchTo(lambertItems, 'plots-2154.geojson'));
     const first = positions(all.features[0]!.geometry);
     const box = [
       Math.min(...first.map((p) => p[0]!)) - 400,
@@ -197,31 +167,16 @@ describe.skipIf(!gdal)('GDAL and Lambert-93 (EPSG:2154)', () => {
     async () => {
       const out = join(dir, 'oapif-2154.geojson');
       requested.length = 0;
-      await run(
-        'ogr2ogr',
-        [
-          '-f',
-          'GeoJSON',
-          '-lco',
-          'COORDINATE_PRECISION=6',
-          out,
-          `OAPIF:${origin}/ogc/collections/plots`,
-          '-oo',
-          'CRS=EPSG:2154',
-        ],
-        { env: gdalEnv },
-      );
+      await toGeoJson([out, `OAPIF:${origin}/ogc/collections/plots`, '-oo', 'CRS=EPSG:2154'], gdalEnv);
       expect(requested.some((url) => new URL(url).searchParams.get('crs') === lambert93)).toBe(true);
-      const ours = await fetchTo(
-        `/ogc/collections/plots/items?limit=10000&crs=${encodeURIComponent(lambert93)}`,
-        'plots-2154.geojson',
-      );
+      const ours = await fetchTo(lambertItems, 'plots-2154.geojson');
       expect(maxDeviation(readJson(ours), readJson(out), (f) => String(f.properties?.id ?? f.id))).toBeLessThan(0.001);
     },
   );
 
   it.skipIf(!existsSync(template))(
-    'the CNIG GeoPackage template takes the crs=EPSG:2154 downloads with no -t_srs, within 1 mm of ogr2ogr -t_srs EPSG:2154 of the CRS84 downloads',
+    'the CNIG GeoPackage template takes the crs=EPSG:2154 downloads with no -t_srs, ' +
+      'within 1 mm of ogr2ogr -t_srs EPSG:2154 of the CRS84 downloads',
     async () => {
       const gpkg = join(dir, 'sites_economiques.gpkg');
       copyFileSync(template, gpkg);
@@ -240,20 +195,11 @@ describe.skipIf(!gdal)('GDAL and Lambert-93 (EPSG:2154)', () => {
         const { stdout } = await run('ogrinfo', ['-ro', '-so', gpkg, layer]);
         expect(stdout).toMatch(/Lambert-93/);
         const back = join(dir, `${layer}-back.geojson`);
-        await run('ogr2ogr', ['-f', 'GeoJSON', '-lco', 'COORDINATE_PRECISION=6', back, gpkg, layer]);
+        await toGeoJson([back, gpkg, layer]);
 
         const crs84 = await fetchTo(`/exports/cnig/${kind}.geojson`, `${kind}.geojson`);
         const gdalCopy = join(dir, `${kind}-gdal-2154.geojson`);
-        await run('ogr2ogr', [
-          '-f',
-          'GeoJSON',
-          '-lco',
-          'COORDINATE_PRECISION=6',
-          '-t_srs',
-          'EPSG:2154',
-          gdalCopy,
-          crs84,
-        ]);
+        await toGeoJson(['-t_srs', 'EPSG:2154', gdalCopy, crs84]);
         const inPackage = readJson(back);
         expect(inPackage.features.length).toBeGreaterThan(0);
         expect(positions(inPackage.features[0]!.geometry)[0]![0], 'metres, not degrees').toBeGreaterThan(100_000);

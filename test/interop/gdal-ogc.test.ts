@@ -2,15 +2,14 @@
 // filtered collection to a GeoPackage, and paging through `next` yields every feature once.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { serve, type ServerType } from '@hono/node-server';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestApp, type TestContext } from '../support/app.js';
-import { gdalAvailable } from '../support/interop.js';
+import { gdalAvailable, gdalEnv } from '../support/interop.js';
+import { type ServedApp, serveOnLoopback } from '../support/loopback.js';
 
 const run = promisify(execFile);
 
@@ -18,7 +17,7 @@ const gdal = await gdalAvailable();
 
 describe.skipIf(!gdal)('GDAL OAPIF driver against /ogc', () => {
   let t: TestContext;
-  let server: ServerType;
+  let server: ServedApp;
   let base: string;
   let dir: string;
   const requested: string[] = [];
@@ -26,26 +25,14 @@ describe.skipIf(!gdal)('GDAL OAPIF driver against /ogc', () => {
   beforeAll(async () => {
     t = await openTestApp();
     dir = mkdtempSync(join(tmpdir(), 'foncier-gdal-'));
-    await new Promise<void>((resolve) => {
-      server = serve(
-        {
-          fetch: (request: Request) => (requested.push(request.url), t.app.fetch(request)),
-          port: 0,
-          hostname: '127.0.0.1',
-        },
-        () => resolve(),
-      );
-    });
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/ogc`;
+    server = await serveOnLoopback((request) => (requested.push(request.url), t.app.fetch(request)));
+    base = `${server.origin}/ogc`;
   });
   afterAll(async () => {
-    await new Promise((resolve) => server?.close(resolve));
+    await server?.close();
     rmSync(dir, { recursive: true, force: true });
     await t?.close();
   });
-
-  const gdalEnv = { ...process.env, GDAL_HTTP_TIMEOUT: '30', CPL_CURL_VERBOSE: 'NO' };
-
   it('ogrinfo lists every collection', async () => {
     const { stdout } = await run('ogrinfo', ['-ro', '-q', `OAPIF:${base}`], { env: gdalEnv });
     for (const id of ['territories', 'sites', 'plots', 'communes', 'epci', 'brownfields'])

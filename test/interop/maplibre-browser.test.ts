@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assetPaths } from '../../src/web/assets.js';
-import { backendName, openTestApp, type TestContext } from '../support/app.js';
+import { backendName, firstLiveSite, openTestApp, type TestContext } from '../support/app.js';
 import { chromiumAvailable, launchChromium, type ServedApp, serveOnLoopback } from '../support/browser.js';
 
 const shots = process.env.FONCIER_SHOTS_DIR ?? '/tmp/shots-ogchtml';
@@ -74,7 +74,8 @@ map.once('idle', () => document.body.dataset.ready = 'true');
     await t?.close();
   });
 
-  it('a page on another origin draws the territories and site clusters from the style, with no CORS error and nothing from a third host', async () => {
+  it('a page on another origin draws the territories and site clusters from the style, ' +
+    'with no CORS error and nothing from a third host', async () => {
     expect(new URL(otherOrigin).origin).not.toBe(apiOrigin);
     const page = await browser.newPage({ viewport: { width: 1024, height: 768 } });
     const seen = watch(page, [apiOrigin, otherOrigin]);
@@ -121,13 +122,9 @@ map.once('idle', () => document.body.dataset.ready = 'true');
   ];
 
   for (const viewport of viewports) {
-    it(`the OGC pages in HTML (${viewport.width}×${viewport.height}): French, no sideways scrolling, maps drawing the features, nothing from another host`, async () => {
-      const site = await t.handle.db
-        .selectFrom('sites')
-        .select(['id', 'name'])
-        .where('deletedAt', 'is', null)
-        .orderBy('cnigId')
-        .executeTakeFirstOrThrow();
+    it(`the OGC pages in HTML (${viewport.width}×${viewport.height}): French, no sideways scrolling, ` +
+      'maps drawing the features, nothing from another host', async () => {
+      const site = await firstLiveSite(t);
       const pages = [
         { name: 'landing', path: '/ogc?f=html', h1: 'Foncier — OGC API Features', map: false },
         { name: 'collections', path: '/ogc/collections?f=html', h1: 'Collections', map: false },

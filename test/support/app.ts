@@ -38,3 +38,12 @@ export async function openTestApp(database: CopyOptions = {}): Promise<TestConte
 }
 
 export const backendName = () => (process.env.DATABASE_URL ? 'postgres' : 'pglite');
+
+/** The first live site by CNIG id: the same site on every copy of the template. */
+export const firstLiveSite = (t: TestContext) =>
+  t.handle.db
+    .selectFrom('sites')
+    .select(['id', 'name'])
+    .where('deletedAt', 'is', null)
+    .orderBy('cnigId')
+    .executeTakeFirstOrThrow();

@@ -2,10 +2,12 @@
 // a loopback port (a page needs a real origin). Outside CI a missing Chromium skips the tests
 // with a printed reason; in CI it is a failure (see interop.ts).
 import { existsSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { serve, type ServerType } from '@hono/node-server';
 import { chromium, type Browser } from 'playwright-core';
+import { openTestApp, type TestContext } from './app.js';
 import { interopAvailable } from './interop.js';
+import { type ServedApp, serveOnLoopback } from './loopback.js';
+
+export { type ServedApp, serveOnLoopback } from './loopback.js';
 
 const executablePath = '/usr/bin/chromium';
 
@@ -32,21 +34,29 @@ export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   });
 }
 
-export interface ServedApp {
-  server: ServerType;
-  /** `http://127.0.0.1:<port>` */
+/** The seeded app on a loopback origin and a Chromium to visit it; `close` ends all three. */
+export interface BrowserSession {
+  t: TestContext;
+  server: ServedApp;
+  browser: Browser;
+  /** The app's origin, `http://127.0.0.1:<port>` */
   origin: string;
   close(): Promise<void>;
 }
 
-/** Serves `fetch` on 127.0.0.1 on a free port. */
-export async function serveOnLoopback(fetch: (request: Request) => Response | Promise<Response>): Promise<ServedApp> {
-  const server = await new Promise<ServerType>((resolve) => {
-    const s = serve({ fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
-  });
+export async function openBrowserSession(): Promise<BrowserSession> {
+  const t = await openTestApp();
+  const server = await serveOnLoopback(t.app.fetch);
+  const browser = await launchChromium();
   return {
+    t,
     server,
-    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    browser,
+    origin: server.origin,
+    close: async () => {
+      await browser.close();
+      await server.close();
+      await t.close();
+    },
   };
 }

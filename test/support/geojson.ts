@@ -1,6 +1,22 @@
-// RFC 7946 checks shared by the tests.
+// RFC 7946 checks shared by the tests, and the small geometries they build.
 import booleanClockwise from '@turf/boolean-clockwise';
-import type { Geometry, Position } from 'geojson';
+import type { Geometry, Polygon, Position } from 'geojson';
+
+/** A square `d` degrees wide with its south-west corner at (lon, lat), counter-clockwise. */
+export function squareAt(lon: number, lat: number, d: number): Polygon {
+  return {
+    type: 'Polygon',
+    coordinates: [
+      [
+        [lon, lat],
+        [lon + d, lat],
+        [lon + d, lat + d],
+        [lon, lat + d],
+        [lon, lat],
+      ],
+    ],
+  };
+}
 
 export function* rings(geometry: Geometry): Generator<{ ring: Position[]; exterior: boolean }> {
   if (geometry.type === 'Polygon')

@@ -12,6 +12,9 @@ export function interopAvailable(tool: string, available: boolean, install: stri
   return false;
 }
 
+/** GDAL's environment for the OAPIF driver: a patient HTTP timeout, no curl chatter. */
+export const gdalEnv = { ...process.env, GDAL_HTTP_TIMEOUT: '30', CPL_CURL_VERBOSE: 'NO' };
+
 /** Whether GDAL's command-line tools answer (`ogrinfo --version`), under the rule above. */
 export async function gdalAvailable(): Promise<boolean> {
   const found = await promisify(execFile)('ogrinfo', ['--version']).then(

@@ -4,6 +4,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Polygon } from 'geojson';
 import { createApiKey } from '../../src/auth/keys.js';
 import type { Database } from '../../src/db/schema.js';
+import type { TestContext } from './app.js';
 
 export interface Keys {
   editorIn: string;
@@ -62,9 +63,40 @@ export async function squareIn(
 export async function fingerprint(db: Kysely<Database>): Promise<string> {
   const { rows } = await sql<{ f: string }>`
     SELECT md5(
-      coalesce((SELECT string_agg(id::text || ':' || version || ':' || coalesce(label_status, '') || ':' || (deleted_at IS NULL)::text, ',' ORDER BY id) FROM sites), '') || '|' ||
-      coalesce((SELECT string_agg(id::text || ':' || version || ':' || (deleted_at IS NULL)::text, ',' ORDER BY id) FROM plots), '') || '|' ||
+      coalesce((
+        SELECT string_agg(
+          id::text || ':' || version || ':' || coalesce(label_status, '') || ':' || (deleted_at IS NULL)::text,
+          ',' ORDER BY id)
+        FROM sites), '') || '|' ||
+      coalesce((
+        SELECT string_agg(id::text || ':' || version || ':' || (deleted_at IS NULL)::text, ',' ORDER BY id)
+        FROM plots), '') || '|' ||
       (SELECT count(*) FROM label_assessments)::text || '|' ||
       (SELECT count(*) FROM audit_log)::text) AS f`.execute(db);
   return rows[0]!.f;
 }
+
+/** A valid POST /sites body: a square of `sideM` metres around a live site of the territory. */
+export async function newSiteBody(db: Kysely<Database>, territoryId: string, sideM = 150) {
+  const { geometry, communeInsee } = await squareIn(db, territoryId, sideM);
+  return {
+    name: 'Parc test',
+    siteType: "zone d'activité économique",
+    mainVocation: 'industrielle',
+    state: 'en projet',
+    usableAreaHa: 2,
+    communeInsee,
+    ownerType: 'epci',
+    geometry,
+  };
+}
+
+/** `send(method, path, key, body?, headers?)` on the test app: the key as bearer, the body as JSON. */
+export const keyedSender =
+  (t: TestContext) =>
+  (method: string, path: string, key: string, body?: unknown, headers: Record<string, string> = {}) =>
+    t.get(path, {
+      method,
+      headers: { ...bearer(key), ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
