@@ -35,6 +35,12 @@ export function niceTicks(max: number, count = 4): number[] {
   return ticks;
 }
 
+/** The same sentence opening a sentence. */
+export const exhaustionSentence = (rules: ZanRuleSet, e: Envelope | null) => {
+  const text = exhaustionText(rules, e);
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)}.`;
+};
+
 /** The sentence the chart and the pages say about exhaustion. */
 export function exhaustionText(rules: ZanRuleSet, e: Envelope | null): string {
   if (!e) return 'données manquantes';
@@ -110,7 +116,8 @@ export function chartSvg(rules: ZanRuleSet, series: ChartYear[], e: Envelope | n
       parts.push(
         `<rect x="${f(x(r.year) - slot * 0.35)}" y="${f(y(r.countedHa))}" width="${f(slot * 0.7)}" height="${f(y(0) - y(r.countedHa))}" class="${r.provisional ? 'bar provisional' : 'bar'}"><title>${r.year} : ${haFr(r.countedHa)}${r.provisional ? ' (provisoire)' : ''}</title></rect>`,
       );
-    if (r.year % 2 === 1 || r.year === table.at(-1)!.year)
+    // Every other year, counted back from the window's end so that its last year is labelled.
+    if ((table.at(-1)!.year - r.year) % 2 === 0)
       parts.push(`<text x="${f(x(r.year))}" y="${height - pad.bottom + 16}" class="tick">${r.year}</text>`);
   }
   if (e) {

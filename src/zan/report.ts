@@ -1,7 +1,7 @@
 // The printable ZAN report of a territory: one self-contained HTML page (inline CSS and SVG,
 // no script, no CDN) a planner can print or attach to a file.
 import { escapeHtml } from '../http/html.js';
-import { chartSvg, chartTable, exhaustionText, haFr as ha } from './chart.js';
+import { chartSvg, chartTable, exhaustionSentence, exhaustionText, haFr as ha } from './chart.js';
 import { sparteComparison } from './representation.js';
 import type { ZanRuleSet } from './rule-sets.js';
 import type { territoryZan, ZanTerritory } from './repository.js';
@@ -59,7 +59,7 @@ export function territoryReportHtml(
 <p>Règle: <strong>${escapeHtml(rules.title)}</strong> (<code>${escapeHtml(rules.id)}</code>).</p>
 <table>${rows.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('')}</table>
 <h2>Consommation annuelle et enveloppe</h2>
-<figure>${chartSvg(rules, zan.series, e, `Consommation annuelle et enveloppe : ${exhaustionText(rules, e)}`)}<figcaption class="note">Barres : consommation décomptée par an (claires : provisoires). Trait rouge : enveloppe ${rules.target.from}-${rules.target.to}. Ligne : cumul depuis ${rules.target.from}, en tirets sa projection à ${rules.target.to}. ${escapeHtml(exhaustionText(rules, e))}.</figcaption></figure>
+<figure>${chartSvg(rules, zan.series, e, `Consommation annuelle et enveloppe : ${exhaustionText(rules, e)}`)}<figcaption class="note">Barres : consommation décomptée par an (claires : provisoires). Trait rouge : enveloppe ${rules.target.from}-${rules.target.to}. Ligne : cumul depuis ${rules.target.from}, en tirets sa projection à ${rules.target.to}. ${escapeHtml(exhaustionSentence(rules, e))}</figcaption></figure>
 ${chartTable(rules, zan.series, e)}
 ${sparte ? `<p class="note">${escapeHtml(sparte.explanation)}</p>` : ''}
 <h2>Communes</h2>

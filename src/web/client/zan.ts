@@ -60,10 +60,18 @@ function render(output: HTMLElement, result: Simulation) {
       cell(row, level.name);
       cell(row, ha(level.before?.remainingHa));
       cell(row, ha(level.consumptionHa));
-      cell(row, ha(level.after?.remainingHa));
+      const after = level.after?.remainingHa;
+      cell(row, after !== undefined && after < 0 ? `${ha(after)} (enveloppe dépassée)` : ha(after));
       cell(row, share(level.shareOfRemaining));
     }
-  output.replaceChildren(table);
+  // In a focusable scrolling region, as the page's other tables: six columns do not fit 390 px.
+  const region = document.createElement('div');
+  region.className = 'table-scroll';
+  region.tabIndex = 0;
+  region.setAttribute('role', 'region');
+  region.setAttribute('aria-label', 'Résultat de la simulation');
+  region.append(table);
+  output.replaceChildren(region);
 }
 
 async function start() {
@@ -83,6 +91,8 @@ async function start() {
     attributionControl: { compact: true },
   });
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
+  // As the OGC pages' script does: the map, for the browser test to aim its clicks.
+  (window as unknown as { foncierMap: unknown }).foncierMap = map;
   await new Promise((resolve) => map.once('load', resolve));
   const draw = new TerraDraw({
     adapter: new TerraDrawMapLibreGLAdapter({ map }),

@@ -7,7 +7,7 @@
 import { raw } from 'hono/html';
 import { assetPaths, clientScript } from '../assets.js';
 import { Layout, type Crumb } from '../layout.js';
-import { chartSvg, chartTable, exhaustionText, haFr } from '../../zan/chart.js';
+import { chartSvg, chartTable, exhaustionSentence, exhaustionText, haFr } from '../../zan/chart.js';
 import type { Envelope } from '../../zan/formulas.js';
 import { sparteComparison } from '../../zan/representation.js';
 import type { CommuneEnvelope, territoryZan, ZanTerritory } from '../../zan/repository.js';
@@ -136,7 +136,7 @@ function Sparte(props: { rules: ZanRuleSet; envelope: Envelope | null }) {
   return (
     <section aria-labelledby="sparte">
       <h2 id="sparte">Comparaison avec SPARTE</h2>
-      <div class="table-scroll">
+      <div class="table-scroll" tabindex={0} role="region" aria-label="Tableau de comparaison avec SPARTE">
         <table>
           <thead>
             <tr>
@@ -187,7 +187,7 @@ function Communes(props: { data: ZanPageData }) {
   return (
     <section aria-labelledby="communes">
       <h2 id="communes">Communes</h2>
-      <div class="table-scroll">
+      <div class="table-scroll" tabindex={0} role="region" aria-label="Tableau des communes">
         <table class="zan-communes">
           <caption>Enveloppes par commune ; cliquez un en-tête pour trier</caption>
           <thead>
@@ -266,7 +266,7 @@ function Pipeline(props: { data: ZanPageData }) {
         {zan.pipeline.pressure === null ? '' : ` : ${percent(zan.pipeline.pressure)} du restant`}.
       </p>
       {zan.pipelineSites.length ? (
-        <div class="table-scroll">
+        <div class="table-scroll" tabindex={0} role="region" aria-label="Tableau des sites en projet">
           <table>
             <caption>Sites par consommation attendue, cumulée face au restant</caption>
             <thead>
@@ -381,12 +381,14 @@ export function zanPage(data: ZanPageData): string {
             <figcaption>
               Barres : consommation décomptée par an (claires : provisoires). Tirets rouges : enveloppe{' '}
               {rules.target.from}-{rules.target.to}. Ligne : cumul depuis {rules.target.from}, en tirets sa projection à{' '}
-              {rules.target.to}. {exhaustionText(rules, zan.envelope)}.
+              {rules.target.to}. {exhaustionSentence(rules, zan.envelope)}
             </figcaption>
           </figure>
           <details>
             <summary>Les chiffres du graphique</summary>
-            <div class="table-scroll">{raw(chartTable(rules, zan.series, zan.envelope))}</div>
+            <div class="table-scroll" tabindex={0} role="region" aria-label="Tableau des chiffres du graphique">
+              {raw(chartTable(rules, zan.series, zan.envelope))}
+            </div>
           </details>
         </section>
         <Sparte rules={rules} envelope={zan.envelope} />
