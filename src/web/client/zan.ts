@@ -65,10 +65,9 @@ function render(output: HTMLElement, result: Simulation) {
       cell(row, share(level.shareOfRemaining));
     }
   // In a focusable scrolling region, as the page's other tables: six columns do not fit 390 px.
-  const region = document.createElement('div');
+  const region = document.createElement('section');
   region.className = 'table-scroll';
   region.tabIndex = 0;
-  region.setAttribute('role', 'region');
   region.setAttribute('aria-label', 'Résultat de la simulation');
   region.append(table);
   output.replaceChildren(region);

@@ -136,7 +136,7 @@ function Sparte(props: { rules: ZanRuleSet; envelope: Envelope | null }) {
   return (
     <section aria-labelledby="sparte">
       <h2 id="sparte">Comparaison avec SPARTE</h2>
-      <div class="table-scroll" tabindex={0} role="region" aria-label="Tableau de comparaison avec SPARTE">
+      <section class="table-scroll" tabindex={0} aria-label="Tableau de comparaison avec SPARTE">
         <table>
           <thead>
             <tr>
@@ -158,7 +158,7 @@ function Sparte(props: { rules: ZanRuleSet; envelope: Envelope | null }) {
             </tr>
           </tbody>
         </table>
-      </div>
+      </section>
       <p>{sparte.explanation} La lecture de Foncier, commune par commune, suit la loi de plus près.</p>
     </section>
   );
@@ -187,7 +187,7 @@ function Communes(props: { data: ZanPageData }) {
   return (
     <section aria-labelledby="communes">
       <h2 id="communes">Communes</h2>
-      <div class="table-scroll" tabindex={0} role="region" aria-label="Tableau des communes">
+      <section class="table-scroll" tabindex={0} aria-label="Tableau des communes">
         <table class="zan-communes">
           <caption>Enveloppes par commune ; cliquez un en-tête pour trier</caption>
           <thead>
@@ -226,7 +226,7 @@ function Communes(props: { data: ZanPageData }) {
             ))}
           </tbody>
         </table>
-      </div>
+      </section>
     </section>
   );
 }
@@ -266,7 +266,7 @@ function Pipeline(props: { data: ZanPageData }) {
         {zan.pipeline.pressure === null ? '' : ` : ${percent(zan.pipeline.pressure)} du restant`}.
       </p>
       {zan.pipelineSites.length ? (
-        <div class="table-scroll" tabindex={0} role="region" aria-label="Tableau des sites en projet">
+        <section class="table-scroll" tabindex={0} aria-label="Tableau des sites en projet">
           <table>
             <caption>Sites par consommation attendue, cumulée face au restant</caption>
             <thead>
@@ -297,7 +297,7 @@ function Pipeline(props: { data: ZanPageData }) {
               })}
             </tbody>
           </table>
-        </div>
+        </section>
       ) : null}
     </section>
   );
@@ -386,9 +386,9 @@ export function zanPage(data: ZanPageData): string {
           </figure>
           <details>
             <summary>Les chiffres du graphique</summary>
-            <div class="table-scroll" tabindex={0} role="region" aria-label="Tableau des chiffres du graphique">
+            <section class="table-scroll" tabindex={0} aria-label="Tableau des chiffres du graphique">
               {raw(chartTable(rules, zan.series, zan.envelope))}
-            </div>
+            </section>
           </details>
         </section>
         <Sparte rules={rules} envelope={zan.envelope} />
