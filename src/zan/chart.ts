@@ -88,9 +88,10 @@ function rows(rules: ZanRuleSet, series: ChartYear[], e: Envelope | null): Row[]
 }
 
 export function chartSvg(rules: ZanRuleSet, series: ChartYear[], e: Envelope | null, label: string): string {
-  const width = 720;
+  // Narrow enough that the labels stay readable once a 390 px screen scales it down.
+  const width = 600;
   const height = 300;
-  const pad = { left: 64, right: 16, top: 24, bottom: 40 };
+  const pad = { left: 72, right: 12, top: 24, bottom: 40 };
   const table = rows(rules, series, e);
   const first = table[0]!.year;
   const span = table.length;
@@ -118,7 +119,7 @@ export function chartSvg(rules: ZanRuleSet, series: ChartYear[], e: Envelope | n
       );
     // Every other year, counted back from the window's end so that its last year is labelled.
     if ((table.at(-1)!.year - r.year) % 2 === 0)
-      parts.push(`<text x="${f(x(r.year))}" y="${height - pad.bottom + 16}" class="tick">${r.year}</text>`);
+      parts.push(`<text x="${f(x(r.year))}" y="${height - pad.bottom + 20}" class="tick">${r.year}</text>`);
   }
   if (e) {
     const from = x(rules.target.from) - slot / 2;
@@ -153,7 +154,7 @@ export function chartSvg(rules: ZanRuleSet, series: ChartYear[], e: Envelope | n
     }
   }
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escapeHtml(label)}" class="zan-chart">
-<style>.grid{stroke:#ddd}.bar{fill:#4a6fa5}.provisional{fill:#9fb4d3}.envelope{stroke:#b03a2e;stroke-width:2;stroke-dasharray:6 3}.cumul{fill:none;stroke:#1d2b3a;stroke-width:2.5}.projection{fill:none;stroke:#1d2b3a;stroke-width:2;stroke-dasharray:4 4}.exhausted{fill:#b03a2e;stroke:#fff;stroke-width:2}.tick,.ytick,.note{font:12px sans-serif;fill:#222}.tick{text-anchor:middle}.ytick{text-anchor:end}.note{font-weight:bold;fill:#8a2a20}</style>
+<style>.grid{stroke:#ddd}.bar{fill:#4a6fa5}.provisional{fill:#9fb4d3}.envelope{stroke:#b03a2e;stroke-width:2;stroke-dasharray:6 3}.cumul{fill:none;stroke:#1d2b3a;stroke-width:2.5}.projection{fill:none;stroke:#1d2b3a;stroke-width:2;stroke-dasharray:4 4}.exhausted{fill:#b03a2e;stroke:#fff;stroke-width:2}.tick,.ytick,.note{font:15px sans-serif;fill:#222}.tick{text-anchor:middle}.ytick{text-anchor:end}.note{font-weight:bold;fill:#8a2a20}</style>
 <line x1="${pad.left}" x2="${width - pad.right}" y1="${f(y(0))}" y2="${f(y(0))}" stroke="#333"/>${parts.join('')}
 </svg>`;
 }

@@ -156,8 +156,7 @@ describe.skipIf(!chromiumAvailable)('the ZAN page in headless Chromium', () => {
         (width) =>
           [...document.querySelectorAll('body *')]
             .filter(
-              (e) =>
-                e.getBoundingClientRect().right > width + 1 && !e.parentElement?.closest('.table-scroll, .zan-map'),
+              (e) => e.getBoundingClientRect().right > width + 1 && !e.parentElement?.closest('.table-scroll, .map'),
             )
             .map((e) => `${e.tagName}.${e.className}`),
         viewport.width,

@@ -9,6 +9,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importPlanningDocuments } from '../../src/importers/planning-documents.js';
 import { openTestApp, type TestContext } from '../support/app.js';
+import { square } from '../support/geojson.js';
 
 let t: TestContext;
 let dir: string;
@@ -173,19 +174,7 @@ describe('POST /zan/simulate at every level', () => {
       SELECT ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat
       FROM communes WHERE insee = ${epci.communes[0]!.insee}`.execute(t.handle.db);
     const { lon, lat } = rows[0]!;
-    const d = 0.003;
-    const geometry = {
-      type: 'Polygon',
-      coordinates: [
-        [
-          [lon, lat],
-          [lon + d, lat],
-          [lon + d, lat + d],
-          [lon, lat + d],
-          [lon, lat],
-        ],
-      ],
-    };
+    const geometry = square(lon, lat, 0.003);
     const res = await t.get('/zan/simulate', post({ geometry }));
     expect(res.status).toBe(200);
     const body = await res.json();

@@ -29,3 +29,17 @@ export function rfc7946Problems(geometry: Geometry): string[] {
   }
   return [...new Set(problems)];
 }
+
+/** A square polygon of side `d` degrees with its south-west corner at (lon, lat). */
+export const square = (lon: number, lat: number, d: number) => ({
+  type: 'Polygon' as const,
+  coordinates: [
+    [
+      [lon, lat],
+      [lon + d, lat],
+      [lon + d, lat + d],
+      [lon, lat + d],
+      [lon, lat],
+    ],
+  ],
+});

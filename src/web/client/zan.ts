@@ -80,7 +80,7 @@ async function start() {
   const drawButton = required<HTMLButtonElement>('#zan-draw');
   const clearButton = required<HTMLButtonElement>('#zan-clear');
   const simulateButton = required<HTMLButtonElement>('#zan-simulate');
-  const maplibregl = await import(/* @vite-ignore */ element.dataset.maplibre!);
+  const maplibregl = await import(/* @vite-ignore */ element.dataset.maplibreModule!);
   const bounds = element.dataset.bounds ? JSON.parse(element.dataset.bounds) : [-5.5, 41.2, 9.8, 51.2];
   const map = new maplibregl.Map({
     container: element,

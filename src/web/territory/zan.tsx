@@ -327,10 +327,10 @@ function Simulation(props: { data: ZanPageData }) {
       <figure class="map-figure">
         <section
           id="zan-map"
-          class="zan-map"
+          class="map"
           aria-label="Carte pour dessiner le projet"
           aria-describedby="simulation-aide"
-          data-maplibre={assetPaths().maplibreJs}
+          data-maplibre-module={assetPaths().maplibreJs}
           data-style={styleUrl}
           data-basemap={basemapStyleUrl ?? ''}
           data-bounds={bounds ? JSON.stringify(bounds) : ''}
