@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey } from '../../src/auth/keys.js';
 import { importPlanningDocuments } from '../../src/importers/planning-documents.js';
 import { openTestApp, type TestContext } from '../support/app.js';
 import { square } from '../support/geojson.js';
@@ -148,6 +149,39 @@ describe('communal guarantee by planning document', () => {
     const lateRow = epciBody.communes.find((c: { insee: string }) => c.insee === late.insee);
     expect(lateRow.guarantee.planningDocument).toEqual({ status: 'prescribed', statusOn: '2026-09-01' });
     expect(lateRow.envelope.allowedHa).toBeCloseTo((await byHand(late.insee, false)).allowed, 3);
+    await sql`DELETE FROM commune_planning_documents`.execute(t.handle.db);
+  });
+});
+
+describe('POST /imports?kind=planning-documents', () => {
+  it('imports the statuses over HTTP as an admin, a dry run first, and the responses say recorded', async () => {
+    const epci = await anEpci();
+    const admin = (await createApiKey(t.handle.db, { name: 'planning admin', role: 'admin' })).key;
+    const insee = epci.communes[2]!.insee;
+    const send = (query: string) =>
+      t.get(`/imports?kind=planning-documents&${query}`, {
+        method: 'POST',
+        body: `insee,statut,date,document\n${insee},approuvé,2019-06-27,PLUi\n`,
+        headers: { 'content-type': 'text/csv', authorization: `Bearer ${admin}` },
+      });
+    expect((await t.get('/imports?kind=planning-documents', { method: 'POST', body: 'insee,statut\n' })).status).toBe(
+      401,
+    );
+    const dry = await (await send('dryRun=true')).json();
+    expect(dry).toMatchObject({ kind: 'planning-documents', dryRun: true, accepted: 1, inserted: 1, written: false });
+    expect((await (await t.get(`/territories/${insee}/zan`)).json()).communes[0].guarantee.guaranteeBasis).toBe(
+      'default',
+    );
+    const done = await send('filename=plu.csv');
+    expect(done.status).toBe(200);
+    expect(await done.json()).toMatchObject({ inserted: 1, written: true });
+    const body = await (await t.get(`/territories/${insee}/zan`)).json();
+    expect(body.communes[0].guarantee).toEqual({
+      applies: true,
+      guaranteeBasis: 'recorded',
+      planningDocument: { status: 'approved', statusOn: '2019-06-27' },
+    });
+    expect(body.guarantee).toMatchObject({ guaranteeBasis: 'recorded', recordedCommunes: 1, defaultCommunes: 0 });
     await sql`DELETE FROM commune_planning_documents`.execute(t.handle.db);
   });
 });
