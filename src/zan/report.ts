@@ -8,6 +8,9 @@ import type { territoryZan, ZanTerritory } from './repository.js';
 
 type TerritoryZan = Awaited<ReturnType<typeof territoryZan>>;
 
+/** A level's kind as the report and the pages say it. */
+export const kindLabels = { territory: "Territoire d'industrie", epci: 'EPCI', commune: 'Commune' } as const;
+
 export function territoryReportHtml(
   rules: ZanRuleSet,
   territory: ZanTerritory,
@@ -52,10 +55,10 @@ export function territoryReportHtml(
     .join('\n');
   return `<!doctype html>
 <html lang="fr"><head><meta charset="utf-8"><title>Rapport ZAN — ${escapeHtml(territory.name)}</title>
-<style>body{font:14px/1.4 sans-serif;max-width:60rem;margin:2rem auto;color:#222}table{border-collapse:collapse;width:100%;margin:1rem 0}td,th{border-bottom:1px solid #ddd;padding:.25rem .5rem;text-align:left}td:last-child{text-align:right}.note{color:#555;font-size:12px}@media print{body{margin:0}}</style>
+<style>body{font:14px/1.4 sans-serif;max-width:60rem;margin:2rem auto;color:#222}table{border-collapse:collapse;width:100%;margin:1rem 0}td,th{border-bottom:1px solid #ddd;padding:.25rem .5rem;text-align:left}td:last-child{text-align:right}.note{color:#555;font-size:12px}svg.zan-chart{width:100%;max-width:42rem;height:auto;display:block}caption{text-align:left;font-weight:600}@media print{body{margin:0}}</style>
 </head><body>
 <h1>Rapport ZAN — ${escapeHtml(territory.name)}</h1>
-<p>${escapeHtml(territory.kind)} <code>${escapeHtml(territory.id)}</code>, ${territory.communes.length} communes. Édité le ${escapeHtml(generatedOn)}.</p>
+<p>${escapeHtml(kindLabels[territory.kind])} <code>${escapeHtml(territory.id)}</code>, ${territory.communes.length} commune(s). Édité le ${escapeHtml(generatedOn)}.</p>
 <p>Règle: <strong>${escapeHtml(rules.title)}</strong> (<code>${escapeHtml(rules.id)}</code>).</p>
 <table>${rows.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('')}</table>
 <h2>Consommation annuelle et enveloppe</h2>

@@ -181,8 +181,14 @@ describe.skipIf(!chromiumAvailable)('the ZAN page in headless Chromium', () => {
     expect(await page.textContent('.lead')).toContain('Commune');
     expect(await axeViolations(page)).toEqual([]);
     await page.screenshot({ path: `${shots}/zan-commune-1366x900.png` });
+    const commune = new URL(page.url()).pathname;
     await page.locator('#sparte').scrollIntoViewIfNeeded();
     await page.screenshot({ path: `${shots}/zan-commune-sparte-1366x900.png` });
+    // The printable report of the same commune: the same chart, the year.
+    await page.goto(`${server.origin}${commune}/report`, { waitUntil: 'load' });
+    expect(await page.textContent('body')).toMatch(/enveloppe (non )?épuisée en \d{4}/);
+    expect(await axeViolations(page)).toEqual([]);
+    await page.screenshot({ path: `${shots}/zan-report-1366x900.png`, fullPage: true });
     expect(seen.errors).toEqual([]);
     expect([...seen.hosts]).toEqual(['127.0.0.1']);
     await page.close();

@@ -256,7 +256,7 @@ describe('ZAN pages', () => {
     expect(year).toEqual(expect.any(Number));
     expect(text).toContain(year <= 2030 ? `enveloppe épuisée en ${year}` : 'enveloppe non épuisée en 2030');
     // Y ticks: round numbers, the top one with its unit, none like 492.1.
-    const ticks = [...text.matchAll(/class="ytick">([^<]+)</g)].map((m) => m[1]!);
+    const ticks = [...text.matchAll(/class="zc-ytick">([^<]+)</g)].map((m) => m[1]!);
     expect(ticks[0]).toBe('0');
     expect(ticks.at(-1)).toMatch(/ ha$/);
     const values = ticks.map((v) =>

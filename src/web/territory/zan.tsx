@@ -9,6 +9,7 @@ import { assetPaths, clientScript } from '../assets.js';
 import { Layout, type Crumb } from '../layout.js';
 import { chartSvg, chartTable, exhaustionSentence, exhaustionText, haFr } from '../../zan/chart.js';
 import type { Envelope } from '../../zan/formulas.js';
+import { kindLabels } from '../../zan/report.js';
 import { sparteComparison } from '../../zan/representation.js';
 import type { CommuneEnvelope, territoryZan, ZanTerritory } from '../../zan/repository.js';
 import { defaultRuleSetId, type ZanRuleSet } from '../../zan/rule-sets.js';
@@ -33,8 +34,6 @@ export interface ZanPageData {
   styleUrl: string;
   basemapStyleUrl?: string;
 }
-
-const kindLabel = { territory: "Territoire d'industrie", epci: 'EPCI', commune: 'Commune' } as const;
 
 /** Sortable columns of the communes table, by their ?tri= name. */
 const sortColumns = {
@@ -370,7 +369,7 @@ export function zanPage(data: ZanPageData): string {
         ]}
       >
         <p class="lead">
-          {kindLabel[territory.kind]} <code>{territory.id}</code>, {territory.communes.length} commune(s). Règle :{' '}
+          {kindLabels[territory.kind]} <code>{territory.id}</code>, {territory.communes.length} commune(s). Règle :{' '}
           {rules.title}.
         </p>
         <Figures rules={rules} data={data} />
