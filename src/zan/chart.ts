@@ -3,6 +3,7 @@
 // opened and its projection to the window's end (dashed), and the point where it meets the
 // envelope ("enveloppe épuisée en 2027"). Inline SVG written on the server, with its text
 // alternative as a table of the same figures. Numbers in French format, round ticks with a unit.
+// Its classes are prefixed (zc-): an inline SVG's <style> applies to the whole page.
 import { escapeHtml } from '../http/html.js';
 import type { Envelope } from './formulas.js';
 import type { ZanRuleSet } from './rule-sets.js';
@@ -34,6 +35,12 @@ export function niceTicks(max: number, count = 4): number[] {
   if (ticks.at(-1)! < max) ticks.push(Number((ticks.length * step).toPrecision(12)));
   return ticks;
 }
+
+/** The same sentence opening a sentence. */
+export const exhaustionSentence = (rules: ZanRuleSet, e: Envelope | null) => {
+  const text = exhaustionText(rules, e);
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)}.`;
+};
 
 /** The sentence the chart and the pages say about exhaustion. */
 export function exhaustionText(rules: ZanRuleSet, e: Envelope | null): string {
@@ -82,9 +89,10 @@ function rows(rules: ZanRuleSet, series: ChartYear[], e: Envelope | null): Row[]
 }
 
 export function chartSvg(rules: ZanRuleSet, series: ChartYear[], e: Envelope | null, label: string): string {
-  const width = 720;
+  // Narrow enough that the labels stay readable once a 390 px screen scales it down.
+  const width = 600;
   const height = 300;
-  const pad = { left: 64, right: 16, top: 24, bottom: 40 };
+  const pad = { left: 72, right: 12, top: 24, bottom: 40 };
   const table = rows(rules, series, e);
   const first = table[0]!.year;
   const span = table.length;
@@ -103,26 +111,27 @@ export function chartSvg(rules: ZanRuleSet, series: ChartYear[], e: Envelope | n
   const parts: string[] = [];
   for (const [i, t] of ticks.entries())
     parts.push(
-      `<line x1="${pad.left}" x2="${width - pad.right}" y1="${f(y(t))}" y2="${f(y(t))}" class="grid"/><text x="${pad.left - 6}" y="${f(y(t) + 4)}" class="ytick">${number(t)}${i === ticks.length - 1 ? ' ha' : ''}</text>`,
+      `<line x1="${pad.left}" x2="${width - pad.right}" y1="${f(y(t))}" y2="${f(y(t))}" class="zc-grid"/><text x="${pad.left - 6}" y="${f(y(t) + 4)}" class="zc-ytick">${number(t)}${i === ticks.length - 1 ? ' ha' : ''}</text>`,
     );
   for (const r of table) {
     if (r.countedHa !== null)
       parts.push(
-        `<rect x="${f(x(r.year) - slot * 0.35)}" y="${f(y(r.countedHa))}" width="${f(slot * 0.7)}" height="${f(y(0) - y(r.countedHa))}" class="${r.provisional ? 'bar provisional' : 'bar'}"><title>${r.year} : ${haFr(r.countedHa)}${r.provisional ? ' (provisoire)' : ''}</title></rect>`,
+        `<rect x="${f(x(r.year) - slot * 0.35)}" y="${f(y(r.countedHa))}" width="${f(slot * 0.7)}" height="${f(y(0) - y(r.countedHa))}" class="${r.provisional ? 'zc-bar zc-provisional' : 'zc-bar'}"><title>${r.year} : ${haFr(r.countedHa)}${r.provisional ? ' (provisoire)' : ''}</title></rect>`,
       );
-    if (r.year % 2 === 1 || r.year === table.at(-1)!.year)
-      parts.push(`<text x="${f(x(r.year))}" y="${height - pad.bottom + 16}" class="tick">${r.year}</text>`);
+    // Every other year, counted back from the window's end so that its last year is labelled.
+    if ((table.at(-1)!.year - r.year) % 2 === 0)
+      parts.push(`<text x="${f(x(r.year))}" y="${height - pad.bottom + 20}" class="zc-tick">${r.year}</text>`);
   }
   if (e) {
     const from = x(rules.target.from) - slot / 2;
     const to = x(rules.target.to) + slot / 2;
     parts.push(
-      `<line x1="${f(from)}" x2="${f(to)}" y1="${f(y(e.allowedHa))}" y2="${f(y(e.allowedHa))}" class="envelope"><title>Enveloppe ${rules.target.from}-${rules.target.to} : ${haFr(e.allowedHa)}</title></line>`,
+      `<line x1="${f(from)}" x2="${f(to)}" y1="${f(y(e.allowedHa))}" y2="${f(y(e.allowedHa))}" class="zc-envelope"><title>Enveloppe ${rules.target.from}-${rules.target.to} : ${haFr(e.allowedHa)}</title></line>`,
     );
     const observed = table.filter((r) => r.cumulativeHa !== null);
     if (observed.length)
       parts.push(
-        `<polyline points="${observed.map((r) => `${f(x(r.year))},${f(y(r.cumulativeHa!))}`).join(' ')}" class="cumul"><title>Cumul depuis ${rules.target.from}</title></polyline>`,
+        `<polyline points="${observed.map((r) => `${f(x(r.year))},${f(y(r.cumulativeHa!))}`).join(' ')}" class="zc-cumul"><title>Cumul depuis ${rules.target.from}</title></polyline>`,
       );
     const projected = table.filter((r) => r.projectedHa !== null);
     if (projected.length) {
@@ -132,7 +141,7 @@ export function chartSvg(rules: ZanRuleSet, series: ChartYear[], e: Envelope | n
         ...projected.map((r) => [r.year, r.projectedHa!]),
       ];
       parts.push(
-        `<polyline points="${points.map(([yr, v]) => `${f(x(yr!))},${f(y(v!))}`).join(' ')}" class="projection"><title>Projection à ${rules.target.to} : ${haFr(e.projectedHa)}</title></polyline>`,
+        `<polyline points="${points.map(([yr, v]) => `${f(x(yr!))},${f(y(v!))}`).join(' ')}" class="zc-projection"><title>Projection à ${rules.target.to} : ${haFr(e.projectedHa)}</title></polyline>`,
       );
     }
     if (e.exhaustionYear !== null && e.exhaustionYear <= rules.target.to) {
@@ -141,12 +150,12 @@ export function chartSvg(rules: ZanRuleSet, series: ChartYear[], e: Envelope | n
       const text = exhaustionText(rules, e);
       const anchor = cx > width * 0.6 ? 'end' : 'start';
       parts.push(
-        `<circle cx="${f(cx)}" cy="${f(cy)}" r="5" class="exhausted"/><text x="${f(cx + (anchor === 'end' ? -8 : 8))}" y="${f(Math.max(pad.top - 6, cy - 10))}" class="note" text-anchor="${anchor}">${text}</text>`,
+        `<circle cx="${f(cx)}" cy="${f(cy)}" r="5" class="zc-exhausted"/><text x="${f(cx + (anchor === 'end' ? -8 : 8))}" y="${f(Math.max(pad.top - 6, cy - 10))}" class="zc-note" text-anchor="${anchor}">${text}</text>`,
       );
     }
   }
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escapeHtml(label)}" class="zan-chart">
-<style>.grid{stroke:#ddd}.bar{fill:#4a6fa5}.provisional{fill:#9fb4d3}.envelope{stroke:#b03a2e;stroke-width:2;stroke-dasharray:6 3}.cumul{fill:none;stroke:#1d2b3a;stroke-width:2.5}.projection{fill:none;stroke:#1d2b3a;stroke-width:2;stroke-dasharray:4 4}.exhausted{fill:#b03a2e;stroke:#fff;stroke-width:2}.tick,.ytick,.note{font:12px sans-serif;fill:#222}.tick{text-anchor:middle}.ytick{text-anchor:end}.note{font-weight:bold;fill:#8a2a20}</style>
+<style>.zc-grid{stroke:#ddd}.zc-bar{fill:#4a6fa5}.zc-provisional{fill:#9fb4d3}.zc-envelope{stroke:#b03a2e;stroke-width:2;stroke-dasharray:6 3}.zc-cumul{fill:none;stroke:#1d2b3a;stroke-width:2.5}.zc-projection{fill:none;stroke:#1d2b3a;stroke-width:2;stroke-dasharray:4 4}.zc-exhausted{fill:#b03a2e;stroke:#fff;stroke-width:2}.zc-tick,.zc-ytick,.zc-note{font:15px sans-serif;fill:#222}.zc-tick{text-anchor:middle}.zc-ytick{text-anchor:end}.zc-note{font-weight:bold;fill:#8a2a20}</style>
 <line x1="${pad.left}" x2="${width - pad.right}" y1="${f(y(0))}" y2="${f(y(0))}" stroke="#333"/>${parts.join('')}
 </svg>`;
 }

@@ -1,12 +1,15 @@
 // The printable ZAN report of a territory: one self-contained HTML page (inline CSS and SVG,
 // no script, no CDN) a planner can print or attach to a file.
 import { escapeHtml } from '../http/html.js';
-import { chartSvg, chartTable, exhaustionText, haFr as ha } from './chart.js';
+import { chartSvg, chartTable, exhaustionSentence, exhaustionText, haFr as ha } from './chart.js';
 import { sparteComparison } from './representation.js';
 import type { ZanRuleSet } from './rule-sets.js';
 import type { territoryZan, ZanTerritory } from './repository.js';
 
 type TerritoryZan = Awaited<ReturnType<typeof territoryZan>>;
+
+/** A level's kind as the report and the pages say it. */
+export const kindLabels = { territory: "Territoire d'industrie", epci: 'EPCI', commune: 'Commune' } as const;
 
 export function territoryReportHtml(
   rules: ZanRuleSet,
@@ -52,14 +55,14 @@ export function territoryReportHtml(
     .join('\n');
   return `<!doctype html>
 <html lang="fr"><head><meta charset="utf-8"><title>Rapport ZAN — ${escapeHtml(territory.name)}</title>
-<style>body{font:14px/1.4 sans-serif;max-width:60rem;margin:2rem auto;color:#222}table{border-collapse:collapse;width:100%;margin:1rem 0}td,th{border-bottom:1px solid #ddd;padding:.25rem .5rem;text-align:left}td:last-child{text-align:right}.note{color:#555;font-size:12px}@media print{body{margin:0}}</style>
+<style>body{font:14px/1.4 sans-serif;max-width:60rem;margin:2rem auto;color:#222}table{border-collapse:collapse;width:100%;margin:1rem 0}td,th{border-bottom:1px solid #ddd;padding:.25rem .5rem;text-align:left}td:last-child{text-align:right}.note{color:#555;font-size:12px}svg.zan-chart{width:100%;max-width:42rem;height:auto;display:block}caption{text-align:left;font-weight:600}@media print{body{margin:0}}</style>
 </head><body>
 <h1>Rapport ZAN — ${escapeHtml(territory.name)}</h1>
-<p>${escapeHtml(territory.kind)} <code>${escapeHtml(territory.id)}</code>, ${territory.communes.length} communes. Édité le ${escapeHtml(generatedOn)}.</p>
+<p>${escapeHtml(kindLabels[territory.kind])} <code>${escapeHtml(territory.id)}</code>, ${territory.communes.length} commune(s). Édité le ${escapeHtml(generatedOn)}.</p>
 <p>Règle: <strong>${escapeHtml(rules.title)}</strong> (<code>${escapeHtml(rules.id)}</code>).</p>
 <table>${rows.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('')}</table>
 <h2>Consommation annuelle et enveloppe</h2>
-<figure>${chartSvg(rules, zan.series, e, `Consommation annuelle et enveloppe : ${exhaustionText(rules, e)}`)}<figcaption class="note">Barres : consommation décomptée par an (claires : provisoires). Trait rouge : enveloppe ${rules.target.from}-${rules.target.to}. Ligne : cumul depuis ${rules.target.from}, en tirets sa projection à ${rules.target.to}. ${escapeHtml(exhaustionText(rules, e))}.</figcaption></figure>
+<figure>${chartSvg(rules, zan.series, e, `Consommation annuelle et enveloppe : ${exhaustionText(rules, e)}`)}<figcaption class="note">Barres : consommation décomptée par an (claires : provisoires). Trait rouge : enveloppe ${rules.target.from}-${rules.target.to}. Ligne : cumul depuis ${rules.target.from}, en tirets sa projection à ${rules.target.to}. ${escapeHtml(exhaustionSentence(rules, e))}</figcaption></figure>
 ${chartTable(rules, zan.series, e)}
 ${sparte ? `<p class="note">${escapeHtml(sparte.explanation)}</p>` : ''}
 <h2>Communes</h2>

@@ -11,7 +11,7 @@ import { formatReport } from '../../src/importers/import-report.js';
 import { importLandCover } from '../../src/importers/land-cover.js';
 import { importPene } from '../../src/importers/pene.js';
 import { openTestApp, type TestContext } from '../support/app.js';
-import { squareAt } from '../support/geojson.js';
+import { square } from '../support/geojson.js';
 
 let t: TestContext;
 const dir = mkdtempSync(join(tmpdir(), 'zan-import-'));
@@ -117,7 +117,6 @@ describe('importCeremaConsumption', () => {
   });
 });
 
-const square = (lon: number, lat: number) => squareAt(lon, lat, 0.001);
 const collection = (features: unknown[]) => JSON.stringify({ type: 'FeatureCollection', features });
 
 describe('importLandCover and importPene', () => {
@@ -140,10 +139,10 @@ describe('importLandCover and importPene', () => {
         {
           type: 'Feature',
           properties: { artif: 'artif', code_cs: 'CS1.1.1.1', code_us: 'US2' },
-          geometry: square(4.9, 45.1),
+          geometry: square(4.9, 45.1, 0.001),
         },
         { type: 'Feature', properties: { artif: 'non artif' }, geometry: bowtie },
-        { type: 'Feature', properties: {}, geometry: square(4.91, 45.1) },
+        { type: 'Feature', properties: {}, geometry: square(4.91, 45.1, 0.001) },
       ]),
     );
     const report = await importLandCover(t.handle.db, path, { vintage: 'ocsge-test' });
@@ -165,8 +164,8 @@ describe('importLandCover and importPene', () => {
     const path = file(
       'pene.geojson',
       collection([
-        { type: 'Feature', properties: { id: 'PENE-T1', nom: 'Test' }, geometry: square(4.95, 45.1) },
-        { type: 'Feature', properties: { id: 'PENE-T2', nom: 'Berlin' }, geometry: square(13.4, 52.5) },
+        { type: 'Feature', properties: { id: 'PENE-T1', nom: 'Test' }, geometry: square(4.95, 45.1, 0.001) },
+        { type: 'Feature', properties: { id: 'PENE-T2', nom: 'Berlin' }, geometry: square(13.4, 52.5, 0.001) },
       ]),
     );
     const report = await importPene(t.handle.db, path, { vintage: 'pene-test' });

@@ -7,8 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey } from '../../src/auth/keys.js';
 import { importPlanningDocuments } from '../../src/importers/planning-documents.js';
 import { openTestApp, type TestContext } from '../support/app.js';
+import { square } from '../support/geojson.js';
 
 let t: TestContext;
 let dir: string;
@@ -151,6 +153,39 @@ describe('communal guarantee by planning document', () => {
   });
 });
 
+describe('POST /imports?kind=planning-documents', () => {
+  it('imports the statuses over HTTP as an admin, a dry run first, and the responses say recorded', async () => {
+    const epci = await anEpci();
+    const admin = (await createApiKey(t.handle.db, { name: 'planning admin', role: 'admin' })).key;
+    const insee = epci.communes[2]!.insee;
+    const send = (query: string) =>
+      t.get(`/imports?kind=planning-documents&${query}`, {
+        method: 'POST',
+        body: `insee,statut,date,document\n${insee},approuvé,2019-06-27,PLUi\n`,
+        headers: { 'content-type': 'text/csv', authorization: `Bearer ${admin}` },
+      });
+    expect((await t.get('/imports?kind=planning-documents', { method: 'POST', body: 'insee,statut\n' })).status).toBe(
+      401,
+    );
+    const dry = await (await send('dryRun=true')).json();
+    expect(dry).toMatchObject({ kind: 'planning-documents', dryRun: true, accepted: 1, inserted: 1, written: false });
+    expect((await (await t.get(`/territories/${insee}/zan`)).json()).communes[0].guarantee.guaranteeBasis).toBe(
+      'default',
+    );
+    const done = await send('filename=plu.csv');
+    expect(done.status).toBe(200);
+    expect(await done.json()).toMatchObject({ inserted: 1, written: true });
+    const body = await (await t.get(`/territories/${insee}/zan`)).json();
+    expect(body.communes[0].guarantee).toEqual({
+      applies: true,
+      guaranteeBasis: 'recorded',
+      planningDocument: { status: 'approved', statusOn: '2019-06-27' },
+    });
+    expect(body.guarantee).toMatchObject({ guaranteeBasis: 'recorded', recordedCommunes: 1, defaultCommunes: 0 });
+    await sql`DELETE FROM commune_planning_documents`.execute(t.handle.db);
+  });
+});
+
 describe('SPARTE reading', () => {
   it('floors the EPCI total once and projects the pace since 2021 × 9, beside ours', async () => {
     const epci = await anEpci();
@@ -173,19 +208,7 @@ describe('POST /zan/simulate at every level', () => {
       SELECT ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat
       FROM communes WHERE insee = ${epci.communes[0]!.insee}`.execute(t.handle.db);
     const { lon, lat } = rows[0]!;
-    const d = 0.003;
-    const geometry = {
-      type: 'Polygon',
-      coordinates: [
-        [
-          [lon, lat],
-          [lon + d, lat],
-          [lon + d, lat + d],
-          [lon, lat + d],
-          [lon, lat],
-        ],
-      ],
-    };
+    const geometry = square(lon, lat, 0.003);
     const res = await t.get('/zan/simulate', post({ geometry }));
     expect(res.status).toBe(200);
     const body = await res.json();
@@ -233,7 +256,7 @@ describe('ZAN pages', () => {
     expect(year).toEqual(expect.any(Number));
     expect(text).toContain(year <= 2030 ? `enveloppe épuisée en ${year}` : 'enveloppe non épuisée en 2030');
     // Y ticks: round numbers, the top one with its unit, none like 492.1.
-    const ticks = [...text.matchAll(/class="ytick">([^<]+)</g)].map((m) => m[1]!);
+    const ticks = [...text.matchAll(/class="zc-ytick">([^<]+)</g)].map((m) => m[1]!);
     expect(ticks[0]).toBe('0');
     expect(ticks.at(-1)).toMatch(/ ha$/);
     const values = ticks.map((v) =>

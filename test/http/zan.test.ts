@@ -9,6 +9,7 @@ import { halfBrownfieldPlot } from '../../src/fixtures/zan.js';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { plotZanRoutes, siteZanRoutes, zanRoutes } from '../../src/zan/routes.js';
 import { openTestApp, type TestContext } from '../support/app.js';
+import { square } from '../support/geojson.js';
 import { interopAvailable } from '../support/interop.js';
 
 let t: TestContext;
@@ -223,19 +224,6 @@ describe('GET /territories/{id}/zan', () => {
 });
 
 describe('POST /zan/simulate', () => {
-  const square = (lon: number, lat: number, d = 0.002) => ({
-    type: 'Polygon',
-    coordinates: [
-      [
-        [lon, lat],
-        [lon + d, lat],
-        [lon + d, lat + d],
-        [lon, lat + d],
-        [lon, lat],
-      ],
-    ],
-  });
-
   it('gives the envelope before and after for plot ids, and writes nothing', async () => {
     const plots = await t.handle.db.selectFrom('plots').select('id').orderBy('cnigId').limit(3).execute();
     const before = await sql<{ n: number }>`SELECT count(*)::int AS n FROM commune_consumption`.execute(t.handle.db);
@@ -256,7 +244,7 @@ describe('POST /zan/simulate', () => {
     }>`SELECT ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat FROM communes ORDER BY insee LIMIT 1`.execute(
       t.handle.db,
     );
-    const res = await t.get('/zan/simulate', json({ geometry: square(rows[0]!.lon, rows[0]!.lat) }));
+    const res = await t.get('/zan/simulate', json({ geometry: square(rows[0]!.lon, rows[0]!.lat, 0.002) }));
     expect(res.status).toBe(200);
     const body = await res.json();
     expect(body.communes.length).toBeGreaterThan(0);
@@ -293,7 +281,7 @@ describe('POST /zan/simulate', () => {
         ],
       },
     ],
-    ['a geometry outside France', square(13.4, 52.5)],
+    ['a geometry outside France', square(13.4, 52.5, 0.002)],
     [
       'more than 100,000 vertices',
       {

@@ -60,10 +60,17 @@ function render(output: HTMLElement, result: Simulation) {
       cell(row, level.name);
       cell(row, ha(level.before?.remainingHa));
       cell(row, ha(level.consumptionHa));
-      cell(row, ha(level.after?.remainingHa));
+      const after = level.after?.remainingHa;
+      cell(row, after !== undefined && after < 0 ? `${ha(after)} (enveloppe dépassée)` : ha(after));
       cell(row, share(level.shareOfRemaining));
     }
-  output.replaceChildren(table);
+  // In a focusable scrolling region, as the page's other tables: six columns do not fit 390 px.
+  const region = document.createElement('section');
+  region.className = 'table-scroll';
+  region.tabIndex = 0;
+  region.setAttribute('aria-label', 'Résultat de la simulation');
+  region.append(table);
+  output.replaceChildren(region);
 }
 
 async function start() {
@@ -73,7 +80,7 @@ async function start() {
   const drawButton = required<HTMLButtonElement>('#zan-draw');
   const clearButton = required<HTMLButtonElement>('#zan-clear');
   const simulateButton = required<HTMLButtonElement>('#zan-simulate');
-  const maplibregl = await import(/* @vite-ignore */ element.dataset.maplibre!);
+  const maplibregl = await import(/* @vite-ignore */ element.dataset.maplibreModule!);
   const bounds = element.dataset.bounds ? JSON.parse(element.dataset.bounds) : [-5.5, 41.2, 9.8, 51.2];
   const map = new maplibregl.Map({
     container: element,
@@ -83,6 +90,8 @@ async function start() {
     attributionControl: { compact: true },
   });
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
+  // As the OGC pages' script does: the map, for the browser test to aim its clicks.
+  (window as unknown as { foncierMap: unknown }).foncierMap = map;
   await new Promise((resolve) => map.once('load', resolve));
   const draw = new TerraDraw({
     adapter: new TerraDrawMapLibreGLAdapter({ map }),

@@ -7,8 +7,9 @@
 import { raw } from 'hono/html';
 import { assetPaths, clientScript } from '../assets.js';
 import { Layout, type Crumb } from '../layout.js';
-import { chartSvg, chartTable, exhaustionText, haFr } from '../../zan/chart.js';
+import { chartSvg, chartTable, exhaustionSentence, exhaustionText, haFr } from '../../zan/chart.js';
 import type { Envelope } from '../../zan/formulas.js';
+import { kindLabels } from '../../zan/report.js';
 import { sparteComparison } from '../../zan/representation.js';
 import type { CommuneEnvelope, territoryZan, ZanTerritory } from '../../zan/repository.js';
 import { defaultRuleSetId, type ZanRuleSet } from '../../zan/rule-sets.js';
@@ -33,8 +34,6 @@ export interface ZanPageData {
   styleUrl: string;
   basemapStyleUrl?: string;
 }
-
-const kindLabel = { territory: "Territoire d'industrie", epci: 'EPCI', commune: 'Commune' } as const;
 
 /** Sortable columns of the communes table, by their ?tri= name. */
 const sortColumns = {
@@ -136,7 +135,7 @@ function Sparte(props: { rules: ZanRuleSet; envelope: Envelope | null }) {
   return (
     <section aria-labelledby="sparte">
       <h2 id="sparte">Comparaison avec SPARTE</h2>
-      <div class="table-scroll">
+      <section class="table-scroll" tabindex={0} aria-label="Tableau de comparaison avec SPARTE">
         <table>
           <thead>
             <tr>
@@ -158,7 +157,7 @@ function Sparte(props: { rules: ZanRuleSet; envelope: Envelope | null }) {
             </tr>
           </tbody>
         </table>
-      </div>
+      </section>
       <p>{sparte.explanation} La lecture de Foncier, commune par commune, suit la loi de plus près.</p>
     </section>
   );
@@ -187,7 +186,7 @@ function Communes(props: { data: ZanPageData }) {
   return (
     <section aria-labelledby="communes">
       <h2 id="communes">Communes</h2>
-      <div class="table-scroll">
+      <section class="table-scroll" tabindex={0} aria-label="Tableau des communes">
         <table class="zan-communes">
           <caption>Enveloppes par commune ; cliquez un en-tête pour trier</caption>
           <thead>
@@ -226,7 +225,7 @@ function Communes(props: { data: ZanPageData }) {
             ))}
           </tbody>
         </table>
-      </div>
+      </section>
     </section>
   );
 }
@@ -266,7 +265,7 @@ function Pipeline(props: { data: ZanPageData }) {
         {zan.pipeline.pressure === null ? '' : ` : ${percent(zan.pipeline.pressure)} du restant`}.
       </p>
       {zan.pipelineSites.length ? (
-        <div class="table-scroll">
+        <section class="table-scroll" tabindex={0} aria-label="Tableau des sites en projet">
           <table>
             <caption>Sites par consommation attendue, cumulée face au restant</caption>
             <thead>
@@ -297,7 +296,7 @@ function Pipeline(props: { data: ZanPageData }) {
               })}
             </tbody>
           </table>
-        </div>
+        </section>
       ) : null}
     </section>
   );
@@ -327,10 +326,10 @@ function Simulation(props: { data: ZanPageData }) {
       <figure class="map-figure">
         <section
           id="zan-map"
-          class="zan-map"
+          class="map"
           aria-label="Carte pour dessiner le projet"
           aria-describedby="simulation-aide"
-          data-maplibre={assetPaths().maplibreJs}
+          data-maplibre-module={assetPaths().maplibreJs}
           data-style={styleUrl}
           data-basemap={basemapStyleUrl ?? ''}
           data-bounds={bounds ? JSON.stringify(bounds) : ''}
@@ -370,7 +369,7 @@ export function zanPage(data: ZanPageData): string {
         ]}
       >
         <p class="lead">
-          {kindLabel[territory.kind]} <code>{territory.id}</code>, {territory.communes.length} commune(s). Règle :{' '}
+          {kindLabels[territory.kind]} <code>{territory.id}</code>, {territory.communes.length} commune(s). Règle :{' '}
           {rules.title}.
         </p>
         <Figures rules={rules} data={data} />
@@ -381,12 +380,14 @@ export function zanPage(data: ZanPageData): string {
             <figcaption>
               Barres : consommation décomptée par an (claires : provisoires). Tirets rouges : enveloppe{' '}
               {rules.target.from}-{rules.target.to}. Ligne : cumul depuis {rules.target.from}, en tirets sa projection à{' '}
-              {rules.target.to}. {exhaustionText(rules, zan.envelope)}.
+              {rules.target.to}. {exhaustionSentence(rules, zan.envelope)}
             </figcaption>
           </figure>
           <details>
             <summary>Les chiffres du graphique</summary>
-            <div class="table-scroll">{raw(chartTable(rules, zan.series, zan.envelope))}</div>
+            <section class="table-scroll" tabindex={0} aria-label="Tableau des chiffres du graphique">
+              {raw(chartTable(rules, zan.series, zan.envelope))}
+            </section>
           </details>
         </section>
         <Sparte rules={rules} envelope={zan.envelope} />
