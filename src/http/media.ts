@@ -18,6 +18,15 @@ export function wantsGeoJson(c: Context, f: string | undefined): boolean {
   return accept.includes(mediaTypes.geojson);
 }
 
+/** The HTML encoding: f=html, or no f and an Accept that names text/html before any JSON (a browser). */
+export function wantsHtml(c: Context, f: string | undefined): boolean {
+  if (f) return f === 'html';
+  const accept = c.req.header('accept') ?? '';
+  const html = accept.indexOf(mediaTypes.html);
+  const json = accept.search(/application\/(geo\+)?json/);
+  return html !== -1 && (json === -1 || html < json);
+}
+
 /** GeoJSON is JSON under its own media type: c.json's typed response, so routes keep their response types. */
 export function geoJson<T extends object>(
   c: Context,

@@ -6,7 +6,7 @@ import type { Context } from 'hono';
 import type { AppEnv } from '../app-env.js';
 import { invalidParam, NotFoundError } from '../http/errors.js';
 import { feature } from '../http/features.js';
-import { geoJson, mediaTypes } from '../http/media.js';
+import { geoJson, mediaTypes, wantsHtml } from '../http/media.js';
 import { problemResponses } from '../http/schemas.js';
 import { collections, findCollection, queryablesDocument, type CollectionDefinition } from './collections.js';
 import { contentCrs, crs84 as crs84Definition, crsQuery, legacyCrsMember, supportedCrs } from './crs.js';
@@ -109,15 +109,6 @@ const itemsQuery = z
   })
   // Other keys are property filters on queryables, checked per collection below.
   .catchall(z.string());
-
-/** The HTML encoding: f=html, or no f and an Accept that names text/html before any JSON (a browser). */
-function wantsHtml(c: Context, f: string | undefined): boolean {
-  if (f) return f === 'html';
-  const accept = c.req.header('accept') ?? '';
-  const html = accept.indexOf(mediaTypes.html);
-  const json = accept.search(/application\/(geo\+)?json/);
-  return html !== -1 && (json === -1 || html < json);
-}
 
 function html(c: Context, page: string): Response {
   return c.html(page, 200, { vary: 'accept' });

@@ -30,6 +30,8 @@ export function Layout(props: {
   crumbs: Crumb[];
   alternates?: AlternateLink[];
   map?: boolean;
+  /** The page's own module scripts (clientScript paths); given, they replace the OGC map script. */
+  scripts?: string[];
   children?: Child;
 }) {
   return (
@@ -44,7 +46,10 @@ export function Layout(props: {
         {(props.alternates ?? []).map((alt) => (
           <link rel="alternate" type={alt.type} href={alt.href} title={alt.title} />
         ))}
-        {props.map ? <script type="module" src={assetPaths().ogcMapJs}></script> : null}
+        {props.map && !props.scripts ? <script type="module" src={assetPaths().ogcMapJs}></script> : null}
+        {(props.scripts ?? []).map((src) => (
+          <script type="module" src={src}></script>
+        ))}
       </head>
       <body>
         <a class="skip" href="#contenu">
