@@ -67,7 +67,7 @@ export function siteInvestorRoutes(options: { basemapStyleUrl?: string } = {}) {
         return c.json(comparisonJson(ids, compared), 200, { vary: 'accept' });
       } catch (error) {
         if (html && error instanceof AppError)
-          return c.html(compareProblemPage(error), error.status, { vary: 'accept' });
+          return c.html(compareProblemPage(error, c.req.path), error.status, { vary: 'accept' });
         throw error;
       }
     },
@@ -76,7 +76,7 @@ export function siteInvestorRoutes(options: { basemapStyleUrl?: string } = {}) {
       if (result.success) return;
       const error = new ValidationError(zodIssuesToParams(result.error, 'query'));
       if (wantsHtml(c, new URL(c.req.url).searchParams.get('f') ?? undefined))
-        return c.html(compareProblemPage(error), 400, { vary: 'accept' });
+        return c.html(compareProblemPage(error, c.req.path), 400, { vary: 'accept' });
       throw error;
     },
   );

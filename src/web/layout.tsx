@@ -141,7 +141,7 @@ export function MapFigure(props: {
 }
 
 /** JSON inside <script>: `<` escaped so that no `</script>` in a property ends the element. */
-function safeJson(value: unknown): string {
+export function safeJson(value: unknown): string {
   return JSON.stringify(value)
     .replace(/</g, '\\u003c')
     .replace(/\u2028/g, '\\u2028')

@@ -227,6 +227,12 @@ describe('GET /sites/compare: the comparison page', () => {
     expect(onePage).toContain('<h1>Comparaison impossible</h1>');
     expect(onePage).toContain('de 2 à 5 identifiants');
     expect(onePage).toContain('compare 2 to 5 sites');
+    // The page carries the API's problem document for programs.
+    const problem = JSON.parse(
+      /<script type="application\/problem\+json" id="problem">(.*?)<\/script>/.exec(onePage)![1]!,
+    );
+    expect(problem).toMatchObject({ status: 400, code: 'validation_failed', instance: '/sites/compare' });
+    expect(problem.invalidParams[0].name).toBe('ids');
     const notUuid = await t.get(`/sites/compare?ids=${sites[0]!.id},nope`, html);
     expect(notUuid.status).toBe(400);
     expect(await notUuid.text()).toContain('not a site id');

@@ -3,10 +3,10 @@
 // one row per criterion (price, brownfield, ZAN, largest available plot, availability, power,
 // access, label, the default score and its components), each site with a link to remove it.
 // On a bad request the page shows the API's problem, explained in French, with its status.
-import type { AppError } from '../../http/errors.js';
+import { type AppError, problemDocument } from '../../http/errors.js';
 import type { ComparedSite } from '../../search/compare.js';
 import { clientScript } from '../assets.js';
-import { Layout } from '../layout.js';
+import { Layout, safeJson } from '../layout.js';
 import {
   eurosPerM2,
   frenchDate,
@@ -135,8 +135,11 @@ const problemExplanations: Record<number, string> = {
   404: 'Un des sites demandés n’existe pas ou a été supprimé.',
 };
 
-/** The API's problem on a page: what is wrong in French, then the problem document as the API words it. */
-export function compareProblemPage(error: AppError): string {
+/**
+ * The API's problem on a page: what is wrong in French, then the problem as the API words it; the
+ * problem document itself rides along (`script#problem`, application/problem+json) for programs.
+ */
+export function compareProblemPage(error: AppError, instance: string): string {
   return render(
     <Layout title="Comparaison impossible" crumbs={[{ label: 'Accueil', href: '/' }, { label: 'Comparaison' }]}>
       <p class="lead" role="alert">
@@ -154,6 +157,11 @@ export function compareProblemPage(error: AppError): string {
       <p>
         <a href="/">Retour à la recherche</a>
       </p>
+      <script
+        type="application/problem+json"
+        id="problem"
+        dangerouslySetInnerHTML={{ __html: safeJson(problemDocument(error, instance)) }}
+      ></script>
     </Layout>,
   );
 }
