@@ -20,7 +20,11 @@ export interface ComparedSite {
 }
 
 /** The sites of `ids` scored by the default brief (no filter), as the search would list them. */
-async function defaultItems(db: Kysely<Database>, ids: string[], today: string): Promise<Map<string, SiteItem>> {
+export async function scoredByDefault(
+  db: Kysely<Database>,
+  ids: string[],
+  today: string,
+): Promise<Map<string, SiteItem>> {
   const { statement, definition } = searchStatement({
     kind: 'site',
     brief: toBrief({ limit: undefined }),
@@ -33,7 +37,7 @@ async function defaultItems(db: Kysely<Database>, ids: string[], today: string):
 }
 
 export async function compareSites(db: Kysely<Database>, ids: string[], today: string): Promise<ComparedSite[]> {
-  const items = await defaultItems(db, ids, today);
+  const items = await scoredByDefault(db, ids, today);
   const compared: ComparedSite[] = [];
   for (const id of ids) {
     const sheet = await siteSheet(db, id, today);

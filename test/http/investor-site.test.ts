@@ -101,6 +101,7 @@ describe('GET /sites/{id}: the site page for a browser', () => {
   });
 
   it('shows French headings and figures computed from the site JSON, and one row per plot', async () => {
+    const search = await (await t.get('/sites?limit=1000')).json();
     for (const { id } of sites.slice(0, 4)) {
       const json = await (await t.get(`/sites/${id}`)).json();
       const page = htmlText(await (await t.get(`/sites/${id}`, html)).text());
@@ -126,6 +127,13 @@ describe('GET /sites/{id}: the site page for a browser', () => {
         json.access.railSiding === null ? 'non renseigné' : json.access.railSiding ? 'oui' : 'non',
       );
       expect(fact(page, 'Mis à jour le')).toBe(frDate(json.dates.updatedOn));
+      // The score the search gives this site with no filter, and its readiness component.
+      const item = search.items.find((i: { id: string }) => i.id === id);
+      expect(fact(page, 'Score sans filtre')).toBe(`${fr(item.score.total, 1)} sur 100`);
+      const readiness = item.score.components.find((c: { name: string }) => c.name === 'readiness');
+      expect(fact(page, 'Maturité \\(score de la recherche\\)')).toBe(
+        `${fr(readiness.value * 100, 0)} sur 100 : ${readiness.reason}`,
+      );
       const plotRows = await t.handle.db
         .selectFrom('plots')
         .select(['cnigId'])

@@ -8,6 +8,7 @@ import type { Context } from 'hono';
 import type { AppEnv } from '../../app-env.js';
 import { NotFoundError } from '../../http/errors.js';
 import { sitePlotShapes } from '../../plots/repository.js';
+import { scoredByDefault, type SiteItem } from '../../search/compare.js';
 import { siteSheet, type SiteSheet } from '../../search/sheet.js';
 import { clientScript } from '../assets.js';
 import { Layout, MapFigure } from '../layout.js';
@@ -18,6 +19,7 @@ import {
   availabilityOf,
   eurosPerM2,
   frenchDate,
+  frenchNumber,
   hectares,
   kilometres,
   labelStatus,
@@ -76,8 +78,9 @@ function mapFeatures(sheet: SiteSheet, shapes: PlotShape[]) {
   };
 }
 
-export function sitePage(sheet: SiteSheet, shapes: PlotShape[], map: MapSettings): string {
+export function sitePage(sheet: SiteSheet, shapes: PlotShape[], item: SiteItem | undefined, map: MapSettings): string {
   const s = sheet.site;
+  const readiness = item?.score.components.find((c) => c.name === 'readiness');
   const counts = new Map<string, number>();
   for (const p of sheet.plots) {
     const cls = availabilityOf(p.marketingStage, p.occupation);
@@ -238,6 +241,11 @@ export function sitePage(sheet: SiteSheet, shapes: PlotShape[], map: MapSettings
               : labelStatus(s.turnkey.labelStatus),
           ],
           [
+            'Maturité (score de la recherche)',
+            readiness ? `${frenchNumber(readiness.value * 100, 0)} sur 100 : ${readiness.reason}` : '—',
+          ],
+          ['Score sans filtre', item ? `${frenchNumber(item.score.total, 1)} sur 100` : '—'],
+          [
             'Procédures levées',
             sheet.proceduresCleared.length === 0
               ? 'aucune enregistrée'
@@ -268,5 +276,6 @@ export async function renderSitePage(c: Context<AppEnv>, id: string, basemapStyl
   const sheet = await siteSheet(c.var.db, id, c.var.clock.today());
   if (!sheet) throw new NotFoundError('site', id);
   const shapes = await sitePlotShapes(c.var.db, id);
-  return c.html(sitePage(sheet, shapes, mapSettings(c, basemapStyleUrl)), 200, { vary: 'accept' });
+  const item = (await scoredByDefault(c.var.db, [id], c.var.clock.today())).get(id);
+  return c.html(sitePage(sheet, shapes, item, mapSettings(c, basemapStyleUrl)), 200, { vary: 'accept' });
 }
