@@ -8,7 +8,7 @@ import { mediaTypes, wantsHtml } from '../http/media.js';
 import { zodIssuesToParams } from '../http/validation.js';
 import { uuidParam, uuidPattern } from '../http/params.js';
 import { problemResponses } from '../http/schemas.js';
-import { comparePage, compareProblemPage } from '../web/investor/compare.js';
+import { basketPage, comparePage, compareProblemPage } from '../web/investor/compare.js';
 import { renderSitePage } from '../web/investor/site.js';
 import { compareSites, comparisonJson } from './compare.js';
 import { siteSheet } from './sheet.js';
@@ -30,7 +30,12 @@ const compareQuery = z
           .min(2, { message: 'compare 2 to 5 sites' })
           .max(5, { message: 'compare 2 to 5 sites' }),
       )
-      .openapi({ type: 'string', description: '2 to 5 comma-separated site ids' }),
+      .optional()
+      .openapi({
+        type: 'string',
+        description:
+          '2 to 5 comma-separated site ids (required; a browser without ids gets the page of its comparison basket)',
+      }),
     f: htmlFormat,
   })
   .strict();
@@ -61,6 +66,11 @@ export function siteInvestorRoutes(options: { basemapStyleUrl?: string } = {}) {
       const { ids, f } = c.req.valid('query');
       const html = wantsHtml(c, f);
       try {
+        if (!ids) {
+          // The header's "Comparaison": the page opens the sites of the browser's basket.
+          if (html) return c.html(basketPage(), 200, { vary: 'accept' });
+          throw invalidParam('query', 'ids', 'required: 2 to 5 comma-separated site ids');
+        }
         if (new Set(ids).size !== ids.length) throw invalidParam('query', 'ids', 'a site is listed twice');
         const compared = await compareSites(c.var.db, ids, c.var.clock.today());
         if (html) return c.html(comparePage(compared), 200, { vary: 'accept' });

@@ -148,6 +148,11 @@ describe.skipIf(!chromiumAvailable)('the site page and the comparison in headles
         JSON.stringify([first.id, third.id]),
       );
 
+      // The header's "Comparaison" opens the basket's comparison.
+      await page.goto(`${server.origin}/sites/${first.id}`);
+      await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Comparaison' }).click();
+      await page.waitForURL((url) => url.searchParams.get('ids') === `${first.id},${third.id}`);
+
       expect(errors).toEqual([]);
       // A bad comparison: the problem on a French page (Chromium logs the 400 itself).
       const bad = await page.goto(`${server.origin}/sites/compare?ids=${first.id}`);

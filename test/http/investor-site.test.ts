@@ -249,6 +249,13 @@ describe('GET /sites/compare: the comparison page', () => {
     expect(await missing.text()).toContain(unknownId);
     const twice = await t.get(`/sites/compare?ids=${sites[0]!.id},${sites[0]!.id}`, html);
     expect(twice.status).toBe(400);
+    // Without ids: a browser gets the basket page (its script opens the basket), an API client a 400.
+    const basket = await t.get('/sites/compare', html);
+    expect(basket.status).toBe(200);
+    expect(await basket.text()).toContain('data-compare-basket');
+    const noIds = await t.get('/sites/compare');
+    expect(noIds.status).toBe(400);
+    expect((await noIds.json()).invalidParams[0].name).toBe('ids');
     const api = await t.get(`/sites/compare?ids=${sites[0]!.id}`);
     expect(api.status).toBe(400);
     expect(api.headers.get('content-type')).toContain('application/problem+json');

@@ -18,7 +18,7 @@ import {
   percent,
   yesNo,
 } from './format.js';
-import { compareUrl, sitePageUrl } from './links.js';
+import { compareMax, compareUrl, sitePageUrl } from './links.js';
 
 const render = (element: unknown) => `<!doctype html>${String(element)}`;
 
@@ -126,6 +126,24 @@ export function comparePage(compared: ComparedSite[]): string {
           </tbody>
         </table>
       </section>
+    </Layout>,
+  );
+}
+
+/** GET /sites/compare without ids in a browser: its script opens the basket's comparison, or says how to fill it. */
+export function basketPage(): string {
+  return render(
+    <Layout
+      title="Comparaison de sites"
+      crumbs={[{ label: 'Accueil', href: '/' }, { label: 'Comparaison' }]}
+      scripts={[clientScript('compare-page')]}
+    >
+      <p class="lead" role="status" data-compare-basket>
+        {`Ajoutez de 2 à ${compareMax} sites depuis leur page (« Ajouter à la comparaison ») pour les comparer ici.`}
+      </p>
+      <p>
+        <a href="/">Chercher des sites</a>
+      </p>
     </Layout>,
   );
 }
