@@ -273,9 +273,13 @@ export function sitePage(sheet: SiteSheet, shapes: PlotShape[], item: SiteItem |
 
 /** The site page of `id`, or a 404 problem. */
 export async function renderSitePage(c: Context<AppEnv>, id: string, basemapStyleUrl: string | undefined) {
-  const sheet = await siteSheet(c.var.db, id, c.var.clock.today());
+  const today = c.var.clock.today();
+  const [sheet, shapes, scored] = await Promise.all([
+    siteSheet(c.var.db, id, today),
+    sitePlotShapes(c.var.db, id),
+    scoredByDefault(c.var.db, [id], today),
+  ]);
   if (!sheet) throw new NotFoundError('site', id);
-  const shapes = await sitePlotShapes(c.var.db, id);
-  const item = (await scoredByDefault(c.var.db, [id], c.var.clock.today())).get(id);
+  const item = scored.get(id);
   return c.html(sitePage(sheet, shapes, item, mapSettings(c, basemapStyleUrl)), 200, { vary: 'accept' });
 }
