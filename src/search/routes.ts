@@ -1,5 +1,6 @@
-// Investor views of sites: GET /sites/compare?ids= (2 to 5 sites side by side) and
-// GET /sites/{id}/sheet (JSON, or a printable HTML page on f=html or Accept: text/html).
+// Investor views of sites: GET /sites/compare?ids= (2 to 5 sites side by side: JSON, or the
+// comparison page for a browser, its 4xx as a page too) and GET /sites/{id}/sheet (JSON, or on
+// f=html or a browser's Accept the site page of web/investor/site.tsx, which prints).
 // Mounted by the sites router (sites/routes.ts) before its {id} routes, so that `compare` is never read as an {id}.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../app-env.js';
