@@ -130,6 +130,10 @@ describe('GET /sites/{id}: the site page for a browser', () => {
       // The score the search gives this site with no filter, and its readiness component.
       const item = search.items.find((i: { id: string }) => i.id === id);
       expect(fact(page, 'Score sans filtre')).toBe(`${fr(item.score.total, 1)} sur 100`);
+      expect(fact(page, 'Prix le plus bas \\(terrains en vente\\)')).toBe(
+        item.lowestPriceEurM2 === null ? '—' : `${fr(item.lowestPriceEurM2, 2)} €/m²`,
+      );
+      expect(fact(page, 'Friche')).toBe(item.brownfield ? 'oui' : 'non');
       const readiness = item.score.components.find((c: { name: string }) => c.name === 'readiness');
       expect(fact(page, 'Maturité \\(score de la recherche\\)')).toBe(
         `${fr(readiness.value * 100, 0)} sur 100 : ${readiness.reason}`,

@@ -178,6 +178,8 @@ export function sitePage(sheet: SiteSheet, shapes: PlotShape[], item: SiteItem |
           ['Surface disponible', `${hectares(s.plots.availableAreaHa)} en ${s.plots.availableCount} terrain(s)`],
           ['Plus grand terrain disponible', hectares(s.plots.largestAvailableHa)],
           ['Disponible à partir du', frenchDate(s.availableFrom)],
+          ['Prix le plus bas (terrains en vente)', eurosPerM2(item?.lowestPriceEurM2)],
+          ['Friche', yesNo(item?.brownfield)],
         ]}
       />
 
