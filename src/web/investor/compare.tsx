@@ -7,17 +7,7 @@ import { type AppError, problemDocument } from '../../http/errors.js';
 import type { ComparedSite } from '../../search/compare.js';
 import { clientScript } from '../assets.js';
 import { Layout, safeJson } from '../layout.js';
-import {
-  eurosPerM2,
-  frenchDate,
-  frenchNumber,
-  hectares,
-  kilometres,
-  labelStatus,
-  megawatts,
-  percent,
-  yesNo,
-} from './format.js';
+import * as fr from './format.js';
 import { compareMax, compareUrl, sitePageUrl } from './links.js';
 
 const render = (element: unknown) => `<!doctype html>${String(element)}`;
@@ -43,21 +33,21 @@ const rows: [string, (s: ComparedSite) => string][] = [
     "Territoire d'industrie",
     ({ sheet: { site } }) => site.location.territories.map((t) => t.name).join(', ') || 'aucun',
   ],
-  ['Prix le plus bas', ({ item }) => eurosPerM2(item.lowestPriceEurM2)],
-  ['Friche', ({ item }) => yesNo(item.brownfield)],
-  ['Espaces NAF consommés (ZAN)', ({ sheet }) => (sheet.zan ? hectares(sheet.zan.nafConsumptionHa) : '—')],
-  ['Part de l’enveloppe restante de la commune', ({ sheet }) => percent(sheet.zan?.communeShareOfRemaining)],
-  ['Plus grand terrain disponible', ({ sheet: { site } }) => hectares(site.plots.largestAvailableHa)],
-  ['Surface disponible', ({ sheet: { site } }) => hectares(site.plots.availableAreaHa)],
-  ['Disponible à partir du', ({ sheet: { site } }) => frenchDate(site.availableFrom)],
-  ['Puissance électrique', ({ sheet: { site } }) => megawatts(site.utilities.powerMw)],
-  ['Échangeur autoroutier', ({ sheet: { site } }) => kilometres(site.access.motorway.interchangeKm)],
-  ['Embranchement ferré (ITE)', ({ sheet: { site } }) => yesNo(site.access.railSiding)],
-  ['Quai fluvial', ({ sheet: { site } }) => yesNo(site.access.riverQuay)],
-  ['Gare de fret', ({ sheet: { site } }) => kilometres(site.access.freightStation.km)],
-  ['Port', ({ sheet: { site } }) => kilometres(site.access.port.km)],
-  ['Label', ({ sheet: { site } }) => labelStatus(site.turnkey.labelStatus)],
-  ['Score (sur 100)', ({ item }) => frenchNumber(item.score.total, 1)],
+  ['Prix le plus bas', ({ item }) => fr.eurosPerM2(item.lowestPriceEurM2)],
+  ['Friche', ({ item }) => fr.yesNo(item.brownfield)],
+  ['Espaces NAF consommés (ZAN)', ({ sheet }) => (sheet.zan ? fr.hectares(sheet.zan.nafConsumptionHa) : '—')],
+  ['Part de l’enveloppe restante de la commune', ({ sheet }) => fr.percent(sheet.zan?.communeShareOfRemaining)],
+  ['Plus grand terrain disponible', ({ sheet: { site } }) => fr.hectares(site.plots.largestAvailableHa)],
+  ['Surface disponible', ({ sheet: { site } }) => fr.hectares(site.plots.availableAreaHa)],
+  ['Disponible à partir du', ({ sheet: { site } }) => fr.frenchDate(site.availableFrom)],
+  ['Puissance électrique', ({ sheet: { site } }) => fr.megawatts(site.utilities.powerMw)],
+  ['Échangeur autoroutier', ({ sheet: { site } }) => fr.kilometres(site.access.motorway.interchangeKm)],
+  ['Embranchement ferré (ITE)', ({ sheet: { site } }) => fr.yesNo(site.access.railSiding)],
+  ['Quai fluvial', ({ sheet: { site } }) => fr.yesNo(site.access.riverQuay)],
+  ['Gare de fret', ({ sheet: { site } }) => fr.kilometres(site.access.freightStation.km)],
+  ['Port', ({ sheet: { site } }) => fr.kilometres(site.access.port.km)],
+  ['Label', ({ sheet: { site } }) => fr.labelStatus(site.turnkey.labelStatus)],
+  ['Score (sur 100)', ({ item }) => fr.frenchNumber(item.score.total, 1)],
 ];
 
 /** Where "Retirer" leads: the comparison of the others, or the one site left. */
@@ -116,7 +106,7 @@ export function comparePage(compared: ComparedSite[]): string {
                   const component = item.score.components.find((c) => c.name === name);
                   return (
                     <td>
-                      {component ? frenchNumber(component.value, 2) : '—'}
+                      {component ? fr.frenchNumber(component.value, 2) : '—'}
                       {component ? <span class="reason">{component.reason}</span> : null}
                     </td>
                   );
