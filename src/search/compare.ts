@@ -49,7 +49,7 @@ export async function compareSites(db: Kysely<Database>, ids: string[], today: s
 }
 
 /** The rows of the JSON comparison, one value per site, in the order of the page's rows. */
-export const comparedRows: [string, (s: ComparedSite) => unknown][] = [
+const comparedRows: [string, (s: ComparedSite) => unknown][] = [
   ['commune', ({ sheet: { site } }) => `${site.location.commune.name} (${site.location.commune.department})`],
   ['epci', ({ sheet: { site } }) => site.location.epci.name],
   ['territories', ({ sheet: { site } }) => site.location.territories.map((t) => t.name).join(', ')],

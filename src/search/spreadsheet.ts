@@ -11,7 +11,7 @@ import type { siteItem } from './representation.js';
 
 type SiteItem = ReturnType<typeof siteItem>;
 
-export const spreadsheetHeader = [
+const spreadsheetHeader = [
   'Nom',
   'Commune',
   'Code INSEE',

@@ -63,7 +63,7 @@ export const labelStates = [
 ] as const;
 export type LabelState = (typeof labelStates)[number];
 /** The label states in French, for the pages and the spreadsheet download. */
-export const labelStateWords: Record<LabelState, string> = {
+const labelStateWords: Record<LabelState, string> = {
   draft: 'dossier en préparation',
   submitted: 'dossier déposé',
   under_review: 'en instruction',

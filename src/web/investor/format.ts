@@ -52,7 +52,7 @@ export const labelStatus = (status: string | null) => labelStateWord(status) ?? 
  * occupation: the classes the site map colours and its legend names.
  */
 export const availabilityClasses = ['for-sale', 'reserved', 'taken', 'not-marketed', 'unknown'] as const;
-export type AvailabilityClass = (typeof availabilityClasses)[number];
+type AvailabilityClass = (typeof availabilityClasses)[number];
 
 export const availabilityLabels: Record<AvailabilityClass, string> = {
   'for-sale': 'En vente',

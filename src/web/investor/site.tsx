@@ -32,7 +32,7 @@ import { compareUrl, sitePageUrl } from './links.js';
 
 type PlotShape = Awaited<ReturnType<typeof sitePlotShapes>>[number];
 
-export const mapSettings = (c: Context, basemapStyleUrl: string | undefined): MapSettings => ({
+const mapSettings = (c: Context, basemapStyleUrl: string | undefined): MapSettings => ({
   styleUrl: `${new URL(c.req.url).origin}/tiles/style.json`,
   basemapStyleUrl,
 });
