@@ -77,7 +77,7 @@ export function createApp(deps: AppDeps) {
   app.route('/territories', territoryTileRoutes(tileCache));
   app.route('/territories', territoryDownloadRoutes());
   app.route('/tiles', tileRoutes(tileCache));
-  app.route('/sites', siteRoutes());
+  app.route('/sites', siteRoutes({ basemapStyleUrl: deps.basemapStyleUrl }));
   app.route('/plots', plotRoutes());
   app.route('/', labellingRoutes());
   app.route('/audit', auditRoutes());

@@ -23,3 +23,20 @@ export async function findPlot(db: Kysely<Database>, id: string) {
 }
 
 export type PlotRow = NonNullable<Awaited<ReturnType<typeof findPlot>>>;
+
+/** The plots of a site drawn on its page: geometry and what the map colours them by. */
+export async function sitePlotShapes(db: Kysely<Database>, siteId: string) {
+  return db
+    .selectFrom('plots as p')
+    .where('p.siteId', '=', siteId)
+    .where('p.deletedAt', 'is', null)
+    .select((eb) => [
+      'p.id',
+      'p.cnigId',
+      'p.marketingStage',
+      'p.occupation',
+      asGeoJson(eb.ref('p.geom')).as('geometry'),
+    ])
+    .orderBy('p.cnigId')
+    .execute();
+}

@@ -149,10 +149,10 @@ export const briefQuery = z
       description:
         'capped (default): total counts up to 1000 matches, totalExact false beyond; exact: counts every match, slower on wide briefs',
     }),
-    f: z
-      .enum(['json', 'geojson', 'csv'])
-      .optional()
-      .openapi({ description: 'json (default), geojson, or csv (CNIG columns, ;)' }),
+    f: z.enum(['json', 'geojson', 'csv', 'spreadsheet']).optional().openapi({
+      description:
+        "json (default), geojson, csv (CNIG columns, ;), or spreadsheet (sites only: the brief's fields under French headings, UTF-8 with BOM, ;, decimal comma)",
+    }),
   })
   .strict()
   .superRefine((q, ctx) => {

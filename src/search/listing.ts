@@ -1,13 +1,12 @@
 // Rendering a search: a JSON page with the score explained per result, a GeoJSON
-// FeatureCollection, or CNIG CSV. JSON is always one page (limit, cursor, next link,
-// total, exact up to TOTAL_CAP or on count=exact). GeoJSON and CSV without `limit` export every match, streamed chunk by chunk
+// FeatureCollection, CNIG CSV, or the spreadsheet of sites (spreadsheet.ts). JSON is always one page (limit, cursor, next link,
+// total, exact up to TOTAL_CAP or on count=exact). GeoJSON and the CSVs without `limit` export every match, streamed chunk by chunk
 // from a database cursor so that memory stays flat; with `limit` they are one page too.
 import type { Context } from 'hono';
 import type { AppEnv } from '../app-env.js';
 import { mediaTypes } from '../http/media.js';
 import { featureCollectionChunks, featureText as geoJsonFeatureText } from '../http/features.js';
 import { cnigCsvHeader, cnigCsvLines } from '../cnig/write.js';
-import { round } from '../round.js';
 import { toBrief, type BriefQuery } from './brief.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import {
@@ -19,8 +18,11 @@ import {
   type SearchOutput,
 } from './repository.js';
 import { plotItem, siteItem } from './representation.js';
-import type { ComponentDefinition, Facts, PlotFacts, SearchKind, SiteFacts } from './score.js';
+import type { ComponentDefinition, Facts, SearchKind, SiteFacts } from './score.js';
 import { textStream } from '../http/stream.js';
+import { invalidParam } from '../http/errors.js';
+import { sitePageUrl } from '../web/investor/links.js';
+import { spreadsheetHeaderLine, spreadsheetLines, territoryNamesByEpci } from './spreadsheet.js';
 
 // The search's CSV is a download for people: a UTF-8 byte order mark makes Excel (French
 // locale included, where ';' is the list separator) read the accents right. The CNIG exports
@@ -40,6 +42,21 @@ function featureText<K extends SearchKind>(kind: K, f: Facts<K>, definition: Com
   delete properties.point;
   // The geometry is already GeoJSON text from ST_AsGeoJSON: spliced in, never re-parsed.
   return geoJsonFeatureText({ id: f.id, geometry: String(f.geometry), properties });
+}
+
+/** Spreadsheet lines of a chunk of site rows: the page's items, their territories, a link to each site's page. */
+async function spreadsheetChunk(
+  c: Context<AppEnv>,
+  rows: SiteFacts[],
+  definition: ComponentDefinition<SiteFacts>[],
+): Promise<string> {
+  const items = rows.map((row) => siteItem(row, definition));
+  const territories = await territoryNamesByEpci(
+    c.var.db,
+    items.map((item) => item.location.epci.siren),
+  );
+  const origin = new URL(c.req.url).origin;
+  return spreadsheetLines(items, territories, (id) => `${origin}${sitePageUrl(id)}`);
 }
 
 function negotiate(c: Context, f: SearchOutput | undefined): SearchOutput {
@@ -73,7 +90,25 @@ export async function renderSearch<K extends SearchKind>(
   // One name per resource, paged or streamed.
   const csvDisposition = `attachment; filename="${kind === 'site' ? 'sites' : 'plots'}-search.csv"`;
 
+  if (output === 'spreadsheet' && kind !== 'site')
+    throw invalidParam('query', 'f', 'the spreadsheet lists sites; for plots use csv (CNIG terrain-eco)');
+  const spreadsheetHeaders = {
+    'content-type': `${mediaTypes.csv}; charset=utf-8`,
+    'content-disposition': 'attachment; filename="sites-search-spreadsheet.csv"',
+    vary: 'accept',
+  };
+  const spreadsheetText = (rows: Facts<K>[], definition: ComponentDefinition<Facts<K>>[]) =>
+    spreadsheetChunk(c, rows as SiteFacts[], definition as ComponentDefinition<SiteFacts>[]);
+
   if (output !== 'json' && query.limit === undefined) {
+    if (output === 'spreadsheet') {
+      const { statement, definition } = searchStatement({ kind, brief, output, cursor, today });
+      async function* lines(): AsyncGenerator<string> {
+        yield spreadsheetHeaderLine();
+        for await (const rows of searchChunks(db, statement, chunks)) yield await spreadsheetText(rows, definition);
+      }
+      return c.body(textStream(lines()), 200, spreadsheetHeaders);
+    }
     if (output === 'geojson') {
       // Each chunk of rows is shaped by the page's own function: the same Features, memory one chunk deep.
       // It costs throughput against Features built as text in SQL (the former export): 3,300 against
@@ -130,17 +165,22 @@ export async function renderSearch<K extends SearchKind>(
       vary: 'accept',
     });
   }
-  const headers: Record<string, string> = {
-    'content-type': `${mediaTypes.csv}; charset=utf-8`,
-    'content-disposition': csvDisposition,
-    vary: 'accept',
-  };
+  if (output === 'csv') {
+    const headers: Record<string, string> = {
+      'content-type': `${mediaTypes.csv}; charset=utf-8`,
+      'content-disposition': csvDisposition,
+      vary: 'accept',
+    };
+    if (next) headers.link = `<${next}>; rel="next"`;
+    return c.body(
+      spreadsheetBom + cnigCsvHeader(cnigClassOf(kind)) + cnigCsvLines(cnigClassOf(kind), page.rows),
+      200,
+      headers,
+    );
+  }
+  const headers: Record<string, string> = { ...spreadsheetHeaders };
   if (next) headers.link = `<${next}>; rel="next"`;
-  return c.body(
-    spreadsheetBom + cnigCsvHeader(cnigClassOf(kind)) + cnigCsvLines(cnigClassOf(kind), page.rows),
-    200,
-    headers,
-  );
+  return c.body(spreadsheetHeaderLine() + (await spreadsheetText(page.rows, page.definition)), 200, headers);
 }
 
 /**

@@ -39,9 +39,13 @@ export function searchResponses(kind: 'site' | 'plot') {
             .openapi({ description: 'FeatureCollection; every match, streamed, without limit' }),
         },
         [mediaTypes.csv]: {
-          schema: z
-            .string()
-            .openapi({ description: `CNIG ${kind === 'site' ? 'site-eco' : 'terrain-eco'} columns, ';'-separated` }),
+          schema: z.string().openapi({
+            description: `f=csv: CNIG ${kind === 'site' ? 'site-eco' : 'terrain-eco'} columns, ';'-separated${
+              kind === 'site'
+                ? "; f=spreadsheet: one line per site with the brief's fields (name, commune, territory, largest available plot, available area, MW, price, availability date, brownfield, rail siding, motorway km, label status, readiness, score, link to the site page) under French headings, UTF-8 with BOM, ';', decimal comma"
+                : ''
+            }. Every match in the search's order, streamed, without limit`,
+          }),
         },
       },
     },

@@ -25,7 +25,8 @@ import {
 } from './score.js';
 
 type Filters = Brief['filters'];
-export type SearchOutput = 'json' | 'geojson' | 'csv';
+/** What a search renders; `spreadsheet` reads the facts alone (no point, geometry or CNIG columns). */
+export type SearchOutput = 'json' | 'geojson' | 'csv' | 'spreadsheet';
 
 // Inlined as literals, not parameters: the partial index on available plots (sql/008) names them,
 // and a generic plan over parameters could not use it.

@@ -1,15 +1,24 @@
-// Investor views of sites: GET /sites/compare?ids= (2 to 5 sites side by side) and
-// GET /sites/{id}/sheet (JSON, or a printable HTML page on f=html or Accept: text/html).
+// Investor views of sites: GET /sites/compare?ids= (2 to 5 sites side by side: JSON, or the
+// comparison page for a browser, its 4xx as a page too) and GET /sites/{id}/sheet (JSON, or on
+// f=html or a browser's Accept the site page of web/investor/site.tsx, which prints).
 // Mounted by the sites router (sites/routes.ts) before its {id} routes, so that `compare` is never read as an {id}.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../app-env.js';
-import { invalidParam, NotFoundError } from '../http/errors.js';
-import { mediaTypes } from '../http/media.js';
+import { AppError, invalidParam, NotFoundError, ValidationError } from '../http/errors.js';
+import { mediaTypes, wantsHtml } from '../http/media.js';
+import { zodIssuesToParams } from '../http/validation.js';
 import { uuidParam, uuidPattern } from '../http/params.js';
 import { problemResponses } from '../http/schemas.js';
-import { findSite } from '../sites/repository.js';
-import { toSiteJson, type SiteJson } from '../sites/representation.js';
-import { sheetHtml, siteSheet } from './sheet.js';
+import { basketPage, comparePage, compareProblemPage } from '../web/investor/compare.js';
+import { renderSitePage } from '../web/investor/site.js';
+import { compareSites, comparisonJson } from './compare.js';
+import { siteSheet } from './sheet.js';
+
+/** json or html; without it, a browser asking for text/html gets the page. */
+const htmlFormat = z
+  .enum(['json', 'html'])
+  .optional()
+  .openapi({ description: 'json or html (a page for people); overrides Accept, which decides without it' });
 
 const compareQuery = z
   .object({
@@ -22,31 +31,17 @@ const compareQuery = z
           .min(2, { message: 'compare 2 to 5 sites' })
           .max(5, { message: 'compare 2 to 5 sites' }),
       )
-      .openapi({ type: 'string', description: '2 to 5 comma-separated site ids' }),
+      .optional()
+      .openapi({
+        type: 'string',
+        description:
+          '2 to 5 comma-separated site ids (required; a browser without ids gets the page of its comparison basket)',
+      }),
+    f: htmlFormat,
   })
   .strict();
 
-/** The rows a comparison shows, one value per site. */
-const comparedRows: [string, (s: SiteJson) => unknown][] = [
-  ['commune', (s) => `${s.location.commune.name} (${s.location.commune.department})`],
-  ['epci', (s) => s.location.epci.name],
-  ['territories', (s) => s.location.territories.map((t) => t.name).join(', ')],
-  ['usableAreaHa', (s) => s.areas.usableAreaHa],
-  ['availableAreaHa', (s) => s.plots.availableAreaHa],
-  ['largestAvailablePlotHa', (s) => s.plots.largestAvailableHa],
-  ['powerMw', (s) => s.utilities.powerMw],
-  ['gas', (s) => s.utilities.gas],
-  ['fibre', (s) => s.utilities.fibre],
-  ['railSiding', (s) => s.access.railSiding],
-  ['riverQuay', (s) => s.access.riverQuay],
-  ['motorwayInterchangeKm', (s) => s.access.motorway.interchangeKm],
-  ['freightStationKm', (s) => s.access.freightStation.km],
-  ['portKm', (s) => s.access.port.km],
-  ['turnkeyLabel', (s) => s.turnkey.labelStatus],
-  ['availableFrom', (s) => s.availableFrom],
-];
-
-export function siteInvestorRoutes() {
+export function siteInvestorRoutes(options: { basemapStyleUrl?: string } = {}) {
   const app = new OpenAPIHono<AppEnv>();
 
   app.openapi(
@@ -58,24 +53,42 @@ export function siteInvestorRoutes() {
       request: { query: compareQuery },
       responses: {
         200: {
-          description: 'The sites and one row per criterion',
-          content: { 'application/json': { schema: z.record(z.string(), z.any()) } },
+          description:
+            'The sites and one row per criterion, with each default score (JSON), or the comparison page (HTML); a browser also gets its 4xx as a page',
+          content: {
+            'application/json': { schema: z.record(z.string(), z.any()) },
+            [mediaTypes.html]: { schema: z.string() },
+          },
         },
         ...problemResponses,
       },
     }),
     async (c) => {
-      const { ids } = c.req.valid('query');
-      if (new Set(ids).size !== ids.length) throw invalidParam('query', 'ids', 'a site is listed twice');
-      const sites: SiteJson[] = [];
-      for (const id of ids) {
-        const row = await findSite(c.var.db, id);
-        if (!row) throw new NotFoundError('site', id);
-        sites.push(toSiteJson(row));
+      const { ids, f } = c.req.valid('query');
+      const html = wantsHtml(c, f);
+      try {
+        if (!ids) {
+          // The header's "Comparaison": the page opens the sites of the browser's basket.
+          if (html) return c.html(basketPage(), 200, { vary: 'accept' });
+          throw invalidParam('query', 'ids', 'required: 2 to 5 comma-separated site ids');
+        }
+        if (new Set(ids).size !== ids.length) throw invalidParam('query', 'ids', 'a site is listed twice');
+        const compared = await compareSites(c.var.db, ids, c.var.clock.today());
+        if (html) return c.html(comparePage(compared), 200, { vary: 'accept' });
+        return c.json(comparisonJson(ids, compared), 200, { vary: 'accept' });
+      } catch (error) {
+        if (html && error instanceof AppError)
+          return c.html(compareProblemPage(error, c.req.path), error.status, { vary: 'accept' });
+        throw error;
       }
-      const summaries = sites.map(({ geometry: _geometry, ...rest }) => rest);
-      const rows = comparedRows.map(([criterion, read]) => ({ criterion, values: sites.map(read) }));
-      return c.json({ ids, rows, sites: summaries }, 200);
+    },
+    // A browser's bad request gets the problem on a page; an API client gets problem+json.
+    (result, c) => {
+      if (result.success) return;
+      const error = new ValidationError(zodIssuesToParams(result.error, 'query'));
+      if (wantsHtml(c, new URL(c.req.url).searchParams.get('f') ?? undefined))
+        return c.html(compareProblemPage(error, c.req.path), 400, { vary: 'accept' });
+      throw error;
     },
   );
 
@@ -90,7 +103,7 @@ export function siteInvestorRoutes() {
         params: z.object({ id: uuidParam('site') }),
         query: z
           .object({
-            f: z.enum(['json', 'html']).optional().openapi({ description: 'json (default) or html; overrides Accept' }),
+            f: htmlFormat,
           })
           .strict(),
       },
@@ -107,11 +120,10 @@ export function siteInvestorRoutes() {
     }),
     async (c) => {
       const { id } = c.req.valid('param');
+      // The printable sheet is the site page (French, with its print stylesheet).
+      if (wantsHtml(c, c.req.valid('query').f)) return renderSitePage(c, id, options.basemapStyleUrl);
       const sheet = await siteSheet(c.var.db, id, c.var.clock.today());
       if (!sheet) throw new NotFoundError('site', id);
-      const f = c.req.valid('query').f;
-      const html = f ? f === 'html' : (c.req.header('accept') ?? '').includes(mediaTypes.html);
-      if (html) return c.html(sheetHtml(sheet), 200, { vary: 'accept' });
       return c.json(sheet, 200, { vary: 'accept' });
     },
   );

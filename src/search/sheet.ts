@@ -1,11 +1,10 @@
-// The investor sheet of one site (GET /sites/{id}/sheet): everything a site-selection
-// consultant forwards, on one page: location, territory and EPCI, areas, plots with status
+// The investor sheet of one site (GET /sites/{id}/sheet as JSON; its HTML is the site page,
+// web/investor/site.tsx): everything a site-selection consultant forwards, on one page: location, territory and EPCI, areas, plots with status
 // and price, utilities and power, distances, procedures cleared (labelling criteria met for
 // turnkey sites), and the site manager's contacts. Contacts are the legal entities of CNIG
 // site_moa_* fields; plot owners and buyers are never shown here, whoever they are.
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { escapeHtml } from '../http/html.js';
 import { round } from '../round.js';
 import { findSite } from '../sites/repository.js';
 import { toSiteJson, type SiteJson } from '../sites/representation.js';
@@ -18,6 +17,7 @@ export interface SheetPlot {
   areaHa: number;
   marketingStage: string;
   developmentStage: string;
+  occupation: string;
   planningZone: string | null;
   turnkey: boolean | null;
   priceEurM2: number | null;
@@ -31,6 +31,8 @@ export interface SheetZan {
   /** The part charged to the commune's 2021-2030 envelope (brownfield and PENE land excluded). */
   consumptionHa: number;
   renewalShare: number | null;
+  /** The share of the site's plots on brownfield land (CNIG friches), by area. */
+  brownfieldShare: number | null;
   communeShareOfRemaining: number | null;
   epciShareOfRemaining: number | null;
 }
@@ -57,6 +59,7 @@ export async function siteSheet(db: Kysely<Database>, id: string, today: string)
       'areaHa',
       'marketingStage',
       'developmentStage',
+      'occupation',
       'planningZone',
       'turnkey',
       'priceEurM2',
@@ -116,110 +119,8 @@ async function sheetZan(db: Kysely<Database>, id: string): Promise<SheetZan | nu
     nafConsumptionHa: zan.expected.nafConsumptionHa ?? 0,
     consumptionHa: zan.expected.consumptionHa ?? 0,
     renewalShare: zan.renewal.measuredShare,
+    brownfieldShare: zan.totals.areaHa > 0 ? round((zan.totals.brownfieldHa ?? 0) / zan.totals.areaHa, 4) : null,
     communeShareOfRemaining: zan.commune?.shareOfRemaining ?? null,
     epciShareOfRemaining: zan.epci?.shareOfRemaining ?? null,
   };
-}
-
-/** A cell's text: an absent value reads as a dash. */
-const cell = (value: unknown) => escapeHtml(String(value ?? '—'));
-const yesNo = (v: boolean | null) => (v === null ? 'unknown' : v ? 'yes' : 'no');
-const km = (v: number | null) => (v === null ? '—' : `${v} km`);
-
-function table(rows: [string, unknown][]): string {
-  return `<table>${rows.map(([k, v]) => `<tr><th>${cell(k)}</th><td>${cell(v)}</td></tr>`).join('')}</table>`;
-}
-
-/** A self-contained printable page (no script, no external resource). */
-export function sheetHtml(sheet: SiteSheet): string {
-  const s = sheet.site;
-  const plotsRows = sheet.plots
-    .map(
-      (p) =>
-        `<tr><td>${cell(p.cnigId)}</td><td class="n">${cell(p.areaHa)}</td><td>${cell(p.marketingStage)}</td><td>${cell(p.developmentStage)}</td><td>${cell(p.planningZone)}</td><td class="n">${cell(p.priceEurM2)}</td><td>${cell(p.availableFrom)}</td></tr>`,
-    )
-    .join('');
-  return `<!doctype html>
-<html lang="fr"><head><meta charset="utf-8"><title>${cell(s.name)} — fiche site</title>
-<style>
-body{font:14px/1.4 system-ui,sans-serif;margin:2rem;color:#111}h1{margin:0 0 .2rem}h2{border-bottom:1px solid #999;margin-top:1.4rem}
-table{border-collapse:collapse;width:100%}th,td{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;vertical-align:top}th{width:35%;background:#f4f4f4}
-.n{text-align:right}.muted{color:#555}@media print{body{margin:1cm}a{color:inherit}}
-</style></head><body>
-<h1>${cell(s.name)}</h1>
-<p class="muted">${cell(s.cnigId)} · ${cell(s.siteType)} · ${cell(s.state)} · fiche du ${cell(sheet.generatedOn)}</p>
-<h2>Location</h2>
-${table([
-  ['Commune', `${s.location.commune.name} (${s.location.commune.insee}), département ${s.location.commune.department}`],
-  ['EPCI', `${s.location.epci.name} (${s.location.epci.siren})`],
-  ["Territoire d'industrie", s.location.territories.map((t) => t.name).join(', ') || 'none'],
-  ['Point', s.location.point ? (s.location.point.coordinates as number[]).join(', ') : null],
-])}
-<h2>Areas</h2>
-${table([
-  ['Area of the perimeter', `${s.areas.areaHa} ha`],
-  ['Usable area', `${s.areas.usableAreaHa} ha`],
-  ['Available area', `${s.plots.availableAreaHa} ha in ${s.plots.availableCount} plot(s)`],
-  ['Largest single available plot', s.plots.largestAvailableHa === null ? null : `${s.plots.largestAvailableHa} ha`],
-  ['Available from', s.availableFrom],
-])}
-<h2>Plots</h2>
-<table><tr><th>Plot</th><th>ha</th><th>Marketing</th><th>Development</th><th>Zone</th><th>€/m²</th><th>Available from</th></tr>${plotsRows}</table>
-<h2>Utilities</h2>
-${table([
-  [
-    'Electricity',
-    `${yesNo(s.utilities.electricity)}${s.utilities.powerMw !== null ? `, ${s.utilities.powerMw} MW` : ''}`,
-  ],
-  ['Gas', yesNo(s.utilities.gas)],
-  ['Drinking water', yesNo(s.utilities.drinkingWater)],
-  ['Sewerage', yesNo(s.utilities.sewerage)],
-  ['Fibre', yesNo(s.utilities.fibre)],
-])}
-<h2>Access</h2>
-${table([
-  ['Rail siding (ITE)', yesNo(s.access.railSiding)],
-  ['River quay', yesNo(s.access.riverQuay)],
-  ['Motorway interchange', `${s.access.motorway.name ?? ''} ${km(s.access.motorway.interchangeKm)}`],
-  ['Freight station', km(s.access.freightStation.km)],
-  ['Station', km(s.access.station.km)],
-  ['Port', km(s.access.port.km)],
-  ['Airport', km(s.access.airport.km)],
-])}
-<h2>Turnkey site</h2>
-${table([
-  ['Programme', s.turnkey.programme ?? 'not in the programme'],
-  [
-    'Label',
-    s.turnkey.labelStatus ? `${s.turnkey.labelStatus}${s.turnkey.labelDate ? ` (${s.turnkey.labelDate})` : ''}` : null,
-  ],
-  ['Procedures cleared', sheet.proceduresCleared.map((p) => p.title).join('; ') || 'none recorded'],
-])}
-<h2>ZAN (zéro artificialisation nette)</h2>
-${
-  sheet.zan
-    ? table([
-        ['Rule set', sheet.zan.ruleSet],
-        ['NAF land consumed if developed', `${sheet.zan.nafConsumptionHa} ha`],
-        ["Charged to the commune's envelope", `${sheet.zan.consumptionHa} ha`],
-        [
-          'Share already urbanised (renewal)',
-          sheet.zan.renewalShare === null ? null : `${Math.round(sheet.zan.renewalShare * 100)} %`,
-        ],
-        [
-          "Share of the commune's remaining 2021-2030 envelope",
-          sheet.zan.communeShareOfRemaining === null
-            ? null
-            : `${Math.round(sheet.zan.communeShareOfRemaining * 100)} %`,
-        ],
-        [
-          "Share of the EPCI's remaining envelope",
-          sheet.zan.epciShareOfRemaining === null ? null : `${Math.round(sheet.zan.epciShareOfRemaining * 100)} %`,
-        ],
-      ])
-    : '<p class="muted">No plot to measure on this site.</p>'
-}
-<h2>Contacts</h2>
-${table(sheet.contacts.map((c) => [c.role, c.name] as [string, unknown]))}
-</body></html>`;
 }

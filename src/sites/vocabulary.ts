@@ -62,5 +62,17 @@ export const labelStates = [
   'withdrawn',
 ] as const;
 export type LabelState = (typeof labelStates)[number];
+/** The label states in French, for the pages and the spreadsheet download. */
+const labelStateWords: Record<LabelState, string> = {
+  draft: 'dossier en préparation',
+  submitted: 'dossier déposé',
+  under_review: 'en instruction',
+  changes_requested: 'compléments demandés',
+  labelled: 'labellisé',
+  rejected: 'refusé',
+  withdrawn: 'label retiré',
+};
+export const labelStateWord = (state: string | null): string | null =>
+  state === null ? null : (labelStateWords[state as LabelState] ?? state);
 /** The programme of turnkey industrial sites ("sites clés en main", Territoires d'industrie and Banque des Territoires). */
 export const TURNKEY_PROGRAMME = 'sites-cles-en-main-2023';

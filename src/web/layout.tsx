@@ -22,6 +22,7 @@ export interface AlternateLink {
  */
 export const sections: Array<{ label: string; href: string }> = [
   { label: 'Rechercher un site', href: '/' },
+  { label: 'Comparaison', href: '/sites/compare' },
   { label: 'Données (OGC API)', href: '/ogc' },
   { label: 'API', href: '/docs' },
   { label: 'Territoires', href: '/territoires' },
@@ -34,6 +35,8 @@ export function Layout(props: {
   map?: boolean;
   /** Further elements of the head: a page's own script and the styles it needs. */
   head?: Child;
+  /** The page's own module scripts (clientScript paths); given, they replace the OGC map script. */
+  scripts?: string[];
   children?: Child;
 }) {
   return (
@@ -48,7 +51,10 @@ export function Layout(props: {
         {(props.alternates ?? []).map((alt) => (
           <link rel="alternate" type={alt.type} href={alt.href} title={alt.title} />
         ))}
-        {props.map ? <script type="module" src={assetPaths().ogcMapJs}></script> : null}
+        {props.map && !props.scripts ? <script type="module" src={assetPaths().ogcMapJs}></script> : null}
+        {(props.scripts ?? []).map((src) => (
+          <script type="module" src={src}></script>
+        ))}
         {props.head}
       </head>
       <body>
@@ -141,7 +147,7 @@ export function MapFigure(props: {
 }
 
 /** JSON inside <script>: `<` escaped so that no `</script>` in a property ends the element. */
-function safeJson(value: unknown): string {
+export function safeJson(value: unknown): string {
   return JSON.stringify(value)
     .replace(/</g, '\\u003c')
     .replace(/\u2028/g, '\\u2028')

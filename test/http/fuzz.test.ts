@@ -16,6 +16,12 @@ const timeLimitMs = Number(process.env.FUZZ_MS ?? 50_000);
 let t: TestContext;
 let adminKey: string;
 
+/** The problem document a 4xx page carries, or an empty object when it has none (then the checks fail). */
+function problemInPage(html: string): string {
+  const found = /<script type="application\/problem\+json" id="problem">(.*?)<\/script>/s.exec(html);
+  return found?.[1] ?? '{}';
+}
+
 interface Operation {
   method: string;
   path: string;
@@ -415,9 +421,14 @@ describe(`fuzzing the OpenAPI routes (${backendName()})`, () => {
         if (process.env.FUZZ_DEBUG && res.status === 400 && Math.random() < 0.05) console.log(what.slice(0, 250));
         if (res.status >= 500) throw new Error(`5xx: ${what}`);
         if (res.status >= 400) {
-          if (!res.headers.get('content-type')?.startsWith('application/problem+json'))
+          // A page asked for by a browser (f=html or Accept: text/html) shows its problem to people and
+          // carries the problem document (script#problem); everything else is problem+json.
+          const page = res.headers.get('content-type')?.startsWith('text/html') ? problemInPage(text) : undefined;
+          const askedForPage = /[?&]f=html(&|$)/.test(url) || headers.accept?.includes('text/html');
+          if (page !== undefined && !askedForPage) throw new Error(`4xx page nobody asked for: ${what}`);
+          if (page === undefined && !res.headers.get('content-type')?.startsWith('application/problem+json'))
             throw new Error(`4xx not problem+json: ${what}`);
-          const problem = JSON.parse(text) as { status?: number; code?: string };
+          const problem = JSON.parse(page ?? text) as { status?: number; code?: string };
           if (problem.status !== res.status || typeof problem.code !== 'string')
             throw new Error(`4xx problem without its status and code: ${what}`);
           if (/\bat .+\.(ts|js):\d+|SELECT |INSERT |syntax error at/i.test(text))

@@ -1,5 +1,5 @@
-// The investor sheet in a real browser: headless Chromium opens GET /sites/{id}/sheet?f=html
-// served over HTTP, takes a screenshot (printable page renders) and reads its text.
+// The investor sheet in a real browser: headless Chromium opens GET /sites/{id}/sheet (its HTML is
+// the French site page) served over HTTP, takes a screenshot (printable page renders) and reads its text.
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,11 +44,12 @@ describe.skipIf(!chromiumAvailable)('GET /sites/{id}/sheet in headless Chromium'
     expect(response?.headers()['content-type']).toContain('text/html');
     expect(await page.textContent('h1')).toBe(site.name);
     const text = await page.textContent('body');
-    for (const heading of ['Location', 'Areas', 'Plots', 'Utilities', 'Access', 'Turnkey site', 'Contacts'])
+    for (const heading of ['Surfaces', 'Terrains', 'Réseaux', 'Accès', 'Label et maturité', 'Contacts'])
       expect(text).toContain(heading);
-    if (site.powerMw !== null) expect(text).toContain(`${site.powerMw} MW`);
+    if (site.powerMw !== null)
+      expect(text).toContain(`${new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 1 }).format(site.powerMw)} MW`);
     // One header row plus one row per plot in the plots table.
-    expect(await page.locator('h2:has-text("Plots") + table tr').count()).toBe(plotCount + 1);
+    expect(await page.locator('table.plots tr').count()).toBe(plotCount + 1);
     const shot = join(dir, 'sheet.png');
     await page.screenshot({ path: shot, fullPage: true });
     expect(statSync(shot).size).toBeGreaterThan(10_000);

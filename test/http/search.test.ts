@@ -609,8 +609,9 @@ describe('GET /sites/{id}/sheet and /sites/compare', () => {
     const html = await t.get(`/sites/${site.id}/sheet`, { headers: { accept: 'text/html' } });
     expect(html.headers.get('content-type')).toContain('text/html');
     const page = await html.text();
-    expect(page).toContain('<h2>Utilities</h2>');
-    expect(page).toContain('NAF land consumed if developed');
+    // The sheet's HTML is the French site page (test/http/investor-site.test.ts).
+    expect(page).toContain('<h2>Réseaux</h2>');
+    expect(page).toContain('Espaces NAF consommés si les terrains libres sont aménagés');
     expect((await t.get(`/sites/${site.id}/sheet?f=html`)).headers.get('content-type')).toContain('text/html');
     expect((await t.get('/sites/00000000-0000-4000-8000-000000000000/sheet')).status).toBe(404);
   });
