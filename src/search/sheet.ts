@@ -159,8 +159,20 @@ ${table([
 ${table([
   ['Area of the perimeter', `${s.areas.areaHa} ha`],
   ['Usable area', `${s.areas.usableAreaHa} ha`],
-  ['Available area', `${s.plots.availableAreaHa} ha in ${s.plots.availableCount} plot(s)`],
-  ['Largest single available plot', s.plots.largestAvailableHa === null ? null : `${s.plots.largestAvailableHa} ha`],
+  [
+    'Available area',
+    s.availabilitySource === 'plots'
+      ? `${s.areas.availableAreaHa} ha in ${s.plots.availableCount} plot(s) for sale`
+      : s.areas.availableAreaHa === null
+        ? null
+        : `${s.areas.availableAreaHa} ha (declared, no plot recorded)`,
+  ],
+  [
+    'Declared available area (site_surf_comm_dispo)',
+    s.areas.declaredAvailableAreaHa === null ? null : `${s.areas.declaredAvailableAreaHa} ha`,
+  ],
+  ['Largest single available plot', s.areas.maxPlotAreaHa === null ? null : `${s.areas.maxPlotAreaHa} ha`],
+  ['Lowest price of the plots for sale', s.lowestPriceEurM2 === null ? null : `${s.lowestPriceEurM2} €/m²`],
   ['Available from', s.availableFrom],
 ])}
 <h2>Plots</h2>
