@@ -279,7 +279,9 @@ export function scoreDefinition<K extends SearchKind>(
     {
       name: 'power',
       weight: 2,
-      expression: sql<number>`least(1, coalesce(f.power_mw, 0) / ${powerTarget}::float8)`,
+      // Compared before dividing: a tiny min_power_mw (1e-320) would overflow float8 in the quotient.
+      expression: sql<number>`CASE WHEN coalesce(f.power_mw, 0) >= ${powerTarget}::float8 THEN 1
+        ELSE coalesce(f.power_mw, 0) / ${powerTarget}::float8 END`,
       reason: (f) =>
         `${fmt(num(f.powerMw), 'MW')} available; ${b.min_power_mw !== undefined ? `brief asks ${b.min_power_mw} MW` : '20 MW scores full'}`,
       reasonFr: (f) => {

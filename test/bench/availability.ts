@@ -9,10 +9,8 @@
 // without the triggers, and a refresh of the materialized view.
 import pg from 'pg';
 import { sql } from 'kysely';
-import { migrateToLatest } from '../../src/db/migrate.js';
 import { openPostgres } from '../../src/db/open.js';
-import { generateFixtures } from '../../src/fixtures/generate.js';
-import { seedDemoData } from '../../src/fixtures/demo.js';
+import { ensureCatalogue } from './catalogue.js';
 
 const url = process.env.DATABASE_URL;
 if (!url) {
@@ -24,23 +22,14 @@ const runs = Number(process.env.BENCH_RUNS ?? 30);
 
 const handle = openPostgres(url, 2);
 const db = handle.db;
-await migrateToLatest(db);
-const count = async (table: 'plots' | 'epci' | 'sites') =>
-  (
-    await db
-      .selectFrom(table)
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .executeTakeFirstOrThrow()
-  ).n;
-if ((await count('epci')) === 0) await seedDemoData(db);
-const existing = await count('plots');
-if (existing < targetPlots) {
-  console.log(`generating ${targetPlots - existing} plots…`);
-  await generateFixtures(db, { plots: targetPlots - existing });
-}
+const plotCount = await ensureCatalogue(db, targetPlots);
+const sites = await db
+  .selectFrom('sites')
+  .select((eb) => eb.fn.countAll<number>().as('n'))
+  .executeTakeFirstOrThrow();
 await sql`ANALYZE sites`.execute(db);
 await sql`ANALYZE plots`.execute(db);
-console.log(`database: ${await count('sites')} sites, ${await count('plots')} plots; ${runs} runs per measure`);
+console.log(`database: ${sites.n} sites, ${plotCount} plots; ${runs} runs per measure`);
 
 const forSale = `p.marketing_stage IN ('en vente', 'en vente avec contraintes')`;
 // Each candidate gives `o.max_plot, o.available, o.available_from` beside the site row `s`.

@@ -14,14 +14,12 @@ import pg from 'pg';
 import { sql, type Kysely } from 'kysely';
 import { createApp } from '../../src/app.js';
 import type { Database } from '../../src/db/schema.js';
-import { migrateToLatest } from '../../src/db/migrate.js';
 import { openPGlite, openPostgres } from '../../src/db/open.js';
-import { seedDemoData } from '../../src/fixtures/demo.js';
-import { generateFixtures } from '../../src/fixtures/generate.js';
 import { createRandom } from '../../src/fixtures/random.js';
 import { tileLayers } from '../../src/tiles/layers.js';
 import { asMvtStatement, createTileSources } from '../../src/tiles/sources.js';
 import { tileAt, type TileCoord } from '../../tiles/tile-math.js';
+import { ensureCatalogue } from './catalogue.js';
 
 const url = process.env.DATABASE_URL;
 if (!url) {
@@ -38,26 +36,6 @@ const quantile = (values: number[], q: number) => {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 };
 const ms = (v: number) => `${v.toFixed(2)} ms`;
-
-async function ensureData(db: Kysely<Database>, plots: number): Promise<number> {
-  await migrateToLatest(db);
-  const count = async (table: 'plots' | 'epci') =>
-    (
-      await db
-        .selectFrom(table)
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .executeTakeFirstOrThrow()
-    ).n;
-  if ((await count('epci')) === 0) await seedDemoData(db);
-  const existing = await count('plots');
-  if (existing < plots) {
-    console.log(`generating ${plots - existing} plots…`);
-    await generateFixtures(db, { plots: plots - existing, onProgress: (n) => process.stdout.write(`\r  ${n} plots`) });
-    process.stdout.write('\n');
-    await sql`ANALYZE`.execute(db);
-  }
-  return count('plots');
-}
 
 /** 500 tiles z6-z16 around the plots of the territory with the most plots. */
 async function tileList(db: Kysely<Database>): Promise<{ territory: string; plots: number; tiles: TileCoord[] }> {
@@ -82,7 +60,7 @@ async function tileList(db: Kysely<Database>): Promise<{ territory: string; plot
 
 // 1. API (cache off) against raw ST_AsMVT through pg.
 const handle = openPostgres(url, 10);
-const plotCount = await ensureData(handle.db, targetPlots);
+const plotCount = await ensureCatalogue(handle.db, targetPlots);
 const { territory, plots: territoryPlots, tiles } = await tileList(handle.db);
 console.log(
   `database: ${plotCount} plots; densest territory ${territory} (${territoryPlots} plots); ${tiles.length} composite tiles z6-z16`,
@@ -166,7 +144,7 @@ await handle.close();
 if (pglitePlots > 0) {
   console.log(`embedded PGlite: seeding and generating ${pglitePlots} plots in memory…`);
   const embedded = await openPGlite(undefined);
-  const embeddedPlots = await ensureData(embedded.db, pglitePlots);
+  const embeddedPlots = await ensureCatalogue(embedded.db, pglitePlots);
   const embeddedList = await tileList(embedded.db);
   const sources = createTileSources(embedded.db, 'typescript', null);
   const times: number[] = [];
