@@ -308,6 +308,15 @@ describe('B1: a site’s availability figures come from its plots', () => {
     expect(report.rejected, JSON.stringify(report.rejected)).toHaveLength(0);
     const { site: after } = await expectOffer(scattered.siteId);
     expect(after.areas.maxPlotAreaHa).toBeGreaterThan(24);
+    // A bulk load (indexes rebuilt, the offer triggers deferred) ends with the same figures: a
+    // second plot taken off the market.
+    own[0] = collection.features.filter((f) => f.properties!.site_id === site.cnigId)[1]!;
+    own[0].properties!.terr_stade_comm = 'réservé par option de réservation';
+    writeFileSync(path, JSON.stringify({ type: 'FeatureCollection', features: own }));
+    const bulk = await importCnig(t.handle.db, 'terrain-eco', path, { indexes: 'rebuild' });
+    expect(bulk.rejected).toHaveLength(0);
+    const { want } = await expectOffer(scattered.siteId);
+    expect(want.availableAreaHa).toBeLessThan(after.areas.availableAreaHa);
     const csv = await (await t.get(`/exports/cnig/site-eco.csv?territory=${TERRITORY}`)).text();
     const [header, ...lines] = csv.trim().split('\n');
     const column = header!.split(';').indexOf('site_surf_comm_dispo');
