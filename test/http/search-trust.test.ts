@@ -228,9 +228,10 @@ describe('B1: a site’s availability figures come from its plots', () => {
       const plot = await json(`/plots/${id}?f=geojson`);
       expect(turfArea(plot.geometry) / 10_000).toBeCloseTo(20.9, 0);
     }
-    const { site } = await expectOffer(big.siteId);
-    expect(site.areas.maxPlotAreaHa).toBeGreaterThan(20.5);
+    // The issue's symptoms first: maxPlotAreaHa null, and missing from min_area_ha=12.
+    expect((await json(`/sites/${big.siteId}`)).areas.maxPlotAreaHa).toBeGreaterThan(20.5);
     expect(await allIds('/sites?min_area_ha=12')).toContain(big.siteId);
+    const { site } = await expectOffer(big.siteId);
     const item = (await json(`/sites?min_area_ha=12&q=${encodeURIComponent('deux grandes')}`)).items[0];
     expect(item.id).toBe(big.siteId);
     expect(item.areas.maxPlotAreaHa).toBe(site.areas.maxPlotAreaHa);
