@@ -253,14 +253,14 @@ export function scoreDefinition<K extends SearchKind>(
             weight: 3,
             expression: sql<number>`CASE WHEN ${between(sql.ref('f.area_ha'), b.min_area_ha, b.max_area_ha)} THEN 1 ELSE 0 END`,
             reason: (f) => `${fmt(num(f.areaHa), 'ha')}; brief ${range.en}`,
-            reasonFr: (f) => `Parcelle de ${fr(num(f.areaHa) ?? 0, 'ha')} ${range.fr(num(f.areaHa) ?? 0)}`,
+            reasonFr: (f) => `Terrain de ${fr(num(f.areaHa) ?? 0, 'ha')} ${range.fr(num(f.areaHa) ?? 0)}`,
           }
         : {
             name: 'size',
             weight: 3,
             expression: sql<number>`least(1, f.area_ha / 20)`,
             reason: (f) => `${fmt(num(f.areaHa), 'ha')} (20 ha scores full)`,
-            reasonFr: (f) => `Parcelle de ${fr(num(f.areaHa) ?? 0, 'ha')} (20 ha valent le maximum)`,
+            reasonFr: (f) => `Terrain de ${fr(num(f.areaHa) ?? 0, 'ha')} (20 ha valent le maximum)`,
           },
       {
         name: 'readiness',
@@ -270,7 +270,7 @@ export function scoreDefinition<K extends SearchKind>(
         reason: (f) =>
           `${f.turnkey ? 'turnkey plot' : String(f.developmentStage)}; ${String(f.marketingStage)}; available from ${f.availableFrom ?? 'unknown'}`,
         reasonFr: (f) =>
-          `${f.turnkey ? 'Parcelle clé en main' : `Parcelle ${String(f.developmentStage)}`} ; ${String(f.marketingStage)} ; ${availabilityFr(f.availableFrom, today)}`,
+          `${f.turnkey ? 'Terrain clé en main' : `Terrain ${String(f.developmentStage)}`} ; ${String(f.marketingStage)} ; ${availabilityFr(f.availableFrom, today)}`,
       },
     );
   }

@@ -487,6 +487,13 @@ describe('B4: words that say the truth', () => {
         expect(c.reasonFr, c.name).not.toBe(c.reason);
       }
     }
+    const plot = (await json('/plots?brownfield=true&min_area_ha=1&limit=1')).items[0];
+    const reasons = Object.fromEntries(
+      plot.score.components.map((c: { name: string; reasonFr: string }) => [c.name, c.reasonFr]),
+    );
+    expect(reasons.brownfield).toMatch(/ne consomme pas d'espace naturel/);
+    const frHa = new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 1 }).format(plot.areaHa);
+    expect(reasons.size).toBe(`Terrain de ${frHa} ha ≥ 1 ha demandés`);
     const openapi = JSON.stringify(await json('/openapi.json'));
     expect(openapi).not.toMatch(/counts? toward ZAN/i);
     expect(openapi).toContain('reasonFr');
