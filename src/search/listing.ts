@@ -7,7 +7,6 @@ import type { AppEnv } from '../app-env.js';
 import { mediaTypes } from '../http/media.js';
 import { featureCollectionChunks, featureText as geoJsonFeatureText } from '../http/features.js';
 import { cnigCsvHeader, cnigCsvLines } from '../cnig/write.js';
-import { round } from '../round.js';
 import { toBrief, type BriefQuery } from './brief.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import {
@@ -19,7 +18,7 @@ import {
   type SearchOutput,
 } from './repository.js';
 import { plotItem, siteItem } from './representation.js';
-import type { ComponentDefinition, Facts, PlotFacts, SearchKind, SiteFacts } from './score.js';
+import type { ComponentDefinition, Facts, SearchKind } from './score.js';
 import { textStream } from '../http/stream.js';
 import { placeCode } from '../territories/places.js';
 
