@@ -521,33 +521,21 @@ describe('B4: words that say the truth', () => {
 });
 
 describe('B5: region and department by name or code', () => {
-  it('region=auvergne-rhone-alpes, Auvergne-Rhône-Alpes and 84 give the same sites and plots', async () => {
+  it.each([
+    ['region', '84', ['auvergne-rhone-alpes', 'Auvergne-Rhône-Alpes', 'AUVERGNE RHONE ALPES']],
+    ['department', '26', ['drome', 'Drôme', 'DROME']],
+  ] as const)('%s=%s, or by its name, gives the same sites and plots', async (parameter, code, names) => {
     const expected = (await sitesWithOffers())
-      .filter((s) => s.region === '84')
+      .filter((s) => s[parameter] === code)
       .map((s) => s.id)
       .sort();
     expect(expected.length).toBeGreaterThan(0);
-    for (const region of [
-      '84',
-      'auvergne-rhone-alpes',
-      encodeURIComponent('Auvergne-Rhône-Alpes'),
-      'AUVERGNE%20RHONE%20ALPES',
-    ])
-      expect(await allIds(`/sites?region=${region}`), region).toEqual(expected);
-    expect(await allIds('/plots?region=auvergne-rhone-alpes')).toEqual(await allIds('/plots?region=84'));
-  });
-
-  it('department=drome, Drôme and 26 give the same sites and plots', async () => {
-    const expected = (await sitesWithOffers())
-      .filter((s) => s.department === '26')
-      .map((s) => s.id)
-      .sort();
-    expect(expected.length).toBeGreaterThan(0);
-    for (const department of ['26', 'drome', encodeURIComponent('Drôme'), 'DROME'])
-      expect(await allIds(`/sites?department=${department}`), department).toEqual(expected);
-    expect(await allIds(`/plots?department=${encodeURIComponent('Drôme')}`)).toEqual(
-      await allIds('/plots?department=26'),
-    );
+    const plots = await allIds(`/plots?${parameter}=${code}`);
+    for (const value of [code, ...names]) {
+      const query = `${parameter}=${encodeURIComponent(value)}`;
+      expect(await allIds(`/sites?${query}`), query).toEqual(expected);
+      expect(await allIds(`/plots?${query}`), query).toEqual(plots);
+    }
   });
 
   it('an unknown name is a 400 naming the parameter, with suggestions', async () => {
