@@ -114,6 +114,12 @@ export interface SiteTable {
   turnkeyProgramme: string | null;
   labelStatus: string | null;
   labelDate: IsoDate | null;
+  /** The offer an investor reads (sql/012): from the live plots for sale, or as declared without plots. */
+  offerSource: Computed<'plots' | 'declared'>;
+  offerMaxPlotAreaHa: Computed<number | null>;
+  offerAvailableAreaHa: Computed<number | null>;
+  offerAvailableFrom: Computed<IsoDate | null>;
+  offerPriceEurM2: Computed<number | null>;
   areaHa: Computed<number>;
   version: Generated<number>;
   createdAt: Generated<Date>;

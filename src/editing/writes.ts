@@ -8,6 +8,7 @@ import { recordAudit, snapshot } from '../audit/repository.js';
 import { canSeePersonalData, requireRole, requireTerritoryScope, type Viewer } from '../auth/viewer.js';
 import type { ChangeFeed } from '../changes.js';
 import type { Database } from '../db/schema.js';
+import { asGeoJson } from '../db/postgis.js';
 import { AppError, ConflictError, invalidParam, NotFoundError } from '../http/errors.js';
 import { checkVersion } from '../http/preconditions.js';
 import { checkGeometry, type PolygonalGeometry } from '../geometry/input.js';
@@ -73,6 +74,19 @@ async function afterCommit(
     before: (before?.geometry as PolygonalGeometry | undefined) ?? null,
     after: (after?.geometry as PolygonalGeometry | undefined) ?? null,
   });
+  if (entity === 'plot') {
+    // A plot write changes its site's offer (sql/012 triggers): the site is drawn with it.
+    const siteIds = [...new Set([before?.siteId, after?.siteId].filter((v): v is string => typeof v === 'string'))];
+    const sites = await ctx.db
+      .selectFrom('sites')
+      .select((eb) => ['id', asGeoJson(eb.ref('geom')).as('geometry')])
+      .where('id', 'in', siteIds)
+      .execute();
+    for (const site of sites) {
+      const geometry = site.geometry as PolygonalGeometry;
+      ctx.changes.publish({ entity: 'site', id: site.id, action: 'update', before: geometry, after: geometry });
+    }
+  }
 }
 
 interface LockedRow {

@@ -9,7 +9,8 @@
 // it. `rebuild` is the initial, national load: it also drops and re-validates the table's
 // foreign keys (about a fifth of the load's time at 1M plots), which takes the tables they
 // reference (sites; EPCI and communes for a site-eco load) for the load too, and it waits for
-// its locks as long as it takes.
+// its locks as long as it takes. A plots load also defers the triggers that keep the sites'
+// offers (sql/012) and recomputes them once at the end.
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { deferIndexes, tableName } from '../db/bulk.js';
@@ -78,8 +79,27 @@ export async function prepareBulkLoad(
   }
   if (!(await lockWithin(trx, table, mode === 'auto' ? LOCK_WAIT : undefined))) return undefined;
   const restore = await deferIndexes(trx, table, { foreignKeys: mode === 'rebuild' });
+  const offers = table === 'plots' ? await deferSiteOffers(trx) : undefined;
   return async () => {
     await restore();
+    await offers?.();
     await sql`ANALYZE ${sql.id(tableName(table))}`.execute(trx);
+  };
+}
+
+/** The plots triggers that keep each site's offer (sql/012). */
+const offerTriggers = ['plots_offer_insert', 'plots_offer_update', 'plots_offer_delete'];
+
+/**
+ * Each statement's refresh reads the plots of the sites it touched through plots_site_idx, one
+ * of the indexes a bulk load drops: without it every batch would scan the whole table. The
+ * load turns them off (in its transaction, so a rollback turns them back on) and, once the
+ * indexes are back, recomputes every site's offer in one pass.
+ */
+async function deferSiteOffers(trx: Kysely<Database>): Promise<() => Promise<void>> {
+  for (const trigger of offerTriggers) await sql`ALTER TABLE plots DISABLE TRIGGER ${sql.id(trigger)}`.execute(trx);
+  return async () => {
+    for (const trigger of offerTriggers) await sql`ALTER TABLE plots ENABLE TRIGGER ${sql.id(trigger)}`.execute(trx);
+    await sql`SELECT foncier_refresh_site_offer(ARRAY(SELECT id FROM sites WHERE deleted_at IS NULL))`.execute(trx);
   };
 }

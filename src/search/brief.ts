@@ -3,7 +3,7 @@
 // parameters into a typed `Brief` the SQL builder reads; nothing here touches the database.
 import { z } from '@hono/zod-openapi';
 import { bboxQuery, cursorQuery, limitQuery, territoryId } from '../http/params.js';
-import { departmentPattern, inseeCommunePattern, regionPattern, sirenPattern } from '../territories/codes.js';
+import { inseeCommunePattern, sirenPattern } from '../territories/codes.js';
 import { developmentStages, forSaleStages, landControls, marketingStages, planningZones } from '../plots/vocabulary.js';
 
 export const sortKeys = ['score', 'area', 'price', 'distance', 'motorway', 'readiness', 'id'] as const;
@@ -57,6 +57,13 @@ const positive = (description: string) =>
     .optional()
     .openapi({ type: 'number', description });
 
+/** A region or département as a code or a name (resolved by territories/places.ts). */
+const placeName = z
+  .string()
+  .trim()
+  .min(1, { message: 'expected a code or a name' })
+  .max(100, { message: 'at most 100 characters' });
+
 const lonLat = z
   .string()
   .transform((text, ctx) => {
@@ -84,11 +91,14 @@ export const briefQuery = z
       .openapi({ description: "Territoire d'industrie id: results whose point on surface lies inside its boundary" }),
     epci: z.string().regex(sirenPattern, { message: 'expected an EPCI SIREN (9 digits)' }).optional(),
     commune: z.string().regex(inseeCommunePattern, { message: 'expected an INSEE commune code' }).optional(),
-    department: z
-      .string()
-      .regex(departmentPattern, { message: 'expected a department code (e.g. 07, 2A, 974)' })
-      .optional(),
-    region: z.string().regex(regionPattern, { message: 'expected an INSEE region code (2 digits)' }).optional(),
+    // Codes or names: places.ts turns a name into its code before the search (it needs the database).
+    department: placeName.optional().openapi({
+      description: 'Département: INSEE code (26, 2A, 974) or name, accents and case ignored (drome, Drôme)',
+    }),
+    region: placeName.optional().openapi({
+      description:
+        'Region: INSEE code (84) or name, accents and case ignored (auvergne-rhone-alpes, Auvergne-Rhône-Alpes)',
+    }),
     bbox: bboxQuery.optional(),
     near: lonLat,
     radius_km: z.coerce
@@ -97,17 +107,22 @@ export const briefQuery = z
       .max(1000, { message: 'must be > 0 and <= 1000' })
       .optional()
       .openapi({ type: 'number', description: 'With near: only results within this many km (geodesic)' }),
-    // size
-    min_area_ha: positive('Minimum area (sites: usable area or largest single available plot)'),
-    max_area_ha: positive('Maximum area (sites: usable area or largest single available plot)'),
+    // size: a plot an investor can take
+    min_area_ha: positive(
+      'Minimum area, ha. Sites: of their largest available plot (for sale), one plot an investor can take; plots: of the plot',
+    ),
+    max_area_ha: positive('Maximum area, ha. Sites: of their largest available plot (for sale); plots: of the plot'),
+    min_available_ha: positive(
+      'Minimum total available area, ha: the plots for sale of a site added up (sites declaring no plot: CNIG site_surf_comm_dispo); on plots, of their site',
+    ),
     // readiness
     turnkey: flag('Turnkey site (programme "sites clés en main") or turnkey plot'),
     development_stage: list(developmentStages, 'development stage'),
     marketing_stage: list(marketingStages, 'marketing stage', marketingShorthands),
-    available_before: z.iso
-      .date({ message: 'expected an ISO date YYYY-MM-DD' })
-      .optional()
-      .openapi({ description: 'Available on or before this date' }),
+    available_before: z.iso.date({ message: 'expected an ISO date YYYY-MM-DD' }).optional().openapi({
+      description:
+        'Available on or before this date (sites: the earliest of their plots for sale, or as declared without plots)',
+    }),
     land_control: list(landControls, 'land control'),
     // utilities and access (CNIG reseau_* and *_dist fields)
     electricity: flag('Electricity network (reseau_electrique)'),
@@ -140,7 +155,7 @@ export const briefQuery = z
       .optional()
       .openapi({
         description:
-          'score and readiness: best first; area, price, distance, motorway, id: smallest first; a leading - reverses. Default score.',
+          'score and readiness: best first; area (sites: the largest available plot), price, distance, motorway, id: smallest first; a leading - reverses. Default score.',
       }),
     // JSON pages default to 50 (listing.ts); GeoJSON and CSV without limit export every match.
     limit: limitQuery(undefined),

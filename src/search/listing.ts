@@ -20,6 +20,7 @@ import {
 import { plotItem, siteItem } from './representation.js';
 import type { ComponentDefinition, Facts, SearchKind, SiteFacts } from './score.js';
 import { textStream } from '../http/stream.js';
+import { placeCode } from '../territories/place-names.js';
 import { invalidParam } from '../http/errors.js';
 import { sitePageUrl } from '../web/investor/links.js';
 import { spreadsheetHeaderLine, spreadsheetLines, territoryNamesByEpci } from './spreadsheet.js';
@@ -80,11 +81,15 @@ export async function renderSearch<K extends SearchKind>(
   kind: K,
   query: BriefQuery,
 ): Promise<Response> {
-  const brief = toBrief(query);
+  const db = c.var.db;
+  const brief = toBrief({
+    ...query,
+    ...(query.region ? { region: await placeCode(db, 'region', query.region) } : {}),
+    ...(query.department ? { department: await placeCode(db, 'department', query.department) } : {}),
+  });
   const sortName = `${brief.sort.reverse ? '-' : ''}${brief.sort.key}`;
   const cursor = query.cursor ? decodeCursor(query.cursor, sortName) : undefined;
   const output = negotiate(c, query.f);
-  const db = c.var.db;
   const today = c.var.clock.today();
   const chunks = { singleConnection: c.var.backend === 'pglite' };
   // One name per resource, paged or streamed.

@@ -6,7 +6,15 @@ import { problemResponses } from '../http/schemas.js';
 export const scoreSchema = z
   .object({
     total: z.number().openapi({ description: '0..100: 100 × Σ(weight × value) / Σ weight' }),
-    components: z.array(z.object({ name: z.string(), weight: z.number(), value: z.number(), reason: z.string() })),
+    components: z.array(
+      z.object({
+        name: z.string(),
+        weight: z.number(),
+        value: z.number(),
+        reason: z.string(),
+        reasonFr: z.string().openapi({ description: 'The reason in French, figures written the French way (20,9 ha)' }),
+      }),
+    ),
   })
   .openapi('MatchScore', { description: 'How well a result answers the brief, and why (see src/search/score.ts)' });
 

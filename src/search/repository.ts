@@ -11,7 +11,6 @@ import type { Database } from '../db/schema.js';
 import { GEOJSON_DECIMALS } from '../db/postgis.js';
 import type { CnigClass } from '../cnig/fields.js';
 import { cnigSelect } from '../cnig/write.js';
-import { forSaleStages } from '../plots/vocabulary.js';
 import type { Brief } from './brief.js';
 import type { Cursor } from './cursor.js';
 import {
@@ -27,10 +26,6 @@ import {
 type Filters = Brief['filters'];
 /** What a search renders; `spreadsheet` reads the facts alone (no point, geometry or CNIG columns). */
 export type SearchOutput = 'json' | 'geojson' | 'csv' | 'spreadsheet';
-
-// Inlined as literals, not parameters: the partial index on available plots (sql/008) names them,
-// and a generic plan over parameters could not use it.
-const forSaleList = sql.join(forSaleStages.map((stage) => sql.lit(stage)));
 
 const and = (conditions: RawBuilder<unknown>[]) =>
   conditions.length === 0 ? sql`TRUE` : sql.join(conditions, sql` AND `);
@@ -117,28 +112,22 @@ export function briefConditions(kind: SearchKind, f: Filters): RawBuilder<unknow
     );
   }
 
-  // size and readiness of a site
+  // size and readiness of a site: its offer (sql/012), from its plots for sale when it has plots
   if (kind === 'site') {
-    const inRange = (column: string) =>
-      sql`(${sql.join(
-        [
-          sql`${sql.ref(column)} IS NOT NULL`,
-          ...(f.min_area_ha !== undefined ? [sql`${sql.ref(column)} >= ${f.min_area_ha}::float8`] : []),
-          ...(f.max_area_ha !== undefined ? [sql`${sql.ref(column)} <= ${f.max_area_ha}::float8`] : []),
-        ],
-        sql` AND `,
-      )})`;
-    if (f.min_area_ha !== undefined || f.max_area_ha !== undefined)
-      out.push(sql`(${inRange('s.usable_area_ha')} OR ${inRange('s.max_plot_area_ha')})`);
+    // Size is a plot an investor can take: the largest available one, not the site's total.
+    if (f.min_area_ha !== undefined) out.push(sql`s.offer_max_plot_area_ha >= ${f.min_area_ha}::float8`);
+    if (f.max_area_ha !== undefined) out.push(sql`s.offer_max_plot_area_ha <= ${f.max_area_ha}::float8`);
     if (f.turnkey !== undefined)
       out.push(f.turnkey ? sql`s.turnkey_programme IS NOT NULL` : sql`s.turnkey_programme IS NULL`);
-    if (f.available_before) out.push(sql`s.available_from <= ${f.available_before}::date`);
+    if (f.available_before) out.push(sql`s.offer_available_from <= ${f.available_before}::date`);
     const onPlots = plotConditions(f, 'site');
     if (onPlots.length > 0)
       out.push(sql`EXISTS (SELECT 1 FROM plots p WHERE p.site_id = s.id AND p.deleted_at IS NULL AND ${and(onPlots)})`);
   } else {
     out.push(...plotConditions(f, 'plot'));
   }
+  // The total a site offers; a plot search keeps the plots of such sites.
+  if (f.min_available_ha !== undefined) out.push(sql`s.offer_available_area_ha >= ${f.min_available_ha}::float8`);
 
   // utilities and access: CNIG site-eco fields
   out.push(...flag(sql.ref('s.network_electricity'), f.electricity));
@@ -190,10 +179,11 @@ function factColumns(kind: SearchKind, brief: Brief, output: SearchOutput): RawB
     // OFFSET 0 keeps the brownfield EXISTS a per-row probe of plots_brownfield_idx: without it
     // the planner may hash every brownfield plot (53,000 at 1M plots, ~4 ms per reference) for
     // the matches it expects, when a page of 20 needs 20 probes.
-    return sql`s.id, s.cnig_id, s.name, s.site_type, s.main_vocation, s.state, s.usable_area_ha, s.area_ha, s.available_area_ha,
-      s.max_plot_area_ha, s.available_from, s.epci_siren, e.name AS epci_name, s.commune_insee, c.name AS commune_name, c.department,
-      (SELECT min(b.price_eur_m2) FROM plots b WHERE b.site_id = s.id AND b.deleted_at IS NULL
-        AND b.marketing_stage IN (${forSaleList})) AS price_eur_m2,
+    return sql`s.id, s.cnig_id, s.name, s.site_type, s.main_vocation, s.state, s.usable_area_ha, s.area_ha,
+      s.offer_available_area_ha AS available_area_ha, s.offer_max_plot_area_ha AS max_plot_area_ha,
+      s.offer_available_from AS available_from, s.offer_price_eur_m2 AS price_eur_m2, s.offer_source AS availability_source,
+      s.available_area_ha AS declared_available_area_ha,
+      s.epci_siren, e.name AS epci_name, s.commune_insee, c.name AS commune_name, c.department,
       EXISTS (SELECT 1 FROM plots b WHERE b.site_id = s.id AND b.deleted_at IS NULL AND ${brownfieldPlot('b')} OFFSET 0) AS brownfield,
       ${shared}${cnig}`;
   }
@@ -215,7 +205,7 @@ function sortKeyExpression(kind: SearchKind, brief: Brief, definition: Component
     case 'readiness':
       return bestFirst(definition.find((c) => c.name === 'readiness')!.expression);
     case 'area':
-      return ascending(kind === 'site' ? sql.ref('f.usable_area_ha') : sql.ref('f.area_ha'));
+      return ascending(kind === 'site' ? sql.ref('f.max_plot_area_ha') : sql.ref('f.area_ha'));
     case 'price':
       return ascending(sql.ref('f.price_eur_m2'));
     case 'distance':

@@ -24,7 +24,9 @@ export function siteItem(f: SiteFacts, definition: ComponentDefinition<SiteFacts
       usableAreaHa: round(f.usableAreaHa, 2),
       availableAreaHa: round(f.availableAreaHa, 2),
       maxPlotAreaHa: round(f.maxPlotAreaHa, 2),
+      declaredAvailableAreaHa: round(f.declaredAvailableAreaHa, 2),
     },
+    availabilitySource: f.availabilitySource,
     utilities: {
       electricity: f.networkElectricity,
       powerMw: f.powerMw,

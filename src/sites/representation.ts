@@ -31,10 +31,24 @@ export const siteSchema = z
       areaHa: z.number().openapi({ description: 'Area of the perimeter on the ellipsoid, hectares' }),
       grossAreaHa: z.number().openapi({ description: 'CNIG site_surf_brute as declared' }),
       usableAreaHa: z.number(),
-      availableAreaHa: z.number().nullable(),
+      availableAreaHa: z.number().nullable().openapi({
+        description: 'Area of the plots for sale, hectares (availabilitySource plots); else CNIG site_surf_comm_dispo',
+      }),
+      declaredAvailableAreaHa: z
+        .number()
+        .nullable()
+        .openapi({ description: 'CNIG site_surf_comm_dispo as the site declares it' }),
       reservedAreaHa: z.number().nullable(),
-      maxPlotAreaHa: z.number().nullable(),
+      maxPlotAreaHa: z
+        .number()
+        .nullable()
+        .openapi({ description: 'Largest plot for sale, hectares (availabilitySource plots); else as declared' }),
     }),
+    availabilitySource: z.enum(['plots', 'declared']).openapi({
+      description:
+        'Where maxPlotAreaHa, availableAreaHa, availableFrom and lowestPriceEurM2 come from: the plots for sale of a site that has plots, or what a site without plots declares',
+    }),
+    lowestPriceEurM2: z.number().nullable().openapi({ description: 'Lowest price of the plots for sale, EUR/m²' }),
     plots: z.object({
       count: z.number().int(),
       areaHa: z.number(),
@@ -91,7 +105,9 @@ export const siteSchema = z
       labelStatus: z.string().nullable(),
       labelDate: z.string().nullable(),
     }),
-    availableFrom: z.string().nullable(),
+    availableFrom: z.string().nullable().openapi({
+      description: 'Earliest availability of the plots for sale (availabilitySource plots); else as declared',
+    }),
     dates: z.object({ creationYear: z.number().nullable(), identifiedOn: z.string(), updatedOn: z.string() }),
     version: z.number().int(),
     geometry: geometrySchema,
@@ -125,10 +141,13 @@ export function toSiteJson(s: SiteRow): SiteJson {
       areaHa: round(s.areaHa, 2) ?? 0,
       grossAreaHa: s.grossAreaHa,
       usableAreaHa: s.usableAreaHa,
-      availableAreaHa: s.availableAreaHa,
+      availableAreaHa: round(s.offerAvailableAreaHa, 2),
+      declaredAvailableAreaHa: s.availableAreaHa,
       reservedAreaHa: s.reservedAreaHa,
-      maxPlotAreaHa: s.maxPlotAreaHa,
+      maxPlotAreaHa: round(s.offerMaxPlotAreaHa, 2),
     },
+    availabilitySource: s.offerSource,
+    lowestPriceEurM2: s.offerPriceEurM2,
     plots: {
       count: s.plotStats.count,
       areaHa: round(s.plotStats.areaHa, 2) ?? 0,
@@ -181,7 +200,7 @@ export function toSiteJson(s: SiteRow): SiteJson {
       port: { name: s.portName, km: s.portKm },
     },
     turnkey: { programme: s.turnkeyProgramme, labelStatus: s.labelStatus, labelDate: s.labelDate },
-    availableFrom: s.availableFrom,
+    availableFrom: s.offerAvailableFrom,
     dates: { creationYear: s.creationYear, identifiedOn: s.identifiedOn, updatedOn: s.updatedOn },
     version: s.version,
     geometry: s.geometry as SiteJson['geometry'],

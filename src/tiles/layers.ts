@@ -120,7 +120,12 @@ const sites: TileLayer = {
     mainVocation: { type: 'string', description: 'CNIG site_vocadomi' },
     state: { type: 'string', description: 'CNIG site_etat' },
     areaHa: { type: 'number', description: 'Area on the ellipsoid, hectares' },
-    availableAreaHa: { type: 'number', description: 'CNIG site_surf_comm_dispo, hectares' },
+    availableAreaHa: {
+      type: 'number',
+      description:
+        'Area of the plots for sale, hectares (a site without plots: CNIG site_surf_comm_dispo), as GET /sites',
+    },
+    maxPlotAreaHa: { type: 'number', description: 'Largest plot for sale, hectares (without plots: as declared)' },
     powerMw: { type: 'number', description: 'Electrical power available, MW' },
     turnkey: { type: 'boolean', description: 'In the turnkey-sites programme ("sites clés en main")' },
     labelStatus: { type: 'string', description: 'Turnkey label workflow status' },
@@ -130,7 +135,7 @@ const sites: TileLayer = {
     areaHa: { type: 'number', description: 'Their area, hectares' },
     availableAreaHa: {
       type: 'number',
-      description: 'Their CNIG site_surf_comm_dispo, hectares (sites declaring none count 0)',
+      description: 'Their available area, hectares, as GET /sites gives it (sites with none known count 0)',
     },
     turnkeyCount: { type: 'integer', description: 'Of which in the turnkey-sites programme' },
     labelledCount: { type: 'integer', description: 'Of which labelled turnkey sites' },
@@ -144,7 +149,7 @@ const sites: TileLayer = {
         : sql`AND s.epci_siren IN (SELECT epci_siren FROM territory_epci WHERE territory_id = ${q.territory})`;
     if (q.z < SITE_CLUSTER_BELOW) {
       return clusterFeatures(q, wrap, {
-        members: sql`SELECT s.id::text AS id, Box2D(s.geom) AS box, s.area_ha, s.available_area_ha, s.turnkey_programme, s.label_status
+        members: sql`SELECT s.id::text AS id, Box2D(s.geom) AS box, s.area_ha, s.offer_available_area_ha AS available_area_ha, s.turnkey_programme, s.label_status
           FROM sites s WHERE s.deleted_at IS NULL AND s.geom && ${searchBox(q)} ${territory}`,
         aggregates: {
           areaHa: roundedHa(sql`sum(c.area_ha)`),
@@ -156,7 +161,7 @@ const sites: TileLayer = {
     }
     return sql`SELECT ${featureId(sql`s.id`)} AS fid, s.id::text AS "id", s.name AS "name", s.site_type AS "siteType",
         s.main_vocation AS "mainVocation", s.state AS "state", ${roundedHa(sql`s.area_ha`)} AS "areaHa",
-        s.available_area_ha AS "availableAreaHa", s.power_mw AS "powerMw",
+        ${roundedHa(sql`s.offer_available_area_ha`)} AS "availableAreaHa", ${roundedHa(sql`s.offer_max_plot_area_ha`)} AS "maxPlotAreaHa", s.power_mw AS "powerMw",
         (s.turnkey_programme IS NOT NULL) AS "turnkey", s.label_status AS "labelStatus", ${wrap(sql`ST_Transform(s.geom, 3857)`)} AS geom
       FROM sites s
       WHERE s.deleted_at IS NULL AND s.geom && ${searchBox(q)} ${territory}

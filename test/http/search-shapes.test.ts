@@ -45,6 +45,7 @@ describe.each(['sites', 'plots'])('GET /%s', (resource) => {
         weight: 3,
         value: expect.any(Number),
         reason: expect.any(String),
+        reasonFr: expect.any(String),
       });
     }
   });

@@ -36,7 +36,9 @@ describe('GET /sites/{id}', () => {
       1,
     );
     expect(rfc7946Problems(body.geometry)).toEqual([]);
-    expect(res.headers.get('etag')).toBe(`"site-${site.id}-v1"`);
+    // The row's version: seeded, then given its plots, whose offer (sql/012) made a new one.
+    expect(site.version).toBeGreaterThan(1);
+    expect(res.headers.get('etag')).toBe(`"site-${site.id}-v${site.version}"`);
   });
 
   it('is a GeoJSON Feature with f=geojson or Accept: application/geo+json', async () => {

@@ -37,8 +37,8 @@ const rows: [string, (s: ComparedSite) => string][] = [
   ['Friche', ({ item }) => fr.yesNo(item.brownfield)],
   ['Espaces NAF consommés (ZAN)', ({ sheet }) => (sheet.zan ? fr.hectares(sheet.zan.nafConsumptionHa) : '—')],
   ['Part de l’enveloppe restante de la commune', ({ sheet }) => fr.percent(sheet.zan?.communeShareOfRemaining)],
-  ['Plus grand terrain disponible', ({ sheet: { site } }) => fr.hectares(site.plots.largestAvailableHa)],
-  ['Surface disponible', ({ sheet: { site } }) => fr.hectares(site.plots.availableAreaHa)],
+  ['Plus grand terrain disponible', ({ sheet: { site } }) => fr.hectares(site.areas.maxPlotAreaHa)],
+  ['Surface disponible', ({ sheet: { site } }) => fr.hectares(site.areas.availableAreaHa)],
   ['Disponible à partir du', ({ sheet: { site } }) => fr.frenchDate(site.availableFrom)],
   ['Puissance électrique', ({ sheet: { site } }) => fr.megawatts(site.utilities.powerMw)],
   ['Échangeur autoroutier', ({ sheet: { site } }) => fr.kilometres(site.access.motorway.interchangeKm)],
@@ -107,7 +107,7 @@ export function comparePage(compared: ComparedSite[]): string {
                   return (
                     <td>
                       {component ? fr.frenchNumber(component.value, 2) : '—'}
-                      {component ? <span class="reason">{component.reason}</span> : null}
+                      {component ? <span class="reason">{component.reasonFr}</span> : null}
                     </td>
                   );
                 })}

@@ -19,7 +19,7 @@ export interface SiteResult {
   lowestPriceEurM2: number | null;
   brownfield: boolean | null;
   availableFrom: string | null;
-  score: { total: number; components: Array<{ name: string; reason: string }> };
+  score: { total: number; components: Array<{ name: string; reason: string; reasonFr?: string }> };
 }
 
 export interface ResultParts {
@@ -95,7 +95,7 @@ export function resultParts(item: SiteResult): ResultParts {
     place,
     facts,
     score: `Score ${frenchNumber(item.score.total)} / 100`,
-    reasons: item.score.components.map((c) => c.reason),
+    reasons: item.score.components.map((c) => c.reasonFr ?? c.reason),
     point,
   };
 }

@@ -175,10 +175,16 @@ export function sitePage(sheet: SiteSheet, shapes: PlotShape[], item: SiteItem |
         rows={[
           ['Surface du périmètre', hectares(s.areas.areaHa)],
           ['Surface utile', hectares(s.areas.usableAreaHa)],
-          ['Surface disponible', `${hectares(s.plots.availableAreaHa)} en ${s.plots.availableCount} terrain(s)`],
-          ['Plus grand terrain disponible', hectares(s.plots.largestAvailableHa)],
+          [
+            'Surface disponible',
+            s.availabilitySource === 'plots'
+              ? `${hectares(s.areas.availableAreaHa)} en ${s.plots.availableCount} terrain(s) en vente`
+              : `${hectares(s.areas.availableAreaHa)} (déclarée, aucun terrain enregistré)`,
+          ],
+          ['Surface disponible déclarée (CNIG)', hectares(s.areas.declaredAvailableAreaHa)],
+          ['Plus grand terrain disponible', hectares(s.areas.maxPlotAreaHa)],
           ['Disponible à partir du', frenchDate(s.availableFrom)],
-          ['Prix le plus bas (terrains en vente)', eurosPerM2(item?.lowestPriceEurM2)],
+          ['Prix le plus bas (terrains en vente)', eurosPerM2(s.lowestPriceEurM2)],
           ['Friche', yesNo(item?.brownfield)],
         ]}
       />
@@ -244,7 +250,7 @@ export function sitePage(sheet: SiteSheet, shapes: PlotShape[], item: SiteItem |
           ],
           [
             'Maturité (score de la recherche)',
-            readiness ? `${frenchNumber(readiness.value * 100, 0)} sur 100 : ${readiness.reason}` : '—',
+            readiness ? `${frenchNumber(readiness.value * 100, 0)} sur 100 : ${readiness.reasonFr}` : '—',
           ],
           ['Score sans filtre', item ? `${frenchNumber(item.score.total, 1)} sur 100` : '—'],
           [
