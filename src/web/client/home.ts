@@ -40,6 +40,7 @@ interface MapLike {
   flyTo(options: { center: [number, number]; zoom: number }): void;
   fitBounds(bounds: [[number, number], [number, number]], options: unknown): void;
   getCanvas(): HTMLCanvasElement;
+  getStyle(): { layers: Array<{ layout?: Record<string, unknown> }> };
   addControl(control: unknown, position: string): void;
 }
 interface MapEvent {
@@ -441,13 +442,20 @@ async function startMap(): Promise<void> {
   created.on('error', (event: unknown) => console.error('map error', (event as { error?: Error }).error?.message));
   created.once('load', async () => {
     // On a basemap, the project's own layers (its style minus the background) go on top.
+    // A style has one glyph server: the basemap's; our labels take the first font it names.
     if (basemap) {
       const ours = (await (await fetch(style)).json()) as {
         sources: Record<string, unknown>;
-        layers: Array<{ type: string }>;
+        layers: Array<{ type: string; layout?: Record<string, unknown> }>;
       };
+      const theirs = created.getStyle().layers.find((l) => Array.isArray(l.layout?.['text-font']));
+      const font = theirs?.layout?.['text-font'];
       for (const [id, source] of Object.entries(ours.sources)) created.addSource(id, source);
-      for (const layer of ours.layers) if (layer.type !== 'background') created.addLayer(layer);
+      for (const layer of ours.layers) {
+        if (layer.type === 'background') continue;
+        const layout = layer.layout?.['text-font'] && font ? { ...layer.layout, 'text-font': font } : layer.layout;
+        created.addLayer(layout ? { ...layer, layout } : layer);
+      }
     }
     created.addSource('near', { type: 'geojson', data: emptyCollection });
     created.addLayer({
