@@ -34,7 +34,15 @@ export function writeStaticAssets(dir: string): BuiltAssets {
         glyphRange(font, start) ?? new Uint8Array(),
       );
   write(join(dir, '_headers'), '/assets/*\n  Cache-Control: public, max-age=31536000, immutable\n');
-  const manifest = builtAssets();
+  // Cloudflare's asset server answers `@` (MapLibre's versioned directory) with a 307 to `%40`:
+  // the Worker links the form it serves.
+  const { paths, clients } = builtAssets();
+  const manifest: BuiltAssets = {
+    paths: Object.fromEntries(
+      Object.entries(paths).map(([name, path]) => [name, path.replaceAll('@', '%40')]),
+    ) as BuiltAssets['paths'],
+    clients,
+  };
   write(join(dir, manifestPath), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
 }

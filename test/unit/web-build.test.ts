@@ -16,17 +16,19 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('src/web/build.ts', () => {
   it('writes every asset under the path and with the bytes Node serves, glyphs, headers and the manifest', async () => {
     const manifest = writeStaticAssets(dir);
-    expect(manifest.paths).toEqual(assetPaths());
+    const paths = assetPaths();
+    for (const [name, path] of Object.entries(paths))
+      expect(manifest.paths[name as keyof typeof paths], name).toBe(path.replace('@', '%40'));
     expect(manifest.clients.home).toBe(clientScript('home'));
     expect(manifest.clients).not.toHaveProperty('dom');
     expect(JSON.parse(readFileSync(join(dir, manifestPath), 'utf8'))).toEqual(manifest);
     const served = assetRoutes();
-    const paths = [
-      ...Object.values(manifest.paths),
+    const files = [
+      ...Object.values(paths),
       ...Object.values(manifest.clients),
-      manifest.paths.maplibreJs.replace('maplibre-gl.mjs', 'maplibre-gl-worker.mjs'),
+      paths.maplibreJs.replace('maplibre-gl.mjs', 'maplibre-gl-worker.mjs'),
     ];
-    for (const path of paths) {
+    for (const path of files) {
       const response = await served.request(`http://localhost${path}`);
       expect(response.status, path).toBe(200);
       const bytes = Buffer.from(await response.arrayBuffer());
