@@ -40,7 +40,6 @@ interface MapLike {
   flyTo(options: { center: [number, number]; zoom: number }): void;
   fitBounds(bounds: [[number, number], [number, number]], options: unknown): void;
   getCanvas(): HTMLCanvasElement;
-  getStyle(): { layers: Array<{ layout?: Record<string, unknown> }> };
   addControl(control: unknown, position: string): void;
 }
 interface MapEvent {
@@ -422,13 +421,44 @@ pickPoint.addEventListener('click', () => {
   mapElement.classList.toggle('picking', on);
 });
 
+interface StyleDocument {
+  glyphs?: string;
+  sources: Record<string, unknown>;
+  layers: Array<{ type: string; layout?: Record<string, unknown> }>;
+}
+
+async function styleDocument(url: string): Promise<StyleDocument | null> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(8000) });
+    return response.ok ? ((await response.json()) as StyleDocument) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The map's style: the project's own (its tiles), on the configured basemap when that answers,
+ * without it otherwise (no network: the page still has its own layers). A style has one glyph
+ * server, the basemap's: our labels then take the first font the basemap names.
+ */
+async function mapStyle(ownUrl: string, basemapUrl: string | undefined): Promise<StyleDocument | string> {
+  const basemap = basemapUrl ? await styleDocument(basemapUrl) : null;
+  const own = basemap ? await styleDocument(ownUrl) : null;
+  if (!basemap || !own) return ownUrl;
+  const font = basemap.layers.find((l) => Array.isArray(l.layout?.['text-font']))?.layout?.['text-font'];
+  const layers = own.layers
+    .filter((layer) => layer.type !== 'background')
+    .map((layer) =>
+      layer.layout?.['text-font'] && font ? { ...layer, layout: { ...layer.layout, 'text-font': font } } : layer,
+    );
+  return { ...basemap, sources: { ...basemap.sources, ...own.sources }, layers: [...basemap.layers, ...layers] };
+}
+
 async function startMap(): Promise<void> {
   const maplibregl = await import(/* @vite-ignore */ mapElement.dataset.maplibre ?? '');
-  const basemap = mapElement.dataset.basemap;
-  const style = mapElement.dataset.style ?? '';
   const created: MapLike = new maplibregl.Map({
     container: mapElement,
-    style: basemap || style,
+    style: await mapStyle(mapElement.dataset.style ?? '', mapElement.dataset.basemap || undefined),
     bounds: [-5.5, 41.2, 9.8, 51.2],
     attributionControl: { compact: true },
     locale: {
@@ -440,23 +470,7 @@ async function startMap(): Promise<void> {
   created.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
   (window as unknown as { foncierMap: MapLike }).foncierMap = created;
   created.on('error', (event: unknown) => console.error('map error', (event as { error?: Error }).error?.message));
-  created.once('load', async () => {
-    // On a basemap, the project's own layers (its style minus the background) go on top.
-    // A style has one glyph server: the basemap's; our labels take the first font it names.
-    if (basemap) {
-      const ours = (await (await fetch(style)).json()) as {
-        sources: Record<string, unknown>;
-        layers: Array<{ type: string; layout?: Record<string, unknown> }>;
-      };
-      const theirs = created.getStyle().layers.find((l) => Array.isArray(l.layout?.['text-font']));
-      const font = theirs?.layout?.['text-font'];
-      for (const [id, source] of Object.entries(ours.sources)) created.addSource(id, source);
-      for (const layer of ours.layers) {
-        if (layer.type === 'background') continue;
-        const layout = layer.layout?.['text-font'] && font ? { ...layer.layout, 'text-font': font } : layer.layout;
-        created.addLayer(layout ? { ...layer, layout } : layer);
-      }
-    }
+  created.once('load', () => {
     created.addSource('near', { type: 'geojson', data: emptyCollection });
     created.addLayer({
       id: 'near-fill',
