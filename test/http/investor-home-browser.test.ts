@@ -134,6 +134,11 @@ describe.skipIf(!chromiumAvailable)('the investor home page in headless Chromium
     const placeApi = await api(byPlace);
     await shows(placeApi.items.map((i) => i.id));
     expect(await page.inputValue('#f-lieu')).toBe(territory.name);
+    // A name typed (no accent, no hyphen) and submitted without choosing: the best suggestion, as without script.
+    await page.fill('#f-lieu', 'auvergne rhone');
+    await page.click('button[type=submit]');
+    await page.waitForURL((url) => url.search === '?region=84&rail_siding=true');
+    expect(await page.inputValue('#f-lieu')).toBe('Auvergne-Rhône-Alpes');
 
     // Hover highlights the site on the map, "Voir sur la carte" flies there.
     const first = placeApi.items[0];

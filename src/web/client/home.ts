@@ -224,9 +224,16 @@ form.addEventListener('change', (event) => {
   clearTimeout(debounce);
   changed();
 });
-form.addEventListener('submit', (event) => {
+form.addEventListener('submit', async (event) => {
   event.preventDefault();
   clearTimeout(debounce);
+  // A name typed but not chosen among the suggestions: the best suggestion, as the server does.
+  const typed = placeInput.value.trim();
+  const chosen = placeField.name ? knownPlaces.get(`${placeField.name}=${placeField.value}`) : undefined;
+  if (typed && typed !== chosen?.name) {
+    const [best] = await fetchPlaces(typed);
+    if (best) return choose(best);
+  }
   changed();
 });
 window.addEventListener('popstate', async () => {
