@@ -6,6 +6,10 @@ import type { DatabaseLimits } from './db/limits.js';
 import { defaultSpoolDir } from './importers/spool.js';
 import type { CorsPolicy } from './http/cors.js';
 
+/** IGN's Plan IGN vector style (Géoplateforme): French, public, no key. */
+export const defaultBasemapStyleUrl =
+  'https://data.geopf.fr/annexes/ressources/vectorTiles/styles/PLAN.IGN/standard.json';
+
 const emptyToUndefined = (value: unknown) => (value === '' ? undefined : value);
 
 // A time limit: 0 would mean "none" to PostgreSQL and pg, so every limit is at least 1 ms.
@@ -52,7 +56,11 @@ const configSchema = z.object({
   FONCIER_SPOOL_DIR: z.preprocess(emptyToUndefined, z.string().optional()),
   FONCIER_CORS_READ_ORIGINS: z.preprocess(emptyToUndefined, z.union([z.literal('*'), originList]).default('*')),
   FONCIER_CORS_WRITE_ORIGINS: z.preprocess(emptyToUndefined, originList.optional()),
-  FONCIER_BASEMAP_STYLE_URL: z.preprocess(emptyToUndefined, z.url({ protocol: /^https?$/ }).optional()),
+  // IGN's Plan IGN by default (a French public basemap, no key); `none`: the project's own tiles alone.
+  FONCIER_BASEMAP_STYLE_URL: z.preprocess(
+    emptyToUndefined,
+    z.union([z.literal('none'), z.url({ protocol: /^https?$/ })]).default(defaultBasemapStyleUrl),
+  ),
 });
 
 export interface Config {
@@ -80,7 +88,7 @@ export interface Config {
   spoolDir: string;
   /** Cross-origin access: who may read (any origin by default) and who may write (none). */
   cors: CorsPolicy;
-  /** MapLibre style drawn under the HTML pages' maps; unset, they draw the project's tiles alone. */
+  /** MapLibre style drawn under the HTML pages' maps; undefined (`none`), they draw the project's tiles alone. */
   basemapStyleUrl: string | undefined;
 }
 
@@ -116,6 +124,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxBodyBytes: c.FONCIER_MAX_BODY_BYTES,
     spoolDir: c.FONCIER_SPOOL_DIR ?? defaultSpoolDir(),
     cors: { readOrigins: c.FONCIER_CORS_READ_ORIGINS, writeOrigins: c.FONCIER_CORS_WRITE_ORIGINS ?? [] },
-    basemapStyleUrl: c.FONCIER_BASEMAP_STYLE_URL,
+    basemapStyleUrl: c.FONCIER_BASEMAP_STYLE_URL === 'none' ? undefined : c.FONCIER_BASEMAP_STYLE_URL,
   };
 }

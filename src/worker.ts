@@ -8,6 +8,7 @@ import { openPostgres } from './db/open.js';
 import { AppError, problemDocument, problemMediaType } from './http/errors.js';
 import { createLogger, type Logger } from './logger.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import { manifestPath, useBuiltAssets, type BuiltAssets } from './web/assets.js';
 
 export interface WorkerBindings {
   DATABASE_URL?: string;
@@ -19,6 +20,8 @@ export interface WorkerBindings {
   FONCIER_CORS_READ_ORIGINS?: string;
   FONCIER_CORS_WRITE_ORIGINS?: string;
   FONCIER_BASEMAP_STYLE_URL?: string;
+  /** The static files of src/web/build.ts (wrangler.toml `[assets]`). */
+  ASSETS?: { fetch(input: string): Promise<Response> };
 }
 
 // Module scope lives as long as the isolate: failed authentications are counted across
@@ -29,6 +32,14 @@ const failureLimiter = new FailureLimiter();
 // isolate's 128 MB (shared by concurrent requests); a 20 MB import grew local workerd by
 // about 65 MB. Larger files go through the CLI.
 const maxImportBytes = 16 * 1024 * 1024;
+
+// The pages link the files the build wrote: their manifest is read once per isolate.
+let builtAssets: Promise<void> | undefined;
+async function linkBuiltAssets(assets: NonNullable<WorkerBindings['ASSETS']>): Promise<void> {
+  const response = await assets.fetch(`https://assets.invalid${manifestPath}`);
+  if (!response.ok) throw new Error(`no ${manifestPath} among the static assets (run src/web/build.ts)`);
+  useBuiltAssets((await response.json()) as BuiltAssets);
+}
 
 /** A misconfigured Worker answers every request with this, before any app exists. */
 function configurationProblem(request: Request, detail: string): Response {
@@ -103,6 +114,14 @@ export default {
     if (!config.databaseUrl)
       return configurationProblem(request, 'the Worker has no database: bind HYPERDRIVE or set DATABASE_URL');
     const logger: Logger = createLogger(config.logLevel, (line) => console.log(line));
+    if (env.ASSETS) {
+      builtAssets ??= linkBuiltAssets(env.ASSETS).catch((error: Error) => {
+        // Pages then link assets that answer 404 and draw no map; the next request tries again.
+        logger.error('static assets', { error: error.message });
+        builtAssets = undefined;
+      });
+      await builtAssets;
+    }
     // Connections may not outlive a request on Workers: one small pool per request.
     // Hyperdrive pools in transaction mode, so jit=off is the database's setting there.
     const handle = openPostgres(config.databaseUrl, 1, { startupJitOff: !env.HYPERDRIVE });

@@ -2,7 +2,7 @@
 // and communes, each as the brief parameter and value it sets (region=84, commune=26271), so that
 // a person types a name and the page (or any client) writes the API's own parameters.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { AppEnv } from '../app-env.js';
 import type { Database } from '../db/schema.js';
 import { problemResponses } from '../http/schemas.js';
@@ -30,6 +30,9 @@ const allPlaces = sql`(
   UNION ALL SELECT 'commune', insee, name, department FROM communes
 )`;
 
+/** Accents and case folded (foncier_fold), hyphens and apostrophes as spaces: "saint etienne" finds Saint-Étienne. */
+const folded = (text: RawBuilder<unknown>) => sql`translate(foncier_fold(${text}), ${"-'’"}, '   ')`;
+
 const rankOf = sql.raw(`CASE param ${placeParams.map((p, i) => `WHEN '${p}' THEN ${i}`).join(' ')} END`);
 
 function toPlace(row: { param: string; value: string; name: string; detail: string | null }): Place {
@@ -38,16 +41,16 @@ function toPlace(row: { param: string; value: string; name: string; detail: stri
 }
 
 /**
- * Places whose name contains the words (accents and case ignored, foncier_fold), or whose code is
- * them: names that start with them first, then wider places, then shorter names.
+ * Places whose name contains the words (accents, case, hyphens and apostrophes ignored), or whose
+ * code is them: names that start with them first, then wider places, then shorter names.
  */
 export async function suggestPlaces(db: Kysely<Database>, text: string, limit: number): Promise<Place[]> {
   const words = text.trim();
   const { rows } = await sql<{ param: string; value: string; name: string; detail: string | null }>`
     SELECT param, value, name, detail FROM ${allPlaces} AS p
-    WHERE foncier_fold(name) LIKE foncier_fold(${likePattern(words)}) OR value = ${words}
+    WHERE ${folded(sql`name`)} LIKE ${folded(sql`${likePattern(words)}`)} OR value = ${words}
     ORDER BY value = ${words} DESC,
-      foncier_fold(name) LIKE foncier_fold(${likePattern(words).slice(1)}) DESC,
+      ${folded(sql`name`)} LIKE ${folded(sql`${likePattern(words).slice(1)}`)} DESC,
       ${rankOf}, length(name), name, value
     LIMIT ${limit}::int`.execute(db);
   return rows.map(toPlace);

@@ -7,7 +7,6 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildSync } from 'esbuild';
 import { Hono } from 'hono';
 import maplibrePackage from 'maplibre-gl/package.json' with { type: 'json' };
 import type { AppEnv } from '../app-env.js';
@@ -40,6 +39,26 @@ export interface AssetPaths {
 }
 
 let built: { paths: AssetPaths; assets: Map<string, Asset> } | undefined;
+
+/**
+ * What `src/web/build.ts` wrote for a static host (Workers `[assets]`): the paths of every
+ * asset, the client bundles by name. A runtime without the files (Workers) links these.
+ */
+export interface BuiltAssets {
+  paths: AssetPaths;
+  clients: Record<string, string>;
+}
+
+/** Where the Worker finds the manifest among the static files (not under /assets: it changes with them). */
+export const manifestPath = '/assets-manifest.json';
+
+/** Link the files a build wrote (the host serves them) instead of reading and bundling them here. */
+export function useBuiltAssets(manifest: BuiltAssets): void {
+  built = { paths: manifest.paths, assets: new Map() };
+  clientBundles.clear();
+  for (const [name, path] of Object.entries(manifest.clients))
+    clientBundles.set(name, { path, asset: { file: '', type: javascript } });
+}
 
 function load(asset: Asset): Required<Asset> {
   if (!asset.bytes) {
@@ -94,6 +113,9 @@ export function clientScript(name: string): string {
   const known = clientBundles.get(name);
   if (known) return known.path;
   const here = dirname(fileURLToPath(import.meta.url));
+  // Required here, not imported: esbuild runs on Node only, and a Worker (which links the
+  // bundles src/web/build.ts wrote) never gets here, so its bundle need not carry esbuild.
+  const { buildSync } = createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
   const result = buildSync({
     entryPoints: [join(here, 'client', `${name}.ts`)],
     bundle: true,
@@ -118,6 +140,19 @@ function safeHash(hash: (file: string) => string, file: string): string {
   } catch {
     return 'unavailable';
   }
+}
+
+/** Every asset's path under /assets and its bytes (the client bundles built so far included), for a build. */
+export function assetFiles(): Array<{ path: string; bytes: Uint8Array }> {
+  return [...build().assets].map(([path, asset]) => ({ path, bytes: load(asset).bytes }));
+}
+
+/** The manifest of what assetFiles() holds, for useBuiltAssets. */
+export function builtAssets(): BuiltAssets {
+  return {
+    paths: build().paths,
+    clients: Object.fromEntries([...clientBundles].map(([name, bundle]) => [name, bundle.path])),
+  };
 }
 
 /** Absolute paths of the assets, versioned or content-hashed, for the pages to link. */

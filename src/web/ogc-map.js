@@ -8,9 +8,15 @@ if (element) {
     ? JSON.parse(document.getElementById(element.dataset.features).textContent)
     : null;
   const bounds = element.dataset.bounds ? JSON.parse(element.dataset.bounds) : null;
+  // The basemap when it answers; without it (no network) the project's style alone.
+  const basemap = element.dataset.basemap
+    ? await fetch(element.dataset.basemap, { signal: AbortSignal.timeout(8000) })
+        .then((response) => (response.ok ? response.json() : null))
+        .catch(() => null)
+    : null;
   const map = new maplibregl.Map({
     container: element,
-    style: element.dataset.basemap || element.dataset.style,
+    style: basemap ?? element.dataset.style,
     bounds: bounds ?? [-5.5, 41.2, 9.8, 51.2],
     fitBoundsOptions: { padding: 20 },
     attributionControl: { compact: true },
@@ -28,11 +34,18 @@ if (element) {
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
   window.foncierMap = map;
   map.on('load', async () => {
-    // On a basemap, the project's own layers (its style minus the background) go on top.
-    if (element.dataset.basemap) {
+    // On a basemap, the project's own layers (its style minus the background) go on top, their
+    // labels in the basemap's first font (a style has one glyph server, the basemap's).
+    if (basemap) {
       const ours = await (await fetch(element.dataset.style)).json();
+      const font = basemap.layers.find((l) => Array.isArray(l.layout?.['text-font']))?.layout['text-font'];
       for (const [id, source] of Object.entries(ours.sources)) map.addSource(id, source);
-      for (const layer of ours.layers) if (layer.type !== 'background') map.addLayer(layer);
+      for (const layer of ours.layers) {
+        if (layer.type === 'background') continue;
+        map.addLayer(
+          layer.layout?.['text-font'] && font ? { ...layer, layout: { ...layer.layout, 'text-font': font } } : layer,
+        );
+      }
     }
     if (!features || features.features.length === 0) return;
     // geometry-type tells Polygon from MultiPolygon (MapLibre 3 and later).

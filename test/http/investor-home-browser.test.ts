@@ -7,7 +7,10 @@ import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app.js';
+import { glyphRange } from '../../tiles/glyphs.js';
 import { openTestApp, type TestContext } from '../support/app.js';
+import { testClock } from '../support/clock.js';
 import { chromiumAvailable, launchChromium, type ServedApp, serveOnLoopback } from '../support/browser.js';
 
 const shots = '/work/wt/shots/h14home';
@@ -131,6 +134,11 @@ describe.skipIf(!chromiumAvailable)('the investor home page in headless Chromium
     const placeApi = await api(byPlace);
     await shows(placeApi.items.map((i) => i.id));
     expect(await page.inputValue('#f-lieu')).toBe(territory.name);
+    // A name typed (no accent, no hyphen) and submitted without choosing: the best suggestion, as without script.
+    await page.fill('#f-lieu', 'auvergne rhone');
+    await page.click('button[type=submit]');
+    await page.waitForURL((url) => url.search === '?region=84&rail_siding=true');
+    expect(await page.inputValue('#f-lieu')).toBe('Auvergne-Rhône-Alpes');
 
     // Hover highlights the site on the map, "Voir sur la carte" flies there.
     const first = placeApi.items[0];
@@ -213,5 +221,78 @@ describe.skipIf(!chromiumAvailable)('the investor home page in headless Chromium
     expect(errors).toEqual([]);
     expect([...hosts]).toEqual([new URL(base).host]);
     await page.close();
+  }, 120_000);
+
+  it('draws the project’s layers over a configured basemap in its font, and alone when the basemap does not answer', async () => {
+    // A basemap on another loopback port: a background, one label in its own font, its glyph server.
+    const basemapServer = await serveOnLoopback((request) => {
+      const url = new URL(request.url);
+      if (url.pathname === '/style.json')
+        return Response.json(
+          {
+            version: 8,
+            glyphs: `${url.origin}/fonts/{fontstack}/{range}.pbf`,
+            sources: { place: { type: 'geojson', data: { type: 'Point', coordinates: [4.9, 45.3] } } },
+            layers: [
+              { id: 'basemap-background', type: 'background', paint: { 'background-color': '#eef2e6' } },
+              {
+                id: 'basemap-label',
+                type: 'symbol',
+                source: 'place',
+                layout: { 'text-field': 'Fond', 'text-font': ['Fond Sans'] },
+              },
+            ],
+          },
+          { headers: { 'access-control-allow-origin': '*' } },
+        );
+      const glyphs = /^\/fonts\/[^/]+\/(\d+)-\d+\.pbf$/.exec(decodeURIComponent(url.pathname));
+      if (glyphs)
+        return new Response(Buffer.from(glyphRange('Noto Sans Regular', Number(glyphs[1])) ?? []), {
+          headers: { 'access-control-allow-origin': '*' },
+        });
+      return new Response('not found', { status: 404 });
+    });
+    const withBasemap = async (basemapStyleUrl: string) => {
+      const app = createApp({ db: t.handle.db, backend: t.handle.kind, clock: testClock, basemapStyleUrl });
+      const served = await serveOnLoopback(app.fetch);
+      const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+      const fonts = new Set<string>();
+      page.on('request', (request) => {
+        const match = /\/fonts\/([^/]+)\//.exec(decodeURIComponent(new URL(request.url()).pathname));
+        if (match) fonts.add(`${new URL(request.url()).host} ${match[1]}`);
+      });
+      await page.goto(`${served.origin}/?min_area_ha=5`, { waitUntil: 'load' });
+      await page.waitForSelector('#carte[data-ready="true"]', { timeout: 30_000 });
+      const layers = await page.evaluate(() => {
+        const map = (
+          window as unknown as {
+            foncierMap: { getStyle: () => { layers: Array<{ id: string; layout?: Record<string, unknown> }> } };
+          }
+        ).foncierMap;
+        return map.getStyle().layers.map((l) => ({ id: l.id, font: l.layout?.['text-font'] ?? null }));
+      });
+      await page.close();
+      await served.close();
+      return { layers, fonts };
+    };
+    // CORS: the basemap's style is fetched by the page's script.
+    const onBasemap = await withBasemap(`${basemapServer.origin}/style.json`);
+    const ids = onBasemap.layers.map((l) => l.id);
+    expect(ids[0]).toBe('basemap-background');
+    expect(ids).toContain('territories-fill');
+    expect(ids).not.toContain('background');
+    const ownLabels = onBasemap.layers.filter((l) => l.font !== null && l.id !== 'basemap-label');
+    expect(ownLabels.length).toBeGreaterThan(0);
+    for (const layer of ownLabels) expect(layer.font, layer.id).toEqual(['Fond Sans']);
+    expect(
+      [...onBasemap.fonts].every((f) => f === `${new URL(basemapServer.origin).host} Fond Sans`),
+      [...onBasemap.fonts].join(),
+    ).toBe(true);
+
+    await basemapServer.close();
+    const offline = await withBasemap(`${basemapServer.origin}/style.json`);
+    expect(offline.layers.map((l) => l.id)).toEqual(
+      expect.arrayContaining(['background', 'territories-fill', 'results']),
+    );
   }, 120_000);
 });

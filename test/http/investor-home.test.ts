@@ -9,8 +9,8 @@ const html = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/
 /** Ids of the results in the page's list, in order. */
 const listedIds = (page: string) => [...page.matchAll(/<li class="result" data-id="([^"]+)"/g)].map((m) => m[1]);
 
-/** Case and accents folded, as a person reading the name would compare. */
-const fold = (text: string) => text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+/** Case and accents folded, hyphens and apostrophes as spaces, as a person reading the name would compare. */
+const fold = (text: string) => text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().replace(/[-'’]/g, ' ');
 
 describe('GET / and GET /places', () => {
   let t: TestContext;
@@ -185,6 +185,7 @@ describe('GET / and GET /places', () => {
       { q: fold(territory.name).toUpperCase(), param: 'territory', value: territory.id, name: territory.name },
       { q: epci.name.toLowerCase(), param: 'epci', value: epci.siren, name: epci.name },
       { q: epci.siren, param: 'epci', value: epci.siren, name: epci.name },
+      { q: 'auvergne rhone', param: 'region', value: '84', name: 'Auvergne-Rhône-Alpes' },
     ];
     if (commune) probes.push({ q: fold(commune.name), param: 'commune', value: commune.insee, name: commune.name });
     for (const probe of probes) {

@@ -3,7 +3,7 @@
 // served by the project with long cache lifetimes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, defaultBasemapStyleUrl, loadConfig } from '../../src/config.js';
 import { assetPaths } from '../../src/web/assets.js';
 import { backendName, firstLiveSite, openTestApp, type TestContext } from '../support/app.js';
 
@@ -81,8 +81,9 @@ describe(`OGC API in HTML (${backendName()})`, () => {
     const page = await (await app.request('http://localhost/ogc/collections/sites?f=html')).text();
     expect(page).toContain(`data-basemap="${basemap}"`);
     expect(page).toContain('data-style="http://localhost/tiles/style.json"');
-    // Configuration: none by default (the pages work offline), an http(s) URL when set.
-    expect(loadConfig({}).basemapStyleUrl).toBeUndefined();
+    // Configuration: IGN's Plan IGN by default, none with `none` (the pages work offline), an http(s) URL when set.
+    expect(loadConfig({}).basemapStyleUrl).toBe(defaultBasemapStyleUrl);
+    expect(loadConfig({ FONCIER_BASEMAP_STYLE_URL: 'none' }).basemapStyleUrl).toBeUndefined();
     expect(loadConfig({ FONCIER_BASEMAP_STYLE_URL: basemap }).basemapStyleUrl).toBe(basemap);
     expect(() => loadConfig({ FONCIER_BASEMAP_STYLE_URL: 'plan.json' })).toThrow(ConfigError);
   });

@@ -224,9 +224,16 @@ form.addEventListener('change', (event) => {
   clearTimeout(debounce);
   changed();
 });
-form.addEventListener('submit', (event) => {
+form.addEventListener('submit', async (event) => {
   event.preventDefault();
   clearTimeout(debounce);
+  // A name typed but not chosen among the suggestions: the best suggestion, as the server does.
+  const typed = placeInput.value.trim();
+  const chosen = placeField.name ? knownPlaces.get(`${placeField.name}=${placeField.value}`) : undefined;
+  if (typed && typed !== chosen?.name) {
+    const [best] = await fetchPlaces(typed);
+    if (best) return choose(best);
+  }
   changed();
 });
 window.addEventListener('popstate', async () => {
@@ -421,13 +428,44 @@ pickPoint.addEventListener('click', () => {
   mapElement.classList.toggle('picking', on);
 });
 
+interface StyleDocument {
+  glyphs?: string;
+  sources: Record<string, unknown>;
+  layers: Array<{ type: string; layout?: Record<string, unknown> }>;
+}
+
+async function styleDocument(url: string): Promise<StyleDocument | null> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(8000) });
+    return response.ok ? ((await response.json()) as StyleDocument) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The map's style: the project's own (its tiles), on the configured basemap when that answers,
+ * without it otherwise (no network: the page still has its own layers). A style has one glyph
+ * server, the basemap's: our labels then take the first font the basemap names.
+ */
+async function mapStyle(ownUrl: string, basemapUrl: string | undefined): Promise<StyleDocument | string> {
+  const basemap = basemapUrl ? await styleDocument(basemapUrl) : null;
+  const own = basemap ? await styleDocument(ownUrl) : null;
+  if (!basemap || !own) return ownUrl;
+  const font = basemap.layers.find((l) => Array.isArray(l.layout?.['text-font']))?.layout?.['text-font'];
+  const layers = own.layers
+    .filter((layer) => layer.type !== 'background')
+    .map((layer) =>
+      layer.layout?.['text-font'] && font ? { ...layer, layout: { ...layer.layout, 'text-font': font } } : layer,
+    );
+  return { ...basemap, sources: { ...basemap.sources, ...own.sources }, layers: [...basemap.layers, ...layers] };
+}
+
 async function startMap(): Promise<void> {
   const maplibregl = await import(/* @vite-ignore */ mapElement.dataset.maplibre ?? '');
-  const basemap = mapElement.dataset.basemap;
-  const style = mapElement.dataset.style ?? '';
   const created: MapLike = new maplibregl.Map({
     container: mapElement,
-    style: basemap || style,
+    style: await mapStyle(mapElement.dataset.style ?? '', mapElement.dataset.basemap || undefined),
     bounds: [-5.5, 41.2, 9.8, 51.2],
     attributionControl: { compact: true },
     locale: {
@@ -439,16 +477,7 @@ async function startMap(): Promise<void> {
   created.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
   (window as unknown as { foncierMap: MapLike }).foncierMap = created;
   created.on('error', (event: unknown) => console.error('map error', (event as { error?: Error }).error?.message));
-  created.once('load', async () => {
-    // On a basemap, the project's own layers (its style minus the background) go on top.
-    if (basemap) {
-      const ours = (await (await fetch(style)).json()) as {
-        sources: Record<string, unknown>;
-        layers: Array<{ type: string }>;
-      };
-      for (const [id, source] of Object.entries(ours.sources)) created.addSource(id, source);
-      for (const layer of ours.layers) if (layer.type !== 'background') created.addLayer(layer);
-    }
+  created.once('load', () => {
     created.addSource('near', { type: 'geojson', data: emptyCollection });
     created.addLayer({
       id: 'near-fill',
