@@ -18,6 +18,7 @@ import { anonymousViewer } from './auth/viewer.js';
 import { ChangeFeed } from './changes.js';
 import { auditRoutes } from './audit/routes.js';
 import { labellingRoutes } from './labelling/routes.js';
+import { qualityRoutes } from './quality/routes.js';
 import { programmeRoutes } from './programme/routes.js';
 import { siteRoutes } from './sites/routes.js';
 import { territoryRoutes } from './territories/routes.js';
@@ -71,6 +72,7 @@ export function createApp(deps: AppDeps) {
   tileCache?.listen(tileInvalidations(changes));
   app.route('/territories', territoryTileRoutes(tileCache));
   app.route('/territories', territoryDownloadRoutes());
+  app.route('/territories', qualityRoutes());
   app.route('/tiles', tileRoutes(tileCache));
   app.route('/sites', siteRoutes());
   app.route('/plots', plotRoutes());

@@ -11,6 +11,7 @@ import { requireIfMatch } from '../http/preconditions.js';
 import { uuidParam } from '../http/params.js';
 import { problemEntry } from '../http/schemas.js';
 import { findPlot } from '../plots/repository.js';
+import { plotChecks } from '../quality/checks.js';
 import { plotSchema, toPlotJson } from '../plots/representation.js';
 import { findSite } from '../sites/repository.js';
 import { siteSchema, toSiteJson } from '../sites/representation.js';
@@ -58,7 +59,7 @@ async function siteBody(c: Context<AppEnv>, id: string) {
 async function plotBody(c: Context<AppEnv>, id: string) {
   const row = await findPlot(c.var.db, id);
   if (!row) throw new NotFoundError('plot', id);
-  return toPlotJson(row, c.var.viewer);
+  return toPlotJson(row, c.var.viewer, await plotChecks(c.var.db, id));
 }
 
 export function siteWriteRoutes() {

@@ -228,7 +228,8 @@ const cases: Record<string, Case> = {
       raw: { body: await (await send('/exports/cnig/site-eco.csv')).text(), type: 'text/csv' },
     }),
     ok: 200,
-    roles: ['admin'],
+    // Editors import their territories' CNIG rows; the others are rejected in the report (200).
+    roles: ['editor', 'admin'],
     scope: 'none',
   },
   'POST /zan/simulate': {
