@@ -28,6 +28,7 @@ import { TileCache } from '../tiles/cache.js';
 import { zanRoutes } from './zan/routes.js';
 import { silentLogger } from './logger.js';
 import { systemClock } from './clock.js';
+import { ephemeralSessionSecret, sessionRoutes } from './web/session.js';
 
 export type { AppDeps, AppEnv } from './app-env.js';
 
@@ -35,6 +36,9 @@ export function createApp(deps: AppDeps) {
   const logger = deps.logger ?? silentLogger;
   const changes = deps.changes ?? new ChangeFeed();
   const clock = deps.clock ?? systemClock;
+  const sessionSecret = deps.sessionSecret ?? ephemeralSessionSecret(logger);
+  const failureLimiter = deps.failureLimiter ?? new FailureLimiter();
+  const trustProxy = deps.trustProxy ?? false;
   const app = new OpenAPIHono<AppEnv>({ defaultHook });
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
@@ -48,6 +52,8 @@ export function createApp(deps: AppDeps) {
     c.set('migrations', deps.migrations);
     c.set('logger', logger);
     c.set('viewer', anonymousViewer);
+    c.set('session', null);
+    c.set('sessionSecret', sessionSecret);
     c.set('changes', changes);
     c.set('clock', clock);
     c.set('maxBodyBytes', deps.maxBodyBytes ?? defaultMaxBodyBytes);
@@ -64,9 +70,10 @@ export function createApp(deps: AppDeps) {
   app.use('*', cors(deps.cors ?? defaultCorsPolicy));
   // Workers and most runtimes have CompressionStream; Node 20 too.
   app.use('*', compress());
-  app.use('*', authenticate(deps.failureLimiter ?? new FailureLimiter(), { trustProxy: deps.trustProxy ?? false }));
+  app.use('*', authenticate(failureLimiter, { trustProxy }));
 
   app.route('/', healthRoutes());
+  app.route('/', sessionRoutes({ limiter: failureLimiter, trustProxy }));
   app.route('/territories', territoryRoutes());
   const tileCache = deps.tileCacheBytes === 0 ? null : new TileCache(deps.tileCacheBytes);
   tileCache?.listen(tileInvalidations(changes));

@@ -53,6 +53,11 @@ const configSchema = z.object({
   FONCIER_CORS_READ_ORIGINS: z.preprocess(emptyToUndefined, z.union([z.literal('*'), originList]).default('*')),
   FONCIER_CORS_WRITE_ORIGINS: z.preprocess(emptyToUndefined, originList.optional()),
   FONCIER_BASEMAP_STYLE_URL: z.preprocess(emptyToUndefined, z.url({ protocol: /^https?$/ }).optional()),
+  // 32 characters at least: the HMAC key of every session cookie.
+  FONCIER_SESSION_SECRET: z.preprocess(
+    emptyToUndefined,
+    z.string().min(32, { message: 'at least 32 characters (e.g. openssl rand -base64 32)' }).optional(),
+  ),
 });
 
 export interface Config {
@@ -82,6 +87,8 @@ export interface Config {
   cors: CorsPolicy;
   /** MapLibre style drawn under the HTML pages' maps; unset, they draw the project's tiles alone. */
   basemapStyleUrl: string | undefined;
+  /** Signs the web session cookies; unset, a random per-process secret (sessions end at restart). */
+  sessionSecret: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -117,5 +124,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     spoolDir: c.FONCIER_SPOOL_DIR ?? defaultSpoolDir(),
     cors: { readOrigins: c.FONCIER_CORS_READ_ORIGINS, writeOrigins: c.FONCIER_CORS_WRITE_ORIGINS ?? [] },
     basemapStyleUrl: c.FONCIER_BASEMAP_STYLE_URL,
+    sessionSecret: c.FONCIER_SESSION_SECRET,
   };
 }

@@ -134,6 +134,8 @@ interface Probe {
   body?: unknown;
   raw?: { body: string; type: string };
   ifMatch?: boolean;
+  /** Headers the route needs besides the caller's key (a form's Origin). */
+  headers?: Record<string, string>;
 }
 
 interface Case {
@@ -151,6 +153,25 @@ interface Case {
 }
 
 const cases: Record<string, Case> = {
+  // The web sign-in takes the key in its form; a Bearer key beside it changes nothing.
+  'POST /connexion': {
+    prepare: async () => ({
+      path: '/connexion',
+      raw: { body: new URLSearchParams({ cle: keys.labeller }).toString(), type: 'application/x-www-form-urlencoded' },
+      headers: { origin: 'http://localhost' },
+    }),
+    ok: 303,
+    roles: ['editor', 'labeller', 'admin'],
+    scope: 'none',
+    open: true,
+  },
+  'POST /deconnexion': {
+    prepare: async () => ({ path: '/deconnexion' }),
+    ok: 303,
+    roles: ['editor', 'labeller', 'admin'],
+    scope: 'none',
+    open: true,
+  },
   'POST /sites': {
     prepare: async () => ({ path: '/sites', body: await newSiteBody() }),
     ok: 201,
@@ -294,7 +315,7 @@ describe('authorization matrix (generated from /openapi.json)', () => {
       const refusedFirst = guardAnswer(c, caller);
       it(`${name} by ${caller} → ${expected}${expected >= 400 ? ', nothing changes' : ''}`, async () => {
         const probe = await c.prepare();
-        const headers: Record<string, string> = { ...bearer(keyOf(caller)) };
+        const headers: Record<string, string> = { ...bearer(keyOf(caller)), ...probe.headers };
         if (probe.body !== undefined) headers['content-type'] = 'application/json';
         if (probe.raw) headers['content-type'] = probe.raw.type;
         if (probe.ifMatch) headers['if-match'] = await etagOf(probe.path);
