@@ -19,6 +19,7 @@ import { ChangeFeed } from './changes.js';
 import { auditRoutes } from './audit/routes.js';
 import { labellingRoutes } from './labelling/routes.js';
 import { qualityRoutes } from './quality/routes.js';
+import { territoryPageRoutes } from './web/territory/routes.js';
 import { programmeRoutes } from './programme/routes.js';
 import { siteRoutes } from './sites/routes.js';
 import { territoryRoutes } from './territories/routes.js';
@@ -80,6 +81,7 @@ export function createApp(deps: AppDeps) {
   app.route('/territories', territoryTileRoutes(tileCache));
   app.route('/territories', territoryDownloadRoutes());
   app.route('/territories', qualityRoutes());
+  app.route('/territoire', territoryPageRoutes({ basemapStyleUrl: deps.basemapStyleUrl }));
   app.route('/tiles', tileRoutes(tileCache));
   app.route('/sites', siteRoutes());
   app.route('/plots', plotRoutes());

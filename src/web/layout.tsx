@@ -21,6 +21,7 @@ export interface AlternateLink {
  * (one line): the investor search, the labelling workspace, the territory pages.
  */
 export const sections: Array<{ label: string; href: string }> = [
+  { label: 'Mon territoire', href: '/territoire' },
   { label: 'Données (OGC API)', href: '/ogc' },
   { label: 'API', href: '/docs' },
 ];
