@@ -47,6 +47,11 @@ async function overlaps(db: Kysely<Database>, territoryId: string): Promise<Over
   return rows;
 }
 
+/** The territory a report is about, or undefined when there is none. */
+export function findReportedTerritory(db: Kysely<Database>, id: string) {
+  return db.selectFrom('territories').select(['id', 'name']).where('id', '=', id).executeTakeFirst();
+}
+
 export async function territoryQuality(
   db: Kysely<Database>,
   territory: { id: string; name: string },

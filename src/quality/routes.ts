@@ -6,7 +6,7 @@ import { NotFoundError } from '../http/errors.js';
 import { emptyQuery, territoryIdParam } from '../http/params.js';
 import { problemResponses } from '../http/schemas.js';
 import { qualityReportSchema } from './representation.js';
-import { territoryQuality } from './report.js';
+import { findReportedTerritory, territoryQuality } from './report.js';
 
 export function qualityRoutes() {
   const app = new OpenAPIHono<AppEnv>();
@@ -25,11 +25,7 @@ export function qualityRoutes() {
     }),
     async (c) => {
       const { id } = c.req.valid('param');
-      const territory = await c.var.db
-        .selectFrom('territories')
-        .select(['id', 'name'])
-        .where('id', '=', id)
-        .executeTakeFirst();
+      const territory = await findReportedTerritory(c.var.db, id);
       if (!territory) throw new NotFoundError('territory', id);
       return c.json(await territoryQuality(c.var.db, territory, c.var.clock.today()), 200);
     },

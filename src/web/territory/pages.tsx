@@ -102,7 +102,9 @@ export function InventoryPage(props: {
           <input id="controles" name="controles" type="checkbox" value="1" checked={filters.failing === true} />
           <label for="controles">Seulement les terrains à vérifier</label>
         </div>
-        <button type="submit">Filtrer</button>
+        <div class="stacked-form">
+          <button type="submit">Filtrer</button>
+        </div>
       </form>
       <p role="status">
         {plots.length} terrain{plots.length > 1 ? 's' : ''}
@@ -273,9 +275,11 @@ export function ImportPage(props: { territory: { id: string; name: string }; csr
         </button>
       </form>
       <section id="import-report" aria-live="polite"></section>
-      <button type="button" id="commit" hidden>
-        Importer pour de bon
-      </button>
+      <div class="stacked-form">
+        <button type="button" id="commit" hidden>
+          Importer pour de bon
+        </button>
+      </div>
       <script type="module" src={clientScript('territory-import')}></script>
     </Layout>
   );

@@ -15,7 +15,7 @@ import { findPlot } from '../../plots/repository.js';
 import { toPlotJson } from '../../plots/representation.js';
 import { marketingStages } from '../../plots/vocabulary.js';
 import { plotChecks } from '../../quality/checks.js';
-import { territoryQuality } from '../../quality/report.js';
+import { findReportedTerritory, territoryQuality } from '../../quality/report.js';
 import { csrfField, requirePageViewer } from '../session.js';
 import { territoriesKept, territoryInventory } from './inventory.js';
 import { ImportPage, InventoryPage, PlotEditPage, QualityPage, TerritoriesPage } from './pages.js';
@@ -31,11 +31,7 @@ const pageResponses = {
 async function keptTerritory(c: Context<AppEnv>, id: string) {
   const viewer = requirePageViewer(c, 'editor', 'admin');
   requireTerritoryScope(viewer, [id]);
-  const territory = await c.var.db
-    .selectFrom('territories')
-    .select(['id', 'name'])
-    .where('id', '=', id)
-    .executeTakeFirst();
+  const territory = await findReportedTerritory(c.var.db, id);
   if (!territory) throw new NotFoundError('territory', id);
   return territory;
 }
@@ -136,11 +132,7 @@ export function territoryPageRoutes(options: { basemapStyleUrl?: string }) {
       if (!row) throw new NotFoundError('plot', plotId);
       const plot = toPlotJson(row, viewer, await plotChecks(c.var.db, plotId));
       const kept = viewer.role === 'editor' ? territories.filter((t) => viewer.territories.includes(t)) : territories;
-      const territory = await c.var.db
-        .selectFrom('territories')
-        .select(['id', 'name'])
-        .where('id', '=', kept[0] ?? '')
-        .executeTakeFirst();
+      const territory = await findReportedTerritory(c.var.db, kept[0] ?? '');
       return c.html(
         <PlotEditPage
           plot={plot}
