@@ -183,14 +183,29 @@ export function plotWriteRoutes() {
       method: 'delete',
       path: '/{id}',
       tags: ['plots'],
-      summary: 'Delete a plot (soft; If-Match required)',
+      summary: 'Delete a plot (soft; If-Match required; the reason kept in the audit log)',
       security,
       middleware: [allowInScope('plot', 'editor', 'admin')] as const,
-      request: { params: z.object({ id: uuidParam('plot') }), headers: ifMatchHeader },
+      request: {
+        params: z.object({ id: uuidParam('plot') }),
+        query: z
+          .object({
+            reason: z
+              .string()
+              .trim()
+              .min(1)
+              .max(500)
+              .optional()
+              .openapi({ description: 'Why the plot is deleted, kept in the audit log', example: 'vendu et bâti' }),
+          })
+          .strict(),
+        headers: ifMatchHeader,
+      },
       responses: { 204: { description: 'Deleted' }, ...writeProblems },
     }),
     async (c) => {
-      await deletePlot(context(c), c.req.valid('param').id, requireIfMatch(c.req.header('if-match')));
+      const { reason } = c.req.valid('query');
+      await deletePlot(context(c), c.req.valid('param').id, requireIfMatch(c.req.header('if-match')), reason);
       return c.body(null, 204);
     },
   );

@@ -152,7 +152,7 @@ async function warnOfChecks(
     for (const check of found) {
       const column = check.check === 'declared_area' ? 'terr_surf_brute' : 'terr_refcad';
       const value = check.check === 'declared_area' ? check.declaredHa : check.parcels.join('|');
-      report.warn(rowOf.get(cnigId)!, column, check.reason, value);
+      report.warn(rowOf.get(cnigId)!, column, check.reason, value, check.check);
     }
 }
 

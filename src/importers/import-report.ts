@@ -11,6 +11,8 @@ export interface RowRejection {
   column: string | null;
   value: string | null;
   reason: string;
+  /** A warning's check (quality/checks.ts: declared_area, parcel_commune), for pages to word it. */
+  check?: string;
 }
 
 /** A code that matches nothing we hold (e.g. a 2018 commune merged since): reported, not dropped. */
@@ -92,8 +94,8 @@ export class ImportReportBuilder {
   }
 
   /** A row written (or that would be) with something to check: it does not stop the import. */
-  warn(row: number, column: string | null, reason: string, value?: unknown): void {
-    this.warnings.push(this.entry(row, column, reason, value));
+  warn(row: number, column: string | null, reason: string, value: unknown, check: string): void {
+    this.warnings.push({ ...this.entry(row, column, reason, value), check });
   }
 
   unmatched(row: number, column: string, code: string, reason: string): void {

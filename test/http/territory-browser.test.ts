@@ -12,9 +12,11 @@ import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
 import { createApiKey } from '../../src/auth/keys.js';
 import { openTestApp, type TestContext } from '../support/app.js';
 import { chromiumAvailable, launchChromium, type ServedApp, serveOnLoopback } from '../support/browser.js';
+import { squareIn } from '../support/writes.js';
 
 const IN = 'ti-8401';
 const shots = '/work/wt/shots/h16inv';
@@ -256,6 +258,50 @@ describe.skipIf(!chromiumAvailable)('territory pages in headless Chromium', () =
       ).availableFrom,
     ).not.toBe('2028-03-01');
     await shoot(page, 'terrain-412');
+
+    // Soft delete with a reason: back to the inventory, the reason in the audit log.
+    await page.reload();
+    await page.waitForSelector('#plot-map[data-ready=true]', { timeout: 30_000 });
+    await page.fill('#delete-reason', 'terrain fusionné avec le voisin');
+    await Promise.all([page.waitForURL(`${base}/territoire/${IN}`), page.click('#delete-form button[type=submit]')]);
+    expect(await page.locator('table.inventory tbody tr', { hasText: target.terr_id! }).count()).toBe(0);
+    const audit = await t.handle.db
+      .selectFrom('auditLog')
+      .select(['action', 'reason'])
+      .where('entityId', '=', plot.id)
+      .orderBy('id', 'desc')
+      .executeTakeFirstOrThrow();
+    expect(audit).toEqual({ action: 'delete', reason: 'terrain fusionné avec le voisin' });
+
+    // A plot from two cadastral parcels (the halves of a square inside a site's commune).
+    const { geometry, communeInsee, siteId } = await squareIn(t.handle.db, IN, 100);
+    const ring = geometry.coordinates[0]!;
+    const [west, south] = ring[0]!;
+    const [east, north] = ring[2]!;
+    const middle = (west! + east!) / 2;
+    const refs = [`${communeInsee}000ZY0001`, `${communeInsee}000ZY0002`];
+    for (const [id, x0, x1] of [
+      [refs[0]!, west!, middle],
+      [refs[1]!, middle, east!],
+    ] as const)
+      await sql`INSERT INTO parcels (id, commune_insee, prefix, section, number, geom)
+        VALUES (${id}, ${communeInsee}, '000', 'ZY', ${id.slice(-4)}, ST_Multi(ST_MakeEnvelope(${x0}, ${south!}, ${x1}, ${north!}, 4326)))`.execute(
+        t.handle.db,
+      );
+    await page.click('.new-plot summary');
+    await page.selectOption('#siteId', siteId);
+    await page.fill('#cadastralRefs', refs.join(' '));
+    expect(await axe(page)).toEqual([]);
+    await shoot(page, 'nouveau-terrain');
+    await Promise.all([page.waitForURL(/\/territoire\/terrains\//), page.click('#new-plot-form button[type=submit]')]);
+    const created = await t.handle.db
+      .selectFrom('plots')
+      .select(['id', 'cadastralRefs'])
+      .where('id', '=', new URL(page.url()).pathname.split('/').pop()!)
+      .executeTakeFirstOrThrow();
+    expect(created.cadastralRefs).toEqual(refs);
+    await page.waitForSelector('#plot-map[data-ready=true]', { timeout: 30_000 });
+    await shoot(page, 'nouveau-terrain-cree');
 
     expect(errors).toEqual([]);
     expect([...hosts]).toEqual([new URL(base).host]);

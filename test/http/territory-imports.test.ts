@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { siteEcoFields, terrainEcoFields } from '../../src/cnig/fields.js';
 import { openTestApp, type TestContext } from '../support/app.js';
 import { TEST_TODAY } from '../support/clock.js';
-import { bearer, createKeys, fingerprint, type Keys } from '../support/writes.js';
+import { bearer, createKeys, fingerprint, type Keys, squareIn } from '../support/writes.js';
 
 const IN = 'ti-8401';
 const OUT = 'ti-4407';
@@ -142,6 +142,87 @@ describe('POST /imports by an editor', () => {
     expect((await post('kind=site-eco', csv)).status).toBe(401);
     expect((await post('kind=site-eco', csv, keys.labeller)).status).toBe(403);
     expect(await fingerprint(t.handle.db)).toBe(before);
+  });
+});
+
+describe('DELETE /plots/{id}?reason=', () => {
+  it('soft-deletes with the reason kept in the audit log; an empty reason is a 400 and changes nothing', async () => {
+    const [row] = readCsv(await exportCsv('terrain-eco', `?territory=${IN}`));
+    const plot = await t.handle.db
+      .selectFrom('plots')
+      .select('id')
+      .where('cnigId', '=', row!.terr_id!)
+      .executeTakeFirstOrThrow();
+    const etag = (await t.get(`/plots/${plot.id}`)).headers.get('etag')!;
+    const headers = { ...bearer(keys.editorIn), 'if-match': etag };
+    const before = await fingerprint(t.handle.db);
+    const empty = await t.get(`/plots/${plot.id}?reason=`, { method: 'DELETE', headers });
+    expect(empty.status).toBe(400);
+    expect(await fingerprint(t.handle.db)).toBe(before);
+    const res = await t.get(`/plots/${plot.id}?reason=${encodeURIComponent('vendu et bâti')}`, {
+      method: 'DELETE',
+      headers,
+    });
+    expect(res.status).toBe(204);
+    const audit = await t.handle.db
+      .selectFrom('auditLog')
+      .select(['action', 'reason', 'actorName'])
+      .where('entityId', '=', plot.id)
+      .orderBy('id', 'desc')
+      .executeTakeFirstOrThrow();
+    expect(audit).toEqual({ action: 'delete', reason: 'vendu et bâti', actorName: 'editor in scope' });
+    expect((await t.get(`/plots/${plot.id}`)).status).toBe(404);
+  });
+});
+
+describe('POST /plots from cadastral parcels', () => {
+  it('takes the union of the parcels as the outline; unknown parcels are a 400 naming them', async () => {
+    const db = t.handle.db;
+    // Two parcels side by side: the west and east halves of a 120 m square inside a site's commune.
+    const { geometry, communeInsee, siteId } = await squareIn(db, IN, 120);
+    const ring = geometry.coordinates[0]!;
+    const [west, south] = ring[0]!;
+    const [east, north] = ring[2]!;
+    const middle = (west! + east!) / 2;
+    const ids = [`${communeInsee}000ZZ0001`, `${communeInsee}000ZZ0002`];
+    for (const [id, x0, x1] of [
+      [ids[0]!, west!, middle],
+      [ids[1]!, middle, east!],
+    ] as const)
+      await sql`INSERT INTO parcels (id, commune_insee, prefix, section, number, geom)
+        VALUES (${id}, ${communeInsee}, '000', 'ZZ', ${id.slice(-4)}, ST_Multi(ST_MakeEnvelope(${x0}, ${south!}, ${x1}, ${north!}, 4326)))`.execute(
+        db,
+      );
+    const { rows } = await sql<{
+      ha: number;
+    }>`SELECT sum(ST_Area(geom::geography)) / 10000 AS ha FROM parcels WHERE id = ANY(${ids})`.execute(db);
+    const body = {
+      siteId,
+      cadastralRefs: ids,
+      landControl: 'commune',
+      developmentStage: 'viabilisé et aménagé',
+      marketingStage: 'en vente',
+      occupation: 'inoccupé',
+      landUse: 'espace agricole',
+    };
+    const post = (b: unknown) =>
+      t.get('/plots', {
+        method: 'POST',
+        headers: { ...bearer(keys.editorIn), 'content-type': 'application/json' },
+        body: JSON.stringify(b),
+      });
+    const before = await fingerprint(db);
+    const unknown = await post({ ...body, cadastralRefs: [...ids, `${communeInsee}000ZZ0099`] });
+    expect(unknown.status).toBe(400);
+    expect((await unknown.json()).detail).toContain(`${communeInsee}000ZZ0099`);
+    expect((await post({ ...body, cadastralRefs: [] })).status).toBe(400);
+    expect(await fingerprint(db)).toBe(before);
+    const res = await post(body);
+    expect(res.status, await res.clone().text()).toBe(201);
+    const plot = await res.json();
+    expect(plot.cadastralRefs).toEqual(ids);
+    expect(plot.areaHa).toBeCloseTo(Number(rows[0]!.ha), 3);
+    expect(plot.checks).toEqual([]);
   });
 });
 

@@ -10,6 +10,15 @@ interface ReportEntry {
   column: string | null;
   value: string | null;
   reason: string;
+  check?: string;
+}
+
+/** A warning's check in French (the API words it in English); other reasons as they come. */
+function reasonText(e: ReportEntry): string {
+  if (e.check === 'declared_area')
+    return `la surface déclarée (${e.value?.replace('.', ',')} ha) s’écarte de plus de 10 % de la surface dessinée — ${e.reason}`;
+  if (e.check === 'parcel_commune') return `parcelles d’une autre commune que celle du terrain — ${e.reason}`;
+  return e.reason;
 }
 
 interface ImportReport {
@@ -74,7 +83,7 @@ function entriesTable(caption: string, entries: ReportEntry[]): HTMLElement {
     cell(row, e.row === 0 ? 'fichier' : String(e.line ?? e.row), true);
     cell(row, e.column ?? '—');
     cell(row, e.value ?? '—');
-    cell(row, e.reason);
+    cell(row, reasonText(e));
   }
   wrap.append(table);
   return wrap;

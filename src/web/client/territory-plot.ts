@@ -118,6 +118,22 @@ required('#redraw').addEventListener('click', () => {
   say('Dessinez le nouveau contour sur la carte : un clic par sommet, un clic sur le premier pour fermer.');
 });
 
+/** After a 412: the fields that differ between what the form was loaded with and the current row. */
+async function sayChangedMeanwhile(): Promise<void> {
+  const current = (await (await fetch(`/plots/${plotId}`, { credentials: 'same-origin' })).json()) as Values;
+  const differing = [...fields, 'geometry'].filter((name) => !same(loaded[name], current[name]));
+  const items = differing.map((name) =>
+    name === 'geometry'
+      ? `${labels[name]} : modifié`
+      : `${labels[name]} : ${shown(loaded[name])} → ${shown(current[name])}`,
+  );
+  say(
+    'Ce terrain a été modifié entre-temps ; rien n’a été enregistré. Ce qui a changé depuis le chargement du formulaire :',
+    true,
+    items,
+  );
+}
+
 function drawnGeometry(): unknown {
   // A polygon still being drawn is in the snapshot too, unclosed: only a finished one counts.
   if (draw?.getMode() !== 'select') return undefined;
@@ -144,21 +160,7 @@ form.addEventListener('submit', async (event) => {
     headers: { 'content-type': 'application/json', 'if-match': etag, 'x-csrf-token': csrf },
     body: JSON.stringify(changes),
   });
-  if (res.status === 412) {
-    const current = (await (await fetch(`/plots/${plotId}`, { credentials: 'same-origin' })).json()) as Values;
-    const differing = [...fields, 'geometry'].filter((name) => !same(loaded[name], current[name]));
-    const items = differing.map((name) =>
-      name === 'geometry'
-        ? `${labels[name]} : modifié`
-        : `${labels[name]} : ${shown(loaded[name])} → ${shown(current[name])}`,
-    );
-    say(
-      'Ce terrain a été modifié entre-temps ; rien n’a été enregistré. Ce qui a changé depuis le chargement du formulaire :',
-      true,
-      items,
-    );
-    return;
-  }
+  if (res.status === 412) return sayChangedMeanwhile();
   if (!res.ok) {
     const problem = (await res.json()) as { detail?: string };
     return say(`Refusé : ${problem.detail ?? res.status}`, true);
@@ -172,3 +174,21 @@ if (sessionStorage.getItem('foncier-plot-saved') === plotId) {
   sessionStorage.removeItem('foncier-plot-saved');
   say('Enregistré.');
 }
+
+// Soft delete, with the reason the audit log keeps.
+const deleteForm = required<HTMLFormElement>('#delete-form');
+deleteForm.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const reason = required<HTMLInputElement>('#delete-reason').value.trim();
+  const res = await fetch(`/plots/${plotId}?${new URLSearchParams({ reason })}`, {
+    method: 'DELETE',
+    credentials: 'same-origin',
+    headers: { 'if-match': etag, 'x-csrf-token': csrf },
+  });
+  if (res.status === 412) return sayChangedMeanwhile();
+  if (!res.ok) {
+    const problem = (await res.json()) as { detail?: string };
+    return say(`Refusé : ${problem.detail ?? res.status}`, true);
+  }
+  location.assign(deleteForm.dataset.back ?? '/territoire');
+});

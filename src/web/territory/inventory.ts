@@ -13,6 +13,16 @@ export async function territoriesKept(db: Kysely<Database>, viewer: Viewer) {
   return query.execute();
 }
 
+const inTerritory = (territoryId: string) =>
+  sql`s.deleted_at IS NULL AND s.epci_siren IN (SELECT epci_siren FROM territory_epci WHERE territory_id = ${territoryId})`;
+
+/** The territory's live sites, by name: where a new plot may go. */
+export async function territorySites(db: Kysely<Database>, territoryId: string) {
+  const { rows } = await sql<{ id: string; name: string }>`
+    SELECT s.id, s.name FROM sites s WHERE ${inTerritory(territoryId)} ORDER BY s.name, s.cnig_id`.execute(db);
+  return rows;
+}
+
 export interface InventoryFilters {
   /** Part of the site's name or the plot's CNIG id, accents and case as typed. */
   q?: string;
@@ -34,9 +44,6 @@ export interface InventoryPlot {
   updatedOn: string;
   checks: PlotCheck[];
 }
-
-const inTerritory = (territoryId: string) =>
-  sql`s.deleted_at IS NULL AND s.epci_siren IN (SELECT epci_siren FROM territory_epci WHERE territory_id = ${territoryId})`;
 
 export async function territoryInventory(
   db: Kysely<Database>,

@@ -5,7 +5,14 @@
 // forms talk to the JSON API from the pages' scripts (client/territory-*.ts) with the session's
 // CSRF token; the server renders everything the page shows first.
 import type { PlotJson } from '../../plots/representation.js';
-import { marketingStages, planningZones, developmentStages } from '../../plots/vocabulary.js';
+import {
+  developmentStages,
+  landControls,
+  landUses,
+  marketingStages,
+  occupations,
+  planningZones,
+} from '../../plots/vocabulary.js';
 import type { PlotCheck, QualityReport } from '../../quality/representation.js';
 import { assetPaths, clientScript } from '../assets.js';
 import { Layout, MapFigure, type Crumb } from '../layout.js';
@@ -72,10 +79,54 @@ export function TerritoriesPage(props: { territories: { id: string; name: string
   );
 }
 
+function Choice(props: { id: string; label: string; values: readonly string[]; selected: string }) {
+  return (
+    <>
+      <label for={props.id}>{props.label}</label>
+      <select id={props.id} name={props.id}>
+        {props.values.map((v) => (
+          <option value={v} selected={v === props.selected}>
+            {v}
+          </option>
+        ))}
+      </select>
+    </>
+  );
+}
+
+/** A plot from its cadastral parcels: POST /plots without a geometry takes their union. */
+function NewPlotForm(props: { sites: { id: string; name: string }[]; csrf: Csrf }) {
+  return (
+    <details class="new-plot">
+      <summary>Créer un terrain à partir de parcelles cadastrales</summary>
+      <form id="new-plot-form" class="stacked-form plot-form" data-csrf={props.csrf.value}>
+        <label for="siteId">Site</label>
+        <select id="siteId" name="siteId" required>
+          {props.sites.map((site) => (
+            <option value={site.id}>{site.name}</option>
+          ))}
+        </select>
+        <label for="cadastralRefs">Parcelles (identifiants de 14 caractères, séparés par des espaces)</label>
+        <textarea id="cadastralRefs" name="cadastralRefs" rows={2} required spellcheck={false}></textarea>
+        <Choice id="landControl" label="Maîtrise foncière" values={landControls} selected="commune" />
+        <Choice id="developmentStage" label="Aménagement" values={developmentStages} selected="inconnu" />
+        <Choice id="marketingStage" label="Commercialisation" values={marketingStages} selected="en vente" />
+        <Choice id="occupation" label="Occupation" values={occupations} selected="inoccupé" />
+        <Choice id="landUse" label="Usage" values={landUses} selected="inconnu" />
+        <button type="submit">Créer le terrain</button>
+      </form>
+      <section id="new-plot-status" aria-live="polite"></section>
+      <script type="module" src={clientScript('territory-new-plot')}></script>
+    </details>
+  );
+}
+
 export function InventoryPage(props: {
   territory: { id: string; name: string };
   plots: InventoryPlot[];
   filters: InventoryFilters;
+  sites: { id: string; name: string }[];
+  csrf: Csrf;
 }) {
   const { territory, plots, filters } = props;
   const here = `/territoire/${territory.id}`;
@@ -106,6 +157,7 @@ export function InventoryPage(props: {
           <button type="submit">Filtrer</button>
         </div>
       </form>
+      <NewPlotForm sites={props.sites} csrf={props.csrf} />
       <p role="status">
         {plots.length} terrain{plots.length > 1 ? 's' : ''}
       </p>
@@ -364,6 +416,14 @@ export function PlotEditPage(props: {
         </button>
       </form>
       <section id="plot-status" aria-live="polite"></section>
+      <form id="delete-form" class="stacked-form plot-form" data-back={`/territoire/${territory.id}`}>
+        <h2>Supprimer ce terrain</h2>
+        <label for="delete-reason">Motif (gardé dans le journal)</label>
+        <input id="delete-reason" name="reason" type="text" required maxlength={500} />
+        <button type="submit" class="danger">
+          Supprimer le terrain
+        </button>
+      </form>
       <MapFigure
         id="plot-map"
         label={`Contour du terrain ${plot.cnigId}`}

@@ -17,7 +17,7 @@ import { marketingStages } from '../../plots/vocabulary.js';
 import { plotChecks } from '../../quality/checks.js';
 import { findReportedTerritory, territoryQuality } from '../../quality/report.js';
 import { csrfField, requirePageViewer } from '../session.js';
-import { territoriesKept, territoryInventory } from './inventory.js';
+import { territoriesKept, territoryInventory, territorySites } from './inventory.js';
 import { ImportPage, InventoryPage, PlotEditPage, QualityPage, TerritoriesPage } from './pages.js';
 
 const htmlPage = { [mediaTypes.html]: { schema: z.string().openapi({ description: 'a page' }) } };
@@ -77,8 +77,14 @@ export function territoryPageRoutes(options: { basemapStyleUrl?: string }) {
       const territory = await keptTerritory(c, c.req.valid('param').id);
       const { q, etape, controles } = c.req.valid('query');
       const filters = { ...(q ? { q } : {}), ...(etape ? { stage: etape } : {}), failing: controles === '1' };
-      const plots = await territoryInventory(c.var.db, territory.id, filters);
-      return c.html(<InventoryPage territory={territory} plots={plots} filters={filters} />, 200);
+      const [plots, sites] = await Promise.all([
+        territoryInventory(c.var.db, territory.id, filters),
+        territorySites(c.var.db, territory.id),
+      ]);
+      return c.html(
+        <InventoryPage territory={territory} plots={plots} filters={filters} sites={sites} csrf={csrfField(c)} />,
+        200,
+      );
     },
   );
 
@@ -116,15 +122,15 @@ export function territoryPageRoutes(options: { basemapStyleUrl?: string }) {
   app.openapi(
     createRoute({
       method: 'get',
-      path: '/terrains/{plotId}',
+      path: '/terrains/{id}',
       tags: ['pages'],
       summary: "A plot's edit form (PATCH /plots/{id} with If-Match) and its outline on the map (Terra Draw)",
-      request: { params: z.object({ plotId: uuidParam('plot') }), query: emptyQuery },
+      request: { params: z.object({ id: uuidParam('plot') }), query: emptyQuery },
       responses: pageResponses,
     }),
     async (c) => {
       const viewer = requirePageViewer(c, 'editor', 'admin');
-      const { plotId } = c.req.valid('param');
+      const { id: plotId } = c.req.valid('param');
       const territories = await territoriesOf(c.var.db, 'plot', plotId);
       if (!territories) throw new NotFoundError('plot', plotId);
       requireTerritoryScope(viewer, territories);
