@@ -76,9 +76,9 @@ describe.skipIf(!chromiumAvailable)('territory pages in headless Chromium', () =
 
   async function shoot(page: Page, name: string): Promise<void> {
     await page.setViewportSize({ width: 1366, height: 900 });
-    await page.screenshot({ path: join(shots, `${name}-1366.png`), fullPage: true });
+    await page.screenshot({ path: join(shots, `${name}-1366.png`) });
     await page.setViewportSize({ width: 390, height: 844 });
-    await page.screenshot({ path: join(shots, `${name}-390.png`), fullPage: true });
+    await page.screenshot({ path: join(shots, `${name}-390.png`) });
     // No horizontal scroll at 390 px: the page fits, tables scroll in their own region.
     expect(await page.evaluate(() => document.documentElement.scrollWidth), name).toBeLessThanOrEqual(390);
     await page.setViewportSize({ width: 1366, height: 900 });
@@ -241,12 +241,13 @@ describe.skipIf(!chromiumAvailable)('territory pages in headless Chromium', () =
       body: JSON.stringify({ priceEurM2: 77 }),
     });
     expect(meanwhile.status).toBe(200);
+    const price = ((await current.clone().json()) as { priceEurM2: number | null }).priceEurM2;
     await page.fill('#availableFrom', '2028-03-01');
     await page.click('#plot-form button[type=submit]');
     await page.waitForSelector('#plot-status .form-error');
     expect(await page.textContent('#plot-status')).toContain('modifié entre-temps');
     expect(await page.locator('#plot-status li').allTextContents()).toEqual([
-      `Prix (€/m²) : ${(await current.json()).priceEurM2 ?? 'vide'} → 77`,
+      `Prix (€/m²) : ${price === null ? 'vide' : new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 2 }).format(price)} → 77`,
     ]);
     expect(
       (

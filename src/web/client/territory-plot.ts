@@ -5,7 +5,7 @@
 // between what the form was loaded with and the current row.
 import { TerraDraw, TerraDrawPolygonMode, TerraDrawSelectMode, type GeoJSONStoreFeatures } from 'terra-draw';
 import { TerraDrawMapLibreGLAdapter } from 'terra-draw-maplibre-gl-adapter';
-import { required } from './dom.js';
+import { formatNumber, required } from './dom.js';
 
 type Values = Record<string, unknown>;
 
@@ -49,7 +49,12 @@ function say(text: string, alert = false, items: string[] = []): void {
   status.replaceChildren(...nodes);
 }
 
-const shown = (value: unknown) => (value === null || value === undefined || value === '' ? 'vide' : String(value));
+const shown = (value: unknown) =>
+  value === null || value === undefined || value === ''
+    ? 'vide'
+    : typeof value === 'number'
+      ? formatNumber(value, 2)
+      : String(value);
 
 // The map, with the plot's outline as the one Terra Draw feature.
 const maplibregl = await import(mapElement.dataset.maplibre ?? '');

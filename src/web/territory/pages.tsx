@@ -416,6 +416,13 @@ export function PlotEditPage(props: {
         </button>
       </form>
       <section id="plot-status" aria-live="polite"></section>
+      <MapFigure
+        id="plot-map"
+        label={`Contour du terrain ${plot.cnigId}`}
+        styleUrl={props.styleUrl}
+        basemapStyleUrl={props.basemapStyleUrl}
+        bounds={plot.bbox as [number, number, number, number] | null}
+      />
       <form id="delete-form" class="stacked-form plot-form" data-back={`/territoire/${territory.id}`}>
         <h2>Supprimer ce terrain</h2>
         <label for="delete-reason">Motif (gardé dans le journal)</label>
@@ -424,13 +431,6 @@ export function PlotEditPage(props: {
           Supprimer le terrain
         </button>
       </form>
-      <MapFigure
-        id="plot-map"
-        label={`Contour du terrain ${plot.cnigId}`}
-        styleUrl={props.styleUrl}
-        basemapStyleUrl={props.basemapStyleUrl}
-        bounds={plot.bbox as [number, number, number, number] | null}
-      />
       <script
         type="application/json"
         id="plot-loaded"
