@@ -67,6 +67,8 @@ const map = new maplibregl.Map({
   attributionControl: { compact: true },
 });
 map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
+// A phone turned, a window resized: the plot back in view.
+if (bounds) map.on('resize', () => map.fitBounds(bounds, { padding: 40, animate: false }));
 
 let draw: TerraDraw | undefined;
 let geometryChanged = false;

@@ -261,7 +261,8 @@ export function QualityPage(props: { report: QualityReport }) {
           {report.overlaps.map((o) => (
             <li>
               <a href={`/territoire/terrains/${o.plots[0].id}`}>{o.plots[0].cnigId}</a> et{' '}
-              <a href={`/territoire/terrains/${o.plots[1].id}`}>{o.plots[1].cnigId}</a> : {ha(o.overlapHa)} en commun
+              <a href={`/territoire/terrains/${o.plots[1].id}`}>{o.plots[1].cnigId}</a> :{' '}
+              {o.overlapHa < 0.01 ? 'moins de 0,01 ha' : ha(o.overlapHa)} en commun
             </li>
           ))}
         </ul>
