@@ -12,11 +12,10 @@ import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from 'kysely';
 import { createApiKey } from '../../src/auth/keys.js';
 import { openTestApp, type TestContext } from '../support/app.js';
 import { chromiumAvailable, launchChromium, type ServedApp, serveOnLoopback } from '../support/browser.js';
-import { squareIn } from '../support/writes.js';
+import { parcelHalvesIn } from '../support/writes.js';
 
 const IN = 'ti-8401';
 const shots = '/work/wt/shots/h16inv';
@@ -275,20 +274,7 @@ describe.skipIf(!chromiumAvailable)('territory pages in headless Chromium', () =
     expect(audit).toEqual({ action: 'delete', reason: 'terrain fusionné avec le voisin' });
 
     // A plot from two cadastral parcels (the halves of a square inside a site's commune).
-    const { geometry, communeInsee, siteId } = await squareIn(t.handle.db, IN, 100);
-    const ring = geometry.coordinates[0]!;
-    const [west, south] = ring[0]!;
-    const [east, north] = ring[2]!;
-    const middle = (west! + east!) / 2;
-    const refs = [`${communeInsee}000ZY0001`, `${communeInsee}000ZY0002`];
-    for (const [id, x0, x1] of [
-      [refs[0]!, west!, middle],
-      [refs[1]!, middle, east!],
-    ] as const)
-      await sql`INSERT INTO parcels (id, commune_insee, prefix, section, number, geom)
-        VALUES (${id}, ${communeInsee}, '000', 'ZY', ${id.slice(-4)}, ST_Multi(ST_MakeEnvelope(${x0}, ${south!}, ${x1}, ${north!}, 4326)))`.execute(
-        t.handle.db,
-      );
+    const { refs, siteId } = await parcelHalvesIn(t.handle.db, IN, 100, 'ZY');
     await page.click('.new-plot summary');
     await page.selectOption('#siteId', siteId);
     await page.fill('#cadastralRefs', refs.join(' '));

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { siteEcoFields, terrainEcoFields } from '../../src/cnig/fields.js';
 import { openTestApp, type TestContext } from '../support/app.js';
 import { TEST_TODAY } from '../support/clock.js';
-import { bearer, createKeys, fingerprint, type Keys, squareIn } from '../support/writes.js';
+import { bearer, createKeys, fingerprint, type Keys, parcelHalvesIn } from '../support/writes.js';
 
 const IN = 'ti-8401';
 const OUT = 'ti-4407';
@@ -179,20 +179,7 @@ describe('POST /plots from cadastral parcels', () => {
   it('takes the union of the parcels as the outline; unknown parcels are a 400 naming them', async () => {
     const db = t.handle.db;
     // Two parcels side by side: the west and east halves of a 120 m square inside a site's commune.
-    const { geometry, communeInsee, siteId } = await squareIn(db, IN, 120);
-    const ring = geometry.coordinates[0]!;
-    const [west, south] = ring[0]!;
-    const [east, north] = ring[2]!;
-    const middle = (west! + east!) / 2;
-    const ids = [`${communeInsee}000ZZ0001`, `${communeInsee}000ZZ0002`];
-    for (const [id, x0, x1] of [
-      [ids[0]!, west!, middle],
-      [ids[1]!, middle, east!],
-    ] as const)
-      await sql`INSERT INTO parcels (id, commune_insee, prefix, section, number, geom)
-        VALUES (${id}, ${communeInsee}, '000', 'ZZ', ${id.slice(-4)}, ST_Multi(ST_MakeEnvelope(${x0}, ${south!}, ${x1}, ${north!}, 4326)))`.execute(
-        db,
-      );
+    const { refs: ids, communeInsee, siteId } = await parcelHalvesIn(db, IN, 120, 'ZZ');
     const { rows } = await sql<{
       ha: number;
     }>`SELECT sum(ST_Area(geom::geography)) / 10000 AS ha FROM parcels WHERE id = ANY(${ids})`.execute(db);
