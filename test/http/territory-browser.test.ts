@@ -103,6 +103,14 @@ describe.skipIf(!chromiumAvailable)('territory pages in headless Chromium', () =
       .where('id', '=', IN)
       .executeTakeFirstOrThrow();
     expect(await page.textContent('h1')).toBe(`Inventaire — ${name}`);
+    const sites = await t.handle.db
+      .selectFrom('sites')
+      .innerJoin('territoryEpci', 'territoryEpci.epciSiren', 'sites.epciSiren')
+      .select('sites.id')
+      .where('territoryEpci.territoryId', '=', IN)
+      .where('sites.deletedAt', 'is', null)
+      .execute();
+    expect(await page.locator('table.inventory-sites tbody tr').count()).toBe(sites.length);
     const plotsInTerritory = Number((await page.textContent('p[role=status]'))!.split(' ')[0]);
     expect(await page.locator('table.inventory tbody tr').count()).toBe(plotsInTerritory);
     expect(await axe(page)).toEqual([]);

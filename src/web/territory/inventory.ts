@@ -16,11 +16,23 @@ export async function territoriesKept(db: Kysely<Database>, viewer: Viewer) {
 const inTerritory = (territoryId: string) =>
   sql`s.deleted_at IS NULL AND s.epci_siren IN (SELECT epci_siren FROM territory_epci WHERE territory_id = ${territoryId})`;
 
-/** The territory's live sites, by name: where a new plot may go. */
-export async function territorySites(db: Kysely<Database>, territoryId: string) {
-  const { rows } = await sql<{ id: string; name: string }>`
-    SELECT s.id, s.name FROM sites s WHERE ${inTerritory(territoryId)} ORDER BY s.name, s.cnig_id`.execute(db);
-  return rows;
+export interface InventorySite {
+  id: string;
+  cnigId: string;
+  name: string;
+  communeInsee: string;
+  powerMw: number | null;
+  availableFrom: string | null;
+  plots: number;
+}
+
+/** The territory's live sites, by name, with what investors filter on (and where a new plot may go). */
+export async function territorySites(db: Kysely<Database>, territoryId: string): Promise<InventorySite[]> {
+  const { rows } = await sql<InventorySite>`
+    SELECT s.id, s.cnig_id, s.name, s.commune_insee, s.power_mw, s.available_from,
+           (SELECT count(*)::int FROM plots p WHERE p.site_id = s.id AND p.deleted_at IS NULL) AS plots
+    FROM sites s WHERE ${inTerritory(territoryId)} ORDER BY s.name, s.cnig_id`.execute(db);
+  return rows.map((row) => ({ ...row, availableFrom: row.availableFrom === null ? null : String(row.availableFrom) }));
 }
 
 export interface InventoryFilters {

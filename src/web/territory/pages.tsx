@@ -17,7 +17,7 @@ import type { PlotCheck, QualityReport } from '../../quality/representation.js';
 import { assetPaths, clientScript } from '../assets.js';
 import { Layout, MapFigure, type Crumb } from '../layout.js';
 import { SignOutForm } from '../sign-in-page.js';
-import type { InventoryFilters, InventoryPlot } from './inventory.js';
+import type { InventoryFilters, InventoryPlot, InventorySite } from './inventory.js';
 
 type Csrf = { name: string; value: string };
 
@@ -125,7 +125,7 @@ export function InventoryPage(props: {
   territory: { id: string; name: string };
   plots: InventoryPlot[];
   filters: InventoryFilters;
-  sites: { id: string; name: string }[];
+  sites: InventorySite[];
   csrf: Csrf;
 }) {
   const { territory, plots, filters } = props;
@@ -157,6 +157,37 @@ export function InventoryPage(props: {
           <button type="submit">Filtrer</button>
         </div>
       </form>
+      <h2>Sites</h2>
+      <div class="table-scroll" tabindex={0} role="region" aria-label="Sites du territoire">
+        <table class="inventory-sites">
+          <caption>
+            {props.sites.length} site{props.sites.length > 1 ? 's' : ''} du territoire {territory.name}
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col">Site</th>
+              <th scope="col">Commune (INSEE)</th>
+              <th scope="col">Puissance</th>
+              <th scope="col">Disponible le</th>
+              <th scope="col">Terrains</th>
+            </tr>
+          </thead>
+          <tbody>
+            {props.sites.map((site) => (
+              <tr>
+                <th scope="row">
+                  <a href={`${here}?q=${encodeURIComponent(site.name)}`}>{site.name}</a>
+                </th>
+                <td>{site.communeInsee}</td>
+                <td class="num">{site.powerMw === null ? 'non renseignée' : `${decimal.format(site.powerMw)} MW`}</td>
+                <td>{frenchDate(site.availableFrom)}</td>
+                <td class="num">{site.plots}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <h2>Terrains</h2>
       <NewPlotForm sites={props.sites} csrf={props.csrf} />
       <p role="status">
         {plots.length} terrain{plots.length > 1 ? 's' : ''}
