@@ -39,6 +39,16 @@ export interface AppDeps {
   cors?: CorsPolicy;
   /** MapLibre style drawn under the HTML pages' maps (none by default: the pages work offline). */
   basemapStyleUrl?: string;
+  /** Signs the web session cookies (FONCIER_SESSION_SECRET); unset, a random per-process secret. */
+  sessionSecret?: string;
+}
+
+/** A signed-in web session (web/session.ts), as the authenticate middleware puts it on c.var. */
+export interface Session {
+  keyId: string;
+  expiresAt: Date;
+  /** The synchronizer token its forms must send back. */
+  csrfToken: string;
 }
 
 export interface AppEnv {
@@ -51,5 +61,9 @@ export interface AppEnv {
     changes: ChangeFeed;
     clock: Clock;
     maxBodyBytes: number;
+    /** The key that signs session cookies and their CSRF tokens (web/session.ts). */
+    sessionSecret: string;
+    /** The web session of a request signed in by cookie; null for Bearer and anonymous requests. */
+    session: Session | null;
   };
 }

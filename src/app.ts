@@ -20,6 +20,8 @@ import { anonymousViewer } from './auth/viewer.js';
 import { ChangeFeed } from './changes.js';
 import { auditRoutes } from './audit/routes.js';
 import { labellingRoutes } from './labelling/routes.js';
+import { qualityRoutes } from './quality/routes.js';
+import { territoryPageRoutes } from './web/territory/routes.js';
 import { programmeRoutes } from './programme/routes.js';
 import { siteRoutes } from './sites/routes.js';
 import { territoryRoutes } from './territories/routes.js';
@@ -30,6 +32,7 @@ import { zanRoutes } from './zan/routes.js';
 import { territoryListRoutes } from './web/territory/list.js';
 import { silentLogger } from './logger.js';
 import { systemClock } from './clock.js';
+import { ephemeralSessionSecret, sessionRoutes } from './web/session.js';
 
 export type { AppDeps, AppEnv } from './app-env.js';
 
@@ -37,6 +40,9 @@ export function createApp(deps: AppDeps) {
   const logger = deps.logger ?? silentLogger;
   const changes = deps.changes ?? new ChangeFeed();
   const clock = deps.clock ?? systemClock;
+  const sessionSecret = deps.sessionSecret ?? ephemeralSessionSecret(logger);
+  const failureLimiter = deps.failureLimiter ?? new FailureLimiter();
+  const trustProxy = deps.trustProxy ?? false;
   const app = new OpenAPIHono<AppEnv>({ defaultHook });
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
@@ -50,6 +56,8 @@ export function createApp(deps: AppDeps) {
     c.set('migrations', deps.migrations);
     c.set('logger', logger);
     c.set('viewer', anonymousViewer);
+    c.set('session', null);
+    c.set('sessionSecret', sessionSecret);
     c.set('changes', changes);
     c.set('clock', clock);
     c.set('maxBodyBytes', deps.maxBodyBytes ?? defaultMaxBodyBytes);
@@ -66,16 +74,19 @@ export function createApp(deps: AppDeps) {
   app.use('*', cors(deps.cors ?? defaultCorsPolicy));
   // Workers and most runtimes have CompressionStream; Node 20 too.
   app.use('*', compress());
-  app.use('*', authenticate(deps.failureLimiter ?? new FailureLimiter(), { trustProxy: deps.trustProxy ?? false }));
+  app.use('*', authenticate(failureLimiter, { trustProxy }));
 
   app.route('/', healthRoutes());
   app.route('/', investorRoutes({ basemapStyleUrl: deps.basemapStyleUrl }));
   app.route('/places', placeRoutes());
+  app.route('/', sessionRoutes({ limiter: failureLimiter, trustProxy }));
   app.route('/territories', territoryRoutes());
   const tileCache = deps.tileCacheBytes === 0 ? null : new TileCache(deps.tileCacheBytes);
   tileCache?.listen(tileInvalidations(changes));
   app.route('/territories', territoryTileRoutes(tileCache));
   app.route('/territories', territoryDownloadRoutes());
+  app.route('/territories', qualityRoutes());
+  app.route('/territoire', territoryPageRoutes({ basemapStyleUrl: deps.basemapStyleUrl }));
   app.route('/tiles', tileRoutes(tileCache));
   app.route('/sites', siteRoutes({ basemapStyleUrl: deps.basemapStyleUrl }));
   app.route('/plots', plotRoutes());

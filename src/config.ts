@@ -61,6 +61,11 @@ const configSchema = z.object({
     emptyToUndefined,
     z.union([z.literal('none'), z.url({ protocol: /^https?$/ })]).default(defaultBasemapStyleUrl),
   ),
+  // 32 characters at least: the HMAC key of every session cookie.
+  FONCIER_SESSION_SECRET: z.preprocess(
+    emptyToUndefined,
+    z.string().min(32, { message: 'at least 32 characters (e.g. openssl rand -base64 32)' }).optional(),
+  ),
 });
 
 export interface Config {
@@ -90,6 +95,8 @@ export interface Config {
   cors: CorsPolicy;
   /** MapLibre style drawn under the HTML pages' maps; undefined (`none`), they draw the project's tiles alone. */
   basemapStyleUrl: string | undefined;
+  /** Signs the web session cookies; unset, a random per-process secret (sessions end at restart). */
+  sessionSecret: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -125,5 +132,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     spoolDir: c.FONCIER_SPOOL_DIR ?? defaultSpoolDir(),
     cors: { readOrigins: c.FONCIER_CORS_READ_ORIGINS, writeOrigins: c.FONCIER_CORS_WRITE_ORIGINS ?? [] },
     basemapStyleUrl: c.FONCIER_BASEMAP_STYLE_URL === 'none' ? undefined : c.FONCIER_BASEMAP_STYLE_URL,
+    sessionSecret: c.FONCIER_SESSION_SECRET,
   };
 }

@@ -26,6 +26,7 @@ async function main(): Promise<void> {
     clock: config.today ? fixedClock(config.today) : systemClock,
     cors: config.cors,
     basemapStyleUrl: config.basemapStyleUrl,
+    sessionSecret: config.sessionSecret,
   });
   const server = createNodeServer(app.fetch, logger);
   const info = await listen(server, config.port, config.host);

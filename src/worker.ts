@@ -4,6 +4,7 @@
 import { createApp } from './app.js';
 import { fixedClock, systemClock } from './clock.js';
 import { FailureLimiter } from './auth/middleware.js';
+import { ephemeralSessionSecret } from './web/session.js';
 import { openPostgres } from './db/open.js';
 import { AppError, problemDocument, problemMediaType } from './http/errors.js';
 import { createLogger, type Logger } from './logger.js';
@@ -22,11 +23,19 @@ export interface WorkerBindings {
   FONCIER_BASEMAP_STYLE_URL?: string;
   /** The static files of src/web/build.ts (wrangler.toml `[assets]`). */
   ASSETS?: { fetch(input: string): Promise<Response> };
+  /** A Worker secret (wrangler secret put): without it, sessions last as long as the isolate. */
+  FONCIER_SESSION_SECRET?: string;
 }
 
 // Module scope lives as long as the isolate: failed authentications are counted across
 // requests (per isolate; a fleet-wide limit would need a Durable Object).
 const failureLimiter = new FailureLimiter();
+// The isolate's own session secret when none is bound, made (and warned about) once, not per request.
+let isolateSessionSecret: string | undefined;
+function isolateSecret(logger: Logger): string {
+  if (!isolateSessionSecret) isolateSessionSecret = ephemeralSessionSecret(logger);
+  return isolateSessionSecret;
+}
 
 // POST /imports writes its body to /tmp, which on Workers is memory counted against the
 // isolate's 128 MB (shared by concurrent requests); a 20 MB import grew local workerd by
@@ -105,6 +114,7 @@ export default {
         FONCIER_CORS_READ_ORIGINS: env.FONCIER_CORS_READ_ORIGINS,
         FONCIER_CORS_WRITE_ORIGINS: env.FONCIER_CORS_WRITE_ORIGINS,
         FONCIER_BASEMAP_STYLE_URL: env.FONCIER_BASEMAP_STYLE_URL,
+        FONCIER_SESSION_SECRET: env.FONCIER_SESSION_SECRET,
       });
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
@@ -137,6 +147,7 @@ export default {
       clock: config.today ? fixedClock(config.today) : systemClock,
       cors: config.cors,
       basemapStyleUrl: config.basemapStyleUrl,
+      sessionSecret: config.sessionSecret ?? isolateSecret(logger),
     });
     let closed: Promise<void> | undefined;
     const close = () => (closed ??= handle.close());

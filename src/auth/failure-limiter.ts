@@ -1,5 +1,18 @@
 // The failed-authentication limiter (one per process): a sliding window of failures per client
 // address, read by the authenticate middleware (middleware.ts) and handed in through AppDeps.
+import type { Context } from 'hono';
+
+/**
+ * The client a failure is counted against: the socket address unless a trusted proxy is in
+ * front (a client can rotate X-Forwarded-For at will to dodge the limit when nothing overwrites it).
+ */
+export function clientAddress(c: Context, trustProxy: boolean): string {
+  const socket = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket
+    ?.remoteAddress;
+  const forwarded = trustProxy ? c.req.header('x-forwarded-for')?.split(',').at(-1)?.trim() : undefined;
+  return forwarded || socket || 'local';
+}
+
 export interface FailureLimiterOptions {
   maxFailures: number;
   windowMs: number;

@@ -2,8 +2,8 @@
 // with an optional expiry. A key reads `fnc_<prefix>_<secret>`; the prefix identifies it in
 // listings and logs without revealing it.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
+import type { Kysely, Selectable } from 'kysely';
+import type { ApiKeyTable, Database } from '../db/schema.js';
 import type { Role, Viewer } from './viewer.js';
 
 const keyPattern = /^fnc_([a-z0-9]{8})_([A-Za-z0-9_-]{27})$/;
@@ -79,13 +79,28 @@ export async function listApiKeys(db: Kysely<Database>) {
 }
 
 export type KeyCheck =
-  | { ok: true; viewer: Viewer }
+  | { ok: true; viewer: Viewer; expiresAt: Date | null }
   | { ok: false; reason: 'malformed' | 'unknown' | 'revoked' | 'expired' };
 
 /** Resolves a presented key to its viewer, or says why it is refused. */
 export async function authenticateKey(db: Kysely<Database>, key: string, now = new Date()): Promise<KeyCheck> {
   if (!keyPattern.test(key)) return { ok: false, reason: 'malformed' };
   const row = await db.selectFrom('apiKeys').selectAll().where('keyHash', '=', hashKey(key)).executeTakeFirst();
+  return checkKeyRow(db, row, now);
+}
+
+/** The same check for a key already presented once, named by its id (a web session, web/session.ts):
+ * a key revoked or expired since then refuses the session. */
+export async function authenticateKeyId(db: Kysely<Database>, id: string, now = new Date()): Promise<KeyCheck> {
+  const row = await db.selectFrom('apiKeys').selectAll().where('id', '=', id).executeTakeFirst();
+  return checkKeyRow(db, row, now);
+}
+
+async function checkKeyRow(
+  db: Kysely<Database>,
+  row: Selectable<ApiKeyTable> | undefined,
+  now: Date,
+): Promise<KeyCheck> {
   if (!row) return { ok: false, reason: 'unknown' };
   if (row.revokedAt) return { ok: false, reason: 'revoked' };
   if (row.expiresAt && row.expiresAt <= now) return { ok: false, reason: 'expired' };
@@ -99,5 +114,9 @@ export async function authenticateKey(db: Kysely<Database>, key: string, now = n
       .execute()
       .catch(() => undefined);
   }
-  return { ok: true, viewer: { role: row.role, keyId: row.id, name: row.name, territories: row.territories } };
+  return {
+    ok: true,
+    viewer: { role: row.role, keyId: row.id, name: row.name, territories: row.territories },
+    expiresAt: row.expiresAt,
+  };
 }

@@ -1,4 +1,5 @@
-// Authentication middleware: `Authorization: Bearer <key>` → c.var.viewer. No header means
+// Authentication middleware: `Authorization: Bearer <key>` → c.var.viewer. No header: the web
+// session cookie if there is a valid one (its unsafe requests must pass the CSRF check), else
 // anonymous; a header with a bad key is a 401 (never silently anonymous), one message
 // whatever the reason (the reason goes to the log). Failed attempts are rate-limited per
 // client address: after `maxFailures` within `windowMs`, a further bad key is a 429. A valid
@@ -9,7 +10,8 @@ import type { AppEnv } from '../app-env.js';
 import { AppError } from '../http/errors.js';
 import { authenticateKey } from './keys.js';
 import { anonymousViewer } from './viewer.js';
-import type { FailureLimiter } from './failure-limiter.js';
+import { clientAddress, type FailureLimiter } from './failure-limiter.js';
+import { sessionViewer, verifyCsrf } from '../web/session.js';
 
 export { FailureLimiter, type FailureLimiterOptions } from './failure-limiter.js';
 
@@ -20,21 +22,24 @@ export const invalidKeyMessage = 'invalid or expired API key';
 export interface AuthenticateOptions {
   /** Behind a reverse proxy that sets X-Forwarded-For: count failures per the client it names. */
   trustProxy?: boolean;
+  /** Largest form body read to find a session's CSRF token (default: the JSON body limit). */
+  maxFormBytes?: number;
 }
+
+const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export function authenticate(limiter: FailureLimiter, options: AuthenticateOptions = {}): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const header = c.req.header('authorization');
     if (!header) {
-      c.set('viewer', anonymousViewer);
+      // A page's session cookie (web/session.ts), checked again against its key; none is anonymous.
+      const signedIn = await sessionViewer(c);
+      c.set('viewer', signedIn?.viewer ?? anonymousViewer);
+      c.set('session', signedIn?.session ?? null);
+      if (signedIn && !safeMethods.has(c.req.method)) await verifyCsrf(c, options.maxFormBytes ?? c.var.maxBodyBytes);
       return next();
     }
-    // The socket address unless a trusted proxy is in front: a client can rotate
-    // X-Forwarded-For at will to dodge the limit when nothing overwrites it.
-    const socket = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket
-      ?.remoteAddress;
-    const forwarded = options.trustProxy ? c.req.header('x-forwarded-for')?.split(',').at(-1)?.trim() : undefined;
-    const client = forwarded || socket || 'local';
+    const client = clientAddress(c, options.trustProxy ?? false);
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     const check = match ? await authenticateKey(c.var.db, match[1]!) : ({ ok: false, reason: 'malformed' } as const);
     if (!check.ok) {

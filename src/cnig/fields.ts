@@ -114,6 +114,72 @@ export const terrainEcoFields: CnigField<PlotColumn>[] = [
 
 export type CnigClass = 'site-eco' | 'terrain-eco';
 
+/**
+ * A Foncier extension column: what investors filter on and the standard has no field for.
+ * Written after the standard's columns (never between them), read back on import, so that a
+ * round trip loses nothing; `version` is the extension set's version that introduced it.
+ * README ("Extension columns") lists them.
+ */
+export interface CnigExtension<Column extends string> extends CnigField<Column> {
+  column: Column;
+  version: string;
+  unit?: string;
+  /** The values allowed, for an enumerated text. */
+  values?: readonly string[];
+  description: string;
+}
+
+/** The extension set's version: bumped when a column is added or changes meaning. */
+export const extensionsVersion = '1.0';
+
+// Rail siding (ITE) is the standard's reseau_fret_ferroviaire already; no extension for it.
+export const siteEcoExtensions: CnigExtension<SiteColumn>[] = [
+  {
+    name: 'ext_puissance_mw',
+    kind: 'number',
+    column: 'powerMw',
+    version: '1.0',
+    unit: 'MW',
+    description: 'puissance électrique disponible sur le site',
+  },
+  {
+    name: 'ext_disponible_le',
+    kind: 'date',
+    column: 'availableFrom',
+    version: '1.0',
+    description: 'date à laquelle le site peut accueillir une usine (AAAA-MM-JJ)',
+  },
+  {
+    name: 'ext_programme_cle_en_main',
+    kind: 'text',
+    column: 'turnkeyProgramme',
+    version: '1.0',
+    description: 'programme « sites clés en main » du site (ex. France 2030)',
+  },
+];
+
+export const terrainEcoExtensions: CnigExtension<PlotColumn>[] = [
+  {
+    name: 'ext_zone_plu',
+    kind: 'text',
+    column: 'planningZone',
+    version: '1.0',
+    values: ['U', 'AU', 'A', 'N'],
+    description: 'zone du document d’urbanisme (PLU/PLUi) sous le terrain',
+  },
+  {
+    name: 'ext_disponible_le',
+    kind: 'date',
+    column: 'availableFrom',
+    version: '1.0',
+    description: 'date à laquelle le terrain est disponible (AAAA-MM-JJ)',
+  },
+];
+
+export function cnigExtensions(kind: CnigClass): CnigExtension<string>[] {
+  return (kind === 'site-eco' ? siteEcoExtensions : terrainEcoExtensions) as CnigExtension<string>[];
+}
+
 /** CNIG booleans are the strings 'oui' / 'non'. */
 export function cnigBoolean(value: boolean | null): string {
   return value === null ? '' : value ? 'oui' : 'non';

@@ -3,7 +3,15 @@
 // Lambert-93 is detected by coordinate range: CRS84 never leaves [-180, 180] × [-90, 90],
 // Lambert-93 metropolitan coordinates are in the hundreds of thousands of metres.
 import type { Geometry } from 'geojson';
-import { refcadSeparator, siteEcoFields, terrainEcoFields, type CnigClass, type CnigField } from './fields.js';
+import {
+  cnigExtensions,
+  refcadSeparator,
+  siteEcoFields,
+  terrainEcoFields,
+  type CnigClass,
+  type CnigExtension,
+  type CnigField,
+} from './fields.js';
 import { cnigSchemas, missingValues, validateRow, type FieldProblem } from './table-schema.js';
 
 export const LAMBERT_93 = 2154;
@@ -51,6 +59,30 @@ function convert(field: CnigField<string>, text: string): unknown {
       return text.split(refcadSeparator).filter(Boolean);
     default:
       return text;
+  }
+}
+
+const isoDate = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Why an extension column's text is not a value of its type, or undefined. */
+function extensionProblem(extension: CnigExtension<string>, text: string): string | undefined {
+  switch (extension.kind) {
+    case 'number': {
+      const value = Number(text);
+      return Number.isFinite(value) && value >= 0
+        ? undefined
+        : `a number ≥ 0 expected${extension.unit ? ` (${extension.unit})` : ''}`;
+    }
+    case 'date': {
+      // new Date() rolls 2027-02-30 over to March: the date must read back as written.
+      return isoDate.test(text) && new Date(`${text}T00:00:00Z`).toISOString().startsWith(text)
+        ? undefined
+        : 'a date YYYY-MM-DD expected';
+    }
+    default:
+      return extension.values && !extension.values.includes(text)
+        ? `one of ${extension.values.join(', ')} expected`
+        : undefined;
   }
 }
 
@@ -106,6 +138,20 @@ export function readCnigRow(
     }
     // An empty terr_refcad is an empty list (the column is NOT NULL DEFAULT '{}').
     values[field.column] = text === undefined ? (field.kind === 'refs' ? [] : null) : convert(field, text);
+  }
+  // Extension columns after the standard's: a column the file lacks leaves the stored value
+  // alone (no key in `values`), an empty one clears it.
+  for (const extension of cnigExtensions(kind)) {
+    const raw = row[extension.name];
+    if (raw === undefined) continue;
+    const text = raw.trim();
+    if (text === '' || missing.has(text)) {
+      values[extension.column] = null;
+      continue;
+    }
+    const problem = extensionProblem(extension, text);
+    if (problem) problems.push({ field: extension.name, reason: problem });
+    else values[extension.column] = convert(extension, text);
   }
   return result;
 }

@@ -19,6 +19,7 @@ import { featureText } from '../http/features.js';
 import { crs84, geometryIn, type CrsDefinition } from '../ogc/crs.js';
 import {
   cnigBoolean,
+  cnigExtensions,
   refcadSeparator,
   siteEcoFields,
   terrainEcoFields,
@@ -34,13 +35,18 @@ export type CnigSelectedRow = Record<string, unknown>;
 
 const alias = (i: number) => `cnig${i}`;
 
-export function cnigFields(kind: CnigClass): CnigField<string>[] {
-  return (kind === 'site-eco' ? siteEcoFields : terrainEcoFields) as CnigField<string>[];
+/**
+ * The fields of a CNIG file in the standard's order, then (`extensions`) Foncier's extension
+ * columns (cnig/fields.ts): a strict file is the standard's columns alone.
+ */
+export function cnigFields(kind: CnigClass, extensions = false): CnigField<string>[] {
+  const standard = (kind === 'site-eco' ? siteEcoFields : terrainEcoFields) as CnigField<string>[];
+  return extensions ? [...standard, ...cnigExtensions(kind)] : standard;
 }
 
-/** The column names of a CNIG file, in the standard's order. */
-export function cnigHeader(kind: CnigClass): string[] {
-  return cnigFields(kind).map((field) => field.name);
+/** The column names of a CNIG file, in the standard's order (then the extension columns). */
+export function cnigHeader(kind: CnigClass, extensions = false): string[] {
+  return cnigFields(kind, extensions).map((field) => field.name);
 }
 
 /**
@@ -54,9 +60,10 @@ export function cnigSelect(
   kind: CnigClass,
   output: 'csv' | 'geojson' = 'csv',
   crs: CrsDefinition = crs84,
+  extensions = false,
 ): RawBuilder<unknown> {
   const table = kind === 'site-eco' ? 's' : 'p';
-  const columns = cnigFields(kind).flatMap((field, i) => {
+  const columns = cnigFields(kind, extensions).flatMap((field, i) => {
     const as = sql.id(alias(i));
     if (field.kind === 'geometry') {
       const geom =
@@ -101,13 +108,13 @@ export function cnigText(field: CnigField<string>, value: unknown): string {
   return String(value);
 }
 
-export function cnigCsvHeader(kind: CnigClass): string {
-  return stringify([cnigHeader(kind)], { delimiter: csvDelimiter });
+export function cnigCsvHeader(kind: CnigClass, extensions = false): string {
+  return stringify([cnigHeader(kind, extensions)], { delimiter: csvDelimiter });
 }
 
-/** Selected rows as CSV lines (after cnigCsvHeader). */
-export function cnigCsvLines(kind: CnigClass, rows: CnigSelectedRow[]): string {
-  const fields = cnigFields(kind);
+/** Selected rows as CSV lines (after cnigCsvHeader, with the same `extensions`). */
+export function cnigCsvLines(kind: CnigClass, rows: CnigSelectedRow[], extensions = false): string {
+  const fields = cnigFields(kind, extensions);
   return stringify(
     rows.map((row) => fields.map((field, i) => cnigText(field, row[alias(i)]))),
     { delimiter: csvDelimiter },
@@ -126,8 +133,10 @@ interface PropertyField {
 }
 
 function propertyFields(kind: CnigClass): PropertyField[] {
-  const types = new Map(cnigSchemas[kind].fields.map((f) => [f.name, f.type]));
-  return cnigFields(kind).flatMap((field, index) =>
+  // Extension columns are typed by their kind, as the standard's by its TableSchema.
+  const types = new Map<string, string>(cnigSchemas[kind].fields.map((f) => [f.name, f.type]));
+  for (const extension of cnigExtensions(kind)) types.set(extension.name, extension.kind);
+  return cnigFields(kind, true).flatMap((field, index) =>
     field.kind === 'geometry' || field.kind === 'point'
       ? []
       : [{ name: field.name, index, field, numeric: numericTypes.has(types.get(field.name) ?? '') }],
@@ -139,10 +148,19 @@ const properties: Record<CnigClass, PropertyField[]> = {
   'terrain-eco': propertyFields('terrain-eco'),
 };
 
-/** The CNIG properties of a selected row: every field but the geometries, missing ones as null. */
-export function cnigProperties(kind: CnigClass, row: CnigSelectedRow): Record<string, string | number | null> {
+/**
+ * The CNIG properties of a selected row: every field but the geometries, missing ones as
+ * null; the extension columns too when the row was selected with them.
+ */
+export function cnigProperties(
+  kind: CnigClass,
+  row: CnigSelectedRow,
+  extensions = false,
+): Record<string, string | number | null> {
   const out: Record<string, string | number | null> = {};
+  const standard = cnigFields(kind).length;
   for (const { name, index, field, numeric } of properties[kind]) {
+    if (!extensions && index >= standard) break;
     const value = row[alias(index)];
     out[name] = value === null || value === undefined ? null : numeric ? Number(value) : cnigText(field, value);
   }
@@ -155,8 +173,11 @@ const geometryIndex = (kind: CnigClass) => cnigFields(kind).findIndex((field) =>
  * A selected row (cnigSelect(kind, 'geojson')) as a Feature's text. No Feature id: GDAL would
  * read a text id as one more field, and the CNIG id is a property already (site_id, terr_id).
  */
-export function cnigFeatureText(kind: CnigClass, row: CnigSelectedRow): string {
-  return featureText({ geometry: String(row[alias(geometryIndex(kind))]), properties: cnigProperties(kind, row) });
+export function cnigFeatureText(kind: CnigClass, row: CnigSelectedRow, extensions = false): string {
+  return featureText({
+    geometry: String(row[alias(geometryIndex(kind))]),
+    properties: cnigProperties(kind, row, extensions),
+  });
 }
 
 /** The standard's GeoPackage layer of a class (site_eco, terrain_eco). */

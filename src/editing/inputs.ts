@@ -108,7 +108,10 @@ export const plotInputSchema = z
     ownerIsNaturalPerson: z.boolean().optional(),
     planningZone: z.enum(planningZones).nullable().optional(),
     availableFrom: isoDate.nullable().optional(),
-    geometry: polygonalGeometrySchema,
+    geometry: polygonalGeometrySchema.optional().openapi({
+      description:
+        'The outline; when absent, the union of the cadastralRefs parcels (imported with foncier import cadastre)',
+    }),
   })
   .strict()
   .openapi('PlotInput');

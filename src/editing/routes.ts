@@ -11,6 +11,7 @@ import { requireIfMatch } from '../http/preconditions.js';
 import { uuidParam } from '../http/params.js';
 import { problemEntry } from '../http/schemas.js';
 import { findPlot } from '../plots/repository.js';
+import { plotChecks } from '../quality/checks.js';
 import { plotSchema, toPlotJson } from '../plots/representation.js';
 import { findSite } from '../sites/repository.js';
 import { siteSchema, toSiteJson } from '../sites/representation.js';
@@ -58,7 +59,7 @@ async function siteBody(c: Context<AppEnv>, id: string) {
 async function plotBody(c: Context<AppEnv>, id: string) {
   const row = await findPlot(c.var.db, id);
   if (!row) throw new NotFoundError('plot', id);
-  return toPlotJson(row, c.var.viewer);
+  return toPlotJson(row, c.var.viewer, await plotChecks(c.var.db, id));
 }
 
 export function siteWriteRoutes() {
@@ -182,14 +183,29 @@ export function plotWriteRoutes() {
       method: 'delete',
       path: '/{id}',
       tags: ['plots'],
-      summary: 'Delete a plot (soft; If-Match required)',
+      summary: 'Delete a plot (soft; If-Match required; the reason kept in the audit log)',
       security,
       middleware: [allowInScope('plot', 'editor', 'admin')] as const,
-      request: { params: z.object({ id: uuidParam('plot') }), headers: ifMatchHeader },
+      request: {
+        params: z.object({ id: uuidParam('plot') }),
+        query: z
+          .object({
+            reason: z
+              .string()
+              .trim()
+              .min(1)
+              .max(500)
+              .optional()
+              .openapi({ description: 'Why the plot is deleted, kept in the audit log', example: 'vendu et bâti' }),
+          })
+          .strict(),
+        headers: ifMatchHeader,
+      },
       responses: { 204: { description: 'Deleted' }, ...writeProblems },
     }),
     async (c) => {
-      await deletePlot(context(c), c.req.valid('param').id, requireIfMatch(c.req.header('if-match')));
+      const { reason } = c.req.valid('query');
+      await deletePlot(context(c), c.req.valid('param').id, requireIfMatch(c.req.header('if-match')), reason);
       return c.body(null, 204);
     },
   );

@@ -12,6 +12,7 @@ import { asGeoJson } from '../db/postgis.js';
 import { AppError, ConflictError, invalidParam, NotFoundError } from '../http/errors.js';
 import { checkVersion } from '../http/preconditions.js';
 import { checkGeometry, type PolygonalGeometry } from '../geometry/input.js';
+import { parcelsUnion } from '../importers/admin-upsert.js';
 import type { PlotInput, PlotPatch, SiteInput, SitePatch } from './inputs.js';
 
 export interface WriteContext {
@@ -145,6 +146,8 @@ async function updateAudited(
   ifMatch: string,
   prepare: (trx: Kysely<Database>, current: LockedRow) => Promise<Row>,
   cnigId: string | undefined,
+  /** Why, for the audit log (a delete's reason). */
+  reason?: string,
 ): Promise<void> {
   const table = tables[entity];
   const [before, after] = await ctx.db
@@ -168,6 +171,7 @@ async function updateAudited(
         entityId: id,
         before,
         after,
+        ...(reason ? { reason } : {}),
       });
       return [before, after] as const;
     })
@@ -339,16 +343,31 @@ function presumedNaturalPersons(
   return flags;
 }
 
+/** A plot given by its cadastral parcels: their union, from the cadastre table. */
+async function outlineOfParcels(db: Kysely<Database>, refs: string[]): Promise<PolygonalGeometry> {
+  if (refs.length === 0)
+    throw invalidParam('body', 'geometry', 'a geometry, or cadastralRefs whose union becomes the outline, is required');
+  const union = await parcelsUnion(db, refs);
+  if (union.missing.length > 0)
+    throw invalidParam(
+      'body',
+      'cadastralRefs',
+      `unknown parcels (import them with foncier import cadastre): ${union.missing.join(', ')}`,
+    );
+  return JSON.parse(union.geojson!) as PolygonalGeometry;
+}
+
 export async function createPlot(ctx: WriteContext, input: PlotInput): Promise<string> {
   requireRole(ctx.viewer, 'editor', 'admin');
   requireNaturalPersonRights(ctx.viewer, input);
   const site = await siteForPlot(ctx.db, input.siteId);
   if (!site) throw invalidParam('body', 'siteId', `site ${input.siteId} does not exist`);
   requireTerritoryScope(ctx.viewer, site.territories);
-  await checkGeometry(ctx.db, input.geometry);
-  await requireInsideTerritories(ctx.db, ctx.viewer, input.geometry, site.territories);
+  const { geometry: drawn, ...fields } = input;
+  const geometry = drawn ?? (await outlineOfParcels(ctx.db, input.cadastralRefs ?? []));
+  await checkGeometry(ctx.db, geometry);
+  await requireInsideTerritories(ctx.db, ctx.viewer, geometry, site.territories);
   const id = randomUUID();
-  const { geometry, ...fields } = input;
   await insertAudited(
     ctx,
     'plot',
@@ -407,7 +426,8 @@ export async function updatePlot(ctx: WriteContext, id: string, ifMatch: string,
   );
 }
 
-export async function deletePlot(ctx: WriteContext, id: string, ifMatch: string): Promise<void> {
+/** A soft delete; `reason` (why the plot is gone: sold off, merged, drawn twice) goes to the audit log. */
+export async function deletePlot(ctx: WriteContext, id: string, ifMatch: string, reason?: string): Promise<void> {
   requireRole(ctx.viewer, 'editor', 'admin');
-  await updateAudited(ctx, 'plot', id, ifMatch, async () => ({ deletedAt: sql`now()` }), undefined);
+  await updateAudited(ctx, 'plot', id, ifMatch, async () => ({ deletedAt: sql`now()` }), undefined, reason);
 }

@@ -20,6 +20,7 @@ export async function* cnigPages(
   output: 'csv' | 'geojson',
   territory?: string,
   crs: CrsDefinition = crs84,
+  extensions = false,
 ): AsyncGenerator<CnigSelectedRow[]> {
   const inTerritory = territory
     ? sql`AND s.epci_siren IN (SELECT epci_siren FROM territory_epci WHERE territory_id = ${territory})`
@@ -30,11 +31,15 @@ export async function* cnigPages(
       after !== undefined ? sql`AND ${sql.ref(kind === 'site-eco' ? 's.cnig_id' : 'p.cnig_id')} > ${after}` : sql``;
     const { rows } =
       kind === 'site-eco'
-        ? await sql<CnigSelectedRow & { cursor: string }>`SELECT ${cnigSelect(kind, output, crs)}, s.cnig_id AS cursor
+        ? await sql<
+            CnigSelectedRow & { cursor: string }
+          >`SELECT ${cnigSelect(kind, output, crs, extensions)}, s.cnig_id AS cursor
             FROM sites s JOIN epci e ON e.siren = s.epci_siren JOIN communes c ON c.insee = s.commune_insee
             WHERE s.deleted_at IS NULL ${inTerritory} ${next}
             ORDER BY s.cnig_id LIMIT ${pageSize}`.execute(db)
-        : await sql<CnigSelectedRow & { cursor: string }>`SELECT ${cnigSelect(kind, output, crs)}, p.cnig_id AS cursor
+        : await sql<
+            CnigSelectedRow & { cursor: string }
+          >`SELECT ${cnigSelect(kind, output, crs, extensions)}, p.cnig_id AS cursor
             FROM plots p JOIN sites s ON s.id = p.site_id
             WHERE p.deleted_at IS NULL ${inTerritory} ${next}
             ORDER BY p.cnig_id LIMIT ${pageSize}`.execute(db);
@@ -45,13 +50,16 @@ export async function* cnigPages(
 }
 
 /** The CSV as chunks of text: header first, then one chunk per page of rows. The geometries
- *  (site_geomsurf, site_geompoint, terr_geomsurf) in `crs`, CRS84 or the standard's Lambert-93. */
+ *  (site_geomsurf, site_geompoint, terr_geomsurf) in `crs`, CRS84 or the standard's Lambert-93;
+ *  with `extensions`, Foncier's extension columns after the standard's. */
 export async function* cnigCsvChunks(
   db: Kysely<Database>,
   kind: CnigClass,
   territory?: string,
   crs: CrsDefinition = crs84,
+  extensions = false,
 ): AsyncGenerator<string> {
-  yield cnigCsvHeader(kind);
-  for await (const rows of cnigPages(db, kind, 'csv', territory, crs)) yield cnigCsvLines(kind, rows);
+  yield cnigCsvHeader(kind, extensions);
+  for await (const rows of cnigPages(db, kind, 'csv', territory, crs, extensions))
+    yield cnigCsvLines(kind, rows, extensions);
 }

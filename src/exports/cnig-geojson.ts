@@ -17,19 +17,22 @@ async function* featureTexts(
   kind: CnigClass,
   territory: string | undefined,
   crs: CrsDefinition,
+  extensions: boolean,
 ): AsyncGenerator<string[]> {
-  for await (const rows of cnigPages(db, kind, 'geojson', territory, crs))
-    yield rows.map((row) => cnigFeatureText(kind, row));
+  for await (const rows of cnigPages(db, kind, 'geojson', territory, crs, extensions))
+    yield rows.map((row) => cnigFeatureText(kind, row, extensions));
 }
 
+/** With `extensions`, Foncier's extension columns as more properties. */
 export function cnigGeoJsonChunks(
   db: Kysely<Database>,
   kind: CnigClass,
   territory?: string,
   crs: CrsDefinition = crs84,
+  extensions = false,
 ): AsyncGenerator<string> {
   // `name`: GDAL and QGIS then call the layer as the GeoPackage does (site_eco, terrain_eco).
-  return featureCollectionChunks(featureTexts(db, kind, territory, crs), {
+  return featureCollectionChunks(featureTexts(db, kind, territory, crs, extensions), {
     name: cnigLayerName(kind),
     ...legacyCrsMember(crs),
   });

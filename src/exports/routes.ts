@@ -20,13 +20,30 @@ import { flatGeobufChunks } from './flatgeobuf.js';
 import { geoJsonChunks, type DownloadLayer } from './geojson.js';
 import { byteStream, textStream } from '../http/stream.js';
 
+const territoryFilter = territoryId
+  .optional()
+  .openapi({ description: "Territoire d'industrie id; national export when absent", example: 'ti-8401' });
+
 const territoryQuery = (crs: CrsDefinition[]) =>
+  z.object({ territory: territoryFilter, crs: crsQuery(crs, 'CRS of the coordinates (CRS84 by default)') }).strict();
+
+// The CNIG CSV, the file territory teams edit and import back, carries the extension columns
+// after the standard's unless asked not to: the strict file (extensions=false) is what a
+// TableSchema validator of the standard accepts (it refuses a row with more values than
+// fields). The GeoPackage-shaped GeoJSON is appended to the standard's GeoPackage (README),
+// whose layers have no such fields: strict unless asked.
+const cnigQuery = (crs: CrsDefinition[], extensionsByDefault: boolean) =>
   z
     .object({
-      territory: territoryId
-        .optional()
-        .openapi({ description: "Territoire d'industrie id; national export when absent", example: 'ti-8401' }),
+      territory: territoryFilter,
       crs: crsQuery(crs, 'CRS of the coordinates (CRS84 by default)'),
+      extensions: z
+        .enum(['true', 'false'])
+        .default(extensionsByDefault ? 'true' : 'false')
+        .transform((v) => v === 'true')
+        .openapi({
+          description: `Foncier's extension columns (ext_…, README) after the standard's (default ${extensionsByDefault}); false gives the standard's columns alone`,
+        }),
     })
     .strict();
 
@@ -57,12 +74,15 @@ interface Download {
   summary: string;
   /** The CRS it can be written in, CRS84 first. */
   crs: CrsDefinition[];
+  /** A CNIG download, which takes `extensions`. */
+  cnig?: true;
   /** `file`: the download's name without its extension (`plots-ti-8401`). */
   body: (
     db: Kysely<Database>,
     territory: string | undefined,
     file: string,
     crs: CrsDefinition,
+    extensions: boolean,
   ) => ReadableStream<Uint8Array>;
 }
 
@@ -72,17 +92,20 @@ const downloads: Download[] = [
       path: `/cnig/${kind}`,
       name: kind,
       format: 'csv',
-      summary: `CNIG ${kind} CSV (standard columns and order, ';', GeoJSON geometry in CRS84 or, crs=EPSG:2154, Lambert-93)`,
+      summary: `CNIG ${kind} CSV (standard columns and order, then the extension columns; ';', GeoJSON geometry in CRS84 or, crs=EPSG:2154, Lambert-93)`,
       crs: cnigCrs,
-      body: (db, territory, _file, crs) => textStream(cnigCsvChunks(db, kind, territory, crs)),
+      cnig: true,
+      body: (db, territory, _file, crs, extensions) => textStream(cnigCsvChunks(db, kind, territory, crs, extensions)),
     },
     {
       path: `/cnig/${kind}`,
       name: kind,
       format: 'geojson',
-      summary: `CNIG ${kind} as GeoJSON shaped like the standard's GeoPackage (the surface as geometry in CRS84 or, crs=EPSG:2154, the GeoPackage's Lambert-93; the other fields as typed properties)`,
+      summary: `CNIG ${kind} as GeoJSON shaped like the standard's GeoPackage (extension columns with extensions=true; the surface as geometry in CRS84 or, crs=EPSG:2154, the GeoPackage's Lambert-93; the other fields as typed properties)`,
       crs: cnigCrs,
-      body: (db, territory, _file, crs) => textStream(cnigGeoJsonChunks(db, kind, territory, crs)),
+      cnig: true,
+      body: (db, territory, _file, crs, extensions) =>
+        textStream(cnigGeoJsonChunks(db, kind, territory, crs, extensions)),
     },
   ]),
   ...(['sites', 'plots'] as DownloadLayer[]).flatMap((layer): Download[] => [
@@ -115,17 +138,21 @@ export function exportRoutes() {
         path: `${download.path}.${download.format}`,
         tags: ['exports'],
         summary: download.summary,
-        request: { query: territoryQuery(download.crs) },
+        request: {
+          query: download.cnig ? cnigQuery(download.crs, download.format === 'csv') : territoryQuery(download.crs),
+        },
         responses: {
           200: { description: `${download.name} ${download.format}`, content: { [mediaType]: { schema } } },
           ...problemResponses,
         },
       }),
       async (c) => {
-        const { territory, crs } = c.req.valid('query');
+        const query = c.req.valid('query');
+        const { territory, crs } = query;
         await checkTerritory(c, territory);
         const file = `${download.name}${territory ? `-${territory}` : ''}`;
-        return c.body(download.body(c.var.db, territory, file, crs), 200, {
+        const extensions = 'extensions' in query && query.extensions === true;
+        return c.body(download.body(c.var.db, territory, file, crs, extensions), 200, {
           'content-type': contentType,
           ...contentCrs(crs),
           'content-disposition': `attachment; filename="${file}.${download.format}"`,

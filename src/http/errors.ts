@@ -196,6 +196,8 @@ export function databaseProblem(error: unknown): AppError | undefined {
 export function renderError(logger: Logger) {
   return (err: Error, c: Context): Response => {
     if (err instanceof AppError) return problemResponse(c, err);
+    // One that carries its response (web/session.ts's requirePageViewer: 303 to /connexion) is answered with it.
+    if (err instanceof HTTPException && err.res) return err.getResponse();
     if (err instanceof HTTPException) {
       // Hono raises these for malformed bodies and similar protocol errors.
       const status = err.status;

@@ -10,7 +10,7 @@ import { extname } from 'node:path';
 import type { Geometry } from 'geojson';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
-import type { CnigClass } from '../cnig/fields.js';
+import { cnigExtensions, type CnigClass } from '../cnig/fields.js';
 import { readCnigRow, type CnigRow } from '../cnig/read.js';
 import { cnigSchemas, unknownColumns } from '../cnig/table-schema.js';
 import { parcelsUnion } from './admin-upsert.js';
@@ -18,6 +18,7 @@ import { CnigBatch, writeCnigBatch, type BatchResult, type BatchRow } from './cn
 import { ImportReportBuilder, type ImportOptions, type ImportReport } from './import-report.js';
 import { inImportTransaction } from './import-transaction.js';
 import { prepareBulkLoad } from './bulk-load.js';
+import { plotChecksByCnigId } from '../quality/checks.js';
 import { csvHeader, csvRecords, geoJsonFeatures, type NumberedRecord } from './sources.js';
 
 // Big batches amortise each statement; two in memory at most (one being written, one read).
@@ -92,7 +93,7 @@ interface PreparedBatch {
 function prepareBatch(kind: CnigClass, report: ImportReportBuilder, candidates: Candidate[]): PreparedBatch {
   // Later rows with the same id in one batch would hit the same row twice in one statement.
   const seen = new Map<string, number>();
-  const prepared: PreparedBatch = { batch: new CnigBatch(kind), fromParcels: [] };
+  const prepared: PreparedBatch = { batch: new CnigBatch(kind, report.options.scope), fromParcels: [] };
   for (const c of candidates) {
     const first = seen.get(c.cnigId);
     if (first !== undefined)
@@ -130,7 +131,29 @@ async function writeBatch(
   }
   const result = await writeCnigBatch(trx, batch);
   for (const r of result.rejected) report.reject(r.row, r.column, r.reason, r.value ?? undefined);
+  if (batch.kind === 'terrain-eco') await warnOfChecks(trx, report, batch, result);
   return result;
+}
+
+/**
+ * The quality checks of the plots a batch wrote, read back in the import's transaction (a dry
+ * run's too, before it rolls back), as warnings on their rows.
+ */
+async function warnOfChecks(
+  trx: Transaction<Database>,
+  report: ImportReportBuilder,
+  batch: CnigBatch,
+  result: BatchResult,
+): Promise<void> {
+  const rejected = new Set(result.rejected.map((r) => r.row));
+  const rowOf = new Map(batch.rows.filter((r) => !rejected.has(r.row)).map((r) => [String(r.values.cnigId), r.row]));
+  const checks = await plotChecksByCnigId(trx, [...rowOf.keys()]);
+  for (const [cnigId, found] of checks)
+    for (const check of found) {
+      const column = check.check === 'declared_area' ? 'terr_surf_brute' : 'terr_refcad';
+      const value = check.check === 'declared_area' ? check.declaredHa : check.parcels.join('|');
+      report.warn(rowOf.get(cnigId)!, column, check.reason, value, check.check);
+    }
 }
 
 export async function importCnig(
@@ -143,10 +166,10 @@ export async function importCnig(
   const report = new ImportReportBuilder(kind, path, options, isCsv ? 1 : null);
   if (isCsv) {
     const header = await csvHeader(path, ';');
-    const known = new Set(cnigSchemas[kind].fields.map((f) => f.name));
+    const known = new Set([...cnigSchemas[kind].fields, ...cnigExtensions(kind)].map((f) => f.name));
     const idField = kind === 'site-eco' ? 'site_id' : 'terr_id';
     if (!header.includes(idField)) report.reject(0, idField, `missing column: is this a ${kind} file, ';'-separated?`);
-    const extra = unknownColumns(cnigSchemas[kind], header);
+    const extra = unknownColumns(cnigSchemas[kind], header).filter((h) => !known.has(h));
     if (extra.length > 0 && header.filter((h) => known.has(h)).length < header.length / 2)
       report.reject(0, null, `mostly unknown columns for ${kind}: ${extra.slice(0, 5).join(', ')}`);
     if (report.fileRejected) return report.finish({ accepted: 0, written: false });

@@ -12,7 +12,14 @@ import { snakeCase, type Database } from '../db/schema.js';
 import { timeOrderedId } from '../db/ids.js';
 import { GEOJSON_DECIMALS } from '../db/postgis.js';
 import { franceEnvelopes } from '../geometry/input.js';
-import { siteEcoFields, terrainEcoFields, type CnigClass, type CnigField, type CnigValueKind } from '../cnig/fields.js';
+import {
+  cnigExtensions,
+  siteEcoFields,
+  terrainEcoFields,
+  type CnigClass,
+  type CnigField,
+  type CnigValueKind,
+} from '../cnig/fields.js';
 
 export interface UpsertCounts {
   created: number;
@@ -61,13 +68,28 @@ interface Column {
 /** A column copied from the file; `key` names its value in a row read by cnig/read.ts. */
 interface FileColumn extends Column {
   key: string;
+  /**
+   * An extension column (cnig/fields.ts), which a file may lack: the payload says whether the
+   * row had it (`has_<column>`), and a row without it keeps the stored value.
+   */
+  optional?: true;
 }
 
-function mappedColumns(fields: CnigField<string>[]): FileColumn[] {
-  return fields
-    .filter((f) => f.column && f.kind !== 'geometry')
-    .map((f) => ({ column: snakeCase(f.column!), key: f.column!, type: sqlTypes[f.kind] }));
+function mappedColumns(kind: CnigClass, fields: CnigField<string>[]): FileColumn[] {
+  return [
+    ...fields
+      .filter((f) => f.column && f.kind !== 'geometry')
+      .map((f) => ({ column: snakeCase(f.column!), key: f.column!, type: sqlTypes[f.kind] })),
+    ...cnigExtensions(kind).map((e) => ({
+      column: snakeCase(e.column),
+      key: e.column,
+      type: sqlTypes[e.kind],
+      optional: true as const,
+    })),
+  ];
 }
+
+const presence = (column: string) => `has_${column}`;
 
 /** A reference that must exist: the row is rejected on `column` when `failed` holds. */
 interface ReferenceCheck {
@@ -98,8 +120,8 @@ interface ClassSpec {
   payload: (row: BatchRow) => Record<string, unknown>;
 }
 
-const siteColumns = mappedColumns(siteEcoFields as CnigField<string>[]);
-const plotColumns = mappedColumns(terrainEcoFields as CnigField<string>[]);
+const siteColumns = mappedColumns('site-eco', siteEcoFields as CnigField<string>[]);
+const plotColumns = mappedColumns('terrain-eco', terrainEcoFields as CnigField<string>[]);
 
 const specs: Record<CnigClass, ClassSpec> = {
   'site-eco': {
@@ -164,6 +186,49 @@ const specs: Record<CnigClass, ClassSpec> = {
   },
 };
 
+/**
+ * The checks of an editor's import: the row and, when it updates a stored one, the stored row
+ * must lie in one of the key's territories (through the EPCI of the site), so that a file can
+ * neither create outside the scope nor move a site or plot in from outside.
+ */
+function scopeChecks(kind: CnigClass, territories: string[]): ReferenceCheck[] {
+  const list = sql`CAST(${territories} AS text[])`;
+  const inScope = (epci: RawBuilder<unknown>) =>
+    sql`EXISTS (SELECT 1 FROM territory_epci te WHERE te.epci_siren = ${epci} AND te.territory_id = ANY(${list}))`;
+  const reason = `outside this key's territories (${territories.join(', ')})`;
+  if (kind === 'site-eco')
+    return [
+      {
+        failed: sql`c.epci_found IS NOT NULL AND NOT ${inScope(sql`c.epci_siren`)}`,
+        column: 'site_epci_siren',
+        reason: `EPCI ${reason}`,
+        value: sql`c.epci_siren`,
+      },
+      {
+        // Said once: a row outside already is.
+        failed: sql`${inScope(sql`c.epci_siren`)} AND EXISTS (SELECT 1 FROM sites x WHERE x.cnig_id = c.cnig_id AND NOT ${inScope(sql`x.epci_siren`)})`,
+        column: 'site_id',
+        reason: `the stored site is ${reason}`,
+        value: sql`c.cnig_id`,
+      },
+    ];
+  const siteInScope = sql`EXISTS (SELECT 1 FROM sites x WHERE x.id = c.site_id AND ${inScope(sql`x.epci_siren`)})`;
+  return [
+    {
+      failed: sql`c.site_id IS NOT NULL AND NOT ${siteInScope}`,
+      column: 'site_id',
+      reason: `the site is ${reason}`,
+      value: sql`c.site_cnig_id`,
+    },
+    {
+      failed: sql`${siteInScope} AND EXISTS (SELECT 1 FROM plots y JOIN sites x ON x.id = y.site_id WHERE y.cnig_id = c.cnig_id AND NOT ${inScope(sql`x.epci_siren`)})`,
+      column: 'terr_id',
+      reason: `the stored plot is ${reason}`,
+      value: sql`c.cnig_id`,
+    },
+  ];
+}
+
 /** The bounding box of the stored (4326) geometry inside one of France's envelopes. */
 const inFranceSql = sql.join(
   Object.values(franceEnvelopes).map(([a, b, c, d]) => sql`g.geom @ ST_MakeEnvelope(${a}, ${b}, ${c}, ${d}, 4326)`),
@@ -179,15 +244,20 @@ export class CnigBatch {
   readonly rows: BatchRow[] = [];
   private readonly records: string[] = [];
 
-  constructor(readonly kind: CnigClass) {}
+  /** `scope`: an editor's territories; rows outside them are rejected (scopeChecks). */
+  constructor(
+    readonly kind: CnigClass,
+    readonly scope?: string[],
+  ) {}
 
   add(row: BatchRow): void {
     const spec = specs[this.kind];
     const record: Record<string, unknown> = { ...spec.payload(row) };
     // Absent keys read as NULL: leaving the empty fields out keeps the batch small.
-    for (const { column, key } of spec.columns) {
+    for (const { column, key, optional } of spec.columns) {
       const value = row.values[key];
       if (value !== null && value !== undefined) record[column] = value;
+      if (optional && key in row.values) record[presence(column)] = true;
     }
     record.id = timeOrderedId();
     record.input_row = row.row;
@@ -211,33 +281,39 @@ function statement(batch: CnigBatch): RawBuilder<{
   written: number | null;
 }> {
   const spec = specs[batch.kind];
+  const checks = [...spec.checks, ...(batch.scope ? scopeChecks(batch.kind, batch.scope) : [])];
   const target = sql.table(spec.table);
   const recordType = sql.join(
     [
       ...spec.columns,
       ...spec.lookups,
+      ...spec.columns.filter((c) => c.optional).map((c) => ({ column: presence(c.column), type: 'boolean' })),
       { column: 'id', type: 'uuid' },
       { column: 'input_row', type: 'integer' },
       { column: 'geom_json', type: 'text' },
       { column: 'srid', type: 'integer' },
     ].map((c) => sql`${sql.id(c.column)} ${sql.raw(c.type)}`),
   );
-  const referencesOk = spec.checks.length
+  const referencesOk = checks.length
     ? sql.join(
-        spec.checks.map((check) => sql`NOT (${check.failed})`),
+        checks.map((check) => sql`NOT (${check.failed})`),
         sql` AND `,
       )
     : sql`true`;
   const rejections = [
-    ...spec.checks.map(
-      (check) => sql`(${check.failed}, ${check.column}, ${check.reason}, CAST(${check.value} AS text))`,
-    ),
+    ...checks.map((check) => sql`(${check.failed}, ${check.column}, ${check.reason}, CAST(${check.value} AS text))`),
     sql`(${referencesOk} AND c.geometry_problem IS NOT NULL, ${spec.geometryField}, c.geometry_problem, CAST(NULL AS text))`,
   ];
   const written = [...spec.columns.map((c) => c.column), ...spec.resolved];
   const insertColumns = [...written, 'id', 'geom', ...spec.derived.map((d) => d.column)];
   const newValue = (column: string) => spec.assignments.get(column) ?? sql`EXCLUDED.${sql.id(column)}`;
   const compared = written.filter((c) => c !== 'cnig_id');
+  const optional = new Set(spec.columns.filter((c) => c.optional).map((c) => c.column));
+  // An extension column the row lacks: the stored value (by the unique CNIG id), or NULL for a new row.
+  const incoming = (column: string) =>
+    optional.has(column)
+      ? sql`CASE WHEN c.${sql.id(presence(column))} IS TRUE THEN c.${sql.id(column)} ELSE (SELECT t.${sql.id(column)} FROM ${target} t WHERE t.cnig_id = c.cnig_id) END`
+      : sql`c.${sql.id(column)}`;
   return sql`
     WITH i AS MATERIALIZED (
       SELECT x.*, ST_SetSRID(ST_GeomFromGeoJSON(x.geom_json), x.srid) AS source_geom
@@ -263,7 +339,7 @@ function statement(batch: CnigBatch): RawBuilder<{
     ),
     written AS (
       INSERT INTO ${target} (${sql.join(insertColumns.map((c) => sql.id(c)))})
-      SELECT ${sql.join([...written.map((w) => sql`c.${sql.id(w)}`), sql`c.id`, sql`c.geom`, ...spec.derived.map((d) => d.expression)])}
+      SELECT ${sql.join([...written.map(incoming), sql`c.id`, sql`c.geom`, ...spec.derived.map((d) => d.expression)])}
       FROM c
       WHERE ${referencesOk} AND c.geometry_problem IS NULL
       -- Spatial order: neighbouring plots hit the same commune polygon, which PostGIS caches.
@@ -332,7 +408,7 @@ export async function writeCnigBatch(db: Kysely<Database>, batch: CnigBatch): Pr
     await sql`ROLLBACK TO SAVEPOINT cnig_batch`.execute(db);
   }
   const rejected: BatchRejection[] = [];
-  const readable = new CnigBatch(batch.kind);
+  const readable = new CnigBatch(batch.kind, batch.scope);
   for (const row of batch.rows) {
     const error = await unreadable(db, row);
     if (error)

@@ -1,5 +1,5 @@
 // The import report every importer returns: rows read, written, and every rejected row with
-// its number, column and reason. Imports are all-or-nothing by default: one rejected row and
+// its number, column and reason, and the warnings of rows kept (a plot's quality checks). Imports are all-or-nothing by default: one rejected row and
 // nothing is written; `partial` writes the valid rows; `dryRun` validates and writes nothing.
 import { basename } from 'node:path';
 
@@ -11,6 +11,8 @@ export interface RowRejection {
   column: string | null;
   value: string | null;
   reason: string;
+  /** A warning's check (quality/checks.ts: declared_area, parcel_commune), for pages to word it. */
+  check?: string;
 }
 
 /** A code that matches nothing we hold (e.g. a 2018 commune merged since): reported, not dropped. */
@@ -37,6 +39,11 @@ export interface ImportOptions {
    */
   indexes?: 'auto' | 'keep' | 'rebuild';
   onProgress?: (rowsRead: number) => void;
+  /**
+   * CNIG imports by an editor: the key's territories. A row outside them (or updating a stored
+   * row outside them) is rejected with the reason; nothing outside is touched.
+   */
+  scope?: string[];
 }
 
 export interface ImportReport {
@@ -53,6 +60,8 @@ export interface ImportReport {
   written: boolean;
   vintages: string[];
   rejected: RowRejection[];
+  /** Rows kept but worth a look (terrain-eco: quality/checks.ts), in the shape of a rejection. */
+  warnings: RowRejection[];
   unmatched: UnmatchedCode[];
   /** CNIG imports: whether the table's indexes were rebuilt once (a bulk load) or maintained. */
   indexesRebuilt?: boolean;
@@ -62,6 +71,7 @@ const MAX_VALUE_LENGTH = 80;
 
 export class ImportReportBuilder {
   readonly rejected: RowRejection[] = [];
+  readonly warnings: RowRejection[] = [];
   readonly unmatchedCodes: UnmatchedCode[] = [];
   rowsRead = 0;
   private readonly rejectedRows = new Set<number>();
@@ -73,16 +83,19 @@ export class ImportReportBuilder {
     private readonly lineOffset: number | null = null,
   ) {}
 
-  reject(row: number, column: string | null, reason: string, value?: unknown): void {
+  private entry(row: number, column: string | null, reason: string, value?: unknown): RowRejection {
     const text = value === undefined || value === null ? null : String(value).slice(0, MAX_VALUE_LENGTH);
-    this.rejected.push({
-      row,
-      ...(this.lineOffset !== null ? { line: row + this.lineOffset } : {}),
-      column,
-      value: text,
-      reason,
-    });
+    return { row, ...(this.lineOffset !== null ? { line: row + this.lineOffset } : {}), column, value: text, reason };
+  }
+
+  reject(row: number, column: string | null, reason: string, value?: unknown): void {
+    this.rejected.push(this.entry(row, column, reason, value));
     this.rejectedRows.add(row);
+  }
+
+  /** A row written (or that would be) with something to check: it does not stop the import. */
+  warn(row: number, column: string | null, reason: string, value: unknown, check: string): void {
+    this.warnings.push({ ...this.entry(row, column, reason, value), check });
   }
 
   unmatched(row: number, column: string, code: string, reason: string): void {
@@ -130,6 +143,7 @@ export class ImportReportBuilder {
       written: counts.written,
       vintages: counts.vintages ?? [],
       rejected: [...this.rejected].sort((a, b) => a.row - b.row),
+      warnings: [...this.warnings].sort((a, b) => a.row - b.row),
       unmatched: this.unmatchedCodes,
       ...(counts.indexesRebuilt !== undefined ? { indexesRebuilt: counts.indexesRebuilt } : {}),
     };
@@ -151,6 +165,7 @@ export function formatReport(report: ImportReport): string {
   const lines = [
     `${report.kind} ${report.file}: ${report.rowsRead} rows read, ${report.accepted} accepted, ${report.inserted} inserted, ${report.updated} updated, ${report.unchanged} unchanged, ${report.rejected.length} rejected; ${state}`,
     ...report.rejected.map(formatRejection),
+    ...report.warnings.map((w) => `warning: ${formatRejection(w)}`),
     ...(report.unmatched.length > 0
       ? [
           `${report.unmatched.length} unmatched codes:`,

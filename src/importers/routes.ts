@@ -1,4 +1,6 @@
-// /imports: the CLI importers over HTTP, for admins. The request body is the file itself
+// /imports: the CLI importers over HTTP, for admins, and for editors their territories' CNIG
+// files (site-eco, terrain-eco): a row outside the key's territories is rejected with its
+// reason (cnig-upsert.ts), so nothing outside them is touched. The request body is the file itself
 // (CSV, GeoJSON or GeoJSON Lines). It is streamed to a spool file (spool.ts) while its bytes are
 // counted, so memory stays flat whatever its size, with or without Content-Length, and a
 // body past the limit is cut off with 413 as soon as it passes it; the importers then stream
@@ -18,6 +20,9 @@ import type { ImportReport } from './import-report.js';
 import { recordFailedImportRun, recordImportRun, startImportRun } from './import-transaction.js';
 import { defaultSpoolDir, spoolDirectory } from './spool.js';
 import { importers } from './registry.js';
+
+/** What an editor's key may import: its territories' CNIG rows; reference data is the admins'. */
+const editorKinds = new Set(['site-eco', 'terrain-eco']);
 
 /** Larger files go through the CLI, which streams from disk without an HTTP body in between. */
 export const maxImportBytes = 100 * 1024 * 1024;
@@ -105,9 +110,12 @@ export function importRoutes(options: ImportRouteOptions = {}) {
       tags: ['imports'],
       security: [{ bearerAuth: [] }],
       summary:
-        'Import a file (admins): CNIG site-eco / terrain-eco, boundaries, epcicom, territories, cadastre, ZAN data',
-      // Admins only, decided before the query, the media type and the body are looked at.
-      middleware: allow('admin'),
+        "Import a file: CNIG site-eco / terrain-eco (admins, and editors for their territories' rows), boundaries, epcicom, territories, cadastre, ZAN data (admins)",
+      description:
+        "An editor's CNIG rows outside its territories (by the site's EPCI, and the stored row's when it updates one) are rejected with row, column and reason; with `dryRun=true` the report says so row by row and nothing is written. Besides rejections, a terrain-eco report lists `warnings` (declared area off the drawn one by more than 10 %, parcels of another commune): the row is kept.",
+      // Decided before the query, the media type and the body are looked at; which kinds an
+      // editor may import is the query's, checked once it is validated.
+      middleware: allow('admin', 'editor'),
       // The body is the raw file, read by the importer; it is documented, not parsed here.
       request: {
         query: importQuery,
@@ -126,6 +134,17 @@ export function importRoutes(options: ImportRouteOptions = {}) {
     }),
     async (c) => {
       const query = c.req.valid('query');
+      const viewer = c.var.viewer;
+      if (viewer.role === 'editor') {
+        if (!editorKinds.has(query.kind))
+          throw new AppError(
+            'forbidden',
+            `an editor key imports site-eco and terrain-eco files; ${query.kind} needs an admin key`,
+          );
+        // Rebuilding a table's indexes makes every reader wait: an operator's decision.
+        if (query.indexes && query.indexes !== 'keep')
+          throw new AppError('forbidden', `indexes=${query.indexes} needs an admin key`, { parameter: 'indexes' });
+      }
       if (Number(c.req.header('content-length') ?? '0') > maxBytes) throw tooLarge(maxBytes);
       const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
       if (type !== 'text/csv' && !/^application\/([a-z.-]+\+)?json$/.test(type)) {
@@ -152,6 +171,7 @@ export function importRoutes(options: ImportRouteOptions = {}) {
             ...(query.vintage ? { vintage: query.vintage } : {}),
             ...(query.srid ? { srid: query.srid } : {}),
             ...(query.indexes ? { indexes: query.indexes } : {}),
+            ...(viewer.role === 'editor' ? { scope: viewer.territories, indexes: 'keep' as const } : {}),
           });
         } catch (error) {
           const message = (error instanceof Error ? error.message : String(error))

@@ -4,6 +4,8 @@
 import { z } from '@hono/zod-openapi';
 import { bboxSchema, geometrySchema } from '../http/schemas.js';
 import { round } from '../round.js';
+import type { PlotCheck } from '../quality/checks.js';
+import { plotCheckSchema } from '../quality/representation.js';
 import type { PlotRow } from './repository.js';
 
 import { canSeePersonalData, type Viewer } from '../auth/viewer.js';
@@ -42,6 +44,10 @@ export const plotSchema = z
     point: geometrySchema.nullable(),
     bbox: bboxSchema.nullable(),
     dates: z.object({ identifiedOn: z.string(), updatedOn: z.string() }),
+    checks: z.array(plotCheckSchema).openapi({
+      description:
+        'Quality checks the plot fails: declared area off the drawn one by more than 10 %, cadastral parcels of another commune (quality/checks.ts)',
+    }),
     version: z.number().int(),
     geometry: geometrySchema,
   })
@@ -49,7 +55,7 @@ export const plotSchema = z
 
 export type PlotJson = z.infer<typeof plotSchema>;
 
-export function toPlotJson(p: PlotRow, viewer: Viewer): PlotJson {
+export function toPlotJson(p: PlotRow, viewer: Viewer, checks: PlotCheck[]): PlotJson {
   return {
     id: p.id,
     cnigId: p.cnigId,
@@ -74,6 +80,7 @@ export function toPlotJson(p: PlotRow, viewer: Viewer): PlotJson {
     point: p.point as PlotJson['geometry'],
     bbox: p.bbox as number[] | null,
     dates: { identifiedOn: p.identifiedOn, updatedOn: p.updatedOn },
+    checks,
     version: p.version,
     geometry: p.geometry as PlotJson['geometry'],
   };

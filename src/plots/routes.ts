@@ -13,6 +13,7 @@ import { searchResponses } from '../search/openapi.js';
 import { plotWriteRoutes } from '../editing/routes.js';
 import { plotZanRoutes } from '../zan/routes.js';
 import { findPlot } from './repository.js';
+import { plotChecks } from '../quality/checks.js';
 import { plotSchema, toPlotJson } from './representation.js';
 
 // Public, but an admin's key shows the names of natural persons (owners, buyers).
@@ -58,7 +59,8 @@ export function plotRoutes() {
       const { id } = c.req.valid('param');
       const row = await findPlot(c.var.db, id);
       if (!row) throw new NotFoundError('plot', id);
-      return renderEntity(c, 'plot', toPlotJson(row, c.var.viewer), c.req.valid('query').f);
+      const checks = await plotChecks(c.var.db, id);
+      return renderEntity(c, 'plot', toPlotJson(row, c.var.viewer, checks), c.req.valid('query').f);
     },
   );
 

@@ -23,6 +23,7 @@ export interface AlternateLink {
 export const sections: Array<{ label: string; href: string }> = [
   { label: 'Rechercher un site', href: '/' },
   { label: 'Comparaison', href: '/sites/compare' },
+  { label: 'Mon territoire', href: '/territoire' },
   { label: 'Données (OGC API)', href: '/ogc' },
   { label: 'API', href: '/docs' },
   { label: 'Territoires', href: '/territoires' },

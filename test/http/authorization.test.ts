@@ -120,6 +120,8 @@ interface Probe {
   body?: unknown;
   raw?: { body: string; type: string };
   ifMatch?: boolean;
+  /** Headers the route needs besides the caller's key (a form's Origin). */
+  headers?: Record<string, string>;
 }
 
 interface Case {
@@ -137,6 +139,25 @@ interface Case {
 }
 
 const cases: Record<string, Case> = {
+  // The web sign-in takes the key in its form; a Bearer key beside it changes nothing.
+  'POST /connexion': {
+    prepare: async () => ({
+      path: '/connexion',
+      raw: { body: new URLSearchParams({ cle: keys.labeller }).toString(), type: 'application/x-www-form-urlencoded' },
+      headers: { origin: 'http://localhost' },
+    }),
+    ok: 303,
+    roles: ['editor', 'labeller', 'admin'],
+    scope: 'none',
+    open: true,
+  },
+  'POST /deconnexion': {
+    prepare: async () => ({ path: '/deconnexion' }),
+    ok: 303,
+    roles: ['editor', 'labeller', 'admin'],
+    scope: 'none',
+    open: true,
+  },
   'POST /sites': {
     prepare: async () => ({ path: '/sites', body: await newSiteBody(t.handle.db, IN) }),
     ok: 201,
@@ -214,7 +235,8 @@ const cases: Record<string, Case> = {
       raw: { body: await (await send('/exports/cnig/site-eco.csv')).text(), type: 'text/csv' },
     }),
     ok: 200,
-    roles: ['admin'],
+    // Editors import their territories' CNIG rows; the others are rejected in the report (200).
+    roles: ['editor', 'admin'],
     scope: 'none',
   },
   'POST /zan/simulate': {
@@ -280,7 +302,7 @@ describe('authorization matrix (generated from /openapi.json)', () => {
       const refusedFirst = guardAnswer(c, caller);
       it(`${name} by ${caller} → ${expected}${expected >= 400 ? ', nothing changes' : ''}`, async () => {
         const probe = await c.prepare();
-        const headers: Record<string, string> = { ...bearer(keyOf(caller)) };
+        const headers: Record<string, string> = { ...bearer(keyOf(caller)), ...probe.headers };
         if (probe.body !== undefined) headers['content-type'] = 'application/json';
         if (probe.raw) headers['content-type'] = probe.raw.type;
         if (probe.ifMatch) headers['if-match'] = await etagOf(probe.path);

@@ -46,7 +46,7 @@ const plotsIn = (territory: string) =>
 
 describe('GET /exports/cnig/*.csv', () => {
   it('writes site-eco with exactly the standard columns in order, and every row validates', async () => {
-    const res = await t.get('/exports/cnig/site-eco.csv');
+    const res = await t.get('/exports/cnig/site-eco.csv?extensions=false');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/csv');
     const text = await res.text();
@@ -64,7 +64,7 @@ describe('GET /exports/cnig/*.csv', () => {
   });
 
   it('writes terrain-eco with the standard columns, valid rows and no natural-person names', async () => {
-    const text = await (await t.get('/exports/cnig/terrain-eco.csv')).text();
+    const text = await (await t.get('/exports/cnig/terrain-eco.csv?extensions=false')).text();
     expect(text.split('\n')[0]!.trim().split(';')).toEqual(cnigSchemas['terrain-eco'].fields.map((f) => f.name));
     const rows = readCsv(text);
     for (const row of rows) expect(validateRow(cnigSchemas['terrain-eco'], row), row.terr_id).toEqual([]);

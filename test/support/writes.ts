@@ -100,3 +100,29 @@ export const keyedSender =
       headers: { ...bearer(key), ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
+/**
+ * Two cadastral parcels side by side (the west and east halves of a square of `sideM` metres
+ * inside a site's commune, squareIn), in section `section`: a plot can be made of them.
+ */
+export async function parcelHalvesIn(
+  db: Kysely<Database>,
+  territoryId: string,
+  sideM: number,
+  section: string,
+): Promise<{ refs: string[]; communeInsee: string; siteId: string }> {
+  const { geometry, communeInsee, siteId } = await squareIn(db, territoryId, sideM);
+  const ring = geometry.coordinates[0]!;
+  const [west, south] = ring[0]!;
+  const [east, north] = ring[2]!;
+  const middle = (west! + east!) / 2;
+  const refs = [`${communeInsee}000${section}0001`, `${communeInsee}000${section}0002`];
+  for (const [id, x0, x1] of [
+    [refs[0]!, west!, middle],
+    [refs[1]!, middle, east!],
+  ] as const)
+    await sql`INSERT INTO parcels (id, commune_insee, prefix, section, number, geom)
+      VALUES (${id}, ${communeInsee}, '000', ${section}, ${id.slice(-4)}, ST_Multi(ST_MakeEnvelope(${x0}, ${south!}, ${x1}, ${north!}, 4326)))`.execute(
+      db,
+    );
+  return { refs, communeInsee, siteId };
+}
