@@ -75,6 +75,15 @@ function pageLink(base: string, cursor: string | undefined): string {
   return url.toString();
 }
 
+/** The brief of a query, a region or department named by name read as its code. */
+async function briefOf(db: AppEnv['Variables']['db'], query: BriefQuery) {
+  return toBrief({
+    ...query,
+    ...(query.region ? { region: await placeCode(db, 'region', query.region) } : {}),
+    ...(query.department ? { department: await placeCode(db, 'department', query.department) } : {}),
+  });
+}
+
 /** GET /sites and GET /plots. */
 export async function renderSearch<K extends SearchKind>(
   c: Context<AppEnv>,
@@ -82,11 +91,7 @@ export async function renderSearch<K extends SearchKind>(
   query: BriefQuery,
 ): Promise<Response> {
   const db = c.var.db;
-  const brief = toBrief({
-    ...query,
-    ...(query.region ? { region: await placeCode(db, 'region', query.region) } : {}),
-    ...(query.department ? { department: await placeCode(db, 'department', query.department) } : {}),
-  });
+  const brief = await briefOf(db, query);
   const sortName = `${brief.sort.reverse ? '-' : ''}${brief.sort.key}`;
   const cursor = query.cursor ? decodeCursor(query.cursor, sortName) : undefined;
   const output = negotiate(c, query.f);
@@ -199,7 +204,7 @@ export async function searchJsonPage<K extends SearchKind>(
   query: BriefQuery,
   url: string = c.req.url,
 ) {
-  const brief = toBrief(query);
+  const brief = await briefOf(c.var.db, query);
   const sortName = `${brief.sort.reverse ? '-' : ''}${brief.sort.key}`;
   const cursor = query.cursor ? decodeCursor(query.cursor, sortName) : undefined;
   const limit = query.limit ?? 50;

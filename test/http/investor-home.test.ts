@@ -94,7 +94,7 @@ describe('GET / and GET /places', () => {
 
   it('writes the score explanation the API gives, and figures in French', async () => {
     const api = (await (await t.get('/sites?min_area_ha=5&limit=5')).json()) as {
-      items: Array<{ name: string; score: { total: number; components: Array<{ reason: string }> } }>;
+      items: Array<{ name: string; score: { total: number; components: Array<{ reason: string; reasonFr: string }> } }>;
     };
     const page = await (await t.get('/?min_area_ha=5&limit=5', { headers: html })).text();
     const htmlText = (s: string) =>
@@ -109,7 +109,7 @@ describe('GET / and GET /places', () => {
       for (const text of [
         htmlText(item.name),
         `<summary>Score ${String(item.score.total).replace('.', ',')} / 100</summary>`,
-        ...item.score.components.map((c) => `<li>${htmlText(c.reason)}</li>`),
+        ...item.score.components.map((c) => `<li>${htmlText(c.reasonFr)}</li>`),
       ])
         expect(page.includes(text), text).toBe(true);
     }

@@ -136,7 +136,7 @@ describe('GET /sites/{id}: the site page for a browser', () => {
       expect(fact(page, 'Friche')).toBe(item.brownfield ? 'oui' : 'non');
       const readiness = item.score.components.find((c: { name: string }) => c.name === 'readiness');
       expect(fact(page, 'Maturité \\(score de la recherche\\)')).toBe(
-        `${fr(readiness.value * 100, 0)} sur 100 : ${readiness.reason}`,
+        `${fr(readiness.value * 100, 0)} sur 100 : ${readiness.reasonFr}`,
       );
       const plotRows = await t.handle.db
         .selectFrom('plots')
