@@ -17,6 +17,7 @@ import { authenticate, FailureLimiter } from './auth/middleware.js';
 import { anonymousViewer } from './auth/viewer.js';
 import { ChangeFeed } from './changes.js';
 import { auditRoutes } from './audit/routes.js';
+import { defaultMaxUploadBytes } from './labelling/evidence.js';
 import { labellingRoutes } from './labelling/routes.js';
 import { programmeRoutes } from './programme/routes.js';
 import { siteRoutes } from './sites/routes.js';
@@ -38,6 +39,7 @@ export function createApp(deps: AppDeps) {
   const sessionSecret = deps.sessionSecret ?? ephemeralSessionSecret(logger);
   const failureLimiter = deps.failureLimiter ?? new FailureLimiter();
   const trustProxy = deps.trustProxy ?? false;
+  const maxUploadBytes = deps.maxUploadBytes ?? defaultMaxUploadBytes;
   const app = new OpenAPIHono<AppEnv>({ defaultHook });
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
@@ -56,6 +58,7 @@ export function createApp(deps: AppDeps) {
     c.set('changes', changes);
     c.set('clock', clock);
     c.set('maxBodyBytes', deps.maxBodyBytes ?? defaultMaxBodyBytes);
+    c.set('maxUploadBytes', maxUploadBytes);
     const started = performance.now();
     await next();
     logger.debug('request', {
@@ -69,7 +72,9 @@ export function createApp(deps: AppDeps) {
   app.use('*', cors(deps.cors ?? defaultCorsPolicy));
   // Workers and most runtimes have CompressionStream; Node 20 too.
   app.use('*', compress());
-  app.use('*', authenticate(failureLimiter, { trustProxy }));
+  // A signed-in form (an upload among them) is read up to its own limit to find its CSRF token.
+  const maxFormBytes = Math.max(deps.maxBodyBytes ?? defaultMaxBodyBytes, maxUploadBytes + 64 * 1024);
+  app.use('*', authenticate(failureLimiter, { trustProxy, maxFormBytes }));
 
   app.route('/', healthRoutes());
   app.route('/', sessionRoutes({ limiter: failureLimiter, trustProxy }));

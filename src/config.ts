@@ -4,6 +4,7 @@ import { type LogLevel, logLevels } from './logger.js';
 import { defaultMaxBodyBytes } from './http/body-limit.js';
 import type { DatabaseLimits } from './db/limits.js';
 import { defaultSpoolDir } from './importers/spool.js';
+import { defaultMaxUploadBytes } from './labelling/evidence.js';
 import type { CorsPolicy } from './http/cors.js';
 
 const emptyToUndefined = (value: unknown) => (value === '' ? undefined : value);
@@ -53,6 +54,11 @@ const configSchema = z.object({
   FONCIER_CORS_READ_ORIGINS: z.preprocess(emptyToUndefined, z.union([z.literal('*'), originList]).default('*')),
   FONCIER_CORS_WRITE_ORIGINS: z.preprocess(emptyToUndefined, originList.optional()),
   FONCIER_BASEMAP_STYLE_URL: z.preprocess(emptyToUndefined, z.url({ protocol: /^https?$/ }).optional()),
+  // At least 64 KiB; evidence documents (labelling) past it are refused with 413.
+  FONCIER_MAX_UPLOAD_BYTES: z.preprocess(
+    emptyToUndefined,
+    z.coerce.number().int().min(65_536).default(defaultMaxUploadBytes),
+  ),
   // 32 characters at least: the HMAC key of every session cookie.
   FONCIER_SESSION_SECRET: z.preprocess(
     emptyToUndefined,
@@ -89,6 +95,8 @@ export interface Config {
   basemapStyleUrl: string | undefined;
   /** Signs the web session cookies; unset, a random per-process secret (sessions end at restart). */
   sessionSecret: string | undefined;
+  /** Largest evidence document of a labelling dossier, in bytes. */
+  maxUploadBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -125,5 +133,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     cors: { readOrigins: c.FONCIER_CORS_READ_ORIGINS, writeOrigins: c.FONCIER_CORS_WRITE_ORIGINS ?? [] },
     basemapStyleUrl: c.FONCIER_BASEMAP_STYLE_URL,
     sessionSecret: c.FONCIER_SESSION_SECRET,
+    maxUploadBytes: c.FONCIER_MAX_UPLOAD_BYTES,
   };
 }
