@@ -29,6 +29,7 @@ import { zanRoutes } from './zan/routes.js';
 import { silentLogger } from './logger.js';
 import { systemClock } from './clock.js';
 import { ephemeralSessionSecret, sessionRoutes } from './web/session.js';
+import { labellingPages } from './web/labelling/routes.js';
 
 export type { AppDeps, AppEnv } from './app-env.js';
 
@@ -89,6 +90,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', labellingRoutes());
   app.route('/audit', auditRoutes());
   app.route('/programme', programmeRoutes(deps.turnkeyTarget ?? 50));
+  app.route('/', labellingPages(deps.turnkeyTarget ?? 50));
   app.route('/ogc', ogcRoutes({ basemapStyleUrl: deps.basemapStyleUrl }));
   app.route('/assets', assetRoutes());
   app.route('/exports', exportRoutes());

@@ -1,7 +1,7 @@
 // /labelling/grid and /sites/{id}/label: the dossier, assessments against its grid, evidence
 // documents, flag overrides, comments and workflow moves.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { AppEnv } from '../app-env.js';
 import { allowInScope } from '../auth/guard.js';
@@ -57,6 +57,22 @@ const assessmentInput = z
   })
   .openapi('AssessmentInput');
 
+/** The workspace's assessment form: one evidence entry at most, as flat fields. */
+const assessmentForm = z
+  .object({
+    status: z.enum(['met', 'not_met', 'not_applicable']),
+    comment: z.string().optional(),
+    evidenceTitle: z.string().optional(),
+    evidenceDate: z.string().optional(),
+    evidenceAuthor: z.string().optional(),
+  })
+  .openapi('AssessmentForm');
+const assessmentFromForm = ({ status, comment, evidenceTitle, evidenceDate, evidenceAuthor }: Fields) => ({
+  status,
+  comment: comment || null,
+  evidence: evidenceTitle ? [{ title: evidenceTitle, date: evidenceDate, author: evidenceAuthor }] : [],
+});
+
 const transitionInput = z
   .object({ to: z.enum(labelStates), reason: z.string().trim().max(5000).optional() })
   .strict()
@@ -71,6 +87,10 @@ const commentInput = z
   .object({ criterionId: criterionParam.nullable().optional(), body: z.string().trim().min(1).max(10_000) })
   .strict()
   .openapi('CommentInput');
+
+/** The comment form: an empty criterion is the dossier's own thread. */
+const commentForm = z.object({ criterionId: z.string().optional(), body: z.string() }).openapi('CommentForm');
+const commentFromForm = ({ criterionId, body }: Fields) => ({ criterionId: criterionId || null, body });
 
 const documentForm = z
   .object({
@@ -94,6 +114,47 @@ const limitUpload: MiddlewareHandler<AppEnv> = async (c, next) => {
     },
   })(c, next);
 };
+
+// The forms' schemas strip what they do not name (the CSRF token travels in every form).
+// The workspace's forms (src/web/labelling/) post to these same routes: a browser's navigation
+// (Accept: text/html) is answered by going back to the dossier page, 303, with what went wrong
+// in ?erreur= (a refusal, the same checks as for API calls); an API client gets JSON as before.
+const wantsPage = (accept: string | undefined) => /text\/html/.test(accept ?? '');
+export const dossierPagePath = (siteId: string) => `/labellisation/dossiers/${siteId}`;
+
+const backToPage: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (!wantsPage(c.req.header('accept'))) return next();
+  const id = c.req.param('id') ?? '';
+  await next();
+  // A refusal thrown further down has already been rendered by onError; c.error keeps it.
+  const error = c.error;
+  if (error instanceof AppError && error.status !== 401)
+    c.res = c.redirect(`${dossierPagePath(id)}?erreur=${encodeURIComponent(error.detail.slice(0, 500))}#resultat`, 303);
+  else if (c.res.status < 300) c.res = c.redirect(`${dossierPagePath(id)}?fait=1#resultat`, 303);
+};
+
+type Fields = Record<string, string | undefined>;
+
+/**
+ * The body of a route taking JSON from API clients and a form from the workspace's pages: the
+ * form's fields mapped to the JSON shape and held to the same schema.
+ */
+function jsonOrForm<T>(
+  c: Context<AppEnv>,
+  schema: z.ZodType<T>,
+  fromForm: (fields: Fields) => unknown = (fields) => fields,
+): T {
+  const type = c.req.header('content-type') ?? '';
+  if (/^application\/json\b/i.test(type)) return c.req.valid('json' as never) as T;
+  // The form as the route's form schema validated it (unnamed fields, the CSRF token among them, stripped).
+  const fields = c.req.valid('form' as never) as Fields;
+  const parsed = schema.safeParse(fromForm(fields));
+  if (!parsed.success)
+    throw new ValidationError(
+      parsed.error.issues.map((i) => ({ in: 'body' as const, name: i.path.join('.') || 'body', message: i.message })),
+    );
+  return parsed.data;
+}
 
 const fileResponse = Object.fromEntries(
   evidenceMediaTypes.map((t) => [t, { schema: z.string().openapi({ format: 'binary' }) }]),
@@ -201,23 +262,63 @@ export function siteLabelRoutes() {
   app.openapi(
     createRoute({
       method: 'post',
-      path: '/{id}/label/criteria/{criterion}/override',
+      path: '/{id}/label/criteria/{criterion}',
       tags: ['labelling'],
-      summary: 'A labeller clears the catalogue’s flag on a criterion, with a reason',
+      summary: 'Assess one criterion from the workspace’s form (or JSON, as PUT); a page is sent back to the dossier',
       security,
-      middleware: [allowInScope('site', 'labeller', 'admin'), limitBody] as const,
+      middleware: [backToPage, allowInScope('site', 'editor', 'labeller', 'admin'), limitBody] as const,
       request: {
         params: z.object({ id: uuidParam('site'), criterion: criterionParam }),
-        body: { required: true, content: { 'application/json': { schema: reasonInput } } },
+        // Not `required`: zod-openapi would then validate the JSON schema against a form too.
+        body: {
+          required: false,
+          content: {
+            'application/json': { schema: assessmentInput },
+            'application/x-www-form-urlencoded': { schema: assessmentForm },
+          },
+        },
       },
       responses: {
         200: { description: 'The updated file', content: { 'application/json': { schema: z.any() } } },
+        303: { description: 'From a page: back to the dossier' },
         ...problems,
       },
     }),
     async (c) => {
       const { id, criterion } = c.req.valid('param');
-      await overrideFlag(c.var.db, c.var.viewer, id, criterion, c.req.valid('json').reason);
+      await assess(c.var.db, c.var.viewer, id, criterion, jsonOrForm(c, assessmentInput, assessmentFromForm));
+      return c.json(await labellingFile(c.var.db, c.var.viewer, id), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/{id}/label/criteria/{criterion}/override',
+      tags: ['labelling'],
+      summary: 'A labeller clears the catalogue’s flag on a criterion, with a reason',
+      security,
+      middleware: [backToPage, allowInScope('site', 'labeller', 'admin'), limitBody] as const,
+      request: {
+        params: z.object({ id: uuidParam('site'), criterion: criterionParam }),
+        // Not `required`: zod-openapi would then validate the JSON schema against a form too.
+        body: {
+          required: false,
+          content: {
+            'application/json': { schema: reasonInput },
+            'application/x-www-form-urlencoded': { schema: reasonInput.strip() },
+          },
+        },
+      },
+      responses: {
+        200: { description: 'The updated file', content: { 'application/json': { schema: z.any() } } },
+        303: { description: 'From a page: back to the dossier' },
+        ...problems,
+      },
+    }),
+    async (c) => {
+      const { id, criterion } = c.req.valid('param');
+      await overrideFlag(c.var.db, c.var.viewer, id, criterion, jsonOrForm(c, reasonInput).reason);
       return c.json(await labellingFile(c.var.db, c.var.viewer, id), 200);
     },
   );
@@ -229,18 +330,26 @@ export function siteLabelRoutes() {
       tags: ['labelling'],
       summary: 'Comment on the dossier, or on one of its criteria',
       security,
-      middleware: [allowInScope('site', ...readers), limitBody] as const,
+      middleware: [backToPage, allowInScope('site', ...readers), limitBody] as const,
       request: {
         params: z.object({ id: uuidParam('site') }),
-        body: { required: true, content: { 'application/json': { schema: commentInput } } },
+        // Not `required`: zod-openapi would then validate the JSON schema against a form too.
+        body: {
+          required: false,
+          content: {
+            'application/json': { schema: commentInput },
+            'application/x-www-form-urlencoded': { schema: commentForm },
+          },
+        },
       },
       responses: {
         201: { description: 'The comment', content: { 'application/json': { schema: z.any() } } },
+        303: { description: 'From a page: back to the dossier' },
         ...problems,
       },
     }),
     async (c) => {
-      const { criterionId, body } = c.req.valid('json');
+      const { criterionId, body } = jsonOrForm(c, commentInput, commentFromForm);
       return c.json(await addComment(c.var.db, c.var.viewer, c.req.valid('param').id, criterionId ?? null, body), 201);
     },
   );
@@ -253,7 +362,7 @@ export function siteLabelRoutes() {
       summary:
         'Upload an evidence document for a criterion (PDF or image, type read from the content; the same kind again is its next version)',
       security,
-      middleware: [allowInScope('site', 'editor', 'labeller', 'admin'), limitUpload] as const,
+      middleware: [backToPage, allowInScope('site', 'editor', 'labeller', 'admin'), limitUpload] as const,
       request: {
         params: z.object({ id: uuidParam('site'), criterion: criterionParam }),
         body: { required: true, content: { 'multipart/form-data': { schema: documentForm } } },
@@ -264,6 +373,7 @@ export function siteLabelRoutes() {
           content: { 'application/json': { schema: z.any() } },
         },
         ...problems,
+        303: { description: 'From a page: back to the dossier' },
         413: problemEntry('The document is past the upload limit'),
         415: problemEntry('The content is not a PDF, PNG, JPEG or WebP'),
       },
@@ -332,10 +442,17 @@ export function siteLabelRoutes() {
       summary:
         'Move the dossier (draft, submitted, under_review, changes_requested, labelled, rejected, withdrawn); a decision names its instructor and assessors',
       security,
-      middleware: [allowInScope('site', ...readers), limitBody] as const,
+      middleware: [backToPage, allowInScope('site', ...readers), limitBody] as const,
       request: {
         params: z.object({ id: uuidParam('site') }),
-        body: { required: true, content: { 'application/json': { schema: transitionInput } } },
+        // Not `required`: zod-openapi would then validate the JSON schema against a form too.
+        body: {
+          required: false,
+          content: {
+            'application/json': { schema: transitionInput },
+            'application/x-www-form-urlencoded': { schema: transitionInput.strip() },
+          },
+        },
       },
       responses: {
         200: {
@@ -346,13 +463,14 @@ export function siteLabelRoutes() {
             },
           },
         },
+        303: { description: 'From a page: back to the dossier' },
         ...problems,
         412: problemEntry('If-Match given and stale'),
         422: problemEntry('Submission refused: criteria not assessed, or catalogue flags open (lists them)'),
       },
     }),
     async (c) => {
-      const { to, reason } = c.req.valid('json');
+      const { to, reason } = jsonOrForm(c, transitionInput);
       const result = await transition(
         c.var.db,
         c.var.viewer,

@@ -23,6 +23,7 @@ export interface AlternateLink {
 export const sections: Array<{ label: string; href: string }> = [
   { label: 'Données (OGC API)', href: '/ogc' },
   { label: 'API', href: '/docs' },
+  { label: 'Labellisation', href: '/labellisation' },
 ];
 
 export function Layout(props: {

@@ -120,7 +120,8 @@ export async function verifyCsrf(c: Context<AppEnv>, maxFormBytes: number): Prom
         });
       },
     })(c, async () => {
-      const field = (await c.req.parseBody())[csrfFieldName];
+      // formData(), not parseBody(): cached where the route's form validator reads it again.
+      const field = (await c.req.formData()).get(csrfFieldName);
       presented = typeof field === 'string' ? field : undefined;
     });
   }

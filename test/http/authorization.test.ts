@@ -261,6 +261,25 @@ const cases: Record<string, Case> = {
     // Labellers assess while they review; a draft is the territory team's.
     overrides: { labeller: 409 },
   },
+  // The workspace's form of the assessment; JSON too, as PUT.
+  'POST /sites/{id}/label/criteria/{criterion}': {
+    prepare: async () => ({
+      path: `/sites/${await draftSite()}/label/criteria/land_control`,
+      raw: {
+        body: new URLSearchParams({
+          status: 'met',
+          evidenceTitle: 'Acte de vente',
+          evidenceDate: '2025-03-01',
+          evidenceAuthor: 'Notaire',
+        }).toString(),
+        type: 'application/x-www-form-urlencoded',
+      },
+    }),
+    ok: 200,
+    roles: ['editor', 'labeller', 'admin'],
+    scope: 'path',
+    overrides: { labeller: 409 },
+  },
   'POST /sites/{id}/label/criteria/{criterion}/override': {
     prepare: async () => {
       // A fresh site records no gas network: gas marked met is flagged.
