@@ -41,6 +41,8 @@ export interface AppDeps {
   basemapStyleUrl?: string;
   /** Signs the web session cookies (FONCIER_SESSION_SECRET); unset, a random per-process secret. */
   sessionSecret?: string;
+  /** Largest evidence document a dossier takes, in bytes (FONCIER_MAX_UPLOAD_BYTES, 10 MiB). */
+  maxUploadBytes?: number;
 }
 
 /** A signed-in web session (web/session.ts), as the authenticate middleware puts it on c.var. */
@@ -61,6 +63,7 @@ export interface AppEnv {
     changes: ChangeFeed;
     clock: Clock;
     maxBodyBytes: number;
+    maxUploadBytes: number;
     /** The key that signs session cookies and their CSRF tokens (web/session.ts). */
     sessionSecret: string;
     /** The web session of a request signed in by cookie; null for Bearer and anonymous requests. */

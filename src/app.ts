@@ -19,6 +19,7 @@ import { authenticate, FailureLimiter } from './auth/middleware.js';
 import { anonymousViewer } from './auth/viewer.js';
 import { ChangeFeed } from './changes.js';
 import { auditRoutes } from './audit/routes.js';
+import { defaultMaxUploadBytes } from './labelling/evidence.js';
 import { labellingRoutes } from './labelling/routes.js';
 import { qualityRoutes } from './quality/routes.js';
 import { territoryPageRoutes } from './web/territory/routes.js';
@@ -33,6 +34,7 @@ import { territoryListRoutes } from './web/territory/list.js';
 import { silentLogger } from './logger.js';
 import { systemClock } from './clock.js';
 import { ephemeralSessionSecret, sessionRoutes } from './web/session.js';
+import { labellingPages } from './web/labelling/routes.js';
 
 export type { AppDeps, AppEnv } from './app-env.js';
 
@@ -43,6 +45,7 @@ export function createApp(deps: AppDeps) {
   const sessionSecret = deps.sessionSecret ?? ephemeralSessionSecret(logger);
   const failureLimiter = deps.failureLimiter ?? new FailureLimiter();
   const trustProxy = deps.trustProxy ?? false;
+  const maxUploadBytes = deps.maxUploadBytes ?? defaultMaxUploadBytes;
   const app = new OpenAPIHono<AppEnv>({ defaultHook });
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
@@ -61,6 +64,7 @@ export function createApp(deps: AppDeps) {
     c.set('changes', changes);
     c.set('clock', clock);
     c.set('maxBodyBytes', deps.maxBodyBytes ?? defaultMaxBodyBytes);
+    c.set('maxUploadBytes', maxUploadBytes);
     const started = performance.now();
     await next();
     logger.debug('request', {
@@ -74,7 +78,9 @@ export function createApp(deps: AppDeps) {
   app.use('*', cors(deps.cors ?? defaultCorsPolicy));
   // Workers and most runtimes have CompressionStream; Node 20 too.
   app.use('*', compress());
-  app.use('*', authenticate(failureLimiter, { trustProxy }));
+  // A signed-in form (an upload among them) is read up to its own limit to find its CSRF token.
+  const maxFormBytes = Math.max(deps.maxBodyBytes ?? defaultMaxBodyBytes, maxUploadBytes + 64 * 1024);
+  app.use('*', authenticate(failureLimiter, { trustProxy, maxFormBytes }));
 
   app.route('/', healthRoutes());
   app.route('/', investorRoutes({ basemapStyleUrl: deps.basemapStyleUrl }));
@@ -93,6 +99,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', labellingRoutes());
   app.route('/audit', auditRoutes());
   app.route('/programme', programmeRoutes(deps.turnkeyTarget ?? 50));
+  app.route('/', labellingPages(deps.turnkeyTarget ?? 50));
   app.route('/ogc', ogcRoutes({ basemapStyleUrl: deps.basemapStyleUrl }));
   app.route('/assets', assetRoutes());
   app.route('/exports', exportRoutes());

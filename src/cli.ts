@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Kysely } from 'kysely';
 import { createApiKey, KeyError, listApiKeys, revokeApiKey } from './auth/keys.js';
+import { roles, type Role } from './auth/viewer.js';
 import { loadConfig } from './config.js';
 import type { Database } from './db/schema.js';
 import { isCatalogueEmpty } from './db/bootstrap.js';
@@ -18,7 +19,7 @@ Commands:
   migrate                      apply the pending migrations in sql/
   seed                         load the demo data into an empty catalogue
   fixtures --plots N [--seed S] add N generated plots (and their sites) for benchmarks
-  keys create --name NAME --role editor|labeller|admin [--territory ID]... [--expires YYYY-MM-DD]
+  keys create --name NAME --role editor|labeller|decider|admin [--territory ID]... [--expires YYYY-MM-DD]
                                create an API key; it is printed once and stored hashed
   keys list                    list keys (never the keys themselves)
   keys revoke ID|PREFIX        revoke a key
@@ -102,9 +103,9 @@ async function keys(
   values: { name?: string; role?: string; territory?: string[]; expires?: string },
 ): Promise<number> {
   if (action === 'create') {
-    const role = values.role;
-    if (!values.name || (role !== 'editor' && role !== 'labeller' && role !== 'admin')) {
-      console.error('foncier keys create: --name and --role editor|labeller|admin are required');
+    const role = values.role as Role | undefined;
+    if (!values.name || !role || !roles.includes(role)) {
+      console.error(`foncier keys create: --name and --role ${roles.join('|')} are required`);
       return 2;
     }
     const expiresAt = values.expires ? new Date(`${values.expires}T23:59:59Z`) : null;

@@ -4,6 +4,7 @@ import { type LogLevel, logLevels } from './logger.js';
 import { defaultMaxBodyBytes } from './http/body-limit.js';
 import type { DatabaseLimits } from './db/limits.js';
 import { defaultSpoolDir } from './importers/spool.js';
+import { defaultMaxUploadBytes } from './labelling/evidence.js';
 import type { CorsPolicy } from './http/cors.js';
 
 /** IGN's Plan IGN vector style (Géoplateforme): French, public, no key. */
@@ -61,6 +62,11 @@ const configSchema = z.object({
     emptyToUndefined,
     z.union([z.literal('none'), z.url({ protocol: /^https?$/ })]).default(defaultBasemapStyleUrl),
   ),
+  // At least 64 KiB; evidence documents (labelling) past it are refused with 413.
+  FONCIER_MAX_UPLOAD_BYTES: z.preprocess(
+    emptyToUndefined,
+    z.coerce.number().int().min(65_536).default(defaultMaxUploadBytes),
+  ),
   // 32 characters at least: the HMAC key of every session cookie.
   FONCIER_SESSION_SECRET: z.preprocess(
     emptyToUndefined,
@@ -97,6 +103,8 @@ export interface Config {
   basemapStyleUrl: string | undefined;
   /** Signs the web session cookies; unset, a random per-process secret (sessions end at restart). */
   sessionSecret: string | undefined;
+  /** Largest evidence document of a labelling dossier, in bytes. */
+  maxUploadBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -133,5 +141,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     cors: { readOrigins: c.FONCIER_CORS_READ_ORIGINS, writeOrigins: c.FONCIER_CORS_WRITE_ORIGINS ?? [] },
     basemapStyleUrl: c.FONCIER_BASEMAP_STYLE_URL === 'none' ? undefined : c.FONCIER_BASEMAP_STYLE_URL,
     sessionSecret: c.FONCIER_SESSION_SECRET,
+    maxUploadBytes: c.FONCIER_MAX_UPLOAD_BYTES,
   };
 }

@@ -27,6 +27,7 @@ async function main(): Promise<void> {
     cors: config.cors,
     basemapStyleUrl: config.basemapStyleUrl,
     sessionSecret: config.sessionSecret,
+    maxUploadBytes: config.maxUploadBytes,
   });
   const server = createNodeServer(app.fetch, logger);
   const info = await listen(server, config.port, config.host);

@@ -25,6 +25,7 @@ export interface WorkerBindings {
   ASSETS?: { fetch(input: string): Promise<Response> };
   /** A Worker secret (wrangler secret put): without it, sessions last as long as the isolate. */
   FONCIER_SESSION_SECRET?: string;
+  FONCIER_MAX_UPLOAD_BYTES?: string;
 }
 
 // Module scope lives as long as the isolate: failed authentications are counted across
@@ -115,6 +116,7 @@ export default {
         FONCIER_CORS_WRITE_ORIGINS: env.FONCIER_CORS_WRITE_ORIGINS,
         FONCIER_BASEMAP_STYLE_URL: env.FONCIER_BASEMAP_STYLE_URL,
         FONCIER_SESSION_SECRET: env.FONCIER_SESSION_SECRET,
+        FONCIER_MAX_UPLOAD_BYTES: env.FONCIER_MAX_UPLOAD_BYTES,
       });
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
@@ -148,6 +150,7 @@ export default {
       cors: config.cors,
       basemapStyleUrl: config.basemapStyleUrl,
       sessionSecret: config.sessionSecret ?? isolateSecret(logger),
+      maxUploadBytes: config.maxUploadBytes,
     });
     let closed: Promise<void> | undefined;
     const close = () => (closed ??= handle.close());

@@ -1,6 +1,7 @@
 // The failed-authentication limiter (one per process): a sliding window of failures per client
 // address, read by the authenticate middleware (middleware.ts) and handed in through AppDeps.
 import type { Context } from 'hono';
+import { AppError } from '../http/errors.js';
 
 /**
  * The client a failure is counted against: the socket address unless a trusted proxy is in
@@ -34,6 +35,19 @@ export class FailureLimiter {
     const recent = this.#recent(client, now);
     if (recent.length < this.options.maxFailures) return 0;
     return Math.max(1, Math.ceil((recent[0]! + this.options.windowMs - now) / 1000));
+  }
+
+  /** A failed authentication: 429 when the client is already over the limit, else counted. */
+  refuseOrCount(client: string, now = Date.now()): void {
+    const wait = this.blockedFor(client, now);
+    if (wait > 0)
+      throw new AppError(
+        'too_many_requests',
+        `too many failed authentications; retry in ${wait} s`,
+        { retryAfter: wait },
+        { 'retry-after': String(wait) },
+      );
+    this.fail(client, now);
   }
 
   fail(client: string, now = Date.now()): void {

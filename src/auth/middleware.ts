@@ -43,15 +43,7 @@ export function authenticate(limiter: FailureLimiter, options: AuthenticateOptio
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     const check = match ? await authenticateKey(c.var.db, match[1]!) : ({ ok: false, reason: 'malformed' } as const);
     if (!check.ok) {
-      const wait = limiter.blockedFor(client);
-      if (wait > 0)
-        throw new AppError(
-          'too_many_requests',
-          `too many failed authentications; retry in ${wait} s`,
-          { retryAfter: wait },
-          { 'retry-after': String(wait) },
-        );
-      limiter.fail(client);
+      limiter.refuseOrCount(client);
       // The prefix names the key in listings without revealing it; a malformed key has none.
       const prefix = match ? /^fnc_([a-z0-9]{8})_/.exec(match[1]!)?.[1] : undefined;
       c.var.logger.warn('authentication failed', {

@@ -2,7 +2,13 @@
 // Every write and every non-public read asks these functions, never the raw key.
 import { AppError } from '../http/errors.js';
 
-export type Role = 'editor' | 'labeller' | 'admin';
+/**
+ * editor: a territory team (its territories only); labeller: the programme's instructors;
+ * decider: the programme committee, which labels or rejects a dossier it did not assess or
+ * instruct (labelling/workflow.ts); admin: everything, keys and imports.
+ */
+export const roles = ['editor', 'labeller', 'decider', 'admin'] as const;
+export type Role = (typeof roles)[number];
 
 export interface Viewer {
   role: 'anonymous' | Role;
@@ -10,7 +16,7 @@ export interface Viewer {
   keyId: string | null;
   /** Key name as given by the admin who created it ("CC Rhône Crussol – service éco"). */
   name: string;
-  /** Territories an editor may write in; empty means national scope (labeller, admin). */
+  /** Territories an editor may write in; empty means national scope (labeller, decider, admin). */
   territories: string[];
 }
 
@@ -30,7 +36,7 @@ export function requireRole(viewer: Viewer, ...roles: Role[]): void {
   }
 }
 
-/** Editors act only inside their territories; labellers and admins have national scope. */
+/** Editors act only inside their territories; labellers, deciders and admins have national scope. */
 export function requireTerritoryScope(viewer: Viewer, territoriesOfResource: string[]): void {
   if (viewer.role !== 'editor') return;
   if (!territoriesOfResource.some((t) => viewer.territories.includes(t))) {

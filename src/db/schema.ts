@@ -1,6 +1,7 @@
 // The Kysely `Database`: one interface per table, camelCase in TypeScript,
 // snake_case in SQL (CamelCasePlugin maps them once, at the driver boundary).
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { Role } from '../auth/viewer.js';
 
 /** A camelCase TypeScript name as its snake_case SQL name (what CamelCasePlugin does). */
 export const snakeCase = (name: string): string => name.replace(/[A-Z]/g, (ch) => `_${ch.toLowerCase()}`);
@@ -164,7 +165,7 @@ export interface PlotTable {
 export interface ApiKeyTable {
   id: string;
   name: string;
-  role: 'editor' | 'labeller' | 'admin';
+  role: Role;
   territories: Generated<string[]>;
   keyHash: string;
   keyPrefix: string;
@@ -180,7 +181,15 @@ export interface AuditLogTable {
   actorKeyId: string | null;
   actorName: string;
   actorRole: string;
-  action: 'create' | 'update' | 'delete' | 'label_transition' | 'label_assessment';
+  action:
+    | 'create'
+    | 'update'
+    | 'delete'
+    | 'label_transition'
+    | 'label_assessment'
+    | 'label_document'
+    | 'label_comment'
+    | 'label_flag_override';
   entity: 'site' | 'plot';
   entityId: string;
   before: unknown;
@@ -204,6 +213,56 @@ export interface LabelAssessmentTable {
   comment: string | null;
   assessedAt: Generated<Date>;
   assessedBy: string;
+  /** 013: the assessor's key (the four-eyes rule compares keys). */
+  assessedByKeyId: string | null;
+}
+
+// 013_labelling_workspace: dossiers, flag overrides, evidence documents, comments.
+export interface LabelDossierTable {
+  siteId: string;
+  gridVersion: string;
+  openedAt: Generated<Date>;
+}
+
+export interface LabelFlagOverrideTable {
+  siteId: string;
+  gridVersion: string;
+  criterionId: string;
+  flag: string;
+  reason: string;
+  byKeyId: string | null;
+  byName: string;
+  at: Generated<Date>;
+}
+
+export interface LabelDocumentTable {
+  id: string;
+  siteId: string;
+  gridVersion: string;
+  criterionId: string;
+  kind: string;
+  version: number;
+  fileName: string;
+  mediaType: 'application/pdf' | 'image/png' | 'image/jpeg' | 'image/webp';
+  sizeBytes: number;
+  sha256: string;
+  content: Uint8Array;
+  issuer: string;
+  issuedOn: IsoDate;
+  reference: string | null;
+  uploadedByKeyId: string | null;
+  uploadedBy: string;
+  uploadedAt: Generated<Date>;
+}
+
+export interface LabelCommentTable {
+  id: Generated<number>;
+  siteId: string;
+  criterionId: string | null;
+  body: string;
+  authorKeyId: string | null;
+  authorName: string;
+  at: Generated<Date>;
 }
 
 // 005_exchange: open-data imports.
@@ -370,6 +429,10 @@ export interface Database {
   auditLog: AuditLogTable;
   labellingGrids: LabellingGridTable;
   labelAssessments: LabelAssessmentTable;
+  labelDossiers: LabelDossierTable;
+  labelFlagOverrides: LabelFlagOverrideTable;
+  labelDocuments: LabelDocumentTable;
+  labelComments: LabelCommentTable;
   epci: EpciTable;
   communes: CommuneTable;
   territories: TerritoryTable;

@@ -196,8 +196,8 @@ export function databaseProblem(error: unknown): AppError | undefined {
 export function renderError(logger: Logger) {
   return (err: Error, c: Context): Response => {
     if (err instanceof AppError) return problemResponse(c, err);
-    // One that carries its response (web/session.ts's requirePageViewer: 303 to /connexion) is answered with it.
-    if (err instanceof HTTPException && err.res) return err.getResponse();
+    // A page's own answer thrown as an exception (web/session.ts: the redirect to /connexion).
+    if (err instanceof HTTPException && err.res && err.status >= 300 && err.status < 400) return err.getResponse();
     if (err instanceof HTTPException) {
       // Hono raises these for malformed bodies and similar protocol errors.
       const status = err.status;

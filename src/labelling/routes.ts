@@ -1,23 +1,30 @@
-// /sites/{id}/label: the labelling file, assessments against the grid, workflow moves.
+// /labelling/grid and /sites/{id}/label: the dossier, assessments against its grid, evidence
+// documents, flag overrides, comments and workflow moves.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Context, MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import type { AppEnv } from '../app-env.js';
 import { allowInScope } from '../auth/guard.js';
 import { limitBody } from '../http/body-limit.js';
+import { AppError, ValidationError } from '../http/errors.js';
 import { uuidParam } from '../http/params.js';
 import { parseIfMatch } from '../http/preconditions.js';
 import { problemEntry } from '../http/schemas.js';
 import { labelStates } from '../sites/vocabulary.js';
-import { currentGrid } from './grid.js';
-import { assess, labellingFile, transition } from './service.js';
+import { documentContent, evidenceMediaTypes, uploadDocument } from './evidence.js';
+import { allGrids, currentGrid } from './grid.js';
+import { addComment, assess, labellingFile, overrideFlag, transition } from './service.js';
 
 const problems = {
   400: problemEntry('Invalid body or parameter'),
-  401: problemEntry('No or invalid API key'),
-  403: problemEntry('Role or territory scope does not allow it'),
-  404: problemEntry('No such site or criterion'),
+  401: problemEntry('No or invalid API key (or session)'),
+  403: problemEntry('Role, territory scope or the four-eyes rule does not allow it; CSRF token missing'),
+  404: problemEntry('No such site, criterion or document'),
   409: problemEntry('Not allowed in the current state (names the state and the allowed moves)'),
 } as const;
 const security = [{ bearerAuth: [] }];
+const criterionParam = z.string().regex(/^[a-z_]{1,60}$/, { message: 'not a criterion id' });
+const readers = ['editor', 'labeller', 'decider', 'admin'] as const;
 
 const evidenceSchema = z
   .object({
@@ -41,19 +48,117 @@ const assessmentInput = z
   })
   .strict()
   .superRefine((value, ctx) => {
-    if (value.status === 'met' && value.evidence.length === 0)
+    if (value.status === 'not_applicable' && !value.comment?.trim())
       ctx.addIssue({
         code: 'custom',
-        path: ['evidence'],
-        message: 'a criterion is met on evidence: give at least one document',
+        path: ['comment'],
+        message: 'a criterion set aside as not applicable needs its justification',
       });
   })
   .openapi('AssessmentInput');
+
+/** The workspace's assessment form: one evidence entry at most, as flat fields. */
+const assessmentForm = z
+  .object({
+    status: z.enum(['met', 'not_met', 'not_applicable']),
+    comment: z.string().optional(),
+    evidenceTitle: z.string().optional(),
+    evidenceDate: z.string().optional(),
+    evidenceAuthor: z.string().optional(),
+  })
+  .openapi('AssessmentForm');
+const assessmentFromForm = ({ status, comment, evidenceTitle, evidenceDate, evidenceAuthor }: Fields) => ({
+  status,
+  comment: comment || null,
+  evidence: evidenceTitle ? [{ title: evidenceTitle, date: evidenceDate, author: evidenceAuthor }] : [],
+});
 
 const transitionInput = z
   .object({ to: z.enum(labelStates), reason: z.string().trim().max(5000).optional() })
   .strict()
   .openapi('TransitionInput');
+
+const reasonInput = z
+  .object({ reason: z.string().trim().min(1, { message: 'an override needs its reason' }).max(5000) })
+  .strict()
+  .openapi('FlagOverrideInput');
+
+const commentInput = z
+  .object({ criterionId: criterionParam.nullable().optional(), body: z.string().trim().min(1).max(10_000) })
+  .strict()
+  .openapi('CommentInput');
+
+/** The comment form: an empty criterion is the dossier's own thread. */
+const commentForm = z.object({ criterionId: z.string().optional(), body: z.string() }).openapi('CommentForm');
+const commentFromForm = ({ criterionId, body }: Fields) => ({ criterionId: criterionId || null, body });
+
+const documentForm = z
+  .object({
+    file: z.any().openapi({ type: 'string', format: 'binary', description: 'a PDF or a PNG, JPEG or WebP image' }),
+    kind: z.string().trim().min(1).max(200).openapi({ description: 'the kind of document ("rapport de diagnostic")' }),
+    issuer: z.string().trim().min(1).max(300),
+    issuedOn: z.iso.date({ message: 'the issue date as YYYY-MM-DD' }),
+    reference: z.string().trim().max(300).optional(),
+  })
+  .openapi('DocumentUpload');
+
+/** The multipart body of an upload: the document limit plus room for the form's other fields. */
+const limitUpload: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const maxSize = c.var.maxUploadBytes + 64 * 1024;
+  return bodyLimit({
+    maxSize,
+    onError: () => {
+      throw new AppError('payload_too_large', `documents are limited to ${c.var.maxUploadBytes} bytes`, {
+        maxBytes: c.var.maxUploadBytes,
+      });
+    },
+  })(c, next);
+};
+
+// The forms' schemas strip what they do not name (the CSRF token travels in every form).
+// The workspace's forms (src/web/labelling/) post to these same routes: a browser's navigation
+// (Accept: text/html) is answered by going back to the dossier page, 303, with what went wrong
+// in ?erreur= (a refusal, the same checks as for API calls); an API client gets JSON as before.
+const wantsPage = (accept: string | undefined) => /text\/html/.test(accept ?? '');
+export const dossierPagePath = (siteId: string) => `/labellisation/dossiers/${siteId}`;
+
+const backToPage: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (!wantsPage(c.req.header('accept'))) return next();
+  const id = c.req.param('id') ?? '';
+  await next();
+  // A refusal thrown further down has already been rendered by onError; c.error keeps it.
+  const error = c.error;
+  if (error instanceof AppError && error.status !== 401)
+    c.res = c.redirect(`${dossierPagePath(id)}?erreur=${encodeURIComponent(error.detail.slice(0, 500))}#resultat`, 303);
+  else if (c.res.status < 300) c.res = c.redirect(`${dossierPagePath(id)}?fait=1#resultat`, 303);
+};
+
+type Fields = Record<string, string | undefined>;
+
+/**
+ * The body of a route taking JSON from API clients and a form from the workspace's pages: the
+ * form's fields mapped to the JSON shape and held to the same schema.
+ */
+function jsonOrForm<T>(
+  c: Context<AppEnv>,
+  schema: z.ZodType<T>,
+  fromForm: (fields: Fields) => unknown = (fields) => fields,
+): T {
+  const type = c.req.header('content-type') ?? '';
+  if (/^application\/json\b/i.test(type)) return c.req.valid('json' as never) as T;
+  // The form as the route's form schema validated it (unnamed fields, the CSRF token among them, stripped).
+  const fields = c.req.valid('form' as never) as Fields;
+  const parsed = schema.safeParse(fromForm(fields));
+  if (!parsed.success)
+    throw new ValidationError(
+      parsed.error.issues.map((i) => ({ in: 'body' as const, name: i.path.join('.') || 'body', message: i.message })),
+    );
+  return parsed.data;
+}
+
+const fileResponse = Object.fromEntries(
+  evidenceMediaTypes.map((t) => [t, { schema: z.string().openapi({ format: 'binary' }) }]),
+);
 
 export function labellingRoutes() {
   const app = new OpenAPIHono<AppEnv>();
@@ -63,7 +168,12 @@ export function labellingRoutes() {
       method: 'get',
       path: '/labelling/grid',
       tags: ['labelling'],
-      summary: 'The current labelling grid (versioned data)',
+      summary: 'A labelling grid (versioned data): the current one, or the version asked for',
+      request: {
+        query: z
+          .object({ version: z.string().max(100).optional().openapi({ description: 'default: the current grid' }) })
+          .strict(),
+      },
       responses: {
         200: {
           description: 'The grid',
@@ -74,13 +184,30 @@ export function labellingRoutes() {
                 title: z.string(),
                 publishedOn: z.string(),
                 criteria: z.array(z.any()),
+                versions: z.array(z.string()),
               }),
             },
           },
         },
+        400: problems[400],
+        404: problemEntry('No such grid version'),
       },
     }),
-    async (c) => c.json(await currentGrid(c.var.db), 200),
+    async (c) => {
+      const { version } = c.req.valid('query');
+      const grids = await allGrids(c.var.db);
+      const grid = version ? grids.find((g) => g.version === version) : await currentGrid(c.var.db);
+      if (!grid)
+        throw new AppError(
+          'not_found',
+          `no grid ${JSON.stringify(version)}; versions: ${grids.map((g) => g.version).join(', ')}`,
+          {
+            resource: 'grid',
+            id: version,
+          },
+        );
+      return c.json({ ...grid, versions: grids.map((g) => g.version) }, 200);
+    },
   );
 
   return app;
@@ -95,9 +222,10 @@ export function siteLabelRoutes() {
       method: 'get',
       path: '/{id}/label',
       tags: ['labelling'],
-      summary: "A site's labelling file: state, assessments with evidence, readiness, allowed moves",
+      summary:
+        "A site's labelling file: state, grid, assessments with catalogue flags, documents, comments, history, allowed moves",
       security,
-      middleware: [allowInScope('site', 'editor', 'labeller', 'admin')] as const,
+      middleware: [allowInScope('site', ...readers)] as const,
       request: { params: z.object({ id: uuidParam('site') }) },
       responses: {
         200: { description: 'The file', content: { 'application/json': { schema: z.any() } } },
@@ -112,14 +240,11 @@ export function siteLabelRoutes() {
       method: 'put',
       path: '/{id}/label/criteria/{criterion}',
       tags: ['labelling'],
-      summary: 'Assess one criterion of the grid, with evidence',
+      summary: 'Assess one criterion of the dossier’s grid (met on evidence; not applicable with a justification)',
       security,
       middleware: [allowInScope('site', 'editor', 'labeller', 'admin'), limitBody] as const,
       request: {
-        params: z.object({
-          id: uuidParam('site'),
-          criterion: z.string().regex(/^[a-z_]{1,60}$/, { message: 'not a criterion id' }),
-        }),
+        params: z.object({ id: uuidParam('site'), criterion: criterionParam }),
         body: { required: true, content: { 'application/json': { schema: assessmentInput } } },
       },
       responses: {
@@ -137,29 +262,215 @@ export function siteLabelRoutes() {
   app.openapi(
     createRoute({
       method: 'post',
+      path: '/{id}/label/criteria/{criterion}',
+      tags: ['labelling'],
+      summary: 'Assess one criterion from the workspace’s form (or JSON, as PUT); a page is sent back to the dossier',
+      security,
+      middleware: [backToPage, allowInScope('site', 'editor', 'labeller', 'admin'), limitBody] as const,
+      request: {
+        params: z.object({ id: uuidParam('site'), criterion: criterionParam }),
+        // Not `required`: zod-openapi would then validate the JSON schema against a form too.
+        body: {
+          required: false,
+          content: {
+            'application/json': { schema: assessmentInput },
+            'application/x-www-form-urlencoded': { schema: assessmentForm },
+          },
+        },
+      },
+      responses: {
+        200: { description: 'The updated file', content: { 'application/json': { schema: z.any() } } },
+        303: { description: 'From a page: back to the dossier' },
+        ...problems,
+      },
+    }),
+    async (c) => {
+      const { id, criterion } = c.req.valid('param');
+      await assess(c.var.db, c.var.viewer, id, criterion, jsonOrForm(c, assessmentInput, assessmentFromForm));
+      return c.json(await labellingFile(c.var.db, c.var.viewer, id), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/{id}/label/criteria/{criterion}/override',
+      tags: ['labelling'],
+      summary: 'A labeller clears the catalogue’s flag on a criterion, with a reason',
+      security,
+      middleware: [backToPage, allowInScope('site', 'labeller', 'admin'), limitBody] as const,
+      request: {
+        params: z.object({ id: uuidParam('site'), criterion: criterionParam }),
+        // Not `required`: zod-openapi would then validate the JSON schema against a form too.
+        body: {
+          required: false,
+          content: {
+            'application/json': { schema: reasonInput },
+            'application/x-www-form-urlencoded': { schema: reasonInput.strip() },
+          },
+        },
+      },
+      responses: {
+        200: { description: 'The updated file', content: { 'application/json': { schema: z.any() } } },
+        303: { description: 'From a page: back to the dossier' },
+        ...problems,
+      },
+    }),
+    async (c) => {
+      const { id, criterion } = c.req.valid('param');
+      await overrideFlag(c.var.db, c.var.viewer, id, criterion, jsonOrForm(c, reasonInput).reason);
+      return c.json(await labellingFile(c.var.db, c.var.viewer, id), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/{id}/label/comments',
+      tags: ['labelling'],
+      summary: 'Comment on the dossier, or on one of its criteria',
+      security,
+      middleware: [backToPage, allowInScope('site', ...readers), limitBody] as const,
+      request: {
+        params: z.object({ id: uuidParam('site') }),
+        // Not `required`: zod-openapi would then validate the JSON schema against a form too.
+        body: {
+          required: false,
+          content: {
+            'application/json': { schema: commentInput },
+            'application/x-www-form-urlencoded': { schema: commentForm },
+          },
+        },
+      },
+      responses: {
+        201: { description: 'The comment', content: { 'application/json': { schema: z.any() } } },
+        303: { description: 'From a page: back to the dossier' },
+        ...problems,
+      },
+    }),
+    async (c) => {
+      const { criterionId, body } = jsonOrForm(c, commentInput, commentFromForm);
+      return c.json(await addComment(c.var.db, c.var.viewer, c.req.valid('param').id, criterionId ?? null, body), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/{id}/label/criteria/{criterion}/documents',
+      tags: ['labelling'],
+      summary:
+        'Upload an evidence document for a criterion (PDF or image, type read from the content; the same kind again is its next version)',
+      security,
+      middleware: [backToPage, allowInScope('site', 'editor', 'labeller', 'admin'), limitUpload] as const,
+      request: {
+        params: z.object({ id: uuidParam('site'), criterion: criterionParam }),
+        body: { required: true, content: { 'multipart/form-data': { schema: documentForm } } },
+      },
+      responses: {
+        201: {
+          description: 'The document’s record (no content)',
+          content: { 'application/json': { schema: z.any() } },
+        },
+        ...problems,
+        303: { description: 'From a page: back to the dossier' },
+        413: problemEntry('The document is past the upload limit'),
+        415: problemEntry('The content is not a PDF, PNG, JPEG or WebP'),
+      },
+    }),
+    async (c) => {
+      const { id, criterion } = c.req.valid('param');
+      const form = c.req.valid('form');
+      if (!(form.file instanceof File))
+        throw new ValidationError([{ in: 'body', name: 'file', message: 'attach the document as the file field' }]);
+      const meta = await uploadDocument(
+        c.var.db,
+        c.var.viewer,
+        id,
+        {
+          criterionId: criterion,
+          kind: form.kind,
+          issuer: form.issuer,
+          issuedOn: form.issuedOn,
+          reference: form.reference || null,
+          fileName: form.file.name,
+          bytes: new Uint8Array(await form.file.arrayBuffer()),
+        },
+        c.var.maxUploadBytes,
+      );
+      return c.json(meta, 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/{id}/label/documents/{documentId}',
+      tags: ['labelling'],
+      summary: 'Download an evidence document (those who may read the dossier)',
+      security,
+      middleware: [allowInScope('site', ...readers)] as const,
+      request: {
+        params: z.object({
+          id: uuidParam('site'),
+          documentId: uuidParam('document').openapi({ param: { name: 'documentId', in: 'path' } }),
+        }),
+      },
+      responses: { 200: { description: 'The document', content: fileResponse }, ...problems },
+    }),
+    async (c) => {
+      const { id, documentId } = c.req.valid('param');
+      const doc = await documentContent(c.var.db, c.var.viewer, id, documentId);
+      return c.body(new Uint8Array(doc.content), 200, {
+        'content-type': doc.mediaType,
+        'content-length': String(doc.sizeBytes),
+        // RFC 6266 / 8187: an ASCII fallback and the UTF-8 name.
+        'content-disposition': `attachment; filename="${doc.fileName.replace(/[^\x20-\x7e]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(doc.fileName)}`,
+        'x-content-type-options': 'nosniff',
+        'content-security-policy': "default-src 'none'; sandbox",
+        'cache-control': 'private, no-store',
+        digest: `sha-256=${Buffer.from(doc.sha256, 'hex').toString('base64')}`,
+      });
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
       path: '/{id}/label/transitions',
       tags: ['labelling'],
       summary:
-        'Move the site in the labelling workflow (draft, submitted, under_review, changes_requested, labelled, rejected, withdrawn)',
+        'Move the dossier (draft, submitted, under_review, changes_requested, labelled, rejected, withdrawn); a decision names its instructor and assessors',
       security,
-      middleware: [allowInScope('site', 'editor', 'labeller', 'admin'), limitBody] as const,
+      middleware: [backToPage, allowInScope('site', ...readers), limitBody] as const,
       request: {
         params: z.object({ id: uuidParam('site') }),
-        body: { required: true, content: { 'application/json': { schema: transitionInput } } },
+        // Not `required`: zod-openapi would then validate the JSON schema against a form too.
+        body: {
+          required: false,
+          content: {
+            'application/json': { schema: transitionInput },
+            'application/x-www-form-urlencoded': { schema: transitionInput.strip() },
+          },
+        },
       },
       responses: {
         200: {
           description: 'The move made',
           content: {
-            'application/json': { schema: z.object({ from: z.string(), to: z.string(), version: z.number() }) },
+            'application/json': {
+              schema: z.object({ from: z.string(), to: z.string(), version: z.number(), decision: z.any().optional() }),
+            },
           },
         },
+        303: { description: 'From a page: back to the dossier' },
         ...problems,
         412: problemEntry('If-Match given and stale'),
+        422: problemEntry('Submission refused: criteria not assessed, or catalogue flags open (lists them)'),
       },
     }),
     async (c) => {
-      const { to, reason } = c.req.valid('json');
+      const { to, reason } = jsonOrForm(c, transitionInput);
       const result = await transition(
         c.var.db,
         c.var.viewer,

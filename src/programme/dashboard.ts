@@ -5,8 +5,10 @@ import type { Database } from '../db/schema.js';
 import { round } from '../round.js';
 import { labelStates } from '../sites/vocabulary.js';
 
-interface ProgrammeSiteRow {
+export interface ProgrammeSiteRow {
   id: string;
+  name: string;
+  labelDate: string | null;
   labelStatus: string | null;
   areaHa: number;
   availableFrom: string | null;
@@ -19,7 +21,7 @@ interface ProgrammeSiteRow {
 }
 
 // A site counts as a brownfield when it renews urban land or most of its plot area is friche.
-const isBrownfield = (s: ProgrammeSiteRow) =>
+export const isBrownfield = (s: ProgrammeSiteRow) =>
   s.urbanisationType === 'renouvellement urbain' || (s.brownfieldShare ?? 0) >= 0.5;
 
 export type ReadinessBand = 'ready_now' | 'within_3_years' | 'by_2030' | 'after_2030_or_unknown';
@@ -30,6 +32,17 @@ export function readinessBand(availableFrom: string | null, today: string): Read
   const inThreeYears = `${Number(today.slice(0, 4)) + 3}${today.slice(4)}`;
   if (availableFrom <= inThreeYears) return 'within_3_years';
   return availableFrom <= '2030-12-31' ? 'by_2030' : 'after_2030_or_unknown';
+}
+
+// The programme's horizons (issue #15): sites ready in 2024 (the first list), in 2025-2027
+// (the programme's current phase) and in 2028-2030 (France 2030's end).
+export const readinessPeriods = ['2024', '2025-2027', '2028-2030', 'after_2030_or_unknown'] as const;
+export type ReadinessPeriod = (typeof readinessPeriods)[number];
+
+export function readinessPeriod(availableFrom: string | null): ReadinessPeriod {
+  if (!availableFrom || availableFrom > '2030-12-31') return 'after_2030_or_unknown';
+  if (availableFrom <= '2024-12-31') return '2024';
+  return availableFrom <= '2027-12-31' ? '2025-2027' : '2028-2030';
 }
 
 function tally<K extends string>(rows: ProgrammeSiteRow[], key: (r: ProgrammeSiteRow) => K) {
@@ -44,10 +57,10 @@ function tally<K extends string>(rows: ProgrammeSiteRow[], key: (r: ProgrammeSit
   return out;
 }
 
-export async function programmeDashboard(db: Kysely<Database>, target: number, today: string) {
-  // One row per site; a site in two territories is attributed to the first by id.
+/** The programme's sites, one row each; a site in two territories is attributed to the first by id. */
+export async function programmeSites(db: Kysely<Database>): Promise<ProgrammeSiteRow[]> {
   const { rows } = await sql<ProgrammeSiteRow>`
-    SELECT s.id, s.label_status, s.area_ha, s.available_from, s.urbanisation_type,
+    SELECT s.id, s.name, s.label_date, s.label_status, s.area_ha, s.available_from, s.urbanisation_type,
            (SELECT sum(p.area_ha) FILTER (WHERE p.occupation = 'friche') / nullif(sum(p.area_ha), 0) FROM plots p WHERE p.site_id = s.id AND p.deleted_at IS NULL) AS brownfield_share,
            t.region_code, t.region_name, t.id AS territory_id, t.name AS territory_name
     FROM sites s
@@ -56,11 +69,17 @@ export async function programmeDashboard(db: Kysely<Database>, target: number, t
     ) t ON true
     WHERE s.turnkey_programme IS NOT NULL AND s.deleted_at IS NULL
     ORDER BY s.id`.execute(db);
+  return rows;
+}
+
+export async function programmeDashboard(db: Kysely<Database>, target: number, today: string) {
+  const rows = await programmeSites(db);
 
   const byState = tally(rows, (r) => r.labelStatus ?? 'none');
   const byRegion = tally(rows, (r) => `${r.regionCode ?? '??'}|${r.regionName ?? 'outside any territory'}`);
   const byTerritory = tally(rows, (r) => `${r.territoryId ?? '-'}|${r.territoryName ?? 'outside any territory'}`);
   const bands = tally(rows, (r) => readinessBand(r.availableFrom, today));
+  const periods = tally(rows, (r) => readinessPeriod(r.availableFrom));
   const brownfield = rows.filter(isBrownfield);
   const totalHa = rows.reduce((s, r) => s + r.areaHa, 0);
   const brownfieldHa = brownfield.reduce((s, r) => s + r.areaHa, 0);
@@ -92,6 +111,11 @@ export async function programmeDashboard(db: Kysely<Database>, target: number, t
     readinessByYear: [...tally(rows, (r) => (r.availableFrom ? r.availableFrom.slice(0, 4) : 'unknown'))]
       .map(([year, v]) => ({ year, count: v.count, areaHa: round(v.areaHa, 1) }))
       .sort((a, b) => a.year.localeCompare(b.year)),
+    readinessByPeriod: readinessPeriods.map((period) => ({
+      period,
+      count: periods.get(period)?.count ?? 0,
+      areaHa: round(periods.get(period)?.areaHa ?? 0, 1),
+    })),
     readiness: (['ready_now', 'within_3_years', 'by_2030', 'after_2030_or_unknown'] as const).map((band) => ({
       band,
       count: bands.get(band)?.count ?? 0,

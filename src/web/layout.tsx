@@ -27,6 +27,7 @@ export const sections: Array<{ label: string; href: string }> = [
   { label: 'Données (OGC API)', href: '/ogc' },
   { label: 'API', href: '/docs' },
   { label: 'Territoires', href: '/territoires' },
+  { label: 'Labellisation', href: '/labellisation' },
 ];
 
 export function Layout(props: {

@@ -120,7 +120,8 @@ export async function verifyCsrf(c: Context<AppEnv>, maxFormBytes: number): Prom
         });
       },
     })(c, async () => {
-      const field = (await c.req.parseBody())[csrfFieldName];
+      // formData(), not parseBody(): cached where the route's form validator reads it again.
+      const field = (await c.req.formData()).get(csrfFieldName);
       presented = typeof field === 'string' ? field : undefined;
     });
   }
@@ -218,15 +219,7 @@ export function sessionRoutes(options: SessionRouteOptions) {
       const client = clientAddress(c, options.trustProxy);
       const check = await authenticateKey(c.var.db, cle.trim());
       if (!check.ok) {
-        const wait = options.limiter.blockedFor(client);
-        if (wait > 0)
-          throw new AppError(
-            'too_many_requests',
-            `too many failed authentications; retry in ${wait} s`,
-            { retryAfter: wait },
-            { 'retry-after': String(wait) },
-          );
-        options.limiter.fail(client);
+        options.limiter.refuseOrCount(client);
         c.var.logger.warn('sign-in failed', { reason: check.reason, client });
         return c.html(
           SignInPage({ next, error: 'Clé invalide ou expirée.', viewer: c.var.viewer, csrf: csrfField(c) }),

@@ -8,8 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FailureLimiter, invalidKeyMessage } from '../../src/auth/middleware.js';
 import { createApp, type App } from '../../src/app.js';
 import { createLogger } from '../../src/logger.js';
+import type { Role } from '../../src/auth/viewer.js';
 import { openTestApp, type TestContext } from '../support/app.js';
 import { bearer, createKeys, fingerprint, newSiteBody, squareIn, type Keys } from '../support/writes.js';
+import { tinyPdf } from '../support/documents.js';
 
 const IN = 'ti-8401';
 const OUT = 'ti-4407';
@@ -72,6 +74,7 @@ const callers = [
   'revoked',
   'expired',
   'labeller',
+  'decider',
   'editorOut',
   'editorIn',
   'admin',
@@ -113,6 +116,27 @@ async function freshPlot(): Promise<string> {
   return (await res.json()).id;
 }
 
+/** A fresh site with its dossier opened (draft) by an admin. */
+async function draftSite(): Promise<string> {
+  const id = await freshSite();
+  expect((await asAdmin(`/sites/${id}/label/transitions`, 'POST', { to: 'draft' })).status).toBe(200);
+  return id;
+}
+
+/** An upload form with a tiny PDF, as a browser sends it. */
+function multipartPdf(): { body: string; type: string } {
+  const boundary = 'matrixBoundary7MA4YWxkTrZu0gW';
+  const field = (name: string, value: string) =>
+    `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+  const body =
+    field('kind', 'acte de propriété') +
+    field('issuer', 'Étude notariale') +
+    field('issuedOn', '2025-03-01') +
+    `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="acte.pdf"\r\nContent-Type: application/pdf\r\n\r\n${tinyPdf}\r\n` +
+    `--${boundary}--\r\n`;
+  return { body, type: `multipart/form-data; boundary=${boundary}` };
+}
+
 const etagOf = async (path: string) => (await send(path)).headers.get('etag')!;
 
 interface Probe {
@@ -128,7 +152,7 @@ interface Case {
   prepare(): Promise<Probe>;
   ok: number;
   /** Roles the route's guard lets through (before any parameter or body is read). */
-  roles: Array<'editor' | 'labeller' | 'admin'>;
+  roles: Role[];
   /** Where an editor's territory comes from: the path id (checked by the guard), the body
    * (checked after validation: a create names its commune or site there), or nowhere. */
   scope: 'path' | 'body' | 'none';
@@ -147,14 +171,14 @@ const cases: Record<string, Case> = {
       headers: { origin: 'http://localhost' },
     }),
     ok: 303,
-    roles: ['editor', 'labeller', 'admin'],
+    roles: ['editor', 'labeller', 'decider', 'admin'],
     scope: 'none',
     open: true,
   },
   'POST /deconnexion': {
     prepare: async () => ({ path: '/deconnexion' }),
     ok: 303,
-    roles: ['editor', 'labeller', 'admin'],
+    roles: ['editor', 'labeller', 'decider', 'admin'],
     scope: 'none',
     open: true,
   },
@@ -197,16 +221,16 @@ const cases: Record<string, Case> = {
   'GET /sites/{id}/label': {
     prepare: async () => ({ path: `/sites/${await freshSite()}/label` }),
     ok: 200,
-    roles: ['editor', 'labeller', 'admin'],
+    roles: ['editor', 'labeller', 'decider', 'admin'],
     scope: 'path',
   },
   'POST /sites/{id}/label/transitions': {
     prepare: async () => ({ path: `/sites/${await freshSite()}/label/transitions`, body: { to: 'draft' } }),
     ok: 200,
-    roles: ['editor', 'labeller', 'admin'],
+    roles: ['editor', 'labeller', 'decider', 'admin'],
     scope: 'path',
-    // Labellers move files under review; proposing one is the territory team's.
-    overrides: { labeller: 403 },
+    // Labellers instruct and deciders decide; opening a dossier is the territory team's.
+    overrides: { labeller: 403, decider: 403 },
   },
   'PUT /sites/{id}/label/criteria/{criterion}': {
     prepare: async () => {
@@ -222,6 +246,76 @@ const cases: Record<string, Case> = {
     scope: 'path',
     // Labellers assess while they review; a draft is the territory team's.
     overrides: { labeller: 409 },
+  },
+  // The workspace's form of the assessment; JSON too, as PUT.
+  'POST /sites/{id}/label/criteria/{criterion}': {
+    prepare: async () => ({
+      path: `/sites/${await draftSite()}/label/criteria/land_control`,
+      raw: {
+        body: new URLSearchParams({
+          status: 'met',
+          evidenceTitle: 'Acte de vente',
+          evidenceDate: '2025-03-01',
+          evidenceAuthor: 'Notaire',
+        }).toString(),
+        type: 'application/x-www-form-urlencoded',
+      },
+    }),
+    ok: 200,
+    roles: ['editor', 'labeller', 'admin'],
+    scope: 'path',
+    overrides: { labeller: 409 },
+  },
+  'POST /sites/{id}/label/criteria/{criterion}/override': {
+    prepare: async () => {
+      // A fresh site records no gas network: gas marked met is flagged.
+      const id = await draftSite();
+      const met = await asAdmin(`/sites/${id}/label/criteria/network_gas`, 'PUT', {
+        status: 'met',
+        evidence: [{ title: 'Attestation GRDF', date: '2025-03-01', author: 'GRDF' }],
+      });
+      expect(met.status).toBe(200);
+      return {
+        path: `/sites/${id}/label/criteria/network_gas/override`,
+        body: { reason: 'Raccordement posé en 2025' },
+      };
+    },
+    ok: 200,
+    roles: ['labeller', 'admin'],
+    scope: 'path',
+  },
+  'POST /sites/{id}/label/comments': {
+    prepare: async () => ({ path: `/sites/${await draftSite()}/label/comments`, body: { body: 'Pièce à venir' } }),
+    ok: 201,
+    roles: ['editor', 'labeller', 'decider', 'admin'],
+    scope: 'path',
+  },
+  'POST /sites/{id}/label/criteria/{criterion}/documents': {
+    prepare: async () => ({
+      path: `/sites/${await draftSite()}/label/criteria/land_control/documents`,
+      raw: multipartPdf(),
+    }),
+    ok: 201,
+    roles: ['editor', 'labeller', 'admin'],
+    scope: 'path',
+    // Labellers add evidence while they instruct; a draft is the territory team's.
+    overrides: { labeller: 409 },
+  },
+  'GET /sites/{id}/label/documents/{documentId}': {
+    prepare: async () => {
+      const id = await draftSite();
+      const raw = multipartPdf();
+      const res = await send(`/sites/${id}/label/criteria/land_control/documents`, {
+        method: 'POST',
+        headers: { ...bearer(keys.admin), 'content-type': raw.type },
+        body: raw.body,
+      });
+      expect(res.status).toBe(201);
+      return { path: `/sites/${id}/label/documents/${(await res.json()).id}` };
+    },
+    ok: 200,
+    roles: ['editor', 'labeller', 'decider', 'admin'],
+    scope: 'path',
   },
   'GET /audit': {
     prepare: async () => ({ path: '/audit?limit=5' }),
@@ -245,7 +339,7 @@ const cases: Record<string, Case> = {
       body: { geometry: (await squareIn(t.handle.db, IN, 80)).geometry },
     }),
     ok: 200,
-    roles: ['editor', 'labeller', 'admin'],
+    roles: ['editor', 'labeller', 'decider', 'admin'],
     scope: 'none',
     open: true,
   },

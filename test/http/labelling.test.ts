@@ -2,6 +2,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestApp, type TestContext } from '../support/app.js';
+import { agreeingSite, assessAll } from '../support/labelling.js';
 import { bearer, createKeys, fingerprint, type Keys } from '../support/writes.js';
 
 let t: TestContext;
@@ -35,23 +36,21 @@ async function ordinarySiteIn(territory: string) {
 
 describe('labelling journey', () => {
   it('goes from proposal to label and withdrawal, with every move and piece of evidence in the audit log', async () => {
-    const id = await ordinarySiteIn('ti-8401');
+    const id = await agreeingSite(t.handle.db, 'ti-8401', (path, body) => send('POST', path, keys.admin, body));
     expect((await move(id, keys.editorIn, 'draft')).status).toBe(200);
 
     const grid = await (await t.get('/labelling/grid')).json();
     const blocking = grid.criteria.filter((c: { blocking: boolean }) => c.blocking).map((c: { id: string }) => c.id);
     expect(blocking).toContain('env_fauna_flora');
 
-    // The territory team documents every blocking criterion but one, and submits.
-    for (const criterion of blocking.slice(1)) {
-      const res = await send('PUT', `/sites/${id}/label/criteria/${criterion}`, keys.editorIn, {
-        status: 'met',
-        evidence: evidence(criterion),
-      });
-      expect(res.status).toBe(200);
-    }
+    // The territory team assesses every criterion, one blocking criterion not met, and submits.
+    const put = (criterion: string, body: unknown) =>
+      send('PUT', `/sites/${id}/label/criteria/${criterion}`, keys.editorIn, body);
+    await assessAll(put, grid.criteria, [blocking[0]]);
+    expect((await put(blocking[0], { status: 'not_met', comment: 'Promesse de vente en cours' })).status).toBe(200);
     let file = await (await t.get(`/sites/${id}/label`, { headers: bearer(keys.editorIn) })).json();
     expect(file.readiness.ready).toBe(false);
+    expect(file.readiness.complete).toBe(true);
     expect(file.readiness.blocking).toEqual([blocking[0]]);
     const sobriety = file.readiness.items.find(
       (i: { criterion: { id: string } }) => i.criterion.id === 'land_sobriety',
@@ -59,34 +58,27 @@ describe('labelling journey', () => {
     expect(sobriety.catalogue).toMatch(/ha of NAF land/);
     expect((await move(id, keys.editorIn, 'submitted')).status).toBe(200);
 
-    // The labeller reviews, cannot label while a blocking criterion is open, asks for changes.
+    // The labeller instructs; the committee cannot label while a blocking criterion is open; changes asked.
     expect((await move(id, keys.labeller, 'under_review', 'Dossier complet, instruction ouverte')).status).toBe(200);
-    const early = await move(id, keys.labeller, 'labelled', 'OK');
+    const early = await move(id, keys.decider, 'labelled', 'OK');
     expect(early.status).toBe(409);
     expect((await early.json()).blocking).toEqual([blocking[0]]);
     expect((await move(id, keys.labeller, 'changes_requested', 'Maîtrise foncière à justifier')).status).toBe(200);
 
-    // The team completes the file and resubmits; the labeller labels.
-    expect(
-      (
-        await send('PUT', `/sites/${id}/label/criteria/${blocking[0]}`, keys.editorIn, {
-          status: 'met',
-          evidence: evidence('Promesse de vente'),
-        })
-      ).status,
-    ).toBe(200);
+    // The team completes the file and resubmits; the labeller instructs again; the committee labels.
+    expect((await put(blocking[0], { status: 'met', evidence: evidence('Promesse de vente') })).status).toBe(200);
     expect((await move(id, keys.editorIn, 'submitted')).status).toBe(200);
     expect((await move(id, keys.labeller, 'under_review', 'Reprise de l’instruction')).status).toBe(200);
-    expect((await move(id, keys.labeller, 'labelled', 'Tous les critères bloquants sont levés')).status).toBe(200);
+    expect((await move(id, keys.decider, 'labelled', 'Tous les critères bloquants sont levés')).status).toBe(200);
 
     const site = await (await t.get(`/sites/${id}`)).json();
     expect(site.turnkey).toMatchObject({ programme: 'sites-cles-en-main-2023', labelStatus: 'labelled' });
     expect(site.turnkey.labelDate).toMatch(/^\d{4}-\d{2}-\d{2}$/);
-    file = await (await t.get(`/sites/${id}/label`, { headers: bearer(keys.labeller) })).json();
+    file = await (await t.get(`/sites/${id}/label`, { headers: bearer(keys.decider) })).json();
     expect(file.readiness.ready).toBe(true);
     expect(file.allowedMoves).toEqual([{ to: 'withdrawn', reasonRequired: true }]);
 
-    expect((await move(id, keys.labeller, 'withdrawn', 'Projet abandonné par la collectivité')).status).toBe(200);
+    expect((await move(id, keys.decider, 'withdrawn', 'Projet abandonné par la collectivité')).status).toBe(200);
 
     const audit = await (
       await t.get(`/audit?entity=site&entity_id=${id}&limit=1000`, { headers: bearer(keys.admin) })
@@ -105,7 +97,10 @@ describe('labelling journey', () => {
       'withdrawn',
     ]);
     expect(transitions.find((x: string[]) => x[0] === 'changes_requested')[1]).toBe('Maîtrise foncière à justifier');
-    expect(audit.items.filter((i: { action: string }) => i.action === 'label_assessment').length).toBe(blocking.length);
+    // Every criterion once, the first blocking one twice.
+    expect(audit.items.filter((i: { action: string }) => i.action === 'label_assessment').length).toBe(
+      grid.criteria.length + 1,
+    );
   });
 
   it('refuses a move the state does not allow with 409 naming the state and the allowed moves', async () => {
@@ -118,7 +113,7 @@ describe('labelling journey', () => {
     expect(await fingerprint(t.handle.db)).toBe(before);
   });
 
-  it('refuses an unknown criterion (404), evidence without a date (400), a met criterion without evidence (400), a review move without reason (400)', async () => {
+  it('refuses an unknown criterion (404), evidence without a date (400), a met criterion without evidence (400), an incomplete submission (422)', async () => {
     const id = await ordinarySiteIn('ti-4407');
     const admin = keys.admin;
     await move(id, admin, 'draft');
@@ -135,12 +130,9 @@ describe('labelling journey', () => {
     expect(undated.status).toBe(400);
     expect((await undated.json()).invalidParams[0].name).toBe('evidence.0.date');
     expect((await send('PUT', `/sites/${id}/label/criteria/land_control`, admin, { status: 'met' })).status).toBe(400);
-    await move(id, admin, 'submitted');
-    const mid = await fingerprint(t.handle.db);
-    const noReason = await move(id, admin, 'under_review');
-    expect(noReason.status).toBe(400);
-    expect(await fingerprint(t.handle.db)).toBe(mid);
-    expect(before).not.toBe(mid);
+    const incomplete = await move(id, admin, 'submitted');
+    expect(incomplete.status).toBe(422);
+    expect(await fingerprint(t.handle.db)).toBe(before);
   });
 
   it('reads a weak If-Match on a label transition as writes do: W/ of the current ETag moves, W/ of a stale one is 412', async () => {

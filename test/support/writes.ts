@@ -3,6 +3,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Polygon } from 'geojson';
 import { createApiKey } from '../../src/auth/keys.js';
+import type { Role } from '../../src/auth/viewer.js';
 import type { Database } from '../../src/db/schema.js';
 import type { TestContext } from './app.js';
 
@@ -10,13 +11,14 @@ export interface Keys {
   editorIn: string;
   editorOut: string;
   labeller: string;
+  decider: string;
   admin: string;
   revoked: string;
   expired: string;
 }
 
 export async function createKeys(db: Kysely<Database>, territoryIn: string, territoryOut: string): Promise<Keys> {
-  const key = async (name: string, role: 'editor' | 'labeller' | 'admin', territories?: string[], expiresAt?: Date) =>
+  const key = async (name: string, role: Role, territories?: string[], expiresAt?: Date) =>
     (await createApiKey(db, { name, role, territories, expiresAt })).key;
   const revoked = await createApiKey(db, { name: 'revoked editor', role: 'editor', territories: [territoryIn] });
   await db.updateTable('apiKeys').set({ revokedAt: new Date() }).where('id', '=', revoked.id).execute();
@@ -24,6 +26,7 @@ export async function createKeys(db: Kysely<Database>, territoryIn: string, terr
     editorIn: await key('editor in scope', 'editor', [territoryIn]),
     editorOut: await key('editor out of scope', 'editor', [territoryOut]),
     labeller: await key('labeller', 'labeller'),
+    decider: await key('decider', 'decider'),
     admin: await key('admin', 'admin'),
     revoked: revoked.key,
     expired: await key('expired editor', 'editor', [territoryIn], new Date(Date.now() - 60_000)),
@@ -72,6 +75,9 @@ export async function fingerprint(db: Kysely<Database>): Promise<string> {
         SELECT string_agg(id::text || ':' || version || ':' || (deleted_at IS NULL)::text, ',' ORDER BY id)
         FROM plots), '') || '|' ||
       (SELECT count(*) FROM label_assessments)::text || '|' ||
+      (SELECT count(*) FROM label_documents)::text || '|' ||
+      (SELECT count(*) FROM label_comments)::text || '|' ||
+      (SELECT count(*) FROM label_flag_overrides)::text || '|' ||
       (SELECT count(*) FROM audit_log)::text) AS f`.execute(db);
   return rows[0]!.f;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readinessBand } from '../../src/programme/dashboard.js';
-import { readiness, type SiteFacts } from '../../src/labelling/readiness.js';
+import { catalogueFlag, readiness, type SiteFacts } from '../../src/labelling/readiness.js';
 import { allowedMoves, findMove, moves } from '../../src/labelling/workflow.js';
 
 describe('labelling workflow', () => {
@@ -19,10 +19,22 @@ describe('labelling workflow', () => {
     expect(findMove('draft', 'labelled')).toBeUndefined();
   });
 
-  it('gives territory moves to editors and review moves to labellers, every review move with a reason', () => {
+  it('gives territory moves to editors, instruction to labellers and decisions to deciders; reasons for changes, rejection, withdrawal', () => {
     expect(allowedMoves('draft', 'labeller')).toEqual([]);
     expect(allowedMoves('under_review', 'editor')).toEqual([]);
-    expect(moves.filter((m) => m.roles.includes('labeller')).every((m) => m.reasonRequired)).toBe(true);
+    expect(allowedMoves('under_review', 'labeller').map((m) => m.to)).toEqual(['changes_requested']);
+    expect(
+      allowedMoves('under_review', 'decider')
+        .map((m) => m.to)
+        .sort(),
+    ).toEqual(['labelled', 'rejected']);
+    expect(moves.filter((m) => m.decision).map((m) => m.to)).toEqual(['labelled', 'rejected']);
+    expect(
+      moves
+        .filter((m) => m.reasonRequired)
+        .map((m) => m.to)
+        .sort(),
+    ).toEqual(['changes_requested', 'rejected', 'withdrawn']);
   });
 });
 
@@ -79,7 +91,52 @@ describe('readiness', () => {
       [met('land_control'), met('maturity'), { ...met('network_gas'), status: 'not_met' }],
       facts,
     );
-    expect(r).toMatchObject({ ready: true, blocking: [], assessed: 3, total: 3 });
+    // Maturity met while the catalogue says 2031: flagged, so not ready until the data is fixed.
+    expect(r).toMatchObject({ ready: false, blocking: [], flags: ['maturity'], assessed: 3, total: 3 });
+    const fixed = readiness(
+      criteria,
+      [met('land_control'), met('maturity'), { ...met('network_gas'), status: 'not_met' }],
+      { ...facts, availableFrom: '2029-06-30' },
+    );
+    expect(fixed).toMatchObject({ ready: true, complete: true, blocking: [], flags: [], missing: [] });
+  });
+
+  it('flags a criterion met that the catalogue contradicts, and only then', () => {
+    const gas = criteria[2]!;
+    expect(catalogueFlag(gas, 'met', facts)).toBe('le catalogue n’indique pas de réseau de gaz');
+    expect(catalogueFlag(gas, 'not_met', facts)).toBeNull();
+    expect(catalogueFlag(gas, 'met', { ...facts, networkGas: true })).toBeNull();
+    const electricity = {
+      id: 'network_electricity',
+      group: 'réseaux',
+      title: 'É',
+      blocking: true,
+      hint: '',
+      minPowerMw: 25,
+    };
+    expect(catalogueFlag(electricity, 'met', facts)).toBe(
+      'puissance disponible 20 MW au catalogue, sous les 25 MW du critère',
+    );
+    expect(catalogueFlag({ ...electricity, minPowerMw: 20 }, 'met', facts)).toBeNull();
+    const soil = { id: 'soil_diagnosis', group: 'sols', title: 'S', blocking: true, hint: '' };
+    expect(catalogueFlag(soil, 'not_applicable', facts)).toMatch(/^site en friche \(50 %/);
+    expect(catalogueFlag(soil, 'not_applicable', { ...facts, brownfieldShare: 0 })).toBeNull();
+    const planning = { id: 'planning_compatibility', group: 'u', title: 'P', blocking: true, hint: '' };
+    expect(catalogueFlag(planning, 'met', { ...facts, planningZones: ['A', 'N'] })).toMatch(/zones A, N/);
+    expect(catalogueFlag(planning, 'met', facts)).toBeNull();
+  });
+
+  it('is incomplete while a criterion is unassessed or not applicable without a justification', () => {
+    const na = (comment: string | null) => ({
+      criterionId: 'network_gas',
+      status: 'not_applicable' as const,
+      evidence: [],
+      comment,
+      assessedAt: '',
+      assessedBy: 'x',
+    });
+    expect(readiness(criteria, [na(null)], facts).missing).toEqual(['land_control', 'maturity', 'network_gas']);
+    expect(readiness(criteria, [na('Pas de réseau à proximité')], facts).missing).toEqual(['land_control', 'maturity']);
   });
 });
 
