@@ -14,7 +14,12 @@ export async function isCatalogueEmpty(handle: DatabaseHandle): Promise<boolean>
   return row.n === 0;
 }
 
-export async function bootstrapDatabase(config: Config, logger: Logger): Promise<DatabaseHandle> {
+/** `applicationName`: the PostgreSQL sessions' (the change feed names writers by it). */
+export async function bootstrapDatabase(
+  config: Config,
+  logger: Logger,
+  options: { applicationName?: string } = {},
+): Promise<DatabaseHandle> {
   const started = performance.now();
   const handle = await openDatabase({
     databaseUrl: config.databaseUrl,
@@ -22,6 +27,7 @@ export async function bootstrapDatabase(config: Config, logger: Logger): Promise
     poolMax: config.databasePoolMax,
     limits: config.databaseLimits,
     onConnectionError: (error) => logger.warn('database connection lost', { error: error.message }),
+    applicationName: options.applicationName,
   });
   logger.info('database open', {
     backend: handle.kind,

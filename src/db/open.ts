@@ -34,6 +34,9 @@ export interface PostgresOptions {
   limits?: DatabaseLimits;
   /** Told of every connection error (idle or checked out); the process never dies of one. */
   onConnectionError?: (error: Error) => void;
+  /** The sessions' application_name: the change feed's notifications name their writer by it
+   *  (sql/016, src/change-relay.ts). */
+  applicationName?: string;
 }
 
 export function openPostgres(connectionString: string, poolMax = 10, options: PostgresOptions = {}): DatabaseHandle {
@@ -54,6 +57,7 @@ export function openPostgres(connectionString: string, poolMax = 10, options: Po
     connectionString,
     max: poolMax,
     types,
+    ...(options.applicationName ? { application_name: options.applicationName } : {}),
     ...(settings.length > 0 ? { options: settings.map((setting) => `-c ${setting}`).join(' ') } : {}),
     ...(limits
       ? {
@@ -97,7 +101,7 @@ export async function openPGlite(dataDir: string | undefined): Promise<DatabaseH
 export async function openDatabase(
   options: { databaseUrl?: string; dataDir?: string; poolMax?: number } & Pick<
     PostgresOptions,
-    'limits' | 'onConnectionError'
+    'limits' | 'onConnectionError' | 'applicationName'
   >,
 ): Promise<DatabaseHandle> {
   const { databaseUrl, dataDir, poolMax, ...postgres } = options;
