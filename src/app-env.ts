@@ -39,6 +39,9 @@ export interface AppDeps {
   cors?: CorsPolicy;
   /** MapLibre style drawn under the HTML pages' maps (none by default: the pages work offline). */
   basemapStyleUrl?: string;
+  /** With read replicas (DATABASE_READ_URL): the primary's WAL position, returned after a write
+   *  for read-your-writes (src/db/replicas.ts). */
+  replayPosition?: () => Promise<string>;
 }
 
 export interface AppEnv {

@@ -28,6 +28,7 @@ async function main(): Promise<void> {
     db: handle.db,
     backend: handle.kind,
     changes,
+    replayPosition: handle.replayPosition,
     migrations: new SqlFileMigrationProvider(),
     logger,
     turnkeyTarget: config.turnkeyTarget,

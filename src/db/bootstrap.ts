@@ -28,10 +28,12 @@ export async function bootstrapDatabase(
     limits: config.databaseLimits,
     onConnectionError: (error) => logger.warn('database connection lost', { error: error.message }),
     applicationName: options.applicationName,
+    readUrls: config.databaseReadUrls,
+    onReplicaError: (error) => logger.warn('read replica failed, read on the primary', { error: error.message }),
   });
   logger.info('database open', {
     backend: handle.kind,
-    ...(handle.kind === 'pglite' ? { dataDir: config.dataDir } : {}),
+    ...(handle.kind === 'pglite' ? { dataDir: config.dataDir } : { readReplicas: config.databaseReadUrls.length }),
   });
   // Production PostgreSQL is migrated by `foncier migrate` as a deploy step; the embedded
   // database migrates itself so that `npm start` works on a fresh clone.
