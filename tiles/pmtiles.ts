@@ -104,18 +104,8 @@ function directories(entries: Entry[]): { root: Uint8Array; leaves: Uint8Array }
       offset += leaf.length;
     }
     const rootOfLeaves = directoryBytes(pointers);
-    if (rootOfLeaves.length <= ROOT_LIMIT) return { root: rootOfLeaves, leaves: concat(leafParts) };
+    if (rootOfLeaves.length <= ROOT_LIMIT) return { root: rootOfLeaves, leaves: Buffer.concat(leafParts) };
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 const e7 = (degrees: number) => Math.round(degrees * 1e7);
@@ -178,5 +168,7 @@ export function writePmtiles(tiles: PmtilesTile[], options: PmtilesOptions): Uin
   header.setUint8(118, center[2]);
   header.setInt32(119, e7(center[0]), true);
   header.setInt32(123, e7(center[1]), true);
-  return concat([bytes, root, metadata, leaves, ...data]);
+  const archive = Buffer.concat([bytes, root, metadata, leaves, ...data]);
+  // A plain Uint8Array: a Buffer's slice() would share memory where callers expect a copy.
+  return new Uint8Array(archive.buffer, archive.byteOffset, archive.length);
 }

@@ -197,16 +197,6 @@ function featureBytes(row: FlatGeobufRow, header: HeaderMeta): Uint8Array {
   return buildFeature(parseWkbPolygons(row.wkb) as IParsedGeometry, properties, header);
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const bytes = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    bytes.set(part, offset);
-    offset += part.length;
-  }
-  return bytes;
-}
-
 export interface FlatGeobufOptions {
   /** Territoire d'industrie id: its features only. */
   territory?: string;
@@ -237,8 +227,8 @@ export async function* flatGeobufChunks(
 ): AsyncGenerator<Uint8Array> {
   const crs = options.crs ?? crs84;
   const header = flatGeobufHeader(layer, await describe(db, layer, options.territory, crs), crs);
-  yield concat([magicbytes, headerBytes(header, options.name ?? layer)]);
+  yield Buffer.concat([magicbytes, headerBytes(header, options.name ?? layer)]);
   const columns = flatGeobufSelect(layer, crs);
   for await (const rows of downloadPages<FlatGeobufRow>(db, layer, columns, options.territory, options.pageSize))
-    yield concat(rows.map((row) => featureBytes(row, header)));
+    yield Buffer.concat(rows.map((row) => featureBytes(row, header)));
 }

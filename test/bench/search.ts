@@ -9,12 +9,10 @@ import pg from 'pg';
 import { sql } from 'kysely';
 import { createApp } from '../../src/app.js';
 import { systemClock } from '../../src/clock.js';
-import { migrateToLatest } from '../../src/db/migrate.js';
 import { openPostgres } from '../../src/db/open.js';
-import { generateFixtures } from '../../src/fixtures/generate.js';
-import { seedDemoData } from '../../src/fixtures/demo.js';
 import { briefQuery, toBrief } from '../../src/search/brief.js';
 import { countStatement, searchStatement } from '../../src/search/repository.js';
+import { ensureCatalogue } from './catalogue-data.js';
 
 const url = process.env.DATABASE_URL;
 if (!url) {
@@ -27,25 +25,7 @@ const exportFeatures = Number(process.env.BENCH_EXPORT ?? 100_000);
 
 const handle = openPostgres(url, 10);
 const db = handle.db;
-await migrateToLatest(db);
-const count = async (table: 'plots' | 'epci') =>
-  (
-    await db
-      .selectFrom(table)
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .executeTakeFirstOrThrow()
-  ).n;
-if ((await count('epci')) === 0) await seedDemoData(db);
-const existing = await count('plots');
-if (existing < targetPlots) {
-  console.log(`generating ${targetPlots - existing} plots…`);
-  const started = performance.now();
-  await generateFixtures(db, {
-    plots: targetPlots - existing,
-    onProgress: (n) => process.stdout.write(`\r  ${n} plots`),
-  });
-  console.log(`\n  done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
-}
+await ensureCatalogue(db, targetPlots);
 // Planner statistics from before a bulk load make it pick sorts and hash joins over whole
 // tables; with autovacuum off nothing refreshes them, so the benchmark does.
 const stale = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_stat_user_tables
@@ -56,7 +36,12 @@ if (stale.rows[0]!.n > 0) {
   console.log('analyzing (planner statistics are stale)…');
   await sql`ANALYZE`.execute(db);
 }
-const plotCount = await count('plots');
+const plotCount = (
+  await db
+    .selectFrom('plots')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow()
+).n;
 console.log(`database: ${plotCount} plots`);
 
 // One clock for the app and the raw SQL: both score availability on the same day.
