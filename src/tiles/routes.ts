@@ -174,10 +174,10 @@ function tileUrlTemplate(requestUrl: string, sourceId: string, version: string, 
 const builtSources = new WeakMap<object, Map<TileCache | null, ReturnType<typeof createTileSources>>>();
 
 function sourcesFor(c: Context<AppEnv>, cache: TileCache | null) {
-  let byCache = builtSources.get(c.var.db);
-  if (!byCache) builtSources.set(c.var.db, (byCache = new Map()));
-  let sources = byCache.get(cache);
-  if (!sources) byCache.set(cache, (sources = createTileSources(c.var.db, encoderFor(c.var.backend), cache)));
+  const byCache = builtSources.get(c.var.db) ?? new Map();
+  builtSources.set(c.var.db, byCache);
+  const sources = byCache.get(cache) ?? createTileSources(c.var.db, encoderFor(c.var.backend), cache);
+  byCache.set(cache, sources);
   return sources;
 }
 
