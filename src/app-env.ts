@@ -43,6 +43,9 @@ export interface AppDeps {
   sessionSecret?: string;
   /** Largest evidence document a dossier takes, in bytes (FONCIER_MAX_UPLOAD_BYTES, 10 MiB). */
   maxUploadBytes?: number;
+  /** With read replicas (DATABASE_READ_URL): the primary's WAL position, returned after a write
+   *  for read-your-writes (src/db/replicas.ts). */
+  replayPosition?: () => Promise<string>;
 }
 
 /** A signed-in web session (web/session.ts), as the authenticate middleware puts it on c.var. */

@@ -18,6 +18,7 @@ import { plotRoutes } from './plots/routes.js';
 import { authenticate, FailureLimiter } from './auth/middleware.js';
 import { anonymousViewer } from './auth/viewer.js';
 import { ChangeFeed } from './changes.js';
+import { replayPositions } from './db/replicas.js';
 import { auditRoutes } from './audit/routes.js';
 import { defaultMaxUploadBytes } from './labelling/evidence.js';
 import { labellingRoutes } from './labelling/routes.js';
@@ -74,6 +75,8 @@ export function createApp(deps: AppDeps) {
       ms: Math.round(performance.now() - started),
     });
   });
+  // Around everything that reads: the caller's replay position picks the replicas it may read.
+  if (deps.replayPosition) app.use('*', replayPositions(deps.replayPosition));
   // Before authentication: a preflight carries no key.
   app.use('*', cors(deps.cors ?? defaultCorsPolicy));
   // Workers and most runtimes have CompressionStream; Node 20 too.

@@ -1,4 +1,6 @@
-// The `foncier` command line: migrate, seed (demo data), fixtures (large generated data).
+// The `foncier` command line: migrate, seed (demo data), fixtures (large generated data), keys,
+// imports, and the PMTiles export of a territory's tiles.
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Kysely } from 'kysely';
@@ -8,10 +10,11 @@ import { loadConfig } from './config.js';
 import type { Database } from './db/schema.js';
 import { isCatalogueEmpty } from './db/bootstrap.js';
 import { migrateToLatest } from './db/migrate.js';
-import { openDatabase } from './db/open.js';
+import { openDatabase, type DatabaseHandle } from './db/open.js';
 import { seedDemoData } from './fixtures/demo.js';
 import { generateFixtures } from './fixtures/generate.js';
 import { importUsage, runImportCommand } from './importers/cli-import.js';
+import { territoryPmtiles } from './tiles/pmtiles-export.js';
 
 const usage = `Usage: foncier <command> [options]
 
@@ -23,6 +26,9 @@ Commands:
                                create an API key; it is printed once and stored hashed
   keys list                    list keys (never the keys themselves)
   keys revoke ID|PREFIX        revoke a key
+  export pmtiles --territory ID [--out FILE] [--minzoom N] [--maxzoom N]
+                               bake a territory's tiles (all layers, z5-z14 by default) into a
+                               PMTiles v3 archive for static hosting (FILE: <ID>.pmtiles)
 ${importUsage}
 
 The database is DATABASE_URL when set, else the embedded database in FONCIER_DATA_DIR (.data/).`;
@@ -45,6 +51,9 @@ async function main(argv: string[]): Promise<number> {
       role: { type: 'string' },
       territory: { type: 'string', multiple: true },
       expires: { type: 'string' },
+      out: { type: 'string' },
+      minzoom: { type: 'string' },
+      maxzoom: { type: 'string' },
     },
     allowPositionals: true,
     strict: true,
@@ -90,11 +99,39 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (command === 'keys') return await keys(handle.db, positionals, values);
+    if (command === 'export' && positionals[0] === 'pmtiles') return await exportPmtiles(handle, values);
     console.error(`foncier: unknown command ${JSON.stringify(command)}\n\n${usage}`);
     return 2;
   } finally {
     await handle.close();
   }
+}
+
+async function exportPmtiles(
+  handle: DatabaseHandle,
+  values: { territory?: string[]; out?: string; minzoom?: string; maxzoom?: string },
+): Promise<number> {
+  const territory = values.territory?.[0];
+  const [minzoom, maxzoom] = [Number(values.minzoom ?? 5), Number(values.maxzoom ?? 14)];
+  if (!territory || values.territory!.length > 1) {
+    console.error('foncier export pmtiles: --territory ID, once');
+    return 2;
+  }
+  if (![minzoom, maxzoom].every((z) => Number.isInteger(z) && z >= 0 && z <= 16) || minzoom > maxzoom) {
+    console.error('foncier export pmtiles: --minzoom and --maxzoom are zooms 0-16, min ≤ max');
+    return 2;
+  }
+  const started = performance.now();
+  const archive = await territoryPmtiles(handle.db, handle.kind, territory, { minzoom, maxzoom });
+  if (!archive) {
+    console.error(`foncier export pmtiles: no territory ${JSON.stringify(territory)}`);
+    return 1;
+  }
+  const out = values.out ?? `${territory}.pmtiles`;
+  writeFileSync(out, archive.bytes);
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  console.log(`${out}: ${archive.tiles} tiles z${minzoom}-z${maxzoom}, ${archive.bytes.length} bytes, ${seconds} s`);
+  return 0;
 }
 
 async function keys(

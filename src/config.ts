@@ -33,8 +33,15 @@ const originList = z
     ),
   );
 
+const postgresUrl = z.url({ protocol: /^postgres(ql)?$/ });
+
 const configSchema = z.object({
-  DATABASE_URL: z.preprocess(emptyToUndefined, z.url({ protocol: /^postgres(ql)?$/ }).optional()),
+  DATABASE_URL: z.preprocess(emptyToUndefined, postgresUrl.optional()),
+  // Streaming replicas of DATABASE_URL, comma-separated: reads go there (src/db/replicas.ts).
+  DATABASE_READ_URL: z.preprocess(
+    (value) => (typeof value === 'string' && value.trim() !== '' ? value.split(',').map((u) => u.trim()) : undefined),
+    z.array(postgresUrl).optional(),
+  ),
   DATABASE_POOL_MAX: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(200).default(10)),
   DATABASE_STATEMENT_TIMEOUT_MS: milliseconds(15_000),
   DATABASE_LONG_STATEMENT_TIMEOUT_MS: milliseconds(600_000),
@@ -77,6 +84,8 @@ const configSchema = z.object({
 export interface Config {
   /** PostgreSQL + PostGIS connection string; unset means the embedded PGlite database. */
   databaseUrl: string | undefined;
+  /** Streaming replicas that serve reads, with read-your-writes for the writer. */
+  databaseReadUrls: string[];
   databasePoolMax: number;
   /** Time limits of the server's database sessions (PostgreSQL). */
   databaseLimits: DatabaseLimits;
@@ -118,8 +127,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
   const c = parsed.data;
+  if (c.DATABASE_READ_URL && !c.DATABASE_URL)
+    throw new ConfigError('invalid configuration: DATABASE_READ_URL: replicas of what? DATABASE_URL is not set');
   return {
     databaseUrl: c.DATABASE_URL,
+    databaseReadUrls: c.DATABASE_READ_URL ?? [],
     databasePoolMax: c.DATABASE_POOL_MAX,
     databaseLimits: {
       statementTimeoutMs: c.DATABASE_STATEMENT_TIMEOUT_MS,

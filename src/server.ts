@@ -1,5 +1,8 @@
 // Node entry: parse the configuration, open the database, serve the app.
+import { randomUUID } from 'node:crypto';
 import { createApp } from './app.js';
+import { startChangeRelay } from './change-relay.js';
+import { ChangeFeed } from './changes.js';
 import { fixedClock, systemClock } from './clock.js';
 import { loadConfig } from './config.js';
 import { bootstrapDatabase } from './db/bootstrap.js';
@@ -11,12 +14,21 @@ import { createLogger } from './logger.js';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  const handle = await bootstrapDatabase(config, logger);
+  // Named so that this server skips its own writes on the shared change feed (sql/015).
+  const instance = `foncier-${randomUUID().slice(0, 8)}`;
+  const handle = await bootstrapDatabase(config, logger, { applicationName: instance });
+  const changes = new ChangeFeed();
+  // Other instances' writes (and CLI imports) on PostgreSQL reach this process's tile cache.
+  const relay = config.databaseUrl
+    ? await startChangeRelay({ connectionString: config.databaseUrl, feed: changes, instance, logger })
+    : undefined;
   // Before serving: runs a killed import left 'running' become failed, its spool goes.
   await recoverInterruptedImports(handle.db, { spoolDir: config.spoolDir, logger });
   const app = createApp({
     db: handle.db,
     backend: handle.kind,
+    changes,
+    replayPosition: handle.replayPosition,
     migrations: new SqlFileMigrationProvider(),
     logger,
     turnkeyTarget: config.turnkeyTarget,
@@ -34,7 +46,7 @@ async function main(): Promise<void> {
   logger.info('listening', { url: `http://localhost:${info.port}`, docs: `http://localhost:${info.port}/docs` });
   const shutdown = (signal: string) => {
     logger.info('shutting down', { signal });
-    server.close(() => void handle.close().then(() => process.exit(0)));
+    server.close(() => void Promise.all([relay?.close(), handle.close()]).then(() => process.exit(0)));
     setTimeout(() => process.exit(1), 10_000).unref();
   };
   process.on('SIGINT', () => shutdown('SIGINT'));

@@ -14,7 +14,12 @@ export async function isCatalogueEmpty(handle: DatabaseHandle): Promise<boolean>
   return row.n === 0;
 }
 
-export async function bootstrapDatabase(config: Config, logger: Logger): Promise<DatabaseHandle> {
+/** `applicationName`: the PostgreSQL sessions' (the change feed names writers by it). */
+export async function bootstrapDatabase(
+  config: Config,
+  logger: Logger,
+  options: { applicationName?: string } = {},
+): Promise<DatabaseHandle> {
   const started = performance.now();
   const handle = await openDatabase({
     databaseUrl: config.databaseUrl,
@@ -22,10 +27,13 @@ export async function bootstrapDatabase(config: Config, logger: Logger): Promise
     poolMax: config.databasePoolMax,
     limits: config.databaseLimits,
     onConnectionError: (error) => logger.warn('database connection lost', { error: error.message }),
+    applicationName: options.applicationName,
+    readUrls: config.databaseReadUrls,
+    onReplicaError: (error) => logger.warn('read replica failed, read on the primary', { error: error.message }),
   });
   logger.info('database open', {
     backend: handle.kind,
-    ...(handle.kind === 'pglite' ? { dataDir: config.dataDir } : {}),
+    ...(handle.kind === 'pglite' ? { dataDir: config.dataDir } : { readReplicas: config.databaseReadUrls.length }),
   });
   // Production PostgreSQL is migrated by `foncier migrate` as a deploy step; the embedded
   // database migrates itself so that `npm start` works on a fresh clone.

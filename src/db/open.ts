@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { CamelCasePlugin, Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { LONG_STATEMENT_TIMEOUT, type DatabaseLimits } from './limits.js';
+import { ReplicatedPostgresDialect } from './replicas.js';
 import type { Database } from './schema.js';
 
 export type BackendKind = 'postgres' | 'pglite';
@@ -11,6 +12,8 @@ export type BackendKind = 'postgres' | 'pglite';
 export interface DatabaseHandle {
   db: Kysely<Database>;
   kind: BackendKind;
+  /** With read replicas: the primary's WAL position now, the replay position a write returns. */
+  replayPosition?: () => Promise<string>;
   close(): Promise<void>;
 }
 
@@ -34,9 +37,16 @@ export interface PostgresOptions {
   limits?: DatabaseLimits;
   /** Told of every connection error (idle or checked out); the process never dies of one. */
   onConnectionError?: (error: Error) => void;
+  /** The sessions' application_name: the change feed's notifications name their writer by it
+   *  (sql/015, src/change-relay.ts). */
+  applicationName?: string;
+  /** Streaming replicas of the database: reads go there, with read-your-writes (replicas.ts). */
+  readUrls?: string[];
+  /** Told of a replica's failed read (answered by the primary instead). */
+  onReplicaError?: (error: Error) => void;
 }
 
-export function openPostgres(connectionString: string, poolMax = 10, options: PostgresOptions = {}): DatabaseHandle {
+function createPool(connectionString: string, poolMax: number, options: PostgresOptions): pg.Pool {
   const types = {
     getTypeParser(oid: number, format?: 'text' | 'binary') {
       if (oid === INT8 || oid === NUMERIC) return (value: string) => Number(value);
@@ -54,6 +64,7 @@ export function openPostgres(connectionString: string, poolMax = 10, options: Po
     connectionString,
     max: poolMax,
     types,
+    ...(options.applicationName ? { application_name: options.applicationName } : {}),
     ...(settings.length > 0 ? { options: settings.map((setting) => `-c ${setting}`).join(' ') } : {}),
     ...(limits
       ? {
@@ -71,8 +82,27 @@ export function openPostgres(connectionString: string, poolMax = 10, options: Po
   const onError = (error: Error) => options.onConnectionError?.(error);
   pool.on('error', onError);
   pool.on('connect', (client) => client.on('error', onError));
-  const db = createKysely(new PostgresDialect({ pool }));
-  return { db, kind: 'postgres', close: () => db.destroy() };
+  return pool;
+}
+
+export function openPostgres(connectionString: string, poolMax = 10, options: PostgresOptions = {}): DatabaseHandle {
+  const pool = createPool(connectionString, poolMax, options);
+  const primary = new PostgresDialect({ pool });
+  const readUrls = options.readUrls ?? [];
+  if (readUrls.length === 0) {
+    const db = createKysely(primary);
+    return { db, kind: 'postgres', close: () => db.destroy() };
+  }
+  const replicas = readUrls.map((url) => new PostgresDialect({ pool: createPool(url, poolMax, options) }));
+  const db = createKysely(new ReplicatedPostgresDialect(primary, replicas, { onReplicaError: options.onReplicaError }));
+  return {
+    db,
+    kind: 'postgres',
+    // Straight on the primary's pool: the routed db would send a SELECT to a replica.
+    replayPosition: async () =>
+      (await pool.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0]!.lsn,
+    close: () => db.destroy(),
+  };
 }
 
 /** Opens (and creates) the embedded database. `dataDir` undefined means in memory. */
@@ -97,7 +127,7 @@ export async function openPGlite(dataDir: string | undefined): Promise<DatabaseH
 export async function openDatabase(
   options: { databaseUrl?: string; dataDir?: string; poolMax?: number } & Pick<
     PostgresOptions,
-    'limits' | 'onConnectionError'
+    'limits' | 'onConnectionError' | 'applicationName' | 'readUrls' | 'onReplicaError'
   >,
 ): Promise<DatabaseHandle> {
   const { databaseUrl, dataDir, poolMax, ...postgres } = options;

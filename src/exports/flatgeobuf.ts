@@ -16,8 +16,8 @@ import { ColumnType } from 'flatgeobuf/lib/mjs/flat-geobuf/column-type.js';
 import { Crs } from 'flatgeobuf/lib/mjs/flat-geobuf/crs.js';
 import { GeometryType } from 'flatgeobuf/lib/mjs/flat-geobuf/geometry-type.js';
 import { Header } from 'flatgeobuf/lib/mjs/flat-geobuf/header.js';
-import { buildFeature, type IProperties } from 'flatgeobuf/lib/mjs/generic/feature.js';
-import type { IParsedGeometry } from 'flatgeobuf/lib/mjs/generic/geometry.js';
+import { Feature } from 'flatgeobuf/lib/mjs/flat-geobuf/feature.js';
+import { buildGeometry, type IParsedGeometry } from 'flatgeobuf/lib/mjs/generic/geometry.js';
 import type { HeaderMeta } from 'flatgeobuf/lib/mjs/header-meta.js';
 import type { Database } from '../db/schema.js';
 import type { QueryableType } from '../ogc/collections.js';
@@ -189,22 +189,59 @@ function flatGeobufSelect(layer: DownloadLayer, crs: CrsDefinition) {
     ${wkbIn(sql.ref(`t.${collection.geometryColumn}`), crs)} AS wkb, ${sql.join(properties)}`;
 }
 
-function featureBytes(row: FlatGeobufRow, header: HeaderMeta): Uint8Array {
-  const properties: IProperties = { id: row.id };
-  header.columns!.slice(1).forEach(({ name }, i) => {
-    properties[name] = (row[`c${i}`] ?? null) as IProperties[string];
-  });
-  return buildFeature(parseWkbPolygons(row.wkb) as IParsedGeometry, properties, header);
-}
+// One builder and one property buffer for every feature of the process (features are built
+// synchronously, one at a time): flatgeobuf's buildFeature allocates both per feature and
+// writes the properties byte by byte, which dominated the download's time (issue #18).
+const builder = new flatbuffers.Builder(64 * 1024);
+let propertyBytes = Buffer.alloc(4096);
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const bytes = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    bytes.set(part, offset);
-    offset += part.length;
-  }
-  return bytes;
+/** A Feature table (size-prefixed): the properties as header.fbs lays them out (column index,
+ *  then the value; a null left out), the geometry from the WKB. */
+function featureBytes(row: FlatGeobufRow, header: HeaderMeta): Uint8Array {
+  let at = 0;
+  const room = (n: number) => {
+    if (at + n <= propertyBytes.length) return;
+    const bigger = Buffer.alloc(Math.max(propertyBytes.length * 2, at + n));
+    propertyBytes.copy(bigger, 0, 0, at);
+    propertyBytes = bigger;
+  };
+  header.columns!.forEach((column, i) => {
+    const value = i === 0 ? row.id : row[`c${i - 1}`];
+    if (value === null || value === undefined) return;
+    room(2);
+    at = propertyBytes.writeUInt16LE(i, at);
+    switch (column.type) {
+      case ColumnType.Bool:
+        room(1);
+        at = propertyBytes.writeUInt8(value ? 1 : 0, at);
+        break;
+      case ColumnType.Int:
+        room(4);
+        at = propertyBytes.writeInt32LE(value as number, at);
+        break;
+      case ColumnType.Double:
+        room(8);
+        at = propertyBytes.writeDoubleLE(value as number, at);
+        break;
+      default: {
+        // String and DateTime: a uint32 byte length, then UTF-8.
+        const text = String(value);
+        const length = Buffer.byteLength(text);
+        room(4 + length);
+        at = propertyBytes.writeUInt32LE(length, at);
+        at += propertyBytes.write(text, at, 'utf8');
+      }
+    }
+  });
+  builder.clear();
+  const properties = at > 0 ? builder.createByteVector(propertyBytes.subarray(0, at)) : 0;
+  const geometry = buildGeometry(builder, parseWkbPolygons(row.wkb) as IParsedGeometry);
+  Feature.startFeature(builder);
+  Feature.addGeometry(builder, geometry);
+  if (properties) Feature.addProperties(builder, properties);
+  builder.finishSizePrefixed(Feature.endFeature(builder));
+  // A copy: the builder's buffer is written over by the next feature.
+  return builder.asUint8Array().slice();
 }
 
 export interface FlatGeobufOptions {
@@ -237,8 +274,8 @@ export async function* flatGeobufChunks(
 ): AsyncGenerator<Uint8Array> {
   const crs = options.crs ?? crs84;
   const header = flatGeobufHeader(layer, await describe(db, layer, options.territory, crs), crs);
-  yield concat([magicbytes, headerBytes(header, options.name ?? layer)]);
+  yield Buffer.concat([magicbytes, headerBytes(header, options.name ?? layer)]);
   const columns = flatGeobufSelect(layer, crs);
   for await (const rows of downloadPages<FlatGeobufRow>(db, layer, columns, options.territory, options.pageSize))
-    yield concat(rows.map((row) => featureBytes(row, header)));
+    yield Buffer.concat(rows.map((row) => featureBytes(row, header)));
 }

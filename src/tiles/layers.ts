@@ -10,6 +10,7 @@
 // processes, exact in JavaScript (< 2^53), and with 48 bits the chance of two features of
 // one tile sharing an id is about n²/2^49 (4e-9 for 1,000 features). No migration needed;
 // clients that need the catalogue id read the `id` property.
+import type { BBox, Polygon } from 'geojson';
 import { sql, type RawBuilder } from 'kysely';
 import type { SubscribeToInvalidations } from '../../tiles/cache.js';
 import type { ChangeFeed } from '../changes.js';
@@ -327,6 +328,20 @@ export function findTileLayer(id: string): TileLayer | undefined {
 /** Which layer a catalogue write touches (the change feed's entity names). */
 export const layerOfEntity = { site: 'sites', plot: 'plots' } as const satisfies Record<string, LayerId>;
 
+/** A box as the polygon the cache measures (its bbox is the box itself). */
+const boxPolygon = ([minX, minY, maxX, maxY]: BBox): Polygon => ({
+  type: 'Polygon',
+  coordinates: [
+    [
+      [minX, minY],
+      [maxX, minY],
+      [maxX, maxY],
+      [minX, maxY],
+      [minX, minY],
+    ],
+  ],
+});
+
 /** The change feed as the tile cache hears it: a site or plot write names its layer and geometries. */
 export function tileInvalidations(changes: ChangeFeed): SubscribeToInvalidations {
   return (listener) =>
@@ -337,7 +352,7 @@ export function tileInvalidations(changes: ChangeFeed): SubscribeToInvalidations
           : {
               action: 'invalidate',
               layer: findTileLayer(layerOfEntity[change.entity]),
-              geometries: [change.before, change.after],
+              geometries: change.action === 'remote' ? change.boxes.map(boxPolygon) : [change.before, change.after],
             },
       ),
     );

@@ -5,7 +5,8 @@
 // plain bytes are two representations of one URL (Vary: accept-encoding), so they carry two
 // strong ETags; If-None-Match is compared with the one the response would carry.
 import { createHash } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gzip as zlibGzip } from 'node:zlib';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AppEnv } from '../app-env.js';
@@ -72,7 +73,8 @@ const tileResponses = {
 // Tiles the cache hands out are the same objects on every hit: remember their tag and gzip
 // (node:crypto and node:zlib also run on Workers with nodejs_compat).
 const tags = new WeakMap<Uint8Array, string>();
-const gzipped = new WeakMap<Uint8Array, Uint8Array>();
+const gzipped = new WeakMap<Uint8Array, Promise<Uint8Array>>();
+const gzipAsync = promisify(zlibGzip) as (bytes: Uint8Array) => Promise<Uint8Array>;
 
 /**
  * Whether an Accept-Encoding header (RFC 9110 §12.5.3) takes gzip: named, or covered by `*`,
@@ -99,10 +101,12 @@ function entityTagOf(bytes: Uint8Array, encoding: 'gzip' | 'identity'): string {
   return encoding === 'gzip' ? `"${digest}-gzip"` : `"${digest}"`;
 }
 
-function gzip(bytes: Uint8Array): Uint8Array {
+/** Gzipped once per tile object, in libuv's thread pool (zlib's async form), not on the event
+ *  loop: other requests are served while a new 20 KB tile compresses. */
+function gzip(bytes: Uint8Array): Promise<Uint8Array> {
   let out = gzipped.get(bytes);
   if (!out) {
-    out = gzipSync(bytes);
+    out = gzipAsync(bytes);
     gzipped.set(bytes, out);
   }
   return out;
@@ -143,7 +147,7 @@ async function renderTile(
   headers['content-type'] = mediaTypes.mvt;
   if (encoding === 'gzip') {
     headers['content-encoding'] = 'gzip';
-    return c.body(gzip(bytes) as Uint8Array<ArrayBuffer>, 200, headers);
+    return c.body((await gzip(bytes)) as Uint8Array<ArrayBuffer>, 200, headers);
   }
   return c.body(bytes as Uint8Array<ArrayBuffer>, 200, headers);
 }
@@ -166,8 +170,15 @@ function tileUrlTemplate(requestUrl: string, sourceId: string, version: string, 
   return `${new URL(path, requestUrl).href}/{z}/{x}/{y}.mvt?${params}`;
 }
 
+// Built once per database and cache, not per request: a cached hit then allocates no source.
+const builtSources = new WeakMap<object, Map<TileCache | null, ReturnType<typeof createTileSources>>>();
+
 function sourcesFor(c: Context<AppEnv>, cache: TileCache | null) {
-  return createTileSources(c.var.db, encoderFor(c.var.backend), cache);
+  const byCache = builtSources.get(c.var.db) ?? new Map();
+  builtSources.set(c.var.db, byCache);
+  const sources = byCache.get(cache) ?? createTileSources(c.var.db, encoderFor(c.var.backend), cache);
+  byCache.set(cache, sources);
+  return sources;
 }
 
 export function tileRoutes(cache: TileCache | null) {
@@ -269,7 +280,7 @@ export function tileRoutes(cache: TileCache | null) {
         vary: 'accept-encoding',
       };
       if (!acceptsGzip(c.req.header('accept-encoding'))) return c.body(bytes as Uint8Array<ArrayBuffer>, 200, headers);
-      return c.body(gzip(bytes) as Uint8Array<ArrayBuffer>, 200, { ...headers, 'content-encoding': 'gzip' });
+      return c.body((await gzip(bytes)) as Uint8Array<ArrayBuffer>, 200, { ...headers, 'content-encoding': 'gzip' });
     },
   );
 

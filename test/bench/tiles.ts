@@ -4,12 +4,14 @@
 // z6-z16 (seeded, around its plots):
 //   1. through the API (app.request, tile cache off) against the same three ST_AsMVT
 //      statements run directly through `pg`, concurrently as the API runs them: p50, p95, ratio;
-//   2. cached tiles: requests/s from autocannon against a Node server on 127.0.0.1;
+//   2. cached tiles: requests/s from autocannon against a Node server on 127.0.0.1, and against
+//      bare Hono serving the same bytes (the ceiling), their ratio;
 //   3. the embedded database (PGlite, BENCH_PGLITE_PLOTS generated plots, in memory): median
 //      time per tile with the TypeScript encoder (BENCH_PGLITE_PLOTS=0 skips it).
 // Prints the largest tile too (the issue's bound: 500 KB on 1M plots).
 import autocannon from 'autocannon';
 import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
 import pg from 'pg';
 import { sql, type Kysely } from 'kysely';
 import { createApp } from '../../src/app.js';
@@ -133,6 +135,35 @@ console.log(
   `cached tiles over HTTP (autocannon, 20 connections, ${seconds} s, gzip): ${Math.round(result.requests.average)} req/s average, latency p50 ${result.latency.p50} ms p99 ${result.latency.p99} ms, ${result.non2xx} non-2xx of ${result.requests.total}`,
 );
 await new Promise((resolve) => server.close(resolve));
+
+// The ceiling: bare Hono answering the same gzipped bytes from a Map, nothing else (issue #18,
+// target 3: Foncier's cached tiles at ≥ 0.6× of it), measured right after, with the same load.
+const bodies = new Map<string, Uint8Array>();
+for (const path of paths) {
+  const res = await apiCached.request(`http://localhost${path}`, { headers: { 'accept-encoding': 'gzip' } });
+  if (res.status === 200) bodies.set(path, new Uint8Array(await res.arrayBuffer()));
+}
+const bare = new Hono();
+bare.get('*', (c) => {
+  const body = bodies.get(c.req.path);
+  if (!body) return c.body(null, 204);
+  return c.body(body as Uint8Array<ArrayBuffer>, 200, {
+    'content-type': 'application/vnd.mapbox-vector-tile',
+    'content-encoding': 'gzip',
+  });
+});
+const bareServer = serve({ fetch: bare.fetch, port: 0, hostname: '127.0.0.1' });
+await new Promise((resolve) => bareServer.once('listening', resolve));
+const bareResult = await autocannon({
+  url: `http://127.0.0.1:${(bareServer.address() as { port: number }).port}`,
+  connections: 20,
+  duration: seconds,
+  requests: paths.map((path) => ({ method: 'GET', path, headers: { 'accept-encoding': 'gzip' } })),
+});
+console.log(
+  `bare Hono, same bytes: ${Math.round(bareResult.requests.average)} req/s; Foncier cached / bare ${(result.requests.average / bareResult.requests.average).toFixed(2)} (target ≥ 0.6)`,
+);
+await new Promise((resolve) => bareServer.close(resolve));
 await handle.close();
 
 // 3. The embedded database with the TypeScript encoder.
