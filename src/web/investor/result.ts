@@ -2,6 +2,7 @@
 // renders these parts in the first list and the client script in every later one, so both lists
 // say the same. Browser-safe: no Node import.
 import type { LabelState } from '../../sites/vocabulary.js';
+import { frenchDay, frenchNumber } from '../format.js';
 
 /** The fields of a GET /sites item the page reads (src/search/representation.ts, siteItem). */
 export interface SiteResult {
@@ -45,25 +46,6 @@ export const labelStateNames: Record<LabelState, string> = {
   withdrawn: 'label retiré',
 };
 
-const numbers = new Map<number, Intl.NumberFormat>();
-
-/** French figures (`12,5`), as every page writes them. */
-export function frenchNumber(value: number, maximumFractionDigits = 1): string {
-  let format = numbers.get(maximumFractionDigits);
-  if (!format) {
-    format = new Intl.NumberFormat('fr-FR', { maximumFractionDigits });
-    numbers.set(maximumFractionDigits, format);
-  }
-  return format.format(value);
-}
-
-const frenchDate = new Intl.DateTimeFormat('fr-FR', {
-  day: 'numeric',
-  month: 'long',
-  year: 'numeric',
-  timeZone: 'UTC',
-});
-
 export function resultParts(item: SiteResult): ResultParts {
   const facts: string[] = [];
   const { areas, utilities, access } = item;
@@ -75,7 +57,7 @@ export function resultParts(item: SiteResult): ResultParts {
   if (access.railSiding) facts.push('embranchement ferroviaire');
   if (access.motorwayInterchangeKm !== null) facts.push(`autoroute à ${frenchNumber(access.motorwayInterchangeKm)} km`);
   if (item.lowestPriceEurM2 !== null) facts.push(`dès ${frenchNumber(item.lowestPriceEurM2, 2)} €/m²`);
-  if (item.availableFrom) facts.push(`disponible le ${frenchDate.format(new Date(item.availableFrom))}`);
+  if (item.availableFrom) facts.push(`disponible le ${frenchDay(item.availableFrom)}`);
   if (item.brownfield) facts.push('friche');
   if (item.turnkey.programme) facts.push('site clés en main');
   const label = item.turnkey.labelStatus;
