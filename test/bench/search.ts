@@ -29,9 +29,8 @@ await ensureCatalogue(db, targetPlots);
 // Planner statistics from before a bulk load make it pick sorts and hash joins over whole
 // tables; with autovacuum off nothing refreshes them, so the benchmark does.
 const stale = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_stat_user_tables
-  WHERE relname IN ('plots', 'sites') AND (last_analyze IS NULL AND last_autoanalyze IS NULL OR n_mod_since_analyze > n_live_tup / 10)`.execute(
-  db,
-);
+  WHERE relname IN ('plots', 'sites')
+    AND (last_analyze IS NULL AND last_autoanalyze IS NULL OR n_mod_since_analyze > n_live_tup / 10)`.execute(db);
 if (stale.rows[0]!.n > 0) {
   console.log('analyzing (planner statistics are stale)…');
   await sql`ANALYZE`.execute(db);
@@ -54,16 +53,18 @@ const territory = (await db.selectFrom('territories').select('id').orderBy('id')
 const department = (
   await sql<{
     department: string;
-  }>`SELECT c.department FROM plots p JOIN communes c ON c.insee = p.commune_insee GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`.execute(
-    db,
-  )
+  }>`SELECT c.department FROM plots p JOIN communes c ON c.insee = p.commune_insee
+    GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`.execute(db)
 ).rows[0]!.department;
 // The briefs' `near` point: a demo turnkey site, so that the radius holds generated plots around it.
 const centre = (
   await sql<{
     lon: number;
     lat: number;
-  }>`SELECT ST_X(c) AS lon, ST_Y(c) AS lat FROM (SELECT ST_PointOnSurface(geom) AS c FROM sites WHERE turnkey_programme IS NOT NULL ORDER BY cnig_id LIMIT 1) x`.execute(
+  }>`SELECT ST_X(c) AS lon, ST_Y(c) AS lat FROM (
+    SELECT ST_PointOnSurface(geom) AS c FROM sites
+    WHERE turnkey_programme IS NOT NULL ORDER BY cnig_id LIMIT 1
+  ) x`.execute(
     db,
   )
 ).rows[0]!;
