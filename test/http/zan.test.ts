@@ -247,9 +247,7 @@ describe('POST /zan/simulate', () => {
       lon: number;
       lat: number;
     }>`SELECT ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat
-      FROM communes ORDER BY insee LIMIT 1`.execute(
-      t.handle.db,
-    );
+      FROM communes ORDER BY insee LIMIT 1`.execute(t.handle.db);
     const res = await t.get('/zan/simulate', json({ geometry: square(rows[0]!.lon, rows[0]!.lat, 0.002) }));
     expect(res.status).toBe(200);
     const body = await res.json();
