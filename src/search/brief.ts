@@ -40,7 +40,9 @@ const list = <T extends string>(values: readonly T[], name: string, shorthands: 
     .optional()
     .openapi({
       type: 'string',
-      description: `Comma-separated ${name} values${Object.keys(shorthands).length ? ` or ${Object.keys(shorthands).join(', ')}` : ''}`,
+      description:
+        `Comma-separated ${name} values` +
+        (Object.keys(shorthands).length ? ` or ${Object.keys(shorthands).join(', ')}` : ''),
     });
 
 const flag = (description: string) =>
@@ -109,11 +111,13 @@ export const briefQuery = z
       .openapi({ type: 'number', description: 'With near: only results within this many km (geodesic)' }),
     // size: a plot an investor can take
     min_area_ha: positive(
-      'Minimum area, ha. Sites: of their largest available plot (for sale), one plot an investor can take; plots: of the plot',
+      'Minimum area, ha. Sites: of their largest available plot (for sale), one plot an investor can take; ' +
+        'plots: of the plot',
     ),
     max_area_ha: positive('Maximum area, ha. Sites: of their largest available plot (for sale); plots: of the plot'),
     min_available_ha: positive(
-      'Minimum total available area, ha: the plots for sale of a site added up (sites declaring no plot: CNIG site_surf_comm_dispo); on plots, of their site',
+      'Minimum total available area, ha: the plots for sale of a site added up ' +
+        '(sites declaring no plot: CNIG site_surf_comm_dispo); on plots, of their site',
     ),
     // readiness
     turnkey: flag('Turnkey site (programme "sites clés en main") or turnkey plot'),
@@ -155,19 +159,28 @@ export const briefQuery = z
       .optional()
       .openapi({
         description:
-          'score and readiness: best first; area (sites: the largest available plot), price, distance, motorway, id: smallest first; a leading - reverses. Default score.',
+          'score and readiness: best first; area (sites: the largest available plot), price, distance, motorway, id: ' +
+          'smallest first; a leading - reverses. Default score.',
       }),
     // JSON pages default to 50 (listing.ts); GeoJSON and CSV without limit export every match.
     limit: limitQuery(undefined),
     cursor: cursorQuery,
-    count: z.enum(['capped', 'exact']).optional().openapi({
-      description:
-        'capped (default): total counts up to 1000 matches, totalExact false beyond; exact: counts every match, slower on wide briefs',
-    }),
-    f: z.enum(['json', 'geojson', 'csv', 'spreadsheet']).optional().openapi({
-      description:
-        "json (default), geojson, csv (CNIG columns, ;), or spreadsheet (sites only: the brief's fields under French headings, UTF-8 with BOM, ;, decimal comma)",
-    }),
+    count: z
+      .enum(['capped', 'exact'])
+      .optional()
+      .openapi({
+        description:
+          'capped (default): total counts up to 1000 matches, totalExact false beyond; ' +
+          'exact: counts every match, slower on wide briefs',
+      }),
+    f: z
+      .enum(['json', 'geojson', 'csv', 'spreadsheet'])
+      .optional()
+      .openapi({
+        description:
+          'json (default), geojson, csv (CNIG columns, ;), or spreadsheet ' +
+          "(sites only: the brief's fields under French headings, UTF-8 with BOM, ;, decimal comma)",
+      }),
   })
   .strict()
   .superRefine((q, ctx) => {

@@ -1,7 +1,9 @@
 // Rendering a search: a JSON page with the score explained per result, a GeoJSON
-// FeatureCollection, CNIG CSV, or the spreadsheet of sites (spreadsheet.ts). JSON is always one page (limit, cursor, next link,
-// total, exact up to TOTAL_CAP or on count=exact). GeoJSON and the CSVs without `limit` export every match, streamed chunk by chunk
-// from a database cursor so that memory stays flat; with `limit` they are one page too.
+// FeatureCollection, CNIG CSV, or the spreadsheet of sites (spreadsheet.ts). JSON is always one page
+// (limit, cursor, next link, total, exact up to TOTAL_CAP or on count=exact). GeoJSON and the CSVs
+// without `limit` export every match, streamed chunk by chunk from a database cursor so that memory
+// stays flat; with `limit` they are one page too.
+
 import type { Context } from 'hono';
 import type { AppEnv } from '../app-env.js';
 import { mediaTypes } from '../http/media.js';

@@ -21,10 +21,14 @@ export const scoreSchema = z
 const pageSchema = (name: string) =>
   z
     .object({
-      total: z.number().int().openapi({
-        description:
-          'Matches of the brief, all pages: exact up to 1000, else 1000 with totalExact false (count=exact counts them all)',
-      }),
+      total: z
+        .number()
+        .int()
+        .openapi({
+          description:
+            'Matches of the brief, all pages: exact up to 1000, else 1000 with totalExact false ' +
+            '(count=exact counts them all)',
+        }),
       totalExact: z
         .boolean()
         .openapi({ description: 'false when total stopped at the 1000 cap: there are more matches' }),
@@ -36,9 +40,11 @@ const pageSchema = (name: string) =>
     .openapi(name);
 
 export function searchResponses(kind: 'site' | 'plot') {
+  const results = kind === 'site' ? 'Sites' : 'Plots';
   return {
     200: {
-      description: `${kind === 'site' ? 'Sites' : 'Plots'} matching the brief, ranked; an empty list when nothing matches`,
+      description: `${results} matching the brief, ranked; an empty list when nothing matches`,
+
       content: {
         'application/json': { schema: pageSchema(kind === 'site' ? 'SiteSearchPage' : 'PlotSearchPage') },
         [mediaTypes.geojson]: {
@@ -50,7 +56,10 @@ export function searchResponses(kind: 'site' | 'plot') {
           schema: z.string().openapi({
             description: `f=csv: CNIG ${kind === 'site' ? 'site-eco' : 'terrain-eco'} columns, ';'-separated${
               kind === 'site'
-                ? "; f=spreadsheet: one line per site with the brief's fields (name, commune, territory, largest available plot, available area, MW, price, availability date, brownfield, rail siding, motorway km, label status, readiness, score, link to the site page) under French headings, UTF-8 with BOM, ';', decimal comma"
+                ? "; f=spreadsheet: one line per site with the brief's fields (name, commune, territory, " +
+                  'largest available plot, available area, MW, price, availability date, brownfield, rail siding, ' +
+                  'motorway km, label status, readiness, score, link to the site page) under French headings, ' +
+                  "UTF-8 with BOM, ';', decimal comma"
                 : ''
             }. Every match in the search's order, streamed, without limit`,
           }),

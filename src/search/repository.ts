@@ -86,7 +86,10 @@ export function briefConditions(kind: SearchKind, f: Filters): RawBuilder<unknow
   // Regions are known through the Territoires d'industrie (territories.region_code).
   if (f.region) {
     out.push(
-      sql`s.epci_siren IN (SELECT te.epci_siren FROM territory_epci te JOIN territories t ON t.id = te.territory_id WHERE t.region_code = ${f.region})`,
+      sql`s.epci_siren IN (
+        SELECT te.epci_siren
+        FROM territory_epci te JOIN territories t ON t.id = te.territory_id
+        WHERE t.region_code = ${f.region})`,
     );
   }
   if (f.within) {
@@ -97,7 +100,8 @@ export function briefConditions(kind: SearchKind, f: Filters): RawBuilder<unknow
   }
   if (f.bbox) {
     const [minLon, minLat, maxLon, maxLat] = f.bbox;
-    const envelope = sql`ST_MakeEnvelope(${minLon}::float8, ${minLat}::float8, ${maxLon}::float8, ${maxLat}::float8, 4326)`;
+    const envelope = sql`ST_MakeEnvelope(
+      ${minLon}::float8, ${minLat}::float8, ${maxLon}::float8, ${maxLat}::float8, 4326)`;
     out.push(sql`${geom} && ${envelope} AND ST_Intersects(${geom}, ${envelope})`);
   }
   // geom::geography matches the expression indexes of 002_search.sql; distances on the sphere
@@ -108,7 +112,8 @@ export function briefConditions(kind: SearchKind, f: Filters): RawBuilder<unknow
   if (f.near && f.radius_km !== undefined) {
     const metres = sql`${f.radius_km * 1000}::float8`;
     out.push(
-      sql`(${geom})::geography && _ST_Expand(${nearPoint(f.near)}, ${metres}) AND _ST_DWithin((${geom})::geography, ${nearPoint(f.near)}, ${metres}, false)`,
+      sql`(${geom})::geography && _ST_Expand(${nearPoint(f.near)}, ${metres})
+        AND _ST_DWithin((${geom})::geography, ${nearPoint(f.near)}, ${metres}, false)`,
     );
   }
 
@@ -167,13 +172,22 @@ export const cnigClassOf = (kind: SearchKind): CnigClass => (kind === 'site' ? '
 function factColumns(kind: SearchKind, brief: Brief, output: SearchOutput): RawBuilder<unknown> {
   const near = brief.filters.near;
   const geom = sql.ref(kind === 'site' ? 's.geom' : 'p.geom');
-  const shared = sql`s.power_mw, s.network_electricity, s.network_gas, s.network_drinking_water, s.network_sewerage, s.network_fibre,
-    s.rail_siding, s.river_quay, s.motorway_interchange_km, s.freight_station_km, s.port_km, s.turnkey_programme, s.label_status,
+  const point =
+    output === 'json' ? sql`ST_AsGeoJSON(ST_PointOnSurface(${geom}), ${sql.lit(GEOJSON_DECIMALS)})` : sql`NULL::text`;
+  const geometry =
+    output === 'geojson'
+      ? sql`ST_AsGeoJSON(ST_ForcePolygonCCW(${geom}), ${sql.lit(GEOJSON_DECIMALS)})`
+      : sql`NULL::text`;
+
+  const shared = sql`s.power_mw,
+    s.network_electricity, s.network_gas, s.network_drinking_water, s.network_sewerage, s.network_fibre,
+    s.rail_siding, s.river_quay, s.motorway_interchange_km, s.freight_station_km, s.port_km,
+    s.turnkey_programme, s.label_status,
     EXISTS (SELECT 1 FROM territory_epci te WHERE te.epci_siren = s.epci_siren) AS in_territory,
     ${near ? sql`${nearDistance(geom, near)}` : sql`NULL::float8`} AS distance_m,
     ${near ? sql`${nearDistance(geom, near)} / 1000` : sql`NULL::float8`} AS distance_km,
-    ${output === 'json' ? sql`ST_AsGeoJSON(ST_PointOnSurface(${geom}), ${sql.lit(GEOJSON_DECIMALS)})` : sql`NULL::text`} AS point,
-    ${output === 'geojson' ? sql`ST_AsGeoJSON(ST_ForcePolygonCCW(${geom}), ${sql.lit(GEOJSON_DECIMALS)})` : sql`NULL::text`} AS geometry`;
+    ${point} AS point,
+    ${geometry} AS geometry`;
   const cnig = output === 'csv' ? sql`, ${cnigSelect(cnigClassOf(kind))}` : sql``;
   if (kind === 'site') {
     // OFFSET 0 keeps the brownfield EXISTS a per-row probe of plots_brownfield_idx: without it
@@ -181,13 +195,19 @@ function factColumns(kind: SearchKind, brief: Brief, output: SearchOutput): RawB
     // the matches it expects, when a page of 20 needs 20 probes.
     return sql`s.id, s.cnig_id, s.name, s.site_type, s.main_vocation, s.state, s.usable_area_ha, s.area_ha,
       s.offer_available_area_ha AS available_area_ha, s.offer_max_plot_area_ha AS max_plot_area_ha,
-      s.offer_available_from AS available_from, s.offer_price_eur_m2 AS price_eur_m2, s.offer_source AS availability_source,
+      s.offer_available_from AS available_from, s.offer_price_eur_m2 AS price_eur_m2,
+      s.offer_source AS availability_source,
       s.available_area_ha AS declared_available_area_ha,
       s.epci_siren, e.name AS epci_name, s.commune_insee, c.name AS commune_name, c.department,
-      EXISTS (SELECT 1 FROM plots b WHERE b.site_id = s.id AND b.deleted_at IS NULL AND ${brownfieldPlot('b')} OFFSET 0) AS brownfield,
+      EXISTS (
+        SELECT 1 FROM plots b
+        WHERE b.site_id = s.id AND b.deleted_at IS NULL AND ${brownfieldPlot('b')}
+        OFFSET 0
+      ) AS brownfield,
       ${shared}${cnig}`;
   }
-  return sql`p.id, p.cnig_id, p.site_id, s.cnig_id AS site_cnig_id, s.name AS site_name, p.commune_insee, p.area_ha, p.land_control,
+  return sql`p.id, p.cnig_id, p.site_id, s.cnig_id AS site_cnig_id, s.name AS site_name,
+    p.commune_insee, p.area_ha, p.land_control,
     p.development_stage, p.marketing_stage, p.occupation, p.planning_zone, p.turnkey, p.price_eur_m2, p.available_from,
     ${brownfieldPlot('p')} AS brownfield, ${shared}${cnig}`;
 }
@@ -266,10 +286,19 @@ export function searchStatement<K extends SearchKind>(
       ? sql`WHERE r.id ${sql.raw(descending ? '<' : '>')} ${q.cursor.id}::uuid`
       : sql`WHERE (r.sort_key, r.id) > (${q.cursor.key}::float8, ${q.cursor.id}::uuid)`;
   const order = byId ? sql`r.id ${sql.raw(descending ? 'DESC' : 'ASC')}` : sql`r.sort_key, r.id`;
+  const components = sql.join(
+    definition.map((c) => sql`(${c.expression})::float8 AS ${sql.id(componentColumn(c.name))}`),
+  );
+  const facts =
+    nearestFirst(q) ??
+    sql`SELECT ${factColumns(q.kind, q.brief, q.output)}
+      FROM ${fromClause(q.kind)}
+      WHERE ${briefConditions(q.kind, q.brief.filters)}`;
   const statement = sql<Facts<K>>`SELECT * FROM (
-      SELECT f.*, ${sql.join(definition.map((c) => sql`(${c.expression})::float8 AS ${sql.id(componentColumn(c.name))}`))},
+      SELECT f.*, ${components},
         ${sortKeyExpression(q.kind, q.brief, definition)} AS sort_key
-      FROM (${nearestFirst(q) ?? sql`SELECT ${factColumns(q.kind, q.brief, q.output)} FROM ${fromClause(q.kind)} WHERE ${briefConditions(q.kind, q.brief.filters)}`}) f
+      FROM (${facts}) f
+
     ) r ${after}
     ORDER BY ${order} ${q.limit !== undefined ? sql`LIMIT ${q.limit}` : sql``}`;
   return { statement, definition };

@@ -54,7 +54,9 @@ export function siteInvestorRoutes(options: { basemapStyleUrl?: string } = {}) {
       responses: {
         200: {
           description:
-            'The sites and one row per criterion, with each default score (JSON), or the comparison page (HTML); a browser also gets its 4xx as a page',
+            'The sites and one row per criterion, with each default score (JSON), or the comparison page (HTML); ' +
+            'a browser also gets its 4xx as a page',
+
           content: {
             'application/json': { schema: z.record(z.string(), z.any()) },
             [mediaTypes.html]: { schema: z.string() },

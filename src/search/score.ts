@@ -31,6 +31,7 @@
 // `reason` in English, as API clients have read it, and `reasonFr` for the French pages.
 import { sql, type RawBuilder } from 'kysely';
 import { round } from '../round.js';
+import { frenchDay, frenchNumber } from '../web/format.js';
 import type { Brief } from './brief.js';
 
 export type SearchKind = 'site' | 'plot';
@@ -138,14 +139,13 @@ const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 const fmt = (v: number | null, unit: string, digits = 1) =>
   v === null ? 'unknown' : `${Number(v.toFixed(digits))} ${unit}`;
 
-const frenchNumbers = [0, 1, 2].map((digits) => new Intl.NumberFormat('fr-FR', { maximumFractionDigits: digits }));
 /** 20,9 ha; 1 250 km. */
-const fr = (v: number, unit: string, digits = 1) => `${frenchNumbers[digits]!.format(v)} ${unit}`;
-const frenchDate = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', timeZone: 'UTC' });
-const frDate = (iso: string) => frenchDate.format(new Date(`${iso}T00:00:00Z`));
+const fr = (v: number, unit: string, digits = 1) => `${frenchNumber(v, digits)} ${unit}`;
 
 const between = (column: RawBuilder<unknown>, min: number | undefined, max: number | undefined) =>
-  sql`(${column} IS NOT NULL${min !== undefined ? sql` AND ${column} >= ${min}` : sql``}${max !== undefined ? sql` AND ${column} <= ${max}` : sql``})`;
+  sql`(${column} IS NOT NULL${min !== undefined ? sql` AND ${column} >= ${min}` : sql``}${
+    max !== undefined ? sql` AND ${column} <= ${max}` : sql``
+  })`;
 
 /**
  * 1 at 0, falling to 0 at `scale` and beyond; an unknown value counts as `scale` (0). The column
@@ -194,7 +194,7 @@ function sizeRange(min: number | undefined, max: number | undefined) {
 
 function availabilityFr(availableFrom: string | null, today: string): string {
   if (availableFrom === null) return 'date de disponibilité inconnue';
-  return availableFrom <= today ? 'disponible dès maintenant' : `disponible le ${frDate(availableFrom)}`;
+  return availableFrom <= today ? 'disponible dès maintenant' : `disponible le ${frenchDay(availableFrom)}`;
 }
 
 export function scoreDefinition<K extends SearchKind>(
@@ -219,7 +219,10 @@ export function scoreDefinition<K extends SearchKind>(
         ? {
             name: 'size',
             weight: 3,
-            expression: sql<number>`CASE WHEN ${between(sql.ref('f.max_plot_area_ha'), b.min_area_ha, b.max_area_ha)} THEN 1 ELSE 0 END`,
+            expression: sql<number>`CASE
+              WHEN ${between(sql.ref('f.max_plot_area_ha'), b.min_area_ha, b.max_area_ha)} THEN 1
+              ELSE 0
+            END`,
             reason: (f) => `largest available plot ${fmt(num(f.maxPlotAreaHa), 'ha')}; brief ${range.en}`,
             reasonFr: (f) => {
               const largest = num(f.maxPlotAreaHa);
@@ -238,11 +241,26 @@ export function scoreDefinition<K extends SearchKind>(
       {
         name: 'readiness',
         weight: 3,
-        expression: sql<number>`0.5 * (CASE WHEN f.label_status = 'labelled' THEN 1 ELSE 0.2 END) + 0.5 * ${availability}`,
-        reason: (f) =>
-          `${f.labelStatus === 'labelled' ? 'labelled turnkey site' : f.labelStatus ? `label file ${f.labelStatus}: not a label` : 'not a labelled turnkey site'}; available from ${f.availableFrom ?? 'unknown'}`,
-        reasonFr: (f) =>
-          `${f.labelStatus === 'labelled' ? 'Site clé en main labellisé' : f.labelStatus ? `Dossier de label ${labelStatesFr[f.labelStatus] ?? f.labelStatus} : pas encore un label` : 'Site non labellisé clé en main'} ; ${availabilityFr(f.availableFrom, today)}`,
+        expression: sql<number>`0.5 * (CASE WHEN f.label_status = 'labelled' THEN 1 ELSE 0.2 END)
+          + 0.5 * ${availability}`,
+        reason: (f) => {
+          const label =
+            f.labelStatus === 'labelled'
+              ? 'labelled turnkey site'
+              : f.labelStatus
+                ? `label file ${f.labelStatus}: not a label`
+                : 'not a labelled turnkey site';
+          return `${label}; available from ${f.availableFrom ?? 'unknown'}`;
+        },
+        reasonFr: (f) => {
+          const label =
+            f.labelStatus === 'labelled'
+              ? 'Site clé en main labellisé'
+              : f.labelStatus
+                ? `Dossier de label ${labelStatesFr[f.labelStatus] ?? f.labelStatus} : pas encore un label`
+                : 'Site non labellisé clé en main';
+          return `${label} ; ${availabilityFr(f.availableFrom, today)}`;
+        },
       },
     );
   } else {
@@ -251,7 +269,10 @@ export function scoreDefinition<K extends SearchKind>(
         ? {
             name: 'size',
             weight: 3,
-            expression: sql<number>`CASE WHEN ${between(sql.ref('f.area_ha'), b.min_area_ha, b.max_area_ha)} THEN 1 ELSE 0 END`,
+            expression: sql<number>`CASE
+              WHEN ${between(sql.ref('f.area_ha'), b.min_area_ha, b.max_area_ha)} THEN 1
+              ELSE 0
+            END`,
             reason: (f) => `${fmt(num(f.areaHa), 'ha')}; brief ${range.en}`,
             reasonFr: (f) => `Terrain de ${fr(num(f.areaHa) ?? 0, 'ha')} ${range.fr(num(f.areaHa) ?? 0)}`,
           }
@@ -265,12 +286,19 @@ export function scoreDefinition<K extends SearchKind>(
       {
         name: 'readiness',
         weight: 3,
-        expression: sql<number>`0.5 * (CASE WHEN f.turnkey THEN 1 WHEN f.development_stage = 'viabilisé et aménagé' THEN 0.8
-          WHEN f.development_stage = 'viabilisé non aménagé' THEN 0.6 WHEN f.development_stage = 'viabilisation en cours' THEN 0.3 ELSE 0 END) + 0.5 * ${availability}`,
+        expression: sql<number>`0.5 * (CASE
+            WHEN f.turnkey THEN 1
+            WHEN f.development_stage = 'viabilisé et aménagé' THEN 0.8
+            WHEN f.development_stage = 'viabilisé non aménagé' THEN 0.6
+            WHEN f.development_stage = 'viabilisation en cours' THEN 0.3
+            ELSE 0
+          END) + 0.5 * ${availability}`,
         reason: (f) =>
-          `${f.turnkey ? 'turnkey plot' : String(f.developmentStage)}; ${String(f.marketingStage)}; available from ${f.availableFrom ?? 'unknown'}`,
+          `${f.turnkey ? 'turnkey plot' : String(f.developmentStage)}; ${String(f.marketingStage)}; ` +
+          `available from ${f.availableFrom ?? 'unknown'}`,
         reasonFr: (f) =>
-          `${f.turnkey ? 'Terrain clé en main' : `Terrain ${String(f.developmentStage)}`} ; ${String(f.marketingStage)} ; ${availabilityFr(f.availableFrom, today)}`,
+          `${f.turnkey ? 'Terrain clé en main' : `Terrain ${String(f.developmentStage)}`} ; ` +
+          `${String(f.marketingStage)} ; ${availabilityFr(f.availableFrom, today)}`,
       },
     );
   }
@@ -283,7 +311,8 @@ export function scoreDefinition<K extends SearchKind>(
       expression: sql<number>`CASE WHEN coalesce(f.power_mw, 0) >= ${powerTarget}::float8 THEN 1
         ELSE coalesce(f.power_mw, 0) / ${powerTarget}::float8 END`,
       reason: (f) =>
-        `${fmt(num(f.powerMw), 'MW')} available; ${b.min_power_mw !== undefined ? `brief asks ${b.min_power_mw} MW` : '20 MW scores full'}`,
+        `${fmt(num(f.powerMw), 'MW')} available; ` +
+        (b.min_power_mw !== undefined ? `brief asks ${b.min_power_mw} MW` : '20 MW scores full'),
       reasonFr: (f) => {
         const mw = num(f.powerMw);
         if (mw === null) return 'Puissance électrique disponible inconnue';
@@ -333,7 +362,9 @@ export function scoreDefinition<K extends SearchKind>(
       weight: 1,
       expression: ratioDown(sql.ref('f.price_eur_m2'), priceScale),
       reason: (f) =>
-        `${kind === 'site' ? 'lowest available price ' : ''}${fmt(num(f.priceEurM2), '€/m²', 2)}; ${priceScale} €/m² scores 0`,
+        `${kind === 'site' ? 'lowest available price ' : ''}${fmt(num(f.priceEurM2), '€/m²', 2)}; ` +
+        `${priceScale} €/m² scores 0`,
+
       reasonFr: (f) => {
         const price = num(f.priceEurM2);
         const what = kind === 'site' ? 'Prix le plus bas des parcelles disponibles' : 'Prix';

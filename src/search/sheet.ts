@@ -1,6 +1,8 @@
 // The investor sheet of one site (GET /sites/{id}/sheet as JSON; its HTML is the site page,
-// web/investor/site.tsx): everything a site-selection consultant forwards, on one page: location, territory and EPCI, areas, plots with status
-// and price, utilities and power, distances, procedures cleared (labelling criteria met for
+// web/investor/site.tsx): everything a site-selection consultant forwards, on one page: location,
+// territory and EPCI, areas, plots with status and price, utilities and power, distances,
+// procedures cleared (labelling criteria met for
+
 // turnkey sites), and the site manager's contacts. Contacts are the legal entities of CNIG
 // site_moa_* fields; plot owners and buyers are never shown here, whoever they are.
 import type { Kysely } from 'kysely';

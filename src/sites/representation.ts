@@ -46,7 +46,8 @@ export const siteSchema = z
     }),
     availabilitySource: z.enum(['plots', 'declared']).openapi({
       description:
-        'Where maxPlotAreaHa, availableAreaHa, availableFrom and lowestPriceEurM2 come from: the plots for sale of a site that has plots, or what a site without plots declares',
+        'Where maxPlotAreaHa, availableAreaHa, availableFrom and lowestPriceEurM2 come from: ' +
+        'the plots for sale of a site that has plots, or what a site without plots declares',
     }),
     lowestPriceEurM2: z.number().nullable().openapi({ description: 'Lowest price of the plots for sale, EUR/m²' }),
     plots: z.object({

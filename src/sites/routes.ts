@@ -55,7 +55,9 @@ export function siteRoutes(options: { basemapStyleUrl?: string } = {}) {
       path: '/{id}',
       tags: ['sites'],
       summary:
-        'One site: location, areas, utilities, access, turnkey status, plot summary; a browser (Accept: text/html, or f=html) gets the site page',
+        'One site: location, areas, utilities, access, turnkey status, plot summary; ' +
+        'a browser (Accept: text/html, or f=html) gets the site page',
+
       request: { params: z.object({ id: uuidParam('site') }), query: siteFormatQuery },
       responses: {
         200: {

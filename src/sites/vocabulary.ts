@@ -74,5 +74,9 @@ const labelStateWords: Record<LabelState, string> = {
 };
 export const labelStateWord = (state: string | null): string | null =>
   state === null ? null : (labelStateWords[state as LabelState] ?? state);
-/** The programme of turnkey industrial sites ("sites clés en main", Territoires d'industrie and Banque des Territoires). */
+/**
+ * The programme of turnkey industrial sites ("sites clés en main", Territoires d'industrie and
+ * Banque des Territoires).
+ */
+
 export const TURNKEY_PROGRAMME = 'sites-cles-en-main-2023';

@@ -58,6 +58,7 @@ export async function placeCode(db: Kysely<Database>, kind: PlaceKind, text: str
   throw invalidParam(
     'query',
     kind,
-    `unknown ${what} ${JSON.stringify(text)}: expected an INSEE code or a name; did you mean ${ranked.map((r) => r.label).join(', ')}?`,
+    `unknown ${what} ${JSON.stringify(text)}: expected an INSEE code or a name; ` +
+      `did you mean ${ranked.map((r) => r.label).join(', ')}?`,
   );
 }

@@ -82,7 +82,9 @@ export function placeRoutes() {
       path: '/',
       tags: ['territories', 'search'],
       summary:
-        'Place suggestions by name (regions, departments, Territoires d’industrie, EPCI, communes), each with the search parameter and value it sets',
+        'Place suggestions by name (regions, departments, Territoires d’industrie, EPCI, communes), ' +
+        'each with the search parameter and value it sets',
+
       request: {
         query: z
           .object({

@@ -5,6 +5,7 @@
 // alternative as a table of the same figures. Numbers in French format, round ticks with a unit.
 // Its classes are prefixed (zc-): an inline SVG's <style> applies to the whole page.
 import { escapeHtml } from '../http/html.js';
+import { frenchNumber } from '../web/format.js';
 import type { Envelope } from './formulas.js';
 import type { ZanRuleSet } from './rule-sets.js';
 
@@ -14,12 +15,9 @@ export interface ChartYear {
   provisional: boolean;
 }
 
-const number = (value: number, digits = 1) =>
-  new Intl.NumberFormat('fr-FR', { maximumFractionDigits: digits }).format(value);
+/** Hectares with all their decimals, `12,50 ha`, as the ZAN figures are written. */
 export const haFr = (value: number | null | undefined, digits = 2) =>
-  value === null || value === undefined
-    ? '—'
-    : `${new Intl.NumberFormat('fr-FR', { maximumFractionDigits: digits, minimumFractionDigits: digits }).format(value)} ha`;
+  value === null || value === undefined ? '—' : `${frenchNumber(value, digits, true)} ha`;
 
 /**
  * Axis ticks from 0 to at least `max`, about `count` of them, at a round step (1, 2, 2.5 or 5
@@ -88,6 +86,14 @@ function rows(rules: ZanRuleSet, series: ChartYear[], e: Envelope | null): Row[]
   });
 }
 
+const chartStyle =
+  '<style>.zc-grid{stroke:#ddd}.zc-bar{fill:#4a6fa5}.zc-provisional{fill:#9fb4d3}' +
+  '.zc-envelope{stroke:#b03a2e;stroke-width:2;stroke-dasharray:6 3}' +
+  '.zc-cumul{fill:none;stroke:#1d2b3a;stroke-width:2.5}' +
+  '.zc-projection{fill:none;stroke:#1d2b3a;stroke-width:2;stroke-dasharray:4 4}' +
+  '.zc-exhausted{fill:#b03a2e;stroke:#fff;stroke-width:2}.zc-tick,.zc-ytick,.zc-note{font:15px sans-serif;fill:#222}' +
+  '.zc-tick{text-anchor:middle}.zc-ytick{text-anchor:end}.zc-note{font-weight:bold;fill:#8a2a20}</style>';
+
 export function chartSvg(rules: ZanRuleSet, series: ChartYear[], e: Envelope | null, label: string): string {
   // Narrow enough that the labels stay readable once a 390 px screen scales it down.
   const width = 600;
@@ -111,12 +117,16 @@ export function chartSvg(rules: ZanRuleSet, series: ChartYear[], e: Envelope | n
   const parts: string[] = [];
   for (const [i, t] of ticks.entries())
     parts.push(
-      `<line x1="${pad.left}" x2="${width - pad.right}" y1="${f(y(t))}" y2="${f(y(t))}" class="zc-grid"/><text x="${pad.left - 6}" y="${f(y(t) + 4)}" class="zc-ytick">${number(t)}${i === ticks.length - 1 ? ' ha' : ''}</text>`,
+      `<line x1="${pad.left}" x2="${width - pad.right}" y1="${f(y(t))}" y2="${f(y(t))}" class="zc-grid"/>` +
+        `<text x="${pad.left - 6}" y="${f(y(t) + 4)}" class="zc-ytick">` +
+        `${frenchNumber(t)}${i === ticks.length - 1 ? ' ha' : ''}</text>`,
     );
   for (const r of table) {
     if (r.countedHa !== null)
       parts.push(
-        `<rect x="${f(x(r.year) - slot * 0.35)}" y="${f(y(r.countedHa))}" width="${f(slot * 0.7)}" height="${f(y(0) - y(r.countedHa))}" class="${r.provisional ? 'zc-bar zc-provisional' : 'zc-bar'}"><title>${r.year} : ${haFr(r.countedHa)}${r.provisional ? ' (provisoire)' : ''}</title></rect>`,
+        `<rect x="${f(x(r.year) - slot * 0.35)}" y="${f(y(r.countedHa))}" width="${f(slot * 0.7)}" ` +
+          `height="${f(y(0) - y(r.countedHa))}" class="${r.provisional ? 'zc-bar zc-provisional' : 'zc-bar'}">` +
+          `<title>${r.year} : ${haFr(r.countedHa)}${r.provisional ? ' (provisoire)' : ''}</title></rect>`,
       );
     // Every other year, counted back from the window's end so that its last year is labelled.
     if ((table.at(-1)!.year - r.year) % 2 === 0)
@@ -126,12 +136,14 @@ export function chartSvg(rules: ZanRuleSet, series: ChartYear[], e: Envelope | n
     const from = x(rules.target.from) - slot / 2;
     const to = x(rules.target.to) + slot / 2;
     parts.push(
-      `<line x1="${f(from)}" x2="${f(to)}" y1="${f(y(e.allowedHa))}" y2="${f(y(e.allowedHa))}" class="zc-envelope"><title>Enveloppe ${rules.target.from}-${rules.target.to} : ${haFr(e.allowedHa)}</title></line>`,
+      `<line x1="${f(from)}" x2="${f(to)}" y1="${f(y(e.allowedHa))}" y2="${f(y(e.allowedHa))}" class="zc-envelope">` +
+        `<title>Enveloppe ${rules.target.from}-${rules.target.to} : ${haFr(e.allowedHa)}</title></line>`,
     );
     const observed = table.filter((r) => r.cumulativeHa !== null);
     if (observed.length)
       parts.push(
-        `<polyline points="${observed.map((r) => `${f(x(r.year))},${f(y(r.cumulativeHa!))}`).join(' ')}" class="zc-cumul"><title>Cumul depuis ${rules.target.from}</title></polyline>`,
+        `<polyline points="${observed.map((r) => `${f(x(r.year))},${f(y(r.cumulativeHa!))}`).join(' ')}" ` +
+          `class="zc-cumul"><title>Cumul depuis ${rules.target.from}</title></polyline>`,
       );
     const projected = table.filter((r) => r.projectedHa !== null);
     if (projected.length) {
@@ -141,7 +153,8 @@ export function chartSvg(rules: ZanRuleSet, series: ChartYear[], e: Envelope | n
         ...projected.map((r) => [r.year, r.projectedHa!]),
       ];
       parts.push(
-        `<polyline points="${points.map(([yr, v]) => `${f(x(yr!))},${f(y(v!))}`).join(' ')}" class="zc-projection"><title>Projection à ${rules.target.to} : ${haFr(e.projectedHa)}</title></polyline>`,
+        `<polyline points="${points.map(([yr, v]) => `${f(x(yr!))},${f(y(v!))}`).join(' ')}" class="zc-projection">` +
+          `<title>Projection à ${rules.target.to} : ${haFr(e.projectedHa)}</title></polyline>`,
       );
     }
     if (e.exhaustionYear !== null && e.exhaustionYear <= rules.target.to) {
@@ -150,14 +163,19 @@ export function chartSvg(rules: ZanRuleSet, series: ChartYear[], e: Envelope | n
       const text = exhaustionText(rules, e);
       const anchor = cx > width * 0.6 ? 'end' : 'start';
       parts.push(
-        `<circle cx="${f(cx)}" cy="${f(cy)}" r="5" class="zc-exhausted"/><text x="${f(cx + (anchor === 'end' ? -8 : 8))}" y="${f(Math.max(pad.top - 6, cy - 10))}" class="zc-note" text-anchor="${anchor}">${text}</text>`,
+        `<circle cx="${f(cx)}" cy="${f(cy)}" r="5" class="zc-exhausted"/>` +
+          `<text x="${f(cx + (anchor === 'end' ? -8 : 8))}" y="${f(Math.max(pad.top - 6, cy - 10))}" ` +
+          `class="zc-note" text-anchor="${anchor}">${text}</text>`,
       );
     }
   }
-  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escapeHtml(label)}" class="zan-chart">
-<style>.zc-grid{stroke:#ddd}.zc-bar{fill:#4a6fa5}.zc-provisional{fill:#9fb4d3}.zc-envelope{stroke:#b03a2e;stroke-width:2;stroke-dasharray:6 3}.zc-cumul{fill:none;stroke:#1d2b3a;stroke-width:2.5}.zc-projection{fill:none;stroke:#1d2b3a;stroke-width:2;stroke-dasharray:4 4}.zc-exhausted{fill:#b03a2e;stroke:#fff;stroke-width:2}.zc-tick,.zc-ytick,.zc-note{font:15px sans-serif;fill:#222}.zc-tick{text-anchor:middle}.zc-ytick{text-anchor:end}.zc-note{font-weight:bold;fill:#8a2a20}</style>
-<line x1="${pad.left}" x2="${width - pad.right}" y1="${f(y(0))}" y2="${f(y(0))}" stroke="#333"/>${parts.join('')}
-</svg>`;
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" role="img" ` +
+    `aria-label="${escapeHtml(label)}" class="zan-chart">\n${chartStyle}\n` +
+    `<line x1="${pad.left}" x2="${width - pad.right}" y1="${f(y(0))}" y2="${f(y(0))}" stroke="#333"/>` +
+    `${parts.join('')}\n` +
+    '</svg>'
+  );
 }
 
 /** The chart's text alternative: the same figures as a table, year by year. */
@@ -166,8 +184,16 @@ export function chartTable(rules: ZanRuleSet, series: ChartYear[], e: Envelope |
   const body = rows(rules, series, e)
     .map(
       (r) =>
-        `<tr><th scope="row">${r.year}${r.provisional ? ' (provisoire)' : ''}</th>${cell(r.countedHa)}${cell(r.cumulativeHa)}${cell(r.projectedHa)}</tr>`,
+        `<tr><th scope="row">${r.year}${r.provisional ? ' (provisoire)' : ''}</th>` +
+        `${cell(r.countedHa)}${cell(r.cumulativeHa)}${cell(r.projectedHa)}</tr>`,
     )
     .join('');
-  return `<table class="zan-chart-table"><caption>Consommation décomptée par année, cumul depuis ${rules.target.from} et projection à ${rules.target.to} ; enveloppe ${haFr(e?.allowedHa)}, ${exhaustionText(rules, e)}</caption><thead><tr><th scope="col">Année</th><th scope="col">Consommation</th><th scope="col">Cumul depuis ${rules.target.from}</th><th scope="col">Cumul projeté</th></tr></thead><tbody>${body}</tbody></table>`;
+  return (
+    '<table class="zan-chart-table"><caption>' +
+    `Consommation décomptée par année, cumul depuis ${rules.target.from} et projection à ${rules.target.to} ; ` +
+    `enveloppe ${haFr(e?.allowedHa)}, ${exhaustionText(rules, e)}</caption>` +
+    '<thead><tr><th scope="col">Année</th><th scope="col">Consommation</th>' +
+    `<th scope="col">Cumul depuis ${rules.target.from}</th><th scope="col">Cumul projeté</th></tr></thead>` +
+    `<tbody>${body}</tbody></table>`
+  );
 }

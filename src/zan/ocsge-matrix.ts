@@ -81,7 +81,9 @@ export class CoverUseMatrix {
       return {
         ok: false,
         code: 'pair',
-        reason: `cover × use pair not classified by the OCS GE matrix ${this.version} (NONE); give an artificialised flag`,
+        reason:
+          `cover × use pair not classified by the OCS GE matrix ${this.version} (NONE); ` +
+          'give an artificialised flag',
       };
     }
     return {

@@ -48,7 +48,10 @@ function cutQuery(subjects: RawBuilder<unknown>, passed: string[]): RawBuilder<u
   return sql`
     WITH input AS (${subjects}),
     touched AS MATERIALIZED (
-      SELECT s.*, art.covers AS art_covers, art.gs AS art_gs, bf.covers AS bf_covers, bf.gs AS bf_gs, pe.covers AS pe_covers, pe.gs AS pe_gs
+      SELECT s.*,
+        art.covers AS art_covers, art.gs AS art_gs,
+        bf.covers AS bf_covers, bf.gs AS bf_gs,
+        pe.covers AS pe_covers, pe.gs AS pe_gs
       FROM input s
       ${layer('land_cover', sql`x.artificial AND`)} art ON true
       ${layer('brownfields', sql``)} bf ON true
@@ -57,7 +60,11 @@ function cutQuery(subjects: RawBuilder<unknown>, passed: string[]): RawBuilder<u
     -- naf_g: the subject off artificial land (NULL when nothing is left)
     naf AS MATERIALIZED (
       SELECT t.*,
-        CASE WHEN art_gs IS NULL THEN geom WHEN art_covers THEN NULL ELSE ST_Difference(geom, ST_Union(art_gs)) END AS naf_g,
+        CASE
+          WHEN art_gs IS NULL THEN geom
+          WHEN art_covers THEN NULL
+          ELSE ST_Difference(geom, ST_Union(art_gs))
+        END AS naf_g,
         CASE WHEN bf_gs IS NULL OR bf_covers THEN NULL ELSE ST_Union(bf_gs) END AS bf_u,
         CASE WHEN pe_gs IS NULL OR pe_covers THEN NULL ELSE ST_Union(pe_gs) END AS pe_u
       FROM touched t
@@ -66,7 +73,11 @@ function cutQuery(subjects: RawBuilder<unknown>, passed: string[]): RawBuilder<u
     off AS MATERIALIZED (
       SELECT n.*,
         CASE WHEN art_gs IS NULL THEN area_m2 WHEN art_covers THEN 0 ELSE ST_Area(naf_g::geography) END AS naf_m2,
-        CASE WHEN naf_g IS NULL OR bf_covers THEN NULL WHEN bf_gs IS NULL THEN naf_g ELSE ST_Difference(naf_g, bf_u) END AS off_g
+        CASE
+          WHEN naf_g IS NULL OR bf_covers THEN NULL
+          WHEN bf_gs IS NULL THEN naf_g
+          ELSE ST_Difference(naf_g, bf_u)
+        END AS off_g
       FROM naf n
     ),
     areas AS (
@@ -75,19 +86,29 @@ function cutQuery(subjects: RawBuilder<unknown>, passed: string[]): RawBuilder<u
       FROM off o
     )
     SELECT ${sql.join(passed.map((c) => sql.ref(c)))}, area_m2, naf_m2,
-      CASE WHEN bf_gs IS NULL THEN 0 WHEN bf_covers THEN area_m2 ELSE ST_Area(ST_Intersection(geom, bf_u)::geography) END AS brownfield_m2,
+      CASE
+        WHEN bf_gs IS NULL THEN 0
+        WHEN bf_covers THEN area_m2
+        ELSE ST_Area(ST_Intersection(geom, bf_u)::geography)
+      END AS brownfield_m2,
       greatest(0, naf_m2 - off_m2) AS naf_on_brownfield_m2,
-      CASE WHEN pe_gs IS NULL THEN 0 WHEN pe_covers THEN area_m2 ELSE ST_Area(ST_Intersection(geom, pe_u)::geography) END AS pene_m2,
-      CASE WHEN pe_gs IS NULL OR off_g IS NULL THEN 0 WHEN pe_covers THEN off_m2 ELSE ST_Area(ST_Intersection(off_g, pe_u)::geography) END AS naf_in_pene_m2
+      CASE
+        WHEN pe_gs IS NULL THEN 0
+        WHEN pe_covers THEN area_m2
+        ELSE ST_Area(ST_Intersection(geom, pe_u)::geography)
+      END AS pene_m2,
+      CASE
+        WHEN pe_gs IS NULL OR off_g IS NULL THEN 0
+        WHEN pe_covers THEN off_m2
+        ELSE ST_Area(ST_Intersection(off_g, pe_u)::geography)
+      END AS naf_in_pene_m2
     FROM areas`;
 }
 
 /** Measures subjects given as SQL rows (key, commune_insee, site_id, site_vocation, occupation, geom, area_m2). */
 async function measureSubjects(db: Kysely<Database>, subjects: RawBuilder<unknown>): Promise<MeasuredSubject[]> {
-  const { rows } =
-    await sql<MeasuredSubject>`${cutQuery(subjects, ['key', 'commune_insee', 'site_id', 'site_vocation', 'occupation'])}`.execute(
-      db,
-    );
+  const passed = ['key', 'commune_insee', 'site_id', 'site_vocation', 'occupation'];
+  const { rows } = await sql<MeasuredSubject>`${cutQuery(subjects, passed)}`.execute(db);
   return rows;
 }
 
@@ -122,32 +143,45 @@ async function measureCachedPlots(db: Kysely<Database>, filter: PlotFilter): Pro
       WHERE sc.commune_insee = ANY(${filter.communes}::text[]) AND ps.commune_insee IS NULL)`);
   }
   if (filter.pipelineOnly) conditions.push(sql`p.occupation <> 'occupé'`);
+  const uncached = sql`
+    SELECT l.id, l.version, l.commune_insee, l.site_id, l.site_vocation, l.occupation, l.area_m2, p.geom
+    FROM listed l JOIN plots p ON p.id = l.id
+    WHERE NOT l.cached`;
   const { rows } = await sql<MeasuredSubject>`
+
     WITH ref AS (SELECT version FROM zan_reference_version),
     listed AS MATERIALIZED (
       SELECT p.id, p.version, coalesce(p.commune_insee, s.commune_insee) AS commune_insee, s.id::text AS site_id,
-             s.main_vocation AS site_vocation, p.occupation, p.area_ha * 10000 AS area_m2, m.plot_id IS NOT NULL AS cached,
+             s.main_vocation AS site_vocation, p.occupation, p.area_ha * 10000 AS area_m2,
+             m.plot_id IS NOT NULL AS cached,
              m.naf_m2, m.brownfield_m2, m.naf_on_brownfield_m2, m.pene_m2, m.naf_in_pene_m2
       FROM plots p JOIN sites s ON s.id = p.site_id
       LEFT JOIN zan_plot_measures m ON m.plot_id = p.id AND m.plot_version = p.version
         AND m.reference_version = (SELECT version FROM ref) AND m.area_m2 = p.area_ha * 10000
       WHERE ${sql.join(conditions, sql` AND `)}
     ),
-    cut AS MATERIALIZED (${cutQuery(sql`SELECT l.id, l.version, l.commune_insee, l.site_id, l.site_vocation, l.occupation, l.area_m2, p.geom FROM listed l JOIN plots p ON p.id = l.id WHERE NOT l.cached`, passedPlotColumns)}),
+    cut AS MATERIALIZED (${cutQuery(uncached, passedPlotColumns)}),
     stored AS (
-      INSERT INTO zan_plot_measures (plot_id, plot_version, reference_version, area_m2, naf_m2, brownfield_m2, naf_on_brownfield_m2, pene_m2, naf_in_pene_m2)
-      SELECT c.id, c.version, ref.version, c.area_m2, c.naf_m2, c.brownfield_m2, c.naf_on_brownfield_m2, c.pene_m2, c.naf_in_pene_m2
+      INSERT INTO zan_plot_measures (
+        plot_id, plot_version, reference_version, area_m2,
+        naf_m2, brownfield_m2, naf_on_brownfield_m2, pene_m2, naf_in_pene_m2
+      )
+      SELECT c.id, c.version, ref.version, c.area_m2,
+        c.naf_m2, c.brownfield_m2, c.naf_on_brownfield_m2, c.pene_m2, c.naf_in_pene_m2
       FROM cut c CROSS JOIN ref
       ORDER BY c.id
       ON CONFLICT (plot_id) DO UPDATE SET
-        plot_version = excluded.plot_version, reference_version = excluded.reference_version, area_m2 = excluded.area_m2,
-        naf_m2 = excluded.naf_m2, brownfield_m2 = excluded.brownfield_m2, naf_on_brownfield_m2 = excluded.naf_on_brownfield_m2,
-        pene_m2 = excluded.pene_m2, naf_in_pene_m2 = excluded.naf_in_pene_m2, measured_at = now()
+        plot_version = excluded.plot_version, reference_version = excluded.reference_version,
+        area_m2 = excluded.area_m2, naf_m2 = excluded.naf_m2, brownfield_m2 = excluded.brownfield_m2,
+        naf_on_brownfield_m2 = excluded.naf_on_brownfield_m2, pene_m2 = excluded.pene_m2,
+        naf_in_pene_m2 = excluded.naf_in_pene_m2, measured_at = now()
     )
-    SELECT id::text AS key, commune_insee, site_id, site_vocation, occupation, area_m2, naf_m2, brownfield_m2, naf_on_brownfield_m2, pene_m2, naf_in_pene_m2
+    SELECT id::text AS key, commune_insee, site_id, site_vocation, occupation,
+      area_m2, naf_m2, brownfield_m2, naf_on_brownfield_m2, pene_m2, naf_in_pene_m2
     FROM listed WHERE cached
     UNION ALL
-    SELECT id::text, commune_insee, site_id, site_vocation, occupation, area_m2, naf_m2, brownfield_m2, naf_on_brownfield_m2, pene_m2, naf_in_pene_m2
+    SELECT id::text, commune_insee, site_id, site_vocation, occupation,
+      area_m2, naf_m2, brownfield_m2, naf_on_brownfield_m2, pene_m2, naf_in_pene_m2
     FROM cut`.execute(db);
   return rows;
 }
@@ -169,7 +203,9 @@ export async function measureGeometry(db: Kysely<Database>, rules: ZanRuleSet, g
         SELECT c.insee, ST_Multi(ST_CollectionExtract(ST_Intersection(g.geom, c.geom), 3)) AS geom
         FROM g JOIN communes c ON ST_Intersects(c.geom, g.geom)
       )
-      SELECT insee AS key, insee AS commune_insee, NULL::text AS site_id, NULL::text AS site_vocation, NULL::text AS occupation,
+      SELECT insee AS key, insee AS commune_insee,
+             NULL::text AS site_id, NULL::text AS site_vocation, NULL::text AS occupation,
+
              geom, ST_Area(geom::geography) AS area_m2
       FROM parts WHERE NOT ST_IsEmpty(geom)`,
   );

@@ -3,6 +3,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { round } from '../round.js';
+import { haFr } from './chart.js';
 import { envelopeShare, sparteReading, type Envelope } from './formulas.js';
 import type { ZanRuleSet } from './rule-sets.js';
 import {
@@ -41,7 +42,9 @@ export const projectionMethod = (rules: ZanRuleSet) => ({
   method: 'consumed-plus-recent-pace',
   paceYears: rules.paceYears,
   to: rules.target.to,
-  description: `par commune : consommé depuis ${rules.target.from} + rythme moyen des ${rules.paceYears} dernières années observées × années restantes jusqu’à ${rules.target.to}, puis sommé`,
+  description:
+    `par commune : consommé depuis ${rules.target.from} + rythme moyen des ${rules.paceYears} ` +
+    `dernières années observées × années restantes jusqu’à ${rules.target.to}, puis sommé`,
 });
 
 const MISSING = 'données manquantes';
@@ -94,9 +97,6 @@ export function communeJson(rules: ZanRuleSet, c: CommuneEnvelope) {
   };
 }
 
-const haText = (value: number) =>
-  `${new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 2, minimumFractionDigits: 2 }).format(value)} ha`;
-
 /**
  * A level's figures as SPARTE shows them beside ours, with the difference said in words. The
  * law gives the 1 ha floor to each commune; SPARTE floors the level's total once, so a level
@@ -110,8 +110,15 @@ export function sparteComparison(rules: ZanRuleSet, e: Envelope | null) {
   const floor =
     Math.abs(allowedDifference) < 0.005
       ? 'Les deux enveloppes coïncident : aucune commune n’y est relevée au plancher.'
-      : `Foncier applique la réduction puis le plancher de ${haText(rules.communalGuaranteeHa)} commune par commune, comme la loi (${e.guaranteedCommunes} commune(s) relevée(s) au plancher) ; SPARTE l’applique une seule fois au total de l’échelon, d’où ${haText(Math.abs(allowedDifference))} d’écart.`;
-  const projection = `Projection : Foncier ajoute au consommé le rythme des ${rules.paceYears} dernières années sur les années restantes jusqu’à ${rules.target.to} ; SPARTE multiplie le rythme moyen depuis ${rules.target.from} par ${rules.sparte.projectionYears}.`;
+      : `Foncier applique la réduction puis le plancher de ${haFr(rules.communalGuaranteeHa)} commune par commune, ` +
+        `comme la loi (${e.guaranteedCommunes} commune(s) relevée(s) au plancher) ; ` +
+        'SPARTE l’applique une seule fois au total de l’échelon, ' +
+        `d’où ${haFr(Math.abs(allowedDifference))} d’écart.`;
+  const projection =
+    `Projection : Foncier ajoute au consommé le rythme des ${rules.paceYears} dernières années ` +
+    `sur les années restantes jusqu’à ${rules.target.to} ; ` +
+    `SPARTE multiplie le rythme moyen depuis ${rules.target.from} par ${rules.sparte.projectionYears}.`;
+
   return {
     allowedHa: round(theirs.allowedHa, 4),
     paceHaPerYear: round(theirs.paceHaPerYear, 4),
@@ -253,5 +260,20 @@ export async function siteZan(db: Kysely<Database>, rules: ZanRuleSet, id: strin
     commune: around.commune,
     epci: around.epci,
     plots: plots.map(plotJson),
+  };
+}
+
+/** A plot's ZAN document (GET /plots/{id}/zan); undefined when there is no such plot. */
+export async function plotZan(db: Kysely<Database>, rules: ZanRuleSet, id: string) {
+  const [plot] = await measurePlots(db, rules, { plotIds: [id] });
+  if (!plot) return undefined;
+  const around = await envelopesAround(db, rules, plot.communeInsee, plot.measure.consumptionM2 / M2_PER_HA);
+  return {
+    ...plotJson(plot),
+    ruleSet: ruleSetSummary(rules),
+    vintages: await dataVintages(db, plot.communeInsee ? [plot.communeInsee] : []),
+    provisionalYears: around.commune?.envelope?.provisionalYears ?? [],
+    commune: around.commune,
+    epci: around.epci,
   };
 }

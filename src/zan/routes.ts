@@ -12,14 +12,13 @@ import { problemResponses } from '../http/schemas.js';
 import { polygonalGeometrySchema } from '../geometry/input.js';
 import { round } from '../round.js';
 import { codeSyntax } from '../territories/codes.js';
-import { defaultRuleSetId, ruleSet, ruleSetIds } from './rule-sets.js';
+import { defaultRuleSetId, ruleSet, ruleSetIds, ruleSetSearch } from './rule-sets.js';
+
 import { parseSort, sortValues, zanPage, type EpciEnvelope } from '../web/territory/zan.js';
 import {
   communeEnvelopes,
   communesBounds,
-  dataVintages,
   epciCommunes,
-  measurePlots,
   resolveTerritory,
   sumEnvelopes,
   territoryZan,
@@ -27,16 +26,7 @@ import {
 } from './repository.js';
 import { territoryReportHtml } from './report.js';
 import { simulate } from './simulate.js';
-import {
-  communeJson,
-  envelopesAround,
-  levelJson,
-  M2_PER_HA,
-  plotJson,
-  ruleSetSummary,
-  siteZan,
-  totalsJson,
-} from './representation.js';
+import { communeJson, levelJson, plotZan, ruleSetSummary, siteZan, totalsJson } from './representation.js';
 
 const ruleSetQuery = z
   .object({
@@ -124,7 +114,8 @@ export function zanRoutes(options: { basemapStyleUrl?: string } = {}) {
       path: '/territories/{id}/zan',
       tags: ['zan'],
       summary:
-        "ZAN envelope of a Territoire d'industrie, an EPCI or a commune: reference, allowance, consumption, pace, pipeline pressure, yearly series",
+        "ZAN envelope of a Territoire d'industrie, an EPCI or a commune: reference, allowance, consumption, pace, " +
+        'pipeline pressure, yearly series',
       request: { params: z.object({ id: zanTerritoryIdParam }), query: territoryZanQuery },
       responses: {
         200: {
@@ -184,7 +175,7 @@ export function zanRoutes(options: { basemapStyleUrl?: string } = {}) {
           })),
           communes: zan.communes.map((commune) => communeJson(rules, commune)),
           links: {
-            report: `/territories/${territory.id}/zan/report${rules.id === defaultRuleSetId ? '' : `?rule_set=${encodeURIComponent(rules.id)}`}`,
+            report: `/territories/${territory.id}/zan/report${ruleSetSearch(rules)}`,
           },
         },
         200,
@@ -256,8 +247,11 @@ export function zanRoutes(options: { basemapStyleUrl?: string } = {}) {
   return app;
 }
 
-/** GET /sites/{id}/zan, mounted by the sites router (sites/routes.ts). */
-export function siteZanRoutes() {
+/**
+ * GET /{id}/zan of a site or a plot, mounted by the sites and plots routers (sites/routes.ts,
+ * plots/routes.ts): the same route, each with its own document.
+ */
+function measureRoutes(kind: 'site' | 'plot', summary: string, measure: typeof siteZan | typeof plotZan) {
   const app = new OpenAPIHono<AppEnv>();
 
   app.openapi(
@@ -265,19 +259,21 @@ export function siteZanRoutes() {
       method: 'get',
       path: '/{id}/zan',
       tags: ['zan'],
-      summary:
-        "ZAN measures of a site: sums of its plots, renewal share, share of the commune's and EPCI's remaining envelope",
-      request: { params: z.object({ id: uuidParam('site') }), query: ruleSetQuery },
+      summary,
+      request: { params: z.object({ id: uuidParam(kind) }), query: ruleSetQuery },
       responses: {
-        200: { description: 'ZAN figures', content: { 'application/json': { schema: zanDocument('SiteZan') } } },
+        200: {
+          description: 'ZAN figures',
+          content: { 'application/json': { schema: zanDocument(kind === 'site' ? 'SiteZan' : 'PlotZan') } },
+        },
         ...problemResponses,
       },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
       const rules = ruleSet(c.req.valid('query').rule_set);
-      const result = await siteZan(c.var.db, rules, id);
-      if (!result) throw new NotFoundError('site', id);
+      const result = await measure(c.var.db, rules, id);
+      if (!result) throw new NotFoundError(kind, id);
       return c.json(result, 200);
     },
   );
@@ -285,42 +281,18 @@ export function siteZanRoutes() {
   return app;
 }
 
-/** GET /plots/{id}/zan, mounted by the plots router (plots/routes.ts). */
-export function plotZanRoutes() {
-  const app = new OpenAPIHono<AppEnv>();
-
-  app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/{id}/zan',
-      tags: ['zan'],
-      summary:
-        'ZAN measures of a plot: NAF area, artificialised share, brownfield overlap, PENE, class, consumption if developed',
-      request: { params: z.object({ id: uuidParam('plot') }), query: ruleSetQuery },
-      responses: {
-        200: { description: 'ZAN figures', content: { 'application/json': { schema: zanDocument('PlotZan') } } },
-        ...problemResponses,
-      },
-    }),
-    async (c) => {
-      const { id } = c.req.valid('param');
-      const rules = ruleSet(c.req.valid('query').rule_set);
-      const [plot] = await measurePlots(c.var.db, rules, { plotIds: [id] });
-      if (!plot) throw new NotFoundError('plot', id);
-      const around = await envelopesAround(c.var.db, rules, plot.communeInsee, plot.measure.consumptionM2 / M2_PER_HA);
-      return c.json(
-        {
-          ...plotJson(plot),
-          ruleSet: ruleSetSummary(rules),
-          vintages: await dataVintages(c.var.db, plot.communeInsee ? [plot.communeInsee] : []),
-          provisionalYears: around.commune?.envelope?.provisionalYears ?? [],
-          commune: around.commune,
-          epci: around.epci,
-        },
-        200,
-      );
-    },
+export const siteZanRoutes = () =>
+  measureRoutes(
+    'site',
+    "ZAN measures of a site: sums of its plots, renewal share, share of the commune's and EPCI's " +
+      'remaining envelope',
+    siteZan,
   );
 
-  return app;
-}
+export const plotZanRoutes = () =>
+  measureRoutes(
+    'plot',
+    'ZAN measures of a plot: NAF area, artificialised share, brownfield overlap, PENE, class, ' +
+      'consumption if developed',
+    plotZan,
+  );

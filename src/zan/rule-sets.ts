@@ -62,7 +62,9 @@ export const climatResilience2021Zan2023: ZanRuleSet = {
     // covered by a PLU, a document standing in its place or a carte communale "prescrit, arrêté
     // ou approuvé avant le 22 août 2026" cannot be denied, for 2021-2031, a consumption of
     // natural, agricultural and forest land of at least one hectare.
-    'Loi n° 2023-630, art. 4 (art. 194, III, 3° loi 2021-1104): garantie de 1 ha pour une commune dotée d’un document d’urbanisme prescrit, arrêté ou approuvé avant le 22 août 2026',
+    'Loi n° 2023-630, art. 4 (art. 194, III, 3° loi 2021-1104): garantie de 1 ha pour une commune dotée ' +
+      'd’un document d’urbanisme prescrit, arrêté ou approuvé avant le 22 août 2026',
+
     "Art. L.111-26 code de l'urbanisme (friches)",
   ],
   reference: { from: 2011, to: 2020 },
@@ -116,3 +118,7 @@ export function ruleSet(id: string = defaultRuleSetId): ZanRuleSet {
   if (!found) throw new RangeError(`unknown ZAN rule set ${JSON.stringify(id)}`);
   return found;
 }
+
+/** The query string that keeps a rule set in a link: none for the default one. */
+export const ruleSetSearch = (rules: ZanRuleSet) =>
+  rules.id === defaultRuleSetId ? '' : `?rule_set=${encodeURIComponent(rules.id)}`;

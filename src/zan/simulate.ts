@@ -62,7 +62,8 @@ async function measuredParts(
     throw invalidParam(
       'body',
       'plotIds',
-      `unknown plot ids: ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ` and ${missing.length - 10} more` : ''}`,
+      `unknown plot ids: ${missing.slice(0, 10).join(', ')}` +
+        (missing.length > 10 ? ` and ${missing.length - 10} more` : ''),
     );
   return { parts: measured, unallocatedHa: 0 };
 }

@@ -37,9 +37,13 @@ const candidates: Record<string, string> = {
   'trigger-kept columns': `sites s CROSS JOIN LATERAL (SELECT s.offer_max_plot_area_ha AS max_plot,
       s.offer_available_area_ha AS available, s.offer_available_from AS available_from) o`,
   'query (plain view)': `sites s CROSS JOIN LATERAL (
-      SELECT CASE WHEN count(*) > 0 THEN max(p.area_ha) FILTER (WHERE ${forSale}) ELSE s.max_plot_area_ha END AS max_plot,
-        CASE WHEN count(*) > 0 THEN coalesce(sum(p.area_ha) FILTER (WHERE ${forSale}), 0) ELSE s.available_area_ha END AS available,
-        CASE WHEN count(*) > 0 THEN min(p.available_from) FILTER (WHERE ${forSale}) ELSE s.available_from END AS available_from
+      SELECT
+        CASE WHEN count(*) > 0 THEN max(p.area_ha) FILTER (WHERE ${forSale})
+          ELSE s.max_plot_area_ha END AS max_plot,
+        CASE WHEN count(*) > 0 THEN coalesce(sum(p.area_ha) FILTER (WHERE ${forSale}), 0)
+          ELSE s.available_area_ha END AS available,
+        CASE WHEN count(*) > 0 THEN min(p.available_from) FILTER (WHERE ${forSale})
+          ELSE s.available_from END AS available_from
       FROM plots p WHERE p.site_id = s.id AND p.deleted_at IS NULL) o`,
   'materialized view': `sites s LEFT JOIN bench_site_offer m ON m.site_id = s.id CROSS JOIN LATERAL (
       SELECT CASE WHEN m.site_id IS NULL THEN s.max_plot_area_ha ELSE m.max_plot END AS max_plot,
@@ -47,8 +51,9 @@ const candidates: Record<string, string> = {
         CASE WHEN m.site_id IS NULL THEN s.available_from ELSE m.available_from END AS available_from) o`,
 };
 const briefs: Record<string, string> = {
-  "issue's brief (12–40 ha, 20 MW, rail, motorway ≤ 10 km, by 2028-06)": `o.max_plot BETWEEN 12 AND 40 AND s.power_mw >= 20
-    AND s.rail_siding IS TRUE AND s.motorway_interchange_km <= 10 AND o.available_from <= '2028-06-01'`,
+  "issue's brief (12–40 ha, 20 MW, rail, motorway ≤ 10 km, by 2028-06)": `o.max_plot BETWEEN 12 AND 40
+    AND s.power_mw >= 20 AND s.rail_siding IS TRUE AND s.motorway_interchange_km <= 10
+    AND o.available_from <= '2028-06-01'`,
   'min_area_ha=12': 'o.max_plot >= 12',
   'min_available_ha=20': 'o.available >= 20',
   'no filter, largest plot first': 'TRUE',
@@ -86,7 +91,8 @@ for (const [brief, where] of Object.entries(briefs)) {
   for (const [name, from] of Object.entries(candidates)) {
     const page = `SELECT s.id, o.max_plot, o.available FROM ${from} WHERE s.deleted_at IS NULL AND ${where}
       ORDER BY o.max_plot DESC NULLS LAST, s.id LIMIT 20`;
-    const total = `SELECT count(*)::int AS n FROM (SELECT 1 FROM ${from} WHERE s.deleted_at IS NULL AND ${where} LIMIT 1001) m`;
+    const total = `SELECT count(*)::int AS n
+      FROM (SELECT 1 FROM ${from} WHERE s.deleted_at IS NULL AND ${where} LIMIT 1001) m`;
     const n = (await pool.query<{ n: number }>(total)).rows[0]!.n;
     if (matches !== undefined && n !== matches) throw new Error(`${name} finds ${n} matches, the columns ${matches}`);
     matches = n;
@@ -116,7 +122,11 @@ async function inRollback(work: (client: pg.PoolClient) => Promise<unknown>): Pr
 }
 const onePlot = (await pool.query<{ id: string }>(`SELECT id FROM plots WHERE deleted_at IS NULL ORDER BY id LIMIT 1`))
   .rows[0]!.id;
-const flip = `UPDATE plots SET marketing_stage = CASE WHEN marketing_stage = 'en vente' THEN 'vendu, commercialisation achevée' ELSE 'en vente' END`;
+const flip = `UPDATE plots SET marketing_stage = CASE
+  WHEN marketing_stage = 'en vente' THEN 'vendu, commercialisation achevée'
+  ELSE 'en vente'
+END`;
+
 // Both sides take the same ALTER TABLE lock, so that only the trigger differs.
 const triggers = (on: boolean) => async (client: pg.PoolClient, statement: string) => {
   await client.query(`ALTER TABLE plots ${on ? 'ENABLE' : 'DISABLE'} TRIGGER plots_offer_update`);

@@ -3,8 +3,9 @@
 //   DATABASE_URL=postgres://… npm run bench -- investor-pages   (a scratch database beside it)
 // Loads the demo catalogue plus BENCH_PLOTS generated plots (default 20,000), then through
 // app.request, BENCH_RUNS times each (default 5), medians and ratios against a baseline of the
-// same run (each after one untimed request): the spreadsheet download of every site (f=spreadsheet) against the CNIG CSV of the
-// same search (f=csv, the download it sits beside); the site page against the site's JSON; the
+// same run (each after one untimed request): the spreadsheet download of every site
+// (f=spreadsheet) against the CNIG CSV of the same search (f=csv, the download it sits beside);
+// the site page against the site's JSON; the
 // comparison page of 5 sites against its JSON.
 import { createApp } from '../../src/app.js';
 import { fixedClock } from '../../src/clock.js';
@@ -34,7 +35,8 @@ try {
   await generateFixtures(handle.db, { plots });
   const sites = await handle.db.selectFrom('sites').select('id').orderBy('cnigId').execute();
   console.log(
-    `${handle.kind}: ${sites.length} sites, ${plots} generated plots, loaded in ${((performance.now() - started) / 1000).toFixed(0)} s`,
+    `${handle.kind}: ${sites.length} sites, ${plots} generated plots, ` +
+      `loaded in ${((performance.now() - started) / 1000).toFixed(0)} s`,
   );
   const app = createApp({ db: handle.db, backend: handle.kind, clock: fixedClock('2026-11-25'), tileCacheBytes: 0 });
   const browser = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' };
@@ -71,7 +73,9 @@ try {
     const measured = await median(path, headers);
     const baseline = await median(basePath, baseHeaders);
     console.log(
-      `${name}: ${measured.ms.toFixed(1)} ms (${(measured.bytes / 1024).toFixed(0)} KiB) vs ${baseline.ms.toFixed(1)} ms (${(baseline.bytes / 1024).toFixed(0)} KiB), ratio ${(measured.ms / baseline.ms).toFixed(2)}`,
+      `${name}: ${measured.ms.toFixed(1)} ms (${(measured.bytes / 1024).toFixed(0)} KiB) ` +
+        `vs ${baseline.ms.toFixed(1)} ms (${(baseline.bytes / 1024).toFixed(0)} KiB), ` +
+        `ratio ${(measured.ms / baseline.ms).toFixed(2)}`,
     );
   }
 } finally {

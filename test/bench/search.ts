@@ -29,9 +29,8 @@ await ensureCatalogue(db, targetPlots);
 // Planner statistics from before a bulk load make it pick sorts and hash joins over whole
 // tables; with autovacuum off nothing refreshes them, so the benchmark does.
 const stale = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_stat_user_tables
-  WHERE relname IN ('plots', 'sites') AND (last_analyze IS NULL AND last_autoanalyze IS NULL OR n_mod_since_analyze > n_live_tup / 10)`.execute(
-  db,
-);
+  WHERE relname IN ('plots', 'sites')
+    AND (last_analyze IS NULL AND last_autoanalyze IS NULL OR n_mod_since_analyze > n_live_tup / 10)`.execute(db);
 if (stale.rows[0]!.n > 0) {
   console.log('analyzing (planner statistics are stale)…');
   await sql`ANALYZE`.execute(db);
@@ -54,29 +53,35 @@ const territory = (await db.selectFrom('territories').select('id').orderBy('id')
 const department = (
   await sql<{
     department: string;
-  }>`SELECT c.department FROM plots p JOIN communes c ON c.insee = p.commune_insee GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`.execute(
-    db,
-  )
+  }>`SELECT c.department FROM plots p JOIN communes c ON c.insee = p.commune_insee
+    GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`.execute(db)
 ).rows[0]!.department;
 // The briefs' `near` point: a demo turnkey site, so that the radius holds generated plots around it.
 const centre = (
   await sql<{
     lon: number;
     lat: number;
-  }>`SELECT ST_X(c) AS lon, ST_Y(c) AS lat FROM (SELECT ST_PointOnSurface(geom) AS c FROM sites WHERE turnkey_programme IS NOT NULL ORDER BY cnig_id LIMIT 1) x`.execute(
-    db,
-  )
+  }>`SELECT ST_X(c) AS lon, ST_Y(c) AS lat FROM (
+    SELECT ST_PointOnSurface(geom) AS c FROM sites
+    WHERE turnkey_programme IS NOT NULL ORDER BY cnig_id LIMIT 1
+  ) x`.execute(db)
 ).rows[0]!;
 const in18Months = new Date(Date.now() + 548 * 86_400_000).toISOString().slice(0, 10);
 
 const briefs: { name: string; path: string }[] = [
   {
     name: 'issue brief: 12-40 ha, serviced, 20 MW, ITE, motorway ≤ 10 km, within 18 months',
-    path: `/sites?min_area_ha=12&max_area_ha=40&development_stage=${encodeURIComponent('viabilisé et aménagé,viabilisé non aménagé')}&marketing_stage=available&min_power_mw=20&rail_siding=true&max_motorway_km=10&available_before=${in18Months}&limit=20`,
+    path:
+      '/sites?min_area_ha=12&max_area_ha=40' +
+      `&development_stage=${encodeURIComponent('viabilisé et aménagé,viabilisé non aménagé')}` +
+      '&marketing_stage=available&min_power_mw=20&rail_siding=true&max_motorway_km=10' +
+      `&available_before=${in18Months}&limit=20`,
   },
   {
     name: 'plots for sale ≥ 2 ha within 30 km, nearest first',
-    path: `/plots?near=${centre.lon.toFixed(4)},${centre.lat.toFixed(4)}&radius_km=30&marketing_stage=available&min_area_ha=2&sort=distance&limit=50`,
+    path:
+      `/plots?near=${centre.lon.toFixed(4)},${centre.lat.toFixed(4)}&radius_km=30` +
+      '&marketing_stage=available&min_area_ha=2&sort=distance&limit=50',
   },
   {
     name: "turnkey sites of a Territoire d'industrie by readiness",
@@ -84,7 +89,9 @@ const briefs: { name: string; path: string }[] = [
   },
   {
     name: 'cheap U/AU plots ≥ 5 ha in a department by price',
-    path: `/plots?department=${department}&max_price_eur_m2=25&planning_zone=U,AU&min_area_ha=5&marketing_stage=available&sort=price&limit=50`,
+    path:
+      `/plots?department=${department}&max_price_eur_m2=25&planning_zone=U,AU&min_area_ha=5` +
+      '&marketing_stage=available&sort=price&limit=50',
   },
   {
     name: 'brownfield sites with fibre, gas, 10 MW, freight ≤ 15 km',
@@ -149,7 +156,9 @@ for (const brief of briefs) {
   ];
   console.log(`\n● ${brief.name}\n  ${brief.path}\n  matches ${matched}`);
   console.log(
-    `  app p50 ${a50.toFixed(1)} ms  p95 ${a95.toFixed(1)} ms | pg p50 ${p50.toFixed(1)} ms  p95 ${p95.toFixed(1)} ms | overhead ratio p50 ${(a50 / p50).toFixed(2)}  p95 ${(a95 / p95).toFixed(2)}`,
+    `  app p50 ${a50.toFixed(1)} ms  p95 ${a95.toFixed(1)} ms | ` +
+      `pg p50 ${p50.toFixed(1)} ms  p95 ${p95.toFixed(1)} ms | ` +
+      `overhead ratio p50 ${(a50 / p50).toFixed(2)}  p95 ${(a95 / p95).toFixed(2)}`,
   );
   console.log(`  seq scan on plots: ${seqScan ? 'YES' : 'no'}`);
   console.log(`  EXPLAIN (page):\n${plan.map((l) => `    ${l}`).join('\n')}`);
@@ -181,7 +190,8 @@ for (const brief of briefs) {
   await reader.cancel();
   const seconds = (performance.now() - started) / 1000;
   console.log(
-    `\nGeoJSON export: ${features} features, ${(bytes / 1e6).toFixed(1)} MB in ${seconds.toFixed(2)} s = ${Math.round(features / seconds)} features/s; peak RSS growth ${((peak - rss0) / 1e6).toFixed(1)} MB`,
+    `\nGeoJSON export: ${features} features, ${(bytes / 1e6).toFixed(1)} MB in ${seconds.toFixed(2)} s = ` +
+      `${Math.round(features / seconds)} features/s; peak RSS growth ${((peak - rss0) / 1e6).toFixed(1)} MB`,
   );
 }
 

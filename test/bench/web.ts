@@ -17,7 +17,8 @@ import { chromiumAvailable, launchChromium, serveOnLoopback } from '../support/b
 
 const runs = Number(process.env.BENCH_RUNS ?? 5);
 const brief =
-  'min_area_ha=12&max_area_ha=40&min_power_mw=20&rail_siding=true&max_motorway_km=10&available_before=2028-06-30&region=84';
+  'min_area_ha=12&max_area_ha=40&min_power_mw=20&rail_siding=true&max_motorway_km=10' +
+  '&available_before=2028-06-30&region=84';
 
 const handle = await openPGlite(undefined);
 await migrateToLatest(handle.db);
@@ -62,13 +63,17 @@ for (const [url, type] of fetched) {
 console.log('first view: bytes as sent, gzipped, Brotli');
 for (const row of rows)
   console.log(
-    `  ${row.kind.padEnd(8)} ${kb(row.raw).padStart(10)} ${kb(row.gzip).padStart(10)} ${kb(row.brotli).padStart(10)}  ${row.url}`,
+    `  ${row.kind.padEnd(8)} ${kb(row.raw).padStart(10)} ${kb(row.gzip).padStart(10)} ` +
+      `${kb(row.brotli).padStart(10)}  ${row.url}`,
   );
 const assets = rows.filter((r) => r.kind !== 'document');
 const sum = (list: typeof rows, key: 'gzip' | 'brotli') => list.reduce((total, r) => total + r[key], 0);
 const ours = assets.filter((r) => !r.url.includes('maplibre'));
 console.log(
-  `JS + CSS gzipped: ${kb(sum(assets, 'gzip'))} (target ≤ 400 KB: ${sum(assets, 'gzip') <= 400 * 1024 ? 'met' : 'missed'}), Brotli ${kb(sum(assets, 'brotli'))}; ours alone ${kb(sum(ours, 'gzip'))} gzipped, MapLibre ${kb(sum(assets, 'gzip') - sum(ours, 'gzip'))}`,
+  `JS + CSS gzipped: ${kb(sum(assets, 'gzip'))} ` +
+    `(target ≤ 400 KB: ${sum(assets, 'gzip') <= 400 * 1024 ? 'met' : 'missed'}), ` +
+    `Brotli ${kb(sum(assets, 'brotli'))}; ours alone ${kb(sum(ours, 'gzip'))} gzipped, ` +
+    `MapLibre ${kb(sum(assets, 'gzip') - sum(ours, 'gzip'))}`,
 );
 await page.close();
 
@@ -99,7 +104,8 @@ const baseline = median(server_);
 console.log(`time to the first result list, median of ${runs} (embedded database):`);
 console.log(`  server-rendered list (baseline)   ${median(server_).toFixed(0)} ms`);
 console.log(
-  `  list re-rendered by the script    ${median(scripted).toFixed(0)} ms  (× ${(median(scripted) / baseline).toFixed(2)})`,
+  `  list re-rendered by the script    ${median(scripted).toFixed(0)} ms  ` +
+    `(× ${(median(scripted) / baseline).toFixed(2)})`,
 );
 console.log(
   `  map drawn (idle)                  ${median(drawn).toFixed(0)} ms  (× ${(median(drawn) / baseline).toFixed(2)})`,

@@ -115,7 +115,10 @@ try {
   const oneCold = await sample(() => territoryZan(handle.db, rules, one), coldRuns, emptyCache);
   const [, onePlots] = await timed(async () => (await territoryZan(handle.db, rules, one)).pipeline.plots);
   const oneStats = await sample(() => territoryZan(handle.db, rules, one));
-  let line = `one territory (${one.id}, ${one.communes.length} communes, ${onePlots} pipeline plots): cold median ${ms(oneCold.median)} (${coldRuns} runs); warm median ${ms(oneStats.median)}, p95 ${ms(oneStats.p95)}`;
+  let line =
+    `one territory (${one.id}, ${one.communes.length} communes, ${onePlots} pipeline plots): ` +
+    `cold median ${ms(oneCold.median)} (${coldRuns} runs); ` +
+    `warm median ${ms(oneStats.median)}, p95 ${ms(oneStats.p95)}`;
   if (raw) {
     const base = await sample(() =>
       raw.query(
@@ -136,7 +139,9 @@ try {
   const [allColdMs] = await timed(everyTerritory);
   const [allMs] = await timed(everyTerritory);
   console.log(
-    `all ${demoTerritories.length} demo + ${generated.length} generated territories: cold ${ms(allColdMs)} (${ms(allColdMs / territories.length)} each); warm ${ms(allMs)} (${ms(allMs / territories.length)} each)`,
+    `all ${demoTerritories.length} demo + ${generated.length} generated territories: ` +
+      `cold ${ms(allColdMs)} (${ms(allColdMs / territories.length)} each); ` +
+      `warm ${ms(allMs)} (${ms(allMs / territories.length)} each)`,
   );
 
   // 3. Per-plot figures for every plot in one batch: cold (cache emptied), then warm.
@@ -144,12 +149,16 @@ try {
   const [plotColdMs, plots] = await timed(() => measurePlots(handle.db, rules, {}));
   const [plotMs] = await timed(() => measurePlots(handle.db, rules, {}));
   const rate = (t: number) => Math.round(plots.length / (t / 1000));
-  line = `per-plot figures: ${plots.length} plots cold in ${ms(plotColdMs)} = ${rate(plotColdMs)} plots/s; warm in ${ms(plotMs)} = ${rate(plotMs)} plots/s`;
+  line =
+    `per-plot figures: ${plots.length} plots cold in ${ms(plotColdMs)} = ${rate(plotColdMs)} plots/s; ` +
+    `warm in ${ms(plotMs)} = ${rate(plotMs)} plots/s`;
   if (raw) {
     const [baseMs] = await timed(() =>
       raw.query('SELECT id, ST_Area(geom::geography) FROM plots WHERE deleted_at IS NULL'),
     );
-    line += `; raw pg ellipsoidal areas ${ms(baseMs)} (ratio cold ${(plotColdMs / baseMs).toFixed(1)}×, warm ${(plotMs / baseMs).toFixed(1)}×)`;
+    line +=
+      `; raw pg ellipsoidal areas ${ms(baseMs)} ` +
+      `(ratio cold ${(plotColdMs / baseMs).toFixed(1)}×, warm ${(plotMs / baseMs).toFixed(1)}×)`;
   }
   console.log(line);
   const classes = plots.reduce<Record<string, number>>(

@@ -16,7 +16,8 @@ import { chromiumAvailable, launchChromium, type ServedApp, serveOnLoopback } fr
 const shots = '/work/wt/shots/h14home';
 const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const brief =
-  'min_area_ha=12&max_area_ha=40&min_power_mw=20&rail_siding=true&max_motorway_km=10&available_before=2028-06-30&region=84';
+  'min_area_ha=12&max_area_ha=40&min_power_mw=20&rail_siding=true&max_motorway_km=10' +
+  '&available_before=2028-06-30&region=84';
 
 interface Api {
   total: number;
@@ -223,7 +224,8 @@ describe.skipIf(!chromiumAvailable)('the investor home page in headless Chromium
     await page.close();
   }, 120_000);
 
-  it('draws the project’s layers over a configured basemap in its font, and alone when the basemap does not answer', async () => {
+  it('draws the project’s layers over a configured basemap in its font, ' +
+    'and alone when the basemap does not answer', async () => {
     // A basemap on another loopback port: a background, one label in its own font, its glyph server.
     const basemapServer = await serveOnLoopback((request) => {
       const url = new URL(request.url);

@@ -48,7 +48,8 @@ describe('GET / and GET /places', () => {
 
   const briefs = [
     // The issue's brief: 12–40 ha, 20 MW, rail siding, motorway ≤ 10 km, available by June 2028, Auvergne-Rhône-Alpes.
-    'min_area_ha=12&max_area_ha=40&min_power_mw=20&rail_siding=true&max_motorway_km=10&available_before=2028-06-30&region=84',
+    'min_area_ha=12&max_area_ha=40&min_power_mw=20&rail_siding=true&max_motorway_km=10' +
+      '&available_before=2028-06-30&region=84',
     '',
     'region=84',
     'min_area_ha=5&sort=-area',
@@ -115,30 +116,33 @@ describe('GET / and GET /places', () => {
     }
   });
 
-  it('redirects the form without script to the API parameters: empty fields dropped, a place by name resolved', async () => {
-    const empty = await t.get('/?min_area_ha=&rail_siding=true&max_price_eur_m2=&lieu=', { headers: html });
-    expect(empty.status).toBe(303);
-    expect(empty.headers.get('location')).toBe('/?rail_siding=true');
+  it(
+    'redirects the form without script to the API parameters: ' + 'empty fields dropped, a place by name resolved',
+    async () => {
+      const empty = await t.get('/?min_area_ha=&rail_siding=true&max_price_eur_m2=&lieu=', { headers: html });
+      expect(empty.status).toBe(303);
+      expect(empty.headers.get('location')).toBe('/?rail_siding=true');
 
-    const territory = await t.handle.db
-      .selectFrom('territories')
-      .select(['id', 'name', 'regionCode', 'regionName'])
-      .orderBy('id')
-      .executeTakeFirstOrThrow();
-    const typed = encodeURIComponent(territory.regionName.toUpperCase().normalize('NFD').replace(/\p{M}/gu, ''));
-    const byName = await t.get(`/?lieu=${typed}&min_area_ha=2`, { headers: html });
-    expect(byName.status).toBe(303);
-    expect(byName.headers.get('location')).toBe(`/?min_area_ha=2&region=${territory.regionCode}`);
-    // The form sends back the chosen place's name with its code: nothing to resolve.
-    const kept = await t.get(`/?lieu=${encodeURIComponent(territory.regionName)}&region=${territory.regionCode}`, {
-      headers: html,
-    });
-    expect(kept.status).toBe(303);
-    expect(kept.headers.get('location')).toBe(`/?region=${territory.regionCode}`);
-    const shown = await (await t.get(`/?region=${territory.regionCode}`, { headers: html })).text();
-    expect(shown).toContain(`value="${territory.regionName}"`);
-    expect(shown).toContain(`Région : ${territory.regionName}`);
-  });
+      const territory = await t.handle.db
+        .selectFrom('territories')
+        .select(['id', 'name', 'regionCode', 'regionName'])
+        .orderBy('id')
+        .executeTakeFirstOrThrow();
+      const typed = encodeURIComponent(territory.regionName.toUpperCase().normalize('NFD').replace(/\p{M}/gu, ''));
+      const byName = await t.get(`/?lieu=${typed}&min_area_ha=2`, { headers: html });
+      expect(byName.status).toBe(303);
+      expect(byName.headers.get('location')).toBe(`/?min_area_ha=2&region=${territory.regionCode}`);
+      // The form sends back the chosen place's name with its code: nothing to resolve.
+      const kept = await t.get(`/?lieu=${encodeURIComponent(territory.regionName)}&region=${territory.regionCode}`, {
+        headers: html,
+      });
+      expect(kept.status).toBe(303);
+      expect(kept.headers.get('location')).toBe(`/?region=${territory.regionCode}`);
+      const shown = await (await t.get(`/?region=${territory.regionCode}`, { headers: html })).text();
+      expect(shown).toContain(`value="${territory.regionName}"`);
+      expect(shown).toContain(`Région : ${territory.regionName}`);
+    },
+  );
 
   it('shows the problems of refused parameters in French (400), never a 500', async () => {
     const cases: Array<[string, string[]]> = [

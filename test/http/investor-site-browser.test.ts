@@ -75,7 +75,8 @@ describe.skipIf(!chromiumAvailable)('the site page and the comparison in headles
     return result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   }
 
-  it('opens a site page: map drawn with its plots, name, plots table; adds sites to a comparison and removes one', async () => {
+  it('opens a site page: map drawn with its plots, name, plots table; ' +
+    'adds sites to a comparison and removes one', async () => {
     expect(sites.length).toBeGreaterThanOrEqual(3);
     const origin = new URL(server.origin).host;
     for (const viewport of viewports) {

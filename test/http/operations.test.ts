@@ -29,9 +29,8 @@ describe('operations', () => {
     const res = await t.get('/readyz');
     expect(res.status).toBe(503);
     expect((await res.json()).migrations.pending).toContain('001_catalogue');
-    await sql`INSERT INTO kysely_migration (name, timestamp) VALUES ('001_catalogue', ${new Date().toISOString()})`.execute(
-      t.handle.db,
-    );
+    await sql`INSERT INTO kysely_migration (name, timestamp)
+      VALUES ('001_catalogue', ${new Date().toISOString()})`.execute(t.handle.db);
   });
 
   it('GET /openapi.json is an OpenAPI 3.1 document of every route', async () => {

@@ -152,8 +152,8 @@ interface PlotRow {
 
 /** Every live plot, from /plots/{id}'s own rows: what a site's offer is computed from here. */
 async function livePlots(): Promise<PlotRow[]> {
-  const { rows } =
-    await sql<PlotRow>`SELECT id, site_id, area_ha, marketing_stage, to_char(available_from, 'YYYY-MM-DD') AS available_from, price_eur_m2
+  const { rows } = await sql<PlotRow>`SELECT id, site_id, area_ha, marketing_stage,
+      to_char(available_from, 'YYYY-MM-DD') AS available_from, price_eur_m2
     FROM plots WHERE deleted_at IS NULL`.execute(t.handle.db);
   return rows;
 }
@@ -220,110 +220,120 @@ beforeAll(async () => {
 afterAll(async () => t?.close());
 
 describe('B1: a site’s availability figures come from its plots', () => {
-  it('a site written with two plots for sale of 20.9 ha (by geometry) shows them and is found by min_area_ha=12', async () => {
-    const plots = (await livePlots()).filter((p) => p.siteId === big.siteId);
-    expect(plots).toHaveLength(2);
-    // 20.9 ha each, measured here on the sphere from the geometry sent.
-    for (const id of big.plotIds) {
-      const plot = await json(`/plots/${id}?f=geojson`);
-      expect(turfArea(plot.geometry) / 10_000).toBeCloseTo(20.9, 0);
-    }
-    // The issue's symptoms first: maxPlotAreaHa null, and missing from min_area_ha=12.
-    expect((await json(`/sites/${big.siteId}`)).areas.maxPlotAreaHa).toBeGreaterThan(20.5);
-    expect(await allIds('/sites?min_area_ha=12')).toContain(big.siteId);
-    const { site } = await expectOffer(big.siteId);
-    const item = (await json(`/sites?min_area_ha=12&q=${encodeURIComponent('deux grandes')}`)).items[0];
-    expect(item.id).toBe(big.siteId);
-    expect(item.areas.maxPlotAreaHa).toBe(site.areas.maxPlotAreaHa);
-    expect(item.areas.declaredAvailableAreaHa).toBe(3);
-    expect(item.availabilitySource).toBe('plots');
-  });
+  it(
+    'a site written with two plots for sale of 20.9 ha (by geometry) ' + 'shows them and is found by min_area_ha=12',
+    async () => {
+      const plots = (await livePlots()).filter((p) => p.siteId === big.siteId);
+      expect(plots).toHaveLength(2);
+      // 20.9 ha each, measured here on the sphere from the geometry sent.
+      for (const id of big.plotIds) {
+        const plot = await json(`/plots/${id}?f=geojson`);
+        expect(turfArea(plot.geometry) / 10_000).toBeCloseTo(20.9, 0);
+      }
+      // The issue's symptoms first: maxPlotAreaHa null, and missing from min_area_ha=12.
+      expect((await json(`/sites/${big.siteId}`)).areas.maxPlotAreaHa).toBeGreaterThan(20.5);
+      expect(await allIds('/sites?min_area_ha=12')).toContain(big.siteId);
+      const { site } = await expectOffer(big.siteId);
+      const item = (await json(`/sites?min_area_ha=12&q=${encodeURIComponent('deux grandes')}`)).items[0];
+      expect(item.id).toBe(big.siteId);
+      expect(item.areas.maxPlotAreaHa).toBe(site.areas.maxPlotAreaHa);
+      expect(item.areas.declaredAvailableAreaHa).toBe(3);
+      expect(item.availabilitySource).toBe('plots');
+    },
+  );
 
-  it('every plot write keeps the offer in step: PATCH, soft DELETE; the last plot gone, the declared figures come back', async () => {
-    const [first, second] = big.plotIds as [string, string];
-    const etag = (await t.get(`/plots/${first}`)).headers.get('etag')!;
-    const patch = await send(
-      'PATCH',
-      `/plots/${first}`,
-      keys.editorIn,
-      { marketingStage: 'vendu, commercialisation achevée' },
-      { 'if-match': etag },
-    );
-    expect(patch.status, await patch.clone().text()).toBe(200);
-    const afterSale = await expectOffer(big.siteId);
-    expect(afterSale.want.availableAreaHa).toBeLessThan(21);
-    // A site whose offer changed has a new ETag: a cached copy is not served as current.
-    const siteEtag = (await t.get(`/sites/${big.siteId}`)).headers.get('etag')!;
-    const priced = await send(
-      'PATCH',
-      `/plots/${second}`,
-      keys.editorIn,
-      { priceEurM2: 19.5, availableFrom: '2026-01-15' },
-      {
-        'if-match': (await t.get(`/plots/${second}`)).headers.get('etag')!,
-      },
-    );
-    expect(priced.status).toBe(200);
-    const { site } = await expectOffer(big.siteId);
-    expect(site.lowestPriceEurM2).toBe(19.5);
-    expect((await t.get(`/sites/${big.siteId}`, { headers: { 'if-none-match': siteEtag } })).status).toBe(200);
+  it(
+    'every plot write keeps the offer in step: PATCH, soft DELETE; ' +
+      'the last plot gone, the declared figures come back',
+    async () => {
+      const [first, second] = big.plotIds as [string, string];
+      const etag = (await t.get(`/plots/${first}`)).headers.get('etag')!;
+      const patch = await send(
+        'PATCH',
+        `/plots/${first}`,
+        keys.editorIn,
+        { marketingStage: 'vendu, commercialisation achevée' },
+        { 'if-match': etag },
+      );
+      expect(patch.status, await patch.clone().text()).toBe(200);
+      const afterSale = await expectOffer(big.siteId);
+      expect(afterSale.want.availableAreaHa).toBeLessThan(21);
+      // A site whose offer changed has a new ETag: a cached copy is not served as current.
+      const siteEtag = (await t.get(`/sites/${big.siteId}`)).headers.get('etag')!;
+      const priced = await send(
+        'PATCH',
+        `/plots/${second}`,
+        keys.editorIn,
+        { priceEurM2: 19.5, availableFrom: '2026-01-15' },
+        {
+          'if-match': (await t.get(`/plots/${second}`)).headers.get('etag')!,
+        },
+      );
+      expect(priced.status).toBe(200);
+      const { site } = await expectOffer(big.siteId);
+      expect(site.lowestPriceEurM2).toBe(19.5);
+      expect((await t.get(`/sites/${big.siteId}`, { headers: { 'if-none-match': siteEtag } })).status).toBe(200);
 
-    for (const id of big.plotIds) {
-      const res = await send('DELETE', `/plots/${id}`, keys.editorIn, undefined, {
-        'if-match': (await t.get(`/plots/${id}`)).headers.get('etag')!,
-      });
-      expect(res.status).toBe(204);
-      await expectOffer(big.siteId);
-    }
-    const declared = await json(`/sites/${big.siteId}`);
-    expect(declared.availabilitySource).toBe('declared');
-    expect(declared.areas.availableAreaHa).toBe(3);
-    // And a declared figure written now shows, since no plot speaks for the site.
-    const res = await send(
-      'PATCH',
-      `/sites/${big.siteId}`,
-      keys.editorIn,
-      { maxPlotAreaHa: 7.5 },
-      {
-        'if-match': (await t.get(`/sites/${big.siteId}`)).headers.get('etag')!,
-      },
-    );
-    expect(res.status, await res.clone().text()).toBe(200);
-    await expectOffer(big.siteId, { maxPlotAreaHa: 7.5 as never, availableAreaHa: 3, availableFrom: null });
-  });
+      for (const id of big.plotIds) {
+        const res = await send('DELETE', `/plots/${id}`, keys.editorIn, undefined, {
+          'if-match': (await t.get(`/plots/${id}`)).headers.get('etag')!,
+        });
+        expect(res.status).toBe(204);
+        await expectOffer(big.siteId);
+      }
+      const declared = await json(`/sites/${big.siteId}`);
+      expect(declared.availabilitySource).toBe('declared');
+      expect(declared.areas.availableAreaHa).toBe(3);
+      // And a declared figure written now shows, since no plot speaks for the site.
+      const res = await send(
+        'PATCH',
+        `/sites/${big.siteId}`,
+        keys.editorIn,
+        { maxPlotAreaHa: 7.5 },
+        {
+          'if-match': (await t.get(`/sites/${big.siteId}`)).headers.get('etag')!,
+        },
+      );
+      expect(res.status, await res.clone().text()).toBe(200);
+      await expectOffer(big.siteId, { maxPlotAreaHa: 7.5 as never, availableAreaHa: 3, availableFrom: null });
+    },
+  );
 
-  it('a CNIG terrain-eco import derives the offer too, and the CNIG export keeps the declared site_surf_comm_dispo', async () => {
-    const site = await json(`/sites/${scattered.siteId}`);
-    const collection = (await json(`/exports/cnig/terrain-eco.geojson?territory=${TERRITORY}`)) as FeatureCollection;
-    const own = collection.features.filter((f) => f.properties!.site_id === site.cnigId);
-    expect(own).toHaveLength(6);
-    // One of its plots re-imported redrawn 530 m × 457 m (24 ha) and offered with constraints.
-    const [lon, lat] = centre(ringOf(await json(`/sites/${scattered.siteId}?f=geojson`)));
-    own[0]!.geometry = rectangle(lon, lat, 0, 530, 457);
-    own.splice(1, 5);
-    own[0]!.properties!.terr_stade_comm = 'en vente avec contraintes';
-    const dir = mkdtempSync(join(tmpdir(), 'search-trust-'));
-    const path = join(dir, 'terrain-eco.geojson');
-    writeFileSync(path, JSON.stringify({ type: 'FeatureCollection', features: own }));
-    const report = await importCnig(t.handle.db, 'terrain-eco', path);
-    expect(report.rejected, JSON.stringify(report.rejected)).toHaveLength(0);
-    const { site: after } = await expectOffer(scattered.siteId);
-    expect(after.areas.maxPlotAreaHa).toBeGreaterThan(24);
-    // A bulk load (indexes rebuilt, the offer triggers deferred) ends with the same figures: a
-    // second plot taken off the market.
-    own[0] = collection.features.filter((f) => f.properties!.site_id === site.cnigId)[1]!;
-    own[0].properties!.terr_stade_comm = 'réservé par option de réservation';
-    writeFileSync(path, JSON.stringify({ type: 'FeatureCollection', features: own }));
-    const bulk = await importCnig(t.handle.db, 'terrain-eco', path, { indexes: 'rebuild' });
-    expect(bulk.rejected).toHaveLength(0);
-    const { want } = await expectOffer(scattered.siteId);
-    expect(want.availableAreaHa).toBeLessThan(after.areas.availableAreaHa);
-    const csv = await (await t.get(`/exports/cnig/site-eco.csv?territory=${TERRITORY}`)).text();
-    const [header, ...lines] = csv.trim().split('\n');
-    const column = header!.split(';').indexOf('site_surf_comm_dispo');
-    const line = lines.find((l) => l.includes(site.cnigId))!;
-    expect(line.split(';')[column]).toBe('3');
-  });
+  it(
+    'a CNIG terrain-eco import derives the offer too, ' + 'and the CNIG export keeps the declared site_surf_comm_dispo',
+    async () => {
+      const site = await json(`/sites/${scattered.siteId}`);
+      const collection = (await json(`/exports/cnig/terrain-eco.geojson?territory=${TERRITORY}`)) as FeatureCollection;
+      const own = collection.features.filter((f) => f.properties!.site_id === site.cnigId);
+      expect(own).toHaveLength(6);
+      // One of its plots re-imported redrawn 530 m × 457 m (24 ha) and offered with constraints.
+      const [lon, lat] = centre(ringOf(await json(`/sites/${scattered.siteId}?f=geojson`)));
+      own[0]!.geometry = rectangle(lon, lat, 0, 530, 457);
+      own.splice(1, 5);
+      own[0]!.properties!.terr_stade_comm = 'en vente avec contraintes';
+      const dir = mkdtempSync(join(tmpdir(), 'search-trust-'));
+      const path = join(dir, 'terrain-eco.geojson');
+      writeFileSync(path, JSON.stringify({ type: 'FeatureCollection', features: own }));
+      const report = await importCnig(t.handle.db, 'terrain-eco', path);
+      expect(report.rejected, JSON.stringify(report.rejected)).toHaveLength(0);
+      const { site: after } = await expectOffer(scattered.siteId);
+      expect(after.areas.maxPlotAreaHa).toBeGreaterThan(24);
+      // A bulk load (indexes rebuilt, the offer triggers deferred) ends with the same figures: a
+      // second plot taken off the market.
+      own[0] = collection.features.filter((f) => f.properties!.site_id === site.cnigId)[1]!;
+      own[0].properties!.terr_stade_comm = 'réservé par option de réservation';
+      writeFileSync(path, JSON.stringify({ type: 'FeatureCollection', features: own }));
+      const bulk = await importCnig(t.handle.db, 'terrain-eco', path, { indexes: 'rebuild' });
+      expect(bulk.rejected).toHaveLength(0);
+      const { want } = await expectOffer(scattered.siteId);
+      expect(want.availableAreaHa).toBeLessThan(after.areas.availableAreaHa);
+      const csv = await (await t.get(`/exports/cnig/site-eco.csv?territory=${TERRITORY}`)).text();
+      const [header, ...lines] = csv.trim().split('\n');
+      const column = header!.split(';').indexOf('site_surf_comm_dispo');
+      const line = lines.find((l) => l.includes(site.cnigId))!;
+      expect(line.split(';')[column]).toBe('3');
+    },
+  );
 
   it('the sheet, the comparison and the tiles read the same figures as the search', async () => {
     const site = await json(`/sites/${scattered.siteId}`);
@@ -363,9 +373,14 @@ interface SiteRow {
 /** Every live site with its offer computed here from the plots (declared figures without plots). */
 async function sitesWithOffers(): Promise<(SiteRow & { offer: Offer; region: string | null; department: string })[]> {
   const { rows } = await sql<SiteRow & { region: string | null; department: string }>`
-    SELECT s.id, s.epci_siren, s.power_mw, s.rail_siding, s.motorway_interchange_km, s.max_plot_area_ha, s.available_area_ha,
+    SELECT s.id, s.epci_siren, s.power_mw, s.rail_siding, s.motorway_interchange_km,
+      s.max_plot_area_ha, s.available_area_ha,
       to_char(s.available_from, 'YYYY-MM-DD') AS available_from, s.label_status, c.department,
-      (SELECT min(tt.region_code) FROM territory_epci te JOIN territories tt ON tt.id = te.territory_id WHERE te.epci_siren = s.epci_siren) AS region
+      (
+        SELECT min(tt.region_code)
+        FROM territory_epci te JOIN territories tt ON tt.id = te.territory_id
+        WHERE te.epci_siren = s.epci_siren
+      ) AS region
     FROM sites s JOIN communes c ON c.insee = s.commune_insee WHERE s.deleted_at IS NULL`.execute(t.handle.db);
   const plots = await livePlots();
   return rows.map((s) => ({
@@ -378,50 +393,55 @@ async function sitesWithOffers(): Promise<(SiteRow & { offer: Offer; region: str
 }
 
 describe('B2: size means a plot an investor can take', () => {
-  it("the issue's brief (12–40 ha, 20 MW, rail siding, motorway ≤ 10 km, by June 2028, region 84) answers the ids computed from the rows", async () => {
-    const brief =
-      'min_area_ha=12&max_area_ha=40&min_power_mw=20&rail_siding=true&max_motorway_km=10&available_before=2028-06-01&region=84';
-    const all = await sitesWithOffers();
-    const expected = all
-      .filter(
-        (s) =>
-          s.offer.maxPlotAreaHa !== null &&
-          s.offer.maxPlotAreaHa >= 12 &&
-          s.offer.maxPlotAreaHa <= 40 &&
-          (s.powerMw ?? -1) >= 20 &&
-          s.railSiding === true &&
-          (s.motorwayInterchangeKm ?? 1e9) <= 10 &&
-          s.offer.availableFrom !== null &&
-          s.offer.availableFrom <= '2028-06-01' &&
-          s.region === '84',
-      )
-      .map((s) => s.id)
-      .sort();
-    expect(expected).toContain(scattered.siteId);
-    expect(await allIds(`/sites?${brief}`)).toEqual(expected);
-    // The same brief with the region by name.
-    expect(await allIds(`/sites?${brief.replace('region=84', 'region=auvergne-rhone-alpes')}`)).toEqual(expected);
-    // Plots: each plot itself in range, on a site of the brief.
-    const siteOf = new Map(all.map((s) => [s.id, s]));
-    const plotsExpected = (await livePlots())
-      .filter((p) => {
-        const s = siteOf.get(p.siteId)!;
-        return (
-          p.areaHa >= 12 &&
-          p.areaHa <= 40 &&
-          p.availableFrom !== null &&
-          p.availableFrom <= '2028-06-01' &&
-          (s.powerMw ?? -1) >= 20 &&
-          s.railSiding === true &&
-          (s.motorwayInterchangeKm ?? 1e9) <= 10 &&
-          s.region === '84'
-        );
-      })
-      .map((p) => p.id)
-      .sort();
-    expect(plotsExpected.length).toBeGreaterThan(0);
-    expect(await allIds(`/plots?${brief}`)).toEqual(plotsExpected);
-  });
+  it(
+    "the issue's brief (12–40 ha, 20 MW, rail siding, motorway ≤ 10 km, by June 2028, region 84) " +
+      'answers the ids computed from the rows',
+    async () => {
+      const brief =
+        'min_area_ha=12&max_area_ha=40&min_power_mw=20&rail_siding=true&max_motorway_km=10' +
+        '&available_before=2028-06-01&region=84';
+      const all = await sitesWithOffers();
+      const expected = all
+        .filter(
+          (s) =>
+            s.offer.maxPlotAreaHa !== null &&
+            s.offer.maxPlotAreaHa >= 12 &&
+            s.offer.maxPlotAreaHa <= 40 &&
+            (s.powerMw ?? -1) >= 20 &&
+            s.railSiding === true &&
+            (s.motorwayInterchangeKm ?? 1e9) <= 10 &&
+            s.offer.availableFrom !== null &&
+            s.offer.availableFrom <= '2028-06-01' &&
+            s.region === '84',
+        )
+        .map((s) => s.id)
+        .sort();
+      expect(expected).toContain(scattered.siteId);
+      expect(await allIds(`/sites?${brief}`)).toEqual(expected);
+      // The same brief with the region by name.
+      expect(await allIds(`/sites?${brief.replace('region=84', 'region=auvergne-rhone-alpes')}`)).toEqual(expected);
+      // Plots: each plot itself in range, on a site of the brief.
+      const siteOf = new Map(all.map((s) => [s.id, s]));
+      const plotsExpected = (await livePlots())
+        .filter((p) => {
+          const s = siteOf.get(p.siteId)!;
+          return (
+            p.areaHa >= 12 &&
+            p.areaHa <= 40 &&
+            p.availableFrom !== null &&
+            p.availableFrom <= '2028-06-01' &&
+            (s.powerMw ?? -1) >= 20 &&
+            s.railSiding === true &&
+            (s.motorwayInterchangeKm ?? 1e9) <= 10 &&
+            s.region === '84'
+          );
+        })
+        .map((p) => p.id)
+        .sort();
+      expect(plotsExpected.length).toBeGreaterThan(0);
+      expect(await allIds(`/plots?${brief}`)).toEqual(plotsExpected);
+    },
+  );
 
   it('min_area_ha and max_area_ha take the largest available plot, min_available_ha the total available', async () => {
     const all = await sitesWithOffers();
@@ -460,7 +480,9 @@ describe('B2: size means a plot an investor can take', () => {
     expect(size.value).toBe(1);
     const largest = body.items[0].areas.maxPlotAreaHa as number;
     expect(size.reasonFr).toBe(
-      `Plus grande parcelle disponible ${new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 1 }).format(largest)} ha ≥ 12 ha demandés`,
+      'Plus grande parcelle disponible ' +
+        `${new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 1 }).format(largest)} ha ` +
+        '≥ 12 ha demandés',
     );
     // Without a range: the available area over 50 ha, from the offer computed here.
     const all = new Map((await sitesWithOffers()).map((s) => [s.id, s]));

@@ -62,17 +62,18 @@ beforeAll(async () => {
   t = await openTestApp();
   const db = t.handle.db;
   sites = (
-    await sql<SiteFact>`SELECT id, name, epci_siren, commune_insee, usable_area_ha, max_plot_area_ha, turnkey_programme, available_from, power_mw,
-      network_electricity, network_gas, network_drinking_water, network_sewerage, network_fibre, rail_siding, river_quay,
-      motorway_interchange_km, freight_station_km, port_km, ST_AsGeoJSON(geom)::json AS geometry FROM sites WHERE deleted_at IS NULL`.execute(
-      db,
-    )
+    await sql<SiteFact>`SELECT id, name, epci_siren, commune_insee, usable_area_ha, max_plot_area_ha,
+      turnkey_programme, available_from, power_mw,
+      network_electricity, network_gas, network_drinking_water, network_sewerage, network_fibre,
+      rail_siding, river_quay, motorway_interchange_km, freight_station_km, port_km,
+      ST_AsGeoJSON(geom)::json AS geometry
+      FROM sites WHERE deleted_at IS NULL`.execute(db)
   ).rows;
   plots = (
-    await sql<PlotFact>`SELECT id, site_id, cnig_id, commune_insee, area_ha, turnkey, development_stage, marketing_stage, land_control, planning_zone,
-      price_eur_m2, available_from, occupation, cartofriches_url, ST_AsGeoJSON(geom)::json AS geometry FROM plots WHERE deleted_at IS NULL`.execute(
-      db,
-    )
+    await sql<PlotFact>`SELECT id, site_id, cnig_id, commune_insee, area_ha, turnkey, development_stage,
+      marketing_stage, land_control, planning_zone, price_eur_m2, available_from, occupation, cartofriches_url,
+      ST_AsGeoJSON(geom)::json AS geometry
+      FROM plots WHERE deleted_at IS NULL`.execute(db)
   ).rows;
   // A site's offer as the issue defines it (#14 B1), from its plots for sale; without plots, as declared.
   for (const s of sites) {
@@ -320,15 +321,19 @@ describe('GET /sites and GET /plots filters', () => {
     }
   }, 120_000);
 
-  it('the investor brief of the issue answers in one query, and nothing-matches is 200 with an empty list', async () => {
-    const res = await t.get(
-      '/sites?min_area_ha=12&max_area_ha=40&marketing_stage=available&min_power_mw=20&rail_siding=true&max_motorway_km=10&available_before=2028-06-01',
-    );
-    expect(res.status).toBe(200);
-    const empty = await t.get('/sites?min_power_mw=100000');
-    expect(empty.status).toBe(200);
-    expect(await empty.json()).toMatchObject({ total: 0, items: [], links: { next: null } });
-  });
+  it(
+    'the investor brief of the issue answers in one query, ' + 'and nothing-matches is 200 with an empty list',
+    async () => {
+      const res = await t.get(
+        '/sites?min_area_ha=12&max_area_ha=40&marketing_stage=available&min_power_mw=20&rail_siding=true' +
+          '&max_motorway_km=10&available_before=2028-06-01',
+      );
+      expect(res.status).toBe(200);
+      const empty = await t.get('/sites?min_power_mw=100000');
+      expect(empty.status).toBe(200);
+      expect(await empty.json()).toMatchObject({ total: 0, items: [], links: { next: null } });
+    },
+  );
 
   it('near + radius_km matches the geometries within that distance (turf on the fixture geometry)', async () => {
     const near = { lon: 4.85, lat: 45.3 };
@@ -528,27 +533,30 @@ describe('sorting, score and keyset paging', () => {
 });
 
 describe('output formats', () => {
-  it('GeoJSON FeatureCollection with f=geojson or Accept: application/geo+json, streamed whole without limit', async () => {
-    const total = (await (await t.get('/plots?marketing_stage=available&limit=1')).json()).total;
-    for (const res of [
-      await t.get('/plots?marketing_stage=available&f=geojson'),
-      await t.get('/plots?marketing_stage=available', { headers: { accept: 'application/geo+json' } }),
-    ]) {
-      expect(res.headers.get('content-type')).toContain('application/geo+json');
-      const fc = (await res.json()) as FeatureCollection;
-      expect(fc.type).toBe('FeatureCollection');
-      expect(fc.features.length).toBe(total);
-      expect((fc.features[0]!.geometry as Geometry).type).toBe('MultiPolygon');
-      expect(fc.features[0]!.properties!.score.total).toBeTypeOf('number');
-    }
-    const page = (await (await t.get('/sites?f=geojson&limit=3')).json()) as FeatureCollection & {
-      numberMatched: number;
-      links: { next: string };
-    };
-    expect(page.features.length).toBe(3);
-    expect(page.numberMatched).toBe(sites.length);
-    expect(page.links.next).toContain('cursor=');
-  });
+  it(
+    'GeoJSON FeatureCollection with f=geojson or Accept: application/geo+json, ' + 'streamed whole without limit',
+    async () => {
+      const total = (await (await t.get('/plots?marketing_stage=available&limit=1')).json()).total;
+      for (const res of [
+        await t.get('/plots?marketing_stage=available&f=geojson'),
+        await t.get('/plots?marketing_stage=available', { headers: { accept: 'application/geo+json' } }),
+      ]) {
+        expect(res.headers.get('content-type')).toContain('application/geo+json');
+        const fc = (await res.json()) as FeatureCollection;
+        expect(fc.type).toBe('FeatureCollection');
+        expect(fc.features.length).toBe(total);
+        expect((fc.features[0]!.geometry as Geometry).type).toBe('MultiPolygon');
+        expect(fc.features[0]!.properties!.score.total).toBeTypeOf('number');
+      }
+      const page = (await (await t.get('/sites?f=geojson&limit=3')).json()) as FeatureCollection & {
+        numberMatched: number;
+        links: { next: string };
+      };
+      expect(page.features.length).toBe(3);
+      expect(page.numberMatched).toBe(sites.length);
+      expect(page.links.next).toContain('cursor=');
+    },
+  );
 
   it('CSV uses the CNIG terrain-eco and site-eco columns, ; separated, geometry as GeoJSON text', async () => {
     const res = await t.get('/plots?f=csv&brownfield=true');

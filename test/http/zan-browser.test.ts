@@ -59,9 +59,14 @@ describe.skipIf(!chromiumAvailable)('the ZAN page in headless Chromium', () => {
     async (viewport) => {
       // The territory with the most communes, and a point inside its first commune.
       const { rows } = await sql<{ territory: string; insee: string; lon: number; lat: number }>`
-      SELECT te.territory_id AS territory, c.insee, ST_X(ST_PointOnSurface(c.geom)) AS lon, ST_Y(ST_PointOnSurface(c.geom)) AS lat
+      SELECT te.territory_id AS territory, c.insee,
+        ST_X(ST_PointOnSurface(c.geom)) AS lon, ST_Y(ST_PointOnSurface(c.geom)) AS lat
       FROM territory_epci te JOIN communes c ON c.epci_siren = te.epci_siren
-      ORDER BY (SELECT count(*) FROM territory_epci x JOIN communes y ON y.epci_siren = x.epci_siren WHERE x.territory_id = te.territory_id) DESC, te.territory_id, c.insee
+      ORDER BY (
+        SELECT count(*) FROM territory_epci x JOIN communes y ON y.epci_siren = x.epci_siren
+        WHERE x.territory_id = te.territory_id
+      ) DESC, te.territory_id, c.insee
+
       LIMIT 1`.execute(t.handle.db);
       const target = rows[0]!;
       const page = await browser.newPage({ viewport });

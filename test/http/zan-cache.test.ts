@@ -77,9 +77,9 @@ describe('ZAN plot measure cache', () => {
     await tamper();
     const version = await referenceVersion();
     const { rows } = await sql<{ geometry: string }>`
-      SELECT ST_AsGeoJSON(ST_Buffer(geom::geography, 10)::geometry) AS geometry FROM plots WHERE id = ${plotId}`.execute(
-      t.handle.db,
-    );
+      SELECT ST_AsGeoJSON(ST_Buffer(geom::geography, 10)::geometry) AS geometry
+      FROM plots WHERE id = ${plotId}`.execute(t.handle.db);
+
     const path = join(mkdtempSync(join(tmpdir(), 'zan-cache-')), 'pene.geojson');
     writeFileSync(
       path,

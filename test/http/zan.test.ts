@@ -44,9 +44,8 @@ describe('GET /plots/{id}/zan', () => {
 
   it('charges nothing locally for a plot in the PENE perimeter', async () => {
     const { rows } = await sql<{ id: string }>`
-      SELECT p.id FROM plots p JOIN pene_perimeters pp ON ST_Within(p.geom, pp.geom) ORDER BY p.cnig_id LIMIT 1`.execute(
-      t.handle.db,
-    );
+      SELECT p.id FROM plots p JOIN pene_perimeters pp ON ST_Within(p.geom, pp.geom)
+      ORDER BY p.cnig_id LIMIT 1`.execute(t.handle.db);
     const body = await (await t.get(`/plots/${rows[0]!.id}/zan`)).json();
     expect(body.inPene).toBe(true);
     expect(body.consumptionHa).toBe(0);
@@ -123,9 +122,15 @@ describe('areas against GDAL', () => {
     // Mixed plots: their NAF part is a real cut of the plot by the land cover.
     const { rows } = await sql<{ id: string; plot: unknown; naf: unknown }>`
       SELECT p.id, ST_AsGeoJSON(p.geom, 9)::json AS plot,
-             ST_AsGeoJSON(ST_Difference(p.geom, (SELECT ST_Union(lc.geom) FROM land_cover lc WHERE lc.artificial AND ST_Intersects(lc.geom, p.geom))), 9)::json AS naf
+             ST_AsGeoJSON(ST_Difference(p.geom, (
+               SELECT ST_Union(lc.geom) FROM land_cover lc
+               WHERE lc.artificial AND ST_Intersects(lc.geom, p.geom)
+             )), 9)::json AS naf
       FROM plots p
-      WHERE EXISTS (SELECT 1 FROM land_cover lc WHERE lc.artificial AND ST_Intersects(lc.geom, p.geom) AND NOT ST_Contains(lc.geom, p.geom))
+      WHERE EXISTS (
+        SELECT 1 FROM land_cover lc
+        WHERE lc.artificial AND ST_Intersects(lc.geom, p.geom) AND NOT ST_Contains(lc.geom, p.geom)
+      )
       ORDER BY p.cnig_id LIMIT 5`.execute(t.handle.db);
     expect(rows.length).toBeGreaterThan(0);
     for (const row of rows) {
@@ -241,9 +246,8 @@ describe('POST /zan/simulate', () => {
     const { rows } = await sql<{
       lon: number;
       lat: number;
-    }>`SELECT ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat FROM communes ORDER BY insee LIMIT 1`.execute(
-      t.handle.db,
-    );
+    }>`SELECT ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat
+      FROM communes ORDER BY insee LIMIT 1`.execute(t.handle.db);
     const res = await t.get('/zan/simulate', json({ geometry: square(rows[0]!.lon, rows[0]!.lat, 0.002) }));
     expect(res.status).toBe(200);
     const body = await res.json();

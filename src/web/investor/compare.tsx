@@ -7,7 +7,8 @@ import { type AppError, problemDocument } from '../../http/errors.js';
 import type { ComparedSite } from '../../search/compare.js';
 import { clientScript } from '../assets.js';
 import { Layout, safeJson } from '../layout.js';
-import * as fr from './format.js';
+import * as fr from '../format.js';
+import { labelStatus } from './format.js';
 import { compareMax, compareUrl, sitePageUrl } from './links.js';
 
 const render = (element: unknown) => `<!doctype html>${String(element)}`;
@@ -46,7 +47,7 @@ const rows: [string, (s: ComparedSite) => string][] = [
   ['Quai fluvial', ({ sheet: { site } }) => fr.yesNo(site.access.riverQuay)],
   ['Gare de fret', ({ sheet: { site } }) => fr.kilometres(site.access.freightStation.km)],
   ['Port', ({ sheet: { site } }) => fr.kilometres(site.access.port.km)],
-  ['Label', ({ sheet: { site } }) => fr.labelStatus(site.turnkey.labelStatus)],
+  ['Label', ({ sheet: { site } }) => labelStatus(site.turnkey.labelStatus)],
   ['Score (sur 100)', ({ item }) => fr.frenchNumber(item.score.total, 1)],
 ];
 
@@ -67,7 +68,8 @@ export function comparePage(compared: ComparedSite[]): string {
       scripts={[clientScript('compare-page')]}
     >
       <p class="lead">
-        {`${compared.length} sites côte à côte. Le score est celui de la recherche sans filtre ; chaque composante est notée de 0 à 1.`}
+        {`${compared.length} sites côte à côte. Le score est celui de la recherche sans filtre ; ` +
+          'chaque composante est notée de 0 à 1.'}
       </p>
       <section
         class="table-scroll compare"
@@ -139,7 +141,10 @@ export function basketPage(): string {
 }
 
 const problemExplanations: Record<number, string> = {
-  400: 'La comparaison demande de 2 à 5 identifiants de site (UUID) différents, séparés par des virgules : /sites/compare?ids=a,b.',
+  400:
+    'La comparaison demande de 2 à 5 identifiants de site (UUID) différents, séparés par des virgules : ' +
+    '/sites/compare?ids=a,b.',
+
   404: 'Un des sites demandés n’existe pas ou a été supprimé.',
 };
 

@@ -1,7 +1,8 @@
 // One search result as the home page shows it, from the JSON item GET /sites returns: the server
 // renders these parts in the first list and the client script in every later one, so both lists
 // say the same. Browser-safe: no Node import.
-import type { LabelState } from '../../sites/vocabulary.js';
+import { labelStateWord } from '../../sites/vocabulary.js';
+import { frenchDay, frenchNumber } from '../format.js';
 
 /** The fields of a GET /sites item the page reads (src/search/representation.ts, siteItem). */
 export interface SiteResult {
@@ -34,36 +35,6 @@ export interface ResultParts {
   point: [number, number] | null;
 }
 
-/** The label's state in words (sites/vocabulary.ts, labelStates). */
-export const labelStateNames: Record<LabelState, string> = {
-  draft: 'dossier en préparation',
-  submitted: 'dossier déposé',
-  under_review: 'en instruction',
-  changes_requested: 'compléments demandés',
-  labelled: 'labellisé',
-  rejected: 'refusé',
-  withdrawn: 'label retiré',
-};
-
-const numbers = new Map<number, Intl.NumberFormat>();
-
-/** French figures (`12,5`), as every page writes them. */
-export function frenchNumber(value: number, maximumFractionDigits = 1): string {
-  let format = numbers.get(maximumFractionDigits);
-  if (!format) {
-    format = new Intl.NumberFormat('fr-FR', { maximumFractionDigits });
-    numbers.set(maximumFractionDigits, format);
-  }
-  return format.format(value);
-}
-
-const frenchDate = new Intl.DateTimeFormat('fr-FR', {
-  day: 'numeric',
-  month: 'long',
-  year: 'numeric',
-  timeZone: 'UTC',
-});
-
 export function resultParts(item: SiteResult): ResultParts {
   const facts: string[] = [];
   const { areas, utilities, access } = item;
@@ -75,11 +46,11 @@ export function resultParts(item: SiteResult): ResultParts {
   if (access.railSiding) facts.push('embranchement ferroviaire');
   if (access.motorwayInterchangeKm !== null) facts.push(`autoroute à ${frenchNumber(access.motorwayInterchangeKm)} km`);
   if (item.lowestPriceEurM2 !== null) facts.push(`dès ${frenchNumber(item.lowestPriceEurM2, 2)} €/m²`);
-  if (item.availableFrom) facts.push(`disponible le ${frenchDate.format(new Date(item.availableFrom))}`);
+  if (item.availableFrom) facts.push(`disponible le ${frenchDay(item.availableFrom)}`);
   if (item.brownfield) facts.push('friche');
   if (item.turnkey.programme) facts.push('site clés en main');
   const label = item.turnkey.labelStatus;
-  if (label) facts.push(`label : ${labelStateNames[label as LabelState] ?? label}`);
+  if (label) facts.push(`label : ${labelStateWord(label)}`);
   const commune = item.location.commune;
   const communeText = [commune.name, commune.department ? `(${commune.department})` : null].filter(Boolean).join(' ');
   const place = [communeText, item.location.epci.name].filter(Boolean).join(' · ');

@@ -104,7 +104,10 @@ export function investorRoutes(options: { basemapStyleUrl?: string } = {}) {
       tags: ['search'],
       summary: 'Landing: links to the API (JSON); for a browser (Accept text/html), the investor search page',
       description:
-        'A browser gets the French search page: its query parameters are those of GET /sites (the brief), and its list is the first page of GET /sites for them. `lieu` (a place by name) and empty fields are answered with a 303 to the same search under the API parameters. `f=json` forces the JSON landing.',
+        'A browser gets the French search page: its query parameters are those of GET /sites (the brief), ' +
+        'and its list is the first page of GET /sites for them. `lieu` (a place by name) and empty fields ' +
+        'are answered with a 303 to the same search under the API parameters. `f=json` forces the JSON landing.',
+
       responses: {
         200: {
           description: 'The landing document, or the search page',

@@ -13,21 +13,18 @@ import { siteSheet, type SiteSheet } from '../../search/sheet.js';
 import { clientScript } from '../assets.js';
 import { Layout, MapFigure } from '../layout.js';
 import type { MapSettings } from '../ogc-pages.js';
+import { availabilityClasses, availabilityLabels, availabilityOf, labelStatus } from './format.js';
 import {
-  availabilityClasses,
-  availabilityLabels,
-  availabilityOf,
   eurosPerM2,
   frenchDate,
   frenchNumber,
   hectares,
   kilometres,
-  labelStatus,
   megawatts,
   percent,
   text,
   yesNo,
-} from './format.js';
+} from '../format.js';
 import { compareUrl, sitePageUrl } from './links.js';
 
 type PlotShape = Awaited<ReturnType<typeof sitePlotShapes>>[number];
@@ -100,7 +97,8 @@ export function sitePage(sheet: SiteSheet, shapes: PlotShape[], item: SiteItem |
       scripts={[clientScript('site-page')]}
     >
       <p class="lead">
-        {`${s.location.commune.name} (${s.location.commune.department}) · ${s.location.epci.name} · ${s.siteType} · ${s.state}`}
+        {`${s.location.commune.name} (${s.location.commune.department}) · ${s.location.epci.name} · ` +
+          `${s.siteType} · ${s.state}`}
       </p>
       <p class="site-actions">
         <button type="button" class="button" data-compare-add={s.id} aria-pressed="false">

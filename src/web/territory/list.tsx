@@ -5,9 +5,8 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../app-env.js';
 import { problemResponses } from '../../http/schemas.js';
 import { listTerritories, type TerritorySummaryRow } from '../../territories/repository.js';
+import { frenchNumber } from '../format.js';
 import { Layout } from '../layout.js';
-
-const number = new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 1 });
 
 export function territoryListPage(territories: TerritorySummaryRow[]): string {
   return (
@@ -22,7 +21,7 @@ export function territoryListPage(territories: TerritorySummaryRow[]): string {
             <li>
               <a href={`/territories/${encodeURIComponent(t.id)}/zan`}>{t.name}</a>
               <span>
-                {t.regionName} · {t.epciCount} EPCI · {t.sitesCount} site(s), {number.format(t.sitesHa)} ha
+                {t.regionName} · {t.epciCount} EPCI · {t.sitesCount} site(s), {frenchNumber(t.sitesHa)} ha
               </span>
               <span class="links">
                 <a href={`/territories/${encodeURIComponent(t.id)}/zan`}>Budget foncier (ZAN)</a> ·{' '}

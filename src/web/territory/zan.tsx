@@ -6,13 +6,14 @@
 // and a project drawn on the map and simulated at every level (client script zan.ts).
 import { raw } from 'hono/html';
 import { assetPaths, clientScript } from '../assets.js';
+import { frenchNumber, percent } from '../format.js';
 import { Layout, type Crumb } from '../layout.js';
 import { chartSvg, chartTable, exhaustionSentence, exhaustionText, haFr } from '../../zan/chart.js';
 import type { Envelope } from '../../zan/formulas.js';
 import { kindLabels } from '../../zan/report.js';
 import { sparteComparison } from '../../zan/representation.js';
 import type { CommuneEnvelope, territoryZan, ZanTerritory } from '../../zan/repository.js';
-import { defaultRuleSetId, type ZanRuleSet } from '../../zan/rule-sets.js';
+import { defaultRuleSetId, ruleSetSearch, type ZanRuleSet } from '../../zan/rule-sets.js';
 
 type TerritoryZan = Awaited<ReturnType<typeof territoryZan>>;
 
@@ -69,9 +70,6 @@ export function sortCommunes(communes: CommuneEnvelope[], sort: CommuneSort): Co
   });
 }
 
-const percent = (value: number | null) =>
-  value === null ? '—' : `${new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 0 }).format(value * 100)} %`;
-
 function withQuery(id: string, rules: ZanRuleSet, tri?: string) {
   const query = new URLSearchParams();
   if (rules.id !== defaultRuleSetId) query.set('rule_set', rules.id);
@@ -102,9 +100,7 @@ function Figures(props: { rules: ZanRuleSet; data: ZanPageData }) {
       <dt>Épuisement</dt>
       <dd>
         <strong>{exhaustionText(rules, e)}</strong>
-        {e?.yearsToExhaustion
-          ? ` (${new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 1 }).format(e.yearsToExhaustion)} ans de rythme)`
-          : ''}
+        {e?.yearsToExhaustion ? ` (${frenchNumber(e.yearsToExhaustion)} ans de rythme)` : ''}
       </dd>
       <dt>Garantie communale</dt>
       <dd>
@@ -113,7 +109,8 @@ function Figures(props: { rules: ZanRuleSet; data: ZanPageData }) {
           ? `, ${e.guaranteeWithheldCommunes} sans garantie (document d’urbanisme hors délai)`
           : ''}
         {guaranteeDefault
-          ? ` ; statut du document d’urbanisme non renseigné pour ${guaranteeDefault} commune(s) : garantie ${rules.communalGuarantee.default === 'applies' ? 'présumée (par défaut)' : 'refusée (par défaut)'}`
+          ? ` ; statut du document d’urbanisme non renseigné pour ${guaranteeDefault} commune(s) : garantie ` +
+            (rules.communalGuarantee.default === 'applies' ? 'présumée (par défaut)' : 'refusée (par défaut)')
           : ' ; statut du document d’urbanisme renseigné pour toutes les communes'}
       </dd>
       {missing.communes ? (
@@ -304,7 +301,7 @@ function Pipeline(props: { data: ZanPageData }) {
 
 function Simulation(props: { data: ZanPageData }) {
   const { rules, bounds, styleUrl, basemapStyleUrl } = props.data;
-  const simulate = `/zan/simulate${rules.id === defaultRuleSetId ? '' : `?rule_set=${encodeURIComponent(rules.id)}`}`;
+  const simulate = `/zan/simulate${ruleSetSearch(rules)}`;
   return (
     <section aria-labelledby="simulation">
       <h2 id="simulation">Simuler un projet</h2>
@@ -363,7 +360,7 @@ export function zanPage(data: ZanPageData): string {
           },
           {
             type: 'text/html',
-            href: `/territories/${encodeURIComponent(territory.id)}/zan/report${rules.id === defaultRuleSetId ? '' : `?rule_set=${encodeURIComponent(rules.id)}`}`,
+            href: `/territories/${encodeURIComponent(territory.id)}/zan/report${ruleSetSearch(rules)}`,
             title: 'Rapport imprimable',
           },
         ]}
@@ -378,9 +375,10 @@ export function zanPage(data: ZanPageData): string {
           <figure class="zan-chart-figure">
             {raw(chartSvg(rules, zan.series, zan.envelope, label))}
             <figcaption>
-              Barres : consommation décomptée par an (claires : provisoires). Tirets rouges : enveloppe{' '}
-              {rules.target.from}-{rules.target.to}. Ligne : cumul depuis {rules.target.from}, en tirets sa projection à{' '}
-              {rules.target.to}. {exhaustionSentence(rules, zan.envelope)}
+              {'Barres : consommation décomptée par an (claires : provisoires). ' +
+                `Tirets rouges : enveloppe ${rules.target.from}-${rules.target.to}. ` +
+                `Ligne : cumul depuis ${rules.target.from}, en tirets sa projection à ${rules.target.to}. `}
+              {exhaustionSentence(rules, zan.envelope)}
             </figcaption>
           </figure>
           <details>
