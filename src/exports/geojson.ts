@@ -56,11 +56,18 @@ export async function* downloadPages<Row extends object>(
       ORDER BY t.id LIMIT ${pageSize}`
       .execute(db)
       .then((result) => result.rows);
-  let next: Promise<(Row & { cursor: string })[]> | undefined = page(undefined);
+  // A page asked for ahead may fail while the caller still writes the one before (a timeout): it is
+  // heard at once, or Node would take it for an unhandled rejection; the await below still throws it.
+  const ahead = (after: string | undefined) => {
+    const promise = page(after);
+    promise.catch(() => undefined);
+    return promise;
+  };
+  let next: Promise<(Row & { cursor: string })[]> | undefined = ahead(undefined);
   try {
     while (next) {
       const rows: (Row & { cursor: string })[] = await next;
-      next = rows.length === pageSize ? page(rows[rows.length - 1]!.cursor) : undefined;
+      next = rows.length === pageSize ? ahead(rows[rows.length - 1]!.cursor) : undefined;
       if (rows.length > 0) yield rows;
     }
   } finally {

@@ -122,7 +122,14 @@ describe.skipIf(!chromiumAvailable)('the investor home page in headless Chromium
     const typed = territory.name.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().slice(0, 8);
     await page.fill('#f-lieu', '');
     await page.type('#f-lieu', typed);
-    await page.waitForSelector('#lieu-suggestions:not([hidden]) [role=option]');
+    // The list follows the typing: wait for the suggestions of the whole text, not of its first letters.
+    await page.waitForFunction(
+      (name) =>
+        [...document.querySelectorAll('#lieu-suggestions:not([hidden]) [role=option]')].some((el) =>
+          (el.textContent ?? '').startsWith(name),
+        ),
+      territory.name,
+    );
     const options = await page.$$eval('#lieu-suggestions [role=option]', (els) =>
       els.map((el) => el.textContent ?? ''),
     );
