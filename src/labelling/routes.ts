@@ -223,7 +223,8 @@ export function siteLabelRoutes() {
       path: '/{id}/label',
       tags: ['labelling'],
       summary:
-        "A site's labelling file: state, grid, assessments with catalogue flags, documents, comments, history, allowed moves",
+        "A site's labelling file: state, grid, assessments with catalogue flags, " +
+        'documents, comments, history, allowed moves',
       security,
       middleware: [allowInScope('site', ...readers)] as const,
       request: { params: z.object({ id: uuidParam('site') }) },
@@ -360,7 +361,8 @@ export function siteLabelRoutes() {
       path: '/{id}/label/criteria/{criterion}/documents',
       tags: ['labelling'],
       summary:
-        'Upload an evidence document for a criterion (PDF or image, type read from the content; the same kind again is its next version)',
+        'Upload an evidence document for a criterion ' +
+        '(PDF or image, type read from the content; the same kind again is its next version)',
       security,
       middleware: [backToPage, allowInScope('site', 'editor', 'labeller', 'admin'), limitUpload] as const,
       request: {
@@ -425,7 +427,9 @@ export function siteLabelRoutes() {
         'content-type': doc.mediaType,
         'content-length': String(doc.sizeBytes),
         // RFC 6266 / 8187: an ASCII fallback and the UTF-8 name.
-        'content-disposition': `attachment; filename="${doc.fileName.replace(/[^\x20-\x7e]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(doc.fileName)}`,
+        'content-disposition':
+          `attachment; filename="${doc.fileName.replace(/[^\x20-\x7e]/g, '_')}"; ` +
+          `filename*=UTF-8''${encodeURIComponent(doc.fileName)}`,
         'x-content-type-options': 'nosniff',
         'content-security-policy': "default-src 'none'; sandbox",
         'cache-control': 'private, no-store',
@@ -440,7 +444,8 @@ export function siteLabelRoutes() {
       path: '/{id}/label/transitions',
       tags: ['labelling'],
       summary:
-        'Move the dossier (draft, submitted, under_review, changes_requested, labelled, rejected, withdrawn); a decision names its instructor and assessors',
+        'Move the dossier (draft, submitted, under_review, changes_requested, labelled, rejected, withdrawn); ' +
+        'a decision names its instructor and assessors',
       security,
       middleware: [backToPage, allowInScope('site', ...readers), limitBody] as const,
       request: {
