@@ -156,6 +156,22 @@ function jsonOrForm<T>(
   return parsed.data;
 }
 
+/**
+ * The body of a route that takes JSON or the page's form. Not `required`: zod-openapi would then
+ * validate the JSON schema against a form too.
+ */
+function jsonOrFormBody<Json extends z.ZodType, Form extends z.ZodType>(json: Json, form: Form) {
+  return {
+    required: false,
+    content: {
+      'application/json': { schema: json },
+      'application/x-www-form-urlencoded': { schema: form },
+    },
+  };
+}
+
+const backToDossier = { description: 'From a page: back to the dossier' };
+
 const fileResponse = Object.fromEntries(
   evidenceMediaTypes.map((t) => [t, { schema: z.string().openapi({ format: 'binary' }) }]),
 );
@@ -270,18 +286,11 @@ export function siteLabelRoutes() {
       middleware: [backToPage, allowInScope('site', 'editor', 'labeller', 'admin'), limitBody] as const,
       request: {
         params: z.object({ id: uuidParam('site'), criterion: criterionParam }),
-        // Not `required`: zod-openapi would then validate the JSON schema against a form too.
-        body: {
-          required: false,
-          content: {
-            'application/json': { schema: assessmentInput },
-            'application/x-www-form-urlencoded': { schema: assessmentForm },
-          },
-        },
+        body: jsonOrFormBody(assessmentInput, assessmentForm),
       },
       responses: {
         200: { description: 'The updated file', content: { 'application/json': { schema: z.any() } } },
-        303: { description: 'From a page: back to the dossier' },
+        303: backToDossier,
         ...problems,
       },
     }),
@@ -302,18 +311,11 @@ export function siteLabelRoutes() {
       middleware: [backToPage, allowInScope('site', 'labeller', 'admin'), limitBody] as const,
       request: {
         params: z.object({ id: uuidParam('site'), criterion: criterionParam }),
-        // Not `required`: zod-openapi would then validate the JSON schema against a form too.
-        body: {
-          required: false,
-          content: {
-            'application/json': { schema: reasonInput },
-            'application/x-www-form-urlencoded': { schema: reasonInput.strip() },
-          },
-        },
+        body: jsonOrFormBody(reasonInput, reasonInput.strip()),
       },
       responses: {
         200: { description: 'The updated file', content: { 'application/json': { schema: z.any() } } },
-        303: { description: 'From a page: back to the dossier' },
+        303: backToDossier,
         ...problems,
       },
     }),
@@ -334,18 +336,11 @@ export function siteLabelRoutes() {
       middleware: [backToPage, allowInScope('site', ...readers), limitBody] as const,
       request: {
         params: z.object({ id: uuidParam('site') }),
-        // Not `required`: zod-openapi would then validate the JSON schema against a form too.
-        body: {
-          required: false,
-          content: {
-            'application/json': { schema: commentInput },
-            'application/x-www-form-urlencoded': { schema: commentForm },
-          },
-        },
+        body: jsonOrFormBody(commentInput, commentForm),
       },
       responses: {
         201: { description: 'The comment', content: { 'application/json': { schema: z.any() } } },
-        303: { description: 'From a page: back to the dossier' },
+        303: backToDossier,
         ...problems,
       },
     }),
@@ -375,7 +370,7 @@ export function siteLabelRoutes() {
           content: { 'application/json': { schema: z.any() } },
         },
         ...problems,
-        303: { description: 'From a page: back to the dossier' },
+        303: backToDossier,
         413: problemEntry('The document is past the upload limit'),
         415: problemEntry('The content is not a PDF, PNG, JPEG or WebP'),
       },
@@ -450,14 +445,7 @@ export function siteLabelRoutes() {
       middleware: [backToPage, allowInScope('site', ...readers), limitBody] as const,
       request: {
         params: z.object({ id: uuidParam('site') }),
-        // Not `required`: zod-openapi would then validate the JSON schema against a form too.
-        body: {
-          required: false,
-          content: {
-            'application/json': { schema: transitionInput },
-            'application/x-www-form-urlencoded': { schema: transitionInput.strip() },
-          },
-        },
+        body: jsonOrFormBody(transitionInput, transitionInput.strip()),
       },
       responses: {
         200: {
@@ -468,7 +456,7 @@ export function siteLabelRoutes() {
             },
           },
         },
-        303: { description: 'From a page: back to the dossier' },
+        303: backToDossier,
         ...problems,
         412: problemEntry('If-Match given and stale'),
         422: problemEntry('Submission refused: criteria not assessed, or catalogue flags open (lists them)'),
