@@ -47,7 +47,10 @@ async function serverConnections(): Promise<{ total: number; states: Record<stri
   await client.connect();
   try {
     const { rows } = await client.query<{ state: string | null; n: number }>(
-      `SELECT coalesce(state, 'unknown') AS state, count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 GROUP BY 1`,
+      `SELECT coalesce(state, 'unknown') AS state, count(*)::int AS n
+       FROM pg_stat_activity
+       WHERE application_name = $1
+       GROUP BY 1`,
       [APP_NAME],
     );
     const states = Object.fromEntries(rows.map((r) => [r.state, r.n]));
