@@ -94,7 +94,8 @@ async function main(argv: string[]): Promise<number> {
       bar.stop();
       const seconds = (performance.now() - started) / 1000;
       console.log(
-        `${result.plots} plots in ${result.sites} sites, ${seconds.toFixed(1)} s (${Math.round(result.plots / seconds)} plots/s)`,
+        `${result.plots} plots in ${result.sites} sites, ` +
+          `${seconds.toFixed(1)} s (${Math.round(result.plots / seconds)} plots/s)`,
       );
       return 0;
     }

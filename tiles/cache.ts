@@ -149,9 +149,9 @@ export class TileCache {
   }
 
   /**
-   * Drops the tiles of `definition` (and the composite tiles) that the geometries (lon/lat GeoJSON, e.g. a plot before and
-   * after a write) touch at every zoom of the layer, buffer included. Returns how many
-   * entries went.
+   * Drops the tiles of `definition` (and the composite tiles) that the geometries (lon/lat
+   * GeoJSON, e.g. a plot before and after a write) touch at every zoom of the layer, buffer
+   * included. Returns how many entries went.
    */
   invalidateGeometries(definition: TileLayerZooms | undefined, geometries: (Geometry | null | undefined)[]): number {
     this.generation++;

@@ -29,8 +29,13 @@ export async function territoriesOf(
   id: string,
 ): Promise<string[] | undefined> {
   const { rows } = await sql<{ territories: string[] }>`
-    SELECT coalesce((SELECT array_agg(te.territory_id ORDER BY te.territory_id) FROM territory_epci te WHERE te.epci_siren = s.epci_siren), '{}') AS territories
-    FROM ${sql.table(entity === 'site' ? 'sites' : 'plots')} r JOIN sites s ON s.id = ${entity === 'site' ? sql`r.id` : sql`r.site_id`}
+    SELECT coalesce(
+             (SELECT array_agg(te.territory_id ORDER BY te.territory_id)
+              FROM territory_epci te
+              WHERE te.epci_siren = s.epci_siren),
+             '{}') AS territories
+    FROM ${sql.table(entity === 'site' ? 'sites' : 'plots')} r
+    JOIN sites s ON s.id = ${entity === 'site' ? sql`r.id` : sql`r.site_id`}
     WHERE r.id = ${id} AND r.deleted_at IS NULL`.execute(db);
   return rows[0]?.territories;
 }

@@ -42,7 +42,8 @@ export function requireTerritoryScope(viewer: Viewer, territoriesOfResource: str
   if (!territoriesOfResource.some((t) => viewer.territories.includes(t))) {
     throw new AppError(
       'forbidden',
-      `this key may write in ${viewer.territories.join(', ')} only; the resource is in ${territoriesOfResource.join(', ') || 'no territory'}`,
+      `this key may write in ${viewer.territories.join(', ')} only; ` +
+        `the resource is in ${territoriesOfResource.join(', ') || 'no territory'}`,
     );
   }
 }

@@ -88,7 +88,8 @@ export function cnigSelect(
         const point = geometryIn(sql`ST_PointOnSurface(s.geom)`, crs);
         const decimals = sql.lit(crs.decimals);
         return [
-          sql`round(ST_X(${point})::numeric, ${decimals}) || ', ' || round(ST_Y(${point})::numeric, ${decimals}) AS ${as}`,
+          sql`round(ST_X(${point})::numeric, ${decimals}) || ', '
+              || round(ST_Y(${point})::numeric, ${decimals}) AS ${as}`,
         ];
       }
       case 'site_id':

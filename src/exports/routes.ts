@@ -42,7 +42,9 @@ const cnigQuery = (crs: CrsDefinition[], extensionsByDefault: boolean) =>
         .default(extensionsByDefault ? 'true' : 'false')
         .transform((v) => v === 'true')
         .openapi({
-          description: `Foncier's extension columns (ext_…, README) after the standard's (default ${extensionsByDefault}); false gives the standard's columns alone`,
+          description:
+            `Foncier's extension columns (ext_…, README) after the standard's (default ${extensionsByDefault}); ` +
+            "false gives the standard's columns alone",
         }),
     })
     .strict();
@@ -92,7 +94,9 @@ const downloads: Download[] = [
       path: `/cnig/${kind}`,
       name: kind,
       format: 'csv',
-      summary: `CNIG ${kind} CSV (standard columns and order, then the extension columns; ';', GeoJSON geometry in CRS84 or, crs=EPSG:2154, Lambert-93)`,
+      summary:
+        `CNIG ${kind} CSV (standard columns and order, then the extension columns; ';', ` +
+        'GeoJSON geometry in CRS84 or, crs=EPSG:2154, Lambert-93)',
       crs: cnigCrs,
       cnig: true,
       body: (db, territory, _file, crs, extensions) => textStream(cnigCsvChunks(db, kind, territory, crs, extensions)),
@@ -101,7 +105,10 @@ const downloads: Download[] = [
       path: `/cnig/${kind}`,
       name: kind,
       format: 'geojson',
-      summary: `CNIG ${kind} as GeoJSON shaped like the standard's GeoPackage (extension columns with extensions=true; the surface as geometry in CRS84 or, crs=EPSG:2154, the GeoPackage's Lambert-93; the other fields as typed properties)`,
+      summary:
+        `CNIG ${kind} as GeoJSON shaped like the standard's GeoPackage (extension columns with extensions=true; ` +
+        "the surface as geometry in CRS84 or, crs=EPSG:2154, the GeoPackage's Lambert-93; " +
+        'the other fields as typed properties)',
       crs: cnigCrs,
       cnig: true,
       body: (db, territory, _file, crs, extensions) =>
@@ -121,7 +128,9 @@ const downloads: Download[] = [
       path: `/${layer}`,
       name: layer,
       format: 'fgb',
-      summary: `${layer} as FlatGeobuf (EPSG:4326 or the crs asked for, typed columns, no spatial index), for desktop GIS`,
+      summary:
+        `${layer} as FlatGeobuf (EPSG:4326 or the crs asked for, typed columns, no spatial index), ` +
+        'for desktop GIS',
       crs: downloadCrs,
       body: (db, territory, file, crs) => byteStream(flatGeobufChunks(db, layer, { territory, name: file, crs })),
     },
@@ -168,6 +177,9 @@ export function territoryDownloadRoutes() {
   const app = new OpenAPIHono<AppEnv>();
   // The tags they have had since they were served next to the territory's tiles.
   const tags = ['territories', 'tiles'];
+  // The media type from `formats`, typed as a string: a literal JSON media type would make
+  // createRoute expect a c.json() response, not the streamed body.
+  const { mediaType, contentType, schema } = formats.geojson;
   for (const layer of ['sites', 'plots'] as DownloadLayer[]) {
     app.openapi(
       createRoute({
@@ -179,7 +191,7 @@ export function territoryDownloadRoutes() {
         responses: {
           200: {
             description: `${layer} features`,
-            content: { [mediaTypes.geojson]: { schema: z.record(z.string(), z.any()) } },
+            content: { [mediaType]: { schema } },
           },
           ...problemResponses,
         },
@@ -189,9 +201,9 @@ export function territoryDownloadRoutes() {
         await checkTerritory(c, id);
         // The OGC whitelist of properties: no buyer or owner name ever leaves here.
         return c.body(textStream(geoJsonChunks(c.var.db, layer, id)), 200, {
-          'content-type': mediaTypes.geojson,
+          'content-type': contentType,
           'cache-control': 'no-cache',
-        }) as never;
+        });
       },
     );
   }

@@ -16,7 +16,10 @@ import type { Database } from '../db/schema.js';
 import { deferIndexes, tableName } from '../db/bulk.js';
 import { estimateRecords } from './sources.js';
 
-/** `auto`: indexes rebuilt for a bulk load; `keep`: never (readers keep reading); `rebuild`: indexes and foreign keys, always. */
+/**
+ * `auto`: indexes rebuilt for a bulk load; `keep`: never (readers keep reading);
+ * `rebuild`: indexes and foreign keys, always.
+ */
 export type IndexMode = 'auto' | 'keep' | 'rebuild';
 
 /** A load counts as bulk from this many rows, and a quarter of the rows already held. */

@@ -10,7 +10,9 @@ import { recordFailedImportRun, recordImportRun, startImportRun } from './import
 import { recoverInterruptedImports } from './recovery.js';
 import { importers } from './registry.js';
 
-export const importUsage = `  import KIND FILE [--dry-run] [--partial] [--vintage V] [--srid N] [--indexes auto|keep|rebuild] [--json]
+export const importUsage =
+  '  import KIND FILE [--dry-run] [--partial] [--vintage V] [--srid N]' +
+  ` [--indexes auto|keep|rebuild] [--json]
                                import reference data; KIND is one of ${Object.keys(importers).join(', ')}.
                                All-or-nothing unless --partial; every rejected row is reported.
                                --indexes (CNIG site-eco/terrain-eco): auto rebuilds the table's indexes

@@ -171,7 +171,11 @@ const specs: Record<CnigClass, ClassSpec> = {
     derived: [
       {
         column: 'commune_insee',
-        expression: sql`(SELECT m.insee FROM (SELECT ST_PointOnSurface(c.geom) AS point OFFSET 0) AS p JOIN communes m ON ST_Intersects(m.geom, p.point) LIMIT 1)`,
+        expression: sql`(
+          SELECT m.insee
+          FROM (SELECT ST_PointOnSurface(c.geom) AS point OFFSET 0) AS p
+          JOIN communes m ON ST_Intersects(m.geom, p.point)
+          LIMIT 1)`,
       },
     ],
     // An export leaves terr_acquereur empty when the buyer is a natural person; an empty value
@@ -179,7 +183,9 @@ const specs: Record<CnigClass, ClassSpec> = {
     assignments: new Map([
       [
         'buyer_name',
-        sql`CASE WHEN EXCLUDED.buyer_name IS NULL AND plots.buyer_is_natural_person THEN plots.buyer_name ELSE EXCLUDED.buyer_name END`,
+        sql`CASE WHEN EXCLUDED.buyer_name IS NULL AND plots.buyer_is_natural_person
+                 THEN plots.buyer_name
+                 ELSE EXCLUDED.buyer_name END`,
       ],
     ]),
     payload: (row) => ({ site_cnig_id: row.siteCnigId ?? null }),
@@ -206,7 +212,8 @@ function scopeChecks(kind: CnigClass, territories: string[]): ReferenceCheck[] {
       },
       {
         // Said once: a row outside already is.
-        failed: sql`${inScope(sql`c.epci_siren`)} AND EXISTS (SELECT 1 FROM sites x WHERE x.cnig_id = c.cnig_id AND NOT ${inScope(sql`x.epci_siren`)})`,
+        failed: sql`${inScope(sql`c.epci_siren`)} AND EXISTS (
+          SELECT 1 FROM sites x WHERE x.cnig_id = c.cnig_id AND NOT ${inScope(sql`x.epci_siren`)})`,
         column: 'site_id',
         reason: `the stored site is ${reason}`,
         value: sql`c.cnig_id`,
@@ -221,7 +228,10 @@ function scopeChecks(kind: CnigClass, territories: string[]): ReferenceCheck[] {
       value: sql`c.site_cnig_id`,
     },
     {
-      failed: sql`${siteInScope} AND EXISTS (SELECT 1 FROM plots y JOIN sites x ON x.id = y.site_id WHERE y.cnig_id = c.cnig_id AND NOT ${inScope(sql`x.epci_siren`)})`,
+      failed: sql`${siteInScope} AND EXISTS (
+        SELECT 1
+        FROM plots y JOIN sites x ON x.id = y.site_id
+        WHERE y.cnig_id = c.cnig_id AND NOT ${inScope(sql`x.epci_siren`)})`,
       column: 'terr_id',
       reason: `the stored plot is ${reason}`,
       value: sql`c.cnig_id`,
@@ -302,7 +312,8 @@ function statement(batch: CnigBatch): RawBuilder<{
     : sql`true`;
   const rejections = [
     ...checks.map((check) => sql`(${check.failed}, ${check.column}, ${check.reason}, CAST(${check.value} AS text))`),
-    sql`(${referencesOk} AND c.geometry_problem IS NOT NULL, ${spec.geometryField}, c.geometry_problem, CAST(NULL AS text))`,
+    sql`(${referencesOk} AND c.geometry_problem IS NOT NULL, ${spec.geometryField},
+         c.geometry_problem, CAST(NULL AS text))`,
   ];
   const written = [...spec.columns.map((c) => c.column), ...spec.resolved];
   const insertColumns = [...written, 'id', 'geom', ...spec.derived.map((d) => d.column)];
@@ -312,7 +323,9 @@ function statement(batch: CnigBatch): RawBuilder<{
   // An extension column the row lacks: the stored value (by the unique CNIG id), or NULL for a new row.
   const incoming = (column: string) =>
     optional.has(column)
-      ? sql`CASE WHEN c.${sql.id(presence(column))} IS TRUE THEN c.${sql.id(column)} ELSE (SELECT t.${sql.id(column)} FROM ${target} t WHERE t.cnig_id = c.cnig_id) END`
+      ? sql`CASE WHEN c.${sql.id(presence(column))} IS TRUE
+                 THEN c.${sql.id(column)}
+                 ELSE (SELECT t.${sql.id(column)} FROM ${target} t WHERE t.cnig_id = c.cnig_id) END`
       : sql`c.${sql.id(column)}`;
   return sql`
     WITH i AS MATERIALIZED (
@@ -320,13 +333,15 @@ function statement(batch: CnigBatch): RawBuilder<{
       FROM json_to_recordset(CAST(${batch.payload} AS json)) AS x(${recordType})
     ),
     g AS MATERIALIZED (
-      SELECT i.*, ST_Multi(ST_Transform(i.source_geom, 4326)) AS geom, upper(GeometryType(i.source_geom)) AS geometry_type, ST_IsValid(i.source_geom) AS valid,
+      SELECT i.*, ST_Multi(ST_Transform(i.source_geom, 4326)) AS geom,
+             upper(GeometryType(i.source_geom)) AS geometry_type, ST_IsValid(i.source_geom) AS valid,
              ${spec.found}
       FROM i ${spec.joins}
     ),
     c AS MATERIALIZED (
       SELECT g.*, CASE
-          WHEN g.geometry_type NOT IN ('POLYGON', 'MULTIPOLYGON') THEN 'geometry type ' || g.geometry_type || '; expected POLYGON or MULTIPOLYGON'
+          WHEN g.geometry_type NOT IN ('POLYGON', 'MULTIPOLYGON')
+            THEN 'geometry type ' || g.geometry_type || '; expected POLYGON or MULTIPOLYGON'
           WHEN NOT g.valid THEN 'invalid geometry: ' || ST_IsValidReason(g.source_geom)
           WHEN NOT (${inFranceSql}) THEN 'geometry lies outside France (metropolitan and overseas)'
         END AS geometry_problem
@@ -345,23 +360,32 @@ function statement(batch: CnigBatch): RawBuilder<{
       -- Spatial order: neighbouring plots hit the same commune polygon, which PostGIS caches.
       ORDER BY c.geom
       ON CONFLICT (cnig_id) DO UPDATE SET
-        ${sql.join([...compared.map((c) => sql`${sql.id(c)} = ${newValue(c)}`), sql`geom = EXCLUDED.geom`, ...spec.derived.map((d) => sql`${sql.id(d.column)} = EXCLUDED.${sql.id(d.column)}`)])},
+        ${sql.join([
+          ...compared.map((c) => sql`${sql.id(c)} = ${newValue(c)}`),
+          sql`geom = EXCLUDED.geom`,
+          ...spec.derived.map((d) => sql`${sql.id(d.column)} = EXCLUDED.${sql.id(d.column)}`),
+        ])},
         version = ${target}.version + 1,
         updated_at = now()
-      WHERE (${sql.join(compared.map((c) => sql`${target}.${sql.id(c)}`))}) IS DISTINCT FROM (${sql.join(compared.map((c) => newValue(c)))})
-         OR ST_AsGeoJSON(${target}.geom, ${sql.lit(GEOJSON_DECIMALS)}) IS DISTINCT FROM ST_AsGeoJSON(EXCLUDED.geom, ${sql.lit(GEOJSON_DECIMALS)})
+      WHERE (${sql.join(compared.map((c) => sql`${target}.${sql.id(c)}`))})
+            IS DISTINCT FROM (${sql.join(compared.map((c) => newValue(c)))})
+         OR ST_AsGeoJSON(${target}.geom, ${sql.lit(GEOJSON_DECIMALS)})
+            IS DISTINCT FROM ST_AsGeoJSON(EXCLUDED.geom, ${sql.lit(GEOJSON_DECIMALS)})
       RETURNING (xmax = 0) AS inserted
     )
-    SELECT input_row, column_name, reason, value, CAST(NULL AS integer) AS created, CAST(NULL AS integer) AS written FROM rejected
+    SELECT input_row, column_name, reason, value, CAST(NULL AS integer) AS created, CAST(NULL AS integer) AS written
+    FROM rejected
     UNION ALL
-    SELECT NULL, NULL, NULL, NULL, CAST(count(*) FILTER (WHERE inserted) AS integer), CAST(count(*) AS integer) FROM written`;
+    SELECT NULL, NULL, NULL, NULL, CAST(count(*) FILTER (WHERE inserted) AS integer), CAST(count(*) AS integer)
+    FROM written`;
 }
 
 /** Parses one geometry alone, inside a savepoint: the error message, or undefined. */
 async function unreadable(db: Kysely<Database>, row: BatchRow): Promise<string | undefined> {
   await sql`SAVEPOINT cnig_geometry`.execute(db);
   try {
-    await sql`SELECT ST_Transform(ST_SetSRID(ST_GeomFromGeoJSON(${row.geometry.geojson}), ${row.geometry.srid}), 4326)`.execute(
+    await sql`
+      SELECT ST_Transform(ST_SetSRID(ST_GeomFromGeoJSON(${row.geometry.geojson}), ${row.geometry.srid}), 4326)`.execute(
       db,
     );
     await sql`RELEASE SAVEPOINT cnig_geometry`.execute(db);

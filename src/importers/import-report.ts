@@ -1,6 +1,7 @@
 // The import report every importer returns: rows read, written, and every rejected row with
-// its number, column and reason, and the warnings of rows kept (a plot's quality checks). Imports are all-or-nothing by default: one rejected row and
-// nothing is written; `partial` writes the valid rows; `dryRun` validates and writes nothing.
+// its number, column and reason, and the warnings of rows kept (a plot's quality checks).
+// Imports are all-or-nothing by default: one rejected row and nothing is written; `partial`
+// writes the valid rows; `dryRun` validates and writes nothing.
 import { basename } from 'node:path';
 
 export interface RowRejection {
@@ -153,7 +154,9 @@ export class ImportReportBuilder {
 /** One line per rejection, as the CLI prints them. */
 export function formatRejection(r: RowRejection): string {
   const where = r.row === 0 ? 'file' : r.line !== undefined ? `row ${r.row} (line ${r.line})` : `feature ${r.row}`;
-  return `${where}${r.column ? `, column ${r.column}` : ''}: ${r.reason}${r.value !== null ? ` (${JSON.stringify(r.value)})` : ''}`;
+  const column = r.column ? `, column ${r.column}` : '';
+  const value = r.value !== null ? ` (${JSON.stringify(r.value)})` : '';
+  return `${where}${column}: ${r.reason}${value}`;
 }
 
 export function formatReport(report: ImportReport): string {
@@ -163,7 +166,9 @@ export function formatReport(report: ImportReport): string {
       ? 'written'
       : 'NOT written (rejected rows; use --partial to write the valid ones)';
   const lines = [
-    `${report.kind} ${report.file}: ${report.rowsRead} rows read, ${report.accepted} accepted, ${report.inserted} inserted, ${report.updated} updated, ${report.unchanged} unchanged, ${report.rejected.length} rejected; ${state}`,
+    `${report.kind} ${report.file}: ${report.rowsRead} rows read, ${report.accepted} accepted, ` +
+      `${report.inserted} inserted, ${report.updated} updated, ${report.unchanged} unchanged, ` +
+      `${report.rejected.length} rejected; ${state}`,
     ...report.rejected.map(formatRejection),
     ...report.warnings.map((w) => `warning: ${formatRejection(w)}`),
     ...(report.unmatched.length > 0

@@ -109,11 +109,13 @@ export async function importPlanningDocuments(
     const { rows: changed } = await sql<{ inserted: boolean }>`
       INSERT INTO commune_planning_documents (insee, status, status_on, document, source)
       SELECT insee, status, "statusOn"::date, document, source
-      FROM json_to_recordset(${JSON.stringify(values)}::json) AS x(insee text, status text, "statusOn" text, document text, source text)
+      FROM json_to_recordset(${JSON.stringify(values)}::json)
+        AS x(insee text, status text, "statusOn" text, document text, source text)
       ON CONFLICT (insee) DO UPDATE SET
         status = EXCLUDED.status, status_on = EXCLUDED.status_on, document = EXCLUDED.document,
         source = EXCLUDED.source, updated_at = now()
-      WHERE (commune_planning_documents.status, commune_planning_documents.status_on, commune_planning_documents.document, commune_planning_documents.source)
+      WHERE (commune_planning_documents.status, commune_planning_documents.status_on,
+             commune_planning_documents.document, commune_planning_documents.source)
         IS DISTINCT FROM (EXCLUDED.status, EXCLUDED.status_on, EXCLUDED.document, EXCLUDED.source)
       RETURNING (xmax = 0) AS inserted`.execute(trx);
     const inserted = changed.filter((r) => r.inserted).length;

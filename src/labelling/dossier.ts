@@ -7,6 +7,7 @@ import type { Database } from '../db/schema.js';
 import { ConflictError, NotFoundError } from '../http/errors.js';
 import type { LabelState } from '../sites/vocabulary.js';
 import { measurePlots, plotTotals } from '../zan/repository.js';
+import { brownfieldShareOfSite } from '../programme/site-sql.js';
 import { ruleSet } from '../zan/rule-sets.js';
 import type { Assessment, Evidence, FlagOverride, SiteFacts } from './readiness.js';
 import { allowedMoves, type WorkflowState } from './workflow.js';
@@ -24,12 +25,20 @@ export interface SiteLabelRow extends Omit<SiteFacts, 'zan'> {
 export async function loadSite(db: Kysely<Database>, id: string, lock = false): Promise<SiteLabelRow> {
   const { rows } = await sql<SiteLabelRow>`
     SELECT s.id, s.name, s.version, s.label_status, s.label_date, s.turnkey_programme,
-           s.power_mw, s.network_electricity, s.network_drinking_water, s.network_sewerage, s.network_gas, s.network_fibre,
-           s.motorway_interchange_km, s.rail_siding, s.port_km, s.available_from, s.usable_area_ha,
+           s.power_mw, s.network_electricity, s.network_drinking_water, s.network_sewerage, s.network_gas,
+           s.network_fibre, s.motorway_interchange_km, s.rail_siding, s.port_km, s.available_from, s.usable_area_ha,
            (SELECT max(p.area_ha) FROM plots p WHERE p.site_id = s.id AND p.deleted_at IS NULL) AS largest_plot_ha,
-           (SELECT sum(p.area_ha) FILTER (WHERE p.occupation = 'friche') / nullif(sum(p.area_ha), 0) FROM plots p WHERE p.site_id = s.id AND p.deleted_at IS NULL) AS brownfield_share,
-           coalesce((SELECT array_agg(DISTINCT p.planning_zone ORDER BY p.planning_zone) FROM plots p WHERE p.site_id = s.id AND p.deleted_at IS NULL AND p.planning_zone IS NOT NULL), '{}') AS planning_zones,
-           coalesce((SELECT array_agg(te.territory_id ORDER BY te.territory_id) FROM territory_epci te WHERE te.epci_siren = s.epci_siren), '{}') AS territories
+           ${brownfieldShareOfSite} AS brownfield_share,
+           coalesce(
+             (SELECT array_agg(DISTINCT p.planning_zone ORDER BY p.planning_zone)
+              FROM plots p
+              WHERE p.site_id = s.id AND p.deleted_at IS NULL AND p.planning_zone IS NOT NULL),
+             '{}') AS planning_zones,
+           coalesce(
+             (SELECT array_agg(te.territory_id ORDER BY te.territory_id)
+              FROM territory_epci te
+              WHERE te.epci_siren = s.epci_siren),
+             '{}') AS territories
     FROM sites s WHERE s.id = ${id} AND s.deleted_at IS NULL
     ${lock ? sql`FOR UPDATE OF s` : sql``}`.execute(db);
   const row = rows[0];

@@ -98,7 +98,8 @@ export async function uploadDocument(
   if (!mediaType)
     throw new AppError(
       'unsupported_media_type',
-      `the file's content is ${detected ? detected.mime : 'of no known type'}; evidence is a PDF or a PNG, JPEG or WebP image`,
+      `the file's content is ${detected ? detected.mime : 'of no known type'}; ` +
+        'evidence is a PDF or a PNG, JPEG or WebP image',
       { detected: detected?.mime ?? null, accepted: evidenceMediaTypes },
     );
   const meta = await db.transaction().execute(async (trx) => {

@@ -6,6 +6,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Viewer } from '../auth/viewer.js';
 import type { Database } from '../db/schema.js';
 import { readinessPeriod, type ReadinessPeriod } from '../programme/dashboard.js';
+import { firstTerritoryOfSite } from '../programme/site-sql.js';
 import type { LabelState } from '../sites/vocabulary.js';
 import { currentGrid } from './grid.js';
 
@@ -54,16 +55,29 @@ export async function reviewQueue(db: Kysely<Database>, viewer: Viewer, query: Q
   const scoped = viewer.role === 'editor';
   const { rows } = await sql<QueueRow>`
     SELECT s.id, s.name, s.label_status, s.available_from, t.region_code, t.region_name, t.name AS territory_name,
-           (SELECT count(*)::int FROM label_assessments a WHERE a.site_id = s.id AND a.grid_version = coalesce(d.grid_version, ${current})) AS assessed,
-           (SELECT jsonb_array_length(g.criteria) FROM labelling_grids g WHERE g.version = coalesce(d.grid_version, ${current})) AS total,
-           coalesce((SELECT max(l.at) FROM audit_log l WHERE l.entity = 'site' AND l.entity_id = s.id AND l.action = 'label_transition'), s.updated_at) AS last_move_at
+           (SELECT count(*)::int
+            FROM label_assessments a
+            WHERE a.site_id = s.id AND a.grid_version = coalesce(d.grid_version, ${current})) AS assessed,
+           (SELECT jsonb_array_length(g.criteria)
+            FROM labelling_grids g
+            WHERE g.version = coalesce(d.grid_version, ${current})) AS total,
+           coalesce(
+             (SELECT max(l.at)
+              FROM audit_log l
+              WHERE l.entity = 'site' AND l.entity_id = s.id AND l.action = 'label_transition'),
+             s.updated_at) AS last_move_at
     FROM sites s
     LEFT JOIN label_dossiers d ON d.site_id = s.id
-    LEFT JOIN LATERAL (
-      SELECT t.* FROM territory_epci te JOIN territories t ON t.id = te.territory_id WHERE te.epci_siren = s.epci_siren ORDER BY t.id LIMIT 1
-    ) t ON true
+    LEFT JOIN ${firstTerritoryOfSite} ON true
     WHERE s.label_status IS NOT NULL AND s.deleted_at IS NULL
-      ${scoped ? sql`AND EXISTS (SELECT 1 FROM territory_epci te WHERE te.epci_siren = s.epci_siren AND te.territory_id = ANY(${viewer.territories}::text[]))` : sql``}
+      ${
+        scoped
+          ? sql`AND EXISTS (
+                  SELECT 1
+                  FROM territory_epci te
+                  WHERE te.epci_siren = s.epci_siren AND te.territory_id = ANY(${viewer.territories}::text[]))`
+          : sql``
+      }
     ORDER BY s.id`.execute(db);
   const all: QueueEntry[] = rows.map((r) => ({
     id: r.id,

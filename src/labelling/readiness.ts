@@ -79,7 +79,10 @@ export function catalogueIndication(criterionId: string, f: SiteFacts): string |
           ? 'no plot recorded'
           : `${Math.round(f.brownfieldShare * 100)} % of the plot area on brownfield land`;
       if (!f.zan) return brownfield;
-      return `${brownfield}; developing it would consume ${round(f.zan.nafConsumptionHa, 2)} ha of NAF land, ${round(f.zan.consumptionHa, 2)} ha charged to the commune (${f.zan.ruleSet})`;
+      return (
+        `${brownfield}; developing it would consume ${round(f.zan.nafConsumptionHa, 2)} ha of NAF land, ` +
+        `${round(f.zan.consumptionHa, 2)} ha charged to the commune (${f.zan.ruleSet})`
+      );
     }
     case 'maturity':
       if (!f.availableFrom) return 'ready date unknown';
@@ -109,7 +112,10 @@ const networks: Record<string, [keyof SiteFacts, string]> = {
 export function catalogueFlag(criterion: Criterion, status: Assessment['status'], f: SiteFacts): string | null {
   if (criterion.id === 'soil_diagnosis' || criterion.id === 'soil_management_plan') {
     if (status !== 'not_applicable' || !f.brownfieldShare) return null;
-    return `site en friche (${Math.round(f.brownfieldShare * 100)} % de la surface des parcelles) : une étude de sols est attendue`;
+    return (
+      `site en friche (${Math.round(f.brownfieldShare * 100)} % de la surface des parcelles) : ` +
+      'une étude de sols est attendue'
+    );
   }
   if (status !== 'met') return null;
   const network = networks[criterion.id];

@@ -156,6 +156,22 @@ function jsonOrForm<T>(
   return parsed.data;
 }
 
+/**
+ * The body of a route that takes JSON or the page's form. Not `required`: zod-openapi would then
+ * validate the JSON schema against a form too.
+ */
+function jsonOrFormBody<Json extends z.ZodType, Form extends z.ZodType>(json: Json, form: Form) {
+  return {
+    required: false,
+    content: {
+      'application/json': { schema: json },
+      'application/x-www-form-urlencoded': { schema: form },
+    },
+  };
+}
+
+const backToDossier = { description: 'From a page: back to the dossier' };
+
 const fileResponse = Object.fromEntries(
   evidenceMediaTypes.map((t) => [t, { schema: z.string().openapi({ format: 'binary' }) }]),
 );
@@ -223,7 +239,8 @@ export function siteLabelRoutes() {
       path: '/{id}/label',
       tags: ['labelling'],
       summary:
-        "A site's labelling file: state, grid, assessments with catalogue flags, documents, comments, history, allowed moves",
+        "A site's labelling file: state, grid, assessments with catalogue flags, " +
+        'documents, comments, history, allowed moves',
       security,
       middleware: [allowInScope('site', ...readers)] as const,
       request: { params: z.object({ id: uuidParam('site') }) },
@@ -269,18 +286,11 @@ export function siteLabelRoutes() {
       middleware: [backToPage, allowInScope('site', 'editor', 'labeller', 'admin'), limitBody] as const,
       request: {
         params: z.object({ id: uuidParam('site'), criterion: criterionParam }),
-        // Not `required`: zod-openapi would then validate the JSON schema against a form too.
-        body: {
-          required: false,
-          content: {
-            'application/json': { schema: assessmentInput },
-            'application/x-www-form-urlencoded': { schema: assessmentForm },
-          },
-        },
+        body: jsonOrFormBody(assessmentInput, assessmentForm),
       },
       responses: {
         200: { description: 'The updated file', content: { 'application/json': { schema: z.any() } } },
-        303: { description: 'From a page: back to the dossier' },
+        303: backToDossier,
         ...problems,
       },
     }),
@@ -301,18 +311,11 @@ export function siteLabelRoutes() {
       middleware: [backToPage, allowInScope('site', 'labeller', 'admin'), limitBody] as const,
       request: {
         params: z.object({ id: uuidParam('site'), criterion: criterionParam }),
-        // Not `required`: zod-openapi would then validate the JSON schema against a form too.
-        body: {
-          required: false,
-          content: {
-            'application/json': { schema: reasonInput },
-            'application/x-www-form-urlencoded': { schema: reasonInput.strip() },
-          },
-        },
+        body: jsonOrFormBody(reasonInput, reasonInput.strip()),
       },
       responses: {
         200: { description: 'The updated file', content: { 'application/json': { schema: z.any() } } },
-        303: { description: 'From a page: back to the dossier' },
+        303: backToDossier,
         ...problems,
       },
     }),
@@ -333,18 +336,11 @@ export function siteLabelRoutes() {
       middleware: [backToPage, allowInScope('site', ...readers), limitBody] as const,
       request: {
         params: z.object({ id: uuidParam('site') }),
-        // Not `required`: zod-openapi would then validate the JSON schema against a form too.
-        body: {
-          required: false,
-          content: {
-            'application/json': { schema: commentInput },
-            'application/x-www-form-urlencoded': { schema: commentForm },
-          },
-        },
+        body: jsonOrFormBody(commentInput, commentForm),
       },
       responses: {
         201: { description: 'The comment', content: { 'application/json': { schema: z.any() } } },
-        303: { description: 'From a page: back to the dossier' },
+        303: backToDossier,
         ...problems,
       },
     }),
@@ -360,7 +356,8 @@ export function siteLabelRoutes() {
       path: '/{id}/label/criteria/{criterion}/documents',
       tags: ['labelling'],
       summary:
-        'Upload an evidence document for a criterion (PDF or image, type read from the content; the same kind again is its next version)',
+        'Upload an evidence document for a criterion ' +
+        '(PDF or image, type read from the content; the same kind again is its next version)',
       security,
       middleware: [backToPage, allowInScope('site', 'editor', 'labeller', 'admin'), limitUpload] as const,
       request: {
@@ -373,7 +370,7 @@ export function siteLabelRoutes() {
           content: { 'application/json': { schema: z.any() } },
         },
         ...problems,
-        303: { description: 'From a page: back to the dossier' },
+        303: backToDossier,
         413: problemEntry('The document is past the upload limit'),
         415: problemEntry('The content is not a PDF, PNG, JPEG or WebP'),
       },
@@ -425,7 +422,9 @@ export function siteLabelRoutes() {
         'content-type': doc.mediaType,
         'content-length': String(doc.sizeBytes),
         // RFC 6266 / 8187: an ASCII fallback and the UTF-8 name.
-        'content-disposition': `attachment; filename="${doc.fileName.replace(/[^\x20-\x7e]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(doc.fileName)}`,
+        'content-disposition':
+          `attachment; filename="${doc.fileName.replace(/[^\x20-\x7e]/g, '_')}"; ` +
+          `filename*=UTF-8''${encodeURIComponent(doc.fileName)}`,
         'x-content-type-options': 'nosniff',
         'content-security-policy': "default-src 'none'; sandbox",
         'cache-control': 'private, no-store',
@@ -440,19 +439,13 @@ export function siteLabelRoutes() {
       path: '/{id}/label/transitions',
       tags: ['labelling'],
       summary:
-        'Move the dossier (draft, submitted, under_review, changes_requested, labelled, rejected, withdrawn); a decision names its instructor and assessors',
+        'Move the dossier (draft, submitted, under_review, changes_requested, labelled, rejected, withdrawn); ' +
+        'a decision names its instructor and assessors',
       security,
       middleware: [backToPage, allowInScope('site', ...readers), limitBody] as const,
       request: {
         params: z.object({ id: uuidParam('site') }),
-        // Not `required`: zod-openapi would then validate the JSON schema against a form too.
-        body: {
-          required: false,
-          content: {
-            'application/json': { schema: transitionInput },
-            'application/x-www-form-urlencoded': { schema: transitionInput.strip() },
-          },
-        },
+        body: jsonOrFormBody(transitionInput, transitionInput.strip()),
       },
       responses: {
         200: {
@@ -463,7 +456,7 @@ export function siteLabelRoutes() {
             },
           },
         },
-        303: { description: 'From a page: back to the dossier' },
+        303: backToDossier,
         ...problems,
         412: problemEntry('If-Match given and stale'),
         422: problemEntry('Submission refused: criteria not assessed, or catalogue flags open (lists them)'),

@@ -96,7 +96,8 @@ function requireOtherEyes(viewer: Viewer, witnesses: Awaited<ReturnType<typeof d
   if (roles.length > 0)
     throw new AppError(
       'forbidden',
-      `four eyes: this key ${roles.join(' and ')}; moving it to ${to} is for someone else (a decider who took no part in the instruction)`,
+      `four eyes: this key ${roles.join(' and ')}; moving it to ${to} is for someone else ` +
+        '(a decider who took no part in the instruction)',
       { rule: 'four_eyes' },
     );
 }
@@ -122,7 +123,8 @@ export async function transition(
     const allowedForAnyone = allowedMoves(from).map((m) => m.to);
     if (!move) {
       throw new ConflictError(
-        `the site is ${from}: it cannot move to ${to}; allowed moves from ${from}: ${allowedForAnyone.join(', ') || 'none'}`,
+        `the site is ${from}: it cannot move to ${to}; ` +
+          `allowed moves from ${from}: ${allowedForAnyone.join(', ') || 'none'}`,
         {
           currentState: from,
           allowedMoves: allowedForAnyone,
@@ -147,9 +149,11 @@ export async function transition(
           [
             summary.complete
               ? null
-              : `${summary.missing.length} of ${summary.total} criteria are not assessed (or not applicable without a justification): ${summary.missing.join(', ')}`,
+              : `${summary.missing.length} of ${summary.total} criteria are not assessed ` +
+                `(or not applicable without a justification): ${summary.missing.join(', ')}`,
             summary.flags.length > 0
-              ? `the catalogue contradicts ${summary.flags.join(', ')}: fix the data or have a labeller override the flag`
+              ? `the catalogue contradicts ${summary.flags.join(', ')}: ` +
+                'fix the data or have a labeller override the flag'
               : null,
           ]
             .filter(Boolean)
@@ -167,7 +171,8 @@ export async function transition(
       const summary = await dossierReadiness(trx, site, grid);
       if (!summary.ready)
         throw new ConflictError(
-          `the site cannot be labelled while blocking criteria are not met or flags are open: ${[...summary.blocking, ...summary.flags].join(', ')}`,
+          'the site cannot be labelled while blocking criteria are not met or flags are open: ' +
+            [...summary.blocking, ...summary.flags].join(', '),
           { currentState: from, blocking: summary.blocking, flags: summary.flags },
         );
     }
@@ -217,7 +222,8 @@ async function criterionOf(db: Kysely<Database>, siteId: string, criterionId: st
   if (!criterion)
     throw new AppError(
       'not_found',
-      `the grid ${grid.version} has no criterion ${JSON.stringify(criterionId)}; its criteria: ${grid.criteria.map((c) => c.id).join(', ')}`,
+      `the grid ${grid.version} has no criterion ${JSON.stringify(criterionId)}; ` +
+        `its criteria: ${grid.criteria.map((c) => c.id).join(', ')}`,
       { resource: 'criterion', id: criterionId },
     );
   return { grid, criterion };

@@ -4,6 +4,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { round } from '../round.js';
 import { labelStates } from '../sites/vocabulary.js';
+import { brownfieldShareOfSite, firstTerritoryOfSite } from './site-sql.js';
 
 export interface ProgrammeSiteRow {
   id: string;
@@ -61,12 +62,10 @@ function tally<K extends string>(rows: ProgrammeSiteRow[], key: (r: ProgrammeSit
 export async function programmeSites(db: Kysely<Database>): Promise<ProgrammeSiteRow[]> {
   const { rows } = await sql<ProgrammeSiteRow>`
     SELECT s.id, s.name, s.label_date, s.label_status, s.area_ha, s.available_from, s.urbanisation_type,
-           (SELECT sum(p.area_ha) FILTER (WHERE p.occupation = 'friche') / nullif(sum(p.area_ha), 0) FROM plots p WHERE p.site_id = s.id AND p.deleted_at IS NULL) AS brownfield_share,
+           ${brownfieldShareOfSite} AS brownfield_share,
            t.region_code, t.region_name, t.id AS territory_id, t.name AS territory_name
     FROM sites s
-    LEFT JOIN LATERAL (
-      SELECT t.* FROM territory_epci te JOIN territories t ON t.id = te.territory_id WHERE te.epci_siren = s.epci_siren ORDER BY t.id LIMIT 1
-    ) t ON true
+    LEFT JOIN ${firstTerritoryOfSite} ON true
     WHERE s.turnkey_programme IS NOT NULL AND s.deleted_at IS NULL
     ORDER BY s.id`.execute(db);
   return rows;

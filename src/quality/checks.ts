@@ -31,10 +31,14 @@ export interface PlotCheckRow {
 export function plotCheckQuery(where: RawBuilder<unknown>): RawBuilder<PlotCheckRow> {
   return sql<PlotCheckRow>`
     SELECT q.* FROM (
-      SELECT p.id, p.cnig_id, s.id AS site_id, s.name AS site_name, p.gross_area_ha AS declared_ha, p.area_ha AS drawn_ha,
+      SELECT p.id, p.cnig_id, s.id AS site_id, s.name AS site_name,
+             p.gross_area_ha AS declared_ha, p.area_ha AS drawn_ha,
              abs(p.gross_area_ha - p.area_ha) > ${AREA_TOLERANCE} * p.area_ha AS area_off,
              coalesce(p.commune_insee, s.commune_insee) AS commune,
-             ARRAY(SELECT r FROM unnest(p.cadastral_refs) AS r WHERE left(r, 5) <> coalesce(p.commune_insee, s.commune_insee) ORDER BY r) AS foreign_parcels
+             ARRAY(SELECT r
+                   FROM unnest(p.cadastral_refs) AS r
+                   WHERE left(r, 5) <> coalesce(p.commune_insee, s.commune_insee)
+                   ORDER BY r) AS foreign_parcels
       FROM plots p JOIN sites s ON s.id = p.site_id
       WHERE p.deleted_at IS NULL AND ${where}
     ) q
@@ -49,7 +53,9 @@ export function checksOf(row: PlotCheckRow): PlotCheck[] {
     const differencePct = round(((row.declaredHa - row.drawnHa) / row.drawnHa) * 100, 1);
     checks.push({
       check: 'declared_area',
-      reason: `declared ${round(row.declaredHa, 2)} ha, drawn ${round(row.drawnHa, 2)} ha (${differencePct > 0 ? '+' : ''}${differencePct} %, more than ${AREA_TOLERANCE * 100} %)`,
+      reason:
+        `declared ${round(row.declaredHa, 2)} ha, drawn ${round(row.drawnHa, 2)} ha ` +
+        `(${differencePct > 0 ? '+' : ''}${differencePct} %, more than ${AREA_TOLERANCE * 100} %)`,
       declaredHa: row.declaredHa,
       drawnHa: round(row.drawnHa, 4),
       differencePct,

@@ -12,7 +12,8 @@ import type { QualityReport } from './representation.js';
 export const STALE_MONTHS = 12;
 
 const inTerritory = (territoryId: string) =>
-  sql`s.deleted_at IS NULL AND s.epci_siren IN (SELECT epci_siren FROM territory_epci WHERE territory_id = ${territoryId})`;
+  sql`s.deleted_at IS NULL
+      AND s.epci_siren IN (SELECT epci_siren FROM territory_epci WHERE territory_id = ${territoryId})`;
 
 interface OverlapRow {
   aId: string;
@@ -41,7 +42,8 @@ async function overlaps(db: Kysely<Database>, territoryId: string): Promise<Over
     JOIN sites sb ON sb.id = b.site_id AND sb.deleted_at IS NULL
     WHERE a.deleted_at IS NULL AND ${inTerritory(territoryId)}
       -- each pair once: by id when both are in the territory, else from the one inside it
-      AND (a.id < b.id OR sb.epci_siren NOT IN (SELECT epci_siren FROM territory_epci WHERE territory_id = ${territoryId}))
+      AND (a.id < b.id
+           OR sb.epci_siren NOT IN (SELECT epci_siren FROM territory_epci WHERE territory_id = ${territoryId}))
       AND ST_Relate(a.geom, b.geom, '2********')
     ORDER BY a.cnig_id, b.cnig_id`.execute(db);
   return rows;
@@ -61,9 +63,9 @@ export async function territoryQuality(
   const [counts, plotRows, overlapRows, missing, stale] = await Promise.all([
     sql<{ sites: number; plots: number }>`
       SELECT (SELECT count(*)::int FROM sites s WHERE ${where}) AS sites,
-             (SELECT count(*)::int FROM plots p JOIN sites s ON s.id = p.site_id WHERE p.deleted_at IS NULL AND ${where}) AS plots`.execute(
-      db,
-    ),
+             (SELECT count(*)::int
+              FROM plots p JOIN sites s ON s.id = p.site_id
+              WHERE p.deleted_at IS NULL AND ${where}) AS plots`.execute(db),
     plotCheckQuery(where).execute(db),
     overlaps(db, territory.id),
     // What the investor search filters on (search/brief.ts: min_power_mw, available_before):
@@ -71,7 +73,11 @@ export async function territoryQuality(
     sql<{ id: string; cnigId: string; name: string; noPower: boolean; noAvailability: boolean }>`
       SELECT q.* FROM (
         SELECT s.id, s.cnig_id, s.name, s.power_mw IS NULL AS no_power,
-               s.available_from IS NULL AND NOT EXISTS (SELECT 1 FROM plots p WHERE p.site_id = s.id AND p.deleted_at IS NULL AND p.available_from IS NOT NULL) AS no_availability
+               s.available_from IS NULL AND NOT EXISTS (
+                 SELECT 1
+                 FROM plots p
+                 WHERE p.site_id = s.id AND p.deleted_at IS NULL AND p.available_from IS NOT NULL
+               ) AS no_availability
         FROM sites s WHERE ${where}
       ) q WHERE q.no_power OR q.no_availability ORDER BY q.cnig_id`.execute(db),
     // The CNIG update date (site_actu_date, terr_actu_date; an API write sets it to the app's
@@ -80,7 +86,9 @@ export async function territoryQuality(
       SELECT * FROM (
         SELECT 'site' AS entity, s.id, s.cnig_id, s.name, s.updated_on FROM sites s WHERE ${where}
         UNION ALL
-        SELECT 'plot', p.id, p.cnig_id, s.name, p.updated_on FROM plots p JOIN sites s ON s.id = p.site_id WHERE p.deleted_at IS NULL AND ${where}
+        SELECT 'plot', p.id, p.cnig_id, s.name, p.updated_on
+        FROM plots p JOIN sites s ON s.id = p.site_id
+        WHERE p.deleted_at IS NULL AND ${where}
       ) r
       WHERE r.updated_on < CAST(${today} AS date) - make_interval(months => ${STALE_MONTHS})
       ORDER BY r.updated_on, r.cnig_id`.execute(db),

@@ -16,7 +16,8 @@ export function qualityRoutes() {
       path: '/{id}/quality',
       tags: ['territories'],
       summary:
-        "The territory's data quality: declared vs drawn plot areas (> 10 %), parcels of another commune, overlapping plots, sites without power or availability, records not updated for 12 months",
+        "The territory's data quality: declared vs drawn plot areas (> 10 %), parcels of another commune, " +
+        'overlapping plots, sites without power or availability, records not updated for 12 months',
       request: { params: z.object({ id: territoryIdParam }), query: emptyQuery },
       responses: {
         200: { description: 'The quality report', content: { 'application/json': { schema: qualityReportSchema } } },

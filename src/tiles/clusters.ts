@@ -71,12 +71,15 @@ export function clusterFeatures(
   });
   const aggregates = sql.join(names.map((name) => sql`${source.aggregates[name]} AS ${sql.raw(`"${name}"`)}`));
   const properties = sql.join(names.map((name) => sql.raw(`g."${name}"`)));
-  const lat = sql`greatest(${-MAX_LATITUDE}::float8, least(${MAX_LATITUDE}::float8, (ST_YMin(m.box) + ST_YMax(m.box)) / 2))`;
+  const lat = sql`greatest(
+    ${-MAX_LATITUDE}::float8,
+    least(${MAX_LATITUDE}::float8, (ST_YMin(m.box) + ST_YMax(m.box)) / 2))`;
   // Both OFFSET 0 are planner fences. The inner one computes each member's centre once. The
   // outer one keeps the cell filter out of the aggregation: pushed down, its selectivity cannot
   // be estimated, and the planner then sorts all the members (on disk at 50,000) instead of
   // hashing them into at most a hundred cells.
-  return sql`SELECT ${(4 ** level - 1) / 3}::bigint + g.cy * ${cells}::bigint + g.cx AS fid, g."count", ${properties}, g."id",
+  return sql`SELECT ${(4 ** level - 1) / 3}::bigint + g.cy * ${cells}::bigint + g.cx AS fid,
+        g."count", ${properties}, g."id",
         ${wrap(sql`ST_SetSRID(ST_MakePoint(g.mx, g.my), 3857)`)} AS geom
       FROM (
         SELECT c.cx, c.cy, count(*) AS "count", ${aggregates}, CASE WHEN count(*) = 1 THEN min(c.id) END AS "id",

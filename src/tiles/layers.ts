@@ -95,7 +95,8 @@ const territories: TileLayer = {
   geometryAt: () => 'polygon',
   features(q, wrap) {
     const box = searchBox(q);
-    const geom = sql`ST_Simplify(ST_Transform(ST_ClipByBox2D(t.geom, ${box}::box2d), 3857), ${tileUnitMetres(q.z) / 2}::float8, true)`;
+    const clipped = sql`ST_Transform(ST_ClipByBox2D(t.geom, ${box}::box2d), 3857)`;
+    const geom = sql`ST_Simplify(${clipped}, ${tileUnitMetres(q.z) / 2}::float8, true)`;
     return sql`SELECT ${featureId(sql`t.id`)} AS fid, t.id AS "id", t.name AS "name", t.region_name AS "regionName",
         t.rebond_industriel AS "rebondIndustriel", ${roundedHa(sql`t.area_ha`)} AS "areaHa", ${wrap(geom)} AS geom
       FROM territories t
@@ -150,7 +151,8 @@ const sites: TileLayer = {
         : sql`AND s.epci_siren IN (SELECT epci_siren FROM territory_epci WHERE territory_id = ${q.territory})`;
     if (q.z < SITE_CLUSTER_BELOW) {
       return clusterFeatures(q, wrap, {
-        members: sql`SELECT s.id::text AS id, Box2D(s.geom) AS box, s.area_ha, s.offer_available_area_ha AS available_area_ha, s.turnkey_programme, s.label_status
+        members: sql`SELECT s.id::text AS id, Box2D(s.geom) AS box, s.area_ha,
+            s.offer_available_area_ha AS available_area_ha, s.turnkey_programme, s.label_status
           FROM sites s WHERE s.deleted_at IS NULL AND s.geom && ${searchBox(q)} ${territory}`,
         aggregates: {
           areaHa: roundedHa(sql`sum(c.area_ha)`),
@@ -162,8 +164,10 @@ const sites: TileLayer = {
     }
     return sql`SELECT ${featureId(sql`s.id`)} AS fid, s.id::text AS "id", s.name AS "name", s.site_type AS "siteType",
         s.main_vocation AS "mainVocation", s.state AS "state", ${roundedHa(sql`s.area_ha`)} AS "areaHa",
-        ${roundedHa(sql`s.offer_available_area_ha`)} AS "availableAreaHa", ${roundedHa(sql`s.offer_max_plot_area_ha`)} AS "maxPlotAreaHa", s.power_mw AS "powerMw",
-        (s.turnkey_programme IS NOT NULL) AS "turnkey", s.label_status AS "labelStatus", ${wrap(sql`ST_Transform(s.geom, 3857)`)} AS geom
+        ${roundedHa(sql`s.offer_available_area_ha`)} AS "availableAreaHa",
+        ${roundedHa(sql`s.offer_max_plot_area_ha`)} AS "maxPlotAreaHa", s.power_mw AS "powerMw",
+        (s.turnkey_programme IS NOT NULL) AS "turnkey", s.label_status AS "labelStatus",
+        ${wrap(sql`ST_Transform(s.geom, 3857)`)} AS geom
       FROM sites s
       WHERE s.deleted_at IS NULL AND s.geom && ${searchBox(q)} ${territory}
       ORDER BY s.area_ha DESC, s.id LIMIT ${this.featureCap}`;
@@ -218,11 +222,15 @@ const plots: TileLayer = {
     const territory =
       q.territory === undefined
         ? sql``
-        : sql`AND p.site_id IN (SELECT s.id FROM sites s JOIN territory_epci te ON te.epci_siren = s.epci_siren WHERE te.territory_id = ${q.territory})`;
+        : sql`AND p.site_id IN (
+            SELECT s.id
+            FROM sites s JOIN territory_epci te ON te.epci_siren = s.epci_siren
+            WHERE te.territory_id = ${q.territory})`;
     if (q.z < PLOT_CLUSTER_BELOW) {
       const forSale = sql`c.marketing_stage IN (${sql.join(forSaleStages)})`;
       return clusterFeatures(q, wrap, {
-        members: sql`SELECT p.id::text AS id, Box2D(p.geom) AS box, p.area_ha, p.marketing_stage, p.turnkey, p.occupation
+        members: sql`SELECT p.id::text AS id, Box2D(p.geom) AS box,
+            p.area_ha, p.marketing_stage, p.turnkey, p.occupation
           FROM plots p WHERE p.deleted_at IS NULL AND p.geom && ${searchBox(q)} ${territory}`,
         aggregates: {
           areaHa: roundedHa(sql`sum(c.area_ha)`),
@@ -236,10 +244,12 @@ const plots: TileLayer = {
     return sql`SELECT ${featureId(sql`p.id`)} AS fid, p.id::text AS "id", p.site_id::text AS "siteId",
         p.marketing_stage AS "marketingStage", p.development_stage AS "developmentStage", p.occupation AS "occupation",
         p.land_use AS "landUse", p.planning_zone AS "planningZone", p.turnkey AS "turnkey",
-        ${roundedHa(sql`p.area_ha`)} AS "areaHa", p.price_eur_m2 AS "priceEurM2", p.available_from::text AS "availableFrom",
+        ${roundedHa(sql`p.area_ha`)} AS "areaHa", p.price_eur_m2 AS "priceEurM2",
+        p.available_from::text AS "availableFrom",
         ${wrap(sql`ST_Transform(p.geom, 3857)`)} AS geom
       FROM plots p
-      WHERE p.deleted_at IS NULL AND p.geom && ${searchBox(q)} AND p.area_ha >= ${plotMinimumAreaHa(q.z)}::float8 ${territory}
+      WHERE p.deleted_at IS NULL AND p.geom && ${searchBox(q)}
+        AND p.area_ha >= ${plotMinimumAreaHa(q.z)}::float8 ${territory}
       ORDER BY p.area_ha DESC, p.id LIMIT ${this.featureCap}`;
   },
 };
@@ -291,18 +301,24 @@ const brownfields: TileLayer = {
     const territory =
       q.territory === undefined
         ? sql``
-        : sql`AND b.commune_insee IN (SELECT c.insee FROM communes c JOIN territory_epci te ON te.epci_siren = c.epci_siren WHERE te.territory_id = ${q.territory})`;
+        : sql`AND b.commune_insee IN (
+            SELECT c.insee
+            FROM communes c JOIN territory_epci te ON te.epci_siren = c.epci_siren
+            WHERE te.territory_id = ${q.territory})`;
     if (q.z < BROWNFIELD_CLUSTER_BELOW) {
       return clusterFeatures(q, wrap, {
-        members: sql`SELECT b.id, Box2D(b.geom) AS box, b.surface_m2, b.status FROM brownfields b WHERE b.geom && ${searchBox(q)} ${territory}`,
+        members: sql`SELECT b.id, Box2D(b.geom) AS box, b.surface_m2, b.status
+          FROM brownfields b
+          WHERE b.geom && ${searchBox(q)} ${territory}`,
         aggregates: {
           surfaceM2: sql`round(coalesce(sum(c.surface_m2), 0))::float8`,
           withoutProjectCount: sql`count(*) FILTER (WHERE c.status = 'friche sans projet')`,
         },
       });
     }
-    return sql`SELECT ${featureId(sql`b.id`)} AS fid, b.id AS "id", b.name AS "name", b.site_type AS "siteType", b.status AS "status",
-        b.surface_m2 AS "surfaceM2", b.commune_insee AS "communeInsee", b.geom_approximate AS "approximate", b.source_producer AS "sourceProducer",
+    return sql`SELECT ${featureId(sql`b.id`)} AS fid, b.id AS "id", b.name AS "name", b.site_type AS "siteType",
+        b.status AS "status", b.surface_m2 AS "surfaceM2", b.commune_insee AS "communeInsee",
+        b.geom_approximate AS "approximate", b.source_producer AS "sourceProducer",
         CASE WHEN b.id ~ ${CARTOFRICHES_ID}::text THEN ${CARTOFRICHES_SITE_URL}::text || b.id END AS "cartofrichesUrl",
         ${wrap(sql`ST_Transform(b.geom, 3857)`)} AS geom
       FROM brownfields b

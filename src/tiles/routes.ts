@@ -185,54 +185,44 @@ export function tileRoutes(cache: TileCache | null) {
   const app = new OpenAPIHono<AppEnv>();
   const tags = ['tiles'];
 
-  app.openapi(
-    createRoute({
-      method: 'get',
+  const styles = [
+    {
       path: '/style.json',
-      tags,
+      document: style,
       summary: 'MapLibre style drawing territories, sites, plots and brownfields (clusters at low zoom)',
-      request: { query: z.object({}).strict() },
-      responses: {
-        200: {
-          description: 'MapLibre style',
-          content: { 'application/json': { schema: z.record(z.string(), z.any()) } },
-        },
-        400: problemResponses[400],
-      },
-    }),
-    async (c) => {
-      const origin = new URL(c.req.url).origin;
-      // MapLibre wants absolute URLs; every one points back at this server (no font host).
-      const sources = { foncier: { ...style.sources.foncier, url: `${origin}/tiles/composite.json` } };
-      return c.json({ ...style, glyphs: `${origin}${style.glyphs}`, sources }, 200, {
-        'cache-control': 'public, max-age=300',
-      });
     },
-  );
-
-  app.openapi(
-    createRoute({
-      method: 'get',
+    {
       path: '/style-qgis.json',
-      tags,
+      document: qgisStyle,
       summary: 'The same style for QGIS: no expressions (legacy filters, one layer per colour, zoom stops)',
-      request: { query: z.object({}).strict() },
-      responses: {
-        200: {
-          description: 'MapLibre style',
-          content: { 'application/json': { schema: z.record(z.string(), z.any()) } },
-        },
-        400: problemResponses[400],
-      },
-    }),
-    async (c) => {
-      const origin = new URL(c.req.url).origin;
-      const sources = { foncier: { ...qgisStyle.sources.foncier, url: `${origin}/tiles/composite.json` } };
-      return c.json({ ...qgisStyle, glyphs: `${origin}${qgisStyle.glyphs}`, sources }, 200, {
-        'cache-control': 'public, max-age=300',
-      });
     },
-  );
+  ];
+  for (const { path, document, summary } of styles) {
+    app.openapi(
+      createRoute({
+        method: 'get',
+        path,
+        tags,
+        summary,
+        request: { query: z.object({}).strict() },
+        responses: {
+          200: {
+            description: 'MapLibre style',
+            content: { 'application/json': { schema: z.record(z.string(), z.any()) } },
+          },
+          400: problemResponses[400],
+        },
+      }),
+      async (c) => {
+        const origin = new URL(c.req.url).origin;
+        // MapLibre wants absolute URLs; every one points back at this server (no font host).
+        const sources = { foncier: { ...document.sources.foncier, url: `${origin}/tiles/composite.json` } };
+        return c.json({ ...document, glyphs: `${origin}${document.glyphs}`, sources }, 200, {
+          'cache-control': 'public, max-age=300',
+        });
+      },
+    );
+  }
 
   app.openapi(
     createRoute({

@@ -25,7 +25,8 @@ import { dataVersionMs } from './versions.js';
 export type TileEncoder = 'st_asmvt' | 'typescript';
 
 export const ATTRIBUTION =
-  "Foncier · ANCT Territoires d'industrie · CNIG Sites économiques (site-eco, terrain-eco) · Cerema Cartofriches (CNIG friches) · IGN ADMIN EXPRESS · © OpenStreetMap contributors";
+  "Foncier · ANCT Territoires d'industrie · CNIG Sites économiques (site-eco, terrain-eco) · " +
+  'Cerema Cartofriches (CNIG friches) · IGN ADMIN EXPRESS · © OpenStreetMap contributors';
 
 const fieldTypes = { string: 'String', number: 'Number', integer: 'Number', boolean: 'Boolean' } as const;
 
@@ -81,7 +82,8 @@ async function layerTileWithEncoder(db: Kysely<Database>, layer: TileLayer, q: T
   const buffered = sql`ST_TileEnvelope(${q.z}::int, ${q.x}::int, ${q.y}::int, margin => ${BUFFER / EXTENT}::float8)`;
   const polygons = layer.geometryAt(q.z) === 'polygon';
   const features = layer.features(q, (geom) => {
-    const snapped = sql`ST_SnapToGrid(ST_Affine(ST_ClipByBox2D(${geom}, ${buffered}::box2d), ${sql.join(tileAffine(q))}), 1)`;
+    const clipped = sql`ST_ClipByBox2D(${geom}, ${buffered}::box2d)`;
+    const snapped = sql`ST_SnapToGrid(ST_Affine(${clipped}, ${sql.join(tileAffine(q))}), 1)`;
     return polygons ? sql`ST_CollectionExtract(ST_MakeValid(${snapped}), 3)` : snapped;
   });
   const { rows } = await sql<{ fid: number; geometry: Geometry; properties: Record<string, PropertyValue> }>`

@@ -11,7 +11,11 @@ import type { Database } from '../db/schema.js';
  */
 export async function dataVersionMs(db: Kysely<Database>): Promise<number> {
   const { rows } = await sql<{ ms: number | null }>`
-    SELECT coalesce(floor(extract(epoch FROM greatest((SELECT max(updated_at) FROM sites), (SELECT max(updated_at) FROM plots))) * 1000), 0)::float8
+    SELECT coalesce(
+             floor(extract(epoch FROM greatest(
+                     (SELECT max(updated_at) FROM sites),
+                     (SELECT max(updated_at) FROM plots))) * 1000),
+             0)::float8
       + coalesce((SELECT version FROM zan_reference_version), 0) AS ms`.execute(db);
   return Math.round(rows[0]?.ms ?? 0);
 }
@@ -38,9 +42,11 @@ export async function dataBounds(
 ): Promise<[number, number, number, number] | null> {
   const { rows } = await sql<{ w: number | null; s: number | null; e: number | null; n: number | null }>`
     SELECT ST_XMin(b) AS w, ST_YMin(b) AS s, ST_XMax(b) AS e, ST_YMax(b) AS n
-    FROM (SELECT ST_Extent(geom)::geometry AS b FROM territories ${territory === undefined ? sql`` : sql`WHERE id = ${territory}`}) x`.execute(
-    db,
-  );
+    FROM (
+      SELECT ST_Extent(geom)::geometry AS b
+      FROM territories
+      ${territory === undefined ? sql`` : sql`WHERE id = ${territory}`}
+    ) x`.execute(db);
   const r = rows[0];
   if (!r || r.w === null || r.s === null || r.e === null || r.n === null) return null;
   const round = (v: number, up: boolean) => (up ? Math.ceil(v * 1e4) : Math.floor(v * 1e4)) / 1e4;

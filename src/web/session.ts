@@ -128,7 +128,8 @@ export async function verifyCsrf(c: Context<AppEnv>, maxFormBytes: number): Prom
   if (presented === undefined || !sameText(presented, session.csrfToken))
     throw new AppError(
       'forbidden',
-      `${presented === undefined ? 'missing' : 'wrong'} CSRF token: a signed-in request that changes something must send the page's ${csrfFieldName} field or an ${csrfHeaderName} header`,
+      `${presented === undefined ? 'missing' : 'wrong'} CSRF token: a signed-in request that changes something ` +
+        `must send the page's ${csrfFieldName} field or an ${csrfHeaderName} header`,
       { invalidParams: [{ in: 'body', name: csrfFieldName, message: presented === undefined ? 'missing' : 'wrong' }] },
     );
 }

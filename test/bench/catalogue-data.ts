@@ -31,9 +31,12 @@ export async function ensureCatalogue(db: Kysely<Database>, plots: number): Prom
 /** The territory with the most live plots, and how many. */
 export async function densestTerritory(db: Kysely<Database>): Promise<{ territory: string; plots: number }> {
   const { rows } = await sql<{ territoryId: string; n: number }>`
-    SELECT te.territory_id, count(*)::int AS n FROM plots p JOIN sites s ON s.id = p.site_id
-    JOIN territory_epci te ON te.epci_siren = s.epci_siren WHERE p.deleted_at IS NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1`.execute(
-    db,
-  );
+    SELECT te.territory_id, count(*)::int AS n
+    FROM plots p JOIN sites s ON s.id = p.site_id
+    JOIN territory_epci te ON te.epci_siren = s.epci_siren
+    WHERE p.deleted_at IS NULL
+    GROUP BY 1
+    ORDER BY 2 DESC, 1
+    LIMIT 1`.execute(db);
   return { territory: rows[0]!.territoryId, plots: rows[0]!.n };
 }

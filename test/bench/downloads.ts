@@ -85,13 +85,20 @@ const columns = Object.entries(collection.properties)
   .map(([name, q]) => `${q.array ? `array_to_string(p.${q.column}, '|')` : `p.${q.column}`} AS "${name}"`)
   .join(', ');
 const pgUrl = new URL(url);
-const pgSource = `PG:host=${pgUrl.hostname} port=${pgUrl.port || 5432} user=${decodeURIComponent(pgUrl.username)} dbname=${pgUrl.pathname.slice(1)}`;
+const pgSource =
+  `PG:host=${pgUrl.hostname} port=${pgUrl.port || 5432} ` +
+  `user=${decodeURIComponent(pgUrl.username)} dbname=${pgUrl.pathname.slice(1)}`;
 
 const ogr2ogr = (format: 'GeoJSON' | 'FlatGeobuf', scope: string | undefined) => {
   const where = scope
-    ? `AND p.site_id IN (SELECT s.id FROM sites s JOIN territory_epci te ON te.epci_siren = s.epci_siren WHERE te.territory_id = ${pg.escapeLiteral(scope)})`
+    ? `AND p.site_id IN (
+         SELECT s.id
+         FROM sites s JOIN territory_epci te ON te.epci_siren = s.epci_siren
+         WHERE te.territory_id = ${pg.escapeLiteral(scope)})`
     : '';
-  const statement = `SELECT CAST(p.id AS text) AS id, ${columns}, p.geom FROM plots p WHERE p.deleted_at IS NULL ${where}`;
+  const statement = `SELECT CAST(p.id AS text) AS id, ${columns}, p.geom
+    FROM plots p
+    WHERE p.deleted_at IS NULL ${where}`;
   const options = format === 'GeoJSON' ? ['-lco', 'COORDINATE_PRECISION=6'] : ['-lco', 'SPATIAL_INDEX=NO'];
   return measured(
     () =>
@@ -138,8 +145,10 @@ for (const scope of scopes) {
     }
     const [f, r] = [median(foncier.map((m) => m.ms)), median(reference.map((m) => m.ms))];
     console.log(
-      `${format}, ${scope.label} (${scope.plots} plots): Foncier ${(f / 1000).toFixed(2)} s (${mb(foncier[0]!.bytes)}, peak RSS growth ${mb(Math.max(...foncier.map((m) => m.rss)))}), ` +
-        `ogr2ogr ${(r / 1000).toFixed(2)} s (${mb(reference[0]!.bytes)}); ratio ${(f / r).toFixed(2)} (target ≤ 1.5), ${runs} runs, medians`,
+      `${format}, ${scope.label} (${scope.plots} plots): Foncier ${(f / 1000).toFixed(2)} s ` +
+        `(${mb(foncier[0]!.bytes)}, peak RSS growth ${mb(Math.max(...foncier.map((m) => m.rss)))}), ` +
+        `ogr2ogr ${(r / 1000).toFixed(2)} s (${mb(reference[0]!.bytes)}); ` +
+        `ratio ${(f / r).toFixed(2)} (target ≤ 1.5), ${runs} runs, medians`,
     );
   }
 }

@@ -1,4 +1,5 @@
-// Import benchmark (not a test): `npm run bench -- import [--plots N] [--format geojsonl|csv] [--indexes auto|keep|rebuild]`.
+// Import benchmark (not a test):
+// `npm run bench -- import [--plots N] [--format geojsonl|csv] [--indexes auto|keep|rebuild]`.
 // Needs PostgreSQL (DATABASE_URL): it creates a scratch database next to it, loads the demo
 // catalogue, writes N CNIG terrain-eco plots to a GeoJSON Lines (or CSV) file and imports them
 // with the real importer (validation, geometry checks, upsert), sampling the batch times and
@@ -38,7 +39,8 @@ if (!indexes) {
 const url = process.env.DATABASE_URL;
 if (!url) {
   console.log(
-    'import benchmark: set DATABASE_URL to a PostgreSQL/PostGIS server (the figure that matters is on PostgreSQL); skipped',
+    'import benchmark: set DATABASE_URL to a PostgreSQL/PostGIS server ' +
+      '(the figure that matters is on PostgreSQL); skipped',
   );
   process.exit(0);
 }
@@ -178,9 +180,15 @@ for (let i = 0; i < total; i += 2_000) {
     });
   }
   await client.query(
-    `INSERT INTO plots (id, cnig_id, site_id, gross_area_ha, identified_on, updated_on, land_control, development_stage, marketing_stage, occupation, land_use, price_eur_m2, geom)
-     SELECT id, cnig_id, site_id, gross_area_ha, identified_on, updated_on, land_control, development_stage, marketing_stage, occupation, land_use, price_eur_m2, ST_Multi(ST_SetSRID(ST_GeomFromGeoJSON(geom), 4326))
-     FROM json_to_recordset($1::json) AS x(id uuid, cnig_id text, site_id uuid, gross_area_ha float8, identified_on date, updated_on date, land_control text, development_stage text, marketing_stage text, occupation text, land_use text, price_eur_m2 float8, geom text)`,
+    `INSERT INTO plots (id, cnig_id, site_id, gross_area_ha, identified_on, updated_on, land_control,
+                        development_stage, marketing_stage, occupation, land_use, price_eur_m2, geom)
+     SELECT id, cnig_id, site_id, gross_area_ha, identified_on, updated_on, land_control,
+            development_stage, marketing_stage, occupation, land_use, price_eur_m2,
+            ST_Multi(ST_SetSRID(ST_GeomFromGeoJSON(geom), 4326))
+     FROM json_to_recordset($1::json)
+       AS x(id uuid, cnig_id text, site_id uuid, gross_area_ha float8, identified_on date, updated_on date,
+            land_control text, development_stage text, marketing_stage text, occupation text, land_use text,
+            price_eur_m2 float8, geom text)`,
     [JSON.stringify(batch)],
   );
 }
@@ -191,13 +199,19 @@ const median = batchTimes[Math.floor(batchTimes.length / 2)] ?? 0;
 const p95 = batchTimes[Math.min(batchTimes.length - 1, Math.ceil(batchTimes.length * 0.95) - 1)] ?? 0;
 const mb = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MB`;
 console.log(
-  `import ${total} plots from ${format} on PostgreSQL (--indexes ${indexes}; indexes rebuilt: ${report.indexesRebuilt === true})`,
+  `import ${total} plots from ${format} on PostgreSQL ` +
+    `(--indexes ${indexes}; indexes rebuilt: ${report.indexesRebuilt === true})`,
 );
 console.log(
-  `  importer: ${importSeconds.toFixed(1)} s, ${Math.round(total / importSeconds)} features/s; per 2,000 rows read median ${median.toFixed(0)} ms, p95 ${p95.toFixed(0)} ms`,
+  `  importer: ${importSeconds.toFixed(1)} s, ${Math.round(total / importSeconds)} features/s; ` +
+    `per 2,000 rows read median ${median.toFixed(0)} ms, p95 ${p95.toFixed(0)} ms`,
 );
 console.log(
-  `  RSS every 20,000 rows: ${rss.length ? `${mb(Math.min(...rss))} … ${mb(Math.max(...rss))} (first ${mb(rss[0]!)}, last ${mb(rss[rss.length - 1]!)})` : 'n/a'}`,
+  `  RSS every 20,000 rows: ${
+    rss.length
+      ? `${mb(Math.min(...rss))} … ${mb(Math.max(...rss))} (first ${mb(rss[0]!)}, last ${mb(rss[rss.length - 1]!)})`
+      : 'n/a'
+  }`,
 );
 console.log(
   `  raw SQL through pg (no validation): ${rawSeconds.toFixed(1)} s, ${Math.round(total / rawSeconds)} features/s`,

@@ -60,7 +60,8 @@ const handle = openPostgres(url, 10);
 const plotCount = await ensureCatalogue(handle.db, targetPlots);
 const { territory, plots: territoryPlots, tiles } = await tileList(handle.db);
 console.log(
-  `database: ${plotCount} plots; densest territory ${territory} (${territoryPlots} plots); ${tiles.length} composite tiles z6-z16`,
+  `database: ${plotCount} plots; densest territory ${territory} (${territoryPlots} plots); ` +
+    `${tiles.length} composite tiles z6-z16`,
 );
 
 const apiOff = createApp({ db: handle.db, backend: 'postgres', tileCacheBytes: 0 });
@@ -132,7 +133,10 @@ const result = await autocannon({
   requests: paths.map((path) => ({ method: 'GET', path, headers: { 'accept-encoding': 'gzip' } })),
 });
 console.log(
-  `cached tiles over HTTP (autocannon, 20 connections, ${seconds} s, gzip): ${Math.round(result.requests.average)} req/s average, latency p50 ${result.latency.p50} ms p99 ${result.latency.p99} ms, ${result.non2xx} non-2xx of ${result.requests.total}`,
+  `cached tiles over HTTP (autocannon, 20 connections, ${seconds} s, gzip): ` +
+    `${Math.round(result.requests.average)} req/s average, ` +
+    `latency p50 ${result.latency.p50} ms p99 ${result.latency.p99} ms, ` +
+    `${result.non2xx} non-2xx of ${result.requests.total}`,
 );
 await new Promise((resolve) => server.close(resolve));
 
@@ -161,7 +165,8 @@ const bareResult = await autocannon({
   requests: paths.map((path) => ({ method: 'GET', path, headers: { 'accept-encoding': 'gzip' } })),
 });
 console.log(
-  `bare Hono, same bytes: ${Math.round(bareResult.requests.average)} req/s; Foncier cached / bare ${(result.requests.average / bareResult.requests.average).toFixed(2)} (target ≥ 0.6)`,
+  `bare Hono, same bytes: ${Math.round(bareResult.requests.average)} req/s; ` +
+    `Foncier cached / bare ${(result.requests.average / bareResult.requests.average).toFixed(2)} (target ≥ 0.6)`,
 );
 await new Promise((resolve) => bareServer.close(resolve));
 await handle.close();
@@ -180,7 +185,9 @@ if (pglitePlots > 0) {
     times.push(performance.now() - started);
   }
   console.log(
-    `embedded PGlite (${embeddedPlots} plots; ${embeddedList.territory} has ${embeddedList.plots}), TypeScript encoder, 200 composite tiles z6-z16: p50 ${ms(quantile(times, 0.5))}  p95 ${ms(quantile(times, 0.95))}`,
+    `embedded PGlite (${embeddedPlots} plots; ${embeddedList.territory} has ${embeddedList.plots}), ` +
+      `TypeScript encoder, 200 composite tiles z6-z16: ` +
+      `p50 ${ms(quantile(times, 0.5))}  p95 ${ms(quantile(times, 0.95))}`,
   );
   await embedded.close();
 }

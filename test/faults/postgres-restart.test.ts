@@ -6,8 +6,7 @@
 // It runs in the PostgreSQL pass of the suite (DATABASE_URL set), as root with Debian's
 // postgresql-common (pg_createcluster) and PostGIS: CI's setup. Anywhere else it skips with
 // the reason; in CI (FONCIER_REQUIRE_INTEROP=1) a missing tool is a failure.
-import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import pg from 'pg';
@@ -16,6 +15,7 @@ import { migrateToLatest } from '../../src/db/migrate.js';
 import { openPostgres } from '../../src/db/open.js';
 import { seedDemoData } from '../../src/fixtures/demo.js';
 import { problemMediaType } from '../../src/http/errors.js';
+import { clusterVersion, createCluster, dropCluster } from './private-cluster.js';
 
 // A port of this project's test range (9100..9109), not 5432.
 const CLUSTER_PORT = 9105;
@@ -29,40 +29,13 @@ const REQUEST_TIMEOUT_MS = 5_000;
 const DOWN_MS = 3_000;
 const routes = ['/territories', '/sites?limit=5', '/plots?limit=5', '/ogc/collections/sites/items?limit=5', '/readyz'];
 
-/** The newest PostgreSQL with PostGIS and Debian's cluster tools, or why the test cannot run. */
-function clusterSetup(): { version: string } | { skip: string } {
-  if (!process.env.DATABASE_URL) return { skip: 'it runs in the PostgreSQL pass of the suite (set DATABASE_URL)' };
-  if (!existsSync('/usr/bin/pg_createcluster'))
-    return { skip: 'pg_createcluster is missing (apt-get install postgresql-common)' };
-  if (process.getuid?.() !== 0) return { skip: 'creating a private cluster needs root' };
-  const versions = existsSync('/usr/lib/postgresql')
-    ? readdirSync('/usr/lib/postgresql').sort((a, b) => Number(a) - Number(b))
-    : [];
-  const version = versions.reverse().find((v) => existsSync(`/usr/share/postgresql/${v}/extension/postgis.control`));
-  if (!version) return { skip: 'no PostgreSQL with PostGIS (apt-get install postgresql-15-postgis-3)' };
-  return { version };
-}
-
-const setup = clusterSetup();
-if ('skip' in setup) {
-  if (process.env.FONCIER_REQUIRE_INTEROP === '1' && process.env.DATABASE_URL)
-    throw new Error(`the database fault test is required here, but ${setup.skip}`);
-  console.warn(`skipping the database fault test: ${setup.skip}`);
-}
+const setup = clusterVersion('database fault');
 const version = 'version' in setup ? setup.version : '';
 
 /** Asynchronous: a synchronous call would stop this process's own clients reading answers. */
 async function cluster(command: 'start' | 'stop'): Promise<void> {
   const args = ['--skip-systemctl-redirect', version, CLUSTER, command, ...(command === 'stop' ? ['-m', 'fast'] : [])];
   await promisify(execFile)('pg_ctlcluster', args);
-}
-
-function dropCluster(): void {
-  try {
-    execFileSync('pg_dropcluster', ['--stop', version, CLUSTER], { stdio: 'pipe' });
-  } catch {
-    // Not there: nothing to drop.
-  }
 }
 
 const adminUrl = `postgres://postgres@127.0.0.1:${CLUSTER_PORT}/postgres`;
@@ -74,7 +47,10 @@ async function serverConnections(): Promise<{ total: number; states: Record<stri
   await client.connect();
   try {
     const { rows } = await client.query<{ state: string | null; n: number }>(
-      `SELECT coalesce(state, 'unknown') AS state, count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 GROUP BY 1`,
+      `SELECT coalesce(state, 'unknown') AS state, count(*)::int AS n
+       FROM pg_stat_activity
+       WHERE application_name = $1
+       GROUP BY 1`,
       [APP_NAME],
     );
     const states = Object.fromEntries(rows.map((r) => [r.state, r.n]));
@@ -102,12 +78,8 @@ let base = '';
 
 describe.skipIf('skip' in setup)('database faults: PostgreSQL stops under load and comes back', () => {
   beforeAll(async () => {
-    dropCluster(); // left over by an interrupted run
-    execFileSync(
-      'pg_createcluster',
-      ['--quiet', '--start-conf=manual', '-p', String(CLUSTER_PORT), version, CLUSTER, '--', '--auth=trust'],
-      { stdio: 'pipe' },
-    );
+    dropCluster(version, CLUSTER); // left over by an interrupted run
+    createCluster(version, CLUSTER, CLUSTER_PORT);
     await cluster('start');
     const admin = new pg.Client({ connectionString: adminUrl });
     await admin.connect();
@@ -150,7 +122,7 @@ describe.skipIf('skip' in setup)('database faults: PostgreSQL stops under load a
       server.kill('SIGKILL');
       await new Promise((resolve) => server!.once('exit', resolve));
     }
-    dropCluster();
+    dropCluster(version, CLUSTER);
   });
 
   it('no crash, 503 with Retry-After while down, recovery after, no connection leaked', {

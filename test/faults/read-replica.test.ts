@@ -8,7 +8,7 @@
 // As root with Debian's postgresql-common and PostGIS, in the PostgreSQL pass (CI's setup);
 // anywhere else it skips with the reason.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app.js';
@@ -17,38 +17,16 @@ import { migrateToLatest } from '../../src/db/migrate.js';
 import { openPostgres, type DatabaseHandle } from '../../src/db/open.js';
 import { replayPositionHeader } from '../../src/db/replicas.js';
 import { seedDemoData } from '../../src/fixtures/demo.js';
+import { clusterVersion, createCluster, dropCluster } from './private-cluster.js';
 
 const PRIMARY = { port: 9310, name: 'foncierprimary9310' };
 const REPLICA = { port: 9311, name: 'foncierreplica9311' };
 const url = (port: number, db = 'foncier') => `postgres://postgres@127.0.0.1:${port}/${db}`;
 
-function setup(): { version: string } | { skip: string } {
-  if (!process.env.DATABASE_URL) return { skip: 'it runs in the PostgreSQL pass of the suite (set DATABASE_URL)' };
-  if (!existsSync('/usr/bin/pg_createcluster')) return { skip: 'pg_createcluster is missing (postgresql-common)' };
-  if (process.getuid?.() !== 0) return { skip: 'creating clusters needs root' };
-  const version = (existsSync('/usr/lib/postgresql') ? readdirSync('/usr/lib/postgresql') : [])
-    .sort((a, b) => Number(b) - Number(a))
-    .find((v) => existsSync(`/usr/share/postgresql/${v}/extension/postgis.control`));
-  if (!version) return { skip: 'no PostgreSQL with PostGIS' };
-  if (!existsSync(`/usr/lib/postgresql/${version}/bin/pg_basebackup`)) return { skip: 'pg_basebackup is missing' };
-  return { version };
-}
-const found = setup();
-if ('skip' in found) {
-  if (process.env.FONCIER_REQUIRE_INTEROP === '1' && process.env.DATABASE_URL)
-    throw new Error(`the read replica test is required here, but ${found.skip}`);
-  console.warn(`skipping the read replica test: ${found.skip}`);
-}
+const found = clusterVersion('read replica', ['pg_basebackup']);
 const version = 'version' in found ? found.version : '';
 
 const run = (command: string, args: string[]) => execFileSync(command, args, { stdio: 'pipe' });
-const dropCluster = (name: string) => {
-  try {
-    run('pg_dropcluster', ['--stop', version, name]);
-  } catch {
-    // not there
-  }
-};
 
 async function query<R extends pg.QueryResultRow>(connection: string, text: string, values: unknown[] = []) {
   const client = new pg.Client({ connectionString: connection });
@@ -67,17 +45,8 @@ let plotIds: string[];
 
 beforeAll(async () => {
   if ('skip' in found) return;
-  for (const c of [REPLICA, PRIMARY]) dropCluster(c.name);
-  run('pg_createcluster', [
-    '--quiet',
-    '--start-conf=manual',
-    '-p',
-    String(PRIMARY.port),
-    version,
-    PRIMARY.name,
-    '--',
-    '--auth=trust',
-  ]);
+  for (const c of [REPLICA, PRIMARY]) dropCluster(version, c.name);
+  createCluster(version, PRIMARY.name, PRIMARY.port);
   run('pg_ctlcluster', ['--skip-systemctl-redirect', version, PRIMARY.name, 'start']);
   await query(url(PRIMARY.port, 'postgres'), 'CREATE DATABASE foncier');
   const primary = openPostgres(url(PRIMARY.port), 2);
@@ -92,16 +61,7 @@ beforeAll(async () => {
   // The replica: a cluster whose data directory is replaced by a base backup of the primary,
   // with standby.signal and primary_conninfo (-R); its own configuration keeps its port. A fast
   // checkpoint: the default spread one waits up to minutes.
-  run('pg_createcluster', [
-    '--quiet',
-    '--start-conf=manual',
-    '-p',
-    String(REPLICA.port),
-    version,
-    REPLICA.name,
-    '--',
-    '--auth=trust',
-  ]);
+  createCluster(version, REPLICA.name, REPLICA.port);
   const dataDir = `/var/lib/postgresql/${version}/${REPLICA.name}`;
   // Emptied, not removed: the directory stays the postgres user's (its parent is root's).
   for (const entry of readdirSync(dataDir)) rmSync(`${dataDir}/${entry}`, { recursive: true, force: true });
@@ -133,7 +93,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await handle?.close();
-  if (!('skip' in found)) for (const c of [REPLICA, PRIMARY]) dropCluster(c.name);
+  if (!('skip' in found)) for (const c of [REPLICA, PRIMARY]) dropCluster(version, c.name);
 });
 
 const price = async (id: string, headers: Record<string, string> = {}) => {

@@ -235,9 +235,10 @@ describe('a bulk load (indexes rebuilt once)', () => {
     expect(await definitions()).toEqual(before);
     // The rebuilt indexes serve queries, and the new rows are found through them.
     const { rows: found } = await (await import('kysely')).sql<{ cnigId: string }>`
-      SELECT cnig_id FROM plots WHERE cnig_id LIKE 'BULK-%' AND ST_Contains(geom, (SELECT ST_PointOnSurface(geom) FROM plots WHERE cnig_id = ${a!.terr_id})) ORDER BY 1`.execute(
-      t.handle.db,
-    );
+      SELECT cnig_id FROM plots
+      WHERE cnig_id LIKE 'BULK-%'
+        AND ST_Contains(geom, (SELECT ST_PointOnSurface(geom) FROM plots WHERE cnig_id = ${a!.terr_id}))
+      ORDER BY 1`.execute(t.handle.db);
     expect(found.map((r) => r.cnigId)).toEqual(['BULK-1']);
     // Ids of bulk-written rows are time-ordered (UUID version 7).
     const ids = await t.handle.db.selectFrom('plots').select('id').where('cnigId', 'like', 'BULK-%').execute();
@@ -285,9 +286,8 @@ describe.skipIf(backendName() === 'pglite')('an automatic bulk load next to othe
       (
         await sql<{
           oid: number;
-        }>`SELECT oid::int AS oid FROM pg_constraint WHERE conrelid = 'plots'::regclass AND contype = 'f' ORDER BY conname`.execute(
-          t.handle.db,
-        )
+        }>`SELECT oid::int AS oid FROM pg_constraint WHERE conrelid = 'plots'::regclass AND contype = 'f'
+          ORDER BY conname`.execute(t.handle.db)
       ).rows;
     const before = await foreignKeys();
     expect(before).toHaveLength(2);

@@ -28,7 +28,8 @@ describe('workspace pages', () => {
   it('the queue lists every dossier for a labeller, filtered by state; an editor sees its territory only', async () => {
     const { rows } = await sql<{ id: string; labelStatus: string; inScope: boolean }>`
       SELECT s.id, s.label_status,
-             EXISTS (SELECT 1 FROM territory_epci te WHERE te.epci_siren = s.epci_siren AND te.territory_id = 'ti-8401') AS in_scope
+             EXISTS (SELECT 1 FROM territory_epci te WHERE te.epci_siren = s.epci_siren
+               AND te.territory_id = 'ti-8401') AS in_scope
       FROM sites s WHERE s.label_status IS NOT NULL AND s.deleted_at IS NULL`.execute(t.handle.db);
     const all = await (await t.get('/labellisation', { headers: bearer(keys.labeller) })).text();
     expect(dossierRows(all).sort()).toEqual(rows.map((r) => r.id).sort());

@@ -28,9 +28,8 @@ const evidence = (title: string) => [
 async function ordinarySiteIn(territory: string) {
   const { rows } = await sql<{ id: string }>`
     SELECT s.id FROM sites s JOIN territory_epci te ON te.epci_siren = s.epci_siren
-    WHERE te.territory_id = ${territory} AND s.turnkey_programme IS NULL AND s.deleted_at IS NULL ORDER BY s.cnig_id LIMIT 1`.execute(
-    t.handle.db,
-  );
+    WHERE te.territory_id = ${territory} AND s.turnkey_programme IS NULL AND s.deleted_at IS NULL ORDER BY s.cnig_id
+    LIMIT 1`.execute(t.handle.db);
   return rows[0]!.id;
 }
 

@@ -49,7 +49,8 @@ async function plotOf(territoryOffset: number): Promise<Plot> {
   const { rows } = await sql<{ id: string; lon: number; lat: number }>`
     SELECT p.id, ST_X(ST_PointOnSurface(p.geom)) AS lon, ST_Y(ST_PointOnSurface(p.geom)) AS lat
     FROM plots p JOIN sites s ON s.id = p.site_id JOIN territory_epci te ON te.epci_siren = s.epci_siren
-    WHERE p.deleted_at IS NULL AND te.territory_id = (SELECT id FROM territories ORDER BY id OFFSET ${territoryOffset} LIMIT 1)
+    WHERE p.deleted_at IS NULL
+      AND te.territory_id = (SELECT id FROM territories ORDER BY id OFFSET ${territoryOffset} LIMIT 1)
     ORDER BY p.cnig_id LIMIT 1`.execute(handle.db);
   const { id, lon, lat } = rows[0]!;
   return { id, tile: tileAt(lon, lat, 14) };

@@ -1,7 +1,8 @@
 // Static tiles for a CDN (issue #18): the PMTiles v3 archive of a territory, read back with the
 // `pmtiles` reader (the one MapLibre's pmtiles protocol uses), holds the very tiles the API
-// serves for the territory (gzipped in the archive, inflated by the reader); tile ids agree with the reader's Hilbert curve; an archive too large
-// for a root directory alone is split into leaf directories that the reader follows.
+// serves for the territory (gzipped in the archive, inflated by the reader); tile ids agree
+// with the reader's Hilbert curve; an archive too large for a root directory alone is split
+// into leaf directories that the reader follows.
 import { randomBytes } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { PMTiles, type Source, TileType, zxyToTileId } from 'pmtiles';

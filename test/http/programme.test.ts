@@ -18,9 +18,8 @@ describe('GET /programme/turnkey-sites', () => {
     const { rows } = await sql<{
       n: number;
       ha: number;
-    }>`SELECT count(*) AS n, sum(area_ha) AS ha FROM sites WHERE turnkey_programme IS NOT NULL AND deleted_at IS NULL`.execute(
-      t.handle.db,
-    );
+    }>`SELECT count(*) AS n, sum(area_ha) AS ha FROM sites WHERE turnkey_programme IS NOT NULL
+      AND deleted_at IS NULL`.execute(t.handle.db);
     expect(d.sites).toBe(rows[0]!.n);
     expect(d.areaHa).toBeCloseTo(rows[0]!.ha, 0);
     expect(d.target).toBe(50);

@@ -403,15 +403,12 @@ describe('quality checks', () => {
     // of plot 8 moved by half its width (overlap ≈ half), plot 10 beside plot 9 (edge only).
     const [p6, p7, p8, p9, p10] = plots.slice(6, 11);
     await sql`UPDATE plots SET geom = (SELECT geom FROM plots WHERE id = ${p6!.id}) WHERE id = ${p7!.id}`.execute(db);
-    await sql`UPDATE plots SET geom = ST_Multi(ST_MakeEnvelope(-5.500, 47.0, -5.498, 47.002, 4326)) WHERE id = ${p8!.id}`.execute(
-      db,
-    );
-    await sql`UPDATE plots SET geom = ST_Multi(ST_MakeEnvelope(-5.499, 47.0, -5.497, 47.002, 4326)) WHERE id = ${p9!.id}`.execute(
-      db,
-    );
-    await sql`UPDATE plots SET geom = ST_Multi(ST_MakeEnvelope(-5.497, 47.0, -5.495, 47.002, 4326)) WHERE id = ${p10!.id}`.execute(
-      db,
-    );
+    await sql`UPDATE plots SET geom = ST_Multi(ST_MakeEnvelope(-5.500, 47.0, -5.498, 47.002, 4326))
+      WHERE id = ${p8!.id}`.execute(db);
+    await sql`UPDATE plots SET geom = ST_Multi(ST_MakeEnvelope(-5.499, 47.0, -5.497, 47.002, 4326))
+      WHERE id = ${p9!.id}`.execute(db);
+    await sql`UPDATE plots SET geom = ST_Multi(ST_MakeEnvelope(-5.497, 47.0, -5.495, 47.002, 4326))
+      WHERE id = ${p10!.id}`.execute(db);
     // Stale: older than 12 months before TEST_TODAY (2026-11-25), the boundary day not.
     const yearBefore = `${Number(TEST_TODAY.slice(0, 4)) - 1}${TEST_TODAY.slice(4)}`;
     await db.updateTable('plots').set({ updatedOn: '2025-11-24' }).where('id', '=', p6!.id).execute();
@@ -454,7 +451,8 @@ describe('quality checks', () => {
       plotAvailable: number;
     }>`
       SELECT s.cnig_id, s.power_mw, s.available_from,
-             (SELECT count(*)::int FROM plots p WHERE p.site_id = s.id AND p.deleted_at IS NULL AND p.available_from IS NOT NULL) AS plot_available
+             (SELECT count(*)::int FROM plots p WHERE p.site_id = s.id AND p.deleted_at IS NULL
+               AND p.available_from IS NOT NULL) AS plot_available
       FROM sites s JOIN territory_epci te ON te.epci_siren = s.epci_siren
       WHERE te.territory_id = ${IN} AND s.deleted_at IS NULL ORDER BY s.cnig_id`.execute(db);
     const expectedMissing = sites
@@ -475,11 +473,12 @@ describe('quality checks', () => {
     expect(expectedMissing.length).toBeGreaterThan(0);
 
     const { rows: dated } = await sql<{ cnigId: string; updatedOn: string }>`
-      SELECT s.cnig_id, s.updated_on FROM sites s JOIN territory_epci te ON te.epci_siren = s.epci_siren WHERE te.territory_id = ${IN} AND s.deleted_at IS NULL
+      SELECT s.cnig_id, s.updated_on FROM sites s JOIN territory_epci te ON te.epci_siren = s.epci_siren
+      WHERE te.territory_id = ${IN} AND s.deleted_at IS NULL
       UNION ALL
-      SELECT p.cnig_id, p.updated_on FROM plots p JOIN sites s ON s.id = p.site_id JOIN territory_epci te ON te.epci_siren = s.epci_siren WHERE te.territory_id = ${IN} AND p.deleted_at IS NULL AND s.deleted_at IS NULL`.execute(
-      db,
-    );
+      SELECT p.cnig_id, p.updated_on FROM plots p JOIN sites s ON s.id = p.site_id
+      JOIN territory_epci te ON te.epci_siren = s.epci_siren WHERE te.territory_id = ${IN} AND p.deleted_at IS NULL
+      AND s.deleted_at IS NULL`.execute(db);
     const expectedStale = dated
       .filter((r) => String(r.updatedOn) < yearBefore)
       .map((r) => r.cnigId)

@@ -44,9 +44,11 @@ describe('brownfields layer', () => {
       territoryId: string;
       other: string;
     }>`
-      SELECT b.id, b.name, b.status, ST_X(ST_PointOnSurface(b.geom)) AS lon, ST_Y(ST_PointOnSurface(b.geom)) AS lat, te.territory_id,
+      SELECT b.id, b.name, b.status,
+             ST_X(ST_PointOnSurface(b.geom)) AS lon, ST_Y(ST_PointOnSurface(b.geom)) AS lat, te.territory_id,
         (SELECT id FROM territories WHERE id <> te.territory_id ORDER BY id LIMIT 1) AS other
-      FROM brownfields b JOIN communes c ON c.insee = b.commune_insee JOIN territory_epci te ON te.epci_siren = c.epci_siren
+      FROM brownfields b JOIN communes c ON c.insee = b.commune_insee
+      JOIN territory_epci te ON te.epci_siren = c.epci_siren
       ORDER BY b.id LIMIT 1`.execute(t.handle.db);
     const friche = rows[0]!;
     const { z, x, y } = tileAt(friche.lon, friche.lat, 14);
@@ -76,9 +78,8 @@ describe('brownfields layer', () => {
       const envelope = sql`ST_Transform(ST_TileEnvelope(${low.z}::int, ${low.x}::int, ${low.y}::int), 4326)`;
       const { rows: held } = await sql<{ inside: number; straddling: number }>`
         SELECT (count(*) FILTER (WHERE ST_Intersects(geom, ${envelope})))::int AS inside,
-          (count(*) FILTER (WHERE ST_Intersects(geom, ST_Boundary(${envelope}))))::int AS straddling FROM brownfields`.execute(
-        t.handle.db,
-      );
+          (count(*) FILTER (WHERE ST_Intersects(geom, ST_Boundary(${envelope}))))::int AS straddling
+            FROM brownfields`.execute(t.handle.db);
       if (held[0]!.straddling > 0) continue;
       const clusters = features(
         (await decode(await t.get(`/tiles/brownfields/${low.z}/${low.x}/${low.y}.mvt`))).layers.brownfields,
@@ -168,9 +169,8 @@ describe.runIf(haveSample)('the Cartofriches sample in the tiles', () => {
       t.handle.db,
     );
     const { rows: totals } = await sql<{ all: number; withoutProject: number }>`
-      SELECT count(*)::int AS all, (count(*) FILTER (WHERE status = 'friche sans projet'))::int AS without_project FROM brownfields`.execute(
-      t.handle.db,
-    );
+      SELECT count(*)::int AS all, (count(*) FILTER (WHERE status = 'friche sans projet'))::int AS without_project
+      FROM brownfields`.execute(t.handle.db);
     expect(totals[0]!.all).toBeGreaterThan(2000);
     // Every tile holding a friche, and its neighbours (a cluster goes by the box centre of its members).
     const z = 6;

@@ -20,9 +20,8 @@ beforeAll(async () => {
   // Tiles around a few sites of different territories, at every kind of zoom.
   const { rows } = await sql<{ lon: number; lat: number }>`
     SELECT DISTINCT ON (te.territory_id) ST_X(ST_PointOnSurface(s.geom)) AS lon, ST_Y(ST_PointOnSurface(s.geom)) AS lat
-    FROM sites s JOIN territory_epci te ON te.epci_siren = s.epci_siren ORDER BY te.territory_id, s.area_ha DESC LIMIT 3`.execute(
-    t.handle.db,
-  );
+    FROM sites s JOIN territory_epci te ON te.epci_siren = s.epci_siren ORDER BY te.territory_id, s.area_ha DESC
+    LIMIT 3`.execute(t.handle.db);
   tiles = rows.flatMap(({ lon, lat }) => [5, 8, 10, 12, 13, 14, 16].map((z) => tileAt(lon, lat, z)));
 });
 afterAll(async () => t?.close());

@@ -33,9 +33,8 @@ afterAll(async () => t?.close());
 describe.runIf(gdal)(`GDAL (${gdal}) reads a composite tile`, () => {
   it('ogrinfo with the MVT driver lists the layers and the feature count of each', async () => {
     const { rows } = await sql<{ lon: number; lat: number }>`
-      SELECT ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat FROM plots ORDER BY area_ha DESC LIMIT 1`.execute(
-      t.handle.db,
-    );
+      SELECT ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat FROM plots
+      ORDER BY area_ha DESC LIMIT 1`.execute(t.handle.db);
     const { z, x, y } = tileAt(rows[0]!.lon, rows[0]!.lat, 14);
     const res = await t.get(`/tiles/${z}/${x}/${y}.mvt`);
     expect(res.status).toBe(200);

@@ -15,9 +15,8 @@ let territories: { id: string; lon: number; lat: number }[];
 beforeAll(async () => {
   t = await openTestApp();
   const { rows } = await sql<{ id: string; lon: number; lat: number }>`
-    SELECT id, ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat FROM territories ORDER BY id`.execute(
-    t.handle.db,
-  );
+    SELECT id, ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat FROM territories
+    ORDER BY id`.execute(t.handle.db);
   territories = rows;
 });
 afterAll(async () => t?.close());

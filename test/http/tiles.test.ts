@@ -32,7 +32,8 @@ beforeAll(async () => {
     JOIN territory_epci te ON te.epci_siren = s.epci_siren GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1`.execute(t.handle.db);
   territoryId = rows[0]!.territoryId;
   const { rows: plots } = await sql<typeof plot>`
-    SELECT p.id::text AS id, p.site_id::text AS site_id, p.area_ha, ST_X(ST_PointOnSurface(p.geom)) AS lon, ST_Y(ST_PointOnSurface(p.geom)) AS lat,
+    SELECT p.id::text AS id, p.site_id::text AS site_id, p.area_ha,
+           ST_X(ST_PointOnSurface(p.geom)) AS lon, ST_Y(ST_PointOnSurface(p.geom)) AS lat,
       ST_AsGeoJSON(p.geom)::json AS geometry, ('x' || left(md5(p.id::text), 12))::bit(48)::bigint AS fid
     FROM plots p JOIN sites s ON s.id = p.site_id JOIN territory_epci te ON te.epci_siren = s.epci_siren
     WHERE te.territory_id = ${territoryId} AND p.deleted_at IS NULL ORDER BY p.area_ha DESC LIMIT 1`.execute(
@@ -192,15 +193,16 @@ describe('grid clusters below the polygon zooms', () => {
   const inTerritory = (siteColumn: string, territory?: string) =>
     territory === undefined
       ? sql`true`
-      : sql`${sql.ref(siteColumn)} IN (SELECT s.id FROM sites s JOIN territory_epci te ON te.epci_siren = s.epci_siren WHERE te.territory_id = ${territory})`;
+      : sql`${sql.ref(siteColumn)} IN (SELECT s.id FROM sites s JOIN territory_epci te ON te.epci_siren = s.epci_siren
+        WHERE te.territory_id = ${territory})`;
 
   /** The plots the database holds in a tile's square, found with ST_Intersects, apart from the tiles. */
   async function plotsIn(tile: TileCoord, territory?: string) {
     const { rows } = await sql<{ id: string; areaHa: number; forSale: boolean; straddling: boolean }>`
-      SELECT p.id::text AS id, p.area_ha, p.marketing_stage IN (${sql.join(FOR_SALE)}) AS for_sale, ST_Intersects(p.geom, ST_Boundary(${envelopeOf(tile)})) AS straddling
-      FROM plots p WHERE p.deleted_at IS NULL AND ST_Intersects(p.geom, ${envelopeOf(tile)}) AND ${inTerritory('p.site_id', territory)}`.execute(
-      t.handle.db,
-    );
+      SELECT p.id::text AS id, p.area_ha, p.marketing_stage IN (${sql.join(FOR_SALE)}) AS for_sale,
+             ST_Intersects(p.geom, ST_Boundary(${envelopeOf(tile)})) AS straddling
+      FROM plots p WHERE p.deleted_at IS NULL AND ST_Intersects(p.geom, ${envelopeOf(tile)})
+      AND ${inTerritory('p.site_id', territory)}`.execute(t.handle.db);
     return rows;
   }
 
@@ -209,12 +211,12 @@ describe('grid clusters below the polygon zooms', () => {
       SELECT s.id::text AS id, s.turnkey_programme IS NOT NULL AS turnkey,
         -- The available area as issue #14 defines it: the plots for sale, or as declared without plots.
         CASE WHEN EXISTS (SELECT 1 FROM plots p WHERE p.site_id = s.id AND p.deleted_at IS NULL)
-          THEN (SELECT coalesce(sum(p.area_ha), 0) FROM plots p WHERE p.site_id = s.id AND p.deleted_at IS NULL AND p.marketing_stage IN (${sql.join(FOR_SALE)}))
+          THEN (SELECT coalesce(sum(p.area_ha), 0) FROM plots p WHERE p.site_id = s.id AND p.deleted_at IS NULL
+            AND p.marketing_stage IN (${sql.join(FOR_SALE)}))
           ELSE s.available_area_ha END AS available_area_ha,
         ST_Intersects(s.geom, ST_Boundary(${envelopeOf(tile)})) AS straddling
-      FROM sites s WHERE s.deleted_at IS NULL AND ST_Intersects(s.geom, ${envelopeOf(tile)}) AND ${inTerritory('s.id', territory)}`.execute(
-      t.handle.db,
-    );
+      FROM sites s WHERE s.deleted_at IS NULL AND ST_Intersects(s.geom, ${envelopeOf(tile)})
+      AND ${inTerritory('s.id', territory)}`.execute(t.handle.db);
     return rows;
   }
 
@@ -228,9 +230,8 @@ describe('grid clusters below the polygon zooms', () => {
   it('counts every site of a zoom 5-9 tile around a territory in its clusters, nothing dropped', async () => {
     const { rows } = await sql<{ w: number; s: number; e: number; n: number }>`
       SELECT ST_XMin(b) AS w, ST_YMin(b) AS s, ST_XMax(b) AS e, ST_YMax(b) AS n FROM (
-        SELECT ST_Extent(s.geom)::geometry AS b FROM sites s JOIN territory_epci te ON te.epci_siren = s.epci_siren WHERE te.territory_id = ${territoryId}) x`.execute(
-      t.handle.db,
-    );
+        SELECT ST_Extent(s.geom)::geometry AS b FROM sites s JOIN territory_epci te ON te.epci_siren = s.epci_siren
+        WHERE te.territory_id = ${territoryId}) x`.execute(t.handle.db);
     const { w, s, e, n } = rows[0]!;
     const tile = singleTile([w, s, e, n], 9);
     const { z, x, y } = tile;
@@ -262,14 +263,19 @@ describe('grid clusters below the polygon zooms', () => {
     // The zoom 10 tile of the territory's plots holding the most plots with none across its edges.
     const { rows } = await sql<{ x: number; y: number }>`
       WITH tiles AS (
-        SELECT DISTINCT floor((ST_X(c) + 180) / 360 * 1024)::int AS x, floor((0.5 - ln(tan(pi() / 4 + radians(ST_Y(c)) / 2)) / (2 * pi())) * 1024)::int AS y
-        FROM (SELECT ST_PointOnSurface(p.geom) AS c FROM plots p JOIN sites s ON s.id = p.site_id JOIN territory_epci te ON te.epci_siren = s.epci_siren
+        SELECT DISTINCT floor((ST_X(c) + 180) / 360 * 1024)::int AS x,
+               floor((0.5 - ln(tan(pi() / 4 + radians(ST_Y(c)) / 2)) / (2 * pi())) * 1024)::int AS y
+        FROM (SELECT ST_PointOnSurface(p.geom) AS c FROM plots p JOIN sites s ON s.id = p.site_id
+        JOIN territory_epci te ON te.epci_siren = s.epci_siren
           WHERE te.territory_id = ${territoryId}) p)
       SELECT x, y FROM tiles t
-      WHERE NOT EXISTS (SELECT 1 FROM plots p WHERE ST_Intersects(p.geom, ST_Boundary(ST_Transform(ST_TileEnvelope(10, t.x, t.y), 4326))))
-      ORDER BY (SELECT count(*) FROM plots p WHERE p.geom && ST_Transform(ST_TileEnvelope(10, t.x, t.y), 4326)) DESC, x, y LIMIT 1`.execute(
-      t.handle.db,
-    );
+      WHERE NOT EXISTS (
+        SELECT 1 FROM plots p
+        WHERE ST_Intersects(p.geom, ST_Boundary(ST_Transform(ST_TileEnvelope(10, t.x, t.y), 4326))))
+      ORDER BY (
+        SELECT count(*) FROM plots p
+        WHERE p.geom && ST_Transform(ST_TileEnvelope(10, t.x, t.y), 4326)) DESC, x, y
+      LIMIT 1`.execute(t.handle.db);
     const tile = { z: 10, x: rows[0]!.x, y: rows[0]!.y };
     const held = await plotsIn(tile);
     expect(held.filter((p) => p.straddling)).toEqual([]);
@@ -302,9 +308,8 @@ describe('grid clusters below the polygon zooms', () => {
       ['plots', 10],
     ] as const) {
       const { rows } = await sql<{ lon: number; lat: number }>`
-        SELECT ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat FROM ${sql.table(layer)} WHERE deleted_at IS NULL`.execute(
-        t.handle.db,
-      );
+        SELECT ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat FROM ${sql.table(layer)}
+        WHERE deleted_at IS NULL`.execute(t.handle.db);
       // Every tile holding a feature, and its neighbours (a feature goes by its box centre).
       const tiles = new Set<string>();
       for (const { lon, lat } of rows) {
@@ -487,9 +492,8 @@ describe('tile cache freshness', () => {
     // Move the plot 40 m east, as the write side would, and announce it.
     const before = plot.geometry;
     const { rows } = await sql<{ geometry: Geometry }>`
-      UPDATE plots SET geom = ST_Translate(geom, 0.0005, 0), updated_at = now() WHERE id = ${plot.id} RETURNING ST_AsGeoJSON(geom)::json AS geometry`.execute(
-      t.handle.db,
-    );
+      UPDATE plots SET geom = ST_Translate(geom, 0.0005, 0), updated_at = now() WHERE id = ${plot.id}
+      RETURNING ST_AsGeoJSON(geom)::json AS geometry`.execute(t.handle.db);
     const after = rows[0]!.geometry;
     changes.publish({ entity: 'plot', id: plot.id, action: 'update', before, after });
 
@@ -550,9 +554,9 @@ describe('tile cache freshness of the cluster zooms', () => {
       FROM plots p JOIN sites s ON s.id = p.site_id WHERE p.id = ${plot.id}`.execute(t.handle.db);
     const { marketingStage, siteGeometry, areaHa } = rows[0]!;
     const wasForSale = FOR_SALE.includes(marketingStage);
-    await sql`UPDATE plots SET marketing_stage = ${wasForSale ? 'vendu, commercialisation achevée' : 'en vente'}, updated_at = now() WHERE id = ${plot.id}`.execute(
-      t.handle.db,
-    );
+    await sql`UPDATE plots
+      SET marketing_stage = ${wasForSale ? 'vendu, commercialisation achevée' : 'en vente'}, updated_at = now()
+      WHERE id = ${plot.id}`.execute(t.handle.db);
     changes.publish({ entity: 'plot', id: plot.id, action: 'update', before: plot.geometry, after: plot.geometry });
     changes.publish({ entity: 'site', id: plot.siteId, action: 'update', before: siteGeometry, after: siteGeometry });
 
@@ -639,9 +643,8 @@ describe('tile cache and data versions', () => {
 
     // Another process (foncier import, a second instance) moves the plot: no change is announced here.
     const { rows } = await sql<{ geometry: Geometry }>`
-      UPDATE plots SET geom = ST_Translate(geom, 0.001, 0), updated_at = now() WHERE id = ${plot.id} RETURNING ST_AsGeoJSON(geom)::json AS geometry`.execute(
-      t.handle.db,
-    );
+      UPDATE plots SET geom = ST_Translate(geom, 0.001, 0), updated_at = now() WHERE id = ${plot.id}
+      RETURNING ST_AsGeoJSON(geom)::json AS geometry`.execute(t.handle.db);
     const [west] = turfBbox(rows[0]!.geometry);
     const v2 = await versionOf();
     expect(parseInt(v2, 36)).toBeGreaterThan(parseInt(v1, 36));
@@ -680,9 +683,8 @@ describe('tile cache and data versions', () => {
     expect((await get(`/tiles/plots/${z}/${x}/${y}.mvt`)).status).toBe(200);
     // Another process moves the plot; then a bare composite URL is asked for first.
     const { rows } = await sql<{ geometry: Geometry }>`
-      UPDATE plots SET geom = ST_Translate(geom, 0.001, 0), updated_at = now() WHERE id = ${plot.id} RETURNING ST_AsGeoJSON(geom)::json AS geometry`.execute(
-      t.handle.db,
-    );
+      UPDATE plots SET geom = ST_Translate(geom, 0.001, 0), updated_at = now() WHERE id = ${plot.id}
+      RETURNING ST_AsGeoJSON(geom)::json AS geometry`.execute(t.handle.db);
     const [west] = turfBbox(rows[0]!.geometry);
     expect((await get(`/tiles/${z}/${x}/${y}.mvt`)).status).toBe(200);
     // The URL of the new version, cached for a day by clients, shows the plot where it is now.
@@ -734,9 +736,8 @@ describe('GET /territories/{id}/sites.geojson and plots.geojson', () => {
     const doc = JSON.parse(text) as FeatureCollection;
     expect(doc.type).toBe('FeatureCollection');
     const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM plots p JOIN sites s ON s.id = p.site_id
-      JOIN territory_epci te ON te.epci_siren = s.epci_siren WHERE te.territory_id = ${territoryId} AND p.deleted_at IS NULL`.execute(
-      t.handle.db,
-    );
+      JOIN territory_epci te ON te.epci_siren = s.epci_siren WHERE te.territory_id = ${territoryId}
+      AND p.deleted_at IS NULL`.execute(t.handle.db);
     expect(doc.features).toHaveLength(rows[0]!.n);
     expect(doc.features.some((f) => f.id === plot.id)).toBe(true);
     const people = await t.handle.db

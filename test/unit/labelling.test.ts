@@ -74,7 +74,8 @@ describe('readiness', () => {
   it('brings the ZAN figures into the land sobriety indication', async () => {
     const { catalogueIndication } = await import('../../src/labelling/readiness.js');
     expect(catalogueIndication('land_sobriety', facts)).toBe(
-      '50 % of the plot area on brownfield land; developing it would consume 3.5 ha of NAF land, 3.5 ha charged to the commune (climat-resilience-2021+zan-2023)',
+      '50 % of the plot area on brownfield land; developing it would consume 3.5 ha of NAF land, ' +
+        '3.5 ha charged to the commune (climat-resilience-2021+zan-2023)',
     );
   });
   it('is ready when the blocking criteria are met, whatever the optional ones say', () => {

@@ -12,6 +12,7 @@ type Dashboard = Awaited<ReturnType<typeof programmeDashboard>>;
 
 export function DashboardPage(props: { dashboard: Dashboard }) {
   const d = props.dashboard;
+  const shareOrElse = (share: number | null, unknown: string) => (share === null ? unknown : formatPercent(share));
   const sites = (n: number) => `${formatInteger(n)} site${n > 1 ? 's' : ''}`;
   return (
     <Layout
@@ -74,7 +75,10 @@ export function DashboardPage(props: { dashboard: Dashboard }) {
         <BarChart
           id="friches"
           title="Surface en friche et en extension"
-          description={`Hectares des sites en renouvellement (friches) et en extension ; part des friches : ${d.land.brownfieldShareByArea === null ? 'inconnue' : formatPercent(d.land.brownfieldShareByArea)} de la surface.`}
+          description={
+            'Hectares des sites en renouvellement (friches) et en extension ; ' +
+            `part des friches : ${shareOrElse(d.land.brownfieldShareByArea, 'inconnue')} de la surface.`
+          }
           unitHeader="Surface"
           bars={[
             { label: 'Friches', value: d.land.brownfield.areaHa, shown: formatHectares(d.land.brownfield.areaHa) },
@@ -83,9 +87,8 @@ export function DashboardPage(props: { dashboard: Dashboard }) {
         />
       </div>
       <p>
-        Part des friches : {d.land.brownfieldShareByCount === null ? '—' : formatPercent(d.land.brownfieldShareByCount)}{' '}
-        des sites, {d.land.brownfieldShareByArea === null ? '—' : formatPercent(d.land.brownfieldShareByArea)} de la
-        surface.
+        Part des friches : {shareOrElse(d.land.brownfieldShareByCount, '—')} des sites,{' '}
+        {shareOrElse(d.land.brownfieldShareByArea, '—')} de la surface.
       </p>
     </Layout>
   );
