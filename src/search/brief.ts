@@ -5,6 +5,7 @@ import { z } from '@hono/zod-openapi';
 import { bboxQuery, cursorQuery, limitQuery, territoryId } from '../http/params.js';
 import { inseeCommunePattern, sirenPattern } from '../territories/codes.js';
 import { developmentStages, forSaleStages, landControls, marketingStages, planningZones } from '../plots/vocabulary.js';
+import { labelStates } from '../sites/vocabulary.js';
 
 export const sortKeys = ['score', 'area', 'price', 'distance', 'motorway', 'readiness', 'id'] as const;
 export type SortKey = (typeof sortKeys)[number];
@@ -17,7 +18,17 @@ export const marketingShorthands: Record<string, readonly (typeof marketingStage
   not_marketed: ['non commercialisé', 'non commercialisable'],
 };
 
-const list = <T extends string>(values: readonly T[], name: string, shorthands: Record<string, readonly T[]> = {}) =>
+/** A site without a label file, in label_status (its sites.label_status is NULL). */
+export const noLabelFile = 'none';
+export const labelStatusValues = [...labelStates, noLabelFile] as const;
+
+// `allowed`: the refusal lists the accepted values (short vocabularies only; CNIG's are long).
+const list = <T extends string>(
+  values: readonly T[],
+  name: string,
+  shorthands: Record<string, readonly T[]> = {},
+  allowed = false,
+) =>
   z
     .string()
     .transform((text, ctx) => {
@@ -30,7 +41,8 @@ const list = <T extends string>(values: readonly T[], name: string, shorthands: 
             ? [raw as T]
             : undefined;
         if (!expanded) {
-          ctx.addIssue({ code: 'custom', message: `unknown ${name} ${JSON.stringify(raw)}` });
+          const expected = allowed ? `: expected one or more of ${values.join(', ')}` : '';
+          ctx.addIssue({ code: 'custom', message: `unknown ${name} ${JSON.stringify(raw)}${expected}` });
           return z.NEVER;
         }
         for (const v of expanded) out.add(v);
@@ -121,6 +133,11 @@ export const briefQuery = z
     ),
     // readiness
     turnkey: flag('Turnkey site (programme "sites clés en main") or turnkey plot'),
+    label_status: list(labelStatusValues, 'label status', {}, true).openapi({
+      type: 'string',
+      example: 'labelled,under_review',
+      description: `Comma-separated label states of the site's label file (${labelStates.join(', ')}), or ${noLabelFile} for a site without a label file; on plots, of their site`,
+    }),
     development_stage: list(developmentStages, 'development stage'),
     marketing_stage: list(marketingStages, 'marketing stage', marketingShorthands),
     available_before: z.iso.date({ message: 'expected an ISO date YYYY-MM-DD' }).optional().openapi({

@@ -11,7 +11,7 @@ import type { Database } from '../db/schema.js';
 import { GEOJSON_DECIMALS } from '../db/postgis.js';
 import type { CnigClass } from '../cnig/fields.js';
 import { cnigSelect } from '../cnig/write.js';
-import type { Brief } from './brief.js';
+import { type Brief, noLabelFile } from './brief.js';
 import type { Cursor } from './cursor.js';
 import {
   componentColumn,
@@ -130,6 +130,15 @@ export function briefConditions(kind: SearchKind, f: Filters): RawBuilder<unknow
       out.push(sql`EXISTS (SELECT 1 FROM plots p WHERE p.site_id = s.id AND p.deleted_at IS NULL AND ${and(onPlots)})`);
   } else {
     out.push(...plotConditions(f, 'plot'));
+  }
+  // The site's label file; a plot search keeps the plots of such sites. `none`: no label file.
+  if (f.label_status) {
+    const states = f.label_status.filter((state) => state !== noLabelFile);
+    const either = [
+      ...(states.length > 0 ? [sql`s.label_status IN (${sql.join(states)})`] : []),
+      ...(f.label_status.includes(noLabelFile) ? [sql`s.label_status IS NULL`] : []),
+    ];
+    out.push(sql`(${sql.join(either, sql` OR `)})`);
   }
   // The total a site offers; a plot search keeps the plots of such sites.
   if (f.min_available_ha !== undefined) out.push(sql`s.offer_available_area_ha >= ${f.min_available_ha}::float8`);

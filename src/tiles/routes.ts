@@ -10,6 +10,7 @@ import { gzip as zlibGzip } from 'node:zlib';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AppEnv } from '../app-env.js';
+import { acceptsCoding } from '../http/encoding.js';
 import { noneMatch } from '../http/entity.js';
 import { invalidParam, NotFoundError } from '../http/errors.js';
 import { mediaTypes } from '../http/media.js';
@@ -76,20 +77,8 @@ const tags = new WeakMap<Uint8Array, string>();
 const gzipped = new WeakMap<Uint8Array, Promise<Uint8Array>>();
 const gzipAsync = promisify(zlibGzip) as (bytes: Uint8Array) => Promise<Uint8Array>;
 
-/**
- * Whether an Accept-Encoding header (RFC 9110 §12.5.3) takes gzip: named, or covered by `*`,
- * with a q-value above 0 (`gzip;q=0` refuses it).
- */
-export function acceptsGzip(header: string | undefined): boolean {
-  const weights = new Map<string, number>();
-  for (const part of (header ?? '').split(',')) {
-    const [name, ...params] = part.trim().toLowerCase().split(';');
-    if (!name) continue;
-    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
-    weights.set(name.trim(), q ? Number(q.slice(2)) || 0 : 1);
-  }
-  return (weights.get('gzip') ?? weights.get('x-gzip') ?? weights.get('*') ?? 0) > 0;
-}
+/** Whether an Accept-Encoding header takes gzip (`gzip;q=0` refuses it). */
+export const acceptsGzip = (header: string | undefined): boolean => acceptsCoding(header, 'gzip');
 
 /** The tag of the plain bytes; the gzip representation's is the same digest with `-gzip`. */
 function entityTagOf(bytes: Uint8Array, encoding: 'gzip' | 'identity'): string {

@@ -3,6 +3,8 @@
 // script bundled by esbuild, under the same content-hashed names Node serves), the glyph ranges of
 // /tiles/fonts, a `_headers` file giving /assets a year of cache, and `assets-manifest.json`, which
 // the Worker reads at its first request (useBuiltAssets) so that its pages link these files.
+// The files are written uncompressed: Cloudflare's asset server compresses them itself (Brotli or
+// gzip per Accept-Encoding), which Node's /assets does with its kept variants (assets.ts).
 //
 //   npx tsx src/web/build.ts [directory]     (default: dist/static)
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';

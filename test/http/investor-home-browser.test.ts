@@ -207,6 +207,38 @@ describe.skipIf(!chromiumAvailable)('the investor home page in headless Chromium
     await page.close();
   }, 180_000);
 
+  it('filters by label status: the select changes the URL under the API’s name and the list', async () => {
+    const labelShots = '/work/wt/shots/h14c';
+    mkdirSync(labelShots, { recursive: true });
+    const all = await api('');
+    const labelled = await api('label_status=labelled');
+    expect(labelled.items.length).toBeGreaterThan(0);
+    expect(labelled.items.map((i) => i.id)).not.toEqual(all.items.map((i) => i.id));
+    for (const [width, height] of [
+      [1366, 900],
+      [390, 844],
+    ] as const) {
+      const { page, errors, hosts } = await open(width, height, '/');
+      expect(await listed(page)).toEqual(all.items.map((i) => i.id));
+      if (width < 500) await page.click('.home-toggle');
+      await page.selectOption('#f-label_status', 'labelled');
+      await page.waitForURL((url) => url.search === '?label_status=labelled');
+      await page.waitForFunction(
+        (joined) =>
+          [...document.querySelectorAll('.results > .result')].map((li) => li.getAttribute('data-id')).join() ===
+          joined,
+        labelled.items.map((i) => i.id).join(),
+      );
+      expect(await page.textContent('.result-count')).toContain(String(labelled.total));
+      expect(await axe(page)).toEqual([]);
+      await page.locator('#f-label_status').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: `${labelShots}/home-label-${width}.png` });
+      expect(errors).toEqual([]);
+      expect([...hosts]).toEqual([new URL(base).host]);
+      await page.close();
+    }
+  }, 120_000);
+
   it('at 390 px: the panel folds behind its button above the map, the list stays usable, axe passes', async () => {
     const { page, errors, hosts } = await open(390, 844, '/?min_area_ha=5');
     expect(await page.isVisible('#criteres')).toBe(false);

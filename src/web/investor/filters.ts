@@ -2,7 +2,9 @@
 // name (src/search/brief.ts), with its French label. The server renders the form from it, the
 // problems name a parameter by its label, and the client script reads the form back; no other
 // list of the brief's fields exists on the page side. Browser-safe: no Node import.
+import { labelStates } from '../../sites/vocabulary.js';
 import { placeKinds } from '../../territories/place-kinds.js';
+import { labelStateNames } from './result.js';
 
 export interface Choice {
   value: string;
@@ -35,6 +37,8 @@ const flag = (name: string, label: string): Filter => ({
     { value: 'false', label: 'Non' },
   ],
 });
+
+const capitalised = (words: string) => words.charAt(0).toUpperCase() + words.slice(1);
 
 export const filterGroups: FilterGroup[] = [
   {
@@ -72,6 +76,17 @@ export const filterGroups: FilterGroup[] = [
       { name: 'max_price_eur_m2', label: 'Prix maximal', kind: 'number', unit: '€/m²' },
       flag('brownfield', 'Friche'),
       flag('turnkey', 'Site clés en main'),
+      {
+        name: 'label_status',
+        label: 'Statut du label',
+        kind: 'choice',
+        // The words of the result cards (result.ts); `none` is the API's name for no label file.
+        choices: [
+          { value: '', label: 'Indifférent' },
+          ...labelStates.map((state) => ({ value: state, label: capitalised(labelStateNames[state]) })),
+          { value: 'none', label: 'Sans dossier de label' },
+        ],
+      },
       {
         name: 'marketing_stage',
         label: 'Commercialisation',
@@ -160,7 +175,7 @@ const messages: Array<[RegExp, string]> = [
   [/^expected an INSEE commune code$/, 'code INSEE de commune attendu'],
   [/^expected an EPCI SIREN/, 'SIREN d’EPCI attendu (9 chiffres)'],
   [/^not a territory id/, 'identifiant de territoire attendu (ex. ti-8401)'],
-  [/^unknown [a-z ]+ "(.*)"$/, 'valeur inconnue « $1 »'],
+  [/^unknown [a-z ]+ "([^"]*)"(?:: expected .*)?$/, 'valeur inconnue « $1 »'],
   [/^no place matches/, 'aucun lieu ne porte ce nom'],
 ];
 
