@@ -2,9 +2,8 @@
 // name (src/search/brief.ts), with its French label. The server renders the form from it, the
 // problems name a parameter by its label, and the client script reads the form back; no other
 // list of the brief's fields exists on the page side. Browser-safe: no Node import.
-import { labelStates } from '../../sites/vocabulary.js';
+import { labelStates, labelStateWord } from '../../sites/vocabulary.js';
 import { placeKinds } from '../../territories/place-kinds.js';
-import { labelStateNames } from './result.js';
 
 export interface Choice {
   value: string;
@@ -83,7 +82,7 @@ export const filterGroups: FilterGroup[] = [
         // The words of the result cards (result.ts); `none` is the API's name for no label file.
         choices: [
           { value: '', label: 'Indifférent' },
-          ...labelStates.map((state) => ({ value: state, label: capitalised(labelStateNames[state]) })),
+          ...labelStates.map((state) => ({ value: state, label: capitalised(labelStateWord(state) ?? state) })),
           { value: 'none', label: 'Sans dossier de label' },
         ],
       },
