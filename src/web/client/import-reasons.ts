@@ -10,35 +10,38 @@ const comma = (decimal: string) => decimal.replace('.', ',');
 const q = (json: string) => `« ${JSON.parse(json) as string} »`;
 
 /** Each known reason's shape (the whole text) and its French words from the captured parts. */
-const reasons: [RegExp, (...parts: string[]) => string][] = [
+const reasons: [RegExp, (lineOffset: number, ...parts: string[]) => string][] = [
   [/^column missing$/, () => 'colonne absente'],
   [/^required value missing$/, () => 'valeur obligatoire absente'],
-  [new RegExp(`^${quotedValue} is not a number$`), (v) => `${q(v)} n’est pas un nombre`],
-  [new RegExp(`^${quotedValue} is not an integer$`), (v) => `${q(v)} n’est pas un nombre entier`],
-  [new RegExp(`^${quotedValue} is not a year \\(YYYY\\)$`), (v) => `${q(v)} n’est pas une année (AAAA)`],
-  [new RegExp(`^${quotedValue} is not a date \\(YYYY-MM-DD\\)$`), (v) => `${q(v)} n’est pas une date (AAAA-MM-JJ)`],
+  [new RegExp(`^${quotedValue} is not a number$`), (_, v) => `${q(v)} n’est pas un nombre`],
+  [new RegExp(`^${quotedValue} is not an integer$`), (_, v) => `${q(v)} n’est pas un nombre entier`],
+  [new RegExp(`^${quotedValue} is not a year \\(YYYY\\)$`), (_, v) => `${q(v)} n’est pas une année (AAAA)`],
+  [new RegExp(`^${quotedValue} is not a date \\(YYYY-MM-DD\\)$`), (_, v) => `${q(v)} n’est pas une date (AAAA-MM-JJ)`],
   [
     new RegExp(`^${quotedValue} is not one of the standard's values$`),
-    (v) => `${q(v)} n’est pas une valeur du standard`,
+    (_, v) => `${q(v)} n’est pas une valeur du standard`,
   ],
-  [new RegExp(`^${quotedValue} does not match the expected pattern$`), (v) => `${q(v)} n’a pas la forme attendue`],
+  [new RegExp(`^${quotedValue} does not match the expected pattern$`), (_, v) => `${q(v)} n’a pas la forme attendue`],
   [/^not a GeoJSON geometry$/, () => 'pas une géométrie GeoJSON'],
   [
     /^a (\w+) where a Polygon or MultiPolygon is expected$/,
-    (t) => `un ${t} là où un Polygon ou un MultiPolygon est attendu`,
+    (_, t) => `un ${t} là où un Polygon ou un MultiPolygon est attendu`,
   ],
-  [/^a number ≥ 0 expected(?: \((.+)\))?$/, (unit) => `un nombre ≥ 0 attendu${unit ? ` (${unit})` : ''}`],
+  [/^a number ≥ 0 expected(?: \((.+)\))?$/, (_, unit) => `un nombre ≥ 0 attendu${unit ? ` (${unit})` : ''}`],
   [/^a date YYYY-MM-DD expected$/, () => 'une date AAAA-MM-JJ attendue'],
-  [/^one of (.+) expected$/, (values) => `une de ces valeurs attendue : ${values}`],
-  [/^duplicate id \(first on row (\d+)\)$/, (row) => `identifiant en double (déjà à la ligne ${row})`],
-  [/^no geometry and unknown parcels: (.+)$/, (refs) => `pas de géométrie et des parcelles inconnues : ${refs}`],
+  [/^one of (.+) expected$/, (_, values) => `une de ces valeurs attendue : ${values}`],
+  [
+    /^duplicate id \(first on row (\d+)\)$/,
+    (offset, row) => `identifiant en double (déjà à la ligne ${Number(row) + offset})`,
+  ],
+  [/^no geometry and unknown parcels: (.+)$/, (_, refs) => `pas de géométrie et des parcelles inconnues : ${refs}`],
   [
     /^missing column: is this a (\S+) file, ';'-separated\?$/,
-    (kind) => `colonne absente : est-ce bien un fichier ${kind} séparé par des points-virgules ?`,
+    (_, kind) => `colonne absente : est-ce bien un fichier ${kind} séparé par des points-virgules ?`,
   ],
   [
     /^mostly unknown columns for (\S+): (.+)$/,
-    (kind, cols) => `colonnes pour la plupart inconnues de ${kind} : ${cols}`,
+    (_, kind, cols) => `colonnes pour la plupart inconnues de ${kind} : ${cols}`,
   ],
   [
     /^no such EPCI \(import the EPCI boundaries first\)$/,
@@ -49,42 +52,45 @@ const reasons: [RegExp, (...parts: string[]) => string][] = [
     () => 'commune inconnue (fusionnée depuis ? importez d’abord les communes)',
   ],
   [/^no such site \(import site-eco first\)$/, () => 'site inconnu (importez d’abord le fichier site-eco)'],
-  [/^EPCI outside this key's territories \((.+)\)$/, (list) => `EPCI ${territories(list)}`],
+  [/^EPCI outside this key's territories \((.+)\)$/, (_, list) => `EPCI ${territories(list)}`],
   [
     /^the stored site is outside this key's territories \((.+)\)$/,
-    (list) => `le site enregistré est ${territories(list)}`,
+    (_, list) => `le site enregistré est ${territories(list)}`,
   ],
-  [/^the site is outside this key's territories \((.+)\)$/, (list) => `le site est ${territories(list)}`],
+  [/^the site is outside this key's territories \((.+)\)$/, (_, list) => `le site est ${territories(list)}`],
   [
     /^the stored plot is outside this key's territories \((.+)\)$/,
-    (list) => `le terrain enregistré est ${territories(list)}`,
+    (_, list) => `le terrain enregistré est ${territories(list)}`,
   ],
-  [/^unreadable geometry: (.+)$/, (why) => `géométrie illisible : ${why}`],
+  [/^unreadable geometry: (.+)$/, (_, why) => `géométrie illisible : ${why}`],
   [
     /^geometry type (\w+); expected (.+)$/,
-    (t, expected) => `géométrie de type ${t} ; attendu ${expected.replaceAll(' or ', ' ou ')}`,
+    (_, t, expected) => `géométrie de type ${t} ; attendu ${expected.replaceAll(' or ', ' ou ')}`,
   ],
-  [/^invalid geometry: (.+)$/, (why) => `géométrie invalide : ${why}`],
+  [/^invalid geometry: (.+)$/, (_, why) => `géométrie invalide : ${why}`],
   [
     /^geometry lies outside France \(metropolitan and overseas\)$/,
     () => 'géométrie hors de France (métropole et outre-mer)',
   ],
   [
     /^declared ([\d.]+) ha, drawn ([\d.]+) ha \(([+-]?[\d.]+) %, more than (\d+) %\)$/,
-    (declared, drawn, pct, limit) =>
+    (_, declared, drawn, pct, limit) =>
       `surface déclarée ${comma(declared)} ha, dessinée ${comma(drawn)} ha (${comma(pct)} %, plus de ${limit} % d’écart)`,
   ],
   [
     /^parcels of (.+) on a plot in (\S+): (.+)$/,
-    (communes, commune, parcels) => `parcelles de ${communes} sur un terrain de la commune ${commune} : ${parcels}`,
+    (_, communes, commune, parcels) => `parcelles de ${communes} sur un terrain de la commune ${commune} : ${parcels}`,
   ],
 ];
 
-/** The importer's reason in French, or as it is when its shape is not known. */
-export function reasonInFrench(reason: string): string {
+/**
+ * The importer's reason in French, or as it is when its shape is not known. `lineOffset`: what
+ * turns the importer's row numbers into the file's lines the page shows (1 for a CSV's header).
+ */
+export function reasonInFrench(reason: string, lineOffset = 0): string {
   for (const [shape, words] of reasons) {
     const match = shape.exec(reason);
-    if (match) return words(...match.slice(1));
+    if (match) return words(lineOffset, ...match.slice(1));
   }
   return reason;
 }

@@ -75,7 +75,7 @@ function entriesTable(caption: string, entries: ReportEntry[]): HTMLElement {
     cell(row, e.row === 0 ? 'fichier' : String(e.line ?? e.row), true);
     cell(row, e.column ?? '—');
     cell(row, e.value ?? '—');
-    cell(row, reasonInFrench(e.reason));
+    cell(row, reasonInFrench(e.reason, e.line === undefined ? 0 : e.line - e.row));
   }
   wrap.append(table);
   return wrap;
