@@ -379,6 +379,7 @@ describe.skipIf(!chromiumAvailable)('territory pages in headless Chromium', () =
         .powerMw,
     ).toBe(36);
     expect(await axe(page)).toEqual([]);
+    await page.locator('#site-status').scrollIntoViewIfNeeded();
     await shoot(page, 'site-412');
 
     // An import report with refused rows: their reasons in French.
