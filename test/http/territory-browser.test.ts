@@ -379,8 +379,12 @@ describe.skipIf(!chromiumAvailable)('territory pages in headless Chromium', () =
         .powerMw,
     ).toBe(36);
     expect(await axe(page)).toEqual([]);
-    await page.locator('#site-status').scrollIntoViewIfNeeded();
     await shoot(page, 'site-412');
+    // At 390 px the refusal is far below the top: a view of it too.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.locator('#site-status').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(shots, 'site-412-message-390.png') });
+    await page.setViewportSize({ width: 1366, height: 900 });
 
     // An import report with refused rows: their reasons in French.
     const csv = await (await t.get(`/exports/cnig/terrain-eco.csv?territory=${IN}`)).text();

@@ -49,6 +49,8 @@ async function sayChangedMeanwhile(): Promise<void> {
     );
   nodes.push(...statusNodes('Rechargez la page pour reprendre vos modifications sur la version actuelle.'));
   status.replaceChildren(...nodes);
+  // Below a long form on a phone: the refusal brought into view.
+  status.scrollIntoView({ block: 'nearest' });
 }
 
 async function refused(res: Response): Promise<void> {

@@ -128,7 +128,13 @@ export function territoryPageRoutes(options: { basemapStyleUrl?: string }) {
       path: '/{id}/sites/{siteId}',
       tags: ['pages'],
       summary: "A site's edit form (PATCH /sites/{id} with If-Match; a 412 names what changed, plots' figures too)",
-      request: { params: z.object({ id: territoryIdParam, siteId: uuidParam('site') }), query: emptyQuery },
+      request: {
+        params: z.object({
+          id: territoryIdParam,
+          siteId: uuidParam('site').openapi({ param: { name: 'siteId', in: 'path' } }),
+        }),
+        query: emptyQuery,
+      },
       responses: pageResponses,
     }),
     async (c) => {
