@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/auth/keys.js';
 import { openTestApp, type TestContext } from '../support/app.js';
 import { chromiumAvailable, launchChromium, type ServedApp, serveOnLoopback } from '../support/browser.js';
-import { parcelHalvesIn } from '../support/writes.js';
+import { parcelHalvesIn, siteWithMostPlotsForSale } from '../support/writes.js';
 
 const IN = 'ti-8401';
 const shots = '/work/wt/shots/h16b';
@@ -313,20 +313,7 @@ describe.skipIf(!chromiumAvailable)('territory pages in headless Chromium', () =
     await Promise.all([page.waitForURL(`${base}/territoire/${IN}`), page.click('button[type=submit]')]);
 
     // The site with the most plots for sale, from the inventory's sites table.
-    const site = await t.handle.db
-      .selectFrom('sites')
-      .innerJoin('territoryEpci', 'territoryEpci.epciSiren', 'sites.epciSiren')
-      .innerJoin('plots', 'plots.siteId', 'sites.id')
-      .select(['sites.id', 'sites.name'])
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('territoryEpci.territoryId', '=', IN)
-      .where('sites.deletedAt', 'is', null)
-      .where('plots.deletedAt', 'is', null)
-      .where('plots.marketingStage', 'in', ['en vente', 'en vente avec contraintes'])
-      .groupBy(['sites.id', 'sites.name'])
-      .orderBy('n', 'desc')
-      .orderBy('sites.id')
-      .executeTakeFirstOrThrow();
+    const site = await siteWithMostPlotsForSale(t.handle.db, IN);
     await page.click(`table.inventory-sites a[href="/territoire/${IN}/sites/${site.id}"]`);
     await page.waitForURL(`${base}/territoire/${IN}/sites/${site.id}`);
     expect(await page.textContent('h1')).toBe(`Site ${site.name}`);

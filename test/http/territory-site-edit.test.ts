@@ -7,7 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forSaleStages } from '../../src/plots/vocabulary.js';
 import { type SiteLabels, type SiteLoaded, siteChanges } from '../../src/web/client/site-changes.js';
 import { openTestApp, type TestContext } from '../support/app.js';
-import { createKeys, fingerprint, keyedSender, newSiteBody, type Keys } from '../support/writes.js';
+import {
+  createKeys,
+  fingerprint,
+  keyedSender,
+  newSiteBody,
+  siteWithMostPlotsForSale,
+  type Keys,
+} from '../support/writes.js';
 
 const IN = 'ti-8401';
 const OUT = 'ti-4407';
@@ -31,23 +38,7 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.close());
 
-/** The live site of the territory with the most plots for sale (its derived figures move). */
-async function siteWithPlots() {
-  return t.handle.db
-    .selectFrom('sites')
-    .innerJoin('territoryEpci', 'territoryEpci.epciSiren', 'sites.epciSiren')
-    .innerJoin('plots', 'plots.siteId', 'sites.id')
-    .select(['sites.id', 'sites.name', 'sites.powerMw'])
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('territoryEpci.territoryId', '=', IN)
-    .where('sites.deletedAt', 'is', null)
-    .where('plots.deletedAt', 'is', null)
-    .where('plots.marketingStage', 'in', forSaleStages)
-    .groupBy(['sites.id', 'sites.name', 'sites.powerMw'])
-    .orderBy('n', 'desc')
-    .orderBy('sites.cnigId')
-    .executeTakeFirstOrThrow();
-}
+const siteWithPlots = () => siteWithMostPlotsForSale(t.handle.db, IN);
 
 const pagePath = (siteId: string) => `/territoire/${IN}/sites/${siteId}`;
 
