@@ -43,6 +43,20 @@ const ifMatchHeader = z.object({
   'if-match': z.string().optional().openapi({ description: 'ETag of the version being changed' }),
 });
 
+/** The `reason` query of a soft delete, kept in the audit log. */
+const deleteReasonQuery = (entity: 'site' | 'plot', example: string) =>
+  z
+    .object({
+      reason: z
+        .string()
+        .trim()
+        .min(1)
+        .max(500)
+        .optional()
+        .openapi({ description: `Why the ${entity} is deleted, kept in the audit log`, example }),
+    })
+    .strict();
+
 const context = (c: Context<AppEnv>): WriteContext => ({
   db: c.var.db,
   viewer: c.var.viewer,
@@ -114,14 +128,19 @@ export function siteWriteRoutes() {
       method: 'delete',
       path: '/{id}',
       tags: ['sites'],
-      summary: 'Delete a site (soft; its history stays in the audit log; If-Match required)',
+      summary: 'Delete a site (soft; its history and the reason stay in the audit log; If-Match required)',
       security,
       middleware: [allowInScope('site', 'editor', 'admin')] as const,
-      request: { params: z.object({ id: uuidParam('site') }), headers: ifMatchHeader },
+      request: {
+        params: z.object({ id: uuidParam('site') }),
+        query: deleteReasonQuery('site', 'zone déclassée au PLU'),
+        headers: ifMatchHeader,
+      },
       responses: { 204: { description: 'Deleted' }, ...writeProblems },
     }),
     async (c) => {
-      await deleteSite(context(c), c.req.valid('param').id, requireIfMatch(c.req.header('if-match')));
+      const { reason } = c.req.valid('query');
+      await deleteSite(context(c), c.req.valid('param').id, requireIfMatch(c.req.header('if-match')), reason);
       return c.body(null, 204);
     },
   );
@@ -188,17 +207,7 @@ export function plotWriteRoutes() {
       middleware: [allowInScope('plot', 'editor', 'admin')] as const,
       request: {
         params: z.object({ id: uuidParam('plot') }),
-        query: z
-          .object({
-            reason: z
-              .string()
-              .trim()
-              .min(1)
-              .max(500)
-              .optional()
-              .openapi({ description: 'Why the plot is deleted, kept in the audit log', example: 'vendu et bâti' }),
-          })
-          .strict(),
+        query: deleteReasonQuery('plot', 'vendu et bâti'),
         headers: ifMatchHeader,
       },
       responses: { 204: { description: 'Deleted' }, ...writeProblems },

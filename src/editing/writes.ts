@@ -269,7 +269,7 @@ export async function updateSite(ctx: WriteContext, id: string, ifMatch: string,
   );
 }
 
-export async function deleteSite(ctx: WriteContext, id: string, ifMatch: string): Promise<void> {
+export async function deleteSite(ctx: WriteContext, id: string, ifMatch: string, reason?: string): Promise<void> {
   requireRole(ctx.viewer, 'editor', 'admin');
   await updateAudited(
     ctx,
@@ -288,6 +288,7 @@ export async function deleteSite(ctx: WriteContext, id: string, ifMatch: string)
       return { deletedAt: sql`now()` };
     },
     undefined,
+    reason,
   );
 }
 

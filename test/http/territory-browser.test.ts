@@ -4,7 +4,8 @@
 // outline on the map to the declared size, and sees the quality page change. A write made
 // meanwhile answers the form with 412 and the fields that changed. No page error, no request
 // to another host, axe-core without serious or critical violations, screenshots at 1366×900
-// and 390×844 in /work/wt/shots/h16inv/.
+// and 390×844 in /work/wt/shots/h16b/. A second journey edits a site through its form (a
+// plot sold meanwhile: the 412 names the derived figures) and reads an import report in French.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,10 +16,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/auth/keys.js';
 import { openTestApp, type TestContext } from '../support/app.js';
 import { chromiumAvailable, launchChromium, type ServedApp, serveOnLoopback } from '../support/browser.js';
-import { parcelHalvesIn } from '../support/writes.js';
+import { parcelHalvesIn, siteWithMostPlotsForSale } from '../support/writes.js';
 
 const IN = 'ti-8401';
-const shots = '/work/wt/shots/h16inv';
+const shots = '/work/wt/shots/h16b';
 const axePath = join(import.meta.dirname, '../../node_modules/axe-core/axe.min.js');
 
 type Row = Record<string, string>;
@@ -53,7 +54,7 @@ describe.skipIf(!chromiumAvailable)('territory pages in headless Chromium', () =
   const watch = (page: Page) => {
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('console', (m) => {
-      // Chromium logs every 4xx answer; the one 412 below is the journey's own.
+      // Chromium logs every 4xx answer; the 412s below are the journeys' own.
       if (m.type() === 'error' && !m.text().includes('status of 412')) errors.push(m.text());
     });
     page.on('request', (r) => {
@@ -297,6 +298,106 @@ describe.skipIf(!chromiumAvailable)('territory pages in headless Chromium', () =
     expect(created.cadastralRefs).toEqual(refs);
     await page.waitForSelector('#plot-map[data-ready=true]', { timeout: 30_000 });
     await shoot(page, 'nouveau-terrain-cree');
+
+    expect(errors).toEqual([]);
+    expect([...hosts]).toEqual([new URL(base).host]);
+    await context.close();
+  }, 240_000);
+  it('edits a site through its form, names what its plots changed meanwhile, and reads an import report in French', async () => {
+    const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+    const page = await context.newPage();
+    watch(page);
+    const base = server.origin;
+    await page.goto(`${base}/connexion?suivant=/territoire/${IN}`);
+    await page.fill('#cle', editorKey);
+    await Promise.all([page.waitForURL(`${base}/territoire/${IN}`), page.click('button[type=submit]')]);
+
+    // The site with the most plots for sale, from the inventory's sites table.
+    const site = await siteWithMostPlotsForSale(t.handle.db, IN);
+    await page.click(`table.inventory-sites a[href="/territoire/${IN}/sites/${site.id}"]`);
+    await page.waitForURL(`${base}/territoire/${IN}/sites/${site.id}`);
+    expect(await page.textContent('h1')).toBe(`Site ${site.name}`);
+    await page.fill('#site-powerMw', '36');
+    await page.selectOption('#site-railSiding', 'true');
+    await page.fill('#site-availableFrom', '2027-09-01');
+    await page.click('#site-form button[type=submit]');
+    await page.waitForFunction(() => document.querySelector('#site-status')?.textContent === 'Enregistré.');
+    const stored = await t.handle.db
+      .selectFrom('sites')
+      .select(['powerMw', 'railSiding', 'availableFrom'])
+      .where('id', '=', site.id)
+      .executeTakeFirstOrThrow();
+    expect({ ...stored, availableFrom: String(stored.availableFrom).slice(0, 10) }).toEqual({
+      powerMw: 36,
+      railSiding: true,
+      availableFrom: '2027-09-01',
+    });
+    expect(await page.inputValue('#site-powerMw')).toBe('36');
+    expect(await axe(page)).toEqual([]);
+    await shoot(page, 'site');
+
+    // Meanwhile a plot of the site is reserved: the site's version moves with its offer.
+    const plot = await t.handle.db
+      .selectFrom('plots')
+      .select('id')
+      .where('siteId', '=', site.id)
+      .where('deletedAt', 'is', null)
+      .where('marketingStage', 'in', ['en vente', 'en vente avec contraintes'])
+      .orderBy('cnigId')
+      .executeTakeFirstOrThrow();
+    const plotTag = (await t.get(`/plots/${plot.id}`)).headers.get('etag')!;
+    const reserved = await t.get(`/plots/${plot.id}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json', 'if-match': plotTag },
+      body: JSON.stringify({ marketingStage: 'réservé par option de réservation' }),
+    });
+    expect(reserved.status).toBe(200);
+    await page.fill('#site-powerMw', '40');
+    await page.click('#site-form button[type=submit]');
+    await page.waitForSelector('#site-status .form-error');
+    const said = await page.textContent('#site-status');
+    expect(said).toContain('rien n’a été enregistré');
+    expect(said).toContain('Ses terrains ont changé');
+    expect(await page.locator('#site-status li').allTextContents()).toContain(
+      `Terrains en vente : ${site.n} → ${site.n - 1}`,
+    );
+    expect(
+      (await t.handle.db.selectFrom('sites').select('powerMw').where('id', '=', site.id).executeTakeFirstOrThrow())
+        .powerMw,
+    ).toBe(36);
+    expect(await axe(page)).toEqual([]);
+    await shoot(page, 'site-412');
+    // At 390 px the refusal is far below the top: a view of it too.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.locator('#site-status').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(shots, 'site-412-message-390.png') });
+    await page.setViewportSize({ width: 1366, height: 900 });
+
+    // An import report with refused rows: their reasons in French.
+    const csv = await (await t.get(`/exports/cnig/terrain-eco.csv?territory=${IN}`)).text();
+    const rows = (parse(csv, { delimiter: ';', columns: true }) as Row[]).slice(0, 4);
+    rows[1]!.terr_surf_brute = 'douze';
+    rows[2]!.ext_disponible_le = '2027-02-30';
+    rows[3]!.terr_id = rows[0]!.terr_id!;
+    const file = join(dir, 'terrain-eco-refus.csv');
+    writeFileSync(file, stringify(rows, { delimiter: ';', header: true }));
+    await page.goto(`${base}/territoire/${IN}/import`);
+    await page.setInputFiles('#file', file);
+    await page.click('#dry-run');
+    await page.waitForSelector('#import-report p[role=status]');
+    const refused = page.locator('#import-report table', { hasText: 'Lignes refusées' });
+    const reasons = await refused.locator('tbody tr td:nth-child(4)').allTextContents();
+    expect(reasons.sort()).toEqual(
+      [
+        '« douze » n’est pas un nombre',
+        'une date AAAA-MM-JJ attendue',
+        // the importer's row 1, the file's line 2 (after the header), as the Ligne column says
+        'identifiant en double (déjà à la ligne 2)',
+      ].sort(),
+    );
+    expect(await page.isVisible('#commit')).toBe(false);
+    expect(await axe(page)).toEqual([]);
+    await shoot(page, 'import-refus');
 
     expect(errors).toEqual([]);
     expect([...hosts]).toEqual([new URL(base).host]);

@@ -5,6 +5,7 @@ import type { Polygon } from 'geojson';
 import { createApiKey } from '../../src/auth/keys.js';
 import type { Role } from '../../src/auth/viewer.js';
 import type { Database } from '../../src/db/schema.js';
+import { forSaleStages } from '../../src/plots/vocabulary.js';
 import type { TestContext } from './app.js';
 
 export interface Keys {
@@ -131,4 +132,22 @@ export async function parcelHalvesIn(
       db,
     );
   return { refs, communeInsee, siteId };
+}
+
+/** The live site of the territory with the most live plots for sale (`n`), the same on every copy. */
+export async function siteWithMostPlotsForSale(db: Kysely<Database>, territoryId: string) {
+  return db
+    .selectFrom('sites')
+    .innerJoin('territoryEpci', 'territoryEpci.epciSiren', 'sites.epciSiren')
+    .innerJoin('plots', 'plots.siteId', 'sites.id')
+    .select(['sites.id', 'sites.name', 'sites.powerMw'])
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('territoryEpci.territoryId', '=', territoryId)
+    .where('sites.deletedAt', 'is', null)
+    .where('plots.deletedAt', 'is', null)
+    .where('plots.marketingStage', 'in', forSaleStages)
+    .groupBy(['sites.id', 'sites.name', 'sites.powerMw'])
+    .orderBy('n', 'desc')
+    .orderBy('sites.cnigId')
+    .executeTakeFirstOrThrow();
 }

@@ -1,8 +1,9 @@
 // The import page (web/territory/pages.tsx): the chosen file goes to POST /imports as a dry run
 // first, with the session's CSRF token; its report is shown row by row (row, column, value,
-// reason; warnings apart, the rows they concern kept); when nothing is rejected the same file
-// can then be committed.
+// reason in French by import-reasons.ts; warnings apart, the rows they concern kept); when
+// nothing is rejected the same file can then be committed.
 import { required } from './dom.js';
+import { reasonInFrench } from './import-reasons.js';
 
 interface ReportEntry {
   row: number;
@@ -10,15 +11,6 @@ interface ReportEntry {
   column: string | null;
   value: string | null;
   reason: string;
-  check?: string;
-}
-
-/** A warning's check in French (the API words it in English); other reasons as they come. */
-function reasonText(e: ReportEntry): string {
-  if (e.check === 'declared_area')
-    return `la surface déclarée (${e.value?.replace('.', ',')} ha) s’écarte de plus de 10 % de la surface dessinée — ${e.reason}`;
-  if (e.check === 'parcel_commune') return `parcelles d’une autre commune que celle du terrain — ${e.reason}`;
-  return e.reason;
 }
 
 interface ImportReport {
@@ -83,7 +75,7 @@ function entriesTable(caption: string, entries: ReportEntry[]): HTMLElement {
     cell(row, e.row === 0 ? 'fichier' : String(e.line ?? e.row), true);
     cell(row, e.column ?? '—');
     cell(row, e.value ?? '—');
-    cell(row, reasonText(e));
+    cell(row, reasonInFrench(e.reason, e.line === undefined ? 0 : e.line - e.row));
   }
   wrap.append(table);
   return wrap;

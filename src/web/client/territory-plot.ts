@@ -5,7 +5,7 @@
 // between what the form was loaded with and the current row.
 import { TerraDraw, TerraDrawPolygonMode, TerraDrawSelectMode, type GeoJSONStoreFeatures } from 'terra-draw';
 import { TerraDrawMapLibreGLAdapter } from 'terra-draw-maplibre-gl-adapter';
-import { formatNumber, required } from './dom.js';
+import { formatNumber, required, statusNodes } from './dom.js';
 
 type Values = Record<string, unknown>;
 
@@ -30,23 +30,7 @@ function formValue(name: string): unknown {
 const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
 function say(text: string, alert = false, items: string[] = []): void {
-  const paragraph = document.createElement('p');
-  paragraph.textContent = text;
-  if (alert) {
-    paragraph.className = 'form-error';
-    paragraph.setAttribute('role', 'alert');
-  }
-  const nodes: Node[] = [paragraph];
-  if (items.length > 0) {
-    const list = document.createElement('ul');
-    for (const item of items) {
-      const li = document.createElement('li');
-      li.textContent = item;
-      list.append(li);
-    }
-    nodes.push(list);
-  }
-  status.replaceChildren(...nodes);
+  status.replaceChildren(...statusNodes(text, alert, items));
 }
 
 const shown = (value: unknown) =>

@@ -176,12 +176,19 @@ export function InventoryPage(props: {
             {props.sites.map((site) => (
               <tr>
                 <th scope="row">
-                  <a href={`${here}?q=${encodeURIComponent(site.name)}`}>{site.name}</a>
+                  <a href={`${here}/sites/${site.id}`}>{site.name}</a>
                 </th>
                 <td>{site.communeInsee}</td>
                 <td class="num">{site.powerMw === null ? 'non renseignée' : `${decimal.format(site.powerMw)} MW`}</td>
                 <td>{frenchDate(site.availableFrom)}</td>
-                <td class="num">{site.plots}</td>
+                <td class="num">
+                  <a
+                    href={`${here}?q=${encodeURIComponent(site.name)}`}
+                    aria-label={`${site.plots} terrain${site.plots > 1 ? 's' : ''} du site ${site.name}`}
+                  >
+                    {site.plots}
+                  </a>
+                </td>
               </tr>
             ))}
           </tbody>

@@ -12,6 +12,8 @@ import { mediaTypes } from '../../http/media.js';
 import { emptyQuery, territoryIdParam, uuidParam } from '../../http/params.js';
 import { problemResponses } from '../../http/schemas.js';
 import { findPlot } from '../../plots/repository.js';
+import { findSite } from '../../sites/repository.js';
+import { toSiteJson } from '../../sites/representation.js';
 import { toPlotJson } from '../../plots/representation.js';
 import { marketingStages } from '../../plots/vocabulary.js';
 import { plotChecks } from '../../quality/checks.js';
@@ -19,6 +21,7 @@ import { findReportedTerritory, territoryQuality } from '../../quality/report.js
 import { csrfField, requirePageViewer } from '../session.js';
 import { territoriesKept, territoryInventory, territorySites } from './inventory.js';
 import { ImportPage, InventoryPage, PlotEditPage, QualityPage, TerritoriesPage } from './pages.js';
+import { SiteEditPage, siteLoaded } from './site-page.js';
 
 const htmlPage = { [mediaTypes.html]: { schema: z.string().openapi({ description: 'a page' }) } };
 const pageResponses = {
@@ -116,6 +119,41 @@ export function territoryPageRoutes(options: { basemapStyleUrl?: string }) {
     async (c) => {
       const territory = await keptTerritory(c, c.req.valid('param').id);
       return c.html(<ImportPage territory={territory} csrf={csrfField(c)} />, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/{id}/sites/{siteId}',
+      tags: ['pages'],
+      summary: "A site's edit form (PATCH /sites/{id} with If-Match; a 412 names what changed, plots' figures too)",
+      request: {
+        params: z.object({
+          id: territoryIdParam,
+          siteId: uuidParam('site').openapi({ param: { name: 'siteId', in: 'path' } }),
+        }),
+        query: emptyQuery,
+      },
+      responses: pageResponses,
+    }),
+    async (c) => {
+      const { id, siteId } = c.req.valid('param');
+      const territory = await keptTerritory(c, id);
+      const row = await findSite(c.var.db, siteId);
+      // A site of another territory is not this page's, even for a key keeping both.
+      if (!row?.territories.some((t) => t.id === territory.id)) throw new NotFoundError('site', siteId);
+      const site = toSiteJson(row);
+      return c.html(
+        <SiteEditPage
+          site={site}
+          loaded={siteLoaded(row, site)}
+          territory={territory}
+          csrf={csrfField(c)}
+          etag={entityTag('site', site.id, site.version)}
+        />,
+        200,
+      );
     },
   );
 
