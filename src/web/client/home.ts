@@ -8,6 +8,7 @@ import { countText, resultParts, type ResultParts, type SiteResult } from '../in
 import { frenchProblem, placeText, type InvalidParam } from '../investor/filters.js';
 import { placeKinds, placeParams } from '../../territories/place-kinds.js';
 import { required } from './dom.js';
+import { frenchLocale, mapStyle } from './map.js';
 
 interface SearchPage {
   total: number;
@@ -428,39 +429,6 @@ pickPoint.addEventListener('click', () => {
   mapElement.classList.toggle('picking', on);
 });
 
-interface StyleDocument {
-  glyphs?: string;
-  sources: Record<string, unknown>;
-  layers: Array<{ type: string; layout?: Record<string, unknown> }>;
-}
-
-async function styleDocument(url: string): Promise<StyleDocument | null> {
-  try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(8000) });
-    return response.ok ? ((await response.json()) as StyleDocument) : null;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * The map's style: the project's own (its tiles), on the configured basemap when that answers,
- * without it otherwise (no network: the page still has its own layers). A style has one glyph
- * server, the basemap's: our labels then take the first font the basemap names.
- */
-async function mapStyle(ownUrl: string, basemapUrl: string | undefined): Promise<StyleDocument | string> {
-  const basemap = basemapUrl ? await styleDocument(basemapUrl) : null;
-  const own = basemap ? await styleDocument(ownUrl) : null;
-  if (!basemap || !own) return ownUrl;
-  const font = basemap.layers.find((l) => Array.isArray(l.layout?.['text-font']))?.layout?.['text-font'];
-  const layers = own.layers
-    .filter((layer) => layer.type !== 'background')
-    .map((layer) =>
-      layer.layout?.['text-font'] && font ? { ...layer, layout: { ...layer.layout, 'text-font': font } } : layer,
-    );
-  return { ...basemap, sources: { ...basemap.sources, ...own.sources }, layers: [...basemap.layers, ...layers] };
-}
-
 async function startMap(): Promise<void> {
   const maplibregl = await import(/* @vite-ignore */ mapElement.dataset.maplibre ?? '');
   const created: MapLike = new maplibregl.Map({
@@ -468,11 +436,7 @@ async function startMap(): Promise<void> {
     style: await mapStyle(mapElement.dataset.style ?? '', mapElement.dataset.basemap || undefined),
     bounds: [-5.5, 41.2, 9.8, 51.2],
     attributionControl: { compact: true },
-    locale: {
-      'NavigationControl.ZoomIn': 'Zoomer',
-      'NavigationControl.ZoomOut': 'Dézoomer',
-      'AttributionControl.ToggleAttribution': 'Afficher ou masquer les sources',
-    },
+    locale: frenchLocale,
   });
   created.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
   (window as unknown as { foncierMap: MapLike }).foncierMap = created;

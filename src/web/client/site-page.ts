@@ -7,6 +7,7 @@ import type * as MapLibre from 'maplibre-gl';
 import { compareUrl } from '../investor/links.js';
 import { addToBasket, readBasket } from './compare-basket.js';
 import { formatNumber, required } from './dom.js';
+import { frenchLocale, mapStyle } from './map.js';
 
 declare global {
   interface Window {
@@ -53,30 +54,19 @@ async function drawMap(element: HTMLElement): Promise<void> {
   const bounds = element.dataset.bounds ? (JSON.parse(element.dataset.bounds) as MapLibre.LngLatBoundsLike) : undefined;
   const map = new maplibregl.Map({
     container: element,
-    style: element.dataset.basemap || (element.dataset.style ?? ''),
+    style: (await mapStyle(element.dataset.style ?? '', element.dataset.basemap || undefined)) as
+      | MapLibre.StyleSpecification
+      | string,
     bounds,
     fitBoundsOptions: { padding: 24 },
     attributionControl: { compact: true },
     cooperativeGestures: true,
-    locale: {
-      'NavigationControl.ZoomIn': 'Zoomer',
-      'NavigationControl.ZoomOut': 'Dézoomer',
-      'AttributionControl.ToggleAttribution': 'Afficher ou masquer les sources',
-      'CooperativeGesturesHandler.WindowsHelpText': 'Ctrl + molette pour zoomer la carte',
-      'CooperativeGesturesHandler.MacHelpText': '⌘ + molette pour zoomer la carte',
-      'CooperativeGesturesHandler.MobileHelpText': 'Deux doigts pour déplacer la carte',
-    },
+    locale: frenchLocale,
   });
   window.foncierMap = map;
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
   map.on('error', (event) => console.error('map error', event.error?.message ?? event));
   map.on('load', async () => {
-    // On a basemap, the project's own layers (its style minus the background) go on top of it.
-    if (element.dataset.basemap) {
-      const ours = (await (await fetch(element.dataset.style ?? '')).json()) as MapLibre.StyleSpecification;
-      for (const [id, source] of Object.entries(ours.sources)) map.addSource(id, source);
-      for (const layer of ours.layers) if (layer.type !== 'background') map.addLayer(layer);
-    }
     map.addSource('site', { type: 'geojson', data });
     const plots: MapLibre.FilterSpecification = ['==', ['get', 'kind'], 'plot'];
     const colour = ['match', ['get', 'availability'], ...legendColours(), '#9aa3ad'] as unknown as string;

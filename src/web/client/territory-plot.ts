@@ -6,6 +6,7 @@
 import { TerraDraw, TerraDrawPolygonMode, TerraDrawSelectMode, type GeoJSONStoreFeatures } from 'terra-draw';
 import { TerraDrawMapLibreGLAdapter } from 'terra-draw-maplibre-gl-adapter';
 import { formatNumber, required, statusNodes } from './dom.js';
+import { frenchLocale, mapStyle } from './map.js';
 
 type Values = Record<string, unknown>;
 
@@ -45,10 +46,11 @@ const maplibregl = await import(mapElement.dataset.maplibre ?? '');
 const bounds = mapElement.dataset.bounds ? JSON.parse(mapElement.dataset.bounds) : undefined;
 const map = new maplibregl.Map({
   container: mapElement,
-  style: mapElement.dataset.basemap || mapElement.dataset.style,
+  style: await mapStyle(mapElement.dataset.style ?? '', mapElement.dataset.basemap || undefined),
   bounds,
   fitBoundsOptions: { padding: 40 },
   attributionControl: { compact: true },
+  locale: frenchLocale,
 });
 map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
 // A phone turned, a window resized: the plot back in view.

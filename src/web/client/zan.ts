@@ -6,6 +6,7 @@ import type { Polygon } from 'geojson';
 import { TerraDraw, TerraDrawPolygonMode } from 'terra-draw';
 import { TerraDrawMapLibreGLAdapter } from 'terra-draw-maplibre-gl-adapter';
 import { formatNumber, required } from './dom.js';
+import { frenchLocale, mapStyle } from './map.js';
 
 interface Level {
   name: string;
@@ -84,10 +85,11 @@ async function start() {
   const bounds = element.dataset.bounds ? JSON.parse(element.dataset.bounds) : [-5.5, 41.2, 9.8, 51.2];
   const map = new maplibregl.Map({
     container: element,
-    style: element.dataset.basemap || element.dataset.style,
+    style: await mapStyle(element.dataset.style ?? '', element.dataset.basemap || undefined),
     bounds,
     fitBoundsOptions: { padding: 20 },
     attributionControl: { compact: true },
+    locale: frenchLocale,
   });
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
   // As the OGC pages' script does: the map, for the browser test to aim its clicks.
