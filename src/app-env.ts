@@ -71,5 +71,8 @@ export interface AppEnv {
     sessionSecret: string;
     /** The web session of a request signed in by cookie; null for Bearer and anonymous requests. */
     session: Session | null;
+    /** Set by authenticate when a signed-in form carries its CSRF token in the body: the guard
+     *  reads it after the role check (web/session.ts verifyFormCsrf), under this many bytes. */
+    csrfFormLimit?: number;
   };
 }

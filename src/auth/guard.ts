@@ -6,18 +6,21 @@
 // path id names. A create names its territory only in its body (communeInsee, siteId): its
 // scope is checked after the body is validated, in editing/writes.ts, and so is any field a
 // role may not set (natural persons). The writes check scope again under their row lock.
+// A signed-in form's CSRF token (its `_csrf` field) is read here too, after the role check.
 import type { MiddlewareHandler } from 'hono';
 import { sql, type Kysely } from 'kysely';
 import type { AppEnv } from '../app-env.js';
 import type { Database } from '../db/schema.js';
 import { NotFoundError } from '../http/errors.js';
 import { uuidPattern } from '../http/params.js';
+import { verifyFormCsrf } from '../web/session.js';
 import { requireRole, requireTerritoryScope, type Role } from './viewer.js';
 
 /** 401 for anonymous callers, 403 for other roles; runs before validation. */
 export function allow(...roles: Role[]): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     requireRole(c.var.viewer, ...roles);
+    await verifyFormCsrf(c);
     await next();
   };
 }
@@ -55,6 +58,7 @@ export function allowInScope(entity: 'site' | 'plot', ...roles: Role[]): Middlew
       if (!territories) throw new NotFoundError(entity, id.toLowerCase());
       requireTerritoryScope(viewer, territories);
     }
+    await verifyFormCsrf(c);
     await next();
   };
 }

@@ -1,5 +1,6 @@
 // Authentication middleware: `Authorization: Bearer <key>` → c.var.viewer. No header: the web
-// session cookie if there is a valid one (its unsafe requests must pass the CSRF check), else
+// session cookie if there is a valid one (its unsafe requests must pass the CSRF check: headers
+// here, a form's token field in the route guard once the role is checked), else
 // anonymous; a header with a bad key is a 401 (never silently anonymous), one message
 // whatever the reason (the reason goes to the log). Failed attempts are rate-limited per
 // client address: after `maxFailures` within `windowMs`, a further bad key is a 429. A valid
@@ -11,7 +12,7 @@ import { AppError } from '../http/errors.js';
 import { authenticateKey } from './keys.js';
 import { anonymousViewer } from './viewer.js';
 import { clientAddress, type FailureLimiter } from './failure-limiter.js';
-import { sessionViewer, verifyCsrf } from '../web/session.js';
+import { sessionViewer, verifySessionHeaders } from '../web/session.js';
 
 export { FailureLimiter, type FailureLimiterOptions } from './failure-limiter.js';
 
@@ -36,7 +37,8 @@ export function authenticate(limiter: FailureLimiter, options: AuthenticateOptio
       const signedIn = await sessionViewer(c);
       c.set('viewer', signedIn?.viewer ?? anonymousViewer);
       c.set('session', signedIn?.session ?? null);
-      if (signedIn && !safeMethods.has(c.req.method)) await verifyCsrf(c, options.maxFormBytes ?? c.var.maxBodyBytes);
+      if (signedIn && !safeMethods.has(c.req.method))
+        await verifySessionHeaders(c, options.maxFormBytes ?? c.var.maxBodyBytes);
       return next();
     }
     const client = clientAddress(c, options.trustProxy ?? false);

@@ -100,38 +100,59 @@ async function checkOrigin(c: Context<AppEnv>): Promise<void> {
 
 const formMediaType = /^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i;
 
+function refuseToken(presented: string | undefined): never {
+  throw new AppError(
+    'forbidden',
+    `${presented === undefined ? 'missing' : 'wrong'} CSRF token: a signed-in request that changes something ` +
+      `must send the page's ${csrfFieldName} field or an ${csrfHeaderName} header`,
+    { invalidParams: [{ in: 'body', name: csrfFieldName, message: presented === undefined ? 'missing' : 'wrong' }] },
+  );
+}
+
 /**
- * Checks an unsafe request made with a session: the Origin (hono's csrf(), which looks at form
- * posts) and the synchronizer token from the X-CSRF-Token header or the form's `_csrf` field.
- * Refused with 403 as a problem. A form body is read (and cached for the route) under
- * `maxFormBytes`; nothing happens for Bearer or anonymous requests, which send no cookie.
+ * The first half of the CSRF check of an unsafe request made with a session, from its headers
+ * only (authenticate, before any route): the Origin (hono's csrf(), which looks at form posts)
+ * and the X-CSRF-Token header. A form that carries its token in its `_csrf` field is left for
+ * `verifyFormCsrf`, which the route guards call once they have checked the caller's role: the
+ * body of a request is not read before then (authorization first). Refused with 403 as a
+ * problem; nothing happens for Bearer or anonymous requests, which send no cookie.
  */
-export async function verifyCsrf(c: Context<AppEnv>, maxFormBytes: number): Promise<void> {
+export async function verifySessionHeaders(c: Context<AppEnv>, maxFormBytes: number): Promise<void> {
   const session = c.var.session;
   if (!session) return;
   await checkOrigin(c);
-  let presented = c.req.header(csrfHeaderName);
+  const presented = c.req.header(csrfHeaderName);
   if (presented === undefined && formMediaType.test(c.req.header('content-type') ?? '')) {
-    await bodyLimit({
-      maxSize: maxFormBytes,
-      onError: () => {
-        throw new AppError('payload_too_large', `form bodies are limited to ${maxFormBytes} bytes`, {
-          maxBytes: maxFormBytes,
-        });
-      },
-    })(c, async () => {
-      // formData(), not parseBody(): cached where the route's form validator reads it again.
-      const field = (await c.req.formData()).get(csrfFieldName);
-      presented = typeof field === 'string' ? field : undefined;
-    });
+    c.set('csrfFormLimit', maxFormBytes);
+    return;
   }
-  if (presented === undefined || !sameText(presented, session.csrfToken))
-    throw new AppError(
-      'forbidden',
-      `${presented === undefined ? 'missing' : 'wrong'} CSRF token: a signed-in request that changes something ` +
-        `must send the page's ${csrfFieldName} field or an ${csrfHeaderName} header`,
-      { invalidParams: [{ in: 'body', name: csrfFieldName, message: presented === undefined ? 'missing' : 'wrong' }] },
-    );
+  if (presented === undefined || !sameText(presented, session.csrfToken)) refuseToken(presented);
+}
+
+/**
+ * The second half: the `_csrf` field of a signed-in form, read (and cached for the route's form
+ * validator) under the form limit. Called by every guard after its role check, and by the
+ * unguarded session routes (sign-out); nothing to do when the token came in the header.
+ */
+export async function verifyFormCsrf(c: Context<AppEnv>): Promise<void> {
+  const maxFormBytes = c.var.csrfFormLimit;
+  const session = c.var.session;
+  if (maxFormBytes === undefined || !session) return;
+  let presented: string | undefined;
+  await bodyLimit({
+    maxSize: maxFormBytes,
+    onError: () => {
+      throw new AppError('payload_too_large', `form bodies are limited to ${maxFormBytes} bytes`, {
+        maxBytes: maxFormBytes,
+      });
+    },
+  })(c, async () => {
+    // formData(), not parseBody(): cached where the route's form validator reads it again.
+    const field = (await c.req.formData()).get(csrfFieldName);
+    presented = typeof field === 'string' ? field : undefined;
+  });
+  if (presented === undefined || !sameText(presented, session.csrfToken)) refuseToken(presented);
+  c.set('csrfFormLimit', undefined);
 }
 
 /** The hidden input every form of a signed-in page carries. */
@@ -248,6 +269,12 @@ export function sessionRoutes(options: SessionRouteOptions) {
       path: '/deconnexion',
       tags: ['pages'],
       summary: 'Sign out: the session cookie is dropped (a signed-in request: CSRF token required)',
+      middleware: [
+        async (c: Context<AppEnv>, next: () => Promise<void>) => {
+          await verifyFormCsrf(c);
+          await next();
+        },
+      ] as const,
       responses: {
         303: { description: 'Signed out, back to the sign-in page' },
         403: problemEntry('CSRF token missing or wrong, or posted from another origin'),
