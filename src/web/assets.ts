@@ -60,7 +60,6 @@ const maplibreFiles: Record<string, string> = {
 export interface AssetPaths {
   maplibreJs: string;
   maplibreCss: string;
-  ogcMapJs: string;
   pagesCss: string;
 }
 
@@ -109,12 +108,10 @@ function build(): { paths: AssetPaths; assets: Map<string, Asset> } {
     // No file system to read from.
   }
   const own = (file: string, type: string) => ({ file: join(here, file), type });
-  const ogcMap = own('ogc-map.js', javascript);
   const pages = own('pages.css', css);
   const paths: AssetPaths = {
     maplibreJs: `/assets/maplibre-gl@${maplibreVersion}/maplibre-gl.mjs`,
     maplibreCss: `/assets/maplibre-gl@${maplibreVersion}/maplibre-gl.css`,
-    ogcMapJs: `/assets/ogc-map.${safeHash(hash, ogcMap.file)}.js`,
     pagesCss: `/assets/pages.${safeHash(hash, pages.file)}.css`,
   };
   const assets = new Map<string, Asset>([
@@ -122,7 +119,6 @@ function build(): { paths: AssetPaths; assets: Map<string, Asset> } {
       `/maplibre-gl@${maplibreVersion}/${name}`,
       { file: join(maplibreDir, name), type },
     ]),
-    [paths.ogcMapJs.slice('/assets'.length), ogcMap],
     [paths.pagesCss.slice('/assets'.length), pages],
   ]);
   built = { paths, assets };

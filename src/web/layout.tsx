@@ -3,7 +3,7 @@
 // French, one stylesheet and one script of the project's own (src/web/assets.ts), a skip link,
 // a header with the breadcrumb, and a main landmark. Server-rendered with hono/jsx.
 import type { Child } from 'hono/jsx';
-import { assetPaths } from './assets.js';
+import { assetPaths, clientScript } from './assets.js';
 
 export interface Crumb {
   label: string;
@@ -53,7 +53,7 @@ export function Layout(props: {
         {(props.alternates ?? []).map((alt) => (
           <link rel="alternate" type={alt.type} href={alt.href} title={alt.title} />
         ))}
-        {props.map && !props.scripts ? <script type="module" src={assetPaths().ogcMapJs}></script> : null}
+        {props.map && !props.scripts ? <script type="module" src={clientScript('ogc-map')}></script> : null}
         {(props.scripts ?? []).map((src) => (
           <script type="module" src={src}></script>
         ))}

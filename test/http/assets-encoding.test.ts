@@ -4,7 +4,7 @@
 // compress again (one Content-Encoding, the body decodes once).
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assetPaths } from '../../src/web/assets.js';
+import { assetPaths, clientScript } from '../../src/web/assets.js';
 import { openTestApp, type TestContext } from '../support/app.js';
 
 describe('/assets per Accept-Encoding', () => {
@@ -27,7 +27,7 @@ describe('/assets per Accept-Encoding', () => {
   ];
 
   it('sends br, gzip or identity bodies that decode to the same bytes, each with its ETag and Vary', async () => {
-    const paths = [assetPaths().maplibreJs, assetPaths().maplibreCss, assetPaths().pagesCss, assetPaths().ogcMapJs];
+    const paths = [assetPaths().maplibreJs, assetPaths().maplibreCss, assetPaths().pagesCss, clientScript('ogc-map')];
     for (const path of paths) {
       const plain = await t.get(path, { headers: { 'accept-encoding': 'identity' } });
       const bytes = Buffer.from(await plain.arrayBuffer());

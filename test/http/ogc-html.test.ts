@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { ConfigError, defaultBasemapStyleUrl, loadConfig } from '../../src/config.js';
-import { assetPaths } from '../../src/web/assets.js';
+import { assetPaths, clientScript } from '../../src/web/assets.js';
 import { backendName, firstLiveSite, openTestApp, type TestContext } from '../support/app.js';
 
 let t: TestContext;
@@ -108,7 +108,7 @@ describe('page assets', () => {
         assetPaths().maplibreJs,
         worker,
         assetPaths().maplibreCss,
-        assetPaths().ogcMapJs,
+        clientScript('ogc-map'),
         assetPaths().pagesCss,
       ]) {
         expect(path).toMatch(/^\/assets\/(maplibre-gl@\d+\.\d+\.\d+\/|[a-z-]+\.[0-9a-f]{10}\.)/);

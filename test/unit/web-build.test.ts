@@ -52,7 +52,6 @@ describe('src/web/build.ts', () => {
       paths: {
         maplibreJs: '/assets/maplibre-gl@0.0.0/maplibre-gl.mjs',
         maplibreCss: '/assets/maplibre-gl@0.0.0/maplibre-gl.css',
-        ogcMapJs: '/assets/ogc-map.0000000000.js',
         pagesCss: '/assets/pages.0000000000.css',
       },
       clients: { home: '/assets/home.0000000000.js' },

@@ -3,11 +3,10 @@
 // a page still draws its own layers. A style has one glyph server, the basemap's: our labels then
 // take the first font the basemap names.
 
-interface StyleDocument {
-  glyphs?: string;
-  sources: Record<string, unknown>;
-  layers: Array<{ type: string; layout?: Record<string, unknown> }>;
-}
+import type { StyleSpecification, SymbolLayerSpecification } from 'maplibre-gl';
+
+/** A style document as fetched: read for its sources and layers, handed to MapLibre as is. */
+type StyleDocument = StyleSpecification;
 
 async function styleDocument(url: string): Promise<StyleDocument | null> {
   try {
@@ -19,15 +18,19 @@ async function styleDocument(url: string): Promise<StyleDocument | null> {
 }
 
 /** The style to give `new maplibregl.Map`: our style's URL alone, or the basemap with our layers on top. */
-export async function mapStyle(ownUrl: string, basemapUrl: string | undefined): Promise<StyleDocument | string> {
+export async function mapStyle(ownUrl: string, basemapUrl: string | undefined): Promise<StyleSpecification | string> {
   const basemap = basemapUrl ? await styleDocument(basemapUrl) : null;
   const own = basemap ? await styleDocument(ownUrl) : null;
   if (!basemap || !own) return ownUrl;
-  const font = basemap.layers.find((l) => Array.isArray(l.layout?.['text-font']))?.layout?.['text-font'];
+  const font = basemap.layers.find(
+    (layer): layer is SymbolLayerSpecification => layer.type === 'symbol' && Array.isArray(layer.layout?.['text-font']),
+  )?.layout?.['text-font'];
   const layers = own.layers
     .filter((layer) => layer.type !== 'background')
     .map((layer) =>
-      layer.layout?.['text-font'] && font ? { ...layer, layout: { ...layer.layout, 'text-font': font } } : layer,
+      layer.type === 'symbol' && layer.layout?.['text-font'] && font
+        ? { ...layer, layout: { ...layer.layout, 'text-font': font } }
+        : layer,
     );
   return { ...basemap, sources: { ...basemap.sources, ...own.sources }, layers: [...basemap.layers, ...layers] };
 }

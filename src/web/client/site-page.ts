@@ -54,9 +54,7 @@ async function drawMap(element: HTMLElement): Promise<void> {
   const bounds = element.dataset.bounds ? (JSON.parse(element.dataset.bounds) as MapLibre.LngLatBoundsLike) : undefined;
   const map = new maplibregl.Map({
     container: element,
-    style: (await mapStyle(element.dataset.style ?? '', element.dataset.basemap || undefined)) as
-      | MapLibre.StyleSpecification
-      | string,
+    style: await mapStyle(element.dataset.style ?? '', element.dataset.basemap || undefined),
     bounds,
     fitBoundsOptions: { padding: 24 },
     attributionControl: { compact: true },
