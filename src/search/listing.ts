@@ -33,15 +33,16 @@ import { spreadsheetHeaderLine, spreadsheetLines, territoryNamesByEpci } from '.
 const spreadsheetBom = '\uFEFF';
 
 /** The one shape of a result, per kind: JSON items, and the properties of every GeoJSON Feature, paged or streamed. */
+type Item<K extends SearchKind> = ReturnType<K extends 'site' ? typeof siteItem : typeof plotItem>;
 const shapers: {
-  [K in SearchKind]: (f: Facts<K>, definition: ComponentDefinition<Facts<K>>[]) => Record<string, unknown>;
+  [K in SearchKind]: (f: Facts<K>, definition: ComponentDefinition<Facts<K>>[]) => Item<K>;
 } = {
   site: siteItem,
   plot: plotItem,
 };
 
 function featureText<K extends SearchKind>(kind: K, f: Facts<K>, definition: ComponentDefinition<Facts<K>>[]): string {
-  const properties = shapers[kind](f, definition);
+  const properties: Record<string, unknown> = { ...shapers[kind](f, definition) };
   delete properties.point;
   // The geometry is already GeoJSON text from ST_AsGeoJSON: spliced in, never re-parsed.
   return geoJsonFeatureText({ id: f.id, geometry: String(f.geometry), properties });
@@ -217,7 +218,7 @@ export async function searchJsonPage<K extends SearchKind>(
   const last = page.rows[page.rows.length - 1];
   const next =
     page.more && last ? pageLink(url, encodeCursor({ sort: sortName, key: last.sortKey, id: last.id })) : null;
-  const item = shapers[kind];
+  const item = shapers[kind] as (f: Facts<K>, definition: ComponentDefinition<Facts<K>>[]) => Item<K>;
   return {
     total,
     totalExact,

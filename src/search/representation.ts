@@ -1,9 +1,11 @@
 // The one shape of a search result per kind, `siteItem` and `plotItem`: the JSON items of a page and
 // the properties of every GeoJSON Feature, paged or streamed (listing.ts renders both).
+import type { Point } from 'geojson';
 import { round } from '../round.js';
 import { explainScore, type ComponentDefinition, type PlotFacts, type SiteFacts } from './score.js';
 
-const parsed = (text: string | null) => (text === null ? null : (JSON.parse(text) as unknown));
+/** A point PostGIS wrote as GeoJSON (ST_AsGeoJSON of ST_PointOnSurface). */
+const parsed = (text: string | null) => (text === null ? null : (JSON.parse(text) as Point));
 
 export function siteItem(f: SiteFacts, definition: ComponentDefinition<SiteFacts>[]) {
   return {

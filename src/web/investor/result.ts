@@ -1,6 +1,7 @@
 // One search result as the home page shows it, from the JSON item GET /sites returns: the server
 // renders these parts in the first list and the client script in every later one, so both lists
 // say the same. Browser-safe: no Node import.
+import type { Point } from 'geojson';
 import { labelStateWord } from '../../sites/vocabulary.js';
 import { frenchDay, frenchNumber } from '../format.js';
 
@@ -11,7 +12,7 @@ export interface SiteResult {
   location: {
     commune: { name: string | null; department: string | null };
     epci: { name: string | null };
-    point: { type: string; coordinates: unknown } | null;
+    point: Point | null;
   };
   areas: { areaHa: number | null; usableAreaHa: number | null; maxPlotAreaHa: number | null };
   utilities: { powerMw: number | null };
@@ -54,11 +55,8 @@ export function resultParts(item: SiteResult): ResultParts {
   const commune = item.location.commune;
   const communeText = [commune.name, commune.department ? `(${commune.department})` : null].filter(Boolean).join(' ');
   const place = [communeText, item.location.epci.name].filter(Boolean).join(' · ');
-  const coordinates = item.location.point?.coordinates;
-  const point =
-    Array.isArray(coordinates) && typeof coordinates[0] === 'number' && typeof coordinates[1] === 'number'
-      ? ([coordinates[0], coordinates[1]] as [number, number])
-      : null;
+  const [lon, lat] = item.location.point?.coordinates ?? [];
+  const point: [number, number] | null = lon === undefined || lat === undefined ? null : [lon, lat];
   return {
     id: item.id,
     name: item.name,

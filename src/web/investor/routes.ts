@@ -18,7 +18,7 @@ import { searchJsonPage } from '../../search/listing.js';
 import { placeParams } from '../../territories/place-kinds.js';
 import { findPlace, suggestPlaces, type Place } from '../../territories/places.js';
 import { frenchProblem, placeText, type InvalidParam } from './filters.js';
-import { homePage, type HomePage } from './home.js';
+import { homePage } from './home.js';
 
 const landingSchema = z
   .object({
@@ -86,7 +86,7 @@ async function renderHome(c: Context<AppEnv>, basemapStyleUrl: string | undefine
     values: Object.fromEntries(search.params),
     place: search.place,
     // The items are siteItem's JSON shape, which the page reads as a client of GET /sites would.
-    results: results as unknown as HomePage['results'],
+    results,
     problems: problems.map(frenchProblem),
     apiUrl,
     styleUrl: `${url.origin}/tiles/style.json`,
@@ -129,7 +129,7 @@ export function investorRoutes(options: { basemapStyleUrl?: string } = {}) {
     async (c) => {
       const f = new URL(c.req.url).searchParams.get('f') ?? undefined;
       if (f === 'json' || !wantsHtml(c, undefined)) return c.json(landingDocument(), 200, { vary: 'accept' });
-      return renderHome(c, options.basemapStyleUrl) as never;
+      return renderHome(c, options.basemapStyleUrl);
     },
   );
   return app;
