@@ -27,6 +27,9 @@ export interface AppDeps {
   turnkeyTarget?: number;
   /** Bytes of vector tiles kept in memory; 0 turns the tile cache off (benchmarks). */
   tileCacheBytes?: number;
+  /** Answer cached tiles before the middleware (src/tiles/fast-path.ts; default true). false:
+   *  every tile through its route (the tests compare both answers). */
+  tileFastPath?: boolean;
   /** Largest POST /imports body in bytes (default 100 MB; tests lower it). */
   maxImportBytes?: number;
   /** The app's one clock (src/clock.ts); the system clock unless pinned (FONCIER_TODAY, tests). */

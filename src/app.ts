@@ -28,6 +28,7 @@ import { programmeRoutes } from './programme/routes.js';
 import { siteRoutes } from './sites/routes.js';
 import { territoryRoutes } from './territories/routes.js';
 import { tileInvalidations } from './tiles/layers.js';
+import { cachedTileHits } from './tiles/fast-path.js';
 import { territoryTileRoutes, tileRoutes } from './tiles/routes.js';
 import { TileCache } from '../tiles/cache.js';
 import { zanRoutes } from './zan/routes.js';
@@ -53,6 +54,15 @@ export function createApp(deps: AppDeps) {
     scheme: 'bearer',
     description: 'API key: Authorization: Bearer fnc_…',
   });
+
+  const tileCache = deps.tileCacheBytes === 0 ? null : new TileCache(deps.tileCacheBytes);
+  tileCache?.listen(tileInvalidations(changes));
+  // First of all: a cached tile is answered here, as its route would, without the middleware.
+  if (tileCache && deps.tileFastPath !== false) {
+    const hits = cachedTileHits(tileCache, { cors: deps.cors ?? defaultCorsPolicy, logger });
+    app.use('/tiles/*', hits);
+    app.use('/territories/*', hits);
+  }
 
   app.use('*', async (c, next) => {
     c.set('db', deps.db);
@@ -90,8 +100,6 @@ export function createApp(deps: AppDeps) {
   app.route('/places', placeRoutes());
   app.route('/', sessionRoutes({ limiter: failureLimiter, trustProxy }));
   app.route('/territories', territoryRoutes());
-  const tileCache = deps.tileCacheBytes === 0 ? null : new TileCache(deps.tileCacheBytes);
-  tileCache?.listen(tileInvalidations(changes));
   app.route('/territories', territoryTileRoutes(tileCache));
   app.route('/territories', territoryDownloadRoutes());
   app.route('/territories', qualityRoutes());

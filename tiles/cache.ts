@@ -99,6 +99,20 @@ export class TileCache {
   }
 
   /**
+   * As get(), but a miss is not counted: for a caller that answers hits only and hands a miss
+   * to the one that builds the tile, which then calls get() (Foncier's fast path of hits).
+   */
+  hit(key: TileKey, minVersion = 0): Uint8Array | null | undefined {
+    const k = entryKey(key);
+    const entry = this.#entries.get(k);
+    if (!entry || entry.version < minVersion) return undefined;
+    this.#hits++;
+    this.#entries.delete(k);
+    this.#entries.set(k, entry);
+    return entry.bytes;
+  }
+
+  /**
    * Stores a tile (null: known empty) unless an invalidation happened since `generation`;
    * `version` is the data version read before the build started.
    */
