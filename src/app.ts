@@ -55,15 +55,13 @@ export function createApp(deps: AppDeps) {
     description: 'API key: Authorization: Bearer fnc_…',
   });
 
-  const tileCache = deps.tileCacheBytes === 0 ? null : new TileCache(deps.tileCacheBytes);
+  const tileCache =
+    deps.tileCache !== undefined
+      ? deps.tileCache
+      : deps.tileCacheBytes === 0
+        ? null
+        : new TileCache(deps.tileCacheBytes);
   tileCache?.listen(tileInvalidations(changes));
-  // First of all: a cached tile is answered here, as its route would, without the middleware.
-  if (tileCache && deps.tileFastPath !== false) {
-    const hits = cachedTileHits(tileCache, { cors: deps.cors ?? defaultCorsPolicy, logger });
-    app.use('/tiles/*', hits);
-    app.use('/territories/*', hits);
-  }
-
   app.use('*', async (c, next) => {
     c.set('db', deps.db);
     c.set('backend', deps.backend);
@@ -124,6 +122,12 @@ export function createApp(deps: AppDeps) {
     problemResponse(c, new AppError('not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)),
   );
   app.onError(renderError(logger));
+  // Before the router: a cached tile is answered as its route would, without the middleware.
+  if (tileCache && deps.tileFastPath !== false) {
+    const hit = cachedTileHits(tileCache, { cors: deps.cors ?? defaultCorsPolicy, logger });
+    const routed = app.fetch;
+    app.fetch = (request, env, executionCtx) => hit(request) ?? routed(request, env, executionCtx);
+  }
   return app;
 }
 

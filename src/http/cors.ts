@@ -98,13 +98,16 @@ export function cors(policy: CorsPolicy = defaultCorsPolicy): MiddlewareHandler 
   };
 }
 
+/** What corsHeaders writes into: a response's Headers, or a plain record behind the same three calls. */
+export type HeaderTarget = Pick<Headers, 'get' | 'has' | 'set'>;
+
 /**
  * The cross-origin headers of an answer (not a preflight) under `policy`, set on `headers`:
  * what cors() adds after the handler, for an answer given before it (src/tiles/fast-path.ts).
  */
 export function corsHeaders(
   policy: CorsPolicy = defaultCorsPolicy,
-): (headers: Headers, method: string, origin: string | undefined, ownOrigin: string) => void {
+): (headers: HeaderTarget, method: string, origin: string | undefined, ownOrigin: string) => void {
   const readsFromAnywhere = policy.readOrigins === '*';
   const readOrigins = new Set(policy.readOrigins === '*' ? [] : policy.readOrigins);
   const exposed = exposedHeaders.join(', ');
