@@ -11,7 +11,7 @@
 //      p99 and their ratio (target ≥ 0.8). Clients ask for gzip, as MapLibre does
 //      (BENCH_GZIP=0: identity).
 // The order of the two sides alternates between rounds; `uptime`'s load is printed with each.
-// Medians over the rounds. BENCH_POOL sets Foncier's pool (default: DATABASE_POOL_MAX's, 10).
+// Medians over the rounds; BENCH_ONLY=cached or uncached runs one half. BENCH_POOL sets Foncier's pool (default: DATABASE_POOL_MAX's, 10).
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -39,6 +39,8 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const poolMax = Number(process.env.BENCH_POOL ?? 10);
 const gzip = process.env.BENCH_GZIP !== '0';
+// BENCH_ONLY=cached or uncached: one half of the bench.
+const only = process.env.BENCH_ONLY;
 const clients = 20;
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
@@ -96,10 +98,13 @@ async function pickTile(target: number, candidates: TileCoord[]) {
 }
 
 const candidates = distinct(points.slice(0, 400).flatMap((p, i) => [tileAt(p.lon, p.lat, 10 + (i % 7))])).slice(0, 160);
-const cachedTiles = [
-  { label: '~1 KB', ...(await pickTile(1024, candidates)) },
-  { label: '~20 KB', ...(await pickTile(20 * 1024, candidates)) },
-];
+const cachedTiles =
+  only === 'uncached'
+    ? []
+    : [
+        { label: '~1 KB', ...(await pickTile(1024, candidates)) },
+        { label: '~20 KB', ...(await pickTile(20 * 1024, candidates)) },
+      ];
 
 // The ceiling: bare Hono on @hono/node-server, the same bytes and headers from a Map.
 const bare = new Hono();
@@ -248,6 +253,7 @@ for (let round = 0; round < rounds; round++) {
     const [f, b] = foncierFirst ? [await foncier(), await ceiling()] : [await ceiling(), await foncier()].reverse();
     record(`cached ${t.label} vs bare Hono`, f!, b!);
   }
+  if (only === 'cached') continue;
   const offset = round * 2000;
   const [f, r] = foncierFirst
     ? [await uncachedRun(), await rawRun(offset)]
