@@ -4,7 +4,8 @@
 //   1. a cached composite tile of ~1 KB and one of ~20 KB (gzip bytes on the wire, picked from the
 //      catalogue): wrk -t2 -c50 -dBENCH_SECONDS s against Foncier's Node server (the same server
 //      as src/server.ts) and against a bare Hono app on @hono/node-server answering the same bytes
-//      with the same headers (the ceiling); req/s, p99 and their ratio (target ≥ 0.6);
+//      with the same headers (the ceiling); req/s, p99 and their ratio (target ≥ 0.6); and the
+//      same app with its fast path off (tileFastPath: false: every tile through its route);
 //   2. uncached tiles: 20 wrk connections requesting distinct composite tiles z11-z14 over the
 //      territory through Foncier with its tile cache off, against 20 `pg` connections running the
 //      same ST_AsMVT statements directly (each connection its tile's statements in turn); tiles/s,
@@ -97,8 +98,13 @@ async function pickTile(target: number, candidates: TileCoord[]) {
   return best;
 }
 
-// z10-z18: at 1M plots a z16 tile of the densest territory is already 5 KB.
-const candidates = distinct(points.slice(0, 360).map((p, i) => tileAt(p.lon, p.lat, 10 + (i % 9)))).slice(0, 180);
+// z10-z18 in the territory and anywhere (at 1M plots an z18 tile of the densest territory is still 4 KB).
+const { rows: anywhere } = await sql<{ lon: number; lat: number }>`
+  SELECT ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat
+  FROM plots WHERE deleted_at IS NULL ORDER BY cnig_id LIMIT 90`.execute(handle.db);
+const candidates = distinct(
+  [...points.slice(0, 270), ...anywhere].map((p, i) => tileAt(p.lon, p.lat, 10 + (i % 9))),
+).slice(0, 200);
 const cachedTiles =
   only === 'uncached'
     ? []
@@ -106,6 +112,13 @@ const cachedTiles =
         { label: '~1 KB', ...(await pickTile(1024, candidates)) },
         { label: '~20 KB', ...(await pickTile(20 * 1024, candidates)) },
       ];
+
+// The same app with every tile through its route (no fast path): what the fast path gains.
+const routedApp = createApp({ db: handle.db, backend: 'postgres', tileFastPath: false });
+const routedServer = createNodeServer(routedApp.fetch);
+const routedPort = (await listen(routedServer, 0, '127.0.0.1')).port;
+for (const t of cachedTiles)
+  await fetch(`http://127.0.0.1:${routedPort}${t.path}`, { headers: encodingHeaders }).then((r) => r.arrayBuffer());
 
 // The ceiling: bare Hono on @hono/node-server, the same bytes and headers from a Map.
 const bare = new Hono();
@@ -251,8 +264,12 @@ for (let round = 0; round < rounds; round++) {
   for (const t of cachedTiles) {
     const foncier = () => cachedRun(cachedPort, t.path);
     const ceiling = () => cachedRun(barePort, t.path);
-    const [f, b] = foncierFirst ? [await foncier(), await ceiling()] : [await ceiling(), await foncier()].reverse();
+    const routed = () => cachedRun(routedPort, t.path);
+    const [f, b, r] = foncierFirst
+      ? [await foncier(), await ceiling(), await routed()]
+      : [await routed(), await ceiling(), await foncier()].reverse();
     record(`cached ${t.label} vs bare Hono`, f!, b!);
+    record(`cached ${t.label}, fast path off, vs bare Hono`, r!, b!);
   }
   if (only === 'cached') continue;
   const offset = round * 2000;
@@ -275,6 +292,8 @@ console.log(execFileSync('uptime').toString().trim());
 
 rmSync(workDir, { recursive: true, force: true });
 await Promise.all(
-  [cachedServer, bareServer, uncachedServer].map((s) => new Promise((resolve) => s.close(() => resolve(null)))),
+  [cachedServer, routedServer, bareServer, uncachedServer].map(
+    (s) => new Promise((resolve) => s.close(() => resolve(null))),
+  ),
 );
 await handle.close();
