@@ -4,7 +4,7 @@
 // representations of one URL (Vary: accept-encoding), so they carry two strong ETags;
 // If-None-Match is compared with the one the response would carry.
 import { promisify } from 'node:util';
-import { constants, type ZlibOptions, gzip as zlibGzip } from 'node:zlib';
+import { gzip as zlibGzip } from 'node:zlib';
 import { acceptsCoding } from '../http/encoding.js';
 import { noneMatch } from '../http/entity.js';
 import { mediaTypes } from '../http/media.js';
@@ -13,11 +13,7 @@ import { mediaTypes } from '../http/media.js';
 // (node:zlib and WebCrypto also run on Workers with nodejs_compat).
 const tags = new WeakMap<Uint8Array, Promise<string>>();
 const gzipped = new WeakMap<Uint8Array, Promise<Uint8Array>>();
-const gzipAsync = promisify(zlibGzip) as (bytes: Uint8Array, options: ZlibOptions) => Promise<Uint8Array>;
-// zlib's fastest level, nginx's default gzip_comp_level: half the CPU of the default level 6 on
-// the z11-z14 tiles of 1M plots (100-340 KB; 3.5-6.5 ms against 8-13 ms a tile) for 4-6 % more
-// bytes. A new tile's gzip competes for the cores with the database building the next ones.
-const tileGzip: ZlibOptions = { level: constants.Z_BEST_SPEED };
+const gzipAsync = promisify(zlibGzip) as (bytes: Uint8Array) => Promise<Uint8Array>;
 
 /** Whether an Accept-Encoding header takes gzip (`gzip;q=0` refuses it). */
 export const acceptsGzip = (header: string | undefined): boolean => acceptsCoding(header, 'gzip');
@@ -46,7 +42,7 @@ export async function entityTagOf(bytes: Uint8Array, encoding: 'gzip' | 'identit
 export function gzip(bytes: Uint8Array): Promise<Uint8Array> {
   let out = gzipped.get(bytes);
   if (!out) {
-    out = gzipAsync(bytes, tileGzip);
+    out = gzipAsync(bytes);
     gzipped.set(bytes, out);
   }
   return out;
