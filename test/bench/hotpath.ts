@@ -10,13 +10,16 @@
 //      territory through Foncier with its tile cache off, against 20 `pg` connections running the
 //      same ST_AsMVT statements directly (each connection its tile's statements in turn); tiles/s,
 //      p99 and their ratio (target ≥ 0.8). Clients ask for gzip, as MapLibre does
-//      (BENCH_GZIP=0: identity).
+//      (BENCH_GZIP=0: identity); with gzip, also against the raw statements followed by zlib's
+//      gzip of each tile (what any server owes such a client), run right after.
 // The order of the two sides alternates between rounds; `uptime`'s load is printed with each.
 // Medians over the rounds; BENCH_ONLY=cached or uncached runs one half. BENCH_POOL sets Foncier's pool (default: DATABASE_POOL_MAX's, 10).
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { gzip as zlibGzip } from 'node:zlib';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { sql } from 'kysely';
@@ -43,6 +46,7 @@ const gzip = process.env.BENCH_GZIP !== '0';
 // BENCH_ONLY=cached or uncached: one half of the bench.
 const only = process.env.BENCH_ONLY;
 const clients = 20;
+const gzipAsync = promisify(zlibGzip);
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const quantile = (values: number[], q: number) => {
@@ -209,7 +213,7 @@ const uncachedRun = () =>
   wrk(['-t2', `-c${clients}`, `-d${seconds}s`, '-s', script, `http://127.0.0.1:${uncachedPort}`]);
 
 /** 20 pg connections, each taking the next tile and running its statements in turn, for `seconds`. */
-async function rawRun(offset: number): Promise<Run> {
+async function rawRun(offset: number, compress = false): Promise<Run> {
   const connections = await Promise.all(
     Array.from({ length: clients }, async () => {
       const client = new pg.Client({ connectionString: url, options: '-c jit=off' });
@@ -231,7 +235,8 @@ async function rawRun(offset: number): Promise<Run> {
           const { rows } = await client.query(c.sql, c.parameters as unknown[]);
           if (rows[0]?.mvt) parts.push(rows[0].mvt as Buffer);
         }
-        Buffer.concat(parts);
+        const tile = Buffer.concat(parts);
+        if (compress) await gzipAsync(tile);
         latencies.push(performance.now() - begun);
       }
     }),
@@ -277,6 +282,8 @@ for (let round = 0; round < rounds; round++) {
     ? [await uncachedRun(), await rawRun(offset)]
     : [await rawRun(offset), await uncachedRun()].reverse();
   record(`uncached, ${clients} clients vs raw pg`, f!, r!);
+  // What any server owes a client asking for gzip: the same statements, then zlib's gzip.
+  if (gzip) record(`uncached, ${clients} clients vs raw pg + gzip`, f!, await rawRun(offset + 1000, true));
 }
 
 console.log(`medians over ${rounds} rounds (${load()}):`);
