@@ -86,16 +86,9 @@ export class TileCache {
 
   /** The cached tile, unless it is absent or was built from data older than `minVersion`. */
   get(key: TileKey, minVersion = 0): Uint8Array | null | undefined {
-    const k = entryKey(key);
-    const entry = this.#entries.get(k);
-    if (!entry || entry.version < minVersion) {
-      this.#misses++;
-      return undefined;
-    }
-    this.#hits++;
-    this.#entries.delete(k);
-    this.#entries.set(k, entry);
-    return entry.bytes;
+    const bytes = this.hit(key, minVersion);
+    if (bytes === undefined) this.#misses++;
+    return bytes;
   }
 
   /**
