@@ -10,6 +10,7 @@ import type { BackendKind } from './db/open.js';
 import type { Database } from './db/schema.js';
 import type { CorsPolicy } from './http/cors.js';
 import type { Logger } from './logger.js';
+import type { TileCache } from '../tiles/cache.js';
 
 export interface AppDeps {
   db: Kysely<Database>;
@@ -27,6 +28,11 @@ export interface AppDeps {
   turnkeyTarget?: number;
   /** Bytes of vector tiles kept in memory; 0 turns the tile cache off (benchmarks). */
   tileCacheBytes?: number;
+  /** A tile cache of the caller's (tests share one between two apps); tileCacheBytes is then unused. */
+  tileCache?: TileCache | null;
+  /** Answer cached tiles before the middleware (src/tiles/fast-path.ts; default true). false:
+   *  every tile through its route (the tests compare both answers). */
+  tileFastPath?: boolean;
   /** Largest POST /imports body in bytes (default 100 MB; tests lower it). */
   maxImportBytes?: number;
   /** The app's one clock (src/clock.ts); the system clock unless pinned (FONCIER_TODAY, tests). */

@@ -28,6 +28,7 @@ import { programmeRoutes } from './programme/routes.js';
 import { siteRoutes } from './sites/routes.js';
 import { territoryRoutes } from './territories/routes.js';
 import { tileInvalidations } from './tiles/layers.js';
+import { cachedTileHits } from './tiles/fast-path.js';
 import { territoryTileRoutes, tileRoutes } from './tiles/routes.js';
 import { TileCache } from '../tiles/cache.js';
 import { zanRoutes } from './zan/routes.js';
@@ -54,6 +55,13 @@ export function createApp(deps: AppDeps) {
     description: 'API key: Authorization: Bearer fnc_…',
   });
 
+  const tileCache =
+    deps.tileCache !== undefined
+      ? deps.tileCache
+      : deps.tileCacheBytes === 0
+        ? null
+        : new TileCache(deps.tileCacheBytes);
+  tileCache?.listen(tileInvalidations(changes));
   app.use('*', async (c, next) => {
     c.set('db', deps.db);
     c.set('backend', deps.backend);
@@ -90,8 +98,6 @@ export function createApp(deps: AppDeps) {
   app.route('/places', placeRoutes());
   app.route('/', sessionRoutes({ limiter: failureLimiter, trustProxy }));
   app.route('/territories', territoryRoutes());
-  const tileCache = deps.tileCacheBytes === 0 ? null : new TileCache(deps.tileCacheBytes);
-  tileCache?.listen(tileInvalidations(changes));
   app.route('/territories', territoryTileRoutes(tileCache));
   app.route('/territories', territoryDownloadRoutes());
   app.route('/territories', qualityRoutes());
@@ -116,6 +122,12 @@ export function createApp(deps: AppDeps) {
     problemResponse(c, new AppError('not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)),
   );
   app.onError(renderError(logger));
+  // Before the router: a cached tile is answered as its route would, without the middleware.
+  if (tileCache && deps.tileFastPath !== false) {
+    const hit = cachedTileHits(tileCache, { cors: deps.cors ?? defaultCorsPolicy, logger });
+    const routed = app.fetch;
+    app.fetch = (request, env, executionCtx) => hit(request) ?? routed(request, env, executionCtx);
+  }
   return app;
 }
 

@@ -86,12 +86,19 @@ export class TileCache {
 
   /** The cached tile, unless it is absent or was built from data older than `minVersion`. */
   get(key: TileKey, minVersion = 0): Uint8Array | null | undefined {
+    const bytes = this.hit(key, minVersion);
+    if (bytes === undefined) this.#misses++;
+    return bytes;
+  }
+
+  /**
+   * As get(), but a miss is not counted: for a caller that answers hits only and hands a miss
+   * to the one that builds the tile, which then calls get() (Foncier's fast path of hits).
+   */
+  hit(key: TileKey, minVersion = 0): Uint8Array | null | undefined {
     const k = entryKey(key);
     const entry = this.#entries.get(k);
-    if (!entry || entry.version < minVersion) {
-      this.#misses++;
-      return undefined;
-    }
+    if (!entry || entry.version < minVersion) return undefined;
     this.#hits++;
     this.#entries.delete(k);
     this.#entries.set(k, entry);

@@ -41,6 +41,7 @@ export function cors(policy: CorsPolicy = defaultCorsPolicy): MiddlewareHandler 
   const readsFromAnywhere = policy.readOrigins === '*';
   const readOrigins = new Set(policy.readOrigins === '*' ? [] : policy.readOrigins);
   const writeOrigins = new Set(policy.writeOrigins);
+  const decorate = corsHeaders(policy);
 
   return async (c, next) => {
     const origin = c.req.header('origin');
@@ -93,8 +94,24 @@ export function cors(policy: CorsPolicy = defaultCorsPolicy): MiddlewareHandler 
     }
 
     await next();
+    decorate(c.res.headers, method, origin, ownOrigin);
+  };
+}
 
-    const headers = c.res.headers;
+/** What corsHeaders writes into: a response's Headers, or a plain record behind the same three calls. */
+export type HeaderTarget = Pick<Headers, 'get' | 'has' | 'set'>;
+
+/**
+ * The cross-origin headers of an answer (not a preflight) under `policy`, set on `headers`:
+ * what cors() adds after the handler, for an answer given before it (src/tiles/fast-path.ts).
+ */
+export function corsHeaders(
+  policy: CorsPolicy = defaultCorsPolicy,
+): (headers: HeaderTarget, method: string, origin: string | undefined, ownOrigin: string) => void {
+  const readsFromAnywhere = policy.readOrigins === '*';
+  const readOrigins = new Set(policy.readOrigins === '*' ? [] : policy.readOrigins);
+  const exposed = exposedHeaders.join(', ');
+  return (headers, method, origin, ownOrigin) => {
     if (writeMethods.includes(method)) {
       headers.set('vary', appendVary(headers.get('vary'), 'Origin'));
       if (origin !== undefined && origin !== ownOrigin) headers.set('access-control-allow-origin', origin);
@@ -104,7 +121,6 @@ export function cors(policy: CorsPolicy = defaultCorsPolicy): MiddlewareHandler 
       headers.set('vary', appendVary(headers.get('vary'), 'Origin'));
       if (origin !== undefined && readOrigins.has(origin)) headers.set('access-control-allow-origin', origin);
     }
-    if (headers.has('access-control-allow-origin'))
-      headers.set('access-control-expose-headers', exposedHeaders.join(', '));
+    if (headers.has('access-control-allow-origin')) headers.set('access-control-expose-headers', exposed);
   };
 }

@@ -1,17 +1,11 @@
 // /tiles and /territories/{id}/tiles: Mapbox Vector Tiles, TileJSON 3.0.0 and the MapLibre
 // style. The tiles themselves come from sources.ts over the tile core in tiles/ (no HTTP, no
-// routes there: the tile URLs of TileJSON are built here); this module parses z/x/y,
-// negotiates gzip and answers with ETag, 304, 204 and explicit Cache-Control. The gzip and the
-// plain bytes are two representations of one URL (Vary: accept-encoding), so they carry two
-// strong ETags; If-None-Match is compared with the one the response would carry.
-import { createHash } from 'node:crypto';
-import { promisify } from 'node:util';
-import { gzip as zlibGzip } from 'node:zlib';
+// routes there: the tile URLs of TileJSON are built here); this module parses z/x/y and checks
+// the territory; tile-response.ts answers (gzip, ETag, 304, 204, explicit Cache-Control).
+// A cache hit is usually answered before these routes, by fast-path.ts, the same way.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AppEnv } from '../app-env.js';
-import { acceptsCoding } from '../http/encoding.js';
-import { noneMatch } from '../http/entity.js';
 import { invalidParam, NotFoundError } from '../http/errors.js';
 import { mediaTypes } from '../http/media.js';
 import { territoryId, territoryIdParam } from '../http/params.js';
@@ -24,6 +18,7 @@ import style from '../../tiles/style.json' with { type: 'json' };
 import qgisStyle from '../../tiles/style-qgis.json' with { type: 'json' };
 import { findTileLayer, tileLayers } from './layers.js';
 import { createTileSources, encoderFor } from './sources.js';
+import { acceptsGzip, gzip, tileAnswer } from './tile-response.js';
 import { dataBounds, dataVersion, parseDataVersion, territoryExists } from './versions.js';
 
 const territoryFilter = territoryId.optional().openapi({
@@ -71,35 +66,7 @@ const tileResponses = {
   ...problemResponses,
 } as const;
 
-// Tiles the cache hands out are the same objects on every hit: remember their tag and gzip
-// (node:crypto and node:zlib also run on Workers with nodejs_compat).
-const tags = new WeakMap<Uint8Array, string>();
-const gzipped = new WeakMap<Uint8Array, Promise<Uint8Array>>();
-const gzipAsync = promisify(zlibGzip) as (bytes: Uint8Array) => Promise<Uint8Array>;
-
-/** Whether an Accept-Encoding header takes gzip (`gzip;q=0` refuses it). */
-export const acceptsGzip = (header: string | undefined): boolean => acceptsCoding(header, 'gzip');
-
-/** The tag of the plain bytes; the gzip representation's is the same digest with `-gzip`. */
-function entityTagOf(bytes: Uint8Array, encoding: 'gzip' | 'identity'): string {
-  let digest = tags.get(bytes);
-  if (!digest) {
-    digest = createHash('sha1').update(bytes).digest('base64url').slice(0, 16);
-    tags.set(bytes, digest);
-  }
-  return encoding === 'gzip' ? `"${digest}-gzip"` : `"${digest}"`;
-}
-
-/** Gzipped once per tile object, in libuv's thread pool (zlib's async form), not on the event
- *  loop: other requests are served while a new 20 KB tile compresses. */
-function gzip(bytes: Uint8Array): Promise<Uint8Array> {
-  let out = gzipped.get(bytes);
-  if (!out) {
-    out = gzipAsync(bytes);
-    gzipped.set(bytes, out);
-  }
-  return out;
-}
+export { acceptsGzip };
 
 function checkTile(zoom: number, x: number, y: number): void {
   const problem = tileProblem({ z: zoom, x, y });
@@ -123,22 +90,13 @@ async function renderTile(
   const stats = { hits: 0, misses: 0 };
   // A versioned URL is kept for a day: it must not get a tile cached from older data.
   const bytes = await source.tile(zoom, x, y, { territory, stats, version: v === undefined ? 0 : parseDataVersion(v) });
-  const headers: Record<string, string> = {
-    // A versioned URL (from TileJSON) changes when the data does; a bare one must revalidate.
-    'cache-control': v !== undefined ? 'public, max-age=86400, stale-while-revalidate=3600' : 'public, no-cache',
-    'x-tile-cache': stats.misses === 0 ? 'hit' : 'miss',
-    vary: 'accept-encoding',
-  };
-  if (!bytes) return c.body(null, 204, headers);
-  const encoding = acceptsGzip(c.req.header('accept-encoding')) ? 'gzip' : 'identity';
-  headers.etag = entityTagOf(bytes, encoding);
-  if (noneMatch(c.req.header('if-none-match'), headers.etag)) return c.body(null, 304, headers);
-  headers['content-type'] = mediaTypes.mvt;
-  if (encoding === 'gzip') {
-    headers['content-encoding'] = 'gzip';
-    return c.body((await gzip(bytes)) as Uint8Array<ArrayBuffer>, 200, headers);
-  }
-  return c.body(bytes as Uint8Array<ArrayBuffer>, 200, headers);
+  const answer = await tileAnswer(bytes, stats.misses === 0, {
+    v,
+    acceptEncoding: c.req.header('accept-encoding'),
+    ifNoneMatch: c.req.header('if-none-match'),
+  });
+  if (answer.status !== 200) return c.body(null, answer.status, answer.headers);
+  return c.body(answer.body as Uint8Array<ArrayBuffer>, 200, answer.headers);
 }
 
 /** A source's TileJSON on this server, at the current data version (served with no-cache). */

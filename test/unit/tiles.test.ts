@@ -243,6 +243,18 @@ describe('tile cache', () => {
     cache.set({ layer: 'plots', z: 12, x: 0, y: 0 }, bytes(10), started);
     expect(cache.has({ layer: 'plots', z: 12, x: 0, y: 0 })).toBe(false);
   });
+
+  it('hit() counts a hit as get() does, and leaves a miss uncounted for the get() that follows', () => {
+    const cache = new TileCache();
+    const key = { layer: 'plots', z: 12, x: 1, y: 2 };
+    expect(cache.hit(key)).toBeUndefined();
+    expect(cache.get(key)).toBeUndefined();
+    cache.set(key, bytes(10), cache.generation, 500);
+    expect(cache.hit(key)?.byteLength).toBe(10);
+    expect(cache.hit(key, 501)).toBeUndefined();
+    expect(cache.get(key, 501)).toBeUndefined();
+    expect(cache.stats()).toMatchObject({ hits: 1, misses: 2 });
+  });
 });
 
 describe('Accept-Encoding', () => {
