@@ -6,8 +6,12 @@
 //
 // - Which cell: the cell of the feature's bounding-box centre (the box is stored with the
 //   geometry, so this reads no vertex), from lon/lat to Web Mercator by the formula rather than
-//   ST_Transform (plain float arithmetic: cheap, and the same SQL on both backends). Cells are
-//   half-open, so a feature on a tile edge is counted once.
+//   ST_Transform (plain float arithmetic: cheap, and the same SQL on both backends), in the SQL
+//   functions of sql/016 that the cells' triggers call too. Cells are half-open, so a feature on
+//   a tile edge is counted once.
+// - Where it is read from: the pre-aggregated cells of sql/016 (cluster_cells, kept by triggers
+//   in the writer's transaction), or the members aggregated on each build (the baseline). Sums
+//   are numeric in both, so both give the same bytes.
 // - Where the point is drawn: the mean of the members' centres in EPSG:3857. It stays inside its
 //   cell (a cell is a rectangle in Web Mercator), so a cluster is always in its own tile and a
 //   tile never repeats a neighbour's cluster in its buffer; and it sits where the supply is
