@@ -202,7 +202,8 @@ BEGIN
       || foncier_cluster_members_sql(layer, 'new_rows', 1);
   END IF;
   EXECUTE foncier_cluster_delta_sql(layer, members);
-  IF TG_TABLE_NAME = 'sites' AND TG_OP = 'UPDATE' THEN
+  IF TG_TABLE_NAME = 'sites' AND TG_OP = 'UPDATE'
+    AND EXISTS (SELECT 1 FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE n.epci_siren <> o.epci_siren) THEN
     -- A site's EPCI carries its plots (soft-deleted site or not: plots follow their site's EPCI,
     -- as the territory filter of layers.ts reads it).
     EXECUTE foncier_cluster_delta_sql('plots', format($q$SELECT m.sign, r.id::text AS id, Box2D(r.geom) AS box, m.epci_siren, %s

@@ -101,10 +101,10 @@ for (const [i, tile] of tiles.entries()) {
 console.log(`same bytes from the cells and from the members: ${tiles.length - differing}/${tiles.length} tiles`);
 
 const times = { api: [] as number[], cells: [] as number[], members: [] as number[] };
-const byZoom = new Map<number, { cells: number[]; members: number[] }>();
+const byZoom = new Map<number, { api: number[]; cells: number[]; members: number[] }>();
 for (let round = 0; round < rounds; round++) {
   for (const [i, tile] of tiles.entries()) {
-    const zoom = byZoom.get(tile.q.z) ?? { cells: [], members: [] };
+    const zoom = byZoom.get(tile.q.z) ?? { api: [], cells: [], members: [] };
     byZoom.set(tile.q.z, zoom);
     const timed = (into: number[][], run: () => Promise<unknown>) => async () => {
       const started = performance.now();
@@ -112,7 +112,7 @@ for (let round = 0; round < rounds; round++) {
       for (const list of into) list.push(performance.now() - started);
     };
     await interleaved(i + round, [
-      timed([times.api], async () => (await apiOff.request(path(tile))).arrayBuffer()),
+      timed([times.api, zoom.api], async () => (await apiOff.request(path(tile))).arrayBuffer()),
       timed([times.cells, zoom.cells], () => composite(fromCells[i]!)),
       timed([times.members, zoom.members], () => composite(fromMembers[i]!)),
     ]);
@@ -129,9 +129,28 @@ console.log(
 );
 for (const [z, v] of [...byZoom].sort((a, b) => a[0] - b[0]))
   console.log(
-    `  z${z}: cells p50 ${ms(quantile(v.cells, 0.5))} p95 ${ms(quantile(v.cells, 0.95))}; ` +
+    `  z${z}: API p50 ${ms(quantile(v.api, 0.5))} p95 ${ms(quantile(v.api, 0.95))}; ` +
+      `cells p50 ${ms(quantile(v.cells, 0.5))} p95 ${ms(quantile(v.cells, 0.95))}; ` +
       `members p50 ${ms(quantile(v.members, 0.5))} p95 ${ms(quantile(v.members, 0.95))}`,
   );
+const belowTen = [...byZoom].filter(([z]) => z < 10).flatMap(([, v]) => v.api);
+console.log(`API z5–z9 only  p50 ${ms(quantile(belowTen, 0.5))}  p95 ${ms(quantile(belowTen, 0.95))}`);
+// At z10 the sites are polygons (SITE_CLUSTER_BELOW): the clusters there are plots and brownfields.
+const clusterLayersAtTen = tiles
+  .filter((t) => t.q.z === 10)
+  .map(({ q, territory }) =>
+    tileLayers
+      .filter((l) => q.z >= l.minzoom && q.z < l.clusterBelow)
+      .map((l) => asMvtStatement(l, { ...q, territory }).compile(db)),
+  );
+const clusterTimes: number[] = [];
+for (let round = 0; round < rounds; round++)
+  for (const compiled of clusterLayersAtTen) {
+    const started = performance.now();
+    await composite(compiled);
+    clusterTimes.push(performance.now() - started);
+  }
+console.log(summary('z10 cluster layers only', clusterTimes));
 await pool.end();
 
 // 2. One write with and without the cluster triggers, each in a transaction rolled back.
