@@ -202,17 +202,19 @@ BEGIN
       || foncier_cluster_members_sql(layer, 'new_rows', 1);
   END IF;
   EXECUTE foncier_cluster_delta_sql(layer, members);
-  IF TG_TABLE_NAME = 'sites' AND TG_OP = 'UPDATE'
-    AND EXISTS (SELECT 1 FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE n.epci_siren <> o.epci_siren) THEN
-    -- A site's EPCI carries its plots (soft-deleted site or not: plots follow their site's EPCI,
-    -- as the territory filter of layers.ts reads it).
-    EXECUTE foncier_cluster_delta_sql('plots', format($q$SELECT m.sign, r.id::text AS id, Box2D(r.geom) AS box, m.epci_siren, %s
-      FROM (
-        SELECT -1 AS sign, o.id, o.epci_siren FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE n.epci_siren <> o.epci_siren
-        UNION ALL
-        SELECT 1, n.id, n.epci_siren FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE n.epci_siren <> o.epci_siren
-      ) m JOIN plots r ON r.site_id = m.id
-      WHERE r.deleted_at IS NULL$q$, foncier_cluster_columns('plots')));
+  -- (Two IFs: old_rows exists only for an UPDATE, and plpgsql parses the whole condition.)
+  IF TG_TABLE_NAME = 'sites' AND TG_OP = 'UPDATE' THEN
+    IF EXISTS (SELECT 1 FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE n.epci_siren <> o.epci_siren) THEN
+      -- A site's EPCI carries its plots (soft-deleted site or not: plots follow their site's EPCI,
+      -- as the territory filter of layers.ts reads it).
+      EXECUTE foncier_cluster_delta_sql('plots', format($q$SELECT m.sign, r.id::text AS id, Box2D(r.geom) AS box, m.epci_siren, %s
+        FROM (
+          SELECT -1 AS sign, o.id, o.epci_siren FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE n.epci_siren <> o.epci_siren
+          UNION ALL
+          SELECT 1, n.id, n.epci_siren FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE n.epci_siren <> o.epci_siren
+        ) m JOIN plots r ON r.site_id = m.id
+        WHERE r.deleted_at IS NULL$q$, foncier_cluster_columns('plots')));
+    END IF;
   END IF;
   PERFORM foncier_cluster_settle();
   RETURN NULL;
