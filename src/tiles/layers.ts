@@ -14,7 +14,7 @@ import type { BBox, Polygon } from 'geojson';
 import { sql, type RawBuilder } from 'kysely';
 import type { SubscribeToInvalidations } from '../../tiles/cache.js';
 import type { ChangeFeed } from '../changes.js';
-import { clusterFeatures } from './clusters.js';
+import { type ClusterBuild, type ClusterCells, clusterFeatures } from './clusters.js';
 import type { PropertyType } from '../../tiles/mvt-encoder.js';
 import { tileSearchBox, tileUnitMetres } from '../../tiles/tile-math.js';
 import { forSaleStages } from '../plots/vocabulary.js';
@@ -32,6 +32,8 @@ export interface TileQuery {
   x: number;
   y: number;
   territory?: string;
+  /** Cluster zooms: from the pre-aggregated cells (the default) or the members (the baseline tests and bench compare with). */
+  clusters?: ClusterBuild;
 }
 
 export interface TileLayer {
@@ -72,6 +74,17 @@ const searchBox = (q: TileQuery) => {
 };
 
 const roundedHa = (column: RawBuilder<unknown>) => sql`round(${column}::numeric, 2)::float8`;
+
+/** The pre-aggregated cells of a layer for a cluster tile, unless the query asks for the members. */
+function clusterCells(
+  layer: TileLayer,
+  q: TileQuery,
+  aggregates: ClusterCells['aggregates'],
+): ClusterCells | undefined {
+  // The cells hold the zooms the layer is served at as clusters (sql/016: foncier_cluster_levels).
+  if (q.clusters === 'members' || q.z < layer.minzoom || q.z >= layer.clusterBelow) return undefined;
+  return { layer: layer.id as ClusterCells['layer'], territory: q.territory, aggregates };
+}
 
 /**
  * Territory boundaries are large multipolygons: clip them to the tile in lon/lat first (cheap,
@@ -155,11 +168,17 @@ const sites: TileLayer = {
             s.offer_available_area_ha AS available_area_ha, s.turnkey_programme, s.label_status
           FROM sites s WHERE s.deleted_at IS NULL AND s.geom && ${searchBox(q)} ${territory}`,
         aggregates: {
-          areaHa: roundedHa(sql`sum(c.area_ha)`),
-          availableAreaHa: roundedHa(sql`coalesce(sum(c.available_area_ha), 0)`),
+          areaHa: roundedHa(sql`sum(c.area_ha::numeric)`),
+          availableAreaHa: roundedHa(sql`coalesce(sum(c.available_area_ha::numeric), 0)`),
           turnkeyCount: sql`count(*) FILTER (WHERE c.turnkey_programme IS NOT NULL)`,
           labelledCount: sql`count(*) FILTER (WHERE c.label_status = 'labelled')`,
         },
+        cells: clusterCells(this, q, {
+          areaHa: roundedHa(sql`sum(c.sum_a)`),
+          availableAreaHa: roundedHa(sql`sum(c.sum_b)`),
+          turnkeyCount: sql`sum(c.count_a)::bigint`,
+          labelledCount: sql`sum(c.count_b)::bigint`,
+        }),
       });
     }
     return sql`SELECT ${featureId(sql`s.id`)} AS fid, s.id::text AS "id", s.name AS "name", s.site_type AS "siteType",
@@ -233,12 +252,19 @@ const plots: TileLayer = {
             p.area_ha, p.marketing_stage, p.turnkey, p.occupation
           FROM plots p WHERE p.deleted_at IS NULL AND p.geom && ${searchBox(q)} ${territory}`,
         aggregates: {
-          areaHa: roundedHa(sql`sum(c.area_ha)`),
+          areaHa: roundedHa(sql`sum(c.area_ha::numeric)`),
           availableCount: sql`count(*) FILTER (WHERE ${forSale})`,
-          availableAreaHa: roundedHa(sql`coalesce(sum(c.area_ha) FILTER (WHERE ${forSale}), 0)`),
+          availableAreaHa: roundedHa(sql`coalesce(sum(c.area_ha::numeric) FILTER (WHERE ${forSale}), 0)`),
           turnkeyCount: sql`count(*) FILTER (WHERE c.turnkey)`,
           brownfieldCount: sql`count(*) FILTER (WHERE c.occupation = 'friche')`,
         },
+        cells: clusterCells(this, q, {
+          areaHa: roundedHa(sql`sum(c.sum_a)`),
+          availableCount: sql`sum(c.count_a)::bigint`,
+          availableAreaHa: roundedHa(sql`sum(c.sum_b)`),
+          turnkeyCount: sql`sum(c.count_b)::bigint`,
+          brownfieldCount: sql`sum(c.count_c)::bigint`,
+        }),
       });
     }
     return sql`SELECT ${featureId(sql`p.id`)} AS fid, p.id::text AS "id", p.site_id::text AS "siteId",
@@ -311,9 +337,13 @@ const brownfields: TileLayer = {
           FROM brownfields b
           WHERE b.geom && ${searchBox(q)} ${territory}`,
         aggregates: {
-          surfaceM2: sql`round(coalesce(sum(c.surface_m2), 0))::float8`,
+          surfaceM2: sql`round(coalesce(sum(c.surface_m2::numeric), 0))::float8`,
           withoutProjectCount: sql`count(*) FILTER (WHERE c.status = 'friche sans projet')`,
         },
+        cells: clusterCells(this, q, {
+          surfaceM2: sql`round(sum(c.sum_a))::float8`,
+          withoutProjectCount: sql`sum(c.count_a)::bigint`,
+        }),
       });
     }
     return sql`SELECT ${featureId(sql`b.id`)} AS fid, b.id AS "id", b.name AS "name", b.site_type AS "siteType",

@@ -18,6 +18,7 @@ import {
   type VectorLayerJson,
 } from '../../tiles/source.js';
 import { BUFFER, EXTENT, tileEnvelope } from '../../tiles/tile-math.js';
+import type { ClusterBuild } from './clusters.js';
 import { layerPropertyTypes, tileLayers, type TileLayer, type TileQuery } from './layers.js';
 import { dataVersionMs } from './versions.js';
 
@@ -109,6 +110,8 @@ export class PostgisLayerSource implements TileSource {
     private readonly db: Kysely<Database>,
     readonly layer: TileLayer,
     readonly encoder: TileEncoder,
+    /** Cluster zooms from the cells or, for the tests and bench that compare, the members. */
+    readonly clusters: ClusterBuild = 'cells',
   ) {
     this.id = layer.id;
     this.minzoom = layer.minzoom;
@@ -131,7 +134,7 @@ export class PostgisLayerSource implements TileSource {
 
   async tile(z: number, x: number, y: number, request: TileRequest = {}): Promise<Uint8Array | null> {
     if (z < this.minzoom || z > this.maxzoom) return null;
-    const q: TileQuery = { z, x, y, territory: request.territory };
+    const q: TileQuery = { z, x, y, territory: request.territory, clusters: this.clusters };
     const bytes =
       this.encoder === 'st_asmvt'
         ? await layerTileWithAsMvt(this.db, this.layer, q)
