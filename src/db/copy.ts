@@ -28,9 +28,9 @@ export function copyStatement(
 /** Writes `lines` (copyText lines, each ending in \n) into `table`'s `columns`. */
 export async function copyInto<DB>(db: Kysely<DB>, table: string, columns: string[], lines: string[]): Promise<void> {
   if (lines.length === 0) return;
-  await sql`COPY ${sql.id(table)} (${sql.join(columns.map((c) => sql.id(c)))}) FROM STDIN${new CopySource(lines)}`.execute(
-    db,
-  );
+  // One chunk: pg-copy-streams sends each chunk as its own CopyData message (a write each).
+  const source = new CopySource([lines.join('')]);
+  await sql`COPY ${sql.id(table)} (${sql.join(columns.map((c) => sql.id(c)))}) FROM STDIN${source}`.execute(db);
 }
 
 const special = /[\\\t\n\r]/g;
