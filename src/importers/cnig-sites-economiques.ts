@@ -103,7 +103,7 @@ async function resolveParcels(trx: Transaction<Database>, report: ImportReportBu
     const union = await parcelsUnion(trx, refs);
     if (union.missing.length > 0)
       report.reject(row, 'terr_refcad', `no geometry and unknown parcels: ${union.missing.join(', ')}`, refs.join('|'));
-    await resolveStagedGeometry(trx, 'terrain-eco', row, union.missing.length > 0 ? null : union.geojson);
+    await resolveStagedGeometry(trx, row, union.missing.length > 0 ? null : union.geojson);
   }
 }
 

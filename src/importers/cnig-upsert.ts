@@ -1,10 +1,10 @@
 // Set-based writing of CNIG site-eco / terrain-eco rows (issue #18, target 4). The rows a file
-// brings are COPYed into a temporary staging table (dropped with the import's transaction),
-// batch by batch; each batch's geometries are parsed once, checked (kind, OGC validity, inside
-// France) and placed (the commune under each plot) while the next batch is read. Then, over the
-// whole table at once: later rows repeating a CNIG id are taken out, and ONE statement resolves
-// the references (the EPCI and commune a site names, the site a plot names) with joins, upserts
-// the rows that pass on the CNIG id and returns the rejected rows with their reasons. A row whose every column (and geometry, to 6
+// brings are COPYed into a temporary staging table (dropped with the import's transaction);
+// then, over the whole table at once: later rows repeating a CNIG id are taken out, and ONE
+// statement parses each geometry once, resolves the references (the EPCI and commune a site
+// names, the site a plot names) with joins, checks the geometry (kind, OGC validity, inside
+// France), finds the commune under each plot, upserts the rows that pass on the CNIG id and
+// returns the rejected rows with their reasons. A row whose every column (and geometry, to 6
 // decimals: what an export writes) already matches is left alone and counted unchanged, so
 // re-importing an export changes nothing. See test/bench/import.ts for ogr2ogr on the same file.
 import { sql, type Kysely, type RawBuilder } from 'kysely';
@@ -115,7 +115,7 @@ interface ClassSpec {
   resolved: string[];
   checks: ReferenceCheck[];
   /** Columns derived from the stored geometry: written, never compared. */
-  derived: { column: string; type: string; expression: RawBuilder<unknown> }[];
+  derived: { column: string; expression: RawBuilder<unknown> }[];
   /** What a column becomes on update, when not simply the incoming value. */
   assignments: Map<string, RawBuilder<unknown>>;
   payload: (row: BatchRow) => Record<string, unknown>;
@@ -172,7 +172,6 @@ const specs: Record<CnigClass, ClassSpec> = {
     derived: [
       {
         column: 'commune_insee',
-        type: 'text',
         expression: sql`(
           SELECT m.insee
           FROM (SELECT ST_PointOnSurface(c.geom) AS point OFFSET 0) AS p
@@ -250,13 +249,6 @@ const inFranceSql = sql.join(
 /** The staging table: temporary, private to the import's connection, dropped at its end. */
 export const STAGING = 'cnig_staging';
 
-/**
- * What each staged row's geometry gives, computed batch by batch while the next batch is read
- * (checkStagedGeometries): the geometry in WGS 84, why it is refused (kind, validity, France),
- * why PostGIS cannot read it, and the columns derived from it (the commune under a plot).
- */
-const CHECKED = 'cnig_checked';
-
 /** The staging table's columns, in COPY order. */
 function stagingColumns(kind: CnigClass): Column[] {
   const spec = specs[kind];
@@ -275,10 +267,6 @@ function stagingColumns(kind: CnigClass): Column[] {
 export async function createStaging(db: Kysely<Database>, kind: CnigClass): Promise<void> {
   const columns = stagingColumns(kind).map((c) => sql`${sql.id(c.column)} ${sql.raw(c.type)}`);
   await sql`CREATE TEMPORARY TABLE ${sql.id(STAGING)} (${sql.join(columns)}) ON COMMIT DROP`.execute(db);
-  const derived = specs[kind].derived.map((d) => sql`${sql.id(`derived_${d.column}`)} ${sql.raw(d.type)}`);
-  await sql`CREATE TEMPORARY TABLE ${sql.id(CHECKED)} (
-    input_row integer, geom geometry, geometry_problem text, unreadable text ${derived.length ? sql`, ${sql.join(derived)}` : sql``}
-  ) ON COMMIT DROP`.execute(db);
 }
 
 /**
@@ -289,9 +277,6 @@ export async function createStaging(db: Kysely<Database>, kind: CnigClass): Prom
  */
 export class StagedRows {
   readonly lines: string[] = [];
-  /** The file rows staged, first and last (rows come in file order). */
-  first = Number.POSITIVE_INFINITY;
-  last = 0;
 
   constructor(readonly kind: CnigClass) {}
 
@@ -309,8 +294,6 @@ export class StagedRows {
       row.geometry.srid,
     ];
     this.lines.push(`${values.map(copyText).join('\t')}\n`);
-    this.first = Math.min(this.first, row.row);
-    this.last = Math.max(this.last, row.row);
   }
 
   get size(): number {
@@ -318,7 +301,7 @@ export class StagedRows {
   }
 }
 
-/** COPYs `rows` into the staging table, then checks their geometries. */
+/** COPYs `rows` into the staging table. */
 export async function copyStaged(db: Kysely<Database>, rows: StagedRows): Promise<void> {
   await copyInto(
     db,
@@ -327,67 +310,6 @@ export async function copyStaged(db: Kysely<Database>, rows: StagedRows): Promis
     rows.lines,
   );
   rows.lines.length = 0;
-  await checkStagedGeometries(db, rows.kind, rows.first, rows.last);
-}
-
-/**
- * Parses, checks and places the geometries of the staged rows `first`…`last` (CHECKED). A
- * geometry PostGIS cannot even parse fails the statement: under a savepoint, the rows are then
- * checked again with those geometries set apart as unreadable (sql/017).
- */
-export async function checkStagedGeometries(
-  db: Kysely<Database>,
-  kind: CnigClass,
-  first: number,
-  last: number,
-): Promise<void> {
-  const spec = specs[kind];
-  const derivedColumns = spec.derived.map((d) => sql.id(`derived_${d.column}`));
-  const insert = (readable: RawBuilder<unknown>) => sql`
-    INSERT INTO ${sql.table(CHECKED)}
-      (input_row, geom, geometry_problem, unreadable ${derivedColumns.length ? sql`, ${sql.join(derivedColumns)}` : sql``})
-    SELECT c.input_row, c.geom, c.geometry_problem, NULL
-           ${spec.derived.length ? sql`, ${sql.join(spec.derived.map((d) => sql`CASE WHEN c.geometry_problem IS NULL THEN ${d.expression} END`))}` : sql``}
-    FROM (
-      SELECT g.input_row, g.geom, CASE
-          WHEN g.geometry_type NOT IN ('POLYGON', 'MULTIPOLYGON')
-            THEN 'geometry type ' || g.geometry_type || '; expected POLYGON or MULTIPOLYGON'
-          WHEN NOT g.valid THEN 'invalid geometry: ' || ST_IsValidReason(g.source_geom)
-          WHEN NOT (${inFranceSql}) THEN 'geometry lies outside France (metropolitan and overseas)'
-        END AS geometry_problem
-      FROM (
-        SELECT i.input_row, p.source_geom, ST_Multi(ST_Transform(p.source_geom, 4326)) AS geom,
-               upper(GeometryType(p.source_geom)) AS geometry_type, ST_IsValid(p.source_geom) AS valid
-        -- The rows first (OFFSET 0: filtered before any geometry is parsed, the unreadable
-        -- ones left out on a second pass), then each geometry parsed once.
-        FROM (
-          SELECT * FROM ${sql.table(STAGING)} i
-          WHERE i.input_row BETWEEN ${first} AND ${last} AND i.geom_json IS NOT NULL AND ${readable}
-          OFFSET 0
-        ) AS i
-        CROSS JOIN LATERAL (
-          SELECT ST_SetSRID(ST_GeomFromGeoJSON(i.geom_json), i.srid) AS source_geom OFFSET 0
-        ) AS p
-      ) AS g
-    ) AS c`;
-  await sql`SAVEPOINT cnig_geometries`.execute(db);
-  try {
-    await insert(sql`true`).execute(db);
-    await sql`RELEASE SAVEPOINT cnig_geometries`.execute(db);
-    return;
-  } catch {
-    await sql`ROLLBACK TO SAVEPOINT cnig_geometries`.execute(db);
-  }
-  await sql`
-    INSERT INTO ${sql.table(CHECKED)} (input_row, unreadable)
-    SELECT input_row, problem
-    FROM (
-      SELECT input_row, foncier_geojson_problem(geom_json, srid) AS problem
-      FROM ${sql.table(STAGING)}
-      WHERE input_row BETWEEN ${first} AND ${last} AND geom_json IS NOT NULL
-    ) AS checked
-    WHERE problem IS NOT NULL`.execute(db);
-  await insert(sql`NOT EXISTS (SELECT 1 FROM ${sql.table(CHECKED)} u WHERE u.input_row = i.input_row)`).execute(db);
 }
 
 /** Once every row is staged: statistics, so that the checks' joins are planned for its size. */
@@ -430,19 +352,10 @@ export async function stagedWithoutGeometry(db: Kysely<Database>): Promise<{ row
 }
 
 /** Gives a staged row its surface (GeoJSON in WGS 84), or takes it out when `geojson` is null. */
-export async function resolveStagedGeometry(
-  db: Kysely<Database>,
-  kind: CnigClass,
-  row: number,
-  geojson: string | null,
-): Promise<void> {
+export async function resolveStagedGeometry(db: Kysely<Database>, row: number, geojson: string | null): Promise<void> {
   const staging = sql.table(STAGING);
-  if (geojson === null) {
-    await sql`DELETE FROM ${staging} WHERE input_row = ${row}`.execute(db);
-    return;
-  }
-  await sql`UPDATE ${staging} SET geom_json = ${geojson}, srid = 4326 WHERE input_row = ${row}`.execute(db);
-  await checkStagedGeometries(db, kind, row, row);
+  if (geojson === null) await sql`DELETE FROM ${staging} WHERE input_row = ${row}`.execute(db);
+  else await sql`UPDATE ${staging} SET geom_json = ${geojson}, srid = 4326 WHERE input_row = ${row}`.execute(db);
 }
 
 /** The rows of the staging table (after a write: the ones not rejected), CNIG id → file row. */
@@ -492,16 +405,27 @@ function statement(
     ? sql`, ${sql.join(optionalColumns.map((column) => sql`t.${sql.id(column)} AS ${stored(column)}`))}`
     : sql``;
   const storedJoin = optionalColumns.length ? sql`LEFT JOIN ${target} t ON t.cnig_id = i.cnig_id` : sql``;
-  const derivedValues = spec.derived.length
-    ? sql`, ${sql.join(spec.derived.map((d) => sql`k.${sql.id(`derived_${d.column}`)}`))}`
-    : sql``;
   return sql`
-    WITH c AS MATERIALIZED (
-      SELECT i.*, k.geom, k.geometry_problem ${derivedValues}, ${spec.found} ${storedValues}
+    WITH g AS (
+      SELECT i.*, p.source_geom, ST_Multi(ST_Transform(p.source_geom, 4326)) AS geom,
+             upper(GeometryType(p.source_geom)) AS geometry_type, ST_IsValid(p.source_geom) AS valid,
+             ${spec.found} ${storedValues}
       FROM ${sql.table(STAGING)} i
-      JOIN ${sql.table(CHECKED)} k ON k.input_row = i.input_row
+      -- Each geometry parsed once (OFFSET 0 keeps the planner from copying the call).
+      CROSS JOIN LATERAL (
+        SELECT ST_SetSRID(ST_GeomFromGeoJSON(i.geom_json), i.srid) AS source_geom OFFSET 0
+      ) AS p
       ${spec.joins}
       ${storedJoin}
+    ),
+    c AS MATERIALIZED (
+      SELECT g.*, CASE
+          WHEN g.geometry_type NOT IN ('POLYGON', 'MULTIPOLYGON')
+            THEN 'geometry type ' || g.geometry_type || '; expected POLYGON or MULTIPOLYGON'
+          WHEN NOT g.valid THEN 'invalid geometry: ' || ST_IsValidReason(g.source_geom)
+          WHEN NOT (${inFranceSql}) THEN 'geometry lies outside France (metropolitan and overseas)'
+        END AS geometry_problem
+      FROM g
     ),
     rejected AS (
       SELECT c.input_row, r.column_name, r.reason, r.value
@@ -510,7 +434,7 @@ function statement(
     ),
     written AS (
       INSERT INTO ${target} (${sql.join(insertColumns.map((c) => sql.id(c)))})
-      SELECT ${sql.join([...written.map(incoming), sql`c.id`, sql`c.geom`, ...spec.derived.map((d) => sql`c.${sql.id(`derived_${d.column}`)}`)])}
+      SELECT ${sql.join([...written.map(incoming), sql`c.id`, sql`c.geom`, ...spec.derived.map((d) => d.expression)])}
       FROM c
       WHERE ${referencesOk} AND c.geometry_problem IS NULL
       -- Spatial order: neighbouring plots hit the same commune polygon, which PostGIS caches.
@@ -536,17 +460,24 @@ function statement(
     FROM written`;
 }
 
-/** Takes the rows whose geometry PostGIS could not parse out of the staging table, as rejections. */
+/**
+ * Takes the rows whose geometry PostGIS cannot even parse out of the staging table (one pass,
+ * sql/017) and returns them as rejections.
+ */
 async function removeUnreadable(db: Kysely<Database>, kind: CnigClass): Promise<BatchRejection[]> {
-  const { rows } = await sql<{ inputRow: number; unreadable: string }>`
-    DELETE FROM ${sql.table(STAGING)} s
-    USING ${sql.table(CHECKED)} k
-    WHERE s.input_row = k.input_row AND k.unreadable IS NOT NULL
-    RETURNING s.input_row, k.unreadable`.execute(db);
+  const staging = sql.table(STAGING);
+  const { rows } = await sql<{ inputRow: number; problem: string }>`
+    WITH checked AS (
+      SELECT input_row, foncier_geojson_problem(geom_json, srid) AS problem FROM ${staging}
+    )
+    DELETE FROM ${staging} s
+    USING checked
+    WHERE s.input_row = checked.input_row AND checked.problem IS NOT NULL
+    RETURNING s.input_row, checked.problem`.execute(db);
   return rows.map((r) => ({
     row: r.inputRow,
     column: specs[kind].geometryField,
-    reason: `unreadable geometry: ${r.unreadable}`,
+    reason: `unreadable geometry: ${r.problem}`,
     value: null,
   }));
 }
@@ -579,11 +510,21 @@ async function run(db: Kysely<Database>, kind: CnigClass, scope: string[] | unde
 }
 
 /**
- * Checks and upserts every staged row (distinct CNIG ids, each with its geometry checked) in
- * one statement, once the rows whose geometry PostGIS could not read are rejected. Afterwards
- * the staging table holds the rows written or unchanged.
+ * Checks and upserts every staged row (distinct CNIG ids, each with a geometry) in one
+ * statement. Runs inside the import transaction: a geometry PostGIS cannot even parse fails the
+ * whole statement, so the statement runs under a savepoint and, on failure, the unparsable rows
+ * are found (in one pass), rejected and taken out, and the rest written. Afterwards the staging
+ * table holds the rows written or unchanged.
  */
 export async function writeStaged(db: Kysely<Database>, kind: CnigClass, scope?: string[]): Promise<BatchResult> {
+  await sql`SAVEPOINT cnig_batch`.execute(db);
+  try {
+    const result = await run(db, kind, scope);
+    await sql`RELEASE SAVEPOINT cnig_batch`.execute(db);
+    return result;
+  } catch {
+    await sql`ROLLBACK TO SAVEPOINT cnig_batch`.execute(db);
+  }
   const unreadable = await removeUnreadable(db, kind);
   const result = await run(db, kind, scope);
   return { ...result, rejected: [...unreadable, ...result.rejected] };
