@@ -3,6 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { CamelCasePlugin, Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { copyingPool } from './copy.js';
 import { LONG_STATEMENT_TIMEOUT, type DatabaseLimits } from './limits.js';
 import { ReplicatedPostgresDialect } from './replicas.js';
 import type { Database } from './schema.js';
@@ -87,7 +88,7 @@ function createPool(connectionString: string, poolMax: number, options: Postgres
 
 export function openPostgres(connectionString: string, poolMax = 10, options: PostgresOptions = {}): DatabaseHandle {
   const pool = createPool(connectionString, poolMax, options);
-  const primary = new PostgresDialect({ pool });
+  const primary = new PostgresDialect({ pool: copyingPool(pool) });
   const readUrls = options.readUrls ?? [];
   if (readUrls.length === 0) {
     const db = createKysely(primary);

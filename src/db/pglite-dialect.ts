@@ -14,6 +14,7 @@ import {
   type QueryResult,
   type TransactionSettings,
 } from 'kysely';
+import { copyStatement } from './copy.js';
 
 class ConnectionLock {
   #tail: Promise<void> = Promise.resolve();
@@ -32,6 +33,13 @@ class PGliteConnection implements DatabaseConnection {
   constructor(private readonly pg: PGlite) {}
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    // COPY … FROM STDIN (db/copy.ts): PGlite reads the rows from a blob.
+    const copy = copyStatement(query.sql, query.parameters);
+    if (copy) {
+      const text = `${copy.text.slice(0, -'STDIN'.length)}'/dev/blob'`;
+      const result = await this.pg.query<R>(text, [], { blob: new Blob(copy.source.chunks as string[]) });
+      return { rows: [], numAffectedRows: result.affectedRows === undefined ? undefined : BigInt(result.affectedRows) };
+    }
     // Queries without parameters go through the simple protocol, which also runs
     // multi-statement scripts such as the migrations in sql/.
     const result: Results<R> | undefined =

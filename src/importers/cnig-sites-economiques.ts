@@ -1,27 +1,39 @@
 // CNIG "Sites économiques" imports: site-eco (sites) and terrain-eco (plots), from the
 // standard's ';'-separated CSV (geometry as GeoJSON text, often Lambert-93) or from
 // GeoPackage-shaped GeoJSON (CNIG fields as properties, the surface as the geometry; also
-// GeoJSON Lines). Each row is validated here against the standard's TableSchema; then, one
-// statement per batch (cnig-upsert.ts), against what we hold (the EPCI, commune or site it
-// names) and its geometry by PostGIS, the valid rows upserted on the CNIG id. A plot without
-// geometry but with terr_refcad takes the union of its cadastral parcels (imported with
-// `foncier import cadastre`).
+// GeoJSON Lines). Each row is validated here against the standard's TableSchema and COPYed
+// into a staging table (cnig-upsert.ts); then, set-based over the whole file, a CNIG id
+// repeated is rejected, each row is checked against what we hold (the EPCI, commune or site it
+// names) and its geometry by PostGIS, and the valid rows are upserted on the CNIG id in one
+// statement. A plot without geometry but with terr_refcad takes the union of its cadastral
+// parcels (imported with `foncier import cadastre`).
 import { extname } from 'node:path';
 import type { Geometry } from 'geojson';
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { cnigExtensions, type CnigClass } from '../cnig/fields.js';
 import { readCnigRow, type CnigRow } from '../cnig/read.js';
 import { cnigSchemas, unknownColumns } from '../cnig/table-schema.js';
 import { parcelsUnion } from './admin-upsert.js';
-import { CnigBatch, writeCnigBatch, type BatchResult, type BatchRow } from './cnig-upsert.js';
+import {
+  analyzeStaging,
+  copyStaged,
+  createStaging,
+  removeDuplicates,
+  resolveStagedGeometry,
+  StagedRows,
+  stagedRowsQuery,
+  stagedWithoutGeometry,
+  writeStaged,
+  type BatchRow,
+} from './cnig-upsert.js';
 import { ImportReportBuilder, type ImportOptions, type ImportReport } from './import-report.js';
 import { inImportTransaction } from './import-transaction.js';
 import { prepareBulkLoad } from './bulk-load.js';
-import { plotChecksByCnigId } from '../quality/checks.js';
+import { checksOf, plotCheckQuery, type PlotCheckRow } from '../quality/checks.js';
 import { csvHeader, csvRecords, geoJsonFeatures, type NumberedRecord } from './sources.js';
 
-// Big batches amortise each statement; two in memory at most (one being written, one read).
+// Rows are COPYed 5,000 at a time; two batches in memory at most (one being copied, one read).
 const batchSize = 5_000;
 
 /** CNIG rows as text records, from CSV or GeoJSON (geometry → the geomsurf field). */
@@ -82,77 +94,34 @@ function candidateOf(
   };
 }
 
-interface PreparedBatch {
-  /** Rows with a surface, their statement payload built. */
-  batch: CnigBatch;
-  /** Rows given by their parcels: their surface needs the database. */
-  fromParcels: Candidate[];
-}
-
-/** Node-side work on a batch, done while the database writes the previous one. */
-function prepareBatch(kind: CnigClass, report: ImportReportBuilder, candidates: Candidate[]): PreparedBatch {
-  // Later rows with the same id in one batch would hit the same row twice in one statement.
-  const seen = new Map<string, number>();
-  const prepared: PreparedBatch = { batch: new CnigBatch(kind, report.options.scope), fromParcels: [] };
-  for (const c of candidates) {
-    const first = seen.get(c.cnigId);
-    if (first !== undefined)
-      report.reject(
-        c.row,
-        kind === 'site-eco' ? 'site_id' : 'terr_id',
-        `duplicate id (first on row ${first})`,
-        c.cnigId,
-      );
-    else {
-      seen.set(c.cnigId, c.row);
-      if (c.geometry.geojson === '') prepared.fromParcels.push(c);
-      else prepared.batch.add(c);
-    }
-  }
-  return prepared;
-}
-
-async function writeBatch(
-  trx: Transaction<Database>,
-  report: ImportReportBuilder,
-  { batch, fromParcels }: PreparedBatch,
-): Promise<BatchResult> {
-  // Rare: a plot given by its parcels instead of a surface.
-  for (const c of fromParcels) {
-    const union = await parcelsUnion(trx, c.refs);
+/**
+ * Rows given by their parcels (rare): their surface is the union of the parcels, or they are
+ * rejected naming the parcels we do not hold.
+ */
+async function resolveParcels(trx: Transaction<Database>, report: ImportReportBuilder): Promise<void> {
+  for (const { row, refs } of await stagedWithoutGeometry(trx)) {
+    const union = await parcelsUnion(trx, refs);
     if (union.missing.length > 0)
-      report.reject(
-        c.row,
-        'terr_refcad',
-        `no geometry and unknown parcels: ${union.missing.join(', ')}`,
-        c.refs.join('|'),
-      );
-    else batch.add({ ...c, geometry: { geojson: union.geojson!, srid: 4326 } });
+      report.reject(row, 'terr_refcad', `no geometry and unknown parcels: ${union.missing.join(', ')}`, refs.join('|'));
+    await resolveStagedGeometry(trx, row, union.missing.length > 0 ? null : union.geojson);
   }
-  const result = await writeCnigBatch(trx, batch);
-  for (const r of result.rejected) report.reject(r.row, r.column, r.reason, r.value ?? undefined);
-  if (batch.kind === 'terrain-eco') await warnOfChecks(trx, report, batch, result);
-  return result;
 }
 
 /**
- * The quality checks of the plots a batch wrote, read back in the import's transaction (a dry
- * run's too, before it rolls back), as warnings on their rows.
+ * The quality checks of the plots written (or unchanged), read back in the import's
+ * transaction (a dry run's too, before it rolls back), as warnings on their rows.
  */
-async function warnOfChecks(
-  trx: Transaction<Database>,
-  report: ImportReportBuilder,
-  batch: CnigBatch,
-  result: BatchResult,
-): Promise<void> {
-  const rejected = new Set(result.rejected.map((r) => r.row));
-  const rowOf = new Map(batch.rows.filter((r) => !rejected.has(r.row)).map((r) => [String(r.values.cnigId), r.row]));
-  const checks = await plotChecksByCnigId(trx, [...rowOf.keys()]);
-  for (const [cnigId, found] of checks)
-    for (const check of found) {
+async function warnOfChecks(trx: Transaction<Database>, report: ImportReportBuilder): Promise<void> {
+  const { rows } = await sql<PlotCheckRow & { inputRow: number }>`
+    SELECT w.*, st.input_row
+    FROM (${plotCheckQuery(sql`p.cnig_id IN (SELECT cnig_id FROM (${stagedRowsQuery()}) AS st)`)}) AS w
+    JOIN (${stagedRowsQuery()}) AS st ON st.cnig_id = w.cnig_id
+    ORDER BY st.input_row`.execute(trx);
+  for (const row of rows)
+    for (const check of checksOf(row)) {
       const column = check.check === 'declared_area' ? 'terr_surf_brute' : 'terr_refcad';
       const value = check.check === 'declared_area' ? check.declaredHa : check.parcels.join('|');
-      report.warn(rowOf.get(cnigId)!, column, check.reason, value, check.check);
+      report.warn(row.inputRow, column, check.reason, value, check.check);
     }
 }
 
@@ -180,28 +149,19 @@ export async function importCnig(
     const finishBulkLoad = options.dryRun
       ? undefined
       : await prepareBulkLoad(trx, kind === 'site-eco' ? 'sites' : 'plots', path, options.indexes);
-    // The database writes batch N while this process reads, validates and prepares the
-    // statement of batch N+1: one statement in flight at most, so memory stays flat and a slow
-    // database slows the reader.
+    await createStaging(trx, kind);
+    // The database copies batch N while this process reads and validates batch N+1: one COPY
+    // in flight at most, so memory stays flat and a slow database slows the reader.
     let inFlight: Promise<void> = Promise.resolve();
     let failure: unknown;
-    const flush = async (candidates: Candidate[]) => {
-      const prepared = prepareBatch(kind, report, candidates);
+    const flush = async (rows: StagedRows) => {
       await inFlight;
       if (failure) throw failure;
-      inFlight = writeBatch(trx, report, prepared).then(
-        (counts) => {
-          totals.accepted += counts.accepted;
-          totals.created += counts.created;
-          totals.updated += counts.updated;
-          totals.unchanged += counts.unchanged;
-        },
-        (error: unknown) => {
-          failure = error;
-        },
-      );
+      inFlight = copyStaged(trx, rows).catch((error: unknown) => {
+        failure = error;
+      });
     };
-    let batch: Candidate[] = [];
+    let batch = new StagedRows(kind);
     try {
       for await (const { row, record, geometry } of cnigRecords(kind, path)) {
         report.read();
@@ -210,19 +170,29 @@ export async function importCnig(
           ...(geometry ? { geometry } : {}),
         });
         const candidate = candidateOf(kind, row, cnig, report, record);
-        if (candidate) batch.push(candidate);
-        if (batch.length >= batchSize) {
+        if (candidate) batch.add(candidate);
+        if (batch.size >= batchSize) {
           await flush(batch);
-          batch = [];
+          batch = new StagedRows(kind);
         }
       }
-      if (batch.length > 0) await flush(batch);
+      if (batch.size > 0) await flush(batch);
     } finally {
-      // A file that breaks mid-read leaves the transaction only once the batch being written
+      // A file that breaks mid-read leaves the transaction only once the batch being copied
       // is done: the rollback must not overtake it on the connection.
       await inFlight;
     }
     if (failure) throw failure;
+    await analyzeStaging(trx);
+    for (const r of await removeDuplicates(trx, kind)) report.reject(r.row, r.column, r.reason, r.value);
+    if (kind === 'terrain-eco') await resolveParcels(trx, report);
+    const result = await writeStaged(trx, kind, options.scope);
+    for (const r of result.rejected) report.reject(r.row, r.column, r.reason, r.value ?? undefined);
+    totals.accepted = result.accepted;
+    totals.created = result.created;
+    totals.updated = result.updated;
+    totals.unchanged = result.unchanged;
+    if (kind === 'terrain-eco') await warnOfChecks(trx, report);
     // A load that will roll back (rejections, all-or-nothing) gets its indexes back from the rollback.
     if (finishBulkLoad && report.shouldWrite) {
       await finishBulkLoad();

@@ -1,13 +1,14 @@
-// Set-based writing of CNIG site-eco / terrain-eco rows: ONE statement per batch. The batch
-// travels as one JSON parameter (json_to_recordset); the statement parses each geometry once,
-// resolves the references (the EPCI and commune a site names, the site a plot names) with
-// joins, checks the geometry (kind, OGC validity, inside France), finds the commune under each
-// plot, upserts the rows that pass on the CNIG id and returns the rejected rows with their
-// reasons. A row whose every column (and geometry, to 6 decimals: what an export writes)
-// already matches is left alone and counted unchanged, so re-importing an export changes
-// nothing. (As separate statements per batch, with the geometry parsed twice, the import ran
-// 2.6× slower than raw inserts; see test/bench/import.ts.)
+// Set-based writing of CNIG site-eco / terrain-eco rows (issue #18, target 4). The rows a file
+// brings are COPYed into a temporary staging table (dropped with the import's transaction);
+// then, over the whole table at once: later rows repeating a CNIG id are taken out, and ONE
+// statement parses each geometry once, resolves the references (the EPCI and commune a site
+// names, the site a plot names) with joins, checks the geometry (kind, OGC validity, inside
+// France), finds the commune under each plot, upserts the rows that pass on the CNIG id and
+// returns the rejected rows with their reasons. A row whose every column (and geometry, to 6
+// decimals: what an export writes) already matches is left alone and counted unchanged, so
+// re-importing an export changes nothing. See test/bench/import.ts for ogr2ogr on the same file.
 import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { copyInto, copyText } from '../db/copy.js';
 import { snakeCase, type Database } from '../db/schema.js';
 import { timeOrderedId } from '../db/ids.js';
 import { GEOJSON_DECIMALS } from '../db/postgis.js';
@@ -245,44 +246,127 @@ const inFranceSql = sql.join(
   sql` OR `,
 );
 
-/**
- * A batch on its way to the database: its rows and, built as they are added, their JSON
- * records. The records are built while the database still writes the previous batch
- * (cnig-sites-economiques.ts), so that the statement goes out as soon as the database is free.
- */
-export class CnigBatch {
-  readonly rows: BatchRow[] = [];
-  private readonly records: string[] = [];
+/** The staging table: temporary, private to the import's connection, dropped at its end. */
+export const STAGING = 'cnig_staging';
 
-  /** `scope`: an editor's territories; rows outside them are rejected (scopeChecks). */
-  constructor(
-    readonly kind: CnigClass,
-    readonly scope?: string[],
-  ) {}
+/** The staging table's columns, in COPY order. */
+function stagingColumns(kind: CnigClass): Column[] {
+  const spec = specs[kind];
+  return [
+    ...spec.columns,
+    ...spec.lookups,
+    ...spec.columns.filter((c) => c.optional).map((c) => ({ column: presence(c.column), type: 'boolean' })),
+    { column: 'id', type: 'uuid' },
+    { column: 'input_row', type: 'integer' },
+    { column: 'geom_json', type: 'text' },
+    { column: 'srid', type: 'integer' },
+  ];
+}
+
+/** Creates the (empty) staging table of one import, inside its transaction. */
+export async function createStaging(db: Kysely<Database>, kind: CnigClass): Promise<void> {
+  const columns = stagingColumns(kind).map((c) => sql`${sql.id(c.column)} ${sql.raw(c.type)}`);
+  await sql`CREATE TEMPORARY TABLE ${sql.id(STAGING)} (${sql.join(columns)}) ON COMMIT DROP`.execute(db);
+}
+
+/**
+ * Rows on their way to the staging table, as COPY lines. The lines are built while the
+ * database still copies the previous batch (cnig-sites-economiques.ts), so that the COPY goes
+ * out as soon as the database is free. A row given by its parcels (no surface) is staged
+ * without geometry, for stagedWithoutGeometry.
+ */
+export class StagedRows {
+  readonly lines: string[] = [];
+
+  constructor(readonly kind: CnigClass) {}
 
   add(row: BatchRow): void {
     const spec = specs[this.kind];
-    const record: Record<string, unknown> = { ...spec.payload(row) };
-    // Absent keys read as NULL: leaving the empty fields out keeps the batch small.
-    for (const { column, key, optional } of spec.columns) {
-      const value = row.values[key];
-      if (value !== null && value !== undefined) record[column] = value;
-      if (optional && key in row.values) record[presence(column)] = true;
-    }
-    record.id = timeOrderedId();
-    record.input_row = row.row;
-    record.srid = row.geometry.srid;
-    record.geom_json = row.geometry.geojson;
-    this.rows.push(row);
-    this.records.push(JSON.stringify(record));
+    const payload = spec.payload(row);
+    const values: unknown[] = [
+      ...spec.columns.map(({ key }) => row.values[key]),
+      ...spec.lookups.map(({ column }) => payload[column]),
+      // A missing presence flag reads as NULL: the stored value stays (statement()).
+      ...spec.columns.filter((c) => c.optional).map(({ key }) => (key in row.values ? true : null)),
+      timeOrderedId(),
+      row.row,
+      row.geometry.geojson === '' ? null : row.geometry.geojson,
+      row.geometry.srid,
+    ];
+    this.lines.push(`${values.map(copyText).join('\t')}\n`);
   }
 
-  get payload(): string {
-    return `[${this.records.join(',')}]`;
+  get size(): number {
+    return this.lines.length;
   }
 }
 
-function statement(batch: CnigBatch): RawBuilder<{
+/** COPYs `rows` into the staging table. */
+export async function copyStaged(db: Kysely<Database>, rows: StagedRows): Promise<void> {
+  await copyInto(
+    db,
+    STAGING,
+    stagingColumns(rows.kind).map((c) => c.column),
+    rows.lines,
+  );
+  rows.lines.length = 0;
+}
+
+/** Once every row is staged: statistics, so that the checks' joins are planned for its size. */
+export async function analyzeStaging(db: Kysely<Database>): Promise<void> {
+  await sql`ANALYZE ${sql.id(STAGING)}`.execute(db);
+}
+
+/**
+ * Takes out the rows repeating an earlier row's CNIG id (the upsert would hit the same row
+ * twice) and returns them as rejections naming the first row.
+ */
+export async function removeDuplicates(db: Kysely<Database>, kind: CnigClass): Promise<BatchRejection[]> {
+  const staging = sql.table(STAGING);
+  // Most files have none: a hash aggregate says so without sorting the table.
+  const { rows: any } = await sql`
+    SELECT 1 FROM ${staging} GROUP BY cnig_id HAVING count(*) > 1 LIMIT 1`.execute(db);
+  if (any.length === 0) return [];
+  const { rows } = await sql<{ inputRow: number; cnigId: string; firstRow: number }>`
+    WITH d AS (
+      SELECT input_row, min(input_row) OVER (PARTITION BY cnig_id) AS first_row
+      FROM ${staging}
+    )
+    DELETE FROM ${staging} s
+    USING d
+    WHERE s.input_row = d.input_row AND d.input_row <> d.first_row
+    RETURNING s.input_row, s.cnig_id, d.first_row`.execute(db);
+  return rows.map((r) => ({
+    row: r.inputRow,
+    column: kind === 'site-eco' ? 'site_id' : 'terr_id',
+    reason: `duplicate id (first on row ${r.firstRow})`,
+    value: r.cnigId,
+  }));
+}
+
+/** The staged rows given by their parcels instead of a surface, in file order. */
+export async function stagedWithoutGeometry(db: Kysely<Database>): Promise<{ row: number; refs: string[] }[]> {
+  const { rows } = await sql<{ inputRow: number; cadastralRefs: string[] }>`
+    SELECT input_row, cadastral_refs FROM ${sql.table(STAGING)} WHERE geom_json IS NULL ORDER BY input_row`.execute(db);
+  return rows.map((r) => ({ row: r.inputRow, refs: r.cadastralRefs }));
+}
+
+/** Gives a staged row its surface (GeoJSON in WGS 84), or takes it out when `geojson` is null. */
+export async function resolveStagedGeometry(db: Kysely<Database>, row: number, geojson: string | null): Promise<void> {
+  const staging = sql.table(STAGING);
+  if (geojson === null) await sql`DELETE FROM ${staging} WHERE input_row = ${row}`.execute(db);
+  else await sql`UPDATE ${staging} SET geom_json = ${geojson}, srid = 4326 WHERE input_row = ${row}`.execute(db);
+}
+
+/** The rows of the staging table (after a write: the ones not rejected), CNIG id → file row. */
+export function stagedRowsQuery(): RawBuilder<{ cnigId: string; inputRow: number }> {
+  return sql`SELECT cnig_id, input_row FROM ${sql.table(STAGING)}`;
+}
+
+function statement(
+  kind: CnigClass,
+  scope: string[] | undefined,
+): RawBuilder<{
   inputRow: number | null;
   columnName: string | null;
   reason: string | null;
@@ -290,20 +374,9 @@ function statement(batch: CnigBatch): RawBuilder<{
   created: number | null;
   written: number | null;
 }> {
-  const spec = specs[batch.kind];
-  const checks = [...spec.checks, ...(batch.scope ? scopeChecks(batch.kind, batch.scope) : [])];
+  const spec = specs[kind];
+  const checks = [...spec.checks, ...(scope ? scopeChecks(kind, scope) : [])];
   const target = sql.table(spec.table);
-  const recordType = sql.join(
-    [
-      ...spec.columns,
-      ...spec.lookups,
-      ...spec.columns.filter((c) => c.optional).map((c) => ({ column: presence(c.column), type: 'boolean' })),
-      { column: 'id', type: 'uuid' },
-      { column: 'input_row', type: 'integer' },
-      { column: 'geom_json', type: 'text' },
-      { column: 'srid', type: 'integer' },
-    ].map((c) => sql`${sql.id(c.column)} ${sql.raw(c.type)}`),
-  );
   const referencesOk = checks.length
     ? sql.join(
         checks.map((check) => sql`NOT (${check.failed})`),
@@ -319,24 +392,31 @@ function statement(batch: CnigBatch): RawBuilder<{
   const insertColumns = [...written, 'id', 'geom', ...spec.derived.map((d) => d.column)];
   const newValue = (column: string) => spec.assignments.get(column) ?? sql`EXCLUDED.${sql.id(column)}`;
   const compared = written.filter((c) => c !== 'cnig_id');
-  const optional = new Set(spec.columns.filter((c) => c.optional).map((c) => c.column));
+  const optionalColumns = spec.columns.filter((c) => c.optional).map((c) => c.column);
+  const optional = new Set(optionalColumns);
+  const stored = (column: string) => sql.id(`stored_${column}`);
   // An extension column the row lacks: the stored value (by the unique CNIG id), or NULL for a new row.
   const incoming = (column: string) =>
     optional.has(column)
-      ? sql`CASE WHEN c.${sql.id(presence(column))} IS TRUE
-                 THEN c.${sql.id(column)}
-                 ELSE (SELECT t.${sql.id(column)} FROM ${target} t WHERE t.cnig_id = c.cnig_id) END`
+      ? sql`CASE WHEN c.${sql.id(presence(column))} IS TRUE THEN c.${sql.id(column)} ELSE c.${stored(column)} END`
       : sql`c.${sql.id(column)}`;
+  // The stored row's extension values, read once per row (one join) rather than once per column.
+  const storedValues = optionalColumns.length
+    ? sql`, ${sql.join(optionalColumns.map((column) => sql`t.${sql.id(column)} AS ${stored(column)}`))}`
+    : sql``;
+  const storedJoin = optionalColumns.length ? sql`LEFT JOIN ${target} t ON t.cnig_id = i.cnig_id` : sql``;
   return sql`
-    WITH i AS MATERIALIZED (
-      SELECT x.*, ST_SetSRID(ST_GeomFromGeoJSON(x.geom_json), x.srid) AS source_geom
-      FROM json_to_recordset(CAST(${batch.payload} AS json)) AS x(${recordType})
-    ),
-    g AS MATERIALIZED (
-      SELECT i.*, ST_Multi(ST_Transform(i.source_geom, 4326)) AS geom,
-             upper(GeometryType(i.source_geom)) AS geometry_type, ST_IsValid(i.source_geom) AS valid,
-             ${spec.found}
-      FROM i ${spec.joins}
+    WITH g AS (
+      SELECT i.*, p.source_geom, ST_Multi(ST_Transform(p.source_geom, 4326)) AS geom,
+             upper(GeometryType(p.source_geom)) AS geometry_type, ST_IsValid(p.source_geom) AS valid,
+             ${spec.found} ${storedValues}
+      FROM ${sql.table(STAGING)} i
+      -- Each geometry parsed once (OFFSET 0 keeps the planner from copying the call).
+      CROSS JOIN LATERAL (
+        SELECT ST_SetSRID(ST_GeomFromGeoJSON(i.geom_json), i.srid) AS source_geom OFFSET 0
+      ) AS p
+      ${spec.joins}
+      ${storedJoin}
     ),
     c AS MATERIALIZED (
       SELECT g.*, CASE
@@ -380,25 +460,31 @@ function statement(batch: CnigBatch): RawBuilder<{
     FROM written`;
 }
 
-/** Parses one geometry alone, inside a savepoint: the error message, or undefined. */
-async function unreadable(db: Kysely<Database>, row: BatchRow): Promise<string | undefined> {
-  await sql`SAVEPOINT cnig_geometry`.execute(db);
-  try {
-    await sql`
-      SELECT ST_Transform(ST_SetSRID(ST_GeomFromGeoJSON(${row.geometry.geojson}), ${row.geometry.srid}), 4326)`.execute(
-      db,
-    );
-    await sql`RELEASE SAVEPOINT cnig_geometry`.execute(db);
-    return undefined;
-  } catch (error) {
-    await sql`ROLLBACK TO SAVEPOINT cnig_geometry`.execute(db);
-    return (error as Error).message.split('\n')[0];
-  }
+/**
+ * Takes the rows whose geometry PostGIS cannot even parse out of the staging table (one pass,
+ * sql/017) and returns them as rejections.
+ */
+async function removeUnreadable(db: Kysely<Database>, kind: CnigClass): Promise<BatchRejection[]> {
+  const staging = sql.table(STAGING);
+  const { rows } = await sql<{ inputRow: number; problem: string }>`
+    WITH checked AS (
+      SELECT input_row, foncier_geojson_problem(geom_json, srid) AS problem FROM ${staging}
+    )
+    DELETE FROM ${staging} s
+    USING checked
+    WHERE s.input_row = checked.input_row AND checked.problem IS NOT NULL
+    RETURNING s.input_row, checked.problem`.execute(db);
+  return rows.map((r) => ({
+    row: r.inputRow,
+    column: specs[kind].geometryField,
+    reason: `unreadable geometry: ${r.problem}`,
+    value: null,
+  }));
 }
 
-async function run(db: Kysely<Database>, batch: CnigBatch): Promise<BatchResult> {
+async function run(db: Kysely<Database>, kind: CnigClass, scope: string[] | undefined): Promise<BatchResult> {
   // CamelCasePlugin: input_row comes back as inputRow.
-  const result = await statement(batch).execute(db);
+  const result = await statement(kind, scope).execute(db);
   const rejected: BatchRejection[] = [];
   let created = 0;
   let writtenRows = 0;
@@ -411,41 +497,35 @@ async function run(db: Kysely<Database>, batch: CnigBatch): Promise<BatchResult>
       writtenRows = r.written!;
     }
   }
-  const accepted = batch.rows.length - new Set(rejected.map((r) => r.row)).size;
+  const { rows } = await sql<{ n: number }>`SELECT CAST(count(*) AS integer) AS n FROM ${sql.table(STAGING)}`.execute(
+    db,
+  );
+  const accepted = rows[0]!.n - new Set(rejected.map((r) => r.row)).size;
+  // The rejected rows leave the staging table: what stays is what was written or unchanged.
+  if (rejected.length > 0)
+    await sql`DELETE FROM ${sql.table(STAGING)} WHERE input_row = ANY(CAST(${[...new Set(rejected.map((r) => r.row))]} AS integer[]))`.execute(
+      db,
+    );
   return { accepted, created, updated: writtenRows - created, unchanged: accepted - writtenRows, rejected };
 }
 
 /**
- * Checks and upserts one batch (rows with distinct CNIG ids and a geometry). Runs inside the
- * import transaction: a geometry PostGIS cannot even parse fails the whole statement, so the
- * statement runs under a savepoint and, on failure, the unparsable rows are found one by one,
- * rejected, and the rest written.
+ * Checks and upserts every staged row (distinct CNIG ids, each with a geometry) in one
+ * statement. Runs inside the import transaction: a geometry PostGIS cannot even parse fails the
+ * whole statement, so the statement runs under a savepoint and, on failure, the unparsable rows
+ * are found (in one pass), rejected and taken out, and the rest written. Afterwards the staging
+ * table holds the rows written or unchanged.
  */
-export async function writeCnigBatch(db: Kysely<Database>, batch: CnigBatch): Promise<BatchResult> {
-  if (batch.rows.length === 0) return { accepted: 0, created: 0, updated: 0, unchanged: 0, rejected: [] };
+export async function writeStaged(db: Kysely<Database>, kind: CnigClass, scope?: string[]): Promise<BatchResult> {
   await sql`SAVEPOINT cnig_batch`.execute(db);
   try {
-    const result = await run(db, batch);
+    const result = await run(db, kind, scope);
     await sql`RELEASE SAVEPOINT cnig_batch`.execute(db);
     return result;
   } catch {
     await sql`ROLLBACK TO SAVEPOINT cnig_batch`.execute(db);
   }
-  const rejected: BatchRejection[] = [];
-  const readable = new CnigBatch(batch.kind, batch.scope);
-  for (const row of batch.rows) {
-    const error = await unreadable(db, row);
-    if (error)
-      rejected.push({
-        row: row.row,
-        column: specs[batch.kind].geometryField,
-        reason: `unreadable geometry: ${error}`,
-        value: null,
-      });
-    else readable.add(row);
-  }
-  const result = readable.rows.length
-    ? await run(db, readable)
-    : { accepted: 0, created: 0, updated: 0, unchanged: 0, rejected: [] };
-  return { ...result, rejected: [...rejected, ...result.rejected] };
+  const unreadable = await removeUnreadable(db, kind);
+  const result = await run(db, kind, scope);
+  return { ...result, rejected: [...unreadable, ...result.rejected] };
 }
