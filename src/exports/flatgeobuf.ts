@@ -155,6 +155,8 @@ export interface FlatGeobufOptions {
   /** The layer name GIS tools show (the download's file name without `.fgb`); the layer by default. */
   name?: string;
   pageSize?: number;
+  /** The embedded database: keyset pages rather than a cursor (geojson.ts, downloadPages). */
+  singleConnection?: boolean;
   /** CRS84 (written as EPSG:4326) by default, or a projected CRS. */
   crs?: CrsDefinition;
 }
@@ -183,7 +185,7 @@ export async function* flatGeobufChunks(
   const columns = flatGeobufSelect(layer, crs);
   const writer = new FeatureWriter(header.columns!.map((c) => c.type));
   const keys = header.columns!.map((_, i) => (i === 0 ? 'id' : `c${i - 1}`));
-  for await (const rows of downloadPages<FlatGeobufRow>(db, layer, columns, options.territory, options.pageSize)) {
+  for await (const rows of downloadPages<FlatGeobufRow>(db, layer, columns, options.territory, options)) {
     for (const row of rows)
       writer.feature(
         row.wkb,

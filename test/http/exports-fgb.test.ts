@@ -17,6 +17,8 @@ import { deserialize } from 'flatgeobuf/lib/mjs/geojson.js';
 import type { HeaderMeta } from 'flatgeobuf/lib/mjs/header-meta.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flatGeobufChunks, flatGeobufHeader, headerBytes } from '../../src/exports/flatgeobuf.js';
+import { geoJsonChunks } from '../../src/exports/geojson.js';
+import { crs84 } from '../../src/ogc/crs.js';
 import { findCollection } from '../../src/ogc/collections.js';
 import { openTestApp, type TestContext } from '../support/app.js';
 import { gdalAvailable } from '../support/interop.js';
@@ -168,6 +170,26 @@ describe('GET /exports/*.fgb', () => {
     expect(chunks.length).toBe(1 + Math.ceil(whole.features.length / 7));
     const paged = await decode(new Uint8Array(Buffer.concat(chunks)));
     expect(paged.features.map(fromFlatGeobuf)).toEqual(whole.features.map(fromFlatGeobuf));
+  });
+
+  it('writes the same bytes from one cursor as from keyset pages (the embedded database reads pages)', async () => {
+    const bytes = async (chunks: AsyncIterable<Uint8Array | string>) => {
+      const all: Buffer[] = [];
+      for await (const chunk of chunks) all.push(Buffer.from(chunk));
+      return Buffer.concat(all);
+    };
+    for (const scope of [territory, undefined]) {
+      for (const layer of ['sites', 'plots'] as const) {
+        const fgb = (singleConnection: boolean) =>
+          bytes(flatGeobufChunks(t.handle.db, layer, { territory: scope, pageSize: 10, singleConnection }));
+        const cursor = await fgb(false);
+        expect(cursor.length).toBeGreaterThan(1000);
+        expect(cursor.equals(await fgb(true)), `${layer} ${scope ?? 'France'} .fgb`).toBe(true);
+        const json = (singleConnection: boolean) =>
+          bytes(geoJsonChunks(t.handle.db, layer, scope, crs84, { pageSize: 10, singleConnection }));
+        expect((await json(false)).equals(await json(true)), `${layer} ${scope ?? 'France'} .geojson`).toBe(true);
+      }
+    }
   });
 
   it('writes a header of a multiple of 8 bytes whatever the lengths of the layer name, title and description', () => {
