@@ -42,23 +42,24 @@ export interface PageOptions {
 }
 
 /**
- * The layer's live rows (of a territory) in id order, a page at a time; `columns` is the select
- * list, over the table aliased `t`. The territory's sites (or EPCI) are read once and passed as
- * an array, which PostgreSQL hashes, so that the rows are a walk of the primary key with a
- * cheap filter, not a join per row.
+ * The layer's live rows (of a territory), a page at a time; `columns` is the select list, over
+ * the table aliased `t`. The territory's sites (or EPCI) are read once and passed as an array,
+ * which PostgreSQL hashes, so that each row costs a cheap filter, not a join.
  *
  * On PostgreSQL, one statement read through a cursor (search/repository.ts, searchChunks):
- * planned once, the array sent once, one walk of the index, the next page fetched while this
- * one is written, in one snapshot (half the time of the keyset pages below, issue #18). Its
- * read-only transaction holds a pool connection for the download; a client that stops
- * reading is ended by the idle-in-transaction limit (db/limits.ts). Planned for every row
- * (`readAll`): with a cursor's default plan, a walk of the primary key fetching rows all over
- * the table, the densest territory at 1M plots (390,331 of them) took 9.0 s, against 1.9 s for
- * a scan and a sort.
+ * planned once, the array sent once, one scan of the table, the next chunk fetched while this
+ * one is written, in one snapshot, as ogr2ogr reads PostGIS (issue #18). Its read-only
+ * transaction holds a pool connection for the download; a client that stops reading is ended
+ * by the idle-in-transaction limit (db/limits.ts). The rows come in the table's order, not
+ * sorted (a download is a set of features; two downloads of the same data may list them in
+ * another order): a cursor is never a parallel plan, and sorting the densest territory at 1M
+ * plots (390,331 wide rows, sorted on disk) or walking the primary key for it (a heap fetch
+ * per row, 9.0 s) cost several times the scan. Planned for every row (`readAll`), not for the
+ * first tenth as a cursor is by default.
  *
  * With `singleConnection`, keyset pages (`t.id > $after ORDER BY t.id LIMIT n`), each its own
- * statement, so that other requests are served between two pages; the same rows in the same
- * order (test/http/exports-fgb.test.ts compares the two).
+ * statement, so that other requests are served between two pages; the same
+ * features, in id order (test/http/exports-fgb.test.ts compares the two).
  */
 export async function* downloadPages<Row extends object>(
   db: Kysely<Database>,
@@ -71,9 +72,7 @@ export async function* downloadPages<Row extends object>(
   const table = sql.table(downloadCollection(layer).table);
   const inTerritory = territory ? await territoryFilter(db, layer, territory) : sql``;
   if (!options.singleConnection) {
-    const statement = sql<Row>`SELECT ${columns} FROM ${table} t
-      WHERE t.deleted_at IS NULL ${inTerritory}
-      ORDER BY t.id`;
+    const statement = sql<Row>`SELECT ${columns} FROM ${table} t WHERE t.deleted_at IS NULL ${inTerritory}`;
     yield* searchChunks<Row>(db, statement, { chunkSize: pageSize, readAll: true });
     return;
   }
