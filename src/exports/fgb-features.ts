@@ -22,6 +22,11 @@ import { GeometryType } from 'flatgeobuf/lib/mjs/flat-geobuf/geometry-type.js';
 
 const wkbPolygon = 3;
 const wkbMultiPolygon = 6;
+// The vtables: their size, the table's, then each field's offset in the table (0: absent), in
+// geometry.fbs order (ends, xy, z, m, t, tm, type, parts).
+const multiPolygonVtable = [20, 12, 0, 0, 0, 0, 0, 0, 8, 4];
+const polygonVtableWithEnds = [18, 16, 8, 4, 0, 0, 0, 0, 12];
+const polygonVtable = [18, 12, 0, 4, 0, 0, 0, 0, 8];
 
 /** Where a polygon's rings are in the WKB: per ring, the byte offset of its first point and its point count. */
 interface PolygonRings {
@@ -30,39 +35,41 @@ interface PolygonRings {
   little: boolean;
 }
 
-/** The polygons of a 2D (multi)polygon WKB, without reading its coordinates. */
-function wkbPolygons(wkb: Uint8Array, view: DataView): PolygonRings[] {
-  let offset = 0;
-  const header = () => {
-    const little = view.getUint8(offset) === 1;
-    const type = view.getUint32(offset + 1, little);
-    offset += 5;
-    return { little, type };
-  };
-  const polygon = (little: boolean): PolygonRings => {
-    const rings = view.getUint32(offset, little);
-    offset += 4;
-    const found: PolygonRings = { starts: [], points: [], little };
-    for (let r = 0; r < rings; r++) {
-      const points = view.getUint32(offset, little);
-      found.starts.push(offset + 4);
-      found.points.push(points);
-      offset += 4 + points * 16;
-    }
-    if (offset > wkb.byteLength) throw new Error('WKB shorter than its ring counts say');
-    return found;
-  };
-  const top = header();
-  // sites.geom and plots.geom are 2D MultiPolygons (ISO or EWKB type codes would say otherwise).
-  if (top.type === wkbPolygon) return [polygon(top.little)];
-  if (top.type !== wkbMultiPolygon) throw new Error(`WKB geometry type ${top.type}: a 2D (multi)polygon was expected`);
-  const count = view.getUint32(offset, top.little);
-  offset += 4;
+/** A polygon's rings at `offset` of the WKB (after its header), appended to `into`; returns the offset after it. */
+function readPolygon(view: DataView, offset: number, little: boolean, into: PolygonRings[]): number {
+  const rings = view.getUint32(offset, little);
+  let at = offset + 4;
+  const found: PolygonRings = { starts: [], points: [], little };
+  for (let r = 0; r < rings; r++) {
+    const points = view.getUint32(at, little);
+    found.starts.push(at + 4);
+    found.points.push(points);
+    at += 4 + points * 16;
+  }
+  if (at > view.byteLength) throw new Error('WKB shorter than its ring counts say');
+  into.push(found);
+  return at;
+}
+
+/** The polygons of a 2D (multi)polygon WKB, without reading its coordinates. (Plain loops, no
+ *  closures: this runs once per feature.) */
+function wkbPolygons(view: DataView): PolygonRings[] {
   const polygons: PolygonRings[] = [];
+  const little = view.getUint8(0) === 1;
+  const type = view.getUint32(1, little);
+  // sites.geom and plots.geom are 2D MultiPolygons (ISO or EWKB type codes would say otherwise).
+  if (type === wkbPolygon) {
+    readPolygon(view, 5, little, polygons);
+    return polygons;
+  }
+  if (type !== wkbMultiPolygon) throw new Error(`WKB geometry type ${type}: a 2D (multi)polygon was expected`);
+  const count = view.getUint32(5, little);
+  let offset = 9;
   for (let p = 0; p < count; p++) {
-    const part = header();
-    if (part.type !== wkbPolygon) throw new Error(`WKB part of type ${part.type} in a multipolygon`);
-    polygons.push(polygon(part.little));
+    const partLittle = view.getUint8(offset) === 1;
+    const partType = view.getUint32(offset + 1, partLittle);
+    if (partType !== wkbPolygon) throw new Error(`WKB part of type ${partType} in a multipolygon`);
+    offset = readPolygon(view, offset + 5, partLittle, polygons);
   }
   return polygons;
 }
@@ -102,11 +109,15 @@ export class FeatureWriter {
   /** One feature: the (multi)polygon of `wkb`, then `values` (null or undefined ones left out) typed as the columns. */
   feature(wkb: Uint8Array, values: readonly unknown[]) {
     const view = new DataView(wkb.buffer, wkb.byteOffset, wkb.byteLength);
-    const polygons = wkbPolygons(wkb, view);
+    const polygons = wkbPolygons(view);
     let coordinates = 0;
-    for (const p of polygons) for (const n of p.points) coordinates += n;
+    let rings = 0;
+    for (const p of polygons) {
+      rings += p.points.length;
+      for (const n of p.points) coordinates += n;
+    }
     // An upper bound for the geometry, so that only the properties need checking as they go.
-    this.room(64 + polygons.length * 64 + polygons.reduce((n, p) => n + 4 * p.points.length, 0) + 16 * coordinates);
+    this.room(64 + polygons.length * 64 + 4 * rings + 16 * coordinates);
     const start = this.at;
     const out = this.out;
     this.u32(0); // the size, once known
@@ -121,7 +132,7 @@ export class FeatureWriter {
     this.u32(48 - 20);
     this.u32(0);
     // MultiPolygon vtable at 28: fields ends, xy, z, m, t, tm absent; type at 8; parts at 4.
-    for (const v of [20, 12, 0, 0, 0, 0, 0, 0, 8, 4]) this.u16(v);
+    for (const v of multiPolygonVtable) this.u16(v);
     // MultiPolygon table at 48: soffset, parts (the vector at 60), type, padding.
     this.u32(20);
     this.u32(60 - 52);
@@ -131,11 +142,12 @@ export class FeatureWriter {
     const parts = this.at;
     this.u32(polygons.length);
     this.at += 4 * polygons.length;
-    polygons.forEach((polygon, i) => {
+    for (let i = 0; i < polygons.length; i++) {
+      const polygon = polygons[i]!;
       const withEnds = polygon.points.length > 1;
       const vtable = this.at;
       // Polygon vtable: ends at 8 (or absent), xy at 4, z, m, t, tm absent, type at 12 (or 8).
-      for (const v of [18, withEnds ? 16 : 12, withEnds ? 8 : 0, 4, 0, 0, 0, 0, withEnds ? 12 : 8]) this.u16(v);
+      for (const v of withEnds ? polygonVtableWithEnds : polygonVtable) this.u16(v);
       this.u16(0); // padding: the table starts at a multiple of 4
       const table = this.at;
       out.writeUInt32LE(table - (parts + 4 + 4 * i), parts + 4 + 4 * i);
@@ -161,13 +173,14 @@ export class FeatureWriter {
       let points = 0;
       for (const n of polygon.points) points += n;
       this.u32(points * 2);
-      polygon.starts.forEach((from, r) => {
+      for (let r = 0; r < polygon.starts.length; r++) {
+        const from = polygon.starts[r]!;
         const bytes = polygon.points[r]! * 16;
         if (polygon.little) out.set(wkb.subarray(from, from + bytes), this.at);
         else for (let b = 0; b < bytes; b += 8) out.writeDoubleLE(view.getFloat64(from + b, false), this.at + b);
         this.at += bytes;
-      });
-    });
+      }
+    }
     this.properties(start, values);
     this.pad(start, 8);
     this.out.writeUInt32LE(this.at - start - 4, start);
@@ -178,8 +191,9 @@ export class FeatureWriter {
     const lengthAt = this.at;
     this.room(4);
     this.at += 4;
-    values.forEach((value, i) => {
-      if (value === null || value === undefined) return;
+    for (let i = 0; i < values.length; i++) {
+      const value = values[i];
+      if (value === null || value === undefined) continue;
       this.room(2);
       this.u16(i);
       switch (this.types[i]) {
@@ -204,7 +218,7 @@ export class FeatureWriter {
           this.at += length;
         }
       }
-    });
+    }
     const length = this.at - lengthAt - 4;
     if (length === 0) {
       // No properties: the field is left out, its vtable entry (at 14 from the start) 0.

@@ -185,12 +185,12 @@ export async function* flatGeobufChunks(
   const columns = flatGeobufSelect(layer, crs);
   const writer = new FeatureWriter(header.columns!.map((c) => c.type));
   const keys = header.columns!.map((_, i) => (i === 0 ? 'id' : `c${i - 1}`));
+  const values: unknown[] = new Array(keys.length); // one row's, reused
   for await (const rows of downloadPages<FlatGeobufRow>(db, layer, columns, options.territory, options)) {
-    for (const row of rows)
-      writer.feature(
-        row.wkb,
-        keys.map((key) => row[key]),
-      );
+    for (const row of rows) {
+      for (let i = 0; i < keys.length; i++) values[i] = row[keys[i]!];
+      writer.feature(row.wkb, values);
+    }
     yield writer.take();
   }
 }
