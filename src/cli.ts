@@ -86,16 +86,18 @@ async function main(argv: string[]): Promise<number> {
       );
       bar.start(plots, 0);
       const started = performance.now();
+      const phases: string[] = [];
       const result = await generateFixtures(handle.db, {
         plots,
         seed: values.seed ? Number(values.seed) : undefined,
         onProgress: (n) => bar.update(n),
+        onPhase: (phase, s) => phases.push(`${phase} ${s.toFixed(1)} s`),
       });
       bar.stop();
       const seconds = (performance.now() - started) / 1000;
       console.log(
         `${result.plots} plots in ${result.sites} sites, ` +
-          `${seconds.toFixed(1)} s (${Math.round(result.plots / seconds)} plots/s)`,
+          `${seconds.toFixed(1)} s (${Math.round(result.plots / seconds)} plots/s): ${phases.join(', ')}`,
       );
       return 0;
     }

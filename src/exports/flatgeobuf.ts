@@ -3,7 +3,8 @@
 // The file is written as a stream: magic bytes, a header that states no feature count and no
 // spatial index (header.fbs: features_count 0 = unknown, index_node_size 0 = no index), then
 // the features of each keyset page as they are read, so memory holds one page at a time. Each
-// feature is built from the database's WKB and typed columns, never from GeoJSON (issue #18).
+// feature is written from the database's WKB and typed columns, never from GeoJSON, by
+// fgb-features.ts (issue #18).
 // The header is built here with flatbuffers and flatgeobuf's generated tables: flatgeobuf's
 // own buildHeader names every layer 'L1' and writes no title, description or column
 // description, so a GIS would list every download as "L1".
@@ -16,13 +17,12 @@ import { ColumnType } from 'flatgeobuf/lib/mjs/flat-geobuf/column-type.js';
 import { Crs } from 'flatgeobuf/lib/mjs/flat-geobuf/crs.js';
 import { GeometryType } from 'flatgeobuf/lib/mjs/flat-geobuf/geometry-type.js';
 import { Header } from 'flatgeobuf/lib/mjs/flat-geobuf/header.js';
-import { Feature } from 'flatgeobuf/lib/mjs/flat-geobuf/feature.js';
-import { buildGeometry, type IParsedGeometry } from 'flatgeobuf/lib/mjs/generic/geometry.js';
 import type { HeaderMeta } from 'flatgeobuf/lib/mjs/header-meta.js';
 import type { Database } from '../db/schema.js';
 import type { QueryableType } from '../ogc/collections.js';
 import { crs84, wkbIn, type CrsDefinition } from '../ogc/crs.js';
 import { columnExpression } from '../ogc/filter-sql.js';
+import { FeatureWriter } from './fgb-features.js';
 import { downloadCollection, downloadPages, type DownloadLayer } from './geojson.js';
 
 // FlatGeobuf has no date-only type: a date travels as ISO 8601 text ('2024-03-01') in a
@@ -133,46 +133,6 @@ export function headerBytes(header: HeaderMeta, name: string): Uint8Array {
   return builder.asUint8Array();
 }
 
-/** flatgeobuf's IParsedGeometry as its own parseGeometry returns it: `ends` and `parts` only when there are some. */
-type ParsedGeometry = Omit<IParsedGeometry, 'ends' | 'parts'> & { ends?: number[]; parts?: ParsedGeometry[] };
-
-/** A (multi)polygon's WKB as FlatGeobuf's parsed geometry: one part per polygon, its rings'
- *  coordinates flat in `xy`, `ends` the ring ends in points. Coordinates stay the stored
- *  doubles (FlatGeobuf is binary, as ogr2ogr writes it from PostGIS); the GeoJSON text rounds. */
-export function parseWkbPolygons(wkb: Uint8Array): ParsedGeometry {
-  const view = new DataView(wkb.buffer, wkb.byteOffset, wkb.byteLength);
-  let offset = 0;
-  const header = () => {
-    const little = view.getUint8(offset) === 1;
-    const type = view.getUint32(offset + 1, little);
-    offset += 5;
-    return { little, type };
-  };
-  const polygon = (little: boolean): ParsedGeometry => {
-    const rings = view.getUint32(offset, little);
-    offset += 4;
-    const xy: number[] = [];
-    const ends: number[] = [];
-    for (let r = 0; r < rings; r++) {
-      const points = view.getUint32(offset, little);
-      offset += 4;
-      for (let i = 0; i < points * 2; i++, offset += 8) xy.push(view.getFloat64(offset, little));
-      ends.push(xy.length / 2);
-    }
-    // One ring: no ends, as flatgeobuf writes a polygon without holes.
-    return { xy, ...(ends.length > 1 ? { ends } : {}), type: GeometryType.Polygon };
-  };
-  const top = header();
-  // sites.geom and plots.geom are 2D MultiPolygons (ISO or EWKB type codes would say otherwise).
-  if (top.type === 3) return { xy: [], type: GeometryType.MultiPolygon, parts: [polygon(top.little)] };
-  if (top.type !== 6) throw new Error(`WKB geometry type ${top.type}: a 2D (multi)polygon was expected`);
-  const count = view.getUint32(offset, top.little);
-  offset += 4;
-  const parts: ParsedGeometry[] = [];
-  for (let p = 0; p < count; p++) parts.push(polygon(header().little));
-  return { xy: [], type: GeometryType.MultiPolygon, parts };
-}
-
 interface FlatGeobufRow {
   id: string;
   wkb: Uint8Array;
@@ -189,67 +149,14 @@ function flatGeobufSelect(layer: DownloadLayer, crs: CrsDefinition) {
     ${wkbIn(sql.ref(`t.${collection.geometryColumn}`), crs)} AS wkb, ${sql.join(properties)}`;
 }
 
-// One builder and one property buffer for every feature of the process (features are built
-// synchronously, one at a time): flatgeobuf's buildFeature allocates both per feature and
-// writes the properties byte by byte, which dominated the download's time (issue #18).
-const builder = new flatbuffers.Builder(64 * 1024);
-let propertyBytes = Buffer.alloc(4096);
-
-/** A Feature table (size-prefixed): the properties as header.fbs lays them out (column index,
- *  then the value; a null left out), the geometry from the WKB. */
-function featureBytes(row: FlatGeobufRow, header: HeaderMeta): Uint8Array {
-  let at = 0;
-  const room = (n: number) => {
-    if (at + n <= propertyBytes.length) return;
-    const bigger = Buffer.alloc(Math.max(propertyBytes.length * 2, at + n));
-    propertyBytes.copy(bigger, 0, 0, at);
-    propertyBytes = bigger;
-  };
-  header.columns!.forEach((column, i) => {
-    const value = i === 0 ? row.id : row[`c${i - 1}`];
-    if (value === null || value === undefined) return;
-    room(2);
-    at = propertyBytes.writeUInt16LE(i, at);
-    switch (column.type) {
-      case ColumnType.Bool:
-        room(1);
-        at = propertyBytes.writeUInt8(value ? 1 : 0, at);
-        break;
-      case ColumnType.Int:
-        room(4);
-        at = propertyBytes.writeInt32LE(value as number, at);
-        break;
-      case ColumnType.Double:
-        room(8);
-        at = propertyBytes.writeDoubleLE(value as number, at);
-        break;
-      default: {
-        // String and DateTime: a uint32 byte length, then UTF-8.
-        const text = String(value);
-        const length = Buffer.byteLength(text);
-        room(4 + length);
-        at = propertyBytes.writeUInt32LE(length, at);
-        at += propertyBytes.write(text, at, 'utf8');
-      }
-    }
-  });
-  builder.clear();
-  const properties = at > 0 ? builder.createByteVector(propertyBytes.subarray(0, at)) : 0;
-  const geometry = buildGeometry(builder, parseWkbPolygons(row.wkb) as IParsedGeometry);
-  Feature.startFeature(builder);
-  Feature.addGeometry(builder, geometry);
-  if (properties) Feature.addProperties(builder, properties);
-  builder.finishSizePrefixed(Feature.endFeature(builder));
-  // A copy: the builder's buffer is written over by the next feature.
-  return builder.asUint8Array().slice();
-}
-
 export interface FlatGeobufOptions {
   /** Territoire d'industrie id: its features only. */
   territory?: string;
   /** The layer name GIS tools show (the download's file name without `.fgb`); the layer by default. */
   name?: string;
   pageSize?: number;
+  /** The embedded database: keyset pages rather than a cursor (geojson.ts, downloadPages). */
+  singleConnection?: boolean;
   /** CRS84 (written as EPSG:4326) by default, or a projected CRS. */
   crs?: CrsDefinition;
 }
@@ -276,6 +183,14 @@ export async function* flatGeobufChunks(
   const header = flatGeobufHeader(layer, await describe(db, layer, options.territory, crs), crs);
   yield Buffer.concat([magicbytes, headerBytes(header, options.name ?? layer)]);
   const columns = flatGeobufSelect(layer, crs);
-  for await (const rows of downloadPages<FlatGeobufRow>(db, layer, columns, options.territory, options.pageSize))
-    yield Buffer.concat(rows.map((row) => featureBytes(row, header)));
+  const writer = new FeatureWriter(header.columns!.map((c) => c.type));
+  const keys = header.columns!.map((_, i) => (i === 0 ? 'id' : `c${i - 1}`));
+  const values: unknown[] = new Array(keys.length); // one row's, reused
+  for await (const rows of downloadPages<FlatGeobufRow>(db, layer, columns, options.territory, options)) {
+    for (const row of rows) {
+      for (let i = 0; i < keys.length; i++) values[i] = row[keys[i]!];
+      writer.feature(row.wkb, values);
+    }
+    yield writer.take();
+  }
 }

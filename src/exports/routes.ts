@@ -13,7 +13,7 @@ import { mediaTypes } from '../http/media.js';
 import { territoryId } from '../http/params.js';
 import { problemResponses } from '../http/schemas.js';
 import type { CnigClass } from '../cnig/fields.js';
-import { cnigCrs, contentCrs, crsQuery, downloadCrs, type CrsDefinition } from '../ogc/crs.js';
+import { cnigCrs, contentCrs, crs84, crsQuery, downloadCrs, type CrsDefinition } from '../ogc/crs.js';
 import { cnigCsvChunks } from './cnig-csv.js';
 import { cnigGeoJsonChunks } from './cnig-geojson.js';
 import { flatGeobufChunks } from './flatgeobuf.js';
@@ -85,6 +85,8 @@ interface Download {
     file: string,
     crs: CrsDefinition,
     extensions: boolean,
+    /** The embedded database (one connection): downloads read keyset pages, not a cursor. */
+    singleConnection: boolean,
   ) => ReadableStream<Uint8Array>;
 }
 
@@ -122,7 +124,8 @@ const downloads: Download[] = [
       format: 'geojson',
       summary: `${layer} as one GeoJSON FeatureCollection, for desktop GIS`,
       crs: downloadCrs,
-      body: (db, territory, _file, crs) => textStream(geoJsonChunks(db, layer, territory, crs)),
+      body: (db, territory, _file, crs, _extensions, singleConnection) =>
+        textStream(geoJsonChunks(db, layer, territory, crs, { singleConnection })),
     },
     {
       path: `/${layer}`,
@@ -132,7 +135,8 @@ const downloads: Download[] = [
         `${layer} as FlatGeobuf (EPSG:4326 or the crs asked for, typed columns, no spatial index), ` +
         'for desktop GIS',
       crs: downloadCrs,
-      body: (db, territory, file, crs) => byteStream(flatGeobufChunks(db, layer, { territory, name: file, crs })),
+      body: (db, territory, file, crs, _extensions, singleConnection) =>
+        byteStream(flatGeobufChunks(db, layer, { territory, name: file, crs, singleConnection })),
     },
   ]),
 ];
@@ -161,7 +165,8 @@ export function exportRoutes() {
         await checkTerritory(c, territory);
         const file = `${download.name}${territory ? `-${territory}` : ''}`;
         const extensions = 'extensions' in query && query.extensions === true;
-        return c.body(download.body(c.var.db, territory, file, crs, extensions), 200, {
+        const singleConnection = c.var.backend === 'pglite';
+        return c.body(download.body(c.var.db, territory, file, crs, extensions, singleConnection), 200, {
           'content-type': contentType,
           ...contentCrs(crs),
           'content-disposition': `attachment; filename="${file}.${download.format}"`,
@@ -200,7 +205,8 @@ export function territoryDownloadRoutes() {
         const { id } = c.req.valid('param');
         await checkTerritory(c, id);
         // The OGC whitelist of properties: no buyer or owner name ever leaves here.
-        return c.body(textStream(geoJsonChunks(c.var.db, layer, id)), 200, {
+        const pages = { singleConnection: c.var.backend === 'pglite' };
+        return c.body(textStream(geoJsonChunks(c.var.db, layer, id, crs84, pages)), 200, {
           'content-type': contentType,
           'cache-control': 'no-cache',
         });

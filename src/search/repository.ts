@@ -361,7 +361,12 @@ export async function searchPage<K extends SearchKind>(db: Kysely<Database>, q: 
 export async function* searchChunks<Row = Facts>(
   db: Kysely<Database>,
   statement: RawBuilder<Row>,
-  options: { chunkSize?: number; singleConnection?: boolean } = {},
+  options: {
+    chunkSize?: number;
+    singleConnection?: boolean;
+    /** Plan for reading every row (cursor_tuple_fraction 1), not for the first tenth as a cursor does by default. */
+    readAll?: boolean;
+  } = {},
 ): AsyncGenerator<Row[]> {
   const chunkSize = options.chunkSize ?? 2000;
   if (options.singleConnection) {
@@ -373,6 +378,7 @@ export async function* searchChunks<Row = Facts>(
   try {
     // A streamed export is a long, simple scan: JIT compilation costs more than it saves.
     await sql`SET LOCAL jit = off`.execute(trx);
+    if (options.readAll) await sql`SELECT set_config('cursor_tuple_fraction', '1', true)`.execute(trx);
     // A sorted download sorts every match before its first row: the long limit, not the API's.
     await allowLongStatements(trx);
     await sql`DECLARE search_export NO SCROLL CURSOR FOR ${statement}`.execute(trx);

@@ -17,6 +17,8 @@ import { deserialize } from 'flatgeobuf/lib/mjs/geojson.js';
 import type { HeaderMeta } from 'flatgeobuf/lib/mjs/header-meta.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flatGeobufChunks, flatGeobufHeader, headerBytes } from '../../src/exports/flatgeobuf.js';
+import { geoJsonChunks } from '../../src/exports/geojson.js';
+import { crs84 } from '../../src/ogc/crs.js';
 import { findCollection } from '../../src/ogc/collections.js';
 import { openTestApp, type TestContext } from '../support/app.js';
 import { gdalAvailable } from '../support/interop.js';
@@ -160,7 +162,9 @@ describe('GET /exports/*.fgb', () => {
 
   it('writes one chunk per keyset page, and the pages join into the whole layer', async () => {
     const chunks: Uint8Array[] = [];
-    for await (const chunk of flatGeobufChunks(t.handle.db, 'plots', { territory, pageSize: 7 })) chunks.push(chunk);
+    const singleConnection = t.handle.kind === 'pglite'; // as the route reads
+    for await (const chunk of flatGeobufChunks(t.handle.db, 'plots', { territory, pageSize: 7, singleConnection }))
+      chunks.push(chunk);
     const whole = await decode(
       new Uint8Array(await (await t.get(`/exports/plots.fgb?territory=${territory}`)).arrayBuffer()),
     );
@@ -168,6 +172,43 @@ describe('GET /exports/*.fgb', () => {
     expect(chunks.length).toBe(1 + Math.ceil(whole.features.length / 7));
     const paged = await decode(new Uint8Array(Buffer.concat(chunks)));
     expect(paged.features.map(fromFlatGeobuf)).toEqual(whole.features.map(fromFlatGeobuf));
+  });
+
+  it('writes the same features from one cursor as from keyset pages (the embedded database reads pages)', async () => {
+    const bytes = async (chunks: AsyncIterable<Uint8Array | string>) => {
+      const all: Buffer[] = [];
+      for await (const chunk of chunks) all.push(Buffer.from(chunk));
+      return Buffer.concat(all);
+    };
+    /** The file's features, each as its bytes, sorted (the cursor reads in the table's order). */
+    const fgbFeatures = (file: Buffer) => {
+      const found: string[] = [];
+      for (let at = 8 + 4 + file.readUInt32LE(8); at < file.length; at += 4 + file.readUInt32LE(at))
+        found.push(file.subarray(at, at + 4 + file.readUInt32LE(at)).toString('hex'));
+      return found.sort();
+    };
+    const jsonFeatures = (file: Buffer) => {
+      const { features, ...rest } = JSON.parse(file.toString('utf8')) as FeatureCollection;
+      return { ...rest, features: features.map((f) => JSON.stringify(f)).sort() };
+    };
+    for (const scope of [territory, undefined]) {
+      for (const layer of ['sites', 'plots'] as const) {
+        const fgb = (singleConnection: boolean) =>
+          bytes(flatGeobufChunks(t.handle.db, layer, { territory: scope, pageSize: 10, singleConnection }));
+        const cursor = await fgb(false);
+        const paged = await fgb(true);
+        expect(cursor.length).toBeGreaterThan(1000);
+        expect(cursor.length).toBe(paged.length);
+        const headerEnd = 8 + 4 + cursor.readUInt32LE(8);
+        expect(cursor.subarray(0, headerEnd).equals(paged.subarray(0, headerEnd))).toBe(true);
+        expect(fgbFeatures(cursor), `${layer} ${scope ?? 'France'} .fgb`).toEqual(fgbFeatures(paged));
+        const json = (singleConnection: boolean) =>
+          bytes(geoJsonChunks(t.handle.db, layer, scope, crs84, { pageSize: 10, singleConnection }));
+        expect(jsonFeatures(await json(false)), `${layer} ${scope ?? 'France'} .geojson`).toEqual(
+          jsonFeatures(await json(true)),
+        );
+      }
+    }
   });
 
   it('writes a header of a multiple of 8 bytes whatever the lengths of the layer name, title and description', () => {
