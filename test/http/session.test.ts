@@ -77,7 +77,9 @@ describe('sign-in', () => {
     expect(set).toMatch(/Path=\//);
     expect(set).toMatch(/Max-Age=7200/);
     expect(set).not.toMatch(/Secure/);
-    const secret = keys.labeller.split('_')[2]!;
+    // fnc_<8-character prefix>_<secret>: the secret is base64url and may itself hold '_'.
+    const secret = /^fnc_[a-z0-9]{8}_(.+)$/.exec(keys.labeller)![1]!;
+    expect(secret).toHaveLength(27);
     expect(set).not.toContain(secret);
     expect(set).not.toContain(keys.labeller);
     // The cookie stands for the key on a restricted read.
