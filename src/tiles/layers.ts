@@ -118,12 +118,15 @@ const territories: TileLayer = {
   },
 };
 
-/** Sites are drawn from zoom 10 (a 30 ha site is then ~10 px across in France); below, grid clusters. */
-const SITE_CLUSTER_BELOW = 10;
+/**
+ * Sites are drawn from zoom 11 (a 30 ha site is then ~10 px across in France); below, grid
+ * clusters (sql/018: at z10 the densest tile carried 1,500 site polygons of a few pixels each).
+ */
+const SITE_CLUSTER_BELOW = 11;
 
 const sites: TileLayer = {
   id: 'sites',
-  description: 'Sites économiques (CNIG site-eco); grid clusters below zoom 10',
+  description: 'Sites économiques (CNIG site-eco); grid clusters below zoom 11',
   minzoom: 5,
   maxzoom: 16,
   featureCap: 1500,

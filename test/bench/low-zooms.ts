@@ -135,7 +135,7 @@ for (const [z, v] of [...byZoom].sort((a, b) => a[0] - b[0]))
   );
 const belowTen = [...byZoom].filter(([z]) => z < 10).flatMap(([, v]) => v.api);
 console.log(`API z5–z9 only  p50 ${ms(quantile(belowTen, 0.5))}  p95 ${ms(quantile(belowTen, 0.95))}`);
-// At z10 the sites are polygons (SITE_CLUSTER_BELOW): the clusters there are plots and brownfields.
+// z10 without the territories: since sql/018 every other layer is clusters there (sites too).
 const clusterLayersAtTen = tiles
   .filter((t) => t.q.z === 10)
   .map(({ q, territory }) =>

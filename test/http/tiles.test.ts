@@ -305,6 +305,7 @@ describe('grid clusters below the polygon zooms', () => {
   it('the cluster tiles of one zoom add up to the whole layer, each cluster id naming a cell of its tile', async () => {
     for (const [layer, z] of [
       ['sites', 6],
+      ['sites', 10],
       ['plots', 10],
     ] as const) {
       const { rows } = await sql<{ lon: number; lat: number }>`
