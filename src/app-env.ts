@@ -33,6 +33,9 @@ export interface AppDeps {
   /** Answer cached tiles before the middleware (src/tiles/fast-path.ts; default true). false:
    *  every tile through its route (the tests compare both answers). */
   tileFastPath?: boolean;
+  /** Whether a tile built for a request goes out plain even to a gzip client, now (the cores are
+   *  saturated: src/http/cpu-load.ts, FONCIER_TILE_GZIP_MAX_CPU); default never. */
+  shedTileGzip?: () => boolean;
   /** Largest POST /imports body in bytes (default 100 MB; tests lower it). */
   maxImportBytes?: number;
   /** The app's one clock (src/clock.ts); the system clock unless pinned (FONCIER_TODAY, tests). */
@@ -73,6 +76,8 @@ export interface AppEnv {
     clock: Clock;
     maxBodyBytes: number;
     maxUploadBytes: number;
+    /** AppDeps.shedTileGzip: send a tile just built without gzip (tiles/routes.ts). */
+    shedTileGzip: () => boolean;
     /** The key that signs session cookies and their CSRF tokens (web/session.ts). */
     sessionSecret: string;
     /** The web session of a request signed in by cookie; null for Bearer and anonymous requests. */

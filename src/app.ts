@@ -40,6 +40,8 @@ import { labellingPages } from './web/labelling/routes.js';
 
 export type { AppDeps, AppEnv } from './app-env.js';
 
+const never = () => false;
+
 export function createApp(deps: AppDeps) {
   const logger = deps.logger ?? silentLogger;
   const changes = deps.changes ?? new ChangeFeed();
@@ -48,6 +50,7 @@ export function createApp(deps: AppDeps) {
   const failureLimiter = deps.failureLimiter ?? new FailureLimiter();
   const trustProxy = deps.trustProxy ?? false;
   const maxUploadBytes = deps.maxUploadBytes ?? defaultMaxUploadBytes;
+  const shedTileGzip = deps.shedTileGzip ?? never;
   const app = new OpenAPIHono<AppEnv>({ defaultHook });
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
@@ -74,6 +77,7 @@ export function createApp(deps: AppDeps) {
     c.set('clock', clock);
     c.set('maxBodyBytes', deps.maxBodyBytes ?? defaultMaxBodyBytes);
     c.set('maxUploadBytes', maxUploadBytes);
+    c.set('shedTileGzip', shedTileGzip);
     const started = performance.now();
     await next();
     logger.debug('request', {

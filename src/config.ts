@@ -74,6 +74,9 @@ const configSchema = z.object({
     emptyToUndefined,
     z.coerce.number().int().min(65_536).default(defaultMaxUploadBytes),
   ),
+  // A tile built for a request goes out plain, not gzipped, while the machine's CPU is at least
+  // this busy (percent; 100: always gzip). Cached hits stay gzipped.
+  FONCIER_TILE_GZIP_MAX_CPU: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(100).default(90)),
   // 32 characters at least: the HMAC key of every session cookie.
   FONCIER_SESSION_SECRET: z.preprocess(
     emptyToUndefined,
@@ -114,6 +117,8 @@ export interface Config {
   sessionSecret: string | undefined;
   /** Largest evidence document of a labelling dossier, in bytes. */
   maxUploadBytes: number;
+  /** Share of the machine's CPU (0–1) from which tiles just built are sent plain (1: never). */
+  tileGzipMaxCpu: number;
 }
 
 export class ConfigError extends Error {
@@ -154,5 +159,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     basemapStyleUrl: c.FONCIER_BASEMAP_STYLE_URL === 'none' ? undefined : c.FONCIER_BASEMAP_STYLE_URL,
     sessionSecret: c.FONCIER_SESSION_SECRET,
     maxUploadBytes: c.FONCIER_MAX_UPLOAD_BYTES,
+    tileGzipMaxCpu: c.FONCIER_TILE_GZIP_MAX_CPU / 100,
   };
 }

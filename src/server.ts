@@ -7,6 +7,7 @@ import { fixedClock, systemClock } from './clock.js';
 import { loadConfig } from './config.js';
 import { bootstrapDatabase } from './db/bootstrap.js';
 import { SqlFileMigrationProvider } from './db/migrate.js';
+import { machineCpuLoad, shedAbove } from './http/cpu-load.js';
 import { createNodeServer, listen } from './http/node-server.js';
 import { recoverInterruptedImports } from './importers/recovery.js';
 import { createLogger } from './logger.js';
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
     basemapStyleUrl: config.basemapStyleUrl,
     sessionSecret: config.sessionSecret,
     maxUploadBytes: config.maxUploadBytes,
+    shedTileGzip: shedAbove(machineCpuLoad(), config.tileGzipMaxCpu),
   });
   const server = createNodeServer(app.fetch, logger);
   const info = await listen(server, config.port, config.host);

@@ -90,11 +90,13 @@ async function renderTile(
   const stats = { hits: 0, misses: 0 };
   // A versioned URL is kept for a day: it must not get a tile cached from older data.
   const bytes = await source.tile(zoom, x, y, { territory, stats, version: v === undefined ? 0 : parseDataVersion(v) });
-  const answer = await tileAnswer(bytes, stats.misses === 0, {
-    v,
-    acceptEncoding: c.req.header('accept-encoding'),
-    ifNoneMatch: c.req.header('if-none-match'),
-  });
+  const hit = stats.misses === 0;
+  const answer = await tileAnswer(
+    bytes,
+    hit,
+    { v, acceptEncoding: c.req.header('accept-encoding'), ifNoneMatch: c.req.header('if-none-match') },
+    !hit && c.var.shedTileGzip(),
+  );
   if (answer.status !== 200) return c.body(null, answer.status, answer.headers);
   return c.body(answer.body as Uint8Array<ArrayBuffer>, 200, answer.headers);
 }

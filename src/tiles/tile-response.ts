@@ -62,8 +62,18 @@ export interface TileConditions {
   ifNoneMatch: string | undefined;
 }
 
-/** The answer for a tile's bytes (null: no feature, 204); `hit`: no layer tile was built. */
-export async function tileAnswer(bytes: Uint8Array | null, hit: boolean, request: TileConditions): Promise<TileAnswer> {
+/**
+ * The answer for a tile's bytes (null: no feature, 204); `hit`: no layer tile was built.
+ * `shedGzip`: a tile just built goes out plain even to a client that takes gzip (the machine's
+ * cores are saturated, src/http/cpu-load.ts); its gzip is made by the first hit that asks, and
+ * kept. The plain bytes are a representation of the URL like the other (Vary, their own ETag).
+ */
+export async function tileAnswer(
+  bytes: Uint8Array | null,
+  hit: boolean,
+  request: TileConditions,
+  shedGzip = false,
+): Promise<TileAnswer> {
   const headers: Record<string, string> = {
     // A versioned URL (from TileJSON) changes when the data does; a bare one must revalidate.
     'cache-control':
@@ -72,7 +82,9 @@ export async function tileAnswer(bytes: Uint8Array | null, hit: boolean, request
     vary: 'accept-encoding',
   };
   if (!bytes) return { status: 204, headers, body: null };
-  const encoding = acceptsGzip(request.acceptEncoding) ? 'gzip' : 'identity';
+  // Shed only a tile that has no gzip yet: one already made (or being made) costs nothing more.
+  const shed = shedGzip && !hit && !gzipped.has(bytes);
+  const encoding = acceptsGzip(request.acceptEncoding) && !shed ? 'gzip' : 'identity';
   headers.etag = await entityTagOf(bytes, encoding);
   if (noneMatch(request.ifNoneMatch, headers.etag)) return { status: 304, headers, body: null };
   headers['content-type'] = mediaTypes.mvt;

@@ -11,7 +11,9 @@
 //      same ST_AsMVT statements directly (each connection its tile's statements in turn); tiles/s,
 //      p99 and their ratio (target ≥ 0.8). Clients ask for gzip, as MapLibre does
 //      (BENCH_GZIP=0: identity); with gzip, also against the raw statements followed by zlib's
-//      gzip of each tile (what any server owes such a client), run right after.
+//      gzip of each tile (what any server owes such a client), run right after. Foncier sheds
+//      gzip as src/server.ts does (a tile just built goes out plain while the machine's CPU is
+//      ≥ 90 % busy; the share sent plain is printed), and runs again never shedding.
 // The order of the two sides alternates between rounds; `uptime`'s load is printed with each.
 // Medians over the rounds; BENCH_ONLY=cached or uncached runs one half. BENCH_POOL sets Foncier's pool (default: DATABASE_POOL_MAX's, 10).
 import { execFileSync, spawn } from 'node:child_process';
@@ -25,6 +27,8 @@ import { Hono } from 'hono';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { createApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { machineCpuLoad, shedAbove } from '../../src/http/cpu-load.js';
 import { openPostgres } from '../../src/db/open.js';
 import { createNodeServer, listen } from '../../src/http/node-server.js';
 import { tileLayers } from '../../src/tiles/layers.js';
@@ -136,10 +140,26 @@ const bareServer = serve({ fetch: bare.fetch, port: 0, hostname: '127.0.0.1' });
 await new Promise((resolve) => bareServer.once('listening', resolve));
 const barePort = (bareServer.address() as { port: number }).port;
 
-// Uncached: Foncier with its tile cache off, on its own server.
-const uncachedApp = createApp({ db: handle.db, backend: 'postgres', tileCacheBytes: 0 });
+// Uncached: Foncier with its tile cache off, on its own server, shedding gzip as src/server.ts does
+// (FONCIER_TILE_GZIP_MAX_CPU's default), the tiles it sent plain counted; and the same app never
+// shedding (every tile gzipped), on another server.
+const shedding = { plain: 0, gzip: 0 };
+const shedAtDefault = shedAbove(machineCpuLoad(), loadConfig({}).tileGzipMaxCpu);
+const uncachedApp = createApp({
+  db: handle.db,
+  backend: 'postgres',
+  tileCacheBytes: 0,
+  shedTileGzip: () => {
+    const shed = shedAtDefault();
+    shedding[shed ? 'plain' : 'gzip']++;
+    return shed;
+  },
+});
 const uncachedServer = createNodeServer(uncachedApp.fetch);
 const uncachedPort = (await listen(uncachedServer, 0, '127.0.0.1')).port;
+const alwaysGzipApp = createApp({ db: handle.db, backend: 'postgres', tileCacheBytes: 0 });
+const alwaysGzipServer = createNodeServer(alwaysGzipApp.fetch);
+const alwaysGzipPort = (await listen(alwaysGzipServer, 0, '127.0.0.1')).port;
 const random = (() => {
   let s = 7;
   return () => {
@@ -177,6 +197,8 @@ interface Run {
   rps: number;
   p99: number;
   non2xx: number;
+  /** Bytes a second on the wire (wrk's Transfer/sec; unknown for the raw side). */
+  transfer?: string;
 }
 
 function parseWrk(out: string): Run {
@@ -184,7 +206,7 @@ function parseWrk(out: string): Run {
   const p99 = /\s99%\s+([\d.]+)(us|ms|s)/.exec(out);
   const unit = { us: 0.001, ms: 1, s: 1000 }[p99?.[2] as 'ms'] ?? Number.NaN;
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
-  return { rps, p99: Number(p99?.[1]) * unit, non2xx };
+  return { rps, p99: Number(p99?.[1]) * unit, non2xx, transfer: /Transfer\/sec:\s+(\S+)/.exec(out)?.[1] };
 }
 
 /** wrk in its own process (it does not share this event loop with the servers). */
@@ -209,8 +231,16 @@ const cachedRun = (port: number, path: string) =>
     `http://127.0.0.1:${port}${path}`,
   ]);
 
-const uncachedRun = () =>
-  wrk(['-t2', `-c${clients}`, `-d${seconds}s`, '-s', script, `http://127.0.0.1:${uncachedPort}`]);
+const uncachedRun = (port = uncachedPort) =>
+  wrk(['-t2', `-c${clients}`, `-d${seconds}s`, '-s', script, `http://127.0.0.1:${port}`]);
+
+/** The share of the tiles built during `run` that went out plain to a client asking for gzip. */
+async function plainShare<T>(run: () => Promise<T>): Promise<[T, number]> {
+  const before = { ...shedding };
+  const result = await run();
+  const plain = shedding.plain - before.plain;
+  return [result, plain / Math.max(1, plain + shedding.gzip - before.gzip)];
+}
 
 /** 20 pg connections, each taking the next tile and running its statements in turn, for `seconds`. */
 async function rawRun(offset: number, compress = false): Promise<Run> {
@@ -246,7 +276,8 @@ async function rawRun(offset: number, compress = false): Promise<Run> {
   return { rps: latencies.length / elapsed, p99: quantile(latencies, 0.99), non2xx: 0 };
 }
 
-const fmt = (r: Run) => `${Math.round(r.rps)}/s p99 ${r.p99.toFixed(1)} ms${r.non2xx ? ` (${r.non2xx} non-2xx)` : ''}`;
+const fmt = (r: Run) =>
+  `${Math.round(r.rps)}/s p99 ${r.p99.toFixed(1)} ms${r.transfer ? ` ${r.transfer}/s` : ''}${r.non2xx ? ` (${r.non2xx} non-2xx)` : ''}`;
 const results = new Map<string, { foncier: Run[]; reference: Run[]; ratios: number[] }>();
 const record = (name: string, foncier: Run, reference: Run) => {
   const entry = results.get(name) ?? { foncier: [], reference: [], ratios: [] };
@@ -277,13 +308,25 @@ for (let round = 0; round < rounds; round++) {
     record(`cached ${t.label}, fast path off, vs bare Hono`, r!, b!);
   }
   if (only === 'cached') continue;
-  const offset = round * 2000;
-  const [f, r] = foncierFirst
-    ? [await uncachedRun(), await rawRun(offset)]
-    : [await rawRun(offset), await uncachedRun()].reverse();
-  record(`uncached, ${clients} clients vs raw pg`, f!, r!);
-  // What any server owes a client asking for gzip: the same statements, then zlib's gzip.
-  if (gzip) record(`uncached, ${clients} clients vs raw pg + gzip`, f!, await rawRun(offset + 1000, true));
+  const offset = round * 3000;
+  let foncier: [Run, number];
+  let r: Run;
+  if (foncierFirst) {
+    foncier = await plainShare(() => uncachedRun());
+    r = await rawRun(offset);
+  } else {
+    r = await rawRun(offset);
+    foncier = await plainShare(() => uncachedRun());
+  }
+  const [f, plain] = foncier;
+  record(`uncached, ${clients} clients vs raw pg`, f, r);
+  if (!gzip) continue;
+  console.log(`    (${(plain * 100).toFixed(0)} % of the tiles built sent plain: gzip shed at the CPU's load)`);
+  // Never shedding, every tile gzipped: against raw pg, and against what any server owes a
+  // client asking for gzip, the same statements followed by zlib's gzip.
+  const g = await uncachedRun(alwaysGzipPort);
+  record(`uncached, ${clients} clients, always gzip, vs raw pg`, g, r);
+  record(`uncached, ${clients} clients, always gzip, vs raw pg + gzip`, g, await rawRun(offset + 1500, true));
 }
 
 console.log(`medians over ${rounds} rounds (${load()}):`);
@@ -299,7 +342,7 @@ console.log(execFileSync('uptime').toString().trim());
 
 rmSync(workDir, { recursive: true, force: true });
 await Promise.all(
-  [cachedServer, routedServer, bareServer, uncachedServer].map(
+  [cachedServer, routedServer, bareServer, uncachedServer, alwaysGzipServer].map(
     (s) => new Promise((resolve) => s.close(() => resolve(null))),
   ),
 );

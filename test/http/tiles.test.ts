@@ -124,6 +124,47 @@ describe('GET /tiles/{layer}/{z}/{x}/{y}.mvt', () => {
     expect(new Uint8Array(body)).toEqual(plain);
   });
 
+  it('sends a tile it has just built plain while the cores are saturated, and gzipped from its first hit on', async () => {
+    let saturated = true;
+    let asked = 0;
+    const app = createApp({
+      clock: testClock,
+      db: t.handle.db,
+      backend: t.handle.kind,
+      failureLimiter: new FailureLimiter({ maxFailures: 1e6, windowMs: 60_000 }),
+      shedTileGzip: () => {
+        asked++;
+        return saturated;
+      },
+    });
+    const gzip = { headers: { 'accept-encoding': 'gzip' } };
+    const { z, x, y } = plotTile(15);
+    const path = `http://localhost/tiles/${z}/${x}/${y}.mvt`;
+    const shed = await app.request(path, gzip);
+    expect(shed.status).toBe(200);
+    expect(shed.headers.get('x-tile-cache')).toBe('miss');
+    expect(shed.headers.get('content-encoding')).toBeNull();
+    expect(shed.headers.get('vary')).toContain('accept-encoding');
+    const plain = new Uint8Array(await shed.arrayBuffer());
+    // The plain representation, with the plain bytes' tag (the one a client without gzip gets).
+    const identity = await app.request(path);
+    expect(shed.headers.get('etag')).toBe(identity.headers.get('etag'));
+    expect(new Uint8Array(await identity.arrayBuffer())).toEqual(plain);
+    // A hit is gzipped whatever the load, and the load is not asked for it.
+    const before = asked;
+    const hit = await app.request(path, gzip);
+    expect(hit.headers.get('x-tile-cache')).toBe('hit');
+    expect(hit.headers.get('content-encoding')).toBe('gzip');
+    expect(new Uint8Array(gunzipSync(new Uint8Array(await hit.arrayBuffer())))).toEqual(plain);
+    expect(asked).toBe(before);
+    // Below the threshold a tile just built is gzipped at once.
+    saturated = false;
+    const next = plotTile(14);
+    const zipped = await app.request(`http://localhost/tiles/${next.z}/${next.x}/${next.y}.mvt`, gzip);
+    expect(zipped.headers.get('x-tile-cache')).toBe('miss');
+    expect(zipped.headers.get('content-encoding')).toBe('gzip');
+  });
+
   it('gives the gzip and the plain tile distinct strong ETags and compares If-None-Match lists and weak tags', async () => {
     const { z, x, y } = plotTile(14);
     const path = `/tiles/${z}/${x}/${y}.mvt`;

@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from '../../src/config.js';
 import { createRandom, seedFrom } from '../../src/fixtures/random.js';
 import { rectangleEwkt } from '../../src/fixtures/catalogue.js';
 import { AppError, problemDocument, ValidationError } from '../../src/http/errors.js';
+import { machineCpuLoad, shedAbove } from '../../src/http/cpu-load.js';
 
 describe('configuration', () => {
   it('defaults to port 8787, the .data directory and the embedded database', () => {
@@ -23,6 +24,12 @@ describe('configuration', () => {
     expect(loadConfig({ FONCIER_MAX_BODY_BYTES: '2097152' }).maxBodyBytes).toBe(2_097_152);
     expect(() => loadConfig({ FONCIER_MAX_BODY_BYTES: '1000' })).toThrow(/FONCIER_MAX_BODY_BYTES/);
     expect(() => loadConfig({ FONCIER_MAX_BODY_BYTES: '8MB' })).toThrow(/FONCIER_MAX_BODY_BYTES/);
+  });
+  it('sheds the gzip of tiles just built from 90 % of the CPU unless FONCIER_TILE_GZIP_MAX_CPU says otherwise', () => {
+    expect(loadConfig({}).tileGzipMaxCpu).toBe(0.9);
+    expect(loadConfig({ FONCIER_TILE_GZIP_MAX_CPU: '100' }).tileGzipMaxCpu).toBe(1);
+    for (const wrong of ['0', '101', '85.5', 'high'])
+      expect(() => loadConfig({ FONCIER_TILE_GZIP_MAX_CPU: wrong })).toThrow(/FONCIER_TILE_GZIP_MAX_CPU/);
   });
   it('accepts a PostgreSQL URL', () => {
     expect(loadConfig({ DATABASE_URL: 'postgres://u@localhost:5432/foncier' }).databaseUrl).toBe(
@@ -60,5 +67,28 @@ describe('fixture randomness', () => {
     expect(ewkt.startsWith('SRID=4326;MULTIPOLYGON(((')).toBe(true);
     const coords = ewkt.slice(ewkt.indexOf('(((') + 3, -3).split(',');
     expect(coords[0]).toBe(coords[coords.length - 1]);
+  });
+});
+
+describe('the machine CPU load that tile gzip is shed at', () => {
+  it('is a share of every core read at most once an interval, held between reads', async () => {
+    let now = 0;
+    const load = machineCpuLoad(1000, () => now);
+    expect(load.busy()).toBe(0); // nothing measured yet
+    const until = performance.now() + 30;
+    while (performance.now() < until); // some CPU time for the sample to see
+    now = 1000;
+    const share = load.busy();
+    expect(share).toBeGreaterThan(0);
+    expect(share).toBeLessThanOrEqual(1);
+    now = 1999; // within the interval: the same figure, os.cpus() not read again
+    expect(load.busy()).toBe(share);
+  });
+  it('sheds at and above its threshold, and never at 100 %', () => {
+    const at = (busy: number) => ({ busy: () => busy });
+    expect(shedAbove(at(0.95), 0.9)()).toBe(true);
+    expect(shedAbove(at(0.9), 0.9)()).toBe(true);
+    expect(shedAbove(at(0.5), 0.9)()).toBe(false);
+    expect(shedAbove(at(1), 1)()).toBe(false);
   });
 });
