@@ -145,11 +145,18 @@ export async function importCnig(
   }
   const totals = { accepted: 0, created: 0, updated: 0, unchanged: 0 };
   let indexesRebuilt = false;
+  let phaseStarted = performance.now();
+  const phase = (name: string) => {
+    const now = performance.now();
+    options.onPhase?.(name, now - phaseStarted);
+    phaseStarted = now;
+  };
   const { written } = await inImportTransaction(db, report, async (trx) => {
     const finishBulkLoad = options.dryRun
       ? undefined
       : await prepareBulkLoad(trx, kind === 'site-eco' ? 'sites' : 'plots', path, options.indexes);
     await createStaging(trx, kind);
+    phase('prepare');
     // The database copies batch N while this process reads and validates batch N+1: one COPY
     // in flight at most, so memory stays flat and a slow database slows the reader.
     let inFlight: Promise<void> = Promise.resolve();
@@ -183,22 +190,28 @@ export async function importCnig(
       await inFlight;
     }
     if (failure) throw failure;
+    phase('read, validate, COPY');
     await analyzeStaging(trx);
     for (const r of await removeDuplicates(trx, kind)) report.reject(r.row, r.column, r.reason, r.value);
     if (kind === 'terrain-eco') await resolveParcels(trx, report);
+    phase('analyze, duplicates, parcels');
     const result = await writeStaged(trx, kind, options.scope);
+    phase('checks and upsert');
     for (const r of result.rejected) report.reject(r.row, r.column, r.reason, r.value ?? undefined);
     totals.accepted = result.accepted;
     totals.created = result.created;
     totals.updated = result.updated;
     totals.unchanged = result.unchanged;
     if (kind === 'terrain-eco') await warnOfChecks(trx, report);
+    phase('quality warnings');
     // A load that will roll back (rejections, all-or-nothing) gets its indexes back from the rollback.
     if (finishBulkLoad && report.shouldWrite) {
       await finishBulkLoad();
       indexesRebuilt = true;
+      phase('indexes, foreign keys, offers');
     }
   });
+  phase('commit');
   return report.finish({
     accepted: totals.accepted,
     inserted: totals.created,

@@ -40,6 +40,8 @@ export interface ImportOptions {
    */
   indexes?: 'auto' | 'keep' | 'rebuild';
   onProgress?: (rowsRead: number) => void;
+  /** Each phase of a CNIG import as it ends, with its milliseconds (the import bench prints them). */
+  onPhase?: (phase: string, ms: number) => void;
   /**
    * CNIG imports by an editor: the key's territories. A row outside them (or updating a stored
    * row outside them) is rejected with the reason; nothing outside is touched.

@@ -18,6 +18,7 @@
 // Medians over the rounds; BENCH_ONLY=cached or uncached runs one half. BENCH_POOL sets Foncier's pool (default: DATABASE_POOL_MAX's, 10).
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -85,22 +86,33 @@ const cachedApp = createApp({ db: handle.db, backend: 'postgres', tileCacheBytes
 const cachedServer = createNodeServer(cachedApp.fetch);
 const cachedPort = (await listen(cachedServer, 0, '127.0.0.1')).port;
 
+/** A GET's status, headers and body as sent (fetch would gunzip the body, not the headers). */
+function rawGet(url: string, headers: Record<string, string>) {
+  return new Promise<{ status: number; headers: Record<string, string>; bytes: Uint8Array }>((resolve, reject) => {
+    httpGet(url, { headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        const kept: Record<string, string> = {};
+        for (const [name, value] of Object.entries(res.headers))
+          if (typeof value === 'string' && !['date', 'content-length', 'connection', 'keep-alive'].includes(name))
+            kept[name] = value;
+        resolve({ status: res.statusCode ?? 0, headers: kept, bytes: new Uint8Array(Buffer.concat(chunks)) });
+      });
+      res.on('error', reject);
+    }).on('error', reject);
+  });
+}
+
 /** The cached tile whose bytes on the wire come nearest `target`, and its response headers. */
 async function pickTile(target: number, candidates: TileCoord[]) {
   let best: { path: string; bytes: Uint8Array; headers: Record<string, string> } | undefined;
   for (const q of candidates) {
     const path = `${tilePath(q)}?v=${version}`;
-    const res = await fetch(`http://127.0.0.1:${cachedPort}${path}`, { headers: encodingHeaders });
-    const bytes = new Uint8Array(await res.arrayBuffer());
+    const res = await rawGet(`http://127.0.0.1:${cachedPort}${path}`, encodingHeaders);
     if (res.status !== 200) continue;
-    if (!best || Math.abs(bytes.byteLength - target) < Math.abs(best.bytes.byteLength - target)) {
-      const headers: Record<string, string> = {};
-      res.headers.forEach((value, name) => {
-        if (name !== 'date' && name !== 'content-length' && name !== 'connection' && name !== 'keep-alive')
-          headers[name] = value;
-      });
-      best = { path, bytes, headers };
-    }
+    if (!best || Math.abs(res.bytes.byteLength - target) < Math.abs(best.bytes.byteLength - target))
+      best = { path, bytes: res.bytes, headers: res.headers };
   }
   if (!best) throw new Error('no tile found');
   return best;

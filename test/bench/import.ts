@@ -141,6 +141,7 @@ out.end();
 await once(out, 'finish');
 
 /** The importer, with the time per 2,000 rows read and RSS sampled as rows stream through. */
+const phases = new Map<string, number[]>();
 async function importerRound(): Promise<{ seconds: number; batchTimes: number[]; rss: number[] }> {
   const batchTimes: number[] = [];
   const rss: number[] = [];
@@ -148,6 +149,7 @@ async function importerRound(): Promise<{ seconds: number; batchTimes: number[];
   const started = performance.now();
   const report = await importCnig(handle.db, 'terrain-eco', file, {
     indexes,
+    onPhase: (name, ms) => phases.set(name, [...(phases.get(name) ?? []), ms]),
     onProgress: (n) => {
       if (n % 2_000 !== 0) return;
       const now = performance.now();
@@ -226,6 +228,9 @@ console.log(
     `per 2,000 rows read median ${median(batchTimes).toFixed(0)} ms, p95 ${p95(batchTimes).toFixed(0)} ms`,
 );
 console.log(`  ogr2ogr:  median ${o.toFixed(1)} s, p95 ${p95(ogr).toFixed(1)} s, ${Math.round(total / o)} features/s`);
+console.log(
+  `  importer phases (medians): ${[...phases].map(([name, ms]) => `${name} ${(median(ms) / 1000).toFixed(2)} s`).join('; ')}`,
+);
 console.log(`  RSS every 20,000 rows: ${rss.length ? `${mb(Math.min(...rss))} … ${mb(Math.max(...rss))}` : 'n/a'}`);
 console.log(
   `  ratio importer / ogr2ogr features/s: ${(o / i).toFixed(2)} (target ≥ 0.7), medians of ${runs}; ` +
