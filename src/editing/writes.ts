@@ -75,6 +75,20 @@ async function afterCommit(
     before: (before?.geometry as PolygonalGeometry | undefined) ?? null,
     after: (after?.geometry as PolygonalGeometry | undefined) ?? null,
   });
+  if (entity === 'site' && before && after && before.epciSiren !== after.epciSiren) {
+    // Another EPCI puts the site's plots in other territories: their `?territory=` tiles change
+    // though the plots did not move (other instances hear it from sql/020).
+    const plots = await ctx.db
+      .selectFrom('plots')
+      .select((eb) => ['id', asGeoJson(eb.ref('geom')).as('geometry')])
+      .where('siteId', '=', id)
+      .where('deletedAt', 'is', null)
+      .execute();
+    for (const plot of plots) {
+      const geometry = plot.geometry as PolygonalGeometry;
+      ctx.changes.publish({ entity: 'plot', id: plot.id, action: 'update', before: geometry, after: geometry });
+    }
+  }
   if (entity === 'plot') {
     // A plot write changes its site's offer (sql/012 triggers): the site is drawn with it.
     const siteIds = [...new Set([before?.siteId, after?.siteId].filter((v): v is string => typeof v === 'string'))];

@@ -56,8 +56,10 @@ async function plotOf(territoryOffset: number): Promise<Plot> {
   return { id, tile: tileAt(lon, lat, 14) };
 }
 
-async function tile(server: keyof typeof PORTS, { z, x, y }: TileCoord) {
-  const res = await fetch(`http://127.0.0.1:${PORTS[server]}/tiles/${z}/${x}/${y}.mvt`, {
+/** The composite tile, or with `query` (e.g. `?territory=`) and `layer` one layer's. */
+async function tile(server: keyof typeof PORTS, { z, x, y }: TileCoord, query = '', layer = '') {
+  const path = `/tiles/${layer ? `${layer}/` : ''}${z}/${x}/${y}.mvt${query}`;
+  const res = await fetch(`http://127.0.0.1:${PORTS[server]}${path}`, {
     headers: { 'accept-encoding': 'identity' },
   });
   expect(res.status).toBe(200);
@@ -65,10 +67,10 @@ async function tile(server: keyof typeof PORTS, { z, x, y }: TileCoord) {
 }
 
 /** Polls until B answers the tile from the database again (its cached copy dropped), 10 s at most. */
-async function missOnB(coord: TileCoord) {
+async function missOnB(coord: TileCoord, query = '', layer = '') {
   const until = Date.now() + 10_000;
   for (;;) {
-    const answer = await tile('b', coord);
+    const answer = await tile('b', coord, query, layer);
     if (answer.cache === 'miss' || Date.now() > until) return answer;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -128,5 +130,48 @@ describe.skipIf(!onPostgres)('two servers on one database', () => {
     expect((await tile('a', written.tile)).cache).toBe('miss');
     expect((await tile('a', unrelated.tile)).cache).toBe('hit');
     expect((await tile('b', unrelated.tile)).cache).toBe('hit');
+  });
+
+  it("a site carried to another territory by another process drops both servers' territory tiles of its plots (sql/020)", async () => {
+    const written = await plotOf(4);
+    const { rows } = await sql<{ siteId: string; territory: string; epciSiren: string; elsewhere: string }>`
+      SELECT s.id AS site_id, te.territory_id AS territory, s.epci_siren,
+        (SELECT o.epci_siren FROM territory_epci o
+         WHERE o.epci_siren NOT IN (SELECT epci_siren FROM territory_epci WHERE territory_id = te.territory_id)
+         ORDER BY o.epci_siren LIMIT 1) AS elsewhere
+      FROM plots p JOIN sites s ON s.id = p.site_id JOIN territory_epci te ON te.epci_siren = s.epci_siren
+      WHERE p.id = ${written.id} ORDER BY te.territory_id LIMIT 1`.execute(handle.db);
+    const { siteId, territory, epciSiren, elsewhere } = rows[0]!;
+    const query = `?territory=${territory}`;
+    // Its z12 tile: the plots' clusters, which count every plot however small.
+    const clusters = { z: 12, x: written.tile.x >> 2, y: written.tile.y >> 2 };
+    const unrelated = await plotOf(1);
+    // The plots layer alone: the site's own box (sql/015) drops the composite tiles it meets.
+    for (const server of ['a', 'b'] as const) {
+      await tile(server, clusters, query, 'plots');
+      expect((await tile(server, clusters, query, 'plots')).cache).toBe('hit');
+      await tile(server, unrelated.tile);
+    }
+    // The plots stay where they are; only their site's EPCI changes.
+    await sql`UPDATE sites SET epci_siren = ${elsewhere} WHERE id = ${siteId}`.execute(handle.db);
+    expect((await missOnB(clusters, query, 'plots')).cache).toBe('miss');
+    expect((await tile('a', clusters, query, 'plots')).cache).toBe('miss');
+    expect((await tile('b', unrelated.tile)).cache).toBe('hit');
+    await sql`UPDATE sites SET epci_siren = ${epciSiren} WHERE id = ${siteId}`.execute(handle.db);
+  });
+
+  it("boundaries written by another process (an import of communes) reset both servers' caches (sql/020)", async () => {
+    const cached = await plotOf(5);
+    for (const server of ['a', 'b'] as const) {
+      await tile(server, cached.tile);
+      expect((await tile(server, cached.tile)).cache).toBe('hit');
+    }
+    // A statement that writes no row resets nothing.
+    await sql`UPDATE communes SET name = name WHERE insee = 'none'`.execute(handle.db);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await tile('b', cached.tile)).cache).toBe('hit');
+    await sql`UPDATE communes SET name = name WHERE insee = (SELECT min(insee) FROM communes)`.execute(handle.db);
+    expect((await missOnB(cached.tile)).cache).toBe('miss');
+    expect((await tile('a', cached.tile)).cache).toBe('miss');
   });
 });

@@ -660,6 +660,81 @@ describe('tile cache freshness through the HTTP write side', () => {
   });
 });
 
+describe('tile cache freshness when a site changes territory', () => {
+  it("a site carried to another territory drops the old territory's tiles of its plots, which did not move", async () => {
+    const changes = new ChangeFeed();
+    const app = createApp({
+      clock: testClock,
+      db: t.handle.db,
+      backend: t.handle.kind,
+      changes,
+      failureLimiter: new FailureLimiter({ maxFailures: 1e6, windowMs: 60_000 }),
+    });
+    const { key } = await createApiKey(t.handle.db, { name: 'territory move', role: 'admin' });
+    const { rows } = await sql<{
+      plotId: string;
+      siteId: string;
+      lon: number;
+      lat: number;
+      epciSiren: string;
+      communeInsee: string;
+      grossAreaHa: number | null;
+      geometry: Geometry;
+    }>`
+      SELECT p.id AS plot_id, s.id AS site_id, ST_X(ST_PointOnSurface(p.geom)) AS lon, ST_Y(ST_PointOnSurface(p.geom)) AS lat,
+             s.epci_siren, s.commune_insee, s.gross_area_ha, ST_AsGeoJSON(s.geom)::json AS geometry
+      FROM plots p JOIN sites s ON s.id = p.site_id
+      WHERE p.deleted_at IS NULL AND s.deleted_at IS NULL
+        AND s.epci_siren IN (SELECT epci_siren FROM territory_epci WHERE territory_id = ${territoryId})
+      ORDER BY p.cnig_id LIMIT 1`.execute(t.handle.db);
+    const moved = rows[0]!;
+    // A commune whose EPCI belongs to another territory and not to this one.
+    const { rows: communes } = await sql<{ insee: string; lon: number; lat: number }>`
+      SELECT c.insee, ST_X(ST_PointOnSurface(c.geom)) AS lon, ST_Y(ST_PointOnSurface(c.geom)) AS lat
+      FROM communes c
+      WHERE c.epci_siren IN (SELECT epci_siren FROM territory_epci)
+        AND c.epci_siren NOT IN (SELECT epci_siren FROM territory_epci WHERE territory_id = ${territoryId})
+      ORDER BY c.insee LIMIT 1`.execute(t.handle.db);
+    const { insee, lon, lat } = communes[0]!;
+    const d = 0.0001;
+    const square = {
+      type: 'Polygon',
+      coordinates: [
+        [
+          [lon - d, lat - d],
+          [lon + d, lat - d],
+          [lon + d, lat + d],
+          [lon - d, lat + d],
+          [lon - d, lat - d],
+        ],
+      ],
+    };
+
+    const tile = tileAt(moved.lon, moved.lat, 14);
+    const path = `http://localhost/tiles/plots/${tile.z}/${tile.x}/${tile.y}.mvt?territory=${territoryId}`;
+    const plotIds = async (res: Response) =>
+      res.status === 204 ? [] : features((await decode(res)).layers.plots).map((f) => f.properties.id);
+    expect(await plotIds(await app.request(path))).toContain(moved.plotId);
+    expect((await app.request(path)).headers.get('x-tile-cache')).toBe('hit');
+
+    const read = await app.request(`http://localhost/sites/${moved.siteId}`, { headers: { accept: 'application/json' } });
+    const patched = await app.request(`http://localhost/sites/${moved.siteId}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'if-match': read.headers.get('etag')! },
+      body: JSON.stringify({ communeInsee: insee, geometry: square }),
+    });
+    expect(patched.status, await patched.clone().text()).toBe(200);
+
+    const after = await app.request(path);
+    expect(after.headers.get('x-tile-cache')).toBe('miss');
+    expect(await plotIds(after)).not.toContain(moved.plotId);
+
+    await sql`UPDATE sites SET epci_siren = ${moved.epciSiren}, commune_insee = ${moved.communeInsee},
+        gross_area_ha = ${moved.grossAreaHa}, geom = ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(moved.geometry)}), 4326)
+      WHERE id = ${moved.siteId}`.execute(t.handle.db);
+  });
+});
+
 describe('tile cache and data versions', () => {
   it('does not serve a versioned URL a tile cached from older data, even after a write it was not told about', async () => {
     const app = createApp({
