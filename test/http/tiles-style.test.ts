@@ -2,6 +2,7 @@
 // host), a centre and zoom over France, and a QGIS variant without expressions.
 import { PbfReader } from 'pbf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findTileLayer } from '../../src/tiles/layers.js';
 import { backendName, openTestApp, type TestContext } from '../support/app.js';
 
 let t: TestContext;
@@ -163,5 +164,16 @@ describe(`MapLibre styles and glyphs (${backendName()})`, () => {
     const sourceLayers = (style: { layers: { 'source-layer'?: string }[] }) =>
       new Set(style.layers.map((l) => l['source-layer']).filter(Boolean));
     expect(sourceLayers(qgis)).toEqual(sourceLayers(main));
+    // The same zooms as the main style: clusters up to the layer's clusterBelow, polygons from it.
+    for (const id of ['sites', 'plots', 'brownfields']) {
+      const { clusterBelow } = findTileLayer(id)!;
+      const own = (
+        qgis.layers as { id: string; 'source-layer'?: string; filter?: unknown; minzoom?: number; maxzoom?: number }[]
+      ).filter((l) => l['source-layer'] === id);
+      const clusters = own.filter((l) => JSON.stringify(l.filter ?? null).includes('"count"'));
+      expect(clusters.length, id).toBeGreaterThan(0);
+      for (const l of clusters) expect(l.maxzoom, l.id).toBe(clusterBelow);
+      for (const l of own.filter((l) => !clusters.includes(l))) expect(l.minzoom, l.id).toBe(clusterBelow);
+    }
   });
 });
