@@ -717,10 +717,16 @@ describe('tile cache freshness when a site changes territory', () => {
     expect(await plotIds(await app.request(path))).toContain(moved.plotId);
     expect((await app.request(path)).headers.get('x-tile-cache')).toBe('hit');
 
-    const read = await app.request(`http://localhost/sites/${moved.siteId}`, { headers: { accept: 'application/json' } });
+    const read = await app.request(`http://localhost/sites/${moved.siteId}`, {
+      headers: { accept: 'application/json' },
+    });
     const patched = await app.request(`http://localhost/sites/${moved.siteId}`, {
       method: 'PATCH',
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'if-match': read.headers.get('etag')! },
+      headers: {
+        authorization: `Bearer ${key}`,
+        'content-type': 'application/json',
+        'if-match': read.headers.get('etag')!,
+      },
       body: JSON.stringify({ communeInsee: insee, geometry: square }),
     });
     expect(patched.status, await patched.clone().text()).toBe(200);
