@@ -1,11 +1,11 @@
 // CNIG "Sites économiques" imports: site-eco (sites) and terrain-eco (plots), from the
 // standard's ';'-separated CSV (geometry as GeoJSON text, often Lambert-93) or from
 // GeoPackage-shaped GeoJSON (CNIG fields as properties, the surface as the geometry; also
-// GeoJSON Lines). Each row is validated here against the standard's TableSchema and COPYed
-// into a staging table (cnig-upsert.ts); then, set-based over the whole file, a CNIG id
-// repeated is rejected, each row is checked against what we hold (the EPCI, commune or site it
-// names) and its geometry by PostGIS, and the valid rows are upserted on the CNIG id in one
-// statement. A plot without geometry but with terr_refcad takes the union of its cadastral
+// GeoJSON Lines). Each row is validated here against the standard's TableSchema and, a batch at
+// a time, COPYed and its geometry checked by PostGIS into a staging table (cnig-upsert.ts) while
+// the next batch is read; then, set-based over the whole file, a CNIG id repeated is rejected,
+// each row is checked against what we hold (the EPCI, commune or site it names), and the valid
+// rows are upserted on the CNIG id in one statement. A plot without geometry but with terr_refcad takes the union of its cadastral
 // parcels (imported with `foncier import cadastre`).
 import { extname } from 'node:path';
 import type { Geometry } from 'geojson';
@@ -103,7 +103,7 @@ async function resolveParcels(trx: Transaction<Database>, report: ImportReportBu
     const union = await parcelsUnion(trx, refs);
     if (union.missing.length > 0)
       report.reject(row, 'terr_refcad', `no geometry and unknown parcels: ${union.missing.join(', ')}`, refs.join('|'));
-    await resolveStagedGeometry(trx, row, union.missing.length > 0 ? null : union.geojson);
+    await resolveStagedGeometry(trx, 'terrain-eco', row, union.missing.length > 0 ? null : union.geojson);
   }
 }
 
@@ -157,8 +157,8 @@ export async function importCnig(
       : await prepareBulkLoad(trx, kind === 'site-eco' ? 'sites' : 'plots', path, options.indexes);
     await createStaging(trx, kind);
     phase('prepare');
-    // The database copies batch N while this process reads and validates batch N+1: one COPY
-    // in flight at most, so memory stays flat and a slow database slows the reader.
+    // The database copies and checks batch N while this process reads and validates batch N+1:
+    // one batch in flight at most, so memory stays flat and a slow database slows the reader.
     let inFlight: Promise<void> = Promise.resolve();
     let failure: unknown;
     const flush = async (rows: StagedRows) => {
@@ -190,8 +190,8 @@ export async function importCnig(
       await inFlight;
     }
     if (failure) throw failure;
-    phase('read, validate, COPY');
-    await analyzeStaging(trx);
+    phase('read, validate, COPY, geometry checks');
+    await analyzeStaging(trx, kind);
     for (const r of await removeDuplicates(trx, kind)) report.reject(r.row, r.column, r.reason, r.value);
     if (kind === 'terrain-eco') await resolveParcels(trx, report);
     phase('analyze, duplicates, parcels');

@@ -1,12 +1,13 @@
-// Set-based writing of CNIG site-eco / terrain-eco rows (issue #18, target 4). The rows a file
-// brings are COPYed into a temporary staging table (dropped with the import's transaction);
-// then, over the whole table at once: later rows repeating a CNIG id are taken out, and ONE
-// statement parses each geometry once, resolves the references (the EPCI and commune a site
-// names, the site a plot names) with joins, checks the geometry (kind, OGC validity, inside
-// France), finds the commune under each plot, upserts the rows that pass on the CNIG id and
-// returns the rejected rows with their reasons. A row whose every column (and geometry, to 6
-// decimals: what an export writes) already matches is left alone and counted unchanged, so
-// re-importing an export changes nothing. See test/bench/import.ts for ogr2ogr on the same file.
+// Set-based writing of CNIG site-eco / terrain-eco rows (issue #18, target 4). Each batch a file
+// brings is COPYed into a temporary landing table and, in one statement, moved into the staging
+// table with its geometry parsed once, checked (kind, OGC validity, inside France) and the commune
+// under each plot found: the database does this while the importer reads the next batch. Once
+// the file is staged (both tables are dropped with the import's transaction): later rows repeating
+// a CNIG id are taken out, and ONE statement resolves the references (the EPCI and commune a site
+// names, the site a plot names) with joins, upserts the rows that pass on the CNIG id and returns
+// the rejected rows with their reasons. A row whose every column (and geometry, to 6 decimals:
+// what an export writes) already matches is left alone and counted unchanged, so re-importing an
+// export changes nothing. See test/bench/import.ts for ogr2ogr on the same file.
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { copyInto, copyText } from '../db/copy.js';
 import { snakeCase, type Database } from '../db/schema.js';
@@ -109,13 +110,18 @@ interface ClassSpec {
   /** Payload fields used only to resolve references. */
   lookups: Column[];
   joins: RawBuilder<unknown>;
+  /** The file columns `joins` reads. */
+  joinedOn: string[];
   /** What the joins yield, as a select list. */
   found: RawBuilder<unknown>;
   /** Columns of `found` that are written (and compared like file columns). */
   resolved: string[];
   checks: ReferenceCheck[];
-  /** Columns derived from the stored geometry: written, never compared. */
-  derived: { column: string; expression: RawBuilder<unknown> }[];
+  /**
+   * Columns derived from the stored (WGS 84) geometry `geom`: computed as each batch is staged
+   * (checkLanded), written, never compared.
+   */
+  derived: { column: string; expression: (geom: RawBuilder<unknown>) => RawBuilder<unknown> }[];
   /** What a column becomes on update, when not simply the incoming value. */
   assignments: Map<string, RawBuilder<unknown>>;
   payload: (row: BatchRow) => Record<string, unknown>;
@@ -131,6 +137,7 @@ const specs: Record<CnigClass, ClassSpec> = {
     columns: siteColumns,
     lookups: [],
     joins: sql`LEFT JOIN epci e ON e.siren = i.epci_siren LEFT JOIN communes m ON m.insee = i.commune_insee`,
+    joinedOn: ['epci_siren', 'commune_insee'],
     found: sql`e.siren AS epci_found, m.insee AS commune_found`,
     resolved: [],
     checks: [
@@ -157,6 +164,7 @@ const specs: Record<CnigClass, ClassSpec> = {
     columns: plotColumns,
     lookups: [{ column: 'site_cnig_id', type: 'text' }],
     joins: sql`LEFT JOIN sites s ON s.cnig_id = i.site_cnig_id`,
+    joinedOn: [],
     found: sql`s.id AS site_id`,
     resolved: ['site_id'],
     checks: [
@@ -172,9 +180,9 @@ const specs: Record<CnigClass, ClassSpec> = {
     derived: [
       {
         column: 'commune_insee',
-        expression: sql`(
+        expression: (geom) => sql`(
           SELECT m.insee
-          FROM (SELECT ST_PointOnSurface(c.geom) AS point OFFSET 0) AS p
+          FROM (SELECT ST_PointOnSurface(${geom}) AS point OFFSET 0) AS p
           JOIN communes m ON ST_Intersects(m.geom, p.point)
           LIMIT 1)`,
       },
@@ -240,16 +248,37 @@ function scopeChecks(kind: CnigClass, territories: string[]): ReferenceCheck[] {
   ];
 }
 
-/** The bounding box of the stored (4326) geometry inside one of France's envelopes. */
-const inFranceSql = sql.join(
-  Object.values(franceEnvelopes).map(([a, b, c, d]) => sql`g.geom @ ST_MakeEnvelope(${a}, ${b}, ${c}, ${d}, 4326)`),
-  sql` OR `,
-);
+/** The bounding box of the stored (4326) geometry `geom` inside one of France's envelopes. */
+const inFrance = (geom: RawBuilder<unknown>) =>
+  sql.join(
+    Object.values(franceEnvelopes).map(([a, b, c, d]) => sql`${geom} @ ST_MakeEnvelope(${a}, ${b}, ${c}, ${d}, 4326)`),
+    sql` OR `,
+  );
 
-/** The staging table: temporary, private to the import's connection, dropped at its end. */
+/**
+ * The staging table, and the landing table each batch is COPYed into before its geometries are
+ * checked into the staging table (checkLanded): temporary, private to the import's connection,
+ * dropped at its end.
+ */
 export const STAGING = 'cnig_staging';
+const LANDING = 'cnig_landing';
 
-/** The staging table's columns, in COPY order. */
+const derivedColumn = (column: string) => `derived_${column}`;
+
+/**
+ * What checkLanded adds to a landed row: its geometry in WGS 84 (multi), what is wrong with it,
+ * why PostGIS could not read it at all, and the derived columns.
+ */
+function checkedColumns(kind: CnigClass): Column[] {
+  return [
+    { column: 'geom', type: 'geometry' },
+    { column: 'geometry_problem', type: 'text' },
+    { column: 'unreadable', type: 'text' },
+    ...specs[kind].derived.map((d) => ({ column: derivedColumn(d.column), type: 'text' })),
+  ];
+}
+
+/** The landing table's columns (the file's), in COPY order. */
 function stagingColumns(kind: CnigClass): Column[] {
   const spec = specs[kind];
   return [
@@ -263,10 +292,14 @@ function stagingColumns(kind: CnigClass): Column[] {
   ];
 }
 
-/** Creates the (empty) staging table of one import, inside its transaction. */
+/** Creates the (empty) landing and staging tables of one import, inside its transaction. */
 export async function createStaging(db: Kysely<Database>, kind: CnigClass): Promise<void> {
-  const columns = stagingColumns(kind).map((c) => sql`${sql.id(c.column)} ${sql.raw(c.type)}`);
-  await sql`CREATE TEMPORARY TABLE ${sql.id(STAGING)} (${sql.join(columns)}) ON COMMIT DROP`.execute(db);
+  const definition = (columns: Column[]) => sql.join(columns.map((c) => sql`${sql.id(c.column)} ${sql.raw(c.type)}`));
+  await sql`CREATE TEMPORARY TABLE ${sql.id(LANDING)} (${definition(stagingColumns(kind))}) ON COMMIT DROP`.execute(db);
+  await sql`CREATE TEMPORARY TABLE ${sql.id(STAGING)} (${definition([
+    ...stagingColumns(kind),
+    ...checkedColumns(kind),
+  ])}) ON COMMIT DROP`.execute(db);
 }
 
 /**
@@ -301,20 +334,104 @@ export class StagedRows {
   }
 }
 
-/** COPYs `rows` into the staging table. */
+/** COPYs `rows` into the landing table, then checks them into the staging table (checkLanded). */
 export async function copyStaged(db: Kysely<Database>, rows: StagedRows): Promise<void> {
   await copyInto(
     db,
-    STAGING,
+    LANDING,
     stagingColumns(rows.kind).map((c) => c.column),
     rows.lines,
   );
   rows.lines.length = 0;
+  await checkLanded(db, rows.kind);
 }
 
-/** Once every row is staged: statistics, so that the checks' joins are planned for its size. */
-export async function analyzeStaging(db: Kysely<Database>): Promise<void> {
-  await sql`ANALYZE ${sql.id(STAGING)}`.execute(db);
+/**
+ * The landed rows with their geometry checked (kind, OGC validity, inside France) and their
+ * derived columns, into the staging table. The derived columns are computed in spatial order,
+ * so that neighbouring plots look up the same commune polygon, which PostGIS caches; a row
+ * whose geometry is wrong gets none (PostGIS may not compute them on an invalid geometry).
+ */
+function checkStatement(kind: CnigClass): RawBuilder<unknown> {
+  const spec = specs[kind];
+  const file = stagingColumns(kind).map((c) => sql.id(c.column));
+  const types = sql.join(['POLYGON', 'MULTIPOLYGON'].map((t) => sql.lit(t)));
+  return sql`
+    INSERT INTO ${sql.table(STAGING)} (${sql.join([
+      ...file,
+      ...checkedColumns(kind)
+        .filter((c) => c.column !== 'unreadable')
+        .map((c) => sql.id(c.column)),
+    ])})
+    SELECT ${sql.join([
+      // The GeoJSON is kept only when no geometry came out of it (none given: stagedWithoutGeometry).
+      ...stagingColumns(kind).map((c) =>
+        c.column === 'geom_json' ? sql`CASE WHEN k.geom IS NULL THEN k.geom_json END` : sql`k.${sql.id(c.column)}`,
+      ),
+      sql`k.geom`,
+      sql`k.geometry_problem`,
+      ...spec.derived.map((d) => sql`CASE WHEN k.geometry_problem IS NULL THEN ${d.expression(sql`k.geom`)} END`),
+    ])}
+    FROM (
+      SELECT i.*, g.geom, CASE
+          WHEN upper(GeometryType(p.source_geom)) NOT IN (${types})
+            THEN 'geometry type ' || upper(GeometryType(p.source_geom)) || '; expected POLYGON or MULTIPOLYGON'
+          WHEN NOT ST_IsValid(p.source_geom) THEN 'invalid geometry: ' || ST_IsValidReason(p.source_geom)
+          WHEN NOT (${inFrance(sql`g.geom`)}) THEN 'geometry lies outside France (metropolitan and overseas)'
+        END AS geometry_problem
+      FROM ${sql.table(LANDING)} i
+      -- Each geometry parsed and transformed once (OFFSET 0 keeps the planner from copying the calls).
+      CROSS JOIN LATERAL (
+        SELECT ST_SetSRID(ST_GeomFromGeoJSON(i.geom_json), i.srid) AS source_geom OFFSET 0
+      ) AS p
+      CROSS JOIN LATERAL (SELECT ST_Multi(ST_Transform(p.source_geom, 4326)) AS geom OFFSET 0) AS g
+      ORDER BY g.geom
+      OFFSET 0
+    ) AS k`;
+}
+
+/**
+ * Moves the landed rows, checked, into the staging table (checkStatement). It runs after each
+ * batch's COPY, while this process reads the next batch: the database parses and checks the
+ * geometries on the other core rather than after the whole file. A geometry PostGIS cannot
+ * even parse fails the statement, so it runs under a savepoint and, on failure, the unreadable
+ * rows are staged with the reason (foncier_geojson_problem, sql/017: one pass) and the others
+ * checked again.
+ */
+async function checkLanded(db: Kysely<Database>, kind: CnigClass): Promise<void> {
+  const landing = sql.table(LANDING);
+  await sql`SAVEPOINT cnig_check`.execute(db);
+  try {
+    await checkStatement(kind).execute(db);
+    await sql`RELEASE SAVEPOINT cnig_check`.execute(db);
+  } catch {
+    await sql`ROLLBACK TO SAVEPOINT cnig_check`.execute(db);
+    const file = stagingColumns(kind).map((c) => sql.id(c.column));
+    await sql`
+      WITH checked AS (
+        SELECT i.*, foncier_geojson_problem(i.geom_json, i.srid) AS problem FROM ${landing} i
+      ),
+      unreadable AS (
+        INSERT INTO ${sql.table(STAGING)} (${sql.join([...file, sql`unreadable`])})
+        SELECT ${sql.join([...file.map((c) => sql`checked.${c}`), sql`checked.problem`])}
+        FROM checked
+        WHERE checked.problem IS NOT NULL
+        RETURNING input_row
+      )
+      DELETE FROM ${landing} l USING unreadable WHERE l.input_row = unreadable.input_row`.execute(db);
+    await checkStatement(kind).execute(db);
+  }
+  await sql`TRUNCATE ${landing}`.execute(db);
+}
+
+/**
+ * Once every row is staged: statistics, so that the checks' joins are planned for its size. Of
+ * the columns the statement joins or groups on only: the geometries' statistics would cost as
+ * much as the rest (0.2 s at 100,000 rows) and no plan reads them.
+ */
+export async function analyzeStaging(db: Kysely<Database>, kind: CnigClass): Promise<void> {
+  const joined = ['cnig_id', 'input_row', ...specs[kind].joinedOn, ...specs[kind].lookups.map((c) => c.column)];
+  await sql`ANALYZE ${sql.id(STAGING)} (${sql.join(joined.map((c) => sql.id(c)))})`.execute(db);
 }
 
 /**
@@ -347,15 +464,36 @@ export async function removeDuplicates(db: Kysely<Database>, kind: CnigClass): P
 /** The staged rows given by their parcels instead of a surface, in file order. */
 export async function stagedWithoutGeometry(db: Kysely<Database>): Promise<{ row: number; refs: string[] }[]> {
   const { rows } = await sql<{ inputRow: number; cadastralRefs: string[] }>`
-    SELECT input_row, cadastral_refs FROM ${sql.table(STAGING)} WHERE geom_json IS NULL ORDER BY input_row`.execute(db);
+    SELECT input_row, cadastral_refs FROM ${sql.table(STAGING)}
+    WHERE geom IS NULL AND geom_json IS NULL
+    ORDER BY input_row`.execute(db);
   return rows.map((r) => ({ row: r.inputRow, refs: r.cadastralRefs }));
 }
 
-/** Gives a staged row its surface (GeoJSON in WGS 84), or takes it out when `geojson` is null. */
-export async function resolveStagedGeometry(db: Kysely<Database>, row: number, geojson: string | null): Promise<void> {
+/**
+ * Gives a staged row its surface (GeoJSON in WGS 84) and checks it again, or takes it out when
+ * `geojson` is null.
+ */
+export async function resolveStagedGeometry(
+  db: Kysely<Database>,
+  kind: CnigClass,
+  row: number,
+  geojson: string | null,
+): Promise<void> {
   const staging = sql.table(STAGING);
-  if (geojson === null) await sql`DELETE FROM ${staging} WHERE input_row = ${row}`.execute(db);
-  else await sql`UPDATE ${staging} SET geom_json = ${geojson}, srid = 4326 WHERE input_row = ${row}`.execute(db);
+  if (geojson === null) {
+    await sql`DELETE FROM ${staging} WHERE input_row = ${row}`.execute(db);
+    return;
+  }
+  const file = stagingColumns(kind).map((c) => c.column);
+  const value = (column: string) =>
+    column === 'geom_json' ? sql`CAST(${geojson} AS text)` : column === 'srid' ? sql`4326` : sql.id(column);
+  await sql`
+    WITH moved AS (DELETE FROM ${staging} WHERE input_row = ${row} RETURNING ${sql.join(file.map((c) => sql.id(c)))})
+    INSERT INTO ${sql.table(LANDING)} (${sql.join(file.map((c) => sql.id(c)))})
+    SELECT ${sql.join(file.map(value))}
+    FROM moved`.execute(db);
+  await checkLanded(db, kind);
 }
 
 /** The rows of the staging table (after a write: the ones not rejected), CNIG id → file row. */
@@ -406,26 +544,12 @@ function statement(
     : sql``;
   const storedJoin = optionalColumns.length ? sql`LEFT JOIN ${target} t ON t.cnig_id = i.cnig_id` : sql``;
   return sql`
-    WITH g AS (
-      SELECT i.*, p.source_geom, ST_Multi(ST_Transform(p.source_geom, 4326)) AS geom,
-             upper(GeometryType(p.source_geom)) AS geometry_type, ST_IsValid(p.source_geom) AS valid,
-             ${spec.found} ${storedValues}
+    -- The references resolved once for both readers.
+    WITH c AS MATERIALIZED (
+      SELECT i.*, ${spec.found} ${storedValues}
       FROM ${sql.table(STAGING)} i
-      -- Each geometry parsed once (OFFSET 0 keeps the planner from copying the call).
-      CROSS JOIN LATERAL (
-        SELECT ST_SetSRID(ST_GeomFromGeoJSON(i.geom_json), i.srid) AS source_geom OFFSET 0
-      ) AS p
       ${spec.joins}
       ${storedJoin}
-    ),
-    c AS MATERIALIZED (
-      SELECT g.*, CASE
-          WHEN g.geometry_type NOT IN ('POLYGON', 'MULTIPOLYGON')
-            THEN 'geometry type ' || g.geometry_type || '; expected POLYGON or MULTIPOLYGON'
-          WHEN NOT g.valid THEN 'invalid geometry: ' || ST_IsValidReason(g.source_geom)
-          WHEN NOT (${inFranceSql}) THEN 'geometry lies outside France (metropolitan and overseas)'
-        END AS geometry_problem
-      FROM g
     ),
     rejected AS (
       SELECT c.input_row, r.column_name, r.reason, r.value
@@ -434,10 +558,15 @@ function statement(
     ),
     written AS (
       INSERT INTO ${target} (${sql.join(insertColumns.map((c) => sql.id(c)))})
-      SELECT ${sql.join([...written.map(incoming), sql`c.id`, sql`c.geom`, ...spec.derived.map((d) => d.expression)])}
+      SELECT ${sql.join([
+        ...written.map(incoming),
+        sql`c.id`,
+        sql`c.geom`,
+        ...spec.derived.map((d) => sql`c.${sql.id(derivedColumn(d.column))}`),
+      ])}
       FROM c
       WHERE ${referencesOk} AND c.geometry_problem IS NULL
-      -- Spatial order: neighbouring plots hit the same commune polygon, which PostGIS caches.
+      -- Spatial order: the table's rows written as the tiles read them.
       ORDER BY c.geom
       ON CONFLICT (cnig_id) DO UPDATE SET
         ${sql.join([
@@ -460,24 +589,14 @@ function statement(
     FROM written`;
 }
 
-/**
- * Takes the rows whose geometry PostGIS cannot even parse out of the staging table (one pass,
- * sql/017) and returns them as rejections.
- */
+/** Takes the rows whose geometry PostGIS could not parse (checkLanded) out of the staging table. */
 async function removeUnreadable(db: Kysely<Database>, kind: CnigClass): Promise<BatchRejection[]> {
-  const staging = sql.table(STAGING);
-  const { rows } = await sql<{ inputRow: number; problem: string }>`
-    WITH checked AS (
-      SELECT input_row, foncier_geojson_problem(geom_json, srid) AS problem FROM ${staging}
-    )
-    DELETE FROM ${staging} s
-    USING checked
-    WHERE s.input_row = checked.input_row AND checked.problem IS NOT NULL
-    RETURNING s.input_row, checked.problem`.execute(db);
+  const { rows } = await sql<{ inputRow: number; unreadable: string }>`
+    DELETE FROM ${sql.table(STAGING)} WHERE unreadable IS NOT NULL RETURNING input_row, unreadable`.execute(db);
   return rows.map((r) => ({
     row: r.inputRow,
     column: specs[kind].geometryField,
-    reason: `unreadable geometry: ${r.problem}`,
+    reason: `unreadable geometry: ${r.unreadable}`,
     value: null,
   }));
 }
@@ -510,21 +629,12 @@ async function run(db: Kysely<Database>, kind: CnigClass, scope: string[] | unde
 }
 
 /**
- * Checks and upserts every staged row (distinct CNIG ids, each with a geometry) in one
- * statement. Runs inside the import transaction: a geometry PostGIS cannot even parse fails the
- * whole statement, so the statement runs under a savepoint and, on failure, the unparsable rows
- * are found (in one pass), rejected and taken out, and the rest written. Afterwards the staging
- * table holds the rows written or unchanged.
+ * Checks and upserts every staged row (distinct CNIG ids, each with a checked geometry, or
+ * unreadable) in one statement, inside the import transaction. The rows whose geometry could
+ * not be read are rejected first. Afterwards the staging table holds the rows written or
+ * unchanged.
  */
 export async function writeStaged(db: Kysely<Database>, kind: CnigClass, scope?: string[]): Promise<BatchResult> {
-  await sql`SAVEPOINT cnig_batch`.execute(db);
-  try {
-    const result = await run(db, kind, scope);
-    await sql`RELEASE SAVEPOINT cnig_batch`.execute(db);
-    return result;
-  } catch {
-    await sql`ROLLBACK TO SAVEPOINT cnig_batch`.execute(db);
-  }
   const unreadable = await removeUnreadable(db, kind);
   const result = await run(db, kind, scope);
   return { ...result, rejected: [...unreadable, ...result.rejected] };

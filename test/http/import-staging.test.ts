@@ -148,3 +148,59 @@ describe('a staged CNIG import', () => {
     expect(await t.handle.db.selectFrom('plots').select(['id', 'version']).orderBy('id').execute()).toEqual(before);
   });
 });
+
+describe('a CNIG import larger than one batch', () => {
+  it('checks each batch as it is staged and the whole file as one: unreadable rows, duplicates, parcels, communes', async () => {
+    const exported = await (await t.get('/exports/cnig/terrain-eco.csv')).text();
+    const [a] = parse(exported, { delimiter: ';', columns: true, bom: true }) as Row[];
+    const id = (i: number) => `BATCHES-${String(i).padStart(5, '0')}`;
+    const unreadable = JSON.stringify({ type: 'Polygon', coordinates: [1] });
+    // Rows are staged 5,000 at a time: rows 1–5,000 are the first batch, 5,001 on the second.
+    const file: Row[] = Array.from({ length: 5_000 }, (_, i) => ({ ...a!, terr_id: id(i + 1), terr_refcad: '' }));
+    file[2] = { ...file[2]!, terr_geomsurf: unreadable };
+    file.push(
+      { ...a!, terr_id: id(5_001), terr_refcad: '', terr_geomsurf: unreadable },
+      // An unreadable row repeating row 1's id: the duplicate is said first, as in one batch.
+      { ...a!, terr_id: id(1), terr_refcad: '', terr_geomsurf: unreadable },
+      { ...a!, terr_id: id(5_003), terr_refcad: '07010000ZZ9999', terr_geomsurf: '' },
+      {
+        ...a!,
+        terr_id: id(5_004),
+        terr_refcad: '',
+        terr_geomsurf: polygon([
+          [4.8, 44.9],
+          [4.81, 44.91],
+          [4.81, 44.9],
+          [4.8, 44.91],
+          [4.8, 44.9],
+        ]),
+      },
+      { ...a!, terr_id: id(5_005), terr_refcad: '' },
+    );
+    try {
+      const report = await importCnig(t.handle.db, 'terrain-eco', write('batches.csv', file), {
+        partial: true,
+        indexes: 'keep',
+      });
+      expect(report.rejected.map((r) => [r.row, r.column, r.reason.split(':')[0]])).toEqual([
+        [3, 'terr_geomsurf', 'unreadable geometry'],
+        [5_001, 'terr_geomsurf', 'unreadable geometry'],
+        [5_002, 'terr_id', 'duplicate id (first on row 1)'],
+        [5_003, 'terr_refcad', 'no geometry and unknown parcels'],
+        [5_004, 'terr_geomsurf', 'invalid geometry'],
+      ]);
+      expect(report).toMatchObject({ written: true, inserted: 5_000, accepted: 5_000 });
+      // Every row written has the commune under it, the second batch's as the first's.
+      const { rows } = await sql<{ communes: string[]; without: number }>`
+        SELECT array_agg(DISTINCT commune_insee) AS communes,
+               CAST(count(*) FILTER (WHERE commune_insee IS NULL) AS integer) AS without
+        FROM plots WHERE cnig_id LIKE 'BATCHES-%'`.execute(t.handle.db);
+      const { rows: original } = await sql<{ communeInsee: string }>`
+        SELECT commune_insee FROM plots WHERE cnig_id = ${a!.terr_id!}`.execute(t.handle.db);
+      expect(rows[0]).toEqual({ communes: [original[0]!.communeInsee], without: 0 });
+      expect((await stored([id(5_005)]))[0]!.geom).toEqual((await stored([id(1)]))[0]!.geom);
+    } finally {
+      await sql`DELETE FROM plots WHERE cnig_id LIKE 'BATCHES-%'`.execute(t.handle.db);
+    }
+  });
+});
