@@ -216,4 +216,42 @@ describe('pre-aggregated cluster cells', () => {
     );
     expect(rows[0]!.n).toBe(0);
   }, 60_000);
+
+  it('every level of cells is the members grouped at that level (sql/022 sums each from the level below)', async () => {
+    const cells = async (layer: CopiedTable) =>
+      (
+        await sql<{ row: string }>`
+          SELECT (c.level, c.cy, c.cx, c.epci_siren, c.members, c.sum_x, c.sum_y, trim_scale(c.sum_a),
+            trim_scale(c.sum_b), c.count_a, c.count_b, c.count_c, c.member_id)::text AS row
+          FROM cluster_cells c WHERE c.layer = ${layer} ORDER BY 1`.execute(db)
+      ).rows.map((r) => r.row);
+    for (const layer of ['sites', 'plots', 'brownfields'] as const) {
+      const { rows } = await sql<{ members: string; lowest: number; highest: number }>`
+        SELECT foncier_cluster_members_sql(${layer}, ${layer}, 1) AS members,
+          lower(foncier_cluster_levels(${layer})) AS lowest, upper(foncier_cluster_levels(${layer})) - 1 AS highest`.execute(
+        db,
+      );
+      const { members, lowest, highest } = rows[0]!;
+      // Each level on its own, straight from the members (the grouping sql/019 did).
+      const { rows: grouped } = await sql<{ row: string }>`
+        SELECT (g.level, g.cy, g.cx, g.epci_siren, g.members, g.sum_x, g.sum_y, trim_scale(g.sum_a),
+          trim_scale(g.sum_b), g.count_a, g.count_b, g.count_c, g.member_id)::text AS row
+        FROM (
+          SELECT l.level, foncier_cluster_cy(foncier_cluster_my(m.box), l.level) AS cy,
+            foncier_cluster_cx(foncier_cluster_mx(m.box), l.level) AS cx, m.epci_siren,
+            count(*) AS members,
+            sum(foncier_cluster_coordinate(foncier_cluster_mx(m.box))) AS sum_x,
+            sum(foncier_cluster_coordinate(foncier_cluster_my(m.box))) AS sum_y,
+            sum(m.sum_a) AS sum_a, sum(m.sum_b) AS sum_b,
+            sum(m.count_a) AS count_a, sum(m.count_b) AS count_b, sum(m.count_c) AS count_c,
+            CASE WHEN count(*) = 1 THEN max(m.id) END AS member_id
+          FROM (${sql.raw(members)}) m CROSS JOIN generate_series(CAST(${lowest} AS integer), CAST(${highest} AS integer)) AS l(level)
+          GROUP BY 1, 2, 3, 4
+        ) g
+        ORDER BY 1`.execute(db);
+      const levels = new Set(grouped.map((r) => r.row.split(',')[0]));
+      expect(levels.size, layer).toBe(highest - lowest + 1);
+      expect(await cells(layer), layer).toEqual(grouped.map((r) => r.row));
+    }
+  }, 60_000);
 });
