@@ -38,8 +38,8 @@ export function detectSrid(geometry: Geometry): number {
 export interface CnigRow {
   /** Column name → value, for mapped fields only. */
   values: Record<string, unknown>;
-  /** The geometry as GeoJSON text and the SRID it is in. */
-  geometry?: { geojson: string; srid: number };
+  /** The geometry as GeoJSON text, parsed (`value`), and the SRID it is in. */
+  geometry?: { geojson: string; value: Geometry; srid: number };
   /** The site's CNIG id, for a terrain-eco row. */
   siteCnigId?: string;
   problems: FieldProblem[];
@@ -127,7 +127,7 @@ export function readCnigRow(
             field: field.name,
             reason: `a ${geometry.type} where a Polygon or MultiPolygon is expected`,
           });
-        else result.geometry = { geojson: text, srid: options.srid ?? detectSrid(geometry) };
+        else result.geometry = { geojson: text, value: geometry, srid: options.srid ?? detectSrid(geometry) };
       }
       continue;
     }

@@ -8,11 +8,13 @@
 // the rejected rows with their reasons. A row whose every column (and geometry, to 6 decimals:
 // what an export writes) already matches is left alone and counted unchanged, so re-importing an
 // export changes nothing. See test/bench/import.ts for ogr2ogr on the same file.
+import type { Geometry } from 'geojson';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { copyInto, copyText } from '../db/copy.js';
 import { snakeCase, type Database } from '../db/schema.js';
 import { timeOrderedId } from '../db/ids.js';
 import { GEOJSON_DECIMALS } from '../db/postgis.js';
+import { polygonalEwkbHex } from '../geometry/ewkb.js';
 import { franceEnvelopes } from '../geometry/input.js';
 import {
   cnigExtensions,
@@ -32,7 +34,8 @@ export interface UpsertCounts {
 export interface BatchRow {
   row: number;
   values: Record<string, unknown>;
-  geometry: { geojson: string; srid: number };
+  /** The geometry as GeoJSON text ('' for none) and, when read, parsed (`value`). */
+  geometry: { geojson: string; value?: Geometry; srid: number };
   /** The site's CNIG id, for a terrain-eco row. */
   siteCnigId?: string;
 }
@@ -287,6 +290,8 @@ function stagingColumns(kind: CnigClass): Column[] {
     ...spec.columns.filter((c) => c.optional).map((c) => ({ column: presence(c.column), type: 'boolean' })),
     { column: 'id', type: 'uuid' },
     { column: 'input_row', type: 'integer' },
+    // The geometry as EWKB (geometry/ewkb.ts) when it is plainly polygonal, else as GeoJSON text.
+    { column: 'geom_ewkb', type: 'geometry' },
     { column: 'geom_json', type: 'text' },
     { column: 'srid', type: 'integer' },
   ];
@@ -316,6 +321,7 @@ export class StagedRows {
   add(row: BatchRow): void {
     const spec = specs[this.kind];
     const payload = spec.payload(row);
+    const ewkb = row.geometry.value && polygonalEwkbHex(row.geometry.value, row.geometry.srid);
     const values: unknown[] = [
       ...spec.columns.map(({ key }) => row.values[key]),
       ...spec.lookups.map(({ column }) => payload[column]),
@@ -323,7 +329,8 @@ export class StagedRows {
       ...spec.columns.filter((c) => c.optional).map(({ key }) => (key in row.values ? true : null)),
       timeOrderedId(),
       row.row,
-      row.geometry.geojson === '' ? null : row.geometry.geojson,
+      ewkb ?? null,
+      ewkb || row.geometry.geojson === '' ? null : row.geometry.geojson,
       row.geometry.srid,
     ];
     this.lines.push(`${values.map(copyText).join('\t')}\n`);
@@ -366,7 +373,11 @@ function checkStatement(kind: CnigClass): RawBuilder<unknown> {
     SELECT ${sql.join([
       // The GeoJSON is kept only when no geometry came out of it (none given: stagedWithoutGeometry).
       ...stagingColumns(kind).map((c) =>
-        c.column === 'geom_json' ? sql`CASE WHEN k.geom IS NULL THEN k.geom_json END` : sql`k.${sql.id(c.column)}`,
+        c.column === 'geom_json'
+          ? sql`CASE WHEN k.geom IS NULL THEN k.geom_json END`
+          : c.column === 'geom_ewkb'
+            ? sql`NULL`
+            : sql`k.${sql.id(c.column)}`,
       ),
       sql`k.geom`,
       sql`k.geometry_problem`,
@@ -382,7 +393,7 @@ function checkStatement(kind: CnigClass): RawBuilder<unknown> {
       FROM ${sql.table(LANDING)} i
       -- Each geometry parsed and transformed once (OFFSET 0 keeps the planner from copying the calls).
       CROSS JOIN LATERAL (
-        SELECT ST_SetSRID(ST_GeomFromGeoJSON(i.geom_json), i.srid) AS source_geom OFFSET 0
+        SELECT coalesce(i.geom_ewkb, ST_SetSRID(ST_GeomFromGeoJSON(i.geom_json), i.srid)) AS source_geom OFFSET 0
       ) AS p
       CROSS JOIN LATERAL (SELECT ST_Multi(ST_Transform(p.source_geom, 4326)) AS geom OFFSET 0) AS g
       ORDER BY g.geom
@@ -394,9 +405,9 @@ function checkStatement(kind: CnigClass): RawBuilder<unknown> {
  * Moves the landed rows, checked, into the staging table (checkStatement). It runs after each
  * batch's COPY, while this process reads the next batch: the database parses and checks the
  * geometries on the other core rather than after the whole file. A geometry PostGIS cannot
- * even parse fails the statement, so it runs under a savepoint and, on failure, the unreadable
- * rows are staged with the reason (foncier_geojson_problem, sql/017: one pass) and the others
- * checked again.
+ * even parse (or transform) fails the statement, so it runs under a savepoint and, on failure,
+ * the unreadable rows are staged with the reason (in one pass: foncier_geojson_problem, sql/017;
+ * foncier_geometry_problem, sql/023, for a row staged as EWKB) and the others checked again.
  */
 async function checkLanded(db: Kysely<Database>, kind: CnigClass): Promise<void> {
   const landing = sql.table(LANDING);
@@ -409,7 +420,9 @@ async function checkLanded(db: Kysely<Database>, kind: CnigClass): Promise<void>
     const file = stagingColumns(kind).map((c) => sql.id(c.column));
     await sql`
       WITH checked AS (
-        SELECT i.*, foncier_geojson_problem(i.geom_json, i.srid) AS problem FROM ${landing} i
+        SELECT i.*, CASE WHEN i.geom_ewkb IS NOT NULL THEN foncier_geometry_problem(i.geom_ewkb)
+                         ELSE foncier_geojson_problem(i.geom_json, i.srid) END AS problem
+        FROM ${landing} i
       ),
       unreadable AS (
         INSERT INTO ${sql.table(STAGING)} (${sql.join([...file, sql`unreadable`])})
@@ -465,7 +478,7 @@ export async function removeDuplicates(db: Kysely<Database>, kind: CnigClass): P
 export async function stagedWithoutGeometry(db: Kysely<Database>): Promise<{ row: number; refs: string[] }[]> {
   const { rows } = await sql<{ inputRow: number; cadastralRefs: string[] }>`
     SELECT input_row, cadastral_refs FROM ${sql.table(STAGING)}
-    WHERE geom IS NULL AND geom_json IS NULL
+    WHERE geom IS NULL AND geom_json IS NULL AND geom_ewkb IS NULL AND unreadable IS NULL
     ORDER BY input_row`.execute(db);
   return rows.map((r) => ({ row: r.inputRow, refs: r.cadastralRefs }));
 }
