@@ -330,6 +330,7 @@ export class StagedRows {
       timeOrderedId(),
       row.row,
       ewkb ?? null,
+      // The text only when no EWKB was made of it; none for a row given by its parcels.
       ewkb || row.geometry.geojson === '' ? null : row.geometry.geojson,
       row.geometry.srid,
     ];
