@@ -434,6 +434,8 @@ async function checkLanded(db: Kysely<Database>, kind: CnigClass): Promise<void>
       )
       DELETE FROM ${landing} l USING unreadable WHERE l.input_row = unreadable.input_row`.execute(db);
     await checkStatement(kind).execute(db);
+    // Released, or each batch that took this way would leave one more subtransaction open.
+    await sql`RELEASE SAVEPOINT cnig_check`.execute(db);
   }
   await sql`TRUNCATE ${landing}`.execute(db);
 }
