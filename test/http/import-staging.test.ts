@@ -33,6 +33,14 @@ const write = (name: string, records: Row[]) => {
   return path;
 };
 const polygon = (ring: number[][]) => JSON.stringify({ type: 'Polygon', coordinates: [ring] });
+/** A self-intersecting ring: an invalid geometry. */
+const bowtie = polygon([
+  [4.8, 44.9],
+  [4.81, 44.91],
+  [4.81, 44.9],
+  [4.8, 44.91],
+  [4.8, 44.9],
+]);
 
 /** The plots named, every column but the ones a write sets anew (id, version, timestamps). */
 async function stored(ids: string[]) {
@@ -59,13 +67,7 @@ describe('a staged CNIG import', () => {
       {
         ...a!,
         terr_id: 'STAGED-BOWTIE',
-        terr_geomsurf: polygon([
-          [4.8, 44.9],
-          [4.81, 44.91],
-          [4.81, 44.9],
-          [4.8, 44.91],
-          [4.8, 44.9],
-        ]),
+        terr_geomsurf: bowtie,
       },
       {
         ...a!,
@@ -167,13 +169,7 @@ describe('a CNIG import larger than one batch', () => {
         ...a!,
         terr_id: id(5_004),
         terr_refcad: '',
-        terr_geomsurf: polygon([
-          [4.8, 44.9],
-          [4.81, 44.91],
-          [4.81, 44.9],
-          [4.8, 44.91],
-          [4.8, 44.9],
-        ]),
+        terr_geomsurf: bowtie,
       },
       { ...a!, terr_id: id(5_005), terr_refcad: '' },
     );
